@@ -1,0 +1,58 @@
+# Quick start: `make run` (install, migrate the SQLite default, serve on :8000), `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export MESSENGER_DATABASE_URL ?= sqlite+aiosqlite:///var/messenger.db
+
+.PHONY: install run test test-unit test-integration lint format bench bench-full services migrate clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+services:
+	bash scripts/services.sh
+
+migrate: install
+	mkdir -p var
+	$(BIN)/messenger migrate
+
+run: install migrate
+	$(BIN)/messenger serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest -q
+
+test-unit: install
+	$(BIN)/pytest -q tests/unit
+
+test-integration: install
+	$(BIN)/pytest -q tests/integration
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy --strict src
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+bench: install
+	$(PY) bench/run.py --quick
+
+bench-full: install
+	$(PY) bench/run.py --full
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

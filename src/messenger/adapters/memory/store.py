@@ -1,0 +1,465 @@
+"""In-memory storage: the unit of work and repositories, behaving like the SQL ones.
+
+Write units of work are serialised by one ``asyncio.Lock`` (the SQL adapter serialises them
+on a row lock), so feed positions and message ids are handed out in commit order. Changes
+are applied to the store at once and undone from a journal on rollback; repositories hand
+out copies, so an entity changed by a use case reaches the store only through ``update``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import copy
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from messenger.domain.errors import Conflict, EmailTaken, UsernameTaken
+from messenger.domain.events import FEED_EVENTS, Event, FeedEntry, MessagePosted, Notification
+from messenger.domain.model import (
+    Chat,
+    Membership,
+    Message,
+    MessageEdit,
+    RefreshToken,
+    Session,
+    StoredFile,
+    User,
+)
+
+
+@dataclass
+class _Stored:
+    entry: FeedEntry
+    chat_id: int | None
+    subject_user_id: int | None
+
+
+@dataclass
+class InMemoryStore:
+    """All the data, shared by the units of work of one process."""
+
+    users: dict[int, User] = field(default_factory=dict)
+    usernames: dict[str, int] = field(default_factory=dict)
+    emails: dict[str, int] = field(default_factory=dict)
+    chats: dict[int, Chat] = field(default_factory=dict)
+    direct_keys: dict[str, int] = field(default_factory=dict)
+    members: dict[tuple[int, int], Membership] = field(default_factory=dict)
+    messages: dict[int, Message] = field(default_factory=dict)
+    chat_messages: dict[int, list[int]] = field(default_factory=dict)
+    client_ids: dict[tuple[int, str], int] = field(default_factory=dict)
+    edits: dict[int, list[MessageEdit]] = field(default_factory=dict)
+    feed: list[_Stored] = field(default_factory=list)
+    sessions: dict[str, Session] = field(default_factory=dict)
+    tokens: dict[str, RefreshToken] = field(default_factory=dict)
+    files: dict[str, StoredFile] = field(default_factory=dict)
+    attachment_index: dict[str, set[int]] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def next_id(self, name: str) -> int:
+        # Like an autoincrement column: not rolled back, so ids may have gaps.
+        self.counters[name] = self.counters.get(name, 0) + 1
+        return self.counters[name]
+
+
+_MISSING: Any = object()
+
+
+class _Journal:
+    """Undo log of a write unit of work."""
+
+    def __init__(self) -> None:
+        self._undo: list[Callable[[], object]] = []
+
+    def put(self, mapping: dict[Any, Any], key: Any, value: Any) -> None:
+        old = mapping.get(key, _MISSING)
+        mapping[key] = value
+        self._undo.append(
+            lambda: mapping.pop(key, None) if old is _MISSING else mapping.__setitem__(key, old)
+        )
+
+    def delete(self, mapping: dict[Any, Any], key: Any) -> None:
+        if key not in mapping:
+            return
+        old = mapping.pop(key)
+        self._undo.append(lambda: mapping.__setitem__(key, old))
+
+    def call(self, do: Callable[[], object], undo: Callable[[], object]) -> None:
+        do()
+        self._undo.append(undo)
+
+    def rollback(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+    def forget(self) -> None:
+        self._undo.clear()
+
+
+class _Repo:
+    def __init__(self, store: InMemoryStore, uow: InMemoryUnitOfWork) -> None:
+        self._s = store
+        self._uow = uow
+
+    @property
+    def _j(self) -> _Journal:
+        return self._uow.journal()
+
+
+T = TypeVar("T")
+
+
+def _c(value: T) -> T:
+    return copy.copy(value)
+
+
+class InMemoryUserRepository(_Repo):
+    async def add(self, user: User) -> User:
+        if user.username in self._s.usernames:
+            raise UsernameTaken()
+        if user.email is not None and user.email in self._s.emails:
+            raise EmailTaken()
+        user = _c(user)
+        user.id = self._s.next_id("users")
+        self._j.put(self._s.users, user.id, user)
+        self._j.put(self._s.usernames, user.username, user.id)
+        if user.email is not None:
+            self._j.put(self._s.emails, user.email, user.id)
+        return _c(user)
+
+    async def get(self, user_id: int) -> User | None:
+        user = self._s.users.get(user_id)
+        return _c(user) if user else None
+
+    async def get_many(self, user_ids: Iterable[int]) -> list[User]:
+        return [_c(self._s.users[i]) for i in sorted(set(user_ids)) if i in self._s.users]
+
+    async def by_username(self, username: str) -> User | None:
+        user_id = self._s.usernames.get(username.lower())
+        return await self.get(user_id) if user_id is not None else None
+
+    async def by_email(self, email: str) -> User | None:
+        user_id = self._s.emails.get(email.lower())
+        return await self.get(user_id) if user_id is not None else None
+
+    async def update(self, user: User) -> None:
+        old = self._s.users[user.id]
+        if user.email != old.email:
+            if user.email is not None and self._s.emails.get(user.email, user.id) != user.id:
+                raise EmailTaken()
+            if old.email is not None:
+                self._j.delete(self._s.emails, old.email)
+            if user.email is not None:
+                self._j.put(self._s.emails, user.email, user.id)
+        self._j.put(self._s.users, user.id, _c(user))
+
+    async def search(self, query: str, limit: int) -> list[User]:
+        q = query.lower()
+        found = [
+            u for u in self._s.users.values() if q in u.username or q in u.display_name.lower()
+        ]
+        found.sort(key=lambda u: u.username)
+        return [_c(u) for u in found[:limit]]
+
+
+class InMemoryChatRepository(_Repo):
+    async def add(self, chat: Chat) -> Chat:
+        if chat.direct_key is not None and chat.direct_key in self._s.direct_keys:
+            raise Conflict("The dialog already exists.")
+        chat = _c(chat)
+        chat.id = self._s.next_id("chats")
+        self._j.put(self._s.chats, chat.id, chat)
+        if chat.direct_key is not None:
+            self._j.put(self._s.direct_keys, chat.direct_key, chat.id)
+        return _c(chat)
+
+    async def get(self, chat_id: int) -> Chat | None:
+        chat = self._s.chats.get(chat_id)
+        return _c(chat) if chat else None
+
+    async def get_many(self, chat_ids: Iterable[int]) -> list[Chat]:
+        return [_c(self._s.chats[i]) for i in sorted(set(chat_ids)) if i in self._s.chats]
+
+    async def by_direct_key(self, direct_key: str) -> Chat | None:
+        chat_id = self._s.direct_keys.get(direct_key)
+        return await self.get(chat_id) if chat_id is not None else None
+
+    async def update(self, chat: Chat) -> None:
+        self._j.put(self._s.chats, chat.id, _c(chat))
+
+
+class InMemoryMembershipRepository(_Repo):
+    async def add(self, membership: Membership) -> None:
+        key = (membership.chat_id, membership.user_id)
+        if key in self._s.members:
+            raise Conflict("Already a member.")
+        self._j.put(self._s.members, key, _c(membership))
+
+    async def get(self, chat_id: int, user_id: int) -> Membership | None:
+        m = self._s.members.get((chat_id, user_id))
+        return _c(m) if m else None
+
+    async def update(self, membership: Membership) -> None:
+        self._j.put(self._s.members, (membership.chat_id, membership.user_id), _c(membership))
+
+    async def remove(self, chat_id: int, user_id: int) -> None:
+        self._j.delete(self._s.members, (chat_id, user_id))
+
+    async def of_chat(self, chat_id: int) -> list[Membership]:
+        return await self.of_chats([chat_id])
+
+    async def of_user(self, user_id: int) -> list[Membership]:
+        found = [_c(m) for (_, uid), m in self._s.members.items() if uid == user_id]
+        return sorted(found, key=lambda m: m.chat_id)
+
+    async def of_chats(self, chat_ids: Iterable[int]) -> list[Membership]:
+        wanted = set(chat_ids)
+        found = [_c(m) for (cid, _), m in self._s.members.items() if cid in wanted]
+        return sorted(found, key=lambda m: (m.chat_id, m.user_id))
+
+    async def contacts_of(self, user_id: int) -> set[int]:
+        mine = {cid for (cid, uid) in self._s.members if uid == user_id}
+        return {uid for (cid, uid) in self._s.members if cid in mine and uid != user_id}
+
+
+class InMemoryMessageRepository(_Repo):
+    async def add(self, message: Message) -> Message:
+        key = (message.sender_id, message.client_id)
+        if key in self._s.client_ids:
+            raise Conflict("Duplicate client id.")
+        message = _c(message)
+        message.id = self._s.next_id("messages")
+        self._j.put(self._s.messages, message.id, message)
+        self._j.put(self._s.client_ids, key, message.id)
+        ids = self._s.chat_messages.setdefault(message.chat_id, [])
+        # Ids ascend in commit order because writers are serialised, so appending keeps
+        # the per-chat list sorted.
+        self._j.call(lambda: ids.append(message.id), ids.pop)
+        self._index_attachments(message)
+        return _c(message)
+
+    def _index_attachments(self, message: Message) -> None:
+        index = self._s.attachment_index
+        for file_id, holders in list(index.items()):
+            if message.id in holders and all(a.id != file_id for a in message.attachments):
+                self._j.call(partial(holders.discard, message.id), partial(holders.add, message.id))
+        for attachment in message.attachments:
+            holders = index.setdefault(attachment.id, set())
+            if message.id not in holders:
+                self._j.call(partial(holders.add, message.id), partial(holders.discard, message.id))
+
+    async def get(self, message_id: int) -> Message | None:
+        m = self._s.messages.get(message_id)
+        return _c(m) if m else None
+
+    async def by_client_id(self, sender_id: int, client_id: str) -> Message | None:
+        message_id = self._s.client_ids.get((sender_id, client_id))
+        return await self.get(message_id) if message_id is not None else None
+
+    async def update(self, message: Message) -> None:
+        self._j.put(self._s.messages, message.id, _c(message))
+        self._index_attachments(message)
+
+    async def add_edit(self, edit: MessageEdit) -> None:
+        edits = self._s.edits.setdefault(edit.message_id, [])
+        self._j.call(lambda: edits.append(edit), edits.pop)
+
+    async def edits_of(self, message_id: int) -> list[MessageEdit]:
+        return list(self._s.edits.get(message_id, []))
+
+    async def forget_edits(self, message_id: int) -> None:
+        self._j.delete(self._s.edits, message_id)
+
+    async def page(
+        self, chat_id: int, *, before: int | None, after: int | None, limit: int
+    ) -> list[Message]:
+        ids = self._s.chat_messages.get(chat_id, [])
+        lo = bisect.bisect_right(ids, after) if after is not None else 0
+        hi = bisect.bisect_left(ids, before) if before is not None else len(ids)
+        window = ids[lo:hi]
+        chosen = window[:limit] if after is not None else window[-limit:] if limit else []
+        return [_c(self._s.messages[i]) for i in chosen]
+
+    async def last_of_chats(self, chat_ids: Sequence[int]) -> dict[int, Message]:
+        result = {}
+        for chat_id in chat_ids:
+            ids = self._s.chat_messages.get(chat_id)
+            if ids:
+                result[chat_id] = _c(self._s.messages[ids[-1]])
+        return result
+
+    async def count_unread(self, watermarks: dict[int, int], reader_id: int) -> dict[int, int]:
+        result = {}
+        for chat_id, watermark in watermarks.items():
+            ids = self._s.chat_messages.get(chat_id, [])
+            start = bisect.bisect_right(ids, watermark)
+            result[chat_id] = sum(
+                1
+                for i in ids[start:]
+                if (m := self._s.messages[i]).sender_id != reader_id and not m.deleted
+            )
+        return result
+
+
+class InMemoryFeedRepository(_Repo):
+    def _visible(self, stored: _Stored, user_id: int) -> bool:
+        if stored.subject_user_id == user_id:
+            return True
+        if stored.chat_id is None:
+            return False
+        m = self._s.members.get((stored.chat_id, user_id))
+        return m is not None and stored.entry.position >= m.joined_position
+
+    async def since(self, user_id: int, position: int, up_to: int, limit: int) -> list[FeedEntry]:
+        found: list[FeedEntry] = []
+        # Positions are dense from 1, so position p lives at index p - 1.
+        for stored in self._s.feed[position:up_to]:
+            if self._visible(stored, user_id):
+                found.append(stored.entry)
+                if len(found) >= limit:
+                    break
+        return found
+
+    async def head(self) -> int:
+        return len(self._s.feed)
+
+    async def oldest(self) -> int:
+        return 0
+
+    async def newest_posted(self, user_id: int, after: int, up_to: int) -> dict[int, int]:
+        result: dict[int, int] = {}
+        for stored in self._s.feed[after:up_to]:
+            event = stored.entry.event
+            if (
+                isinstance(event, MessagePosted)
+                and event.message.sender_id != user_id
+                and self._visible(stored, user_id)
+            ):
+                result[event.chat_id] = max(result.get(event.chat_id, 0), event.message.id)
+        return result
+
+
+class InMemorySessionRepository(_Repo):
+    async def add(self, session: Session) -> None:
+        self._j.put(self._s.sessions, session.id, _c(session))
+
+    async def get(self, session_id: str) -> Session | None:
+        s = self._s.sessions.get(session_id)
+        return _c(s) if s else None
+
+    async def update(self, session: Session) -> None:
+        self._j.put(self._s.sessions, session.id, _c(session))
+
+    async def of_user(self, user_id: int) -> list[Session]:
+        return [_c(s) for s in self._s.sessions.values() if s.user_id == user_id]
+
+    async def add_token(self, token: RefreshToken) -> None:
+        self._j.put(self._s.tokens, token.token_hash, _c(token))
+
+    async def token(self, token_hash: str) -> RefreshToken | None:
+        t = self._s.tokens.get(token_hash)
+        return _c(t) if t else None
+
+    async def update_token(self, token: RefreshToken) -> None:
+        self._j.put(self._s.tokens, token.token_hash, _c(token))
+
+
+class InMemoryFileRepository(_Repo):
+    async def add(self, file: StoredFile) -> None:
+        self._j.put(self._s.files, file.id, _c(file))
+
+    async def get(self, file_id: str) -> StoredFile | None:
+        f = self._s.files.get(file_id)
+        return _c(f) if f else None
+
+    async def get_many(self, file_ids: Sequence[str]) -> list[StoredFile]:
+        return [_c(self._s.files[i]) for i in file_ids if i in self._s.files]
+
+    async def attached_in_chats_of(self, file_id: str, user_id: int) -> bool:
+        for message_id in self._s.attachment_index.get(file_id, ()):
+            message = self._s.messages.get(message_id)
+            if message is not None and (message.chat_id, user_id) in self._s.members:
+                return True
+        return False
+
+
+class InMemoryUnitOfWork:
+    """A unit of work over an ``InMemoryStore``."""
+
+    def __init__(self, store: InMemoryStore, *, read_only: bool = False) -> None:
+        self._store = store
+        self._read_only = read_only
+        self._journal: _Journal | None = None
+        self._recorded: list[tuple[Event, frozenset[int]]] = []
+        self.users = InMemoryUserRepository(store, self)
+        self.chats = InMemoryChatRepository(store, self)
+        self.members = InMemoryMembershipRepository(store, self)
+        self.messages = InMemoryMessageRepository(store, self)
+        self.feed = InMemoryFeedRepository(store, self)
+        self.sessions = InMemorySessionRepository(store, self)
+        self.files = InMemoryFileRepository(store, self)
+
+    def journal(self) -> _Journal:
+        if self._journal is None:
+            raise RuntimeError("This unit of work is read-only or not entered.")
+        return self._journal
+
+    async def __aenter__(self) -> Self:
+        if not self._read_only:
+            await self._store.write_lock.acquire()
+            self._journal = _Journal()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._journal is not None:
+            await self.rollback()
+            self._journal = None
+            self._store.write_lock.release()
+
+    def record(self, event: Event, recipients: Iterable[int]) -> None:
+        self.journal()
+        self._recorded.append((event, frozenset(recipients)))
+
+    async def position(self) -> int:
+        self.journal()
+        pending = sum(1 for event, _ in self._recorded if isinstance(event, FEED_EVENTS))
+        return len(self._store.feed) + pending + 1
+
+    async def commit(self) -> list[Notification]:
+        journal = self.journal()
+        notifications = []
+        for event, recipients in self._recorded:
+            position = None
+            if isinstance(event, FEED_EVENTS):
+                position = len(self._store.feed) + 1
+                self._store.feed.append(
+                    _Stored(FeedEntry(position, event), event.chat_id, event.subject_user_id)
+                )
+            notifications.append(Notification(event, recipients, position))
+        self._recorded.clear()
+        journal.forget()
+        return notifications
+
+    async def rollback(self) -> None:
+        self._recorded.clear()
+        if self._journal is not None:
+            self._journal.rollback()
+
+
+class InMemoryUnitOfWorkFactory:
+    """Hands out units of work over one shared store."""
+
+    def __init__(self, store: InMemoryStore | None = None) -> None:
+        self.store = store or InMemoryStore()
+
+    def __call__(self, *, read_only: bool = False) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.store, read_only=read_only)

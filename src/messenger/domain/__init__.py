@@ -1,0 +1,4 @@
+"""The messenger domain: entities, events, errors, ports and use cases.
+
+Imports only the standard library (an import-linter contract keeps it so).
+"""

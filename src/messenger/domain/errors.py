@@ -1,0 +1,124 @@
+"""Domain errors, each with a stable machine-readable ``code``.
+
+Entrypoints map these to HTTP problem details and WebSocket error frames in one place;
+nothing in the domain knows about status codes.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str | None = None, **details: object) -> None:
+        super().__init__(message or self.default_message)
+        self.message = message or self.default_message
+        self.details = details
+
+    default_message = "The request cannot be completed."
+
+
+class ValidationError(DomainError):
+    """Input breaks a domain rule (length, format, range)."""
+
+    code = "validation_error"
+    default_message = "The input is not valid."
+
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.field = field
+
+
+class MessageTooLong(ValidationError):
+    code = "message_too_long"
+    default_message = "The message text is too long."
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or the caller may not know that it exists."""
+
+    code = "not_found"
+    default_message = "Not found."
+
+
+class ChatNotFound(NotFound):
+    # A chat you are not in answers exactly like a chat that does not exist, so that
+    # ids cannot be probed; hence one error for both.
+    code = "not_found"
+    default_message = "Chat not found."
+
+
+class NotAMember(DomainError):
+    """Used internally where membership, not existence, is the issue (e.g. a target user)."""
+
+    code = "not_a_member"
+    default_message = "The user is not a member of this chat."
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    default_message = "You are not allowed to do this."
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    default_message = "The request conflicts with the current state."
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+    default_message = "This username is already taken."
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    default_message = "This email is already registered."
+
+
+class AlreadyAMember(Conflict):
+    code = "already_a_member"
+    default_message = "The user is already a member of this chat."
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+    default_message = "Wrong login or password."
+
+
+class InvalidToken(DomainError):
+    code = "invalid_token"
+    default_message = "The token is invalid, expired or revoked."
+
+
+class Throttled(DomainError):
+    code = "throttled"
+    default_message = "Too many attempts; try again later."
+
+    def __init__(self, retry_after: float, message: str | None = None) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class ResyncRequired(DomainError):
+    """The cursor is unknown or older than what the feed keeps; reload state and start over."""
+
+    code = "resync_required"
+    default_message = "The cursor is too old or invalid; reload and resynchronise."
+
+
+class PayloadTooLarge(DomainError):
+    code = "too_large"
+    default_message = "The payload is too large."
+
+
+class ServiceUnavailable(DomainError):
+    """The storage is unreachable; the caller may retry later."""
+
+    code = "service_unavailable"
+    default_message = "The service is temporarily unavailable."
+
+    def __init__(self, message: str | None = None, *, retry_after: float = 1.0) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after

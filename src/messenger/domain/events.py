@@ -1,0 +1,226 @@
+"""Domain events, named in the past tense.
+
+``type`` is the stable wire name clients see (a frame type of the socket protocol and the
+``type`` of a ``sync`` event). Events of ``FEED_EVENTS`` are written to the change feed in
+the transaction that makes the change; ``EPHEMERAL`` events (typing, presence) are only
+pushed and never stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from messenger.domain.model import Chat, ChatMember, Membership, Message, Role
+
+
+@dataclass(frozen=True)
+class Event:
+    type: ClassVar[str] = "event"
+
+    @property
+    def chat_id(self) -> int | None:
+        return None
+
+    @property
+    def subject_user_id(self) -> int | None:
+        """A user the event concerns even when not (or no longer) a member."""
+        return None
+
+
+@dataclass(frozen=True)
+class MessagePosted(Event):
+    type: ClassVar[str] = "new_message"
+    message: Message
+
+    @property
+    def chat_id(self) -> int:
+        return self.message.chat_id
+
+
+@dataclass(frozen=True)
+class MessageEdited(Event):
+    type: ClassVar[str] = "message_updated"
+    message: Message
+
+    @property
+    def chat_id(self) -> int:
+        return self.message.chat_id
+
+
+@dataclass(frozen=True)
+class MessageDeleted(Event):
+    type: ClassVar[str] = "message_deleted"
+    message: Message
+
+    @property
+    def chat_id(self) -> int:
+        return self.message.chat_id
+
+
+@dataclass(frozen=True)
+class MessagesRead(Event):
+    type: ClassVar[str] = "messages_read"
+    chat: int
+    user_id: int
+    message_id: int
+
+    @property
+    def chat_id(self) -> int:
+        return self.chat
+
+
+@dataclass(frozen=True)
+class MessagesDelivered(Event):
+    type: ClassVar[str] = "messages_delivered"
+    chat: int
+    user_id: int
+    message_id: int
+
+    @property
+    def chat_id(self) -> int:
+        return self.chat
+
+
+@dataclass(frozen=True)
+class ChatCreated(Event):
+    type: ClassVar[str] = "chat_created"
+    chat: Chat
+    members: tuple[ChatMember, ...]
+
+    @property
+    def chat_id(self) -> int:
+        return self.chat.id
+
+
+@dataclass(frozen=True)
+class ChatUpdated(Event):
+    type: ClassVar[str] = "chat_updated"
+    chat: Chat
+
+    @property
+    def chat_id(self) -> int:
+        return self.chat.id
+
+
+@dataclass(frozen=True)
+class MemberAdded(Event):
+    type: ClassVar[str] = "member_added"
+    chat: Chat
+    member: ChatMember
+    # Everyone in the chat after the addition, so that the new member's client can show the
+    # chat from this one event (a replay of the feed needs no extra request).
+    members: tuple[ChatMember, ...]
+    by_user_id: int
+
+    @property
+    def chat_id(self) -> int:
+        return self.chat.id
+
+    @property
+    def subject_user_id(self) -> int:
+        return self.member.membership.user_id
+
+
+@dataclass(frozen=True)
+class MemberUpdated(Event):
+    type: ClassVar[str] = "member_updated"
+    chat: int
+    membership: Membership
+    by_user_id: int
+
+    @property
+    def chat_id(self) -> int:
+        return self.chat
+
+
+@dataclass(frozen=True)
+class MemberRemoved(Event):
+    type: ClassVar[str] = "member_removed"
+    chat: int
+    user_id: int
+    by_user_id: int
+
+    @property
+    def chat_id(self) -> int:
+        return self.chat
+
+    @property
+    def subject_user_id(self) -> int:
+        return self.user_id
+
+
+@dataclass(frozen=True)
+class UserTyping(Event):
+    type: ClassVar[str] = "typing"
+    chat: int
+    user_id: int
+
+    @property
+    def chat_id(self) -> int:
+        return self.chat
+
+
+@dataclass(frozen=True)
+class PresenceChanged(Event):
+    type: ClassVar[str] = "presence"
+    user_id: int
+    online: bool
+    last_seen_at: datetime | None
+
+
+FEED_EVENTS: tuple[type[Event], ...] = (
+    MessagePosted,
+    MessageEdited,
+    MessageDeleted,
+    MessagesRead,
+    MessagesDelivered,
+    ChatCreated,
+    ChatUpdated,
+    MemberAdded,
+    MemberUpdated,
+    MemberRemoved,
+)
+EPHEMERAL_EVENTS: tuple[type[Event], ...] = (UserTyping, PresenceChanged)
+EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in FEED_EVENTS + EPHEMERAL_EVENTS}
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """An event as stored in the change feed: its cursor and the chat it belongs to."""
+
+    position: int
+    event: Event
+
+
+@dataclass(frozen=True)
+class Notification:
+    """An event on its way to the users who must see it (after commit)."""
+
+    event: Event
+    recipients: frozenset[int]
+    position: int | None = None  # the feed cursor; None for ephemeral events
+
+
+__all__ = [
+    "EPHEMERAL_EVENTS",
+    "EVENT_TYPES",
+    "FEED_EVENTS",
+    "ChatCreated",
+    "ChatUpdated",
+    "Event",
+    "FeedEntry",
+    "MemberAdded",
+    "MemberRemoved",
+    "MemberUpdated",
+    "MessageDeleted",
+    "MessageEdited",
+    "MessagePosted",
+    "MessagesDelivered",
+    "MessagesRead",
+    "Notification",
+    "PresenceChanged",
+    "Role",
+    "UserTyping",
+]

@@ -1,0 +1,397 @@
+"""Entities and value objects: plain dataclasses, synchronous, no I/O.
+
+Integer ids (users, chats, messages) are handed out by the storage when an entity is
+added; string ids (sessions, files) are random and come from the ``IdSource`` port because
+they are shown to clients and must not be guessable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from messenger.domain.errors import Forbidden, MessageTooLong, ValidationError
+
+USERNAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_.]{1,30})[a-z0-9]$")
+# Deliberately permissive: one @, a dot in the domain, no spaces. Real proof of an
+# address is a confirmation mail, not a regex.
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+DISPLAY_NAME_MAX = 100
+BIO_MAX = 500
+AVATAR_URL_MAX = 500
+TITLE_MAX = 100
+DEFAULT_MESSAGE_MAX = 5000
+DEVICE_NAME_MAX = 100
+CLIENT_ID_MAX = 64
+
+
+class ChatKind(StrEnum):
+    DIRECT = "direct"
+    GROUP = "group"
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+    @property
+    def can_manage(self) -> bool:
+        return self in (Role.OWNER, Role.ADMIN)
+
+    @property
+    def rank(self) -> int:
+        return {Role.OWNER: 3, Role.ADMIN: 2, Role.MEMBER: 1}[self]
+
+
+# --- validation helpers -------------------------------------------------------------------
+
+
+def normalize_username(raw: str) -> str:
+    """Usernames are case-insensitive, so they are stored lower-cased."""
+    username = raw.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise ValidationError(
+            "Username must be 3-32 characters: latin letters, digits, '_' or '.', "
+            "starting and ending with a letter or digit.",
+            field="username",
+        )
+    return username
+
+
+def normalize_email(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    email = raw.strip().lower()
+    if not email:
+        return None
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise ValidationError("Email address is not valid.", field="email")
+    return email
+
+
+def check_password(password: str) -> None:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise ValidationError(
+            f"Password must be {PASSWORD_MIN}-{PASSWORD_MAX} characters long.", field="password"
+        )
+
+
+def clean_display_name(raw: str | None, fallback: str) -> str:
+    name = (raw or "").strip()
+    if not name:
+        return fallback
+    if len(name) > DISPLAY_NAME_MAX:
+        raise ValidationError(
+            f"Display name must be at most {DISPLAY_NAME_MAX} characters.", field="display_name"
+        )
+    return name
+
+
+def clean_bio(raw: str) -> str:
+    bio = raw.strip()
+    if len(bio) > BIO_MAX:
+        raise ValidationError(f"Bio must be at most {BIO_MAX} characters.", field="bio")
+    return bio
+
+
+def clean_avatar_url(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    url = raw.strip()
+    if not url:
+        return None
+    if len(url) > AVATAR_URL_MAX or not (
+        url.startswith(("https://", "http://")) or url.startswith("/")
+    ):
+        raise ValidationError(
+            "Avatar URL must be an http(s) URL or a server path.", field="avatar_url"
+        )
+    return url
+
+
+def clean_title(raw: str) -> str:
+    title = raw.strip()
+    if not 1 <= len(title) <= TITLE_MAX:
+        raise ValidationError(f"Title must be 1-{TITLE_MAX} characters.", field="title")
+    return title
+
+
+def clean_text(raw: str, max_length: int) -> str:
+    text = raw.strip()
+    if not text:
+        raise ValidationError("Message text must not be empty.", field="text")
+    if len(text) > max_length:
+        raise MessageTooLong(f"Message text must be at most {max_length} characters.", field="text")
+    return text
+
+
+def check_client_id(client_id: str) -> str:
+    cid = client_id.strip()
+    if not 1 <= len(cid) <= CLIENT_ID_MAX:
+        raise ValidationError(f"client_id must be 1-{CLIENT_ID_MAX} characters.", field="client_id")
+    return cid
+
+
+# --- entities -----------------------------------------------------------------------------
+
+
+@dataclass
+class User:
+    id: int
+    username: str
+    email: str | None
+    password_hash: str
+    display_name: str
+    created_at: datetime
+    avatar_url: str | None = None
+    bio: str = ""
+    last_seen_at: datetime | None = None
+    # The highest feed cursor any of the user's devices acknowledged; the floor for the
+    # next delivery-watermark computation so an ack never rescans the whole feed.
+    delivered_cursor: int = 0
+
+    def public(self) -> PublicProfile:
+        return PublicProfile(
+            id=self.id,
+            username=self.username,
+            display_name=self.display_name,
+            avatar_url=self.avatar_url,
+            bio=self.bio,
+            created_at=self.created_at,
+            last_seen_at=self.last_seen_at,
+        )
+
+
+@dataclass(frozen=True)
+class PublicProfile:
+    """What other users may see of a user (no email, no hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    avatar_url: str | None
+    bio: str
+    created_at: datetime
+    last_seen_at: datetime | None
+
+
+@dataclass
+class Chat:
+    id: int
+    kind: ChatKind
+    title: str | None
+    created_by: int
+    created_at: datetime
+    last_activity_at: datetime
+    last_message_id: int | None = None
+    # For dialogs "<smaller user id>:<larger user id>"; the storage keeps it unique so that
+    # concurrent "open dialog" calls converge on one chat.
+    direct_key: str | None = None
+
+    @staticmethod
+    def direct_key_for(a: int, b: int) -> str:
+        low, high = sorted((a, b))
+        return f"{low}:{high}"
+
+
+@dataclass
+class Membership:
+    chat_id: int
+    user_id: int
+    role: Role
+    joined_at: datetime
+    # Feed position at which the member joined: feed events before it are not theirs.
+    joined_position: int = 0
+    read_message_id: int = 0
+    delivered_message_id: int = 0
+
+    def mark_read(self, message_id: int) -> bool:
+        """Move the read watermark forward; never back. Returns whether it moved."""
+        if message_id <= self.read_message_id:
+            return False
+        self.read_message_id = message_id
+        # Reading implies delivery.
+        self.delivered_message_id = max(self.delivered_message_id, message_id)
+        return True
+
+    def mark_delivered(self, message_id: int) -> bool:
+        if message_id <= self.delivered_message_id:
+            return False
+        self.delivered_message_id = message_id
+        return True
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file as it is attached to a message (copied in, so history needs no join)."""
+
+    id: str
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+
+@dataclass
+class Message:
+    id: int
+    chat_id: int
+    sender_id: int
+    client_id: str
+    text: str
+    created_at: datetime
+    reply_to_id: int | None = None
+    attachments: tuple[Attachment, ...] = ()
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def edit(self, editor_id: int, text: str, now: datetime) -> MessageEdit:
+        if editor_id != self.sender_id:
+            raise Forbidden("Only the author can edit a message.")
+        if self.deleted:
+            raise Forbidden("A deleted message cannot be edited.")
+        previous = MessageEdit(message_id=self.id, text=self.text, edited_at=now)
+        self.text = text
+        self.edited_at = now
+        return previous
+
+    def delete(self, now: datetime) -> None:
+        # A tombstone keeps the id (ordering, replies, read marks) but nothing of the content.
+        self.text = ""
+        self.attachments = ()
+        self.deleted_at = now
+
+
+@dataclass(frozen=True)
+class MessageEdit:
+    """The text a message had before an edit."""
+
+    message_id: int
+    text: str
+    edited_at: datetime
+
+
+@dataclass
+class Session:
+    """One logged-in device: a refresh-token family."""
+
+    id: str
+    user_id: int
+    device_name: str
+    created_at: datetime
+    last_used_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass
+class RefreshToken:
+    token_hash: str
+    session_id: str
+    created_at: datetime
+    used_at: datetime | None = None
+
+
+@dataclass
+class StoredFile:
+    id: str
+    owner_id: int
+    name: str
+    content_type: str
+    size: int
+    storage_key: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ChatMember:
+    """A membership together with the member's public profile."""
+
+    membership: Membership
+    profile: PublicProfile
+
+
+@dataclass(frozen=True)
+class ChatDetails:
+    chat: Chat
+    members: tuple[ChatMember, ...]
+
+
+@dataclass(frozen=True)
+class ChatSummary:
+    """One row of the chat list."""
+
+    chat: Chat
+    members: tuple[ChatMember, ...]
+    last_message: Message | None
+    unread_count: int
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    user: User
+    session: Session
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    session_id: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """A history page; ``items`` ascend by id."""
+
+    items: tuple[Message, ...]
+    has_more: bool = False
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_length: int = DEFAULT_MESSAGE_MAX
+    max_page_size: int = 100
+    default_page_size: int = 50
+    max_group_members: int = 1000
+    max_feed_page: int = 1000
+    max_attachments: int = 10
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_search_results: int = 50
+
+
+__all__ = [
+    "AccessClaims",
+    "Attachment",
+    "AuthResult",
+    "Chat",
+    "ChatDetails",
+    "ChatKind",
+    "ChatMember",
+    "ChatSummary",
+    "Limits",
+    "Membership",
+    "Message",
+    "MessageEdit",
+    "Page",
+    "PublicProfile",
+    "RefreshToken",
+    "Role",
+    "Session",
+    "StoredFile",
+    "User",
+]

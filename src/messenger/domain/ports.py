@@ -1,0 +1,287 @@
+"""Ports: what the domain needs from the outside world, as ``typing.Protocol``s.
+
+Repositories never commit; the unit of work does. A *write* unit of work is serialised
+with every other write unit of work that touches the change feed (see ``UnitOfWork``), which
+is what makes the feed gap-free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from messenger.domain.events import Event, FeedEntry, Notification
+from messenger.domain.model import (
+    AccessClaims,
+    Chat,
+    Membership,
+    Message,
+    MessageEdit,
+    RefreshToken,
+    Session,
+    StoredFile,
+    User,
+)
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> User:
+        """Store a new user and return it with its id. Raises UsernameTaken / EmailTaken."""
+
+    async def get(self, user_id: int) -> User | None: ...
+
+    async def get_many(self, user_ids: Iterable[int]) -> list[User]: ...
+
+    async def by_username(self, username: str) -> User | None: ...
+
+    async def by_email(self, email: str) -> User | None: ...
+
+    async def update(self, user: User) -> None: ...
+
+    async def search(self, query: str, limit: int) -> list[User]:
+        """Users whose username or display name contains ``query`` (case-insensitive)."""
+
+
+class ChatRepository(Protocol):
+    async def add(self, chat: Chat) -> Chat:
+        """Store a new chat and return it with its id.
+
+        Raises ``Conflict`` when a dialog with the same ``direct_key`` exists.
+        """
+
+    async def get(self, chat_id: int) -> Chat | None: ...
+
+    async def get_many(self, chat_ids: Iterable[int]) -> list[Chat]: ...
+
+    async def by_direct_key(self, direct_key: str) -> Chat | None: ...
+
+    async def update(self, chat: Chat) -> None: ...
+
+
+class MembershipRepository(Protocol):
+    async def add(self, membership: Membership) -> None: ...
+
+    async def get(self, chat_id: int, user_id: int) -> Membership | None: ...
+
+    async def update(self, membership: Membership) -> None: ...
+
+    async def remove(self, chat_id: int, user_id: int) -> None: ...
+
+    async def of_chat(self, chat_id: int) -> list[Membership]: ...
+
+    async def of_user(self, user_id: int) -> list[Membership]: ...
+
+    async def of_chats(self, chat_ids: Iterable[int]) -> list[Membership]: ...
+
+    async def contacts_of(self, user_id: int) -> set[int]:
+        """Ids of the users who share at least one chat with ``user_id`` (not the user)."""
+
+
+class MessageRepository(Protocol):
+    async def add(self, message: Message) -> Message:
+        """Store a new message and return it with its id.
+
+        Ids ascend in commit order. Raises ``Conflict`` on a duplicate (sender, client id).
+        """
+
+    async def get(self, message_id: int) -> Message | None: ...
+
+    async def by_client_id(self, sender_id: int, client_id: str) -> Message | None: ...
+
+    async def update(self, message: Message) -> None: ...
+
+    async def add_edit(self, edit: MessageEdit) -> None: ...
+
+    async def edits_of(self, message_id: int) -> list[MessageEdit]: ...
+
+    async def forget_edits(self, message_id: int) -> None: ...
+
+    async def page(
+        self, chat_id: int, *, before: int | None, after: int | None, limit: int
+    ) -> list[Message]:
+        """Up to ``limit`` messages in ascending id order.
+
+        ``after``: the oldest messages above it; ``before``: the newest below it;
+        neither: the newest page.
+        """
+
+    async def last_of_chats(self, chat_ids: Sequence[int]) -> dict[int, Message]: ...
+
+    async def count_unread(self, watermarks: dict[int, int], reader_id: int) -> dict[int, int]:
+        """Per chat: live messages from others with an id above the reader's watermark."""
+
+
+class FeedRepository(Protocol):
+    async def since(self, user_id: int, position: int, up_to: int, limit: int) -> list[FeedEntry]:
+        """Entries in (position, up_to] the user may see, ascending: events of chats the
+        user is in from the position they joined at, and events about the user themself."""
+
+    async def head(self) -> int:
+        """The position of the newest committed entry (0 when the feed is empty)."""
+
+    async def oldest(self) -> int:
+        """The oldest cursor that can still be continued from (entries before are pruned)."""
+
+    async def newest_posted(self, user_id: int, after: int, up_to: int) -> dict[int, int]:
+        """Per chat of the user: the newest id of a message by someone else posted at a
+        position in (after, up_to]."""
+
+
+class SessionRepository(Protocol):
+    async def add(self, session: Session) -> None: ...
+
+    async def get(self, session_id: str) -> Session | None: ...
+
+    async def update(self, session: Session) -> None: ...
+
+    async def of_user(self, user_id: int) -> list[Session]: ...
+
+    async def add_token(self, token: RefreshToken) -> None: ...
+
+    async def token(self, token_hash: str) -> RefreshToken | None: ...
+
+    async def update_token(self, token: RefreshToken) -> None: ...
+
+
+class FileRepository(Protocol):
+    async def add(self, file: StoredFile) -> None: ...
+
+    async def get(self, file_id: str) -> StoredFile | None: ...
+
+    async def get_many(self, file_ids: Sequence[str]) -> list[StoredFile]: ...
+
+    async def attached_in_chats_of(self, file_id: str, user_id: int) -> bool:
+        """Whether the file is attached to a message in a chat the user belongs to."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction over all repositories.
+
+    A write unit of work (``read_only=False``) is serialised with every other one from its
+    first statement to its commit, so feed positions (and message ids) become visible in the
+    order they were handed out. ``record`` queues an event for the feed and for the
+    notifier; ``commit`` gives every recorded feed event its position and returns the
+    notifications to publish, which the caller publishes only after the commit succeeded.
+    """
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def chats(self) -> ChatRepository: ...
+
+    @property
+    def members(self) -> MembershipRepository: ...
+
+    @property
+    def messages(self) -> MessageRepository: ...
+
+    @property
+    def feed(self) -> FeedRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
+
+    @property
+    def files(self) -> FileRepository: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Rolls back whatever was not committed."""
+
+    def record(self, event: Event, recipients: Iterable[int]) -> None: ...
+
+    async def position(self) -> int:
+        """The position the next recorded event will get (write units of work only)."""
+
+    async def commit(self) -> list[Notification]: ...
+
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+
+
+class Notifier(Protocol):
+    """Delivers events to the users who must see them. Called only after commit."""
+
+    async def publish(self, notifications: Sequence[Notification]) -> None: ...
+
+
+Listener = Callable[[Notification], None]
+
+
+class EventStream(Protocol):
+    """The receiving side of the notifier: how delivery (sockets) learns of events.
+
+    With several server processes every process receives every notification and delivers
+    it to the sockets it holds.
+    """
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` for every published notification; returns an unsubscribe."""
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str, password: str) -> bool: ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+    async def dummy_verify(self, password: str) -> None:
+        """Spend the time of a verification against no real hash, so that an unknown user
+        and a wrong password cannot be told apart by timing."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+
+
+class IdSource(Protocol):
+    def new_id(self) -> str:
+        """A random, unguessable identifier (sessions, files)."""
+
+    def new_secret(self) -> str:
+        """A random secret with at least 256 bits of entropy (refresh tokens)."""
+
+
+class TokenIssuer(Protocol):
+    def issue_access(self, user_id: int, session_id: str) -> tuple[str, int]:
+        """An access token and its lifetime in seconds."""
+
+    def verify_access(self, token: str) -> AccessClaims:
+        """Raises ``InvalidToken`` for anything but a valid, unexpired access token."""
+
+
+class FileStore(Protocol):
+    async def save(self, storage_key: str, chunks: AsyncIterable[bytes], max_size: int) -> int:
+        """Write the chunks and return the size; raises ``PayloadTooLarge`` (and keeps
+        nothing) once more than ``max_size`` bytes arrive."""
+
+    def open(self, storage_key: str) -> AsyncIterator[bytes]: ...
+
+    async def delete(self, storage_key: str) -> None: ...
+
+    def url_for(self, file_id: str) -> str: ...
+
+
+class LoginThrottle(Protocol):
+    """Counts failed logins per account so guessing gets slower."""
+
+    async def check(self, key: str) -> None:
+        """Raises ``Throttled`` while ``key`` is locked out."""
+
+    async def failed(self, key: str) -> None: ...
+
+    async def succeeded(self, key: str) -> None: ...

@@ -1,0 +1,47 @@
+"""``Messenger``: every use case, built from one set of ports.
+
+The one object entrypoints and embedding services hold; each attribute is a use case
+named as the user says it (``await messenger.post_message(...)``).
+"""
+
+from __future__ import annotations
+
+from messenger.domain import usecases as uc
+
+
+class Messenger:
+    """The application service facade over the use cases."""
+
+    def __init__(self, ports: uc.Ports) -> None:
+        self.ports = ports
+        self.register = uc.Register(ports)
+        self.authenticate = uc.Authenticate(ports)
+        self.refresh_session = uc.RefreshSession(ports)
+        self.authorize = uc.Authorize(ports)
+        self.log_out = uc.LogOut(ports)
+        self.list_sessions = uc.ListSessions(ports)
+        self.revoke_session = uc.RevokeSession(ports)
+        self.get_my_account = uc.GetMyAccount(ports)
+        self.get_profile = uc.GetProfile(ports)
+        self.update_profile = uc.UpdateProfile(ports)
+        self.search_users = uc.SearchUsers(ports)
+        self.open_dialog = uc.OpenDialog(ports)
+        self.create_group = uc.CreateGroup(ports)
+        self.get_chat = uc.GetChat(ports)
+        self.rename_group = uc.RenameGroup(ports)
+        self.add_member = uc.AddMember(ports)
+        self.remove_member = uc.RemoveMember(ports)
+        self.change_role = uc.ChangeRole(ports)
+        self.list_chats = uc.ListChats(ports)
+        self.post_message = uc.PostMessage(ports)
+        self.edit_message = uc.EditMessage(ports)
+        self.get_edit_history = uc.GetEditHistory(ports)
+        self.delete_message = uc.DeleteMessage(ports)
+        self.read_history = uc.ReadHistory(ports)
+        self.mark_read = uc.MarkRead(ports)
+        self.acknowledge_delivery = uc.AcknowledgeDelivery(ports)
+        self.send_typing = uc.SendTyping(ports)
+        self.get_changes_since = uc.GetChangesSince(ports)
+        self.report_presence = uc.ReportPresence(ports)
+        self.upload_file = uc.UploadFile(ports)
+        self.open_file = uc.OpenFile(ports)

@@ -1,0 +1,290 @@
+"""Accounts and sessions: register, log in, refresh, log out, profiles, user search."""
+
+from __future__ import annotations
+
+import hashlib
+
+from messenger.domain.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    InvalidToken,
+    NotFound,
+    UsernameTaken,
+    ValidationError,
+)
+from messenger.domain.model import (
+    DEVICE_NAME_MAX,
+    AccessClaims,
+    AuthResult,
+    PublicProfile,
+    RefreshToken,
+    Session,
+    User,
+    check_password,
+    clean_avatar_url,
+    clean_bio,
+    clean_display_name,
+    normalize_email,
+    normalize_username,
+)
+from messenger.domain.ports import UnitOfWork
+from messenger.domain.usecases.base import UseCase
+
+
+def hash_refresh_token(token: str) -> str:
+    # Refresh tokens carry 256 random bits, so a fast hash is enough: the stored value is
+    # useless to someone who reads the database, and lookups stay an index seek.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _device(name: str | None) -> str:
+    device = (name or "").strip()[:DEVICE_NAME_MAX]
+    return device or "unknown device"
+
+
+class _SessionStarter(UseCase):
+    async def _start_session(
+        self, uow: UnitOfWork, user: User, device_name: str | None
+    ) -> AuthResult:
+        now = self._clock.now()
+        session = Session(
+            id=self._ports.ids.new_id(),
+            user_id=user.id,
+            device_name=_device(device_name),
+            created_at=now,
+            last_used_at=now,
+        )
+        await uow.sessions.add(session)
+        return await self._issue(uow, user, session)
+
+    async def _issue(self, uow: UnitOfWork, user: User, session: Session) -> AuthResult:
+        refresh = self._ports.ids.new_secret()
+        await uow.sessions.add_token(
+            RefreshToken(
+                token_hash=hash_refresh_token(refresh),
+                session_id=session.id,
+                created_at=self._clock.now(),
+            )
+        )
+        access, expires_in = self._ports.tokens.issue_access(user.id, session.id)
+        return AuthResult(
+            user=user,
+            session=session,
+            access_token=access,
+            refresh_token=refresh,
+            expires_in=expires_in,
+        )
+
+
+class Register(_SessionStarter):
+    """Create an account and log it in."""
+
+    async def __call__(
+        self,
+        username: str,
+        password: str,
+        email: str | None = None,
+        display_name: str | None = None,
+        device_name: str | None = None,
+    ) -> AuthResult:
+        username = normalize_username(username)
+        email = normalize_email(email)
+        check_password(password)
+        name = clean_display_name(display_name, fallback=username)
+        # Fail fast on a taken name before spending a hash; the unique index still decides
+        # a race.
+        async with self._uow(read_only=True) as uow:
+            if await uow.users.by_username(username) is not None:
+                raise UsernameTaken()
+            if email is not None and await uow.users.by_email(email) is not None:
+                raise EmailTaken()
+        password_hash = await self._ports.hasher.hash(password)
+        async with self._uow() as uow:
+            user = await uow.users.add(
+                User(
+                    id=0,
+                    username=username,
+                    email=email,
+                    password_hash=password_hash,
+                    display_name=name,
+                    created_at=self._clock.now(),
+                )
+            )
+            result = await self._start_session(uow, user, device_name)
+            await uow.commit()
+        return result
+
+
+class Authenticate(_SessionStarter):
+    """Log in by username or email and password."""
+
+    async def __call__(
+        self, login: str, password: str, device_name: str | None = None
+    ) -> AuthResult:
+        key = login.strip().lower()
+        throttle = self._ports.throttle
+        await throttle.check(f"login:{key}")
+        hasher = self._ports.hasher
+        async with self._uow(read_only=True) as uow:
+            user = await (uow.users.by_email(key) if "@" in key else uow.users.by_username(key))
+        if user is None:
+            await hasher.dummy_verify(password)
+            await throttle.failed(f"login:{key}")
+            raise InvalidCredentials()
+        if not await hasher.verify(user.password_hash, password):
+            await throttle.failed(f"login:{key}")
+            raise InvalidCredentials()
+        await throttle.succeeded(f"login:{key}")
+        new_hash = await hasher.hash(password) if hasher.needs_rehash(user.password_hash) else None
+        async with self._uow() as uow:
+            fresh = await uow.users.get(user.id)
+            if fresh is None:
+                raise InvalidCredentials()
+            if new_hash is not None:
+                fresh.password_hash = new_hash
+                await uow.users.update(fresh)
+            result = await self._start_session(uow, fresh, device_name)
+            await uow.commit()
+        return result
+
+
+class RefreshSession(_SessionStarter):
+    """Trade a refresh token for a new pair; a reused token revokes its whole family."""
+
+    async def __call__(self, refresh_token: str) -> AuthResult:
+        now = self._clock.now()
+        reused = False
+        async with self._uow() as uow:
+            token = await uow.sessions.token(hash_refresh_token(refresh_token))
+            if token is None:
+                raise InvalidToken()
+            session = await uow.sessions.get(token.session_id)
+            if session is None or not session.active:
+                raise InvalidToken()
+            user = await uow.users.get(session.user_id)
+            if user is None:
+                raise InvalidToken()
+            if token.used_at is not None:
+                # Someone holds a copy of a token that was already rotated: either the
+                # client or a thief, and we cannot tell which; end the family for both.
+                session.revoked_at = now
+                await uow.sessions.update(session)
+                await uow.commit()
+                reused = True
+            else:
+                token.used_at = now
+                await uow.sessions.update_token(token)
+                session.last_used_at = now
+                await uow.sessions.update(session)
+                result = await self._issue(uow, user, session)
+                await uow.commit()
+        if reused:
+            raise InvalidToken("This refresh token was already used; the session is revoked.")
+        return result
+
+
+class Authorize(UseCase):
+    """Check an access token and that its session is still alive."""
+
+    async def __call__(self, access_token: str) -> AccessClaims:
+        claims = self._ports.tokens.verify_access(access_token)
+        async with self._uow(read_only=True) as uow:
+            session = await uow.sessions.get(claims.session_id)
+        if session is None or not session.active or session.user_id != claims.user_id:
+            raise InvalidToken()
+        return claims
+
+
+class LogOut(UseCase):
+    """End the caller's current session."""
+
+    async def __call__(self, claims: AccessClaims) -> None:
+        await RevokeSession(self._ports)(claims.user_id, claims.session_id)
+
+
+class ListSessions(UseCase):
+    """The caller's active sessions (devices), most recently used first."""
+
+    async def __call__(self, user_id: int) -> list[Session]:
+        async with self._uow(read_only=True) as uow:
+            sessions = await uow.sessions.of_user(user_id)
+        active = [s for s in sessions if s.active]
+        return sorted(active, key=lambda s: s.last_used_at, reverse=True)
+
+
+class RevokeSession(UseCase):
+    """Log one of the caller's devices out."""
+
+    async def __call__(self, user_id: int, session_id: str) -> None:
+        async with self._uow() as uow:
+            session = await uow.sessions.get(session_id)
+            if session is None or session.user_id != user_id:
+                raise NotFound("Session not found.")
+            if session.active:
+                session.revoked_at = self._clock.now()
+                await uow.sessions.update(session)
+                await uow.commit()
+
+
+class GetMyAccount(UseCase):
+    """The caller's own account (with email)."""
+
+    async def __call__(self, user_id: int) -> User:
+        async with self._uow(read_only=True) as uow:
+            user = await uow.users.get(user_id)
+        if user is None:
+            raise NotFound("User not found.")
+        return user
+
+
+class GetProfile(UseCase):
+    """Another user's public profile."""
+
+    async def __call__(self, user_id: int) -> PublicProfile:
+        async with self._uow(read_only=True) as uow:
+            user = await uow.users.get(user_id)
+        if user is None:
+            raise NotFound("User not found.")
+        return user.public()
+
+
+class UpdateProfile(UseCase):
+    """Change display name, avatar URL or bio; ``None`` leaves a field as it is and an empty
+    avatar URL removes the avatar."""
+
+    async def __call__(
+        self,
+        user_id: int,
+        *,
+        display_name: str | None = None,
+        avatar_url: str | None = None,
+        bio: str | None = None,
+    ) -> User:
+        async with self._uow() as uow:
+            user = await uow.users.get(user_id)
+            if user is None:
+                raise NotFound("User not found.")
+            if display_name is not None:
+                if not display_name.strip():
+                    raise ValidationError("Display name must not be empty.", field="display_name")
+                user.display_name = clean_display_name(display_name, fallback=user.username)
+            if avatar_url is not None:
+                user.avatar_url = clean_avatar_url(avatar_url)
+            if bio is not None:
+                user.bio = clean_bio(bio)
+            await uow.users.update(user)
+            await uow.commit()
+        return user
+
+
+class SearchUsers(UseCase):
+    """Find people by username or display name; an empty query lists the directory."""
+
+    async def __call__(self, query: str, limit: int | None = None) -> list[PublicProfile]:
+        cap = self._limits.max_search_results
+        limit = cap if limit is None else limit
+        if not 1 <= limit <= cap:
+            raise ValidationError(f"limit must be 1-{cap}.", field="limit")
+        async with self._uow(read_only=True) as uow:
+            users = await uow.users.search(query.strip().lower()[:100], limit)
+        return [u.public() for u in users]

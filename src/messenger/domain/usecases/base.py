@@ -1,0 +1,78 @@
+"""What every use case shares: the ports it is built with and a few loading helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from messenger.domain.errors import ChatNotFound
+from messenger.domain.events import Notification
+from messenger.domain.model import Chat, ChatMember, Limits, Membership
+from messenger.domain.ports import (
+    Clock,
+    FileStore,
+    IdSource,
+    LoginThrottle,
+    Notifier,
+    PasswordHasher,
+    TokenIssuer,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Everything a use case may talk to. Built once, in the composition root."""
+
+    uow: UnitOfWorkFactory
+    notifier: Notifier
+    hasher: PasswordHasher
+    clock: Clock
+    ids: IdSource
+    tokens: TokenIssuer
+    files: FileStore
+    throttle: LoginThrottle
+    limits: Limits = field(default_factory=Limits)
+
+
+class UseCase:
+    """Base of the use cases: holds the ports; subclasses implement ``__call__``."""
+
+    def __init__(self, ports: Ports) -> None:
+        self._ports = ports
+        self._clock = ports.clock
+        self._limits = ports.limits
+
+    def _uow(self, *, read_only: bool = False) -> UnitOfWork:
+        return self._ports.uow(read_only=read_only)
+
+    async def _publish(self, notifications: Sequence[Notification]) -> None:
+        # Called only after a successful commit: a pushed event must never describe a
+        # change that could still roll back.
+        if notifications:
+            await self._ports.notifier.publish(notifications)
+
+
+async def load_membership(uow: UnitOfWork, chat_id: int, user_id: int) -> tuple[Chat, Membership]:
+    """The chat and the caller's membership; a stranger gets the same answer as for a chat
+    that does not exist."""
+    membership = await uow.members.get(chat_id, user_id)
+    if membership is None:
+        raise ChatNotFound()
+    chat = await uow.chats.get(chat_id)
+    if chat is None:
+        raise ChatNotFound()
+    return chat, membership
+
+
+async def load_members(uow: UnitOfWork, chat_ids: Sequence[int]) -> dict[int, list[ChatMember]]:
+    """Members of each chat with their public profiles, in joining order."""
+    memberships = await uow.members.of_chats(chat_ids)
+    users = {u.id: u for u in await uow.users.get_many({m.user_id for m in memberships})}
+    result: dict[int, list[ChatMember]] = {chat_id: [] for chat_id in chat_ids}
+    for m in sorted(memberships, key=lambda m: (m.joined_at, m.user_id)):
+        user = users.get(m.user_id)
+        if user is not None:
+            result[m.chat_id].append(ChatMember(membership=m, profile=user.public()))
+    return result

@@ -1,0 +1,317 @@
+"""Chats and membership: open a dialog, groups, members and roles, the chat list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from messenger.domain.errors import (
+    AlreadyAMember,
+    Conflict,
+    Forbidden,
+    NotAMember,
+    NotFound,
+    ValidationError,
+)
+from messenger.domain.events import (
+    ChatCreated,
+    ChatUpdated,
+    MemberAdded,
+    MemberRemoved,
+    MemberUpdated,
+)
+from messenger.domain.model import (
+    Chat,
+    ChatDetails,
+    ChatKind,
+    ChatMember,
+    ChatSummary,
+    Membership,
+    Role,
+    clean_title,
+)
+from messenger.domain.ports import UnitOfWork
+from messenger.domain.usecases.base import UseCase, load_members, load_membership
+
+
+async def _details(uow: UnitOfWork, chat: Chat) -> ChatDetails:
+    members = await load_members(uow, [chat.id])
+    return ChatDetails(chat=chat, members=tuple(members[chat.id]))
+
+
+def _member_ids(details: ChatDetails) -> set[int]:
+    return {m.membership.user_id for m in details.members}
+
+
+def _require_group(chat: Chat) -> None:
+    if chat.kind is not ChatKind.GROUP:
+        raise Forbidden("This can only be done in a group chat.")
+
+
+class OpenDialog(UseCase):
+    """Open the direct dialog with another user, creating it on first use.
+
+    Idempotent: both sides and concurrent calls get the same chat. Returns the chat and
+    whether this call created it.
+    """
+
+    async def __call__(self, user_id: int, peer_id: int) -> tuple[ChatDetails, bool]:
+        if peer_id == user_id:
+            raise ValidationError("A dialog needs another user.", field="user_id")
+        key = Chat.direct_key_for(user_id, peer_id)
+        for _ in range(3):
+            async with self._uow(read_only=True) as uow:
+                existing = await uow.chats.by_direct_key(key)
+                if existing is not None:
+                    return await _details(uow, existing), False
+                if await uow.users.get(peer_id) is None or await uow.users.get(user_id) is None:
+                    raise NotFound("User not found.")
+            try:
+                return await self._create(user_id, peer_id, key), True
+            except Conflict:
+                continue  # someone else created it a moment ago: read theirs
+        raise Conflict("The dialog could not be opened; try again.")
+
+    async def _create(self, user_id: int, peer_id: int, key: str) -> ChatDetails:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            if await uow.chats.by_direct_key(key) is not None:
+                raise Conflict()
+            chat = await uow.chats.add(
+                Chat(
+                    id=0,
+                    kind=ChatKind.DIRECT,
+                    title=None,
+                    created_by=user_id,
+                    created_at=now,
+                    last_activity_at=now,
+                    direct_key=key,
+                )
+            )
+            position = await uow.position()
+            for uid in (user_id, peer_id):
+                await uow.members.add(
+                    Membership(
+                        chat_id=chat.id,
+                        user_id=uid,
+                        role=Role.MEMBER,
+                        joined_at=now,
+                        joined_position=position,
+                    )
+                )
+            details = await _details(uow, chat)
+            uow.record(ChatCreated(chat=chat, members=details.members), _member_ids(details))
+            notifications = await uow.commit()
+        await self._publish(notifications)
+        return details
+
+
+class CreateGroup(UseCase):
+    """Create a group chat; the creator becomes its owner."""
+
+    async def __call__(self, user_id: int, title: str, member_ids: Sequence[int]) -> ChatDetails:
+        title = clean_title(title)
+        others = sorted(set(member_ids) - {user_id})
+        if len(others) + 1 > self._limits.max_group_members:
+            raise ValidationError("Too many members.", field="member_ids")
+        now = self._clock.now()
+        async with self._uow() as uow:
+            found = await uow.users.get_many([user_id, *others])
+            if len(found) != len(others) + 1:
+                raise NotFound("User not found.")
+            chat = await uow.chats.add(
+                Chat(
+                    id=0,
+                    kind=ChatKind.GROUP,
+                    title=title,
+                    created_by=user_id,
+                    created_at=now,
+                    last_activity_at=now,
+                )
+            )
+            position = await uow.position()
+            for uid in [user_id, *others]:
+                await uow.members.add(
+                    Membership(
+                        chat_id=chat.id,
+                        user_id=uid,
+                        role=Role.OWNER if uid == user_id else Role.MEMBER,
+                        joined_at=now,
+                        joined_position=position,
+                    )
+                )
+            details = await _details(uow, chat)
+            uow.record(ChatCreated(chat=chat, members=details.members), _member_ids(details))
+            notifications = await uow.commit()
+        await self._publish(notifications)
+        return details
+
+
+class GetChat(UseCase):
+    """One chat the caller belongs to, with its members."""
+
+    async def __call__(self, user_id: int, chat_id: int) -> ChatDetails:
+        async with self._uow(read_only=True) as uow:
+            chat, _ = await load_membership(uow, chat_id, user_id)
+            return await _details(uow, chat)
+
+
+class RenameGroup(UseCase):
+    """Change a group's title (owner or admin)."""
+
+    async def __call__(self, user_id: int, chat_id: int, title: str) -> ChatDetails:
+        title = clean_title(title)
+        async with self._uow() as uow:
+            chat, me = await load_membership(uow, chat_id, user_id)
+            _require_group(chat)
+            if not me.role.can_manage:
+                raise Forbidden("Only the owner or an admin can rename the group.")
+            if chat.title == title:
+                return await _details(uow, chat)
+            chat.title = title
+            await uow.chats.update(chat)
+            details = await _details(uow, chat)
+            uow.record(ChatUpdated(chat=chat), _member_ids(details))
+            notifications = await uow.commit()
+        await self._publish(notifications)
+        return details
+
+
+class AddMember(UseCase):
+    """Add a user to a group. Admins add members; only the owner adds admins."""
+
+    async def __call__(
+        self, actor_id: int, chat_id: int, user_id: int, role: Role = Role.MEMBER
+    ) -> ChatMember:
+        if role is Role.OWNER:
+            raise ValidationError(
+                "A group has one owner; transfer ownership instead.", field="role"
+            )
+        now = self._clock.now()
+        async with self._uow() as uow:
+            chat, me = await load_membership(uow, chat_id, actor_id)
+            _require_group(chat)
+            if not me.role.can_manage:
+                raise Forbidden("Only the owner or an admin can add members.")
+            if role is Role.ADMIN and me.role is not Role.OWNER:
+                raise Forbidden("Only the owner can add admins.")
+            if await uow.users.get(user_id) is None:
+                raise NotFound("User not found.")
+            if await uow.members.get(chat_id, user_id) is not None:
+                raise AlreadyAMember()
+            current = await uow.members.of_chat(chat_id)
+            if len(current) >= self._limits.max_group_members:
+                raise ValidationError("The group is full.", field="user_id")
+            await uow.members.add(
+                Membership(
+                    chat_id=chat_id,
+                    user_id=user_id,
+                    role=role,
+                    joined_at=now,
+                    joined_position=await uow.position(),
+                )
+            )
+            details = await _details(uow, chat)
+            member = next(m for m in details.members if m.membership.user_id == user_id)
+            uow.record(
+                MemberAdded(chat=chat, member=member, members=details.members, by_user_id=actor_id),
+                _member_ids(details),
+            )
+            notifications = await uow.commit()
+        await self._publish(notifications)
+        return member
+
+
+class RemoveMember(UseCase):
+    """Remove someone from a group, or leave it yourself.
+
+    Owners remove anyone, admins remove plain members. When the owner leaves, the longest
+    serving admin (or else member) becomes the owner, so a group is never left unmanaged.
+    """
+
+    async def __call__(self, actor_id: int, chat_id: int, user_id: int) -> None:
+        async with self._uow() as uow:
+            chat, me = await load_membership(uow, chat_id, actor_id)
+            _require_group(chat)
+            members = await uow.members.of_chat(chat_id)
+            target = next((m for m in members if m.user_id == user_id), None)
+            if target is None:
+                raise NotAMember()
+            if actor_id != user_id and not (me.role.can_manage and me.role.rank > target.role.rank):
+                raise Forbidden("You cannot remove this member.")
+            recipients = {m.user_id for m in members}
+            await uow.members.remove(chat_id, user_id)
+            uow.record(
+                MemberRemoved(chat=chat_id, user_id=user_id, by_user_id=actor_id), recipients
+            )
+            remaining = [m for m in members if m.user_id != user_id]
+            if target.role is Role.OWNER and remaining:
+                heir = min(remaining, key=lambda m: (-m.role.rank, m.joined_at, m.user_id))
+                heir.role = Role.OWNER
+                await uow.members.update(heir)
+                uow.record(
+                    MemberUpdated(chat=chat_id, membership=heir, by_user_id=actor_id),
+                    {m.user_id for m in remaining},
+                )
+            notifications = await uow.commit()
+        await self._publish(notifications)
+
+
+class ChangeRole(UseCase):
+    """The owner makes a member an admin or back; giving ``owner`` transfers ownership."""
+
+    async def __call__(self, actor_id: int, chat_id: int, user_id: int, role: Role) -> Membership:
+        async with self._uow() as uow:
+            chat, me = await load_membership(uow, chat_id, actor_id)
+            _require_group(chat)
+            if me.role is not Role.OWNER:
+                raise Forbidden("Only the owner can change roles.")
+            if user_id == actor_id:
+                raise Forbidden("Transfer ownership to someone else instead.")
+            target = await uow.members.get(chat_id, user_id)
+            if target is None:
+                raise NotAMember()
+            if target.role is role:
+                return target
+            members = await uow.members.of_chat(chat_id)
+            recipients = {m.user_id for m in members}
+            target.role = role
+            await uow.members.update(target)
+            uow.record(
+                MemberUpdated(chat=chat_id, membership=target, by_user_id=actor_id), recipients
+            )
+            if role is Role.OWNER:
+                me.role = Role.ADMIN
+                await uow.members.update(me)
+                uow.record(
+                    MemberUpdated(chat=chat_id, membership=me, by_user_id=actor_id), recipients
+                )
+            notifications = await uow.commit()
+        await self._publish(notifications)
+        return target
+
+
+class ListChats(UseCase):
+    """The caller's chats by last activity, each with its last message and unread count."""
+
+    async def __call__(self, user_id: int) -> list[ChatSummary]:
+        async with self._uow(read_only=True) as uow:
+            mine = await uow.members.of_user(user_id)
+            if not mine:
+                return []
+            chat_ids = [m.chat_id for m in mine]
+            chats = await uow.chats.get_many(chat_ids)
+            last = await uow.messages.last_of_chats(chat_ids)
+            unread = await uow.messages.count_unread(
+                {m.chat_id: m.read_message_id for m in mine}, user_id
+            )
+            members = await load_members(uow, chat_ids)
+        chats.sort(key=lambda c: (c.last_activity_at, c.id), reverse=True)
+        return [
+            ChatSummary(
+                chat=c,
+                members=tuple(members[c.id]),
+                last_message=last.get(c.id),
+                unread_count=unread.get(c.id, 0),
+            )
+            for c in chats
+        ]
