@@ -1,0 +1,419 @@
+"""A hypothesis state machine over the whole domain, on the in-memory adapters.
+
+After every step it checks the invariants the product promises: one dialog per pair,
+history pages ascend and never overlap, resends never duplicate, unread counts equal a
+recount, watermarks never move back, nobody outside a chat is told about it, and replaying
+the change feed from any earlier cursor onto the state seen then gives exactly today's state
+(Zulip's ``verify_action`` idea, applied to every user at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+from collections.abc import Coroutine
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    initialize,
+    invariant,
+    rule,
+)
+
+from messenger.adapters.memory import InMemoryStore, InMemoryUnitOfWorkFactory, TickingClock
+from messenger.domain.errors import DomainError
+from messenger.domain.events import (
+    ChatCreated,
+    ChatUpdated,
+    Event,
+    MemberAdded,
+    MemberRemoved,
+    MemberUpdated,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    MessagesDelivered,
+    MessagesRead,
+    Notification,
+    UserTyping,
+)
+from messenger.domain.model import ChatKind, ChatMember, Role
+from messenger.domain.service import Messenger
+from messenger.embedded import in_memory
+
+T = TypeVar("T")
+USERS = 4
+CLIENT_IDS = st.sampled_from(["a", "b", "c", "d", "e", "f"])
+TEXTS = st.sampled_from(["hi", "привет", "👋 ok", "  spaced  ", "x" * 40])
+
+
+@dataclass
+class ChatView:
+    """What a client knows of one chat."""
+
+    kind: str
+    title: str | None
+    members: dict[int, str] = field(default_factory=dict)
+    read: dict[int, int] = field(default_factory=dict)
+    delivered: dict[int, int] = field(default_factory=dict)
+    messages: dict[int, tuple[str, bool]] = field(default_factory=dict)
+
+
+ClientState = dict[int, ChatView]
+
+
+def _from_members(kind: str, title: str | None, members: tuple[ChatMember, ...]) -> ChatView:
+    view = ChatView(kind=kind, title=title)
+    for m in members:
+        uid = m.membership.user_id
+        view.members[uid] = m.membership.role.value
+        view.read[uid] = m.membership.read_message_id
+        view.delivered[uid] = m.membership.delivered_message_id
+    return view
+
+
+def apply_event(state: ClientState, event: Event, me: int) -> None:
+    """How a client folds one feed event into its state (the rule clients implement)."""
+    match event:
+        case ChatCreated(chat=chat, members=members):
+            state[chat.id] = _from_members(chat.kind.value, chat.title, members)
+        case MemberAdded(chat=chat, member=member, members=members):
+            if member.membership.user_id == me:
+                state[chat.id] = _from_members(chat.kind.value, chat.title, members)
+            else:
+                view = state[chat.id]
+                view.members[member.membership.user_id] = member.membership.role.value
+                view.read[member.membership.user_id] = member.membership.read_message_id
+                view.delivered[member.membership.user_id] = member.membership.delivered_message_id
+        case MemberRemoved(chat=chat_id, user_id=uid):
+            if uid == me:
+                state.pop(chat_id, None)
+            else:
+                view = state[chat_id]
+                for part in (view.members, view.read, view.delivered):
+                    part.pop(uid, None)
+        case MemberUpdated(chat=chat_id, membership=m):
+            state[chat_id].members[m.user_id] = m.role.value
+        case ChatUpdated(chat=chat):
+            state[chat.id].title = chat.title
+        case MessagePosted(message=msg):
+            state[msg.chat_id].messages[msg.id] = (msg.text, msg.deleted)
+        case MessageEdited(message=msg) | MessageDeleted(message=msg):
+            # Only update what the client has: messages from before it joined are not
+            # part of its state (it would page them in through history).
+            if msg.id in state[msg.chat_id].messages:
+                state[msg.chat_id].messages[msg.id] = (msg.text, msg.deleted)
+        case MessagesRead(chat=chat_id, user_id=uid, message_id=mid):
+            view = state[chat_id]
+            view.read[uid] = mid
+            view.delivered[uid] = max(view.delivered.get(uid, 0), mid)
+        case MessagesDelivered(chat=chat_id, user_id=uid, message_id=mid):
+            state[chat_id].delivered[uid] = mid
+        case _:
+            raise AssertionError(f"unexpected feed event {event!r}")
+
+
+class MessengerMachine(RuleBasedStateMachine):
+    chats = Bundle("chats")
+    messages = Bundle("messages")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.uow = InMemoryUnitOfWorkFactory(InMemoryStore())
+        # Our own store, so that the test can look at positions and memberships directly.
+        self.app = Messenger(replace(in_memory(clock=TickingClock()).ports, uow=self.uow))
+        self.users: list[int] = []
+        self.sent: dict[tuple[int, str], int] = {}  # (sender, client id) -> message id
+        self.watermarks: dict[tuple[int, int], tuple[int, int]] = {}
+        self.snapshots: dict[int, list[tuple[int, ClientState]]] = {}
+        self.violations: list[str] = []
+        self.app.ports.notifier.subscribe(self._check_audience)  # type: ignore[attr-defined]
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self.loop.run_until_complete(coro)
+
+    def teardown(self) -> None:
+        self.loop.close()
+
+    # --- audience check, at publish time (right after commit) -----------------------------
+
+    def _check_audience(self, note: Notification) -> None:
+        store = self.uow.store
+        event = note.event
+        chat_id = event.chat_id
+        if chat_id is None:
+            return
+        members = {uid for (cid, uid) in store.members if cid == chat_id}
+        if isinstance(event, MemberRemoved):
+            expected = members | {event.user_id}
+        elif isinstance(event, UserTyping):
+            expected = members - {event.user_id}
+        else:
+            expected = members
+        if note.recipients != expected:
+            self.violations.append(f"{event.type}: {sorted(note.recipients)} != {sorted(expected)}")
+
+    # --- rules -----------------------------------------------------------------------------
+
+    @initialize()
+    def register_users(self) -> None:
+        for i in range(USERS):
+            result = self.run(self.app.register(f"user{i}", "password-123"))
+            self.users.append(result.user.id)
+
+    def _user(self, index: int) -> int:
+        return self.users[index]
+
+    @rule(target=chats, a=st.integers(0, USERS - 1), b=st.integers(0, USERS - 1))
+    def open_dialog(self, a: int, b: int) -> int:
+        if a == b:
+            return self._expect_failure(self.app.open_dialog(self._user(a), self._user(b)))
+        details, _ = self.run(self.app.open_dialog(self._user(a), self._user(b)))
+        again, created = self.run(self.app.open_dialog(self._user(b), self._user(a)))
+        assert again.chat.id == details.chat.id
+        assert not created
+        return details.chat.id
+
+    @rule(
+        target=chats,
+        owner=st.integers(0, USERS - 1),
+        others=st.sets(st.integers(0, USERS - 1), max_size=USERS),
+    )
+    def create_group(self, owner: int, others: set[int]) -> int:
+        details = self.run(
+            self.app.create_group(self._user(owner), "team", [self._user(o) for o in others])
+        )
+        return details.chat.id
+
+    @rule(
+        target=messages,
+        chat=chats,
+        sender=st.integers(0, USERS - 1),
+        client_id=CLIENT_IDS,
+        text=TEXTS,
+    )
+    def post(self, chat: int, sender: int, client_id: str, text: str) -> int:
+        uid = self._user(sender)
+        key = (uid, client_id)
+        try:
+            result = self.run(self.app.post_message(uid, chat, client_id, text))
+        except DomainError:
+            assert key in self.sent or not self._is_member(chat, uid)
+            return -1
+        if key in self.sent:
+            assert result.message.id == self.sent[key]
+            assert not result.created
+        else:
+            assert result.created
+            self.sent[key] = result.message.id
+        return result.message.id
+
+    @rule(chat=chats, reader=st.integers(0, USERS - 1), message=messages)
+    def mark_read(self, chat: int, reader: int, message: int) -> None:
+        uid = self._user(reader)
+        try:
+            self.run(self.app.mark_read(uid, chat, message))
+        except DomainError:
+            msg = self.uow.store.messages.get(message)
+            assert not self._is_member(chat, uid) or msg is None or msg.chat_id != chat
+
+    @rule(message=messages, editor=st.integers(0, USERS - 1), text=TEXTS)
+    def edit(self, message: int, editor: int, text: str) -> None:
+        try:
+            self.run(self.app.edit_message(self._user(editor), message, text + " (e)"))
+        except DomainError:
+            msg = self.uow.store.messages.get(message)
+            assert (
+                msg is None
+                or msg.sender_id != self._user(editor)
+                or msg.deleted
+                or not (self._is_member(msg.chat_id, self._user(editor)))
+            )
+
+    @rule(message=consumes(messages), actor=st.integers(0, USERS - 1))
+    def delete(self, message: int, actor: int) -> None:
+        self._expect_maybe(self.app.delete_message(self._user(actor), message))
+
+    @rule(chat=chats, actor=st.integers(0, USERS - 1), other=st.integers(0, USERS - 1))
+    def add_member(self, chat: int, actor: int, other: int) -> None:
+        self._expect_maybe(self.app.add_member(self._user(actor), chat, self._user(other)))
+
+    @rule(chat=chats, actor=st.integers(0, USERS - 1), other=st.integers(0, USERS - 1))
+    def remove_member(self, chat: int, actor: int, other: int) -> None:
+        self._expect_maybe(self.app.remove_member(self._user(actor), chat, self._user(other)))
+
+    @rule(chat=chats, actor=st.integers(0, USERS - 1), other=st.integers(0, USERS - 1))
+    def make_admin(self, chat: int, actor: int, other: int) -> None:
+        self._expect_maybe(
+            self.app.change_role(self._user(actor), chat, self._user(other), Role.ADMIN)
+        )
+
+    @rule(chat=chats, actor=st.integers(0, USERS - 1))
+    def rename(self, chat: int, actor: int) -> None:
+        self._expect_maybe(self.app.rename_group(self._user(actor), chat, f"renamed {chat}"))
+
+    @rule(chat=chats, actor=st.integers(0, USERS - 1))
+    def typing(self, chat: int, actor: int) -> None:
+        self._expect_maybe(self.app.send_typing(self._user(actor), chat))
+
+    @rule(user=st.integers(0, USERS - 1))
+    def acknowledge(self, user: int) -> None:
+        head = len(self.uow.store.feed)
+        self.run(self.app.acknowledge_delivery(self._user(user), head))
+
+    @rule(user=st.integers(0, USERS - 1))
+    def take_snapshot(self, user: int) -> None:
+        uid = self._user(user)
+        cursor = self.run(self.app.get_changes_since(uid, None)).cursor
+        self.snapshots.setdefault(uid, []).append((cursor, self._fresh_state(uid)))
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _is_member(self, chat: int, uid: int) -> bool:
+        return (chat, uid) in self.uow.store.members
+
+    def _expect_failure(self, coro: Coroutine[Any, Any, Any]) -> int:
+        try:
+            self.run(coro)
+        except DomainError:
+            return -1
+        raise AssertionError("expected a domain error")
+
+    def _expect_maybe(self, coro: Coroutine[Any, Any, Any]) -> None:
+        # Many random actions are not allowed (a member renaming a group, a stranger
+        # deleting); the domain must refuse them with a DomainError, never crash.
+        with contextlib.suppress(DomainError):
+            self.run(coro)
+
+    def _posted_at(self) -> dict[int, int]:
+        return {
+            s.entry.event.message.id: s.entry.position
+            for s in self.uow.store.feed
+            if isinstance(s.entry.event, MessagePosted)
+        }
+
+    def _all_history(self, uid: int, chat_id: int, page: int) -> list[int]:
+        ids: list[int] = []
+        before: int | None = None
+        while True:
+            result = self.run(self.app.read_history(uid, chat_id, before=before, limit=page))
+            page_ids = [m.id for m in result.items]
+            assert page_ids == sorted(page_ids), "a page must ascend"
+            assert len(set(page_ids)) == len(page_ids)
+            if ids and page_ids:
+                assert page_ids[-1] < ids[0], "pages must not overlap"
+            ids = page_ids + ids
+            if not result.has_more:
+                return ids
+            before = page_ids[0]
+
+    def _fresh_state(self, uid: int) -> ClientState:
+        posted_at = self._posted_at()
+        state: ClientState = {}
+        for summary in self.run(self.app.list_chats(uid)):
+            chat = summary.chat
+            view = _from_members(chat.kind.value, chat.title, summary.members)
+            me = self.uow.store.members[(chat.id, uid)]
+            history = self.run(self.app.read_history(uid, chat.id, limit=100)).items
+            for msg in history:
+                if posted_at[msg.id] >= me.joined_position:
+                    view.messages[msg.id] = (msg.text, msg.deleted)
+            state[chat.id] = view
+        return state
+
+    # --- invariants ------------------------------------------------------------------------
+
+    @invariant()
+    def audiences_are_exactly_the_members(self) -> None:
+        assert not self.violations, self.violations
+
+    @invariant()
+    def one_dialog_per_pair(self) -> None:
+        pairs = [
+            frozenset(uid for (cid, uid) in self.uow.store.members if cid == chat.id)
+            for chat in self.uow.store.chats.values()
+            if chat.kind is ChatKind.DIRECT
+        ]
+        assert len(pairs) == len(set(pairs))
+        assert all(len(p) == 2 for p in pairs)
+
+    @invariant()
+    def a_resend_never_creates_a_second_message(self) -> None:
+        assert len(self.uow.store.messages) == len(self.sent)
+
+    @invariant()
+    def history_pages_ascend_cover_everything_and_never_overlap(self) -> None:
+        for chat_id, uid in list(self.uow.store.members):
+            expected = sorted(
+                m.id for m in self.uow.store.messages.values() if m.chat_id == chat_id
+            )
+            for page in (1, 3):
+                assert self._all_history(uid, chat_id, page) == expected
+
+    @invariant()
+    def unread_counts_equal_a_recount_and_watermarks_never_move_back(self) -> None:
+        for uid in self.users:
+            for summary in self.run(self.app.list_chats(uid)):
+                me = self.uow.store.members[(summary.chat.id, uid)]
+                recount = sum(
+                    1
+                    for m in self.uow.store.messages.values()
+                    if m.chat_id == summary.chat.id
+                    and m.id > me.read_message_id
+                    and m.sender_id != uid
+                    and not m.deleted
+                )
+                assert summary.unread_count == recount >= 0
+        for key, m in self.uow.store.members.items():
+            previous = self.watermarks.get(key, (0, 0))
+            current = (m.read_message_id, m.delivered_message_id)
+            assert current[0] >= previous[0], "the read watermark moved back"
+            assert current[1] >= previous[1], "the delivered watermark moved back"
+            assert m.delivered_message_id >= m.read_message_id
+            self.watermarks[key] = current
+        # A member who leaves and comes back starts over; leaving and rejoining takes two
+        # steps, so forgetting departed members here is enough.
+        for key in list(self.watermarks):
+            if key not in self.uow.store.members:
+                del self.watermarks[key]
+
+    @invariant()
+    def non_members_see_no_events_of_a_chat(self) -> None:
+        for uid in self.users:
+            changes = self.run(self.app.get_changes_since(uid, 0))
+            for entry in changes.entries:
+                event = entry.event
+                if event.subject_user_id == uid:
+                    continue
+                membership = self.uow.store.members.get((event.chat_id or 0, uid))
+                assert membership is not None
+                assert entry.position >= membership.joined_position
+
+    @invariant()
+    def replaying_the_feed_from_any_old_cursor_gives_the_fresh_state(self) -> None:
+        for uid, snapshots in self.snapshots.items():
+            fresh = self._fresh_state(uid)
+            for cursor, old_state in snapshots[-3:]:
+                state = copy.deepcopy(old_state)
+                since = cursor
+                seen: list[int] = []
+                while True:
+                    changes = self.run(self.app.get_changes_since(uid, since, limit=2))
+                    for entry in changes.entries:
+                        apply_event(state, entry.event, uid)
+                        seen.append(entry.position)
+                    since = changes.cursor
+                    if not changes.has_more:
+                        break
+                assert seen == sorted(set(seen)), "each event once, in order"
+                assert state == fresh
+
+
+TestMessengerMachine = MessengerMachine.TestCase
