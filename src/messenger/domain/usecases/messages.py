@@ -159,7 +159,9 @@ class EditMessage(UseCase):
         text = clean_text(text, self._limits.max_message_length)
         async with self._uow() as uow:
             message = await _load_message(uow, message_id, user_id)
-            if message.text == text and not message.deleted:
+            # An unchanged text is a no-op, but only for the author: anyone else must still
+            # be refused, or an "edit" would be a way to probe authorship.
+            if message.text == text and not message.deleted and message.sender_id == user_id:
                 return message
             previous = message.edit(user_id, text, self._clock.now())
             await uow.messages.add_edit(previous)
