@@ -1,0 +1,123 @@
+"""Files: upload within the size limit, and download only for those allowed to see them."""
+
+from __future__ import annotations
+
+import pytest
+
+import messenger
+from messenger.adapters.memory import InMemoryFileStore, TickingClock
+from messenger.domain.errors import NotFound, PayloadTooLarge
+from messenger.domain.model import Limits
+from messenger.domain.service import Messenger
+from messenger.domain.usecases.files import clean_content_type, clean_file_name
+from tests.unit.conftest import chunks, read_all, store_of
+
+
+async def test_an_upload_is_stored_and_its_uploader_can_open_it(app: Messenger, alice: int) -> None:
+    stored = await app.upload_file(
+        alice, "notes.txt", "text/plain; charset=utf-8", chunks([b"hello ", b"world"])
+    )
+
+    assert stored.owner_id == alice
+    assert stored.size == 11
+    assert stored.name == "notes.txt"
+    assert stored.content_type == "text/plain"
+    meta, content = await app.open_file(alice, stored.id)
+    assert meta == stored
+    assert await read_all(content) == b"hello world"
+
+
+async def test_the_storage_key_never_comes_from_the_client(app: Messenger, alice: int) -> None:
+    stored = await app.upload_file(alice, "../../etc/passwd", None, chunks([b"x"]))
+
+    assert stored.name == "passwd"
+    assert stored.storage_key == stored.id
+    assert "/" not in stored.storage_key
+
+
+async def test_an_upload_over_the_size_limit_is_rejected_and_nothing_is_kept() -> None:
+    app = messenger.in_memory(clock=TickingClock(), limits=Limits(max_upload_bytes=10))
+    alice = (await app.register("alice", "password-123")).user.id
+
+    with pytest.raises(PayloadTooLarge) as caught:
+        await app.upload_file(alice, "big.bin", None, chunks([b"12345", b"67890", b"1"]))
+
+    assert caught.value.code == "too_large"
+    assert not store_of(app).files
+    files = app.ports.files
+    assert isinstance(files, InMemoryFileStore)
+    assert not files._blobs
+    assert (await app.upload_file(alice, "ok.bin", None, chunks([b"1234567890"]))).size == 10
+
+
+async def test_members_of_a_chat_where_a_file_is_attached_can_open_it(
+    app: Messenger, group: int, alice: int, bob: int, carol: int
+) -> None:
+    stored = await app.upload_file(alice, "plan.pdf", "application/pdf", chunks([b"%PDF"]))
+    with pytest.raises(NotFound):
+        await app.open_file(bob, stored.id)
+
+    await app.post_message(alice, group, "a-1", "the plan", attachment_ids=[stored.id])
+
+    for member in (bob, carol):
+        _, content = await app.open_file(member, stored.id)
+        assert await read_all(content) == b"%PDF"
+
+
+async def test_strangers_cannot_open_a_file_and_cannot_tell_it_exists(
+    app: Messenger, dialog: int, alice: int, carol: int
+) -> None:
+    stored = await app.upload_file(alice, "private.txt", "text/plain", chunks([b"secret"]))
+    await app.post_message(alice, dialog, "a-1", "for bob", attachment_ids=[stored.id])
+
+    with pytest.raises(NotFound) as stranger:
+        await app.open_file(carol, stored.id)
+    with pytest.raises(NotFound) as missing:
+        await app.open_file(carol, "no-such-file")
+
+    assert str(stranger.value) == str(missing.value)
+
+
+async def test_a_removed_member_can_no_longer_open_the_chats_files(
+    app: Messenger, group: int, alice: int, carol: int
+) -> None:
+    stored = await app.upload_file(alice, "plan.pdf", None, chunks([b"%PDF"]))
+    await app.post_message(alice, group, "a-1", "the plan", attachment_ids=[stored.id])
+
+    await app.remove_member(alice, group, carol)
+
+    with pytest.raises(NotFound):
+        await app.open_file(carol, stored.id)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("report.pdf", "report.pdf"),
+        ("C:\\Users\\me\\report.pdf", "report.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ("evil\x00name\n.txt", "evilname.txt"),
+        ("  ..hidden..  ", "hidden"),
+        ("", "file"),
+        ("/", "file"),
+        ("..", "file"),
+        ("отчёт 📄.pdf", "отчёт 📄.pdf"),
+        ("x" * 300, "x" * 200),
+    ],
+)
+def test_file_names_are_reduced_to_a_safe_display_name(raw: str, clean: str) -> None:
+    assert clean_file_name(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("image/PNG", "image/png"),
+        ("text/plain; charset=utf-8", "text/plain"),
+        (None, "application/octet-stream"),
+        ("", "application/octet-stream"),
+        ("nonsense", "application/octet-stream"),
+    ],
+)
+def test_content_types_are_normalised(raw: str | None, clean: str) -> None:
+    assert clean_content_type(raw) == clean
