@@ -84,9 +84,12 @@ async def test_reusing_a_client_id_in_another_chat_is_a_conflict(
 ) -> None:
     await app.post_message(alice, dialog, "c-1", "hello")
 
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as caught:
         await app.post_message(alice, group, "c-1", "hello")
 
+    # A permanent conflict: the message must not invite a retry that can never succeed.
+    assert caught.value.code == "conflict"
+    assert "another chat" in str(caught.value)
     assert (await app.read_history(alice, group)).items == ()
 
 

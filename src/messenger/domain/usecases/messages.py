@@ -40,6 +40,10 @@ class PostResult:
     created: bool  # False when this was a resend of a message already stored
 
 
+class _ClientIdReused(Conflict):
+    """A client id already used in another chat: permanent, so not worth a retry."""
+
+
 async def _load_message(uow: UnitOfWork, message_id: int, user_id: int) -> Message:
     message = await uow.messages.get(message_id)
     if message is None or await uow.members.get(message.chat_id, user_id) is None:
@@ -76,6 +80,8 @@ class PostMessage(UseCase):
                 return await self._post(
                     user_id, chat_id, client_id, text, reply_to_id, attachment_ids
                 )
+            except _ClientIdReused:
+                raise
             except Conflict:
                 # Lost a race with a concurrent send of the same client id: the next round
                 # finds that message and returns it.
@@ -95,7 +101,7 @@ class PostMessage(UseCase):
             existing = await uow.messages.by_client_id(user_id, client_id)
             if existing is not None:
                 if existing.chat_id != chat_id:
-                    raise Conflict("This client_id was already used for another chat.")
+                    raise _ClientIdReused("This client_id was already used for another chat.")
                 return PostResult(message=existing, created=False)
             chat, _ = await load_membership(uow, chat_id, user_id)
             if reply_to_id is not None:
