@@ -1,0 +1,5 @@
+"""File storage on the local disk."""
+
+from messenger.adapters.files.local import LocalFileStore
+
+__all__ = ["LocalFileStore"]

@@ -1,0 +1,45 @@
+"""argon2id password hashing, off the event loop and with bounded concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+
+from argon2 import PasswordHasher as _Argon2
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from argon2.profiles import RFC_9106_LOW_MEMORY
+
+
+class Argon2Hasher:
+    """The ``PasswordHasher`` port on argon2-cffi (RFC 9106 low-memory profile by default)."""
+
+    def __init__(self, concurrency: int = 2, hasher: _Argon2 | None = None) -> None:
+        self._hasher = hasher or _Argon2.from_parameters(RFC_9106_LOW_MEMORY)
+        # Each computation holds ~64 MiB and a core for ~100 ms; without a bound a burst of
+        # logins would exhaust memory and starve every other request.
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+        # A real hash of a random password: verifying against it costs what a real
+        # verification costs, which hides whether a login name exists.
+        self._dummy_hash = self._hasher.hash("not a password: timing equaliser")
+
+    async def hash(self, password: str) -> str:
+        async with self._slots:
+            return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        async with self._slots:
+            return await asyncio.to_thread(self._verify, password_hash, password)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        try:
+            return self._hasher.check_needs_rehash(password_hash)
+        except InvalidHashError:
+            return True
+
+    async def dummy_verify(self, password: str) -> None:
+        await self.verify(self._dummy_hash, password)

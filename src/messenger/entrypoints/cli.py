@@ -1,0 +1,110 @@
+"""The ``messenger`` command: ``serve``, ``migrate``, ``create-user``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import importlib.util
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from messenger.container import Container, running, upgrade_database
+from messenger.domain.errors import DomainError
+from messenger.domain.model import AccessClaims
+from messenger.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise SystemExit(f"messenger: {exc}") from None
+
+
+def _prepare_sqlite_dir(database_url: str) -> None:
+    # "sqlite+aiosqlite:///var/messenger.db" on a fresh clone: create "var/" first.
+    marker = ":///"
+    if database_url.startswith("sqlite") and marker in database_url:
+        path = database_url.split(marker, 1)[1].split("?", 1)[0]
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+
+
+def serve(host: str, port: int) -> None:
+    """Run the API with uvicorn until SIGINT/SIGTERM (finishing requests in flight).
+
+    One process: events reach only this process's sockets until a broker notifier is set.
+    """
+    import uvicorn
+
+    from messenger.entrypoints.http import create_app
+
+    settings = _settings()
+    _prepare_sqlite_dir(settings.database_url)
+    settings.upload_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(Container(settings=settings))
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
+        http="httptools" if importlib.util.find_spec("httptools") else "h11",
+        timeout_graceful_shutdown=10,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    settings = _settings()
+    _prepare_sqlite_dir(settings.database_url)
+    upgrade_database(settings.database_url)
+    print("messenger: database is up to date")
+
+
+async def _create_user(username: str, password: str, email: str | None, name: str | None) -> int:
+    container = Container(settings=_settings())
+    async with running(container) as (messenger, _):
+        result = await messenger.register(username, password, email=email, display_name=name)
+        # Registering opened a session that nobody will use.
+        await messenger.log_out(AccessClaims(user_id=result.user.id, session_id=result.session.id))
+        return result.user.id
+
+
+def create_user(username: str, email: str | None, display_name: str | None) -> None:
+    """Register an account from the command line (password from MESSENGER_PASSWORD or a prompt)."""
+    password = os.environ.get("MESSENGER_PASSWORD") or getpass.getpass("Password: ")
+    try:
+        user_id = asyncio.run(_create_user(username, password, email, display_name))
+    except DomainError as exc:
+        raise SystemExit(f"messenger: {exc.message}") from None
+    print(f"messenger: created user {username!r} with id {user_id}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``messenger`` command."""
+    parser = argparse.ArgumentParser(prog="messenger", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    p_serve = commands.add_parser("serve", help="serve the HTTP API")
+    p_serve.add_argument("--host", default="127.0.0.1")
+    p_serve.add_argument("--port", type=int, default=8000)
+    commands.add_parser("migrate", help="create or upgrade the database schema")
+    p_user = commands.add_parser("create-user", help="create an account")
+    p_user.add_argument("username")
+    p_user.add_argument("--email")
+    p_user.add_argument("--display-name")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.command == "serve":
+        serve(args.host, args.port)
+    elif args.command == "migrate":
+        migrate()
+    elif args.command == "create-user":
+        create_user(args.username, args.email, args.display_name)
+    else:  # pragma: no cover - argparse rejects unknown commands
+        parser.error(f"unknown command {args.command!r}")
+    sys.exit(0)

@@ -1,0 +1,114 @@
+"""The Litestar application factory for the REST API under ``/api/v1``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
+
+from messenger.container import Container, running
+from messenger.domain.errors import ServiceUnavailable
+from messenger.entrypoints.http.auth import auth_router
+from messenger.entrypoints.http.chats import chats_router, messages_router
+from messenger.entrypoints.http.deps import Runtime, provide_claims
+from messenger.entrypoints.http.errors import exception_handlers
+from messenger.entrypoints.http.files import files_router
+from messenger.entrypoints.http.system import ReadinessCheck, health, ready
+from messenger.entrypoints.http.users import users_router
+from messenger.settings import Settings
+
+API_PREFIX = "/api/v1"
+# JSON bodies of this API are small; only uploads (their own router) may be larger.
+MAX_JSON_BODY = 1024 * 1024
+
+
+def create_app(
+    container: Container,
+    *,
+    extra_route_handlers: Sequence[ControllerRouterHandler] = (),
+    extra_dependencies: Mapping[str, Provide] | None = None,
+    debug: bool = False,
+) -> Litestar:
+    """Build the ASGI app on a container; its resources start and stop with the app.
+
+    ``extra_route_handlers`` are mounted under ``/api/v1`` with the same dependencies
+    (``messenger``, ``claims``) and error mapping, which is how the socket endpoints join.
+    """
+    settings: Settings = container.settings()
+    runtime = Runtime()
+    ready_check: list[ReadinessCheck] = []
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        async with running(container) as (messenger, readiness):
+            runtime.messenger = messenger
+            ready_check.append(readiness)
+            try:
+                yield
+            finally:
+                runtime.messenger = None
+                ready_check.clear()
+
+    def provide_readiness() -> ReadinessCheck:
+        if not ready_check:
+            raise ServiceUnavailable("The server is starting or stopping.")
+        return ready_check[0]
+
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=[
+            health,
+            ready,
+            auth_router(settings.auth_rate_limit),
+            users_router(),
+            chats_router(),
+            messages_router(),
+            files_router(settings.max_upload_bytes),
+            *extra_route_handlers,
+        ],
+    )
+    openapi = OpenAPIConfig(
+        title="Messenger API",
+        version="1.0.0",
+        description="REST API of the self-hosted messenger. Errors are RFC 9457 problem "
+        "details with a stable `code`.",
+        path=f"{API_PREFIX}/docs",
+        render_plugins=[
+            ScalarRenderPlugin(path="/"),
+            SwaggerRenderPlugin(path="/swagger"),
+            JsonRenderPlugin(path="/openapi.json"),
+        ],
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+            }
+        ),
+    )
+    return Litestar(
+        route_handlers=[api],
+        dependencies={
+            "messenger": Provide(runtime.provide_messenger, sync_to_thread=False),
+            "readiness": Provide(provide_readiness, sync_to_thread=False),
+            "claims": Provide(provide_claims),
+            **(extra_dependencies or {}),
+        },
+        exception_handlers=exception_handlers(),
+        lifespan=[lifespan],
+        cors_config=CORSConfig(
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After", "Content-Disposition", "Location"],
+            max_age=600,
+        ),
+        openapi_config=openapi if settings.docs else None,
+        request_max_body_size=MAX_JSON_BODY,
+        debug=debug,
+    )

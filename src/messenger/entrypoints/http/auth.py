@@ -1,0 +1,97 @@
+"""``/auth``: register, log in, refresh, log out, sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Router, delete, get, post
+from litestar.di import NamedDependency
+from litestar.middleware.rate_limit import RateLimitConfig
+
+from messenger.domain.model import AccessClaims, AuthResult
+from messenger.domain.service import Messenger
+from messenger.entrypoints import wire
+from messenger.entrypoints.http.deps import BEARER
+from messenger.entrypoints.http.schemas import (
+    AuthOut,
+    LoginIn,
+    RefreshIn,
+    RegisterIn,
+    SessionList,
+)
+
+_THROTTLED_PATHS = ("/register", "/login", "/refresh")
+
+
+def _auth_out(result: AuthResult) -> AuthOut:
+    return AuthOut(
+        user=wire.user(result.user),
+        access_token=result.access_token,
+        refresh_token=result.refresh_token,
+        token_type="bearer",
+        expires_in=result.expires_in,
+        session_id=result.session.id,
+    )
+
+
+@post("/register", status_code=201, summary="Create an account and log in")
+async def register(data: RegisterIn, messenger: NamedDependency[Messenger]) -> AuthOut:
+    result = await messenger.register(
+        data.username,
+        data.password,
+        email=data.email,
+        display_name=data.display_name,
+        device_name=data.device_name,
+    )
+    return _auth_out(result)
+
+
+@post("/login", status_code=200, summary="Log in with username or email")
+async def login(data: LoginIn, messenger: NamedDependency[Messenger]) -> AuthOut:
+    return _auth_out(await messenger.authenticate(data.login, data.password, data.device_name))
+
+
+@post("/refresh", status_code=200, summary="Trade a refresh token for a new pair")
+async def refresh(data: RefreshIn, messenger: NamedDependency[Messenger]) -> AuthOut:
+    return _auth_out(await messenger.refresh_session(data.refresh_token))
+
+
+@post("/logout", status_code=204, security=BEARER, summary="End the current session")
+async def logout(
+    messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
+) -> None:
+    await messenger.log_out(claims)
+
+
+@get("/sessions", security=BEARER, summary="The caller's active sessions")
+async def list_sessions(
+    messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
+) -> SessionList:
+    sessions = await messenger.list_sessions(claims.user_id)
+    return SessionList(items=[wire.session(s, claims.session_id) for s in sessions])
+
+
+@delete("/sessions/{session_id:str}", status_code=204, security=BEARER, summary="Log a device out")
+async def revoke_session(
+    session_id: str, messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
+) -> None:
+    await messenger.revoke_session(claims.user_id, session_id[:64])
+
+
+def _is_throttled(request: Request[Any, Any, Any]) -> bool:
+    return request.method == "POST" and request.url.path.endswith(_THROTTLED_PATHS)
+
+
+def auth_router(requests_per_minute: int) -> Router:
+    """The ``/auth`` routes with a per-address limit on the credential-taking ones."""
+    limit = RateLimitConfig(
+        rate_limit=("minute", requests_per_minute),
+        check_throttle_handler=_is_throttled,
+        store="auth_rate_limit",
+    )
+    return Router(
+        path="/auth",
+        route_handlers=[register, login, refresh, logout, list_sessions, revoke_session],
+        middleware=[limit.middleware],
+        tags=["auth"],
+    )

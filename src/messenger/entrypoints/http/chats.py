@@ -1,0 +1,224 @@
+"""``/chats`` and ``/messages``: dialogs, groups, members, history, posting, read marks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Response, Router, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+from msgspec import UNSET
+
+from messenger.domain.model import AccessClaims, Role
+from messenger.domain.service import Messenger
+from messenger.entrypoints import wire
+from messenger.entrypoints.http.deps import BEARER
+from messenger.entrypoints.http.schemas import (
+    MAX_ID,
+    AddMemberIn,
+    ChatList,
+    ChatPatch,
+    DirectChatIn,
+    EditList,
+    EditMessageIn,
+    GroupChatIn,
+    MessageEditOut,
+    MessagePage,
+    PostMessageIn,
+    ReadIn,
+    ReadOut,
+    RoleIn,
+)
+
+PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
+Cursor = Annotated[int | None, Parameter(ge=0, le=MAX_ID)]
+
+
+@get("/", summary="The caller's chats, most recently active first")
+async def list_chats(
+    messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
+) -> ChatList:
+    summaries = await messenger.list_chats(claims.user_id)
+    return ChatList(items=[wire.chat_summary(s) for s in summaries])
+
+
+@post(
+    "/",
+    summary="Open the dialog with a user (200 if it existed) or create a group",
+    responses={200: ResponseSpec(data_container=wire.Chat, description="The existing dialog")},
+)
+async def create_chat(
+    data: DirectChatIn | GroupChatIn,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> Response[wire.Chat]:
+    if isinstance(data, DirectChatIn):
+        details, created = await messenger.open_dialog(claims.user_id, data.user_id)
+    else:
+        details = await messenger.create_group(claims.user_id, data.title, data.member_ids)
+        created = True
+    return Response(wire.chat_details(details), status_code=201 if created else 200)
+
+
+@get("/{chat_id:int}", summary="A chat with its members")
+async def get_chat(
+    chat_id: PathId, messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
+) -> wire.Chat:
+    return wire.chat_details(await messenger.get_chat(claims.user_id, chat_id))
+
+
+@patch("/{chat_id:int}", summary="Rename a group (owner or admin)")
+async def update_chat(
+    chat_id: PathId,
+    data: ChatPatch,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> wire.Chat:
+    if data.title is UNSET:
+        return wire.chat_details(await messenger.get_chat(claims.user_id, chat_id))
+    return wire.chat_details(await messenger.rename_group(claims.user_id, chat_id, data.title))
+
+
+@post("/{chat_id:int}/members", status_code=201, summary="Add a member to a group")
+async def add_member(
+    chat_id: PathId,
+    data: AddMemberIn,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> wire.Member:
+    member = await messenger.add_member(claims.user_id, chat_id, data.user_id, Role(data.role))
+    return wire.member(member)
+
+
+@patch("/{chat_id:int}/members/{user_id:int}", summary="Change a member's role (owner)")
+async def change_role(
+    chat_id: PathId,
+    user_id: PathId,
+    data: RoleIn,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> wire.Member:
+    membership = await messenger.change_role(claims.user_id, chat_id, user_id, Role(data.role))
+    return wire.membership(membership)
+
+
+@delete(
+    "/{chat_id:int}/members/{user_id:int}",
+    status_code=204,
+    summary="Remove a member (admins) or leave (yourself)",
+)
+async def remove_member(
+    chat_id: PathId,
+    user_id: PathId,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> None:
+    await messenger.remove_member(claims.user_id, chat_id, user_id)
+
+
+@get("/{chat_id:int}/messages", summary="A page of history, ascending by id")
+async def list_messages(
+    chat_id: PathId,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    before: Cursor = None,
+    after: Cursor = None,
+    limit: Annotated[int | None, Parameter(ge=1, le=100)] = None,
+) -> MessagePage:
+    page = await messenger.read_history(
+        claims.user_id, chat_id, before=before, after=after, limit=limit
+    )
+    return MessagePage(items=[wire.message(m) for m in page.items], has_more=page.has_more)
+
+
+@post(
+    "/{chat_id:int}/messages",
+    status_code=201,
+    summary="Send a message; resending the same client_id returns the first one",
+    responses={200: ResponseSpec(data_container=wire.Message, description="Already stored")},
+)
+async def post_message(
+    chat_id: PathId,
+    data: PostMessageIn,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> Response[wire.Message]:
+    result = await messenger.post_message(
+        claims.user_id,
+        chat_id,
+        data.client_id,
+        data.text,
+        reply_to_id=data.reply_to_id,
+        attachment_ids=data.attachment_ids,
+    )
+    return Response(wire.message(result.message), status_code=201 if result.created else 200)
+
+
+@post("/{chat_id:int}/read", status_code=200, summary="Move the read watermark forward")
+async def mark_read(
+    chat_id: PathId,
+    data: ReadIn,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> ReadOut:
+    state = await messenger.mark_read(claims.user_id, chat_id, data.message_id)
+    return ReadOut(
+        chat_id=state.chat_id,
+        read_message_id=state.read_message_id,
+        unread_count=state.unread_count,
+    )
+
+
+@patch("/{message_id:int}", summary="Edit your message")
+async def edit_message(
+    message_id: PathId,
+    data: EditMessageIn,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> wire.Message:
+    return wire.message(await messenger.edit_message(claims.user_id, message_id, data.text))
+
+
+@delete("/{message_id:int}", status_code=200, summary="Delete a message, leaving a tombstone")
+async def delete_message(
+    message_id: PathId, messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
+) -> wire.Message:
+    return wire.message(await messenger.delete_message(claims.user_id, message_id))
+
+
+@get("/{message_id:int}/edits", summary="Earlier texts of a message, oldest first")
+async def message_edits(
+    message_id: PathId, messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
+) -> EditList:
+    edits = await messenger.get_edit_history(claims.user_id, message_id)
+    return EditList(items=[MessageEditOut(text=e.text, edited_at=e.edited_at) for e in edits])
+
+
+def chats_router() -> Router:
+    return Router(
+        path="/chats",
+        route_handlers=[
+            list_chats,
+            create_chat,
+            get_chat,
+            update_chat,
+            add_member,
+            change_role,
+            remove_member,
+            list_messages,
+            post_message,
+            mark_read,
+        ],
+        security=BEARER,
+        tags=["chats"],
+    )
+
+
+def messages_router() -> Router:
+    return Router(
+        path="/messages",
+        route_handlers=[edit_message, delete_message, message_edits],
+        security=BEARER,
+        tags=["messages"],
+    )

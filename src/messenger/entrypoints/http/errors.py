@@ -1,0 +1,183 @@
+"""The one place where errors become HTTP answers: RFC 9457 problem details with a
+stable ``code``.
+
+Domain errors, Litestar's own errors (routing, validation, body size, rate limit) and
+anything unexpected all leave through ``problem_response``; an unexpected error is logged
+and answered with a 500 that reveals nothing of the internals.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from http import HTTPStatus
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    ValidationException,
+)
+from litestar.types import ExceptionHandlersMap
+
+from messenger.domain import errors as de
+
+logger = logging.getLogger("messenger.http")
+
+PROBLEM_JSON = "application/problem+json"
+
+# Most specific first: the first matching class decides the status.
+_DOMAIN_STATUS: tuple[tuple[type[de.DomainError], int], ...] = (
+    (de.ValidationError, 422),
+    (de.NotFound, 404),
+    (de.NotAMember, 404),
+    (de.Forbidden, 403),
+    (de.Conflict, 409),
+    (de.InvalidCredentials, 401),
+    (de.InvalidToken, 401),
+    (de.Throttled, 429),
+    (de.ResyncRequired, 410),
+    (de.PayloadTooLarge, 413),
+    (de.ServiceUnavailable, 503),
+)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "throttled",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response[dict[str, Any]]:
+    """An ``application/problem+json`` response."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if extra:
+        body.update({k: v for k, v in extra.items() if k not in body})
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _retry_after(seconds: float) -> str:
+    return str(max(1, math.ceil(seconds)))
+
+
+def domain_error_response(exc: de.DomainError) -> Response[dict[str, Any]]:
+    """Map a domain error to its status code and problem details."""
+    status = next((s for cls, s in _DOMAIN_STATUS if isinstance(exc, cls)), 400)
+    headers: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    if isinstance(exc, de.Throttled | de.ServiceUnavailable):
+        headers["Retry-After"] = _retry_after(exc.retry_after)
+    if isinstance(exc, de.InvalidToken):
+        headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if isinstance(exc, de.ValidationError) and exc.field:
+        extra["field"] = exc.field
+    return problem_response(status, exc.code, exc.message, headers=headers or None, extra=extra)
+
+
+def _handle_domain(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    assert isinstance(exc, de.DomainError)
+    return domain_error_response(exc)
+
+
+def _is_malformed_body(exc: HTTPException) -> bool:
+    # Litestar answers undecodable JSON with a plain 400 whose text says so; a body that
+    # decodes but does not match the schema is a ValidationException with per-field errors.
+    return exc.status_code == 400 and "malformed" in str(exc.detail).lower()
+
+
+def _handle_http(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    headers = dict(exc.headers or {})
+    extra: dict[str, Any] = {}
+    detail = exc.detail or HTTPStatus(status).phrase
+    code = _HTTP_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
+    if _is_malformed_body(exc):
+        code = "malformed_request"
+    elif isinstance(exc, ValidationException):
+        status, code = 422, "validation_error"
+        extra["errors"] = _validation_errors(exc.extra)
+        detail = "The request does not match the schema."
+    elif isinstance(exc, NotAuthorizedException):
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    elif status == 429:
+        reset = headers.get("RateLimit-Reset")
+        headers["Retry-After"] = _retry_after(float(reset) if reset and reset.isdigit() else 60.0)
+        detail = "Too many requests from this address; try again later."
+    elif status >= 500:
+        # Litestar's own server errors (e.g. a client that went away mid-body) carry texts
+        # that are not meant for clients.
+        detail = HTTPStatus(status).phrase
+    return problem_response(status, code, detail, headers=headers or None, extra=extra)
+
+
+def _validation_errors(extra: Any) -> list[dict[str, Any]]:
+    items = extra if isinstance(extra, list) else [extra] if extra else []
+    keep = ("message", "key", "source")
+    return [
+        {k: str(v) for k, v in item.items() if k in keep}
+        for item in items
+        if isinstance(item, dict)
+    ]
+
+
+def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    if isinstance(exc, ConnectionError | TimeoutError):
+        logger.warning("storage unreachable on %s %s: %r", request.method, request.url.path, exc)
+        return problem_response(
+            503,
+            "service_unavailable",
+            "The service is temporarily unavailable.",
+            headers={"Retry-After": "1"},
+        )
+    incident = f"{time.time_ns():x}"
+    logger.error(
+        "unhandled error %s on %s %s",
+        incident,
+        request.method,
+        request.url.path,
+        exc_info=exc,
+    )
+    return problem_response(
+        500,
+        "internal_error",
+        "An unexpected error occurred.",
+        extra={"incident": incident},
+    )
+
+
+def exception_handlers() -> ExceptionHandlersMap:
+    """The app's exception handlers: domain, HTTP (Litestar) and everything else."""
+    return {
+        de.DomainError: _handle_domain,
+        HTTPException: _handle_http,
+        Exception: _handle_unexpected,
+    }
+
+
+__all__ = ["PROBLEM_JSON", "domain_error_response", "exception_handlers", "problem_response"]

@@ -1,0 +1,127 @@
+"""``/files``: streaming upload and download."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Router, get, post
+from litestar.di import NamedDependency
+from litestar.enums import MediaType
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
+from litestar.response import Stream
+
+from messenger.domain.model import AccessClaims
+from messenger.domain.service import Messenger
+from messenger.entrypoints import wire
+from messenger.entrypoints.http.deps import BEARER
+from messenger.entrypoints.http.multipart import read_file_part
+from messenger.entrypoints.http.schemas import FileId
+
+# Multipart framing around the file: boundaries, part headers, a few small fields.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+@dataclass
+class _UploadOperation(Operation):
+    """Documents the multipart body the handler parses itself (it is streamed, so Litestar
+    never sees it as a ``data`` parameter)."""
+
+    request_body: RequestBody | None = field(
+        default_factory=lambda: RequestBody(
+            required=True,
+            content={
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        properties={
+                            "file": Schema(
+                                type=OpenAPIType.STRING,
+                                format=None,
+                                content_media_type="application/octet-stream",
+                            )
+                        },
+                        required=["file"],
+                    )
+                )
+            },
+        )
+    )
+
+
+@post(
+    "/",
+    status_code=201,
+    summary="Upload a file (multipart/form-data, field 'file')",
+    operation_class=_UploadOperation,
+)
+async def upload_file(
+    request: Request[Any, Any, Any],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> wire.File:
+    part = await read_file_part(request.headers.get("content-type"), request.stream())
+    stored = await messenger.upload_file(
+        claims.user_id, part.filename, part.content_type, part.chunks
+    )
+    return wire.file(stored, messenger.ports.files.url_for(stored.id))
+
+
+def _disposition(name: str) -> str:
+    # An ASCII fallback plus the exact UTF-8 name (RFC 6266 / 5987); quotes and control
+    # characters never reach the header.
+    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+async def _chain(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if first:
+        yield first
+    async for chunk in rest:
+        yield chunk
+
+
+@get(
+    "/{file_id:str}",
+    summary="Download a file (its uploader and members of chats where it is attached)",
+    media_type=MediaType.TEXT,
+    response_description="The file's bytes",
+)
+async def download_file(
+    file_id: FileId,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> Stream:
+    stored, content = await messenger.open_file(claims.user_id, file_id)
+    # Read the first chunk before answering, so a missing blob is a 404, not a cut stream.
+    first = await anext(content, b"")
+    return Stream(
+        _chain(first, content),
+        media_type=stored.content_type,
+        headers={
+            "Content-Disposition": _disposition(stored.name),
+            "Content-Length": str(stored.size),
+            "X-Content-Type-Options": "nosniff",
+            # Even if a browser is talked into rendering it, an uploaded page may run nothing.
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "Cache-Control": "private, max-age=3600",
+        },
+    )
+
+
+def files_router(max_upload_bytes: int) -> Router:
+    return Router(
+        path="/files",
+        route_handlers=[upload_file, download_file],
+        security=BEARER,
+        tags=["files"],
+        request_max_body_size=max_upload_bytes + MULTIPART_OVERHEAD,
+    )

@@ -1,0 +1,156 @@
+"""Streaming a file out of a ``multipart/form-data`` body without buffering it whole."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from python_multipart.exceptions import FormParserError, MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from messenger.domain.errors import ValidationError
+
+FILE_FIELD = "file"
+
+
+class MalformedUpload(ValidationError):
+    """The body is not the multipart form we expect."""
+
+    code = "malformed_request"
+    default_message = "Expected a multipart/form-data body with a 'file' part."
+
+
+@dataclass
+class _Part:
+    headers: dict[str, str] = field(default_factory=dict)
+    name: str | None = None
+    filename: str | None = None
+    content_type: str | None = None
+
+
+@dataclass
+class FilePart:
+    """The file part's metadata and an iterator over its bytes."""
+
+    filename: str
+    content_type: str | None
+    chunks: AsyncIterator[bytes]
+
+
+class _State:
+    def __init__(self) -> None:
+        self.part: _Part | None = None
+        self.header_field = b""
+        self.header_value = b""
+        self.file: _Part | None = None
+        self.file_started = False
+        self.file_done = False
+        self.pending: list[bytes] = []
+        self.ended = False
+
+
+def _callbacks(state: _State) -> dict[str, object]:
+    def on_part_begin() -> None:
+        state.part = _Part()
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        state.header_field += data[start:end]
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        state.header_value += data[start:end]
+
+    def on_header_end() -> None:
+        if state.part is not None:
+            key = state.header_field.decode("latin-1").strip().lower()
+            state.part.headers[key] = state.header_value.decode("utf-8", "replace").strip()
+        state.header_field = state.header_value = b""
+
+    def on_headers_finished() -> None:
+        part = state.part
+        if part is None:
+            return
+        _, options = parse_options_header(part.headers.get("content-disposition", ""))
+        name = options.get(b"name")
+        filename = options.get(b"filename")
+        part.name = name.decode("utf-8", "replace") if name is not None else None
+        part.filename = filename.decode("utf-8", "replace") if filename is not None else None
+        part.content_type = part.headers.get("content-type")
+        if part.name == FILE_FIELD and state.file is None:
+            state.file = part
+            state.file_started = True
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        if state.part is not None and state.part is state.file and not state.file_done:
+            state.pending.append(data[start:end])
+
+    def on_part_end() -> None:
+        if state.part is not None and state.part is state.file:
+            state.file_done = True
+        state.part = None
+
+    def on_end() -> None:
+        state.ended = True
+
+    return {
+        "on_part_begin": on_part_begin,
+        "on_header_field": on_header_field,
+        "on_header_value": on_header_value,
+        "on_header_end": on_header_end,
+        "on_headers_finished": on_headers_finished,
+        "on_part_data": on_part_data,
+        "on_part_end": on_part_end,
+        "on_end": on_end,
+    }
+
+
+async def read_file_part(content_type: str | None, body: AsyncIterator[bytes]) -> FilePart:
+    """Parse up to the headers of the ``file`` part; its bytes are then read on demand."""
+    media_type, options = parse_options_header(content_type or "")
+    boundary = options.get(b"boundary")
+    if media_type != b"multipart/form-data" or not boundary:
+        raise MalformedUpload()
+    state = _State()
+    try:
+        parser = MultipartParser(boundary, _callbacks(state))  # type: ignore[arg-type]
+    except (FormParserError, ValueError):
+        raise MalformedUpload() from None
+
+    def feed(chunk: bytes) -> None:
+        try:
+            parser.write(chunk)
+        except (MultipartParseError, FormParserError, ValueError):
+            raise MalformedUpload() from None
+
+    while not state.file_started:
+        chunk = await anext(body, None)
+        if chunk is None:
+            raise MalformedUpload()
+        if chunk:
+            feed(chunk)
+    file = state.file
+    if file is None:
+        raise MalformedUpload()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while True:
+            if state.pending:
+                data, state.pending = b"".join(state.pending), []
+                if data:
+                    yield data
+            if state.file_done:
+                break
+            chunk = await anext(body, None)
+            if chunk is None:
+                raise MalformedUpload("The upload ended before the file did.")
+            if chunk:
+                feed(chunk)
+        # Drain the rest of the body so the connection can be reused.
+        async for rest in body:
+            if rest:
+                feed(rest)
+
+    return FilePart(
+        filename=file.filename or "file",
+        content_type=file.content_type,
+        chunks=chunks(),
+    )

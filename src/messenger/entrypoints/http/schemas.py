@@ -1,0 +1,142 @@
+"""Request and response bodies of the REST API (msgspec Structs).
+
+Limits here are generous outer bounds that keep absurd payloads out; the domain applies
+the real rules and explains them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from messenger.entrypoints import wire
+
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
+ShortText = Annotated[str, Meta(max_length=256)]
+Password = Annotated[str, Meta(max_length=1024)]
+Token = Annotated[str, Meta(max_length=512)]
+# The domain's own limit is lower and configurable; this bound only rejects absurd bodies.
+Text = Annotated[str, Meta(max_length=100_000)]
+FileId = Annotated[str, Meta(min_length=1, max_length=64)]
+
+
+class RegisterIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    username: ShortText
+    password: Password
+    email: ShortText | None = None
+    display_name: ShortText | None = None
+    device_name: ShortText | None = None
+
+
+class LoginIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    login: ShortText
+    password: Password
+    device_name: ShortText | None = None
+
+
+class RefreshIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    refresh_token: Token
+
+
+class AuthOut(msgspec.Struct, kw_only=True):
+    user: wire.User
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"]
+    expires_in: int
+    session_id: str
+
+
+class ProfilePatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Fields left out stay as they are; ``avatar_url: null`` removes the avatar."""
+
+    display_name: ShortText | UnsetType = UNSET
+    avatar_url: Annotated[str, Meta(max_length=1000)] | UnsetType | None = UNSET
+    bio: Annotated[str, Meta(max_length=5000)] | UnsetType = UNSET
+
+
+class DirectChatIn(msgspec.Struct, kw_only=True, tag_field="kind", tag="direct"):
+    user_id: Id
+
+
+class GroupChatIn(msgspec.Struct, kw_only=True, tag_field="kind", tag="group"):
+    title: ShortText
+    member_ids: Annotated[list[Id], Meta(max_length=10_000)] = []
+
+
+class ChatPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    title: ShortText | UnsetType = UNSET
+
+
+class AddMemberIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    user_id: Id
+    role: Literal["member", "admin"] = "member"
+
+
+class RoleIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    role: Literal["owner", "admin", "member"]
+
+
+class PostMessageIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    client_id: ShortText
+    text: Text
+    reply_to_id: Id | None = None
+    attachment_ids: Annotated[list[FileId], Meta(max_length=100)] = []
+
+
+class EditMessageIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    text: Text
+
+
+class ReadIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    message_id: Id
+
+
+class ReadOut(msgspec.Struct, kw_only=True):
+    chat_id: int
+    read_message_id: int
+    unread_count: int
+
+
+class ChatList(msgspec.Struct, kw_only=True):
+    items: list[wire.ChatSummary]
+
+
+class MessagePage(msgspec.Struct, kw_only=True):
+    items: list[wire.Message]
+    has_more: bool
+
+
+class ProfileList(msgspec.Struct, kw_only=True):
+    items: list[wire.PublicProfile]
+
+
+class SessionList(msgspec.Struct, kw_only=True):
+    items: list[wire.Session]
+
+
+class MessageEditOut(msgspec.Struct, kw_only=True):
+    text: str
+    edited_at: datetime
+
+
+class EditList(msgspec.Struct, kw_only=True):
+    items: list[MessageEditOut]
+
+
+class Health(msgspec.Struct, kw_only=True):
+    status: Literal["ok"]
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """RFC 9457 problem details with the stable ``code``."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str

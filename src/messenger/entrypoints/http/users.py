@@ -1,0 +1,67 @@
+"""``/users``: the caller's account, profiles and search."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Router, get, patch
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+from msgspec import UNSET
+
+from messenger.domain.model import AccessClaims
+from messenger.domain.service import Messenger
+from messenger.entrypoints import wire
+from messenger.entrypoints.http.deps import BEARER
+from messenger.entrypoints.http.schemas import MAX_ID, ProfileList, ProfilePatch
+
+
+@get("/me", summary="The caller's own account")
+async def get_me(
+    messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
+) -> wire.User:
+    return wire.user(await messenger.get_my_account(claims.user_id))
+
+
+@patch("/me", summary="Change display name, avatar URL or bio")
+async def update_me(
+    data: ProfilePatch, messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
+) -> wire.User:
+    avatar = data.avatar_url
+    user = await messenger.update_profile(
+        claims.user_id,
+        display_name=None if data.display_name is UNSET else data.display_name,
+        # The use case reads "" as "remove the avatar" and None as "leave it".
+        avatar_url=None if avatar is UNSET else (avatar or ""),
+        bio=None if data.bio is UNSET else data.bio,
+    )
+    return wire.user(user)
+
+
+@get("/", summary="Search users by username or display name")
+async def search_users(
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    q: Annotated[str, Parameter(max_length=100)] = "",
+    limit: Annotated[int | None, Parameter(ge=1, le=50)] = None,
+) -> ProfileList:
+    profiles = await messenger.search_users(q, limit)
+    return ProfileList(items=[wire.public_profile(p) for p in profiles])
+
+
+@get("/{user_id:int}", summary="A user's public profile")
+async def get_user(
+    user_id: Annotated[int, Parameter(ge=1, le=MAX_ID)],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> wire.PublicProfile:
+    return wire.public_profile(await messenger.get_profile(user_id))
+
+
+def users_router() -> Router:
+    return Router(
+        path="/users",
+        route_handlers=[get_me, update_me, search_users, get_user],
+        security=BEARER,
+        tags=["users"],
+    )

@@ -1,0 +1,107 @@
+"""Settings read from ``MESSENGER_*`` environment variables.
+
+Nothing is read at import time: ``Settings.from_env()`` is called by the CLI (or an
+embedding service) and the result handed to the container.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/messenger.db"
+DEFAULT_CORS_ORIGINS = (
+    "http://localhost:3000",
+    "http://127.0.0.1:3000",
+    # The Electron client loads its page from a custom scheme; browsers send "null" as the
+    # origin of file:// pages, which we deliberately do not allow.
+    "app://.",
+)
+MIN_SECRET_BYTES = 32
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the server cannot start with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server is configured with."""
+
+    secret_key: str
+    database_url: str = DEFAULT_DATABASE_URL
+    access_token_ttl: int = 900
+    token_audience: str = "messenger"
+    cors_origins: tuple[str, ...] = DEFAULT_CORS_ORIGINS
+    upload_dir: Path = Path("var/uploads")
+    max_upload_bytes: int = 20 * 1024 * 1024
+    # Requests per minute and client address on the /auth routes (login, register, refresh).
+    auth_rate_limit: int = 60
+    # How many argon2 computations may run at once; each takes ~64 MiB and a core.
+    hash_concurrency: int = 2
+    broker_url: str | None = None
+    docs: bool = True
+
+    def __post_init__(self) -> None:
+        if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+            raise SettingsError(
+                f"MESSENGER_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes long."
+            )
+        if self.access_token_ttl < 1:
+            raise SettingsError("MESSENGER_ACCESS_TOKEN_TTL must be a positive number of seconds.")
+        if self.max_upload_bytes < 1:
+            raise SettingsError("MESSENGER_MAX_UPLOAD_BYTES must be positive.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings; without ``MESSENGER_SECRET_KEY`` a development key is kept
+        in ``var/secret_key``."""
+        env = os.environ if environ is None else environ
+        secret = env.get("MESSENGER_SECRET_KEY") or dev_secret_key(Path("var/secret_key"))
+        origins = env.get("MESSENGER_CORS_ORIGINS")
+        return cls(
+            secret_key=secret,
+            database_url=env.get("MESSENGER_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            access_token_ttl=_int(env, "MESSENGER_ACCESS_TOKEN_TTL", 900),
+            cors_origins=(
+                tuple(o.strip() for o in origins.split(",") if o.strip())
+                if origins is not None
+                else DEFAULT_CORS_ORIGINS
+            ),
+            upload_dir=Path(env.get("MESSENGER_UPLOAD_DIR") or "var/uploads"),
+            max_upload_bytes=_int(env, "MESSENGER_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
+            auth_rate_limit=_int(env, "MESSENGER_AUTH_RATE_LIMIT", 60),
+            hash_concurrency=_int(env, "MESSENGER_HASH_CONCURRENCY", 2),
+            broker_url=env.get("MESSENGER_BROKER_URL") or None,
+            docs=env.get("MESSENGER_DOCS", "1").lower() not in ("0", "false", "no"),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, not {raw!r}.") from None
+
+
+def dev_secret_key(path: Path) -> str:
+    """A signing key generated on first use and kept (owner-only) for later runs."""
+    try:
+        key = path.read_text().strip()
+        if len(key.encode()) >= MIN_SECRET_BYTES:
+            return key
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Created with 0600 from the start, so the key is never readable by others even briefly.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    return key
