@@ -1,1 +1,26 @@
-"""Package."""
+"""Storage on SQLAlchemy 2 (async): MySQL/MariaDB through aiomysql, SQLite through aiosqlite."""
+
+from messenger.adapters.sqlalchemy.engine import check_database, create_engine
+from messenger.adapters.sqlalchemy.migrate import (
+    alembic_config,
+    database_url,
+    downgrade_database,
+    upgrade_database,
+)
+from messenger.adapters.sqlalchemy.tables import metadata
+from messenger.adapters.sqlalchemy.unit_of_work import (
+    SqlAlchemyUnitOfWork,
+    SqlAlchemyUnitOfWorkFactory,
+)
+
+__all__ = [
+    "SqlAlchemyUnitOfWork",
+    "SqlAlchemyUnitOfWorkFactory",
+    "alembic_config",
+    "check_database",
+    "create_engine",
+    "database_url",
+    "downgrade_database",
+    "metadata",
+    "upgrade_database",
+]

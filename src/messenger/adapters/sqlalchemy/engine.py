@@ -1,0 +1,140 @@
+"""Engines for MySQL/MariaDB (aiomysql) and SQLite (aiosqlite), and storage-error mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, StaticPool
+
+from messenger.domain.errors import ServiceUnavailable
+
+# MySQL client/server error codes meaning "the database is not there (any more)" or "the
+# request could not get its turn": connect failed (2003, 2002), server gone away (2006),
+# lost connection (2013), server shutting down (1053), too many connections (1040),
+# lock wait timeout (1205), deadlock (1213).
+MYSQL_UNAVAILABLE = frozenset({1040, 1053, 1205, 1213, 2002, 2003, 2006, 2013, 2055})
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def is_mysql(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() in ("mysql", "mariadb")
+
+
+def create_engine(url: str, **opts: Any) -> AsyncEngine:
+    """An engine for ``url`` with the pool and connection settings this project relies on.
+
+    MySQL/MariaDB: READ COMMITTED, so every statement after the feed_head lock sees the
+    latest commits; SQLite: WAL, a busy timeout and foreign keys on every connection, and
+    SQLAlchemy (not the sqlite3 module) emits BEGIN so reads are transactional too.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend in ("mysql", "mariadb"):
+        if "charset" not in parsed.query:
+            parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+        settings: dict[str, Any] = {
+            "pool_pre_ping": True,
+            "pool_recycle": 1800,
+            "pool_size": 10,
+            "max_overflow": 30,
+            "pool_timeout": 10,
+            "isolation_level": "READ COMMITTED",
+            "connect_args": {"connect_timeout": 5},
+        }
+        settings.update(opts)
+        return create_async_engine(parsed, **_pool_settings(settings))
+    if backend == "sqlite":
+        settings = {"pool_pre_ping": True, "pool_timeout": 10, "pool_size": 5, "max_overflow": 10}
+        settings.update(opts)
+        engine = create_async_engine(parsed, **_pool_settings(settings))
+        _configure_sqlite(engine)
+        return engine
+    raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}")
+
+
+def _pool_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    # Sizing options are invalid for pools that do not pool (migrations use NullPool).
+    if settings.get("poolclass") in (NullPool, StaticPool):
+        for name in ("pool_size", "max_overflow", "pool_timeout"):
+            settings.pop(name, None)
+    return settings
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_conn: DBAPIConnection, record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy emit BEGIN: the sqlite3 module would skip it for SELECTs.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; fewer fsyncs
+        cursor.close()
+        # SQLite's own lower() folds ASCII only; user search folds like Python (Cyrillic).
+        dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        # A write unit of work takes SQLite's write lock up front (IMMEDIATE): a deferred
+        # transaction that upgrades from reading to writing can fail at once with
+        # SQLITE_BUSY instead of waiting for the busy timeout.
+        immediate = conn.get_execution_options().get("messenger_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _lower(value: str | None) -> str | None:
+    return None if value is None else value.lower()
+
+
+def unavailable_error(exc: BaseException) -> ServiceUnavailable | None:
+    """The domain error for storage trouble, or None when ``exc`` is something else."""
+    if isinstance(exc, ServiceUnavailable):
+        return exc
+    if isinstance(exc, sa.exc.TimeoutError):  # no pooled connection became free in time
+        return ServiceUnavailable("The database is busy.", retry_after=1.0)
+    if isinstance(exc, OSError | ConnectionError):
+        return ServiceUnavailable("The database is unreachable.", retry_after=2.0)
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return None
+    if exc.connection_invalidated:
+        return ServiceUnavailable("The database connection was lost.", retry_after=1.0)
+    orig = exc.orig
+    args = getattr(orig, "args", ())
+    code = args[0] if args and isinstance(args[0], int) else None
+    if code in MYSQL_UNAVAILABLE:
+        return ServiceUnavailable("The database is unavailable.", retry_after=1.0)
+    text = str(orig).lower()
+    if isinstance(exc, sa.exc.OperationalError) and (
+        "database is locked" in text or "unable to open database" in text or "disk i/o" in text
+    ):
+        return ServiceUnavailable("The database is busy.", retry_after=1.0)
+    return None
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """Whether ``exc`` means the connection itself broke (the statement may be retried)."""
+    if isinstance(exc, sa.exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        args: tuple[object, ...] = getattr(exc.orig, "args", ())
+        return bool(args) and args[0] in (2006, 2013, 2055)
+    return False
+
+
+async def check_database(engine: AsyncEngine) -> None:
+    """Raise ``ServiceUnavailable`` unless the database answers (for readiness probes)."""
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        raise (
+            unavailable_error(exc) or ServiceUnavailable("The database is unavailable.")
+        ) from exc

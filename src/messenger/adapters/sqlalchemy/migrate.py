@@ -1,0 +1,46 @@
+"""Programmatic Alembic: bring a database to the newest schema."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import make_url
+
+# src/messenger/adapters/sqlalchemy/migrate.py -> the repository root holds migrations/.
+_ROOT = Path(__file__).resolve().parents[4]
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/messenger.db"
+
+
+def database_url() -> str:
+    """The configured database URL (``MESSENGER_DATABASE_URL``)."""
+    return os.environ.get("MESSENGER_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config for ``url``, independent of the current directory."""
+    ini = _ROOT / "alembic.ini"
+    config = Config(str(ini)) if ini.exists() else Config()
+    config.set_main_option("script_location", str(_ROOT / "migrations"))
+    # env.py prefers this over the environment, so tests can aim at their own database.
+    config.attributes["url"] = url
+    return config
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def upgrade_database(url: str, revision: str = "head") -> None:
+    """Run the migrations up to ``revision`` (synchronously; call it outside an event loop)."""
+    _ensure_sqlite_directory(url)
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade_database(url: str, revision: str = "base") -> None:
+    """Undo migrations down to ``revision``."""
+    command.downgrade(alembic_config(url), revision)

@@ -1,0 +1,678 @@
+"""Repositories over SQLAlchemy Core: rows in, domain dataclasses out (always fresh copies).
+
+They run their statements through the unit of work (``read`` / ``write``), which owns the
+connection, serialises writers and turns storage trouble into domain errors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult, Row
+
+from messenger.adapters.codec import decode_event
+from messenger.adapters.sqlalchemy import tables as t
+from messenger.adapters.sqlalchemy.tables import (
+    chats,
+    feed,
+    memberships,
+    message_attachments,
+    message_edits,
+    messages,
+    refresh_tokens,
+    sessions,
+    users,
+)
+from messenger.domain.errors import Conflict, EmailTaken, UsernameTaken
+from messenger.domain.events import FeedEntry
+from messenger.domain.model import (
+    Attachment,
+    Chat,
+    ChatKind,
+    Membership,
+    Message,
+    MessageEdit,
+    RefreshToken,
+    Role,
+    Session,
+    StoredFile,
+    User,
+)
+
+if TYPE_CHECKING:
+    from messenger.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+
+AnyRow = Row[*tuple[Any, ...]]
+AnyResult = CursorResult[*tuple[Any, ...]]
+
+_attachments_encoder = msgspec.json.Encoder()
+_attachments_decoder = msgspec.json.Decoder(tuple[Attachment, ...])
+
+# MySQL: "Duplicate entry 'x' for key 'uq_users_email'"; SQLite: "UNIQUE constraint failed:
+# users.email". The key or column named there says which rule was broken.
+_MYSQL_KEY = re.compile(r"for key '([^']*)'")
+_SQLITE_KEY = re.compile(r"constraint failed: (.*)$", re.IGNORECASE)
+
+
+def duplicate_key(exc: sa.exc.IntegrityError) -> str | None:
+    """The name of the unique key a duplicate broke, or None if it was no duplicate."""
+    text = str(exc.orig)
+    args = getattr(exc.orig, "args", ())
+    if args and args[0] == 1062:
+        found = _MYSQL_KEY.search(text)
+        return found.group(1).lower() if found else ""
+    if "UNIQUE constraint failed" in text or ("PRIMARY KEY" in text.upper() and "failed" in text):
+        found = _SQLITE_KEY.search(text)
+        return found.group(1).lower() if found else ""
+    return None
+
+
+def _new_id(result: AnyResult) -> int:
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the database returned no id for the new row")
+    return int(key[0])
+
+
+class _Repo:
+    def __init__(self, uow: SqlAlchemyUnitOfWork) -> None:
+        self._uow = uow
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+def _user(r: AnyRow) -> User:
+    return User(
+        id=r.id,
+        username=r.username,
+        email=r.email,
+        password_hash=r.password_hash,
+        display_name=r.display_name,
+        created_at=r.created_at,
+        avatar_url=r.avatar_url,
+        bio=r.bio,
+        last_seen_at=r.last_seen_at,
+        delivered_cursor=r.delivered_cursor,
+    )
+
+
+def _user_values(u: User) -> dict[str, Any]:
+    return {
+        "username": u.username,
+        "email": u.email,
+        "password_hash": u.password_hash,
+        "display_name": u.display_name,
+        "created_at": u.created_at,
+        "avatar_url": u.avatar_url,
+        "bio": u.bio,
+        "last_seen_at": u.last_seen_at,
+        "delivered_cursor": u.delivered_cursor,
+    }
+
+
+def _user_conflict(exc: sa.exc.IntegrityError) -> Exception:
+    found = duplicate_key(exc)
+    if found is None:
+        return exc
+    return EmailTaken() if "email" in found else UsernameTaken()
+
+
+class SqlAlchemyUserRepository(_Repo):
+    async def add(self, user: User) -> User:
+        try:
+            result = await self._uow.write(users.insert().values(_user_values(user)))
+        except sa.exc.IntegrityError as exc:
+            raise _user_conflict(exc) from exc
+        stored = dataclasses.replace(user, id=_new_id(result))
+        return stored
+
+    async def get(self, user_id: int) -> User | None:
+        row = (await self._uow.read(users.select().where(users.c.id == user_id))).first()
+        return _user(row) if row else None
+
+    async def get_many(self, user_ids: Iterable[int]) -> list[User]:
+        wanted = sorted(set(user_ids))
+        if not wanted:
+            return []
+        stmt = users.select().where(users.c.id.in_(wanted)).order_by(users.c.id)
+        return [_user(r) for r in await self._uow.read(stmt)]
+
+    async def by_username(self, username: str) -> User | None:
+        stmt = users.select().where(users.c.username == username.lower())
+        row = (await self._uow.read(stmt)).first()
+        return _user(row) if row else None
+
+    async def by_email(self, email: str) -> User | None:
+        row = (await self._uow.read(users.select().where(users.c.email == email.lower()))).first()
+        return _user(row) if row else None
+
+    async def update(self, user: User) -> None:
+        stmt = users.update().where(users.c.id == user.id).values(_user_values(user))
+        try:
+            await self._uow.write(stmt)
+        except sa.exc.IntegrityError as exc:
+            raise _user_conflict(exc) from exc
+
+    async def search(self, query: str, limit: int) -> list[User]:
+        q = query.lower()
+        folded: sa.ColumnElement[str] = sa.func.lower(users.c.display_name)
+        if self._uow.is_mysql:
+            # Match like Python's ``in``: byte-exact after lower-casing, not the accent-
+            # insensitive comparison of the column's collation.
+            folded = folded.collate("utf8mb4_bin")
+        stmt = (
+            users.select()
+            .where(
+                sa.or_(
+                    users.c.username.contains(q, autoescape=True),
+                    folded.contains(q, autoescape=True),
+                )
+            )
+            .order_by(users.c.username)
+            .limit(limit)
+        )
+        return [_user(r) for r in await self._uow.read(stmt)]
+
+
+# --- chats ---------------------------------------------------------------------------------
+
+
+def _chat(r: AnyRow) -> Chat:
+    return Chat(
+        id=r.id,
+        kind=ChatKind(r.kind),
+        title=r.title,
+        created_by=r.created_by,
+        created_at=r.created_at,
+        last_activity_at=r.last_activity_at,
+        last_message_id=r.last_message_id,
+        direct_key=r.direct_key,
+    )
+
+
+def _chat_values(c: Chat) -> dict[str, Any]:
+    return {
+        "kind": c.kind.value,
+        "title": c.title,
+        "created_by": c.created_by,
+        "created_at": c.created_at,
+        "last_activity_at": c.last_activity_at,
+        "last_message_id": c.last_message_id,
+        "direct_key": c.direct_key,
+    }
+
+
+class SqlAlchemyChatRepository(_Repo):
+    async def add(self, chat: Chat) -> Chat:
+        try:
+            result = await self._uow.write(chats.insert().values(_chat_values(chat)))
+        except sa.exc.IntegrityError as exc:
+            if duplicate_key(exc) is None:
+                raise
+            raise Conflict("The dialog already exists.") from exc
+        stored = dataclasses.replace(chat, id=_new_id(result))
+        return stored
+
+    async def get(self, chat_id: int) -> Chat | None:
+        row = (await self._uow.read(chats.select().where(chats.c.id == chat_id))).first()
+        return _chat(row) if row else None
+
+    async def get_many(self, chat_ids: Iterable[int]) -> list[Chat]:
+        wanted = sorted(set(chat_ids))
+        if not wanted:
+            return []
+        stmt = chats.select().where(chats.c.id.in_(wanted)).order_by(chats.c.id)
+        return [_chat(r) for r in await self._uow.read(stmt)]
+
+    async def by_direct_key(self, direct_key: str) -> Chat | None:
+        stmt = chats.select().where(chats.c.direct_key == direct_key)
+        row = (await self._uow.read(stmt)).first()
+        return _chat(row) if row else None
+
+    async def update(self, chat: Chat) -> None:
+        await self._uow.write(
+            chats.update().where(chats.c.id == chat.id).values(_chat_values(chat))
+        )
+
+
+# --- memberships ---------------------------------------------------------------------------
+
+
+def _membership(r: AnyRow) -> Membership:
+    return Membership(
+        chat_id=r.chat_id,
+        user_id=r.user_id,
+        role=Role(r.role),
+        joined_at=r.joined_at,
+        joined_position=r.joined_position,
+        read_message_id=r.read_message_id,
+        delivered_message_id=r.delivered_message_id,
+    )
+
+
+def _membership_values(m: Membership) -> dict[str, Any]:
+    return {
+        "role": m.role.value,
+        "joined_at": m.joined_at,
+        "joined_position": m.joined_position,
+        "read_message_id": m.read_message_id,
+        "delivered_message_id": m.delivered_message_id,
+    }
+
+
+class SqlAlchemyMembershipRepository(_Repo):
+    def _key(self, chat_id: int, user_id: int) -> sa.ColumnElement[bool]:
+        return sa.and_(memberships.c.chat_id == chat_id, memberships.c.user_id == user_id)
+
+    async def add(self, membership: Membership) -> None:
+        values = _membership_values(membership)
+        values.update(chat_id=membership.chat_id, user_id=membership.user_id)
+        try:
+            await self._uow.write(memberships.insert().values(values))
+        except sa.exc.IntegrityError as exc:
+            if duplicate_key(exc) is None:
+                raise
+            raise Conflict("Already a member.") from exc
+
+    async def get(self, chat_id: int, user_id: int) -> Membership | None:
+        stmt = memberships.select().where(self._key(chat_id, user_id))
+        row = (await self._uow.read(stmt)).first()
+        return _membership(row) if row else None
+
+    async def update(self, membership: Membership) -> None:
+        stmt = (
+            memberships.update()
+            .where(self._key(membership.chat_id, membership.user_id))
+            .values(_membership_values(membership))
+        )
+        await self._uow.write(stmt)
+
+    async def remove(self, chat_id: int, user_id: int) -> None:
+        await self._uow.write(memberships.delete().where(self._key(chat_id, user_id)))
+
+    async def of_chat(self, chat_id: int) -> list[Membership]:
+        return await self.of_chats([chat_id])
+
+    async def of_user(self, user_id: int) -> list[Membership]:
+        stmt = (
+            memberships.select()
+            .where(memberships.c.user_id == user_id)
+            .order_by(memberships.c.chat_id)
+        )
+        return [_membership(r) for r in await self._uow.read(stmt)]
+
+    async def of_chats(self, chat_ids: Iterable[int]) -> list[Membership]:
+        wanted = sorted(set(chat_ids))
+        if not wanted:
+            return []
+        stmt = (
+            memberships.select()
+            .where(memberships.c.chat_id.in_(wanted))
+            .order_by(memberships.c.chat_id, memberships.c.user_id)
+        )
+        return [_membership(r) for r in await self._uow.read(stmt)]
+
+    async def contacts_of(self, user_id: int) -> set[int]:
+        mine = memberships.alias("mine")
+        other = memberships.alias("other")
+        stmt = (
+            sa.select(other.c.user_id)
+            .distinct()
+            .select_from(mine.join(other, other.c.chat_id == mine.c.chat_id))
+            .where(mine.c.user_id == user_id, other.c.user_id != user_id)
+        )
+        return {int(r[0]) for r in await self._uow.read(stmt)}
+
+
+# --- messages ------------------------------------------------------------------------------
+
+
+def _message(r: AnyRow) -> Message:
+    return Message(
+        id=r.id,
+        chat_id=r.chat_id,
+        sender_id=r.sender_id,
+        client_id=r.client_id,
+        text=r.text,
+        created_at=r.created_at,
+        reply_to_id=r.reply_to_id,
+        attachments=_attachments_decoder.decode(r.attachments) if r.attachments else (),
+        edited_at=r.edited_at,
+        deleted_at=r.deleted_at,
+    )
+
+
+def _message_values(m: Message) -> dict[str, Any]:
+    return {
+        "chat_id": m.chat_id,
+        "sender_id": m.sender_id,
+        "client_id": m.client_id,
+        "text": m.text,
+        "created_at": m.created_at,
+        "reply_to_id": m.reply_to_id,
+        "attachments": (
+            _attachments_encoder.encode(m.attachments).decode() if m.attachments else None
+        ),
+        "edited_at": m.edited_at,
+        "deleted_at": m.deleted_at,
+    }
+
+
+class SqlAlchemyMessageRepository(_Repo):
+    async def add(self, message: Message) -> Message:
+        try:
+            result = await self._uow.write(messages.insert().values(_message_values(message)))
+        except sa.exc.IntegrityError as exc:
+            if duplicate_key(exc) is None:
+                raise
+            raise Conflict("Duplicate client id.") from exc
+        stored = dataclasses.replace(message, id=_new_id(result))
+        if stored.attachments:
+            await self._index_attachments(stored, fresh=True)
+        return stored
+
+    async def _index_attachments(self, message: Message, *, fresh: bool = False) -> None:
+        # The index follows the message: an edit or a delete drops files no longer attached.
+        if not fresh:
+            await self._uow.write(
+                message_attachments.delete().where(message_attachments.c.message_id == message.id)
+            )
+        file_ids = list(dict.fromkeys(a.id for a in message.attachments))
+        if file_ids:
+            await self._uow.write(
+                message_attachments.insert(),
+                [{"file_id": f, "message_id": message.id} for f in file_ids],
+            )
+
+    async def get(self, message_id: int) -> Message | None:
+        row = (await self._uow.read(messages.select().where(messages.c.id == message_id))).first()
+        return _message(row) if row else None
+
+    async def by_client_id(self, sender_id: int, client_id: str) -> Message | None:
+        stmt = messages.select().where(
+            messages.c.sender_id == sender_id, messages.c.client_id == client_id
+        )
+        row = (await self._uow.read(stmt)).first()
+        return _message(row) if row else None
+
+    async def update(self, message: Message) -> None:
+        stmt = messages.update().where(messages.c.id == message.id)
+        await self._uow.write(stmt.values(_message_values(message)))
+        await self._index_attachments(message)
+
+    async def add_edit(self, edit: MessageEdit) -> None:
+        await self._uow.write(
+            message_edits.insert().values(
+                message_id=edit.message_id, text=edit.text, edited_at=edit.edited_at
+            )
+        )
+
+    async def edits_of(self, message_id: int) -> list[MessageEdit]:
+        stmt = (
+            sa.select(message_edits.c.text, message_edits.c.edited_at)
+            .where(message_edits.c.message_id == message_id)
+            .order_by(message_edits.c.id)
+        )
+        return [
+            MessageEdit(message_id=message_id, text=r.text, edited_at=r.edited_at)
+            for r in await self._uow.read(stmt)
+        ]
+
+    async def forget_edits(self, message_id: int) -> None:
+        await self._uow.write(
+            message_edits.delete().where(message_edits.c.message_id == message_id)
+        )
+
+    async def page(
+        self, chat_id: int, *, before: int | None, after: int | None, limit: int
+    ) -> list[Message]:
+        if limit <= 0:
+            return []
+        stmt = messages.select().where(messages.c.chat_id == chat_id)
+        if before is not None:
+            stmt = stmt.where(messages.c.id < before)
+        if after is not None:
+            stmt = stmt.where(messages.c.id > after).order_by(messages.c.id).limit(limit)
+            return [_message(r) for r in await self._uow.read(stmt)]
+        stmt = stmt.order_by(messages.c.id.desc()).limit(limit)
+        return [_message(r) for r in reversed((await self._uow.read(stmt)).all())]
+
+    async def last_of_chats(self, chat_ids: Sequence[int]) -> dict[int, Message]:
+        if not chat_ids:
+            return {}
+        newest = (
+            sa.select(sa.func.max(messages.c.id))
+            .where(messages.c.chat_id.in_(list(chat_ids)))
+            .group_by(messages.c.chat_id)
+        )
+        stmt = messages.select().where(messages.c.id.in_(newest.scalar_subquery()))
+        return {r.chat_id: _message(r) for r in await self._uow.read(stmt)}
+
+    async def count_unread(self, watermarks: dict[int, int], reader_id: int) -> dict[int, int]:
+        result = dict.fromkeys(watermarks, 0)
+        if not watermarks:
+            return result
+        stmt = (
+            sa.select(messages.c.chat_id, sa.func.count())
+            .where(
+                sa.or_(
+                    *(
+                        sa.and_(messages.c.chat_id == chat_id, messages.c.id > watermark)
+                        for chat_id, watermark in watermarks.items()
+                    )
+                ),
+                messages.c.sender_id != reader_id,
+                messages.c.deleted_at.is_(None),
+            )
+            .group_by(messages.c.chat_id)
+        )
+        for row in await self._uow.read(stmt):
+            result[int(row[0])] = int(row[1])
+        return result
+
+
+# --- feed ----------------------------------------------------------------------------------
+
+
+class SqlAlchemyFeedRepository(_Repo):
+    async def since(self, user_id: int, position: int, up_to: int, limit: int) -> list[FeedEntry]:
+        if limit <= 0 or up_to <= position:
+            return []
+        in_range = (feed.c.position > position, feed.c.position <= up_to)
+        # Two index-friendly halves: events of the user's chats from their joining position
+        # (feed(chat_id, position)) and events about the user (feed(subject_user_id, ...)).
+        of_my_chats = (
+            sa.select(feed.c.position)
+            .select_from(memberships.join(feed, feed.c.chat_id == memberships.c.chat_id))
+            .where(
+                memberships.c.user_id == user_id,
+                feed.c.position >= memberships.c.joined_position,
+                *in_range,
+            )
+        )
+        about_me = sa.select(feed.c.position).where(feed.c.subject_user_id == user_id, *in_range)
+        visible = sa.union(of_my_chats, about_me).subquery()
+        stmt = (
+            sa.select(feed.c.position, feed.c.payload)
+            .join(visible, visible.c.position == feed.c.position)
+            .order_by(feed.c.position)
+            .limit(limit)
+        )
+        return [
+            FeedEntry(position=int(r.position), event=decode_event(r.payload))
+            for r in await self._uow.read(stmt)
+        ]
+
+    async def head(self) -> int:
+        stmt = sa.select(t.feed_head.c.position).where(t.feed_head.c.id == 1)
+        return int((await self._uow.read(stmt)).scalar_one())
+
+    async def oldest(self) -> int:
+        # Nothing is pruned yet: every cursor from 0 can be continued.
+        return 0
+
+    async def newest_posted(self, user_id: int, after: int, up_to: int) -> dict[int, int]:
+        if up_to <= after:
+            return {}
+        stmt = (
+            sa.select(feed.c.chat_id, sa.func.max(feed.c.message_id))
+            .select_from(memberships.join(feed, feed.c.chat_id == memberships.c.chat_id))
+            .where(
+                memberships.c.user_id == user_id,
+                feed.c.position > after,
+                feed.c.position <= up_to,
+                feed.c.position >= memberships.c.joined_position,
+                feed.c.message_id.is_not(None),
+                feed.c.sender_id != user_id,
+            )
+            .group_by(feed.c.chat_id)
+        )
+        return {int(r[0]): int(r[1]) for r in await self._uow.read(stmt)}
+
+
+# --- sessions and refresh tokens -----------------------------------------------------------
+
+
+def _session(r: AnyRow) -> Session:
+    return Session(
+        id=r.id,
+        user_id=r.user_id,
+        device_name=r.device_name,
+        created_at=r.created_at,
+        last_used_at=r.last_used_at,
+        revoked_at=r.revoked_at,
+    )
+
+
+def _token(r: AnyRow) -> RefreshToken:
+    return RefreshToken(
+        token_hash=r.token_hash,
+        session_id=r.session_id,
+        created_at=r.created_at,
+        used_at=r.used_at,
+    )
+
+
+class SqlAlchemySessionRepository(_Repo):
+    async def add(self, session: Session) -> None:
+        await self._uow.write(
+            sessions.insert().values(
+                id=session.id,
+                user_id=session.user_id,
+                device_name=session.device_name,
+                created_at=session.created_at,
+                last_used_at=session.last_used_at,
+                revoked_at=session.revoked_at,
+            )
+        )
+
+    async def get(self, session_id: str) -> Session | None:
+        row = (await self._uow.read(sessions.select().where(sessions.c.id == session_id))).first()
+        return _session(row) if row else None
+
+    async def update(self, session: Session) -> None:
+        await self._uow.write(
+            sessions.update()
+            .where(sessions.c.id == session.id)
+            .values(
+                device_name=session.device_name,
+                last_used_at=session.last_used_at,
+                revoked_at=session.revoked_at,
+            )
+        )
+
+    async def of_user(self, user_id: int) -> list[Session]:
+        stmt = (
+            sessions.select()
+            .where(sessions.c.user_id == user_id)
+            .order_by(sessions.c.created_at, sessions.c.id)
+        )
+        return [_session(r) for r in await self._uow.read(stmt)]
+
+    async def add_token(self, token: RefreshToken) -> None:
+        await self._uow.write(
+            refresh_tokens.insert().values(
+                token_hash=token.token_hash,
+                session_id=token.session_id,
+                created_at=token.created_at,
+                used_at=token.used_at,
+            )
+        )
+
+    async def token(self, token_hash: str) -> RefreshToken | None:
+        stmt = refresh_tokens.select().where(refresh_tokens.c.token_hash == token_hash)
+        row = (await self._uow.read(stmt)).first()
+        return _token(row) if row else None
+
+    async def update_token(self, token: RefreshToken) -> None:
+        await self._uow.write(
+            refresh_tokens.update()
+            .where(refresh_tokens.c.token_hash == token.token_hash)
+            .values(used_at=token.used_at)
+        )
+
+
+# --- files ---------------------------------------------------------------------------------
+
+
+def _file(r: AnyRow) -> StoredFile:
+    return StoredFile(
+        id=r.id,
+        owner_id=r.owner_id,
+        name=r.name,
+        content_type=r.content_type,
+        size=r.size,
+        storage_key=r.storage_key,
+        created_at=r.created_at,
+    )
+
+
+class SqlAlchemyFileRepository(_Repo):
+    async def add(self, file: StoredFile) -> None:
+        await self._uow.write(
+            t.files.insert().values(
+                id=file.id,
+                owner_id=file.owner_id,
+                name=file.name,
+                content_type=file.content_type,
+                size=file.size,
+                storage_key=file.storage_key,
+                created_at=file.created_at,
+            )
+        )
+
+    async def get(self, file_id: str) -> StoredFile | None:
+        row = (await self._uow.read(t.files.select().where(t.files.c.id == file_id))).first()
+        return _file(row) if row else None
+
+    async def get_many(self, file_ids: Sequence[str]) -> list[StoredFile]:
+        if not file_ids:
+            return []
+        stmt = t.files.select().where(t.files.c.id.in_(list(set(file_ids))))
+        found = {r.id: _file(r) for r in await self._uow.read(stmt)}
+        return [found[i] for i in file_ids if i in found]
+
+    async def attached_in_chats_of(self, file_id: str, user_id: int) -> bool:
+        stmt = (
+            sa.select(sa.literal(1))
+            .select_from(
+                message_attachments.join(
+                    messages, messages.c.id == message_attachments.c.message_id
+                ).join(
+                    memberships,
+                    sa.and_(
+                        memberships.c.chat_id == messages.c.chat_id,
+                        memberships.c.user_id == user_id,
+                    ),
+                )
+            )
+            .where(message_attachments.c.file_id == file_id)
+            .limit(1)
+        )
+        return (await self._uow.read(stmt)).first() is not None

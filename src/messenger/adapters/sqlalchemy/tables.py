@@ -1,0 +1,229 @@
+"""SQLAlchemy Core tables: the schema that migrations/ creates and the repositories query.
+
+MySQL/MariaDB tables are InnoDB in utf8mb4. Identifier-like strings (usernames, emails,
+client ids, random ids, token hashes) use the binary collation: they are compared exactly
+as the domain and the in-memory adapter compare them (values are normalised before they
+are stored), and a case-insensitive collation would make random ids collide by case.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Dialect
+
+MYSQL_TABLE: dict[str, Any] = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_unicode_ci",
+}
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out; stored naive UTC with microseconds."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(sa.DateTime())
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def key(length: int) -> sa.types.TypeEngine[str]:
+    """A string compared byte for byte (see the module docstring)."""
+    return sa.String(length).with_variant(
+        mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb"
+    )
+
+
+def long_text() -> sa.types.TypeEngine[str]:
+    # A ChatCreated event of a big group is larger than the 64 KiB of a MySQL TEXT. (Text,
+    # not a BLOB: aiomysql 0.3 cannot bind bytes with PyMySQL 1.2.)
+    return sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # sqlite rowid aliases need INTEGER
+REF = sa.BigInteger()
+
+
+def _id_column() -> sa.Column[int]:
+    return sa.Column("id", ID, primary_key=True, autoincrement=True)
+
+
+feed_head = sa.Table(
+    "feed_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    **MYSQL_TABLE,
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    _id_column(),
+    sa.Column("username", key(32), nullable=False, unique=True),
+    sa.Column("email", key(254), nullable=True, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("avatar_url", sa.String(500), nullable=True),
+    sa.Column("bio", sa.String(500), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("last_seen_at", UTCDateTime(), nullable=True),
+    sa.Column("delivered_cursor", sa.BigInteger, nullable=False),
+    **MYSQL_TABLE,
+)
+
+chats = sa.Table(
+    "chats",
+    metadata,
+    _id_column(),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("title", sa.String(100), nullable=True),
+    sa.Column("created_by", REF, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("last_activity_at", UTCDateTime(), nullable=False),
+    sa.Column("last_message_id", REF, nullable=True),
+    sa.Column("direct_key", key(64), nullable=True, unique=True),
+    **MYSQL_TABLE,
+)
+
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("chat_id", REF, sa.ForeignKey("chats.id"), primary_key=True),
+    sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True, index=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("joined_at", UTCDateTime(), nullable=False),
+    sa.Column("joined_position", sa.BigInteger, nullable=False),
+    sa.Column("read_message_id", sa.BigInteger, nullable=False),
+    sa.Column("delivered_message_id", sa.BigInteger, nullable=False),
+    **MYSQL_TABLE,
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    _id_column(),
+    sa.Column("chat_id", REF, sa.ForeignKey("chats.id"), nullable=False),
+    sa.Column("sender_id", REF, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("client_id", key(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("reply_to_id", REF, nullable=True),
+    # The attachments as copied into the message (msgspec JSON), NULL when there are none.
+    sa.Column("attachments", sa.Text, nullable=True),
+    sa.Column("edited_at", UTCDateTime(), nullable=True),
+    sa.Column("deleted_at", UTCDateTime(), nullable=True),
+    sa.UniqueConstraint("sender_id", "client_id"),
+    sa.Index(None, "chat_id", "id"),
+    **MYSQL_TABLE,
+)
+
+message_edits = sa.Table(
+    "message_edits",
+    metadata,
+    _id_column(),
+    sa.Column("message_id", REF, sa.ForeignKey("messages.id"), nullable=False, index=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("edited_at", UTCDateTime(), nullable=False),
+    **MYSQL_TABLE,
+)
+
+# Which messages carry which file: lets "may this user download the file" be one join.
+message_attachments = sa.Table(
+    "message_attachments",
+    metadata,
+    sa.Column("file_id", key(64), primary_key=True),
+    sa.Column("message_id", REF, sa.ForeignKey("messages.id"), primary_key=True, index=True),
+    **MYSQL_TABLE,
+)
+
+feed = sa.Table(
+    "feed",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("chat_id", REF, nullable=True),
+    sa.Column("subject_user_id", REF, nullable=True),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("message_id", REF, nullable=True),
+    sa.Column("sender_id", REF, nullable=True),
+    sa.Column("payload", long_text(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "chat_id", "position"),
+    sa.Index(None, "subject_user_id", "position"),
+    **MYSQL_TABLE,
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", key(64), primary_key=True),
+    sa.Column("user_id", REF, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("device_name", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("last_used_at", UTCDateTime(), nullable=False),
+    sa.Column("revoked_at", UTCDateTime(), nullable=True),
+    **MYSQL_TABLE,
+)
+
+refresh_tokens = sa.Table(
+    "refresh_tokens",
+    metadata,
+    sa.Column("token_hash", key(64), primary_key=True),
+    sa.Column("session_id", key(64), sa.ForeignKey("sessions.id"), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("used_at", UTCDateTime(), nullable=True),
+    **MYSQL_TABLE,
+)
+
+files = sa.Table(
+    "files",
+    metadata,
+    sa.Column("id", key(64), primary_key=True),
+    sa.Column("owner_id", REF, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("content_type", sa.String(100), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("storage_key", key(255), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    **MYSQL_TABLE,
+)
+
+# Every table holding data, children first (the order in which to empty them).
+DATA_TABLES = (
+    "refresh_tokens",
+    "sessions",
+    "message_attachments",
+    "message_edits",
+    "feed",
+    "memberships",
+    "messages",
+    "files",
+    "chats",
+    "users",
+)

@@ -1,0 +1,247 @@
+"""The SQL unit of work: one connection and transaction per unit, writers serialised.
+
+Every write unit of work starts by locking the single ``feed_head`` row (MySQL/MariaDB:
+``SELECT ... FOR UPDATE``; SQLite: ``BEGIN IMMEDIATE`` takes the database write lock) and
+holds it until commit or rollback. Writers therefore run one after another, so message ids
+and feed positions become visible in the order they were handed out, and a reader that
+reads the head and then the entries up to it never skips one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.base import Executable
+
+from messenger.adapters.codec import encode_event
+from messenger.adapters.sqlalchemy.engine import is_disconnect, unavailable_error
+from messenger.adapters.sqlalchemy.repositories import (
+    AnyResult,
+    SqlAlchemyChatRepository,
+    SqlAlchemyFeedRepository,
+    SqlAlchemyFileRepository,
+    SqlAlchemyMembershipRepository,
+    SqlAlchemyMessageRepository,
+    SqlAlchemySessionRepository,
+    SqlAlchemyUserRepository,
+)
+from messenger.adapters.sqlalchemy.tables import feed, feed_head
+from messenger.domain.events import FEED_EVENTS, Event, MessagePosted, Notification
+
+_LOCK_MYSQL = sa.select(feed_head.c.position).where(feed_head.c.id == 1).with_for_update()
+_READ_HEAD = sa.select(feed_head.c.position).where(feed_head.c.id == 1)
+
+
+class SqlAlchemyUnitOfWork:
+    """One transaction on its own pooled connection (never shared between units of work)."""
+
+    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
+        self._engine = engine
+        self._read_only = read_only
+        self.is_mysql = engine.dialect.name in ("mysql", "mariadb")
+        self._conn: AsyncConnection | None = None
+        # The feed head read under the lock; None while the lock is not held.
+        self._head: int | None = None
+        self._recorded: list[tuple[Event, frozenset[int]]] = []
+        self._retried = False
+        self.users = SqlAlchemyUserRepository(self)
+        self.chats = SqlAlchemyChatRepository(self)
+        self.members = SqlAlchemyMembershipRepository(self)
+        self.messages = SqlAlchemyMessageRepository(self)
+        self.feed = SqlAlchemyFeedRepository(self)
+        self.sessions = SqlAlchemySessionRepository(self)
+        self.files = SqlAlchemyFileRepository(self)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        try:
+            self._conn = await self._engine.connect()
+        except Exception as exc:
+            _raise_unavailable(exc)
+            raise
+        if not self._read_only:
+            try:
+                await self._lock()
+            except BaseException:
+                await self._close()
+                raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._close()
+
+    async def _close(self) -> None:
+        conn, self._conn = self._conn, None
+        self._recorded.clear()
+        self._head = None
+        if conn is None:
+            return
+        # Closing returns the connection to the pool, which rolls back whatever was not
+        # committed. A broken connection is invalidated by the pool; the caller's own error
+        # (or result) matters more than the failed cleanup.
+        with contextlib.suppress(Exception):
+            await conn.close()
+
+    async def _lock(self) -> None:
+        conn = self._connection()
+        if conn.in_transaction():
+            # Reads after a commit run unlocked; end that transaction so the lock is the
+            # first statement of the next one.
+            await conn.commit()
+        try:
+            if self.is_mysql:
+                head = (await conn.execute(_LOCK_MYSQL)).scalar_one()
+            else:
+                await conn.execution_options(messenger_write=True)
+                head = (await conn.execute(_READ_HEAD)).scalar_one()
+        except Exception as exc:
+            _raise_unavailable(exc)
+            raise
+        self._head = int(head)
+
+    def _connection(self) -> AsyncConnection:
+        if self._conn is None:
+            raise RuntimeError("The unit of work is not entered.")
+        return self._conn
+
+    # --- statements --------------------------------------------------------------------------
+
+    async def read(self, stmt: Executable) -> AnyResult:
+        """Run a query; in a read-only unit of work a dropped connection is retried once."""
+        try:
+            return await self._connection().execute(stmt)
+        except sa.exc.IntegrityError:
+            raise
+        except Exception as exc:
+            if not (self._read_only and not self._retried and is_disconnect(exc)):
+                _raise_unavailable(exc)
+                raise
+        # Idempotent work only: nothing was written, so a fresh connection can answer.
+        self._retried = True
+        await self._close()
+        try:
+            self._conn = await self._engine.connect()
+            return await self._conn.execute(stmt)
+        except Exception as exc:
+            _raise_unavailable(exc)
+            raise
+
+    async def write(
+        self, stmt: Executable, params: Sequence[dict[str, Any]] | None = None
+    ) -> AnyResult:
+        """Run a change; only in a write unit of work, always under the feed_head lock."""
+        if self._read_only:
+            raise RuntimeError("This unit of work is read-only.")
+        if self._head is None:
+            await self._lock()
+        try:
+            if params is None:
+                return await self._connection().execute(stmt)
+            return await self._connection().execute(stmt, list(params))
+        except sa.exc.IntegrityError:
+            raise
+        except Exception as exc:
+            _raise_unavailable(exc)
+            raise
+
+    # --- events and commit -------------------------------------------------------------------
+
+    def record(self, event: Event, recipients: Iterable[int]) -> None:
+        if self._read_only:
+            raise RuntimeError("This unit of work is read-only.")
+        self._recorded.append((event, frozenset(recipients)))
+
+    async def position(self) -> int:
+        if self._read_only:
+            raise RuntimeError("This unit of work is read-only.")
+        if self._head is None:
+            await self._lock()
+        assert self._head is not None
+        pending = sum(1 for event, _ in self._recorded if isinstance(event, FEED_EVENTS))
+        return self._head + pending + 1
+
+    async def commit(self) -> list[Notification]:
+        if self._read_only:
+            raise RuntimeError("This unit of work is read-only.")
+        if self._head is None and self._recorded:
+            await self._lock()
+        conn = self._connection()
+        notifications: list[Notification] = []
+        rows: list[dict[str, Any]] = []
+        head = self._head or 0
+        now = datetime.now(UTC)
+        for event, recipients in self._recorded:
+            position = None
+            if isinstance(event, FEED_EVENTS):
+                head += 1
+                position = head
+                posted = event.message if isinstance(event, MessagePosted) else None
+                rows.append(
+                    {
+                        "position": position,
+                        "chat_id": event.chat_id,
+                        "subject_user_id": event.subject_user_id,
+                        "type": event.type,
+                        "message_id": posted.id if posted else None,
+                        "sender_id": posted.sender_id if posted else None,
+                        "payload": encode_event(event).decode(),
+                        "created_at": now,
+                    }
+                )
+            notifications.append(Notification(event, recipients, position))
+        try:
+            if rows:
+                # One multi-row INSERT for all of this unit's events.
+                await conn.execute(feed.insert(), rows)
+                await conn.execute(
+                    feed_head.update().where(feed_head.c.id == 1).values(position=head)
+                )
+            if conn.in_transaction():
+                await conn.commit()
+            if not self.is_mysql:
+                await conn.execution_options(messenger_write=False)
+        except Exception as exc:
+            _raise_unavailable(exc)
+            raise
+        self._recorded.clear()
+        self._head = None
+        return notifications
+
+    async def rollback(self) -> None:
+        self._recorded.clear()
+        self._head = None
+        if self._conn is not None and self._conn.in_transaction():
+            try:
+                await self._conn.rollback()
+            except Exception as exc:
+                _raise_unavailable(exc)
+                raise
+
+
+def _raise_unavailable(exc: BaseException) -> None:
+    """Raise the domain's ServiceUnavailable if ``exc`` is storage trouble; else return."""
+    found = unavailable_error(exc)
+    if found is not None and found is not exc:
+        raise found from exc
+
+
+class SqlAlchemyUnitOfWorkFactory:
+    """Hands out units of work over one engine (one engine per process)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def __call__(self, *, read_only: bool = False) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.engine, read_only=read_only)
