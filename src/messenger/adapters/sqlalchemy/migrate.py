@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
@@ -35,12 +38,25 @@ def _ensure_sqlite_directory(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _outside_event_loop(work: Callable[[], None]) -> None:
+    # env.py runs its own event loop (asyncio.run), which cannot start inside a running
+    # one; from async code the work goes to a thread (blocking the caller: migrations are
+    # a startup step, not something to interleave with serving).
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        work()
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(work).result()
+
+
 def upgrade_database(url: str, revision: str = "head") -> None:
-    """Run the migrations up to ``revision`` (synchronously; call it outside an event loop)."""
+    """Run the migrations up to ``revision`` (synchronous; safe to call from async code)."""
     _ensure_sqlite_directory(url)
-    command.upgrade(alembic_config(url), revision)
+    _outside_event_loop(lambda: command.upgrade(alembic_config(url), revision))
 
 
 def downgrade_database(url: str, revision: str = "base") -> None:
     """Undo migrations down to ``revision``."""
-    command.downgrade(alembic_config(url), revision)
+    _outside_event_loop(lambda: command.downgrade(alembic_config(url), revision))
