@@ -49,10 +49,11 @@ def create_engine(url: str, **opts: Any) -> AsyncEngine:
         settings.update(opts)
         return create_async_engine(parsed, **_pool_settings(settings))
     if backend == "sqlite":
+        busy_timeout_ms = int(opts.pop("busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS))
         settings = {"pool_pre_ping": True, "pool_timeout": 10, "pool_size": 5, "max_overflow": 10}
         settings.update(opts)
         engine = create_async_engine(parsed, **_pool_settings(settings))
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_timeout_ms)
         return engine
     raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}")
 
@@ -65,7 +66,7 @@ def _pool_settings(settings: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -74,7 +75,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; fewer fsyncs
         cursor.close()

@@ -1,0 +1,98 @@
+"""Storage trouble becomes ServiceUnavailable; only read-only work is retried."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from messenger.adapters.sqlalchemy import (
+    SqlAlchemyUnitOfWorkFactory,
+    check_database,
+    create_engine,
+)
+from messenger.domain.errors import ServiceUnavailable
+from tests.integration.conftest import empty_mariadb, pymysql_connect
+
+pytestmark = pytest.mark.integration
+
+
+async def test_an_unreachable_server_is_service_unavailable() -> None:
+    # Port 1 on the loopback refuses connections (MySQL error 2003).
+    engine = create_engine("mysql+aiomysql://root@127.0.0.1:1/nothing")
+    try:
+        with pytest.raises(ServiceUnavailable):
+            await check_database(engine)
+        uow = SqlAlchemyUnitOfWorkFactory(engine)
+        with pytest.raises(ServiceUnavailable):
+            async with uow(read_only=True) as work:
+                await work.feed.head()
+        with pytest.raises(ServiceUnavailable):
+            async with uow():
+                pass
+    finally:
+        await engine.dispose()
+
+
+async def test_check_database_passes_on_a_live_database(mariadb_url: str, sqlite_url: str) -> None:
+    for url in (mariadb_url, sqlite_url):
+        engine = create_engine(url)
+        try:
+            await check_database(engine)
+        finally:
+            await engine.dispose()
+
+
+async def test_a_locked_sqlite_database_is_service_unavailable(sqlite_url: str) -> None:
+    path = make_url(sqlite_url).database
+    assert path is not None
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+    engine = create_engine(sqlite_url, busy_timeout_ms=100)
+    try:
+        with pytest.raises(ServiceUnavailable):
+            async with SqlAlchemyUnitOfWorkFactory(engine)():
+                pass
+        # Readers are not blocked by a writer in WAL mode.
+        async with SqlAlchemyUnitOfWorkFactory(engine)(read_only=True) as uow:
+            assert await uow.feed.head() == 0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        await engine.dispose()
+
+
+def kill(url: str, connection_id: int) -> None:
+    parsed = make_url(url)
+    conn = pymysql_connect(parsed, parsed.database)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"KILL CONNECTION {int(connection_id)}")
+    finally:
+        conn.close()
+
+
+async def test_a_dropped_connection_is_retried_only_by_read_only_work(mariadb_url: str) -> None:
+    empty_mariadb(mariadb_url)
+    engine = create_engine(mariadb_url)
+    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    try:
+        async with factory(read_only=True) as uow:
+            connection_id = (await uow.read(sa.text("SELECT CONNECTION_ID()"))).scalar_one()
+            kill(mariadb_url, connection_id)
+            assert await uow.feed.head() == 0  # answered over a fresh connection
+
+        async with factory() as uow:
+            connection_id = (await uow.read(sa.text("SELECT CONNECTION_ID()"))).scalar_one()
+            kill(mariadb_url, connection_id)
+            # A write unit of work lost its lock and its changes: it must not carry on.
+            with pytest.raises(ServiceUnavailable):
+                await uow.users.get(1)
+
+        # The pool recovers: the next unit of work gets a healthy connection.
+        async with factory() as uow:
+            assert await uow.position() == 1
+    finally:
+        await engine.dispose()
