@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Router, delete, get, post
 from litestar.di import NamedDependency
 from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.params import JSONBody, PathParameter
 
 from messenger.domain.model import AccessClaims, AuthResult
 from messenger.domain.service import Messenger
@@ -35,7 +36,7 @@ def _auth_out(result: AuthResult) -> AuthOut:
 
 
 @post("/register", status_code=201, summary="Create an account and log in")
-async def register(data: RegisterIn, messenger: NamedDependency[Messenger]) -> AuthOut:
+async def register(data: JSONBody[RegisterIn], messenger: NamedDependency[Messenger]) -> AuthOut:
     result = await messenger.register(
         data.username,
         data.password,
@@ -47,12 +48,12 @@ async def register(data: RegisterIn, messenger: NamedDependency[Messenger]) -> A
 
 
 @post("/login", status_code=200, summary="Log in with username or email")
-async def login(data: LoginIn, messenger: NamedDependency[Messenger]) -> AuthOut:
+async def login(data: JSONBody[LoginIn], messenger: NamedDependency[Messenger]) -> AuthOut:
     return _auth_out(await messenger.authenticate(data.login, data.password, data.device_name))
 
 
 @post("/refresh", status_code=200, summary="Trade a refresh token for a new pair")
-async def refresh(data: RefreshIn, messenger: NamedDependency[Messenger]) -> AuthOut:
+async def refresh(data: JSONBody[RefreshIn], messenger: NamedDependency[Messenger]) -> AuthOut:
     return _auth_out(await messenger.refresh_session(data.refresh_token))
 
 
@@ -73,9 +74,11 @@ async def list_sessions(
 
 @delete("/sessions/{session_id:str}", status_code=204, security=BEARER, summary="Log a device out")
 async def revoke_session(
-    session_id: str, messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
+    session_id: Annotated[str, PathParameter(max_length=64)],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
 ) -> None:
-    await messenger.revoke_session(claims.user_id, session_id[:64])
+    await messenger.revoke_session(claims.user_id, session_id)
 
 
 def _is_throttled(request: Request[Any, Any, Any]) -> bool:

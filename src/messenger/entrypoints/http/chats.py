@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Response, Router, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from msgspec import UNSET
 
 from messenger.domain.model import AccessClaims, Role
@@ -31,8 +31,8 @@ from messenger.entrypoints.http.schemas import (
     RoleIn,
 )
 
-PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-Cursor = Annotated[int | None, Parameter(ge=0, le=MAX_ID)]
+PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+Cursor = Annotated[int | None, QueryParameter(ge=0, le=MAX_ID)]
 
 
 @get("/", summary="The caller's chats, most recently active first")
@@ -49,7 +49,7 @@ async def list_chats(
     responses={200: ResponseSpec(data_container=wire.Chat, description="The existing dialog")},
 )
 async def create_chat(
-    data: DirectChatIn | GroupChatIn,
+    data: JSONBody[DirectChatIn | GroupChatIn],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
 ) -> Response[wire.Chat]:
@@ -71,7 +71,7 @@ async def get_chat(
 @patch("/{chat_id:int}", summary="Rename a group (owner or admin)")
 async def update_chat(
     chat_id: PathId,
-    data: ChatPatch,
+    data: JSONBody[ChatPatch],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
 ) -> wire.Chat:
@@ -83,7 +83,7 @@ async def update_chat(
 @post("/{chat_id:int}/members", status_code=201, summary="Add a member to a group")
 async def add_member(
     chat_id: PathId,
-    data: AddMemberIn,
+    data: JSONBody[AddMemberIn],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
 ) -> wire.Member:
@@ -95,7 +95,7 @@ async def add_member(
 async def change_role(
     chat_id: PathId,
     user_id: PathId,
-    data: RoleIn,
+    data: JSONBody[RoleIn],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
 ) -> wire.Member:
@@ -124,7 +124,7 @@ async def list_messages(
     claims: NamedDependency[AccessClaims],
     before: Cursor = None,
     after: Cursor = None,
-    limit: Annotated[int | None, Parameter(ge=1, le=100)] = None,
+    limit: Annotated[int | None, QueryParameter(ge=1, le=100)] = None,
 ) -> MessagePage:
     page = await messenger.read_history(
         claims.user_id, chat_id, before=before, after=after, limit=limit
@@ -140,7 +140,7 @@ async def list_messages(
 )
 async def post_message(
     chat_id: PathId,
-    data: PostMessageIn,
+    data: JSONBody[PostMessageIn],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
 ) -> Response[wire.Message]:
@@ -158,7 +158,7 @@ async def post_message(
 @post("/{chat_id:int}/read", status_code=200, summary="Move the read watermark forward")
 async def mark_read(
     chat_id: PathId,
-    data: ReadIn,
+    data: JSONBody[ReadIn],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
 ) -> ReadOut:
@@ -173,7 +173,7 @@ async def mark_read(
 @patch("/{message_id:int}", summary="Edit your message")
 async def edit_message(
     message_id: PathId,
-    data: EditMessageIn,
+    data: JSONBody[EditMessageIn],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
 ) -> wire.Message:

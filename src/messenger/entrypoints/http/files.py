@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Request, Router, get, post
@@ -17,6 +17,7 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
+from litestar.params import PathParameter
 from litestar.response import Stream
 
 from messenger.domain.model import AccessClaims
@@ -24,7 +25,6 @@ from messenger.domain.service import Messenger
 from messenger.entrypoints import wire
 from messenger.entrypoints.http.deps import BEARER
 from messenger.entrypoints.http.multipart import read_file_part
-from messenger.entrypoints.http.schemas import FileId
 
 # Multipart framing around the file: boundaries, part headers, a few small fields.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -96,7 +96,7 @@ async def _chain(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[byte
     response_description="The file's bytes",
 )
 async def download_file(
-    file_id: FileId,
+    file_id: Annotated[str, PathParameter(min_length=1, max_length=64)],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
 ) -> Stream:

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from python_multipart.exceptions import FormParserError, MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from messenger.domain.errors import ValidationError
+from messenger.domain.errors import DomainError
 
 FILE_FIELD = "file"
 
 
-class MalformedUpload(ValidationError):
+class MalformedUpload(DomainError):
     """The body is not the multipart form we expect."""
 
     code = "malformed_request"
@@ -62,7 +62,9 @@ def _callbacks(state: _State) -> dict[str, object]:
     def on_header_end() -> None:
         if state.part is not None:
             key = state.header_field.decode("latin-1").strip().lower()
-            state.part.headers[key] = state.header_value.decode("utf-8", "replace").strip()
+            # Latin-1 keeps the raw bytes (browsers send UTF-8 file names unescaped); the
+            # file name is decoded as UTF-8 once it has been parsed out.
+            state.part.headers[key] = state.header_value.decode("latin-1").strip()
         state.header_field = state.header_value = b""
 
     def on_headers_finished() -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Router, get, patch
 from litestar.di import NamedDependency
-from litestar.params import Parameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from msgspec import UNSET
 
 from messenger.domain.model import AccessClaims
@@ -25,7 +25,9 @@ async def get_me(
 
 @patch("/me", summary="Change display name, avatar URL or bio")
 async def update_me(
-    data: ProfilePatch, messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
+    data: JSONBody[ProfilePatch],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
 ) -> wire.User:
     avatar = data.avatar_url
     user = await messenger.update_profile(
@@ -42,8 +44,8 @@ async def update_me(
 async def search_users(
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
-    q: Annotated[str, Parameter(max_length=100)] = "",
-    limit: Annotated[int | None, Parameter(ge=1, le=50)] = None,
+    q: Annotated[str, QueryParameter(max_length=100)] = "",
+    limit: Annotated[int | None, QueryParameter(ge=1, le=50)] = None,
 ) -> ProfileList:
     profiles = await messenger.search_users(q, limit)
     return ProfileList(items=[wire.public_profile(p) for p in profiles])
@@ -51,7 +53,7 @@ async def search_users(
 
 @get("/{user_id:int}", summary="A user's public profile")
 async def get_user(
-    user_id: Annotated[int, Parameter(ge=1, le=MAX_ID)],
+    user_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
 ) -> wire.PublicProfile:

@@ -1,0 +1,155 @@
+"""A real uvicorn server on a free port, per storage backend, and HTTP helpers.
+
+The server runs the same ``create_app(Container(settings))`` that ``messenger serve`` runs,
+in a background thread with its own event loop; tests talk to it over real sockets.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from messenger.container import Container, upgrade_database
+from messenger.entrypoints.http import create_app
+from messenger.settings import Settings
+from tests.integration.http.support import Account, register
+
+pytestmark = pytest.mark.integration
+
+SECRET = "integration-test-secret-key-0123456789abcdef"
+
+
+def _sql_available() -> bool:
+    return importlib.util.find_spec("messenger.adapters.sqlalchemy.unit_of_work") is not None
+
+
+BACKENDS = ["sqlite", "mariadb"] if _sql_available() else ["memory"]
+
+
+class LiveServer:
+    """uvicorn serving the app in a thread; ``url`` is its base URL."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.container = Container(settings=settings)
+        app = create_app(self.container)
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        host, port = self._sock.getsockname()
+        self.url = f"http://{host}:{port}"
+        config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=30)
+        self._sock.close()
+
+
+def _database_url(request: pytest.FixtureRequest, backend: str, tmp: Path) -> str:
+    if backend == "memory":
+        return "memory://"
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp / 'messenger.db'}"
+    try:
+        url: str = request.getfixturevalue("mariadb_url")
+    except pytest.FixtureLookupError:
+        url = _own_mariadb_database()
+    return url
+
+
+def _own_mariadb_database() -> str:
+    # Stand-in until the shared ``mariadb_url`` fixture exists.
+    import pymysql
+    from sqlalchemy.engine import make_url
+
+    server = make_url(
+        os.environ.get("MESSENGER_TEST_DATABASE_URL", "mysql+aiomysql://root@127.0.0.1:3306")
+    )
+    name = f"messenger_http_{uuid.uuid4().hex[:8]}"
+    try:
+        conn = pymysql.connect(
+            host=server.host or "127.0.0.1",
+            port=server.port or 3306,
+            user=server.username or "root",
+            password=server.password or "",
+        )
+    except pymysql.err.OperationalError as exc:
+        if os.environ.get("MESSENGER_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"MariaDB is required but unreachable: {exc}")
+        pytest.skip(f"MariaDB unreachable: {exc}")
+    with conn, conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    return server.set(database=name, query={"charset": "utf8mb4"}).render_as_string(
+        hide_password=False
+    )
+
+
+def start_server(request: pytest.FixtureRequest, backend: str, **overrides: Any) -> LiveServer:
+    """Migrate a fresh database of ``backend`` and serve it."""
+    tmp = Path(request.getfixturevalue("tmp_path_factory").mktemp(f"http-{backend}"))
+    url = _database_url(request, backend, tmp)
+    upgrade_database(url)
+    settings = Settings(
+        secret_key=SECRET,
+        database_url=url,
+        upload_dir=tmp / "uploads",
+        max_upload_bytes=overrides.pop("max_upload_bytes", 256 * 1024),
+        auth_rate_limit=overrides.pop("auth_rate_limit", 100_000),
+        **overrides,
+    )
+    server = LiveServer(settings)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(scope="session")
+def server(request: pytest.FixtureRequest, backend: str) -> Iterator[LiveServer]:
+    live = start_server(request, backend)
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def http(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=f"{server.url}/api/v1", timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def alice(http: httpx.Client) -> Account:
+    return register(http, "alice")
+
+
+@pytest.fixture
+def bob(http: httpx.Client) -> Account:
+    return register(http, "bob")

@@ -1,0 +1,156 @@
+"""Error answers: problem details with a stable code, and never a 500."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.integration.http.conftest import LiveServer
+from tests.integration.http.support import PASSWORD, Account, assert_problem, register, unique
+
+pytestmark = pytest.mark.integration
+
+
+def test_malformed_json_is_400_malformed_request(http: httpx.Client, alice: Account) -> None:
+    for body in (b"{bad", b"", b"\xff\xfe", b'{"username": "x"'):
+        response = http.post(
+            "/auth/register", content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code in (400, 422), response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+    assert_problem(
+        http.post(
+            "/chats",
+            content=b"{not json",
+            headers={**alice.headers, "content-type": "application/json"},
+        ),
+        400,
+        "malformed_request",
+    )
+
+
+def test_schema_violations_are_422_with_the_offending_field(
+    http: httpx.Client, alice: Account
+) -> None:
+    body = assert_problem(
+        http.post("/chats", json={"kind": "group", "title": 5}, headers=alice.headers),
+        422,
+        "validation_error",
+    )
+    assert body["errors"]
+    assert_problem(
+        http.get("/chats/1/messages", params={"limit": 0}, headers=alice.headers),
+        422,
+        "validation_error",
+    )
+    assert_problem(http.get("/chats/not-a-number", headers=alice.headers), 404, "not_found")
+
+
+def test_domain_rule_violations_are_422_with_their_own_code(
+    http: httpx.Client, alice: Account, bob: Account
+) -> None:
+    weak = http.post("/auth/register", json={"username": unique(), "password": "short"})
+    assert assert_problem(weak, 422, "validation_error")["field"] == "password"
+    dialog = http.post("/chats", json={"kind": "direct", "user_id": bob.id}, headers=alice.headers)
+    long = http.post(
+        f"/chats/{dialog.json()['id']}/messages",
+        json={"client_id": "c1", "text": "x" * 5001},
+        headers=alice.headers,
+    )
+    assert_problem(long, 422, "message_too_long")
+
+
+def test_duplicates_are_409(http: httpx.Client, alice: Account) -> None:
+    taken = http.post("/auth/register", json={"username": alice.username, "password": PASSWORD})
+    assert_problem(taken, 409, "username_taken")
+    email = f"{unique()}@example.com"
+    register(http, email=email)
+    again = http.post(
+        "/auth/register", json={"username": unique(), "password": PASSWORD, "email": email}
+    )
+    assert_problem(again, 409, "email_taken")
+
+
+def test_unknown_ids_routes_and_methods(http: httpx.Client, alice: Account) -> None:
+    assert_problem(http.get("/chats/987654321", headers=alice.headers), 404, "not_found")
+    assert_problem(
+        http.patch("/messages/987654321", json={"text": "x"}, headers=alice.headers),
+        404,
+        "not_found",
+    )
+    assert_problem(http.get("/files/nope-nope-nope", headers=alice.headers), 404, "not_found")
+    assert_problem(http.get("/no/such/route"), 404, "not_found")
+    assert_problem(http.put("/users/me", headers=alice.headers), 405, "method_not_allowed")
+
+
+def test_missing_or_bad_tokens_are_401(http: httpx.Client, alice: Account) -> None:
+    missing = assert_problem(http.get("/users/me"), 401, "unauthorized")
+    assert missing
+    for header in (
+        "Bearer",
+        "Bearer not-a-jwt",
+        "Basic Zm9vOmJhcg==",
+        f"Token {alice.access_token}",
+    ):
+        response = http.get("/users/me", headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.headers["www-authenticate"].startswith("Bearer")
+    # A refresh token is never an access token.
+    refresh_as_access = http.get(
+        "/users/me", headers={"Authorization": f"Bearer {alice.refresh_token}"}
+    )
+    assert_problem(refresh_as_access, 401, "invalid_token")
+    tampered = alice.access_token[:-2] + ("AA" if alice.access_token[-2:] != "AA" else "BB")
+    assert_problem(
+        http.get("/users/me", headers={"Authorization": f"Bearer {tampered}"}), 401, "invalid_token"
+    )
+
+
+def test_unknown_user_and_wrong_password_look_the_same(http: httpx.Client, alice: Account) -> None:
+    wrong = http.post("/auth/login", json={"login": alice.username, "password": "wrong password"})
+    unknown = http.post("/auth/login", json={"login": unique(), "password": "wrong password"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+
+
+def test_an_oversized_upload_is_413_and_leaves_nothing(
+    http: httpx.Client, server: LiveServer, alice: Account
+) -> None:
+    limit = server.settings.max_upload_bytes
+    too_big = http.post(
+        "/files", files={"file": ("big.bin", b"\0" * (limit + 1))}, headers=alice.headers
+    )
+    assert_problem(too_big, 413, "too_large")
+    # Far above the limit: refused from Content-Length, before the body is read.
+    huge = http.post(
+        "/files", files={"file": ("huge.bin", b"\0" * (limit * 4))}, headers=alice.headers
+    )
+    assert_problem(huge, 413, "too_large")
+    stored = (
+        list(server.settings.upload_dir.rglob("*")) if server.settings.upload_dir.exists() else []
+    )
+    assert not [p for p in stored if p.is_file() and p.stat().st_size > limit]
+    assert not [p for p in stored if p.name.endswith(".part")]
+
+
+def test_non_multipart_uploads_are_400(http: httpx.Client, alice: Account) -> None:
+    assert_problem(
+        http.post(
+            "/files", content=b"raw", headers={**alice.headers, "content-type": "text/plain"}
+        ),
+        400,
+        "malformed_request",
+    )
+    assert_problem(
+        http.post("/files", files={"other": ("a.txt", b"x")}, headers=alice.headers),
+        400,
+        "malformed_request",
+    )
+
+
+def test_too_large_json_bodies_are_413(http: httpx.Client, alice: Account) -> None:
+    body = b'{"text": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    response = http.patch(
+        "/messages/1", content=body, headers={**alice.headers, "content-type": "application/json"}
+    )
+    assert_problem(response, 413, "too_large")
