@@ -199,6 +199,20 @@ async def test_text_and_times_round_trip_exactly(uow_factory: UnitOfWorkFactory)
     assert loaded.created_at.microsecond == 999999
 
 
+async def test_ids_beyond_64_bits_simply_find_nothing(uow_factory: UnitOfWorkFactory) -> None:
+    [a] = await add_users(uow_factory, "amy")
+    chat = await add_chat(uow_factory, a.id, [a.id])
+    message = await add_message(uow_factory, chat.id, a.id, "1")
+    huge = 10**30
+    async with uow_factory(read_only=True) as uow:
+        assert await uow.users.get(huge) is None
+        assert await uow.chats.get(-huge) is None
+        assert await uow.members.get(huge, a.id) is None
+        assert await uow.messages.page(chat.id, before=huge, after=None, limit=5) == [message]
+        assert await uow.messages.page(chat.id, before=None, after=huge, limit=5) == []
+        assert await uow.feed.since(a.id, huge, huge + 1, 5) == []
+
+
 # --- chats and members ---------------------------------------------------------------------
 
 

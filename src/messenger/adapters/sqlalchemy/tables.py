@@ -66,8 +66,39 @@ def long_text() -> sa.types.TypeEngine[str]:
     return sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
 
 
-ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # sqlite rowid aliases need INTEGER
-REF = sa.BigInteger()
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+class Int64(sa.TypeDecorator[int]):
+    """A BIGINT that accepts any Python int in comparisons.
+
+    Ids and cursors come from clients; SQLite's driver raises OverflowError for an int
+    beyond 64 bits. Clamping keeps every comparison with a storable value true or false
+    as before (no row can hold an id beyond the range), so ``before=10**30`` still means
+    "everything".
+    """
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def __init__(self, *, rowid: bool = False) -> None:
+        super().__init__()
+        self.rowid = rowid
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if self.rowid and dialect.name == "sqlite":
+            # Only an INTEGER PRIMARY KEY is SQLite's auto-incrementing rowid.
+            return dialect.type_descriptor(sa.Integer())
+        return dialect.type_descriptor(sa.BigInteger())
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        return min(max(value, INT64_MIN), INT64_MAX)
+
+
+ID = Int64(rowid=True)
+REF = Int64()
 
 
 def _id_column() -> sa.Column[int]:
@@ -78,7 +109,7 @@ feed_head = sa.Table(
     "feed_head",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("position", Int64(), nullable=False),
     **MYSQL_TABLE,
 )
 
@@ -94,7 +125,7 @@ users = sa.Table(
     sa.Column("bio", sa.String(500), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("last_seen_at", UTCDateTime(), nullable=True),
-    sa.Column("delivered_cursor", sa.BigInteger, nullable=False),
+    sa.Column("delivered_cursor", Int64(), nullable=False),
     **MYSQL_TABLE,
 )
 
@@ -119,9 +150,9 @@ memberships = sa.Table(
     sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True, index=True),
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("joined_at", UTCDateTime(), nullable=False),
-    sa.Column("joined_position", sa.BigInteger, nullable=False),
-    sa.Column("read_message_id", sa.BigInteger, nullable=False),
-    sa.Column("delivered_message_id", sa.BigInteger, nullable=False),
+    sa.Column("joined_position", Int64(), nullable=False),
+    sa.Column("read_message_id", Int64(), nullable=False),
+    sa.Column("delivered_message_id", Int64(), nullable=False),
     **MYSQL_TABLE,
 )
 
@@ -166,7 +197,7 @@ message_attachments = sa.Table(
 feed = sa.Table(
     "feed",
     metadata,
-    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("position", Int64(), primary_key=True, autoincrement=False),
     sa.Column("chat_id", REF, nullable=True),
     sa.Column("subject_user_id", REF, nullable=True),
     sa.Column("type", sa.String(32), nullable=False),
@@ -208,7 +239,7 @@ files = sa.Table(
     sa.Column("owner_id", REF, sa.ForeignKey("users.id"), nullable=False, index=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("content_type", sa.String(100), nullable=False),
-    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("size", Int64(), nullable=False),
     sa.Column("storage_key", key(255), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     **MYSQL_TABLE,
