@@ -6,12 +6,9 @@ in a background thread with its own event loop; tests talk to it over real socke
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,7 @@ import uvicorn
 from messenger.container import Container, upgrade_database
 from messenger.entrypoints.http import create_app
 from messenger.settings import Settings
+from tests.integration.conftest import fresh_mariadb_database
 from tests.integration.http.support import Account, register
 
 pytestmark = pytest.mark.integration
@@ -30,11 +28,7 @@ pytestmark = pytest.mark.integration
 SECRET = "integration-test-secret-key-0123456789abcdef"
 
 
-def _sql_available() -> bool:
-    return importlib.util.find_spec("messenger.adapters.sqlalchemy.unit_of_work") is not None
-
-
-BACKENDS = ["sqlite", "mariadb"] if _sql_available() else ["memory"]
+BACKENDS = ["sqlite", "mariadb"]
 
 
 class LiveServer:
@@ -74,38 +68,11 @@ def _database_url(request: pytest.FixtureRequest, backend: str, tmp: Path) -> st
         return "memory://"
     if backend == "sqlite":
         return f"sqlite+aiosqlite:///{tmp / 'messenger.db'}"
-    try:
-        url: str = request.getfixturevalue("mariadb_url")
-    except pytest.FixtureLookupError:
-        url = _own_mariadb_database()
+    # A database of its own: the storage suites empty the shared one between their tests.
+    database = fresh_mariadb_database("messenger_http")
+    url = database.__enter__()
+    request.addfinalizer(lambda: database.__exit__(None, None, None))
     return url
-
-
-def _own_mariadb_database() -> str:
-    # Stand-in until the shared ``mariadb_url`` fixture exists.
-    import pymysql
-    from sqlalchemy.engine import make_url
-
-    server = make_url(
-        os.environ.get("MESSENGER_TEST_DATABASE_URL", "mysql+aiomysql://root@127.0.0.1:3306")
-    )
-    name = f"messenger_http_{uuid.uuid4().hex[:8]}"
-    try:
-        conn = pymysql.connect(
-            host=server.host or "127.0.0.1",
-            port=server.port or 3306,
-            user=server.username or "root",
-            password=server.password or "",
-        )
-    except pymysql.err.OperationalError as exc:
-        if os.environ.get("MESSENGER_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"MariaDB is required but unreachable: {exc}")
-        pytest.skip(f"MariaDB unreachable: {exc}")
-    with conn, conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    return server.set(database=name, query={"charset": "utf8mb4"}).render_as_string(
-        hide_password=False
-    )
 
 
 def start_server(request: pytest.FixtureRequest, backend: str, **overrides: Any) -> LiveServer:
