@@ -1,0 +1,169 @@
+"""Fan-out across server processes over Redis pub/sub.
+
+Every process publishes the notifications of the changes it committed on one channel and
+delivers every notification it reads from that channel to its own listeners (the socket
+hub). Pub/sub is fire-and-forget: a process that is disconnected from Redis misses what is
+published meanwhile, and a publish that fails is not retried. Nothing is lost for clients
+though, because every feed event is also in the database: the socket hub notices the hole
+in the (contiguous) feed positions and refills its connections from the feed, and clients
+catch up with ``GET /api/v1/sync`` after a reconnect. Ephemeral events (typing, presence)
+may be lost during a Redis outage, which is acceptable for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from messenger.adapters.codec import decode_notification, encode_notification
+from messenger.domain.events import Notification
+from messenger.domain.ports import Listener
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CHANNEL = "messenger:notifications"
+_ORIGIN_LEN = 16  # bytes of the hex process tag in front of every payload
+
+
+class RedisNotifier:
+    """The ``Notifier`` and ``EventStream`` ports over Redis pub/sub.
+
+    Notifications are delivered to this process's listeners at once (no round trip through
+    Redis) and published for the other processes; a process skips its own messages when
+    they come back from Redis. Call ``start()`` before serving and ``stop()`` at shutdown.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        channel: str = DEFAULT_CHANNEL,
+        reconnect_delay: float = 0.2,
+        max_reconnect_delay: float = 5.0,
+    ) -> None:
+        self._url = url
+        self._channel = channel
+        self._reconnect_delay = reconnect_delay
+        self._max_reconnect_delay = max_reconnect_delay
+        # Tags this process's own messages so it does not deliver them twice.
+        self._origin = secrets.token_hex(_ORIGIN_LEN // 2).encode()
+        self._listeners: list[Listener] = []
+        self._client: aioredis.Redis | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+        self.errors = 0  # listener failures, for tests and metrics
+        self.publish_failures = 0
+        self.reconnects = 0
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self, wait: float = 5.0) -> None:
+        """Connect and subscribe; waits up to ``wait`` seconds for the subscription, then goes on
+        (the reader keeps retrying in the background)."""
+        if self._reader is not None:
+            return
+        self._client = aioredis.Redis.from_url(
+            self._url,
+            socket_connect_timeout=2.0,
+            socket_keepalive=True,
+            # Makes a pub/sub connection that silently died raise instead of hanging.
+            health_check_interval=15,
+        )
+        self._reader = asyncio.create_task(self._read_forever(), name="redis-notifier-reader")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._subscribed.wait(), wait)
+        if not self._subscribed.is_set():
+            log.warning("Redis notifier: not subscribed yet; retrying in the background")
+
+    async def stop(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+        self._subscribed.clear()
+
+    @property
+    def connected(self) -> bool:
+        """Whether the subscription is live right now."""
+        return self._subscribed.is_set()
+
+    # --- ports -------------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    async def publish(self, notifications: Sequence[Notification]) -> None:
+        for notification in notifications:
+            self.dispatch(notification)
+        client = self._client
+        if client is None or not notifications:
+            return
+        try:
+            async with client.pipeline(transaction=False) as pipe:
+                for notification in notifications:
+                    pipe.publish(self._channel, self._origin + encode_notification(notification))
+                await pipe.execute()
+        except (RedisError, OSError):
+            # The change is committed and in the feed; other processes fill the hole from
+            # there. Failing the caller's request now would only make a client resend.
+            self.publish_failures += 1
+            log.warning("Redis notifier: publish failed; other processes catch up from the feed")
+
+    def dispatch(self, notification: Notification) -> None:
+        """Hand one notification to this process's listeners; a failing one is isolated."""
+        for listener in list(self._listeners):
+            try:
+                listener(notification)
+            except Exception:
+                self.errors += 1
+                log.exception("Notification listener failed")
+
+    # --- reading -----------------------------------------------------------------------------
+
+    async def _read_forever(self) -> None:
+        delay = self._reconnect_delay
+        while True:
+            client = self._client
+            if client is None:
+                return
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self._channel)
+                self._subscribed.set()
+                delay = self._reconnect_delay
+                while True:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if message is not None and message.get("type") == "message":
+                        self._receive(message["data"])
+            except (RedisError, OSError) as exc:
+                self._subscribed.clear()
+                self.reconnects += 1
+                log.warning("Redis notifier: connection lost (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._max_reconnect_delay)
+            finally:
+                self._subscribed.clear()
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    def _receive(self, data: bytes) -> None:
+        if data[:_ORIGIN_LEN] == self._origin:
+            return
+        try:
+            notification = decode_notification(data[_ORIGIN_LEN:])
+        except Exception:
+            # A message from a newer or foreign publisher must not kill the reader.
+            log.exception("Redis notifier: undecodable message skipped")
+            return
+        self.dispatch(notification)

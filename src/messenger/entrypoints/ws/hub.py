@@ -1,0 +1,439 @@
+"""The connection hub: which sockets this process holds, and what each must be sent.
+
+Ordering. Feed positions are contiguous and every committed feed event is published, but
+notifications can arrive out of position order (two writers publish independently, across
+processes through the broker) or not at all (a process died between commit and publish, the
+broker connection dropped). The hub therefore releases feed notifications strictly in
+position order: a notification ahead of the next expected position waits in a reorder
+buffer; if the missing position does not arrive within ``gap_timeout`` (or the periodic
+look at the feed head shows positions that were never announced), the hub reads what its
+connections missed from the feed itself and continues after the head. So every socket sees
+its feed events in ascending cursor order without holes, and a client's last seen cursor is
+always a safe point to ``sync`` from after a reconnect.
+
+Each connection has a bounded outbound queue and its own writer task: a slow or stuck
+client only fills its own queue, and when that overflows the socket is closed with 1013 so
+the client reconnects and catches up with ``sync``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from messenger.domain.errors import DomainError, ResyncRequired
+from messenger.domain.events import Notification
+from messenger.domain.ports import EventStream
+from messenger.domain.service import Messenger
+from messenger.entrypoints.ws.protocol import CLOSE_RESTART, CLOSE_TRY_AGAIN, FrameEncoder
+
+log = logging.getLogger(__name__)
+
+
+class Transport(Protocol):
+    """The socket as the hub and the session need it (a Litestar ``WebSocket`` adapter in
+    production, a fake in unit tests)."""
+
+    async def receive(self) -> str | bytes | None:
+        """The next frame; ``None`` once the peer has gone."""
+
+    async def send(self, data: bytes) -> None: ...
+
+    async def close(self, code: int, reason: str = "") -> None: ...
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    """Tuning of the hub; the defaults suit a company-sized deployment."""
+
+    queue_size: int = 1000  # frames a connection may lag behind before it is dropped
+    gap_timeout: float = 1.0  # how long a missing feed position is waited for
+    head_poll_interval: float = 5.0  # how often the feed head is compared with what we saw
+    close_timeout: float = 1.0  # how long a close frame may take to go out
+    max_reorder_buffer: int = 10_000
+
+
+_Item = tuple[int | None, bytes]
+
+
+class Connection:
+    """One authenticated socket: its outbound queue, its writer task and its cursor."""
+
+    def __init__(self, user_id: int, transport: Transport, queue_size: int) -> None:
+        self.user_id = user_id
+        self.transport = transport
+        self._queue: asyncio.Queue[_Item] = asyncio.Queue(queue_size)
+        # The highest feed position handed to this connection (or known to be covered by
+        # the ``ready`` cursor or a refill from the feed): later arrivals at or below it
+        # are duplicates.
+        self.cursor = 0
+        self.ready = False
+        self._floor = 0  # feed frames queued before ``ready`` at or below this are stale
+        self.closed = asyncio.Event()
+        self.close_code: int | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._closing: asyncio.Task[None] | None = None
+
+    def push(self, data: bytes, position: int | None = None) -> None:
+        """Queue a frame; never blocks. Overflow closes the connection (1013)."""
+        if self.closed.is_set():
+            return
+        if position is not None:
+            if self.ready and position <= self.cursor:
+                return
+            self.cursor = max(self.cursor, position)
+        try:
+            self._queue.put_nowait((position, data))
+        except asyncio.QueueFull:
+            self.close(CLOSE_TRY_AGAIN, "too slow; reconnect and sync")
+
+    def mark_ready(self, cursor: int) -> None:
+        """From now on the client holds everything up to ``cursor`` (it syncs to it)."""
+        self._floor = cursor
+        self.cursor = max(self.cursor, cursor)
+        self.ready = True
+
+    def start_writer(self) -> None:
+        self._writer = asyncio.create_task(self._write_loop(), name=f"ws-writer-{self.user_id}")
+
+    async def _write_loop(self) -> None:
+        try:
+            while True:
+                position, data = await self._queue.get()
+                if position is not None and position <= self._floor:
+                    continue
+                await self.transport.send(data)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The peer is gone; the session notices through ``closed``.
+            self.close(CLOSE_TRY_AGAIN, "send failed")
+
+    def close(self, code: int, reason: str = "") -> None:
+        """Close once, without waiting for a writer that may be stuck on a full socket."""
+        if self.closed.is_set():
+            return
+        self.close_code = code
+        self.closed.set()
+        self._closing = asyncio.create_task(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        writer = self._writer
+        if writer is not None and writer is not asyncio.current_task():
+            writer.cancel()
+            with contextlib.suppress(BaseException):
+                await writer
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.transport.close(code, reason), 1.0)
+
+    def gone(self) -> None:
+        """The peer disconnected on its own: stop writing, nothing to send."""
+        if not self.closed.is_set():
+            self.closed.set()
+            if self._writer is not None:
+                self._writer.cancel()
+
+    async def wait_closed(self) -> None:
+        """Until the close frame went out (or gave up)."""
+        await self.closed.wait()
+        if self._closing is not None:
+            with contextlib.suppress(BaseException):
+                await self._closing
+        if self._writer is not None:
+            with contextlib.suppress(BaseException):
+                await self._writer
+
+    @property
+    def backlog(self) -> int:
+        return self._queue.qsize()
+
+
+class ConnectionHub:
+    """Routes every notification to the sockets of its recipients held by this process."""
+
+    def __init__(
+        self,
+        messenger: Messenger,
+        events: EventStream,
+        frames: FrameEncoder,
+        config: HubConfig | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.messenger = messenger
+        self.frames = frames
+        self.config = config or HubConfig()
+        self._events = events
+        self._now = monotonic
+        self._users: dict[int, set[Connection]] = {}
+        self._inbox: asyncio.Queue[Notification] = asyncio.Queue()
+        self._unsubscribe: Callable[[], None] | None = None
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._presence: dict[int, asyncio.Task[None]] = {}
+        self.accepting = False
+        # Reorder state: the next feed position to release and what arrived ahead of it.
+        self._next = 1
+        self._ahead: dict[int, Notification] = {}
+        self._waiting_since: float | None = None
+        self._seen_head = 0
+        # A refill from the feed excludes connections that are getting ready at that moment
+        # (they read their ``ready`` cursor after it instead).
+        self._readying = 0
+        self._no_refill = asyncio.Event()
+        self._no_refill.set()
+        self._idle_readies = asyncio.Condition()
+        self.refills = 0
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Subscribe to the event stream and start releasing notifications."""
+        if self._dispatcher is not None:
+            return
+        self._unsubscribe = self._events.subscribe(self._inbox.put_nowait)
+        try:
+            head = await self.head()
+        except DomainError:
+            head = 0  # storage down at start: the first refill sets things right
+            log.warning("Socket hub: feed head unknown at start")
+        self._next = head + 1
+        self._seen_head = head
+        self._dispatcher = asyncio.create_task(self._dispatch_forever(), name="ws-hub-dispatcher")
+        self.accepting = True
+
+    async def stop(self, code: int = CLOSE_RESTART, grace: float = 5.0) -> None:
+        """Close every socket (1012 by default) and stop dispatching."""
+        self.accepting = False
+        connections = [c for conns in self._users.values() for c in conns]
+        for connection in connections:
+            connection.close(code, "server restarting")
+        waits = [c.wait_closed() for c in connections]
+        if waits:
+            await asyncio.wait([asyncio.ensure_future(w) for w in waits], timeout=grace)
+        pending = [t for t in (*self._tasks, *self._presence.values()) if not t.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=grace)
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
+            self._dispatcher = None
+
+    async def head(self) -> int:
+        """The newest committed feed position."""
+        # ``since=None`` reads only the head; the user does not matter for it.
+        return (await self.messenger.get_changes_since(0, None)).cursor
+
+    # --- connections -------------------------------------------------------------------------
+
+    def connect(self, user_id: int, transport: Transport) -> Connection:
+        """Register a socket; it receives pushes from now on (queued until it is ready)."""
+        connection = Connection(user_id, transport, self.config.queue_size)
+        conns = self._users.setdefault(user_id, set())
+        conns.add(connection)
+        if len(conns) == 1:
+            self._report_presence(user_id, online=True)
+        return connection
+
+    async def make_ready(self, connection: Connection) -> int:
+        """Read the cursor for the ``ready`` frame and start the connection's writer."""
+        await self._no_refill.wait()
+        self._readying += 1
+        try:
+            cursor = await self.head()
+            connection.mark_ready(cursor)
+        finally:
+            self._readying -= 1
+            async with self._idle_readies:
+                self._idle_readies.notify_all()
+        return cursor
+
+    def disconnect(self, connection: Connection) -> None:
+        conns = self._users.get(connection.user_id)
+        if conns is None or connection not in conns:
+            return
+        conns.discard(connection)
+        if not conns:
+            del self._users[connection.user_id]
+            self._report_presence(connection.user_id, online=False)
+
+    def connections_of(self, user_id: int) -> frozenset[Connection]:
+        return frozenset(self._users.get(user_id, ()))
+
+    @property
+    def connection_count(self) -> int:
+        return sum(len(c) for c in self._users.values())
+
+    def _report_presence(self, user_id: int, *, online: bool) -> None:
+        # Reports for one user run one after the other so that a quick reconnect cannot
+        # end as "offline" because the two reports overtook each other.
+        previous = self._presence.get(user_id)
+
+        async def report() -> None:
+            if previous is not None:
+                with contextlib.suppress(BaseException):
+                    await previous
+            try:
+                await self.messenger.report_presence(user_id, online)
+            except Exception:
+                log.warning("Presence report for user %s failed", user_id, exc_info=True)
+
+        task = asyncio.create_task(report())
+        self._presence[user_id] = task
+        task.add_done_callback(
+            lambda t: (
+                self._presence.pop(user_id, None) if self._presence.get(user_id) is t else None
+            )
+        )
+
+    def spawn(self, work: Awaitable[None]) -> None:
+        """Run background work the hub waits for at shutdown."""
+
+        async def run() -> None:
+            await work
+
+        task = asyncio.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- dispatching -------------------------------------------------------------------------
+
+    async def _dispatch_forever(self) -> None:
+        next_poll = self._now() + self.config.head_poll_interval
+        while True:
+            timeout = next_poll - self._now()
+            if self._waiting_since is not None:
+                timeout = min(timeout, self._waiting_since + self.config.gap_timeout - self._now())
+            # asyncio.timeout rather than wait_for: 3.11's wait_for can swallow a cancel.
+            try:
+                async with asyncio.timeout(max(timeout, 0.0)):
+                    notification = await self._inbox.get()
+            except TimeoutError:
+                pass
+            else:
+                self._accept(notification)
+                while not self._inbox.empty():
+                    self._accept(self._inbox.get_nowait())
+            now = self._now()
+            if now >= next_poll:
+                next_poll = now + self.config.head_poll_interval
+                await self._poll_head()
+            if self._waiting_since is not None and (
+                now - self._waiting_since >= self.config.gap_timeout
+                or len(self._ahead) > self.config.max_reorder_buffer
+            ):
+                await self._refill()
+
+    def _accept(self, notification: Notification) -> None:
+        position = notification.position
+        if position is None:
+            self._route(notification)
+            return
+        if position < self._next:
+            # Older than what was released (arrived after its gap was refilled from the
+            # feed, or was committed before the hub started): connections drop what they
+            # already have.
+            self._route(notification)
+            return
+        self._ahead[position] = notification
+        self._advance()
+
+    def _advance(self) -> None:
+        """Release the buffered notifications that are next in line."""
+        released = False
+        while self._next in self._ahead:
+            self._route(self._ahead.pop(self._next))
+            self._next += 1
+            released = True
+        self._seen_head = max(self._seen_head, self._next - 1)
+        if not self._ahead and self._seen_head < self._next:
+            self._waiting_since = None
+        elif released or self._waiting_since is None:
+            self._waiting_since = self._now()
+
+    def _route(self, notification: Notification) -> None:
+        data: bytes | None = None
+        for user_id in notification.recipients:
+            for connection in self._users.get(user_id, ()):
+                if data is None:
+                    # Encoded once, and only if someone here receives it.
+                    data = self.frames.event(notification.event, notification.position)
+                connection.push(data, notification.position)
+
+    async def _poll_head(self) -> None:
+        try:
+            head = await self.head()
+        except DomainError:
+            return
+        if head >= self._next and self._waiting_since is None:
+            # Positions exist that nobody announced to this process (yet): give them the
+            # usual time to arrive, then refill.
+            self._waiting_since = self._now()
+        self._seen_head = max(self._seen_head, head)
+
+    async def _refill(self) -> None:
+        """Bring every ready connection up to the feed head from storage, then go on."""
+        self.refills += 1
+        self._no_refill.clear()
+        try:
+            async with self._idle_readies:
+                await self._idle_readies.wait_for(lambda: self._readying == 0)
+            try:
+                head = await self.head()
+            except DomainError:
+                log.warning("Socket hub: feed unreadable; asking clients to resync")
+                self._release_ahead()
+                for conns in list(self._users.values()):
+                    for connection in list(conns):
+                        connection.close(CLOSE_TRY_AGAIN, "resync")
+                return
+            log.info("Socket hub: refilling connections up to %s from the feed", head)
+            for user_id, conns in list(self._users.items()):
+                ready = [c for c in conns if c.ready and not c.closed.is_set()]
+                if ready:
+                    await self._refill_user(user_id, ready, head)
+            # Everything up to ``head`` came from the feed; what is still on its way is
+            # older and connections drop it.
+            self._ahead = {p: n for p, n in self._ahead.items() if p > head}
+            self._next = max(self._next, head + 1)
+            self._seen_head = max(self._seen_head, head)
+            self._waiting_since = None
+            self._advance()
+        finally:
+            self._no_refill.set()
+
+    def _release_ahead(self) -> None:
+        for position in sorted(self._ahead):
+            self._route(self._ahead[position])
+            self._next = max(self._next, position + 1)
+        self._ahead.clear()
+        self._waiting_since = None
+
+    async def _refill_user(self, user_id: int, conns: list[Connection], head: int) -> None:
+        since = min(c.cursor for c in conns)
+        try:
+            changes = await self.messenger.get_changes_since(user_id, since)
+        except (ResyncRequired, DomainError):
+            for connection in conns:
+                connection.close(CLOSE_TRY_AGAIN, "resync")
+            return
+        if changes.has_more:
+            # Too far behind for a push: the client pages through ``sync`` itself.
+            for connection in conns:
+                connection.close(CLOSE_TRY_AGAIN, "resync")
+            return
+        for entry in changes.entries:
+            data = self.frames.event(entry.event, entry.position)
+            for connection in conns:
+                connection.push(data, entry.position)
+        for connection in conns:
+            connection.cursor = max(connection.cursor, changes.cursor, head)

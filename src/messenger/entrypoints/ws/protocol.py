@@ -1,0 +1,143 @@
+"""The socket protocol's frames: what clients may send, and the server's own frames.
+
+Every frame is JSON ``{"type": ..., "data": {...}}``; feed events also carry ``"cursor"``.
+Event frames (``new_message`` ...) are built by a ``FrameEncoder`` so the socket shows
+exactly the shapes the REST API and ``sync`` show.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import msgspec
+
+from messenger.domain.errors import DomainError, ServiceUnavailable, Throttled, ValidationError
+from messenger.domain.events import Event
+from messenger.domain.model import Message, User
+
+# Close codes (RFC 6455 section 7.4.1).
+CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001
+CLOSE_POLICY = 1008  # not authenticated in time, bad token, forbidden origin
+CLOSE_TOO_BIG = 1009
+CLOSE_INTERNAL = 1011
+CLOSE_RESTART = 1012  # server shutting down or restarting: reconnect with backoff
+CLOSE_TRY_AGAIN = 1013  # too slow to keep up, or storage down: reconnect, then sync
+
+
+class FrameEncoder(Protocol):
+    """Turns domain objects into the frames clients see (the wire shapes)."""
+
+    def event(self, event: Event, cursor: int | None) -> bytes:
+        """``{type, data, cursor?}`` for a domain event."""
+
+    def ready(self, user: User, cursor: int) -> bytes:
+        """``{type: "ready", data: {user, cursor}}``."""
+
+    def message_sent(self, client_id: str, message: Message) -> bytes:
+        """``{type: "message_sent", data: {client_id, message}}``."""
+
+
+# --- client frames -------------------------------------------------------------------------
+
+
+class ClientFrame(msgspec.Struct, frozen=True):
+    type: str
+    data: msgspec.Raw = msgspec.Raw(b"{}")
+
+
+class AuthData(msgspec.Struct, frozen=True):
+    token: str
+
+
+class SendMessageData(msgspec.Struct, frozen=True):
+    chat_id: int
+    client_id: str
+    text: str
+    reply_to_id: int | None = None
+    attachment_ids: list[str] = []
+
+
+class TypingData(msgspec.Struct, frozen=True):
+    chat_id: int
+
+
+class MarkReadData(msgspec.Struct, frozen=True):
+    chat_id: int
+    message_id: int
+
+
+class AckData(msgspec.Struct, frozen=True):
+    cursor: int
+
+
+class EmptyData(msgspec.Struct, frozen=True):
+    pass
+
+
+DATA_TYPES: dict[str, type[msgspec.Struct]] = {
+    "auth": AuthData,
+    "send_message": SendMessageData,
+    "typing": TypingData,
+    "mark_read": MarkReadData,
+    "ack": AckData,
+    "ping": EmptyData,
+}
+
+_frame_decoder = msgspec.json.Decoder(ClientFrame)
+_data_decoders: dict[str, msgspec.json.Decoder[Any]] = {
+    name: msgspec.json.Decoder(cls) for name, cls in DATA_TYPES.items()
+}
+_encoder = msgspec.json.Encoder()
+
+
+class BadFrame(Exception):
+    """A frame that is not JSON, not an object of the protocol, or of an unknown type."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def parse_frame(raw: str | bytes) -> tuple[str, msgspec.Struct]:
+    """The frame's type and its validated ``data``; raises ``BadFrame``."""
+    try:
+        frame = _frame_decoder.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise BadFrame("bad_request", f"Not a protocol frame: {exc}") from None
+    except msgspec.DecodeError:
+        raise BadFrame("bad_request", "The frame is not valid JSON.") from None
+    decoder = _data_decoders.get(frame.type)
+    if decoder is None:
+        raise BadFrame("bad_request", f"Unknown frame type {frame.type!r}.")
+    try:
+        data: msgspec.Struct = decoder.decode(frame.data)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise BadFrame("validation_error", f"Invalid {frame.type!r} data: {exc}") from None
+    return frame.type, data
+
+
+# --- server frames -------------------------------------------------------------------------
+
+
+def frame(type_: str, data: object) -> bytes:
+    """A server frame without a cursor."""
+    return _encoder.encode({"type": type_, "data": data})
+
+
+PONG = frame("pong", {})
+
+
+def error_frame(code: str, message: str, **extra: object) -> bytes:
+    return frame("error", {"code": code, "message": message, **extra})
+
+
+def domain_error_frame(exc: DomainError, **extra: object) -> bytes:
+    """An ``error`` frame with the same ``code`` the HTTP API would answer with."""
+    details: dict[str, object] = dict(extra)
+    if isinstance(exc, ValidationError) and exc.field is not None:
+        details["field"] = exc.field
+    if isinstance(exc, Throttled | ServiceUnavailable):
+        details["retry_after"] = exc.retry_after
+    return error_frame(exc.code, exc.message, **details)

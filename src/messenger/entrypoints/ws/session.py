@@ -1,0 +1,250 @@
+"""One client's socket session: authenticate, say ``ready``, then serve frames until the
+socket closes.
+
+Every client frame is handled by a use case that opens its own unit of work; the session
+holds no database session (a socket lives for hours). Frames of one socket are handled in
+the order they arrive, so a client's sends keep their order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+
+from messenger.domain.errors import DomainError, InvalidToken, ServiceUnavailable
+from messenger.entrypoints.ws.hub import Connection, ConnectionHub, Transport
+from messenger.entrypoints.ws.protocol import (
+    CLOSE_GOING_AWAY,
+    CLOSE_POLICY,
+    CLOSE_RESTART,
+    CLOSE_TOO_BIG,
+    CLOSE_TRY_AGAIN,
+    PONG,
+    AckData,
+    AuthData,
+    BadFrame,
+    MarkReadData,
+    SendMessageData,
+    TypingData,
+    domain_error_frame,
+    error_frame,
+    parse_frame,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """Limits of one socket."""
+
+    auth_timeout: float = 5.0
+    max_frame_bytes: int = 64 * 1024
+    rate: float = 20.0  # frames per second, sustained
+    burst: float = 60.0
+    # A socket that sends nothing (not even ``ping``) for this long is closed; the ASGI
+    # server's protocol pings catch dead peers sooner.
+    idle_timeout: float | None = 120.0
+    # Typing frames of one chat are forwarded at most this often; clients show a typing
+    # indicator for ~5 s after the last ``typing`` frame and repeat theirs every ~3 s.
+    typing_interval: float = 2.0
+
+
+class _Closed(Exception):
+    """The session must end (the socket was closed by us or by the peer)."""
+
+
+class _TokenBucket:
+    def __init__(self, rate: float, burst: float) -> None:
+        self._rate = rate
+        self._burst = burst
+        self._tokens = burst
+        self._at = time.monotonic()
+
+    def take(self) -> float:
+        """0 when a frame may pass, else the seconds until one may."""
+        now = time.monotonic()
+        self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
+        self._at = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return 0.0
+        return (1 - self._tokens) / self._rate
+
+
+class Session:
+    """Drives the protocol over one transport."""
+
+    def __init__(
+        self, hub: ConnectionHub, transport: Transport, config: SessionConfig | None = None
+    ) -> None:
+        self.hub = hub
+        self.transport = transport
+        self.config = config or SessionConfig()
+        self.messenger = hub.messenger
+        self._bucket = _TokenBucket(self.config.rate, self.config.burst)
+        self._typing_sent: dict[int, float] = {}
+
+    async def run(self, query_token: str | None = None) -> None:
+        """Serve the socket until it closes; never raises for anything the client does."""
+        if not self.hub.accepting:
+            await self._close(CLOSE_RESTART, "server restarting")
+            return
+        try:
+            user_id = await self._authenticate(query_token)
+        except _Closed:
+            return
+        connection = self.hub.connect(user_id, self.transport)
+        try:
+            await self._serve(connection)
+        finally:
+            self.hub.disconnect(connection)
+            connection.gone()
+
+    async def _serve(self, connection: Connection) -> None:
+        try:
+            user = await self.messenger.get_my_account(connection.user_id)
+            cursor = await self.hub.make_ready(connection)
+            # Sent before the writer starts: pushes that arrived meanwhile wait behind it.
+            await self.transport.send(self.hub.frames.ready(user, cursor))
+        except DomainError:
+            connection.close(CLOSE_TRY_AGAIN, "service unavailable")
+            await connection.wait_closed()
+            return
+        except Exception:
+            connection.gone()
+            return
+        connection.start_writer()
+        reader = asyncio.create_task(self._read_loop(connection))
+        closed = asyncio.create_task(connection.closed.wait())
+        try:
+            await asyncio.wait({reader, closed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (reader, closed):
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+        if connection.close_code is not None:
+            await connection.wait_closed()
+
+    # --- authentication ----------------------------------------------------------------------
+
+    async def _authenticate(self, query_token: str | None) -> int:
+        token = query_token
+        if not token:
+            token = await self._auth_frame()
+        try:
+            claims = await self.messenger.authorize(token)
+        except InvalidToken as exc:
+            await self._send_quietly(domain_error_frame(exc))
+            await self._close(CLOSE_POLICY, "invalid token")
+            raise _Closed from None
+        except ServiceUnavailable:
+            await self._close(CLOSE_TRY_AGAIN, "service unavailable")
+            raise _Closed from None
+        except DomainError as exc:
+            await self._send_quietly(domain_error_frame(exc))
+            await self._close(CLOSE_POLICY, "not authenticated")
+            raise _Closed from None
+        return claims.user_id
+
+    async def _auth_frame(self) -> str:
+        try:
+            async with asyncio.timeout(self.config.auth_timeout):
+                raw = await self.transport.receive()
+        except TimeoutError:
+            await self._close(CLOSE_POLICY, "authentication timeout")
+            raise _Closed from None
+        if raw is None:
+            raise _Closed
+        if len(raw) > self.config.max_frame_bytes:
+            await self._close(CLOSE_TOO_BIG, "frame too large")
+            raise _Closed
+        try:
+            kind, data = parse_frame(raw)
+        except BadFrame:
+            kind, data = "", None
+        if kind != "auth" or not isinstance(data, AuthData):
+            await self._close(CLOSE_POLICY, "authentication required")
+            raise _Closed
+        return data.token
+
+    # --- frames ------------------------------------------------------------------------------
+
+    async def _read_loop(self, connection: Connection) -> None:
+        while True:
+            try:
+                async with asyncio.timeout(self.config.idle_timeout):
+                    raw = await self.transport.receive()
+            except TimeoutError:
+                connection.close(CLOSE_GOING_AWAY, "idle timeout")
+                return
+            if raw is None:
+                connection.gone()
+                return
+            size = len(raw.encode()) if isinstance(raw, str) else len(raw)
+            if size > self.config.max_frame_bytes:
+                connection.close(CLOSE_TOO_BIG, "frame too large")
+                return
+            wait = self._bucket.take()
+            if wait:
+                connection.push(
+                    error_frame("throttled", "Too many frames; slow down.", retry_after=wait)
+                )
+                continue
+            await self._handle(connection, raw)
+
+    async def _handle(self, connection: Connection, raw: str | bytes) -> None:
+        try:
+            kind, data = parse_frame(raw)
+        except BadFrame as exc:
+            connection.push(error_frame(exc.code, exc.message))
+            return
+        user_id = connection.user_id
+        extra: dict[str, object] = {}
+        try:
+            if isinstance(data, SendMessageData):
+                extra = {"client_id": data.client_id, "chat_id": data.chat_id}
+                result = await self.messenger.post_message(
+                    user_id,
+                    data.chat_id,
+                    data.client_id,
+                    data.text,
+                    reply_to_id=data.reply_to_id,
+                    attachment_ids=data.attachment_ids,
+                )
+                connection.push(self.hub.frames.message_sent(data.client_id, result.message))
+            elif isinstance(data, TypingData):
+                extra = {"chat_id": data.chat_id}
+                now = time.monotonic()
+                if now - self._typing_sent.get(data.chat_id, -1e9) >= self.config.typing_interval:
+                    self._typing_sent[data.chat_id] = now
+                    await self.messenger.send_typing(user_id, data.chat_id)
+            elif isinstance(data, MarkReadData):
+                extra = {"chat_id": data.chat_id}
+                # The ``messages_read`` event reaches this socket like every other member's.
+                await self.messenger.mark_read(user_id, data.chat_id, data.message_id)
+            elif isinstance(data, AckData):
+                await self.messenger.acknowledge_delivery(user_id, data.cursor)
+            elif kind == "ping":
+                connection.push(PONG)
+            else:  # "auth" again
+                connection.push(error_frame("bad_request", "Already authenticated."))
+        except DomainError as exc:
+            connection.push(domain_error_frame(exc, **extra))
+        except Exception:
+            log.exception("Socket frame %r failed", kind)
+            connection.push(error_frame("internal_error", "The request failed.", **extra))
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    async def _send_quietly(self, data: bytes) -> None:
+        with contextlib.suppress(Exception):
+            await self.transport.send(data)
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.transport.close(code, reason), 1.0)

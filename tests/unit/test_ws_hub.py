@@ -1,0 +1,426 @@
+"""The socket protocol and the connection hub, driven through fake sockets (no server)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+import messenger
+from messenger.adapters.memory import InProcessNotifier
+from messenger.domain.events import Notification
+from messenger.domain.service import Messenger
+from messenger.entrypoints.ws import ConnectionHub, HubConfig, Session, SessionConfig
+from messenger.entrypoints.ws.frames import WireFrames
+
+Frame = dict[str, Any]
+
+
+class FakeSocket:
+    """A client socket as the session sees it: frames in, frames out, a close code."""
+
+    def __init__(self) -> None:
+        self.incoming: asyncio.Queue[str | bytes | None] = asyncio.Queue()
+        self.sent: list[Frame] = []
+        self.close_code: int | None = None
+        self.stalled: asyncio.Event | None = None  # while set and not released, sends hang
+        self._arrived = asyncio.Condition()
+
+    async def receive(self) -> str | bytes | None:
+        return await self.incoming.get()
+
+    async def send(self, data: bytes) -> None:
+        if self.stalled is not None:
+            await self.stalled.wait()
+        async with self._arrived:
+            self.sent.append(json.loads(data))
+            self._arrived.notify_all()
+
+    async def close(self, code: int, reason: str = "") -> None:
+        self.close_code = code
+        self.incoming.put_nowait(None)
+        async with self._arrived:
+            self._arrived.notify_all()
+
+    def send_frame(self, type_: str, data: Frame | None = None) -> None:
+        self.incoming.put_nowait(json.dumps({"type": type_, "data": data or {}}))
+
+    def of_type(self, type_: str) -> list[Frame]:
+        return [f for f in self.sent if f["type"] == type_]
+
+    async def wait_for(self, check: Callable[[FakeSocket], bool], within: float = 2.0) -> None:
+        async with asyncio.timeout(within), self._arrived:
+            await self._arrived.wait_for(lambda: check(self))
+
+    async def frame(self, type_: str, count: int = 1) -> Frame:
+        await self.wait_for(lambda s: len(s.of_type(type_)) >= count)
+        return s_last(self.of_type(type_))
+
+
+def s_last(frames: list[Frame]) -> Frame:
+    return frames[-1]
+
+
+class Harness:
+    def __init__(self, app: Messenger, hub: ConnectionHub, config: SessionConfig) -> None:
+        self.app = app
+        self.hub = hub
+        self.config = config
+        self.tasks: list[asyncio.Task[None]] = []
+        self.tokens: dict[int, str] = {}
+
+    async def user(self, name: str) -> int:
+        result = await self.app.register(name, "password-123")
+        self.tokens[result.user.id] = result.access_token
+        return result.user.id
+
+    async def users(self, *names: str) -> list[int]:
+        return [await self.user(name) for name in names]
+
+    def open(self, token: str | None = None, *, query_token: str | None = None) -> FakeSocket:
+        sock = FakeSocket()
+        if token is not None:
+            sock.send_frame("auth", {"token": token})
+        self.tasks.append(
+            asyncio.create_task(Session(self.hub, sock, self.config).run(query_token))
+        )
+        return sock
+
+    async def connect(self, user_id: int) -> FakeSocket:
+        sock = self.open(self.tokens[user_id])
+        await sock.frame("ready")
+        return sock
+
+
+@pytest.fixture
+async def harness() -> AsyncIterator[Harness]:
+    app = messenger.in_memory()
+    hub = ConnectionHub(
+        app,
+        app.ports.notifier,  # type: ignore[arg-type]
+        WireFrames(),
+        HubConfig(queue_size=50, gap_timeout=0.2, head_poll_interval=0.2),
+    )
+    await hub.start()
+    h = Harness(app, hub, SessionConfig(auth_timeout=0.3, rate=1000, burst=1000))
+    yield h
+    await hub.stop(grace=1.0)
+    for task in h.tasks:
+        task.cancel()
+    await asyncio.gather(*h.tasks, return_exceptions=True)
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_ready_carries_the_user_and_the_current_cursor(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    sock = await harness.connect(alice)
+    ready = sock.of_type("ready")[0]["data"]
+    assert ready["user"]["id"] == alice
+    assert "password_hash" not in ready["user"]
+    assert ready["cursor"] == await harness.hub.head()
+
+
+async def test_a_message_reaches_every_socket_of_every_member_and_no_one_else(
+    harness: Harness,
+) -> None:
+    alice, bob, eve = await harness.users("alice", "bob", "eve")
+    dialog, _ = await harness.app.open_dialog(alice, bob)
+    alice_phone, alice_laptop = await harness.connect(alice), await harness.connect(alice)
+    bob_sock, eve_sock = await harness.connect(bob), await harness.connect(eve)
+
+    alice_phone.send_frame(
+        "send_message", {"chat_id": dialog.chat.id, "client_id": "c-1", "text": "hi"}
+    )
+
+    for sock in (alice_phone, alice_laptop, bob_sock):
+        frame = await sock.frame("new_message")
+        assert frame["data"]["message"]["text"] == "hi"
+        assert frame["cursor"] > 0
+    await settle()
+    assert eve_sock.of_type("new_message") == []
+
+
+async def test_a_resend_is_acknowledged_with_the_same_message_and_notifies_nobody_again(
+    harness: Harness,
+) -> None:
+    alice, bob = await harness.user("alice"), await harness.user("bob")
+    dialog, _ = await harness.app.open_dialog(alice, bob)
+    a, b = await harness.connect(alice), await harness.connect(bob)
+    send = {"chat_id": dialog.chat.id, "client_id": "c-7", "text": "once"}
+
+    a.send_frame("send_message", send)
+    first = await a.frame("message_sent")
+    a.send_frame("send_message", send)
+    second = await a.frame("message_sent", count=2)
+
+    assert first["data"]["client_id"] == "c-7"
+    assert first["data"]["message"]["id"] == second["data"]["message"]["id"]
+    a.send_frame("ping")
+    await a.frame("pong")
+    await b.frame("new_message")
+    await settle()
+    assert len(b.of_type("new_message")) == 1
+    assert len(a.of_type("new_message")) == 1
+
+
+async def test_domain_errors_come_back_as_error_frames_with_the_http_codes(
+    harness: Harness,
+) -> None:
+    alice, bob, eve = await harness.users("alice", "bob", "eve")
+    dialog, _ = await harness.app.open_dialog(alice, bob)
+    e = await harness.connect(eve)
+
+    e.send_frame("send_message", {"chat_id": dialog.chat.id, "client_id": "x", "text": "spam"})
+    error = (await e.frame("error"))["data"]
+    assert error["code"] == "not_found"
+    assert error["client_id"] == "x"
+
+    e.send_frame("typing", {"chat_id": dialog.chat.id})
+    assert (await e.frame("error", count=2))["data"]["code"] == "not_found"
+
+
+async def test_garbage_frames_get_error_frames_and_the_socket_stays_open(
+    harness: Harness,
+) -> None:
+    alice = await harness.user("alice")
+    sock = await harness.connect(alice)
+    sock.incoming.put_nowait("{not json")
+    sock.incoming.put_nowait(json.dumps({"type": "fly", "data": {}}))
+    sock.incoming.put_nowait(json.dumps({"type": "mark_read", "data": {"chat_id": "x"}}))
+    sock.incoming.put_nowait(json.dumps([1, 2]))
+    sock.send_frame("ping")
+
+    await sock.frame("pong")
+    codes = [f["data"]["code"] for f in sock.of_type("error")]
+    assert codes == ["bad_request", "bad_request", "validation_error", "bad_request"]
+    assert sock.close_code is None
+
+
+async def test_no_auth_frame_within_the_timeout_closes_with_1008(harness: Harness) -> None:
+    sock = harness.open()
+    await sock.wait_for(lambda s: s.close_code is not None)
+    assert sock.close_code == 1008
+
+
+async def test_a_first_frame_that_is_not_auth_closes_with_1008(harness: Harness) -> None:
+    sock = harness.open()
+    sock.send_frame("ping")
+    await sock.wait_for(lambda s: s.close_code is not None)
+    assert sock.close_code == 1008
+
+
+async def test_an_invalid_token_closes_with_1008(harness: Harness) -> None:
+    sock = harness.open("forged")
+    await sock.wait_for(lambda s: s.close_code is not None)
+    assert sock.close_code == 1008
+    assert sock.of_type("error")[0]["data"]["code"] == "invalid_token"
+
+
+async def test_the_token_may_come_in_the_query_string(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    sock = harness.open(query_token=harness.tokens[alice])
+    assert (await sock.frame("ready"))["data"]["user"]["id"] == alice
+
+
+async def test_a_frame_over_64_kib_closes_with_1009(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    sock = await harness.connect(alice)
+    sock.send_frame("ping", {"pad": "x" * 70_000})
+    await sock.wait_for(lambda s: s.close_code is not None)
+    assert sock.close_code == 1009
+
+
+async def test_too_many_frames_are_answered_with_throttled_errors(harness: Harness) -> None:
+    harness.config = SessionConfig(rate=1, burst=3)
+    alice = await harness.user("alice")
+    sock = await harness.connect(alice)
+    for _ in range(6):
+        sock.send_frame("ping")
+    await sock.frame("error", count=3)
+    assert len(sock.of_type("pong")) == 3
+    assert {f["data"]["code"] for f in sock.of_type("error")} == {"throttled"}
+    assert sock.close_code is None
+
+
+async def test_a_stuck_client_is_closed_with_1013_and_does_not_slow_the_others(
+    harness: Harness,
+) -> None:
+    alice, bob = await harness.user("alice"), await harness.user("bob")
+    dialog, _ = await harness.app.open_dialog(alice, bob)
+    stuck, b = await harness.connect(alice), await harness.connect(bob)
+    stuck.stalled = asyncio.Event()
+
+    for i in range(60):  # the queue holds 50
+        await harness.app.post_message(bob, dialog.chat.id, f"c-{i}", f"message {i}")
+        await settle()  # a healthy reader keeps up with a sender at this pace
+
+    await stuck.wait_for(lambda s: s.close_code is not None)
+    assert stuck.close_code == 1013
+    await b.frame("new_message", count=60)
+    assert harness.hub.connections_of(alice) == frozenset()
+
+
+async def test_typing_goes_only_to_the_other_members(harness: Harness) -> None:
+    alice, bob, eve = await harness.users("alice", "bob", "eve")
+    dialog, _ = await harness.app.open_dialog(alice, bob)
+    a, b, e = [await harness.connect(u) for u in (alice, bob, eve)]
+
+    a.send_frame("typing", {"chat_id": dialog.chat.id})
+    frame = await b.frame("typing")
+    assert frame["data"] == {"chat_id": dialog.chat.id, "user_id": alice}
+    assert "cursor" not in frame
+    a.send_frame("ping")
+    await a.frame("pong")
+    await settle()
+    assert a.of_type("typing") == []
+    assert e.of_type("typing") == []
+
+
+async def test_presence_follows_the_first_and_the_last_socket_and_only_contacts_see_it(
+    harness: Harness,
+) -> None:
+    alice, bob, eve = await harness.users("alice", "bob", "eve")
+    await harness.app.open_dialog(alice, bob)
+    b, e = await harness.connect(bob), await harness.connect(eve)
+
+    first, second = await harness.connect(alice), await harness.connect(alice)
+    online = await b.frame("presence")
+    assert online["data"]["user_id"] == alice
+    assert online["data"]["online"] is True
+
+    first.incoming.put_nowait(None)  # one device goes away: still online
+    await settle()
+    await asyncio.sleep(0.05)
+    assert len(b.of_type("presence")) == 1
+    second.incoming.put_nowait(None)
+    offline = await b.frame("presence", count=2)
+    assert offline["data"]["online"] is False
+    assert offline["data"]["last_seen_at"] is not None
+    await settle()
+    assert [f["data"]["user_id"] for f in e.of_type("presence")] == []
+
+
+async def test_mark_read_and_ack_reach_the_other_member(harness: Harness) -> None:
+    alice, bob = await harness.user("alice"), await harness.user("bob")
+    dialog, _ = await harness.app.open_dialog(alice, bob)
+    a, b = await harness.connect(alice), await harness.connect(bob)
+    sent = await harness.app.post_message(alice, dialog.chat.id, "c-1", "read me")
+    pushed = await b.frame("new_message")
+
+    b.send_frame("ack", {"cursor": pushed["cursor"]})
+    delivered = await a.frame("messages_delivered")
+    b.send_frame("mark_read", {"chat_id": dialog.chat.id, "message_id": sent.message.id})
+    read = await a.frame("messages_read")
+
+    assert delivered["data"]["message_id"] == sent.message.id
+    assert read["data"] == {
+        "chat_id": dialog.chat.id,
+        "user_id": bob,
+        "message_id": sent.message.id,
+    }
+
+
+async def test_stopping_the_hub_closes_every_socket_with_1012(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    sock = await harness.connect(alice)
+    await harness.hub.stop(grace=1.0)
+    assert sock.close_code == 1012
+    late = harness.open(harness.tokens[alice])
+    await late.wait_for(lambda s: s.close_code is not None)
+    assert late.close_code == 1012
+
+
+# --- ordering and holes --------------------------------------------------------------------
+
+
+@pytest.fixture
+async def relayed() -> AsyncIterator[tuple[Messenger, list[Notification], ConnectionHub]]:
+    """A hub whose event stream the test controls: what the app publishes is captured, and
+    the test decides what reaches the hub and in which order."""
+    app = messenger.in_memory()
+    captured: list[Notification] = []
+    app.ports.notifier.subscribe(captured.append)  # type: ignore[attr-defined]
+    relay = InProcessNotifier()
+    hub = ConnectionHub(
+        app, relay, WireFrames(), HubConfig(gap_timeout=0.2, head_poll_interval=0.1)
+    )
+    hub.relay = relay  # type: ignore[attr-defined]
+    await hub.start()
+    yield app, captured, hub
+    await hub.stop(grace=1.0)
+
+
+async def _ready_socket(app: Messenger, hub: ConnectionHub, name: str) -> tuple[int, FakeSocket]:
+    result = await app.register(name, "password-123")
+    sock = FakeSocket()
+    sock.send_frame("auth", {"token": result.access_token})
+    asyncio.create_task(Session(hub, sock).run())  # noqa: RUF006 (ends when the hub stops)
+    await sock.frame("ready")
+    return result.user.id, sock
+
+
+async def test_notifications_arriving_out_of_order_are_pushed_in_cursor_order(
+    relayed: tuple[Messenger, list[Notification], ConnectionHub],
+) -> None:
+    app, captured, hub = relayed
+    relay: InProcessNotifier = hub.relay  # type: ignore[attr-defined]
+    alice, a = await _ready_socket(app, hub, "alice")
+    bob, _ = await _ready_socket(app, hub, "bob")
+    dialog, _ = await app.open_dialog(alice, bob)
+    for i in range(3):
+        await app.post_message(bob, dialog.chat.id, f"c-{i}", f"m{i}")
+    feed = [n for n in captured if n.position is not None]
+
+    for n in reversed(feed):
+        await relay.publish([n])
+
+    await a.frame("new_message", count=3)
+    cursors = [f["cursor"] for f in a.sent if "cursor" in f]
+    assert cursors == sorted(n.position for n in feed)  # type: ignore[type-var]
+
+
+async def test_a_notification_that_never_arrives_is_filled_in_from_the_feed(
+    relayed: tuple[Messenger, list[Notification], ConnectionHub],
+) -> None:
+    app, captured, hub = relayed
+    relay: InProcessNotifier = hub.relay  # type: ignore[attr-defined]
+    alice, a = await _ready_socket(app, hub, "alice")
+    bob, _ = await _ready_socket(app, hub, "bob")
+    dialog, _ = await app.open_dialog(alice, bob)
+    for i in range(3):
+        await app.post_message(bob, dialog.chat.id, f"c-{i}", f"m{i}")
+    feed = [n for n in captured if n.position is not None]
+    lost = feed[1]
+
+    await relay.publish([n for n in feed if n is not lost])
+
+    await a.frame("new_message", count=3)
+    cursors = [f["cursor"] for f in a.sent if "cursor" in f]
+    assert cursors == sorted(n.position for n in feed)  # type: ignore[type-var]
+    assert hub.refills >= 1
+    # The lost one turning up late is not pushed twice.
+    await relay.publish([lost])
+    await asyncio.sleep(0.1)
+    assert [f["cursor"] for f in a.sent if "cursor" in f] == cursors
+
+
+async def test_events_committed_without_any_announcement_are_still_pushed(
+    relayed: tuple[Messenger, list[Notification], ConnectionHub],
+) -> None:
+    app, _, hub = relayed
+    alice, a = await _ready_socket(app, hub, "alice")
+    bob, _ = await _ready_socket(app, hub, "bob")
+    dialog, _ = await app.open_dialog(alice, bob)  # nothing reaches the relay
+
+    await app.post_message(bob, dialog.chat.id, "c-1", "silent")
+
+    frame = await a.frame("new_message")
+    assert frame["data"]["message"]["text"] == "silent"
+    assert [f["type"] for f in a.sent if "cursor" in f] == ["chat_created", "new_message"]
