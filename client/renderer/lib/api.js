@@ -1,0 +1,372 @@
+// REST client for /api/v1. Everything it needs from the environment (fetch, storage,
+// XMLHttpRequest, a cross-tab lock) is injected, so Node tests can drive it with fakes.
+
+/** An error answer of the server (RFC 9457 problem details) or a network failure. */
+export class ApiError extends Error {
+  constructor(status, code, detail = '', body = null, retryAfter = null) {
+    super(detail || code);
+    this.name = 'ApiError';
+    this.status = status; // 0 = no answer (offline, server down)
+    this.code = code;
+    this.detail = detail;
+    this.body = body;
+    this.retryAfter = retryAfter;
+  }
+
+  /** True when the request never got an answer and may succeed later. */
+  get isNetwork() {
+    return this.status === 0;
+  }
+}
+
+const TOKENS_KEY = 'messenger.session';
+
+/** Keeps the signed-in session (tokens and user) in a localStorage-like storage. */
+export class TokenStore {
+  constructor(storage, key = TOKENS_KEY) {
+    this.storage = storage;
+    this.key = key;
+  }
+
+  get() {
+    try {
+      const raw = this.storage.getItem(this.key);
+      return raw ? JSON.parse(raw) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Saves the answer of register/login/refresh. */
+  set(auth, now = Date.now()) {
+    const previous = this.get();
+    const session = {
+      access_token: auth.access_token,
+      refresh_token: auth.refresh_token,
+      expires_at: now + (auth.expires_in || 900) * 1000,
+      user: auth.user || previous?.user || null,
+    };
+    this.storage.setItem(this.key, JSON.stringify(session));
+    return session;
+  }
+
+  setUser(user) {
+    const s = this.get();
+    if (s) this.storage.setItem(this.key, JSON.stringify({ ...s, user }));
+  }
+
+  clear() {
+    this.storage.removeItem(this.key);
+  }
+}
+
+// Several tabs share one refresh token, and presenting a rotated one revokes the whole
+// session family, so refreshes are serialised across tabs with the Web Locks API.
+function defaultLock() {
+  const locks = globalThis.navigator?.locks;
+  if (locks?.request) return (name, fn) => locks.request(name, fn);
+  return (_name, fn) => fn();
+}
+
+function buildQuery(query) {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+async function problemFrom(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  const retry = response.headers?.get?.('Retry-After');
+  return new ApiError(
+    response.status,
+    body?.code || `http_${response.status}`,
+    body?.detail || response.statusText || '',
+    body,
+    retry ? Number(retry) : null,
+  );
+}
+
+/** The REST API of the server at `baseUrl` (e.g. "http://127.0.0.1:8000/api/v1"). */
+export class ApiClient {
+  constructor({
+    baseUrl,
+    tokens,
+    fetch: fetchImpl = globalThis.fetch?.bind(globalThis),
+    XMLHttpRequest: Xhr = globalThis.XMLHttpRequest,
+    lock = defaultLock(),
+    onLoggedOut = () => {},
+    now = () => Date.now(),
+  }) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.tokens = tokens;
+    this.fetch = fetchImpl;
+    this.Xhr = Xhr;
+    this.lock = lock;
+    this.onLoggedOut = onLoggedOut;
+    this.now = now;
+    this._refreshing = null;
+  }
+
+  /** Performs one request; a 401 on an authenticated call refreshes the token once and retries. */
+  async request(method, path, { body, query, auth = true, retried = false } = {}) {
+    const headers = { Accept: 'application/json, application/problem+json' };
+    let token = null;
+    if (auth) {
+      token = await this.accessToken();
+      if (token) headers.Authorization = `Bearer ${token}`;
+    }
+    let payload;
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await this.fetch(`${this.baseUrl}${path}${buildQuery(query)}`, {
+        method,
+        headers,
+        body: payload,
+      });
+    } catch (err) {
+      throw new ApiError(0, 'network_error', String(err?.message || err));
+    }
+    if (response.status === 401 && auth && !retried && this.tokens.get()?.refresh_token) {
+      await this.refresh(token);
+      return this.request(method, path, { body, query, auth, retried: true });
+    }
+    if (!response.ok) throw await problemFrom(response);
+    if (response.status === 204) return null;
+    const text = await response.text();
+    return text ? JSON.parse(text) : null;
+  }
+
+  /** A valid access token, refreshed first when it is about to expire. */
+  async accessToken() {
+    const s = this.tokens.get();
+    if (!s) return null;
+    if (s.expires_at && s.expires_at - this.now() < 30_000 && s.refresh_token) {
+      try {
+        await this.refresh(s.access_token);
+      } catch (err) {
+        if (!(err instanceof ApiError) || !err.isNetwork) throw err;
+        // Offline: try with the old token; the server will say if it is too old.
+      }
+    }
+    return this.tokens.get()?.access_token ?? null;
+  }
+
+  /**
+   * Exchanges the refresh token for a new pair. `staleAccess` is the access token the
+   * caller found wanting: if another tab or call already replaced it, nothing is done.
+   * Only an explicit rejection of the refresh token logs the user out; a network error
+   * keeps the session for later.
+   */
+  refresh(staleAccess = undefined) {
+    if (!this._refreshing) {
+      this._refreshing = this.lock('messenger-token-refresh', async () => {
+        const s = this.tokens.get();
+        if (!s?.refresh_token) throw new ApiError(401, 'invalid_token', 'Not signed in.');
+        if (staleAccess !== undefined && s.access_token !== staleAccess && s.expires_at - this.now() > 30_000) {
+          return s;
+        }
+        let answer;
+        try {
+          answer = await this.request('POST', '/auth/refresh', {
+            body: { refresh_token: s.refresh_token },
+            auth: false,
+          });
+        } catch (err) {
+          if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+            this.tokens.clear();
+            this.onLoggedOut(err);
+          }
+          throw err;
+        }
+        return this.tokens.set(answer, this.now());
+      }).finally(() => {
+        this._refreshing = null;
+      });
+    }
+    return this._refreshing;
+  }
+
+  // --- accounts ------------------------------------------------------------------------
+
+  async register({ username, password, email, display_name }) {
+    const body = { username, password, device_name: deviceName() };
+    if (email) body.email = email;
+    if (display_name) body.display_name = display_name;
+    const answer = await this.request('POST', '/auth/register', { body, auth: false });
+    this.tokens.set(answer, this.now());
+    return answer;
+  }
+
+  async login({ login, password }) {
+    const answer = await this.request('POST', '/auth/login', {
+      body: { login, password, device_name: deviceName() },
+      auth: false,
+    });
+    this.tokens.set(answer, this.now());
+    return answer;
+  }
+
+  async logout() {
+    try {
+      await this.request('POST', '/auth/logout');
+    } finally {
+      this.tokens.clear();
+    }
+  }
+
+  me() {
+    return this.request('GET', '/users/me');
+  }
+
+  updateMe(patch) {
+    return this.request('PATCH', '/users/me', { body: patch });
+  }
+
+  searchUsers(q, limit = 20) {
+    return this.request('GET', '/users', { query: { q, limit } });
+  }
+
+  user(id) {
+    return this.request('GET', `/users/${id}`);
+  }
+
+  // --- chats ---------------------------------------------------------------------------
+
+  chats() {
+    return this.request('GET', '/chats');
+  }
+
+  chat(id) {
+    return this.request('GET', `/chats/${id}`);
+  }
+
+  openDirect(userId) {
+    return this.request('POST', '/chats', { body: { kind: 'direct', user_id: userId } });
+  }
+
+  createGroup(title, memberIds) {
+    return this.request('POST', '/chats', { body: { kind: 'group', title, member_ids: memberIds } });
+  }
+
+  renameChat(id, title) {
+    return this.request('PATCH', `/chats/${id}`, { body: { title } });
+  }
+
+  addMember(chatId, userId, role = 'member') {
+    return this.request('POST', `/chats/${chatId}/members`, { body: { user_id: userId, role } });
+  }
+
+  setRole(chatId, userId, role) {
+    return this.request('PATCH', `/chats/${chatId}/members/${userId}`, { body: { role } });
+  }
+
+  removeMember(chatId, userId) {
+    return this.request('DELETE', `/chats/${chatId}/members/${userId}`);
+  }
+
+  // --- messages ------------------------------------------------------------------------
+
+  messages(chatId, { before, after, limit = 40 } = {}) {
+    return this.request('GET', `/chats/${chatId}/messages`, { query: { before, after, limit } });
+  }
+
+  postMessage(chatId, { client_id, text, reply_to_id, attachment_ids }) {
+    const body = { client_id, text };
+    if (reply_to_id) body.reply_to_id = reply_to_id;
+    if (attachment_ids?.length) body.attachment_ids = attachment_ids;
+    return this.request('POST', `/chats/${chatId}/messages`, { body });
+  }
+
+  editMessage(id, text) {
+    return this.request('PATCH', `/messages/${id}`, { body: { text } });
+  }
+
+  deleteMessage(id) {
+    return this.request('DELETE', `/messages/${id}`);
+  }
+
+  markRead(chatId, messageId) {
+    return this.request('POST', `/chats/${chatId}/read`, { body: { message_id: messageId } });
+  }
+
+  /** One page of the change feed; without `since`, only the current cursor. */
+  sync(since, limit = 500) {
+    return this.request('GET', '/sync', { query: { since, limit } });
+  }
+
+  // --- files ---------------------------------------------------------------------------
+
+  /**
+   * Uploads a file with XMLHttpRequest, because fetch reports no upload progress.
+   * Resolves to the stored file; `onProgress(fraction)` is called as bytes leave.
+   */
+  async upload(file, onProgress = () => {}, { retried = false } = {}) {
+    const token = await this.accessToken();
+    const result = await new Promise((resolve, reject) => {
+      const xhr = new this.Xhr();
+      xhr.open('POST', `${this.baseUrl}/files`);
+      if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+      xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
+      xhr.upload.onprogress = (e) => {
+        if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+      };
+      xhr.onerror = () => reject(new ApiError(0, 'network_error', 'Upload failed.'));
+      xhr.onload = () => {
+        let body = null;
+        try {
+          body = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+        } catch {
+          body = null;
+        }
+        resolve({ status: xhr.status, body });
+      };
+      const form = new FormData();
+      form.append('file', file, file.name);
+      xhr.send(form);
+    });
+    if (result.status === 401 && !retried) {
+      await this.refresh(token);
+      return this.upload(file, onProgress, { retried: true });
+    }
+    if (result.status < 200 || result.status >= 300) {
+      throw new ApiError(result.status, result.body?.code || `http_${result.status}`, result.body?.detail || '', result.body);
+    }
+    onProgress(1);
+    return result.body;
+  }
+
+  /** Downloads an attachment (it needs the Authorization header, so no plain <img src>). */
+  async fileBlob(url) {
+    const path = url.startsWith('/api/v1') ? url.slice('/api/v1'.length) : url;
+    const absolute = /^https?:/.test(path) ? path : `${this.baseUrl}${path}`;
+    const token = await this.accessToken();
+    let response;
+    try {
+      response = await this.fetch(absolute, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    } catch (err) {
+      throw new ApiError(0, 'network_error', String(err?.message || err));
+    }
+    if (!response.ok) throw await problemFrom(response);
+    return response.blob();
+  }
+}
+
+function deviceName() {
+  const ua = globalThis.navigator?.userAgent || 'unknown';
+  const app = globalThis.messengerDesktop ? 'Desktop' : 'Web';
+  const m = ua.match(/(Windows|Mac OS X|Linux|Android|iPhone)/);
+  return `${app}${m ? ` · ${m[1]}` : ''}`.slice(0, 100);
+}

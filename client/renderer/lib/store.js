@@ -1,0 +1,301 @@
+// The client's picture of the world: chats, messages, users, typing and presence. It only
+// applies what the server says (snapshots and feed events); applying the same thing twice
+// changes nothing, which is what makes "never show a message twice" hold.
+
+export class Store {
+  constructor({ now = () => Date.now() } = {}) {
+    this.now = now;
+    this.me = null;
+    this.chats = new Map(); // id -> chat summary (members, last_message, unread_count)
+    this.messages = new Map(); // chat id -> Map(message id -> message)
+    this.hasMore = new Map(); // chat id -> older history exists
+    this.users = new Map(); // id -> public profile
+    this.online = new Map(); // user id -> boolean
+    this.typing = new Map(); // chat id -> Map(user id -> expires at ms)
+    this.openChatId = null;
+    this.listeners = new Set();
+  }
+
+  subscribe(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  changed(what) {
+    for (const fn of this.listeners) fn(what);
+  }
+
+  setMe(user) {
+    this.me = user;
+    if (user) this.users.set(user.id, { ...this.users.get(user.id), ...user });
+    this.changed({ kind: 'me' });
+  }
+
+  // --- snapshots ---------------------------------------------------------------------
+
+  /** Replaces the chat list with GET /chats. */
+  setChats(items) {
+    const keepOpen = this.openChatId;
+    this.chats.clear();
+    for (const c of items) this._putChat(c);
+    if (keepOpen !== null && !this.chats.has(keepOpen)) this.openChatId = null;
+    this.changed({ kind: 'chats' });
+  }
+
+  upsertChat(chat) {
+    const existing = this.chats.get(chat.id);
+    this._putChat({
+      last_message: null,
+      unread_count: 0,
+      ...existing,
+      ...chat,
+      members: chat.members?.length ? chat.members : existing?.members || [],
+    });
+    this.changed({ kind: 'chats', chatId: chat.id });
+  }
+
+  _putChat(chat) {
+    for (const m of chat.members || []) if (m.user) this._putUser(m.user);
+    if (chat.last_message) this._rememberMessage(chat.last_message, false);
+    this.chats.set(chat.id, chat);
+  }
+
+  _putUser(profile) {
+    this.users.set(profile.id, { ...this.users.get(profile.id), ...profile });
+  }
+
+  /** Adds a page of history (GET /chats/{id}/messages). */
+  addHistory(chatId, items, hasMore, { older = false } = {}) {
+    for (const m of items) this._rememberMessage(m, true);
+    if (older || !this.hasMore.has(chatId)) this.hasMore.set(chatId, hasMore);
+    this.changed({ kind: 'messages', chatId });
+  }
+
+  resetHistory(chatId) {
+    this.messages.delete(chatId);
+    this.hasMore.delete(chatId);
+  }
+
+  historyLoaded(chatId) {
+    return this.hasMore.has(chatId);
+  }
+
+  _rememberMessage(message, intoHistory) {
+    let byId = this.messages.get(message.chat_id);
+    if (!byId) {
+      if (!intoHistory) return;
+      byId = new Map();
+      this.messages.set(message.chat_id, byId);
+    }
+    byId.set(message.id, message);
+  }
+
+  /** Messages of a chat in ascending id order. */
+  history(chatId) {
+    const byId = this.messages.get(chatId);
+    if (!byId) return [];
+    return [...byId.values()].sort((a, b) => a.id - b.id);
+  }
+
+  message(chatId, id) {
+    return this.messages.get(chatId)?.get(id) || null;
+  }
+
+  oldestId(chatId) {
+    const h = this.history(chatId);
+    return h.length ? h[0].id : null;
+  }
+
+  // --- feed events ---------------------------------------------------------------------
+
+  /** Applies one event frame `{type, data}`; returns what the UI may want to react to. */
+  apply(frame) {
+    const d = frame.data || {};
+    switch (frame.type) {
+      case 'new_message':
+      case 'message_sent':
+        return this.putMessage(d.message);
+      case 'message_updated':
+      case 'message_deleted':
+        return this._updateMessage(d.message);
+      case 'messages_read':
+        return this._watermark(d, 'read_message_id');
+      case 'messages_delivered':
+        return this._watermark(d, 'delivered_message_id');
+      case 'chat_created':
+        this.upsertChat(d.chat);
+        return { chatId: d.chat.id };
+      case 'chat_updated': {
+        const existing = this.chats.get(d.chat.id);
+        if (existing) this.upsertChat({ ...d.chat, members: existing.members });
+        return { chatId: d.chat.id };
+      }
+      case 'member_added': {
+        const chat = this.chats.get(d.chat_id);
+        if (chat) {
+          this.upsertChat({ ...chat, members: d.members || [...chat.members, d.member] });
+        } else if (d.chat) {
+          this.upsertChat(d.chat);
+        }
+        return { chatId: d.chat_id };
+      }
+      case 'member_updated': {
+        const chat = this.chats.get(d.chat_id);
+        if (chat) {
+          const members = chat.members.map((m) =>
+            m.user_id === d.member.user_id ? { ...m, role: d.member.role } : m,
+          );
+          this.upsertChat({ ...chat, members });
+        }
+        return { chatId: d.chat_id };
+      }
+      case 'member_removed': {
+        if (this.me && d.user_id === this.me.id) {
+          this.chats.delete(d.chat_id);
+          this.resetHistory(d.chat_id);
+          if (this.openChatId === d.chat_id) this.openChatId = null;
+          this.changed({ kind: 'chats', chatId: d.chat_id, removed: true });
+          return { chatId: d.chat_id, removed: true };
+        }
+        const chat = this.chats.get(d.chat_id);
+        if (chat) this.upsertChat({ ...chat, members: chat.members.filter((m) => m.user_id !== d.user_id) });
+        return { chatId: d.chat_id };
+      }
+      case 'typing':
+        return this._typing(d);
+      case 'presence':
+        this.online.set(d.user_id, !!d.online);
+        if (d.last_seen_at !== undefined) {
+          const u = this.users.get(d.user_id);
+          if (u) this.users.set(d.user_id, { ...u, last_seen_at: d.last_seen_at });
+        }
+        this.changed({ kind: 'presence', userId: d.user_id });
+        return {};
+      default:
+        return {};
+    }
+  }
+
+  /**
+   * Adds or replaces a message. `isNew` is true only the first time this message id is
+   * seen, so unread counters move once however often the message arrives.
+   */
+  putMessage(message) {
+    if (!message) return { isNew: false };
+    const chat = this.chats.get(message.chat_id);
+    const known =
+      !!this.messages.get(message.chat_id)?.has(message.id) ||
+      (chat?.last_message_id ?? chat?.last_message?.id ?? 0) >= message.id;
+    this._rememberMessage(message, this.hasMore.has(message.chat_id));
+    if (chat) {
+      const last = chat.last_message;
+      const next = { ...chat };
+      if (!last || message.id >= last.id) {
+        next.last_message = message;
+        next.last_message_id = message.id;
+        next.last_activity_at = message.created_at;
+      }
+      const fromOther = this.me && message.sender_id !== this.me.id;
+      if (!known && fromOther && !message.deleted) next.unread_count = (chat.unread_count || 0) + 1;
+      this.chats.set(chat.id, next);
+    }
+    if (this.typing.get(message.chat_id)?.delete(message.sender_id)) {
+      this.changed({ kind: 'typing', chatId: message.chat_id });
+    }
+    this.changed({ kind: 'messages', chatId: message.chat_id, messageId: message.id });
+    this.changed({ kind: 'chats', chatId: message.chat_id });
+    return { isNew: !known, chatId: message.chat_id, message, chatKnown: !!chat };
+  }
+
+  _updateMessage(message) {
+    if (!message) return {};
+    const byId = this.messages.get(message.chat_id);
+    if (byId?.has(message.id)) byId.set(message.id, message);
+    const chat = this.chats.get(message.chat_id);
+    if (chat?.last_message?.id === message.id) this.chats.set(chat.id, { ...chat, last_message: message });
+    this.changed({ kind: 'messages', chatId: message.chat_id, messageId: message.id });
+    this.changed({ kind: 'chats', chatId: message.chat_id });
+    return { chatId: message.chat_id };
+  }
+
+  _watermark(d, field) {
+    const chat = this.chats.get(d.chat_id);
+    if (!chat) return {};
+    const members = chat.members.map((m) =>
+      m.user_id === d.user_id ? { ...m, [field]: Math.max(m[field] || 0, d.message_id) } : m,
+    );
+    const next = { ...chat, members };
+    if (field === 'read_message_id' && this.me && d.user_id === this.me.id) {
+      const lastId = chat.last_message?.id ?? chat.last_message_id ?? 0;
+      if (d.message_id >= lastId) next.unread_count = 0;
+    }
+    this.chats.set(chat.id, next);
+    this.changed({ kind: 'chats', chatId: chat.id });
+    this.changed({ kind: 'messages', chatId: chat.id });
+    return { chatId: chat.id };
+  }
+
+  markReadLocally(chatId, messageId) {
+    this._watermark({ chat_id: chatId, user_id: this.me?.id, message_id: messageId }, 'read_message_id');
+  }
+
+  _typing(d) {
+    if (this.me && d.user_id === this.me.id) return {};
+    let byUser = this.typing.get(d.chat_id);
+    if (!byUser) {
+      byUser = new Map();
+      this.typing.set(d.chat_id, byUser);
+    }
+    byUser.set(d.user_id, this.now() + 5000);
+    this.changed({ kind: 'typing', chatId: d.chat_id });
+    return { chatId: d.chat_id };
+  }
+
+  /** User ids typing in a chat right now (expired entries are dropped). */
+  typingIn(chatId) {
+    const byUser = this.typing.get(chatId);
+    if (!byUser) return [];
+    const now = this.now();
+    for (const [uid, until] of byUser) if (until <= now) byUser.delete(uid);
+    return [...byUser.keys()];
+  }
+
+  // --- derived -------------------------------------------------------------------------
+
+  /** Chats ordered by last activity, newest first. */
+  chatList() {
+    const at = (c) => Date.parse(c.last_message?.created_at || c.last_activity_at || c.created_at || 0) || 0;
+    return [...this.chats.values()].sort((a, b) => at(b) - at(a) || b.id - a.id);
+  }
+
+  /** The other user of a direct chat. */
+  peer(chat) {
+    if (!chat || chat.kind !== 'direct') return null;
+    const other = chat.members.find((m) => m.user_id !== this.me?.id) || chat.members[0];
+    return other ? this.users.get(other.user_id) || other.user || { id: other.user_id } : null;
+  }
+
+  /**
+   * Delivery state of my own message: 'read' when another member has read it,
+   * 'delivered' when it reached another member's device, else 'sent'.
+   */
+  receipt(chat, message) {
+    let state = 'sent';
+    for (const m of chat?.members || []) {
+      if (m.user_id === this.me?.id) continue;
+      if ((m.read_message_id || 0) >= message.id) return 'read';
+      if ((m.delivered_message_id || 0) >= message.id) state = 'delivered';
+    }
+    return state;
+  }
+
+  myRole(chat) {
+    return chat?.members.find((m) => m.user_id === this.me?.id)?.role || null;
+  }
+
+  totalUnread() {
+    let n = 0;
+    for (const c of this.chats.values()) n += c.unread_count || 0;
+    return n;
+  }
+}

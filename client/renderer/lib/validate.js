@@ -1,0 +1,26 @@
+// Client-side checks that mirror the server's rules, so most mistakes are explained before
+// a request is made. The server stays the authority: its error codes are shown too.
+
+export const USERNAME_RE = /^[a-z0-9](?:[a-z0-9_.]{1,30})[a-z0-9]$/;
+const EMAIL_RE = /^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$/;
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 128;
+
+/** The first problem of a registration form as {field, key}, or null. */
+export function validateRegistration({ username = '', password = '', password2 = '', email = '', display_name = '' }) {
+  const name = username.trim().toLowerCase();
+  if (!name) return { field: 'username', key: 'username_required' };
+  if (!USERNAME_RE.test(name)) return { field: 'username', key: 'username_format' };
+  if (display_name.trim().length > 100) return { field: 'display_name', key: 'display_name_long' };
+  if (email.trim() && !EMAIL_RE.test(email.trim())) return { field: 'email', key: 'email_format' };
+  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) return { field: 'password', key: 'password_length' };
+  if (password !== password2) return { field: 'password2', key: 'password_mismatch' };
+  return null;
+}
+
+/** The first problem of a login form as {field, key}, or null. */
+export function validateLogin({ login = '', password = '' }) {
+  if (!login.trim()) return { field: 'login', key: 'login_required' };
+  if (!password) return { field: 'password', key: 'password_required' };
+  return null;
+}

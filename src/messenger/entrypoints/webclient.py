@@ -1,0 +1,94 @@
+"""The web client: the desktop app's renderer served at ``/`` so a browser gets the same UI.
+
+The renderer is plain ES modules with no build step, so its directory is served as-is.
+Locales live beside it in ``client/locales`` (shared with the Electron shell) and are
+served at ``/locales``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from litestar import Response
+from litestar.datastructures import CacheControlHeader
+from litestar.router import Router
+from litestar.static_files import create_static_files_router
+
+log = logging.getLogger("messenger.webclient")
+
+WEB_DIR_ENV = "MESSENGER_WEB_DIR"
+
+# The page talks only to its own origin (REST and the socket); nothing inline, no eval.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data: blob: https:; connect-src 'self'; font-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def find_web_dir(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The renderer directory: ``$MESSENGER_WEB_DIR``, else ``client/renderer`` of the
+    source checkout this package was installed from (editable install)."""
+    env = os.environ if environ is None else environ
+    configured = env.get(WEB_DIR_ENV)
+    if configured:
+        path = Path(configured).expanduser().resolve()
+        return path if (path / "index.html").is_file() else None
+    # src/messenger/entrypoints/webclient.py -> the repository root is four levels up.
+    candidate = Path(__file__).resolve().parents[3] / "client" / "renderer"
+    return candidate if (candidate / "index.html").is_file() else None
+
+
+def _security_headers(response: Response[Any]) -> Response[Any]:
+    # Set on every static answer (index.html included) so the policy cannot be bypassed
+    # by opening a file directly.
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def web_client_route_handlers(web_dir: Path | None = None) -> list[Router]:
+    """Routers serving the web client at ``/`` (and its locales at ``/locales``);
+    empty when no client is installed, so the API still runs alone."""
+    directory = web_dir if web_dir is not None else find_web_dir()
+    if directory is None:
+        log.info("No web client found (set %s to serve one at /)", WEB_DIR_ENV)
+        return []
+    # No-cache rather than no-store: the browser revalidates (cheap 304s) and always
+    # runs the renderer that matches the server it talks to.
+    cache = CacheControlHeader(no_cache=True)
+    routers: list[Router] = []
+    locales = directory / "locales"
+    if not locales.is_dir():
+        locales = directory.parent / "locales"
+    if locales.is_dir() and locales.parent != directory:
+        routers.append(
+            create_static_files_router(
+                path="/locales",
+                directories=[locales],
+                name="web_client_locales",
+                cache_control=cache,
+                after_request=_security_headers,
+                include_in_schema=False,
+            )
+        )
+    routers.append(
+        create_static_files_router(
+            path="/",
+            directories=[directory],
+            html_mode=True,
+            name="web_client",
+            cache_control=cache,
+            after_request=_security_headers,
+            include_in_schema=False,
+        )
+    )
+    return routers
+
+
+__all__ = ["CONTENT_SECURITY_POLICY", "WEB_DIR_ENV", "find_web_dir", "web_client_route_handlers"]
