@@ -199,7 +199,7 @@ async def test_garbage_frames_get_error_frames_and_the_socket_stays_open(
 
     await sock.frame("pong")
     codes = [f["data"]["code"] for f in sock.of_type("error")]
-    assert codes == ["bad_request", "bad_request", "validation_error", "bad_request"]
+    assert codes == ["malformed_request", "bad_request", "validation_error", "bad_request"]
     assert sock.close_code is None
 
 

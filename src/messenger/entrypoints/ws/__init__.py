@@ -1,7 +1,7 @@
 """The real-time entrypoint: the socket protocol, the connection hub and ``sync``."""
 
 from messenger.entrypoints.ws.hub import Connection, ConnectionHub, HubConfig, Transport
-from messenger.entrypoints.ws.realtime import SYNC_PATH, WS_PATH, Realtime, SyncPage
+from messenger.entrypoints.ws.realtime import SYNC_PATH, WS_PATH, Realtime, SyncPage, sync
 from messenger.entrypoints.ws.session import Session, SessionConfig
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "SessionConfig",
     "SyncPage",
     "Transport",
+    "sync",
 ]

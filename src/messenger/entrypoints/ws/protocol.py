@@ -107,7 +107,7 @@ def parse_frame(raw: str | bytes) -> tuple[str, msgspec.Struct]:
     except msgspec.ValidationError as exc:
         raise BadFrame("bad_request", f"Not a protocol frame: {exc}") from None
     except msgspec.DecodeError:
-        raise BadFrame("bad_request", "The frame is not valid JSON.") from None
+        raise BadFrame("malformed_request", "The frame is not valid JSON.") from None
     decoder = _data_decoders.get(frame.type)
     if decoder is None:
         raise BadFrame("bad_request", f"Unknown frame type {frame.type!r}.")

@@ -1,10 +1,8 @@
 """Litestar glue: the socket endpoint ``/api/v1/ws``, ``GET /api/v1/sync`` and the hub's
 lifecycle, bundled for the app factory.
 
-``create_app`` plugs it in with two lines::
-
-    realtime = Realtime(messenger, messenger.ports.notifier, allowed_origins=settings.cors_origins)
-    Litestar(route_handlers=[..., *realtime.route_handlers], lifespan=[..., realtime.lifespan])
+``create_app`` mounts ``Realtime.route_handlers`` on its ``/api/v1`` router and enters
+``Realtime.running(messenger)`` in its lifespan once the container is up.
 
 Client rules (the protocol's delivery guarantees):
 
@@ -27,25 +25,29 @@ import logging
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import msgspec
-from litestar import Litestar, Request, WebSocket, get, websocket
+from litestar import WebSocket, get, websocket
+from litestar.di import NamedDependency
 from litestar.handlers import BaseRouteHandler
+from litestar.params import QueryParameter
 
-from messenger.domain.errors import InvalidToken
+from messenger.domain.model import AccessClaims
 from messenger.domain.ports import EventStream
 from messenger.domain.service import Messenger
 from messenger.entrypoints import wire
 from messenger.entrypoints.ws.frames import WireFrames
 from messenger.entrypoints.ws.hub import ConnectionHub, HubConfig
-from messenger.entrypoints.ws.protocol import CLOSE_POLICY, FrameEncoder
+from messenger.entrypoints.ws.protocol import CLOSE_POLICY, CLOSE_RESTART, FrameEncoder
 from messenger.entrypoints.ws.session import Session, SessionConfig
 
-WS_PATH = "/api/v1/ws"
-SYNC_PATH = "/api/v1/sync"
-HUB_STATE_KEY = "messenger_realtime"
+# The API's OpenAPI security scheme (declared by the app factory).
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+# Relative to the API router (``/api/v1``) that ``create_app`` mounts them on.
+WS_PATH = "/ws"
+SYNC_PATH = "/sync"
 
 
 class SyncPage(msgspec.Struct, kw_only=True):
@@ -117,51 +119,60 @@ def redact_tokens_in_server_logs() -> None:
             logger.addFilter(RedactTokens())
 
 
-def _bearer(request: Request[Any, Any, Any]) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidToken("A bearer access token is required.")
-    return token.strip()
+def _event_stream_of(messenger: Messenger) -> EventStream:
+    # The in-process and the broker notifiers are both halves of the port in one object.
+    notifier = messenger.ports.notifier
+    if not callable(getattr(notifier, "subscribe", None)):
+        raise TypeError("The notifier is no EventStream; pass the event stream explicitly.")
+    return notifier  # type: ignore[return-value]
 
 
 class Realtime:
-    """The real-time entrypoint: hub, route handlers and lifespan for one app."""
+    """The real-time entrypoint of one app: its route handlers and its hub's lifecycle.
+
+    The handlers rely on the API router's ``messenger`` and ``claims`` dependencies; the
+    hub runs while ``running(messenger)`` is entered (inside the app's lifespan).
+    """
 
     def __init__(
         self,
-        messenger: Messenger,
-        events: EventStream,
         *,
         allowed_origins: Sequence[str] = (),
         frames: FrameEncoder | None = None,
         hub_config: HubConfig | None = None,
         session_config: SessionConfig | None = None,
     ) -> None:
-        self.messenger = messenger
-        self.hub = ConnectionHub(messenger, events, frames or WireFrames(), hub_config)
         self.allowed_origins = tuple(allowed_origins)
+        self.frames = frames or WireFrames()
+        self.hub_config = hub_config
         self.session_config = session_config or SessionConfig()
+        self.hub: ConnectionHub | None = None
+
+    @asynccontextmanager
+    async def running(
+        self, messenger: Messenger, events: EventStream | None = None
+    ) -> AsyncIterator[ConnectionHub]:
+        """Run the hub on ``events`` (default: the messenger's notifier); on exit close
+        every socket with 1012."""
+        stream = events if events is not None else _event_stream_of(messenger)
+        redact_tokens_in_server_logs()
+        hub = ConnectionHub(messenger, stream, self.frames, self.hub_config)
+        await hub.start()
+        self.hub = hub
+        try:
+            yield hub
+        finally:
+            self.hub = None
+            await hub.stop()
 
     @property
     def route_handlers(self) -> list[BaseRouteHandler]:
-        return [self._socket_handler(), self._sync_handler()]
-
-    @asynccontextmanager
-    async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
-        """Start the hub with the app; close every socket with 1012 when it stops."""
-        redact_tokens_in_server_logs()
-        app.state[HUB_STATE_KEY] = self
-        await self.hub.start()
-        try:
-            yield
-        finally:
-            await self.hub.stop()
+        return [self._socket_handler(), sync]
 
     def _socket_handler(self) -> BaseRouteHandler:
         realtime = self
 
-        @websocket(WS_PATH, opt={"exclude_from_auth": True}, name="realtime_socket")
+        @websocket(WS_PATH, name="realtime_socket")
         async def socket_endpoint(socket: WebSocket[Any, Any, Any]) -> None:
             """The real-time socket (see the module docs for the protocol)."""
             if not origin_allowed(
@@ -170,30 +181,31 @@ class Realtime:
                 # Before accept: the ASGI server answers the handshake with 403.
                 await socket.close(CLOSE_POLICY, "origin not allowed")
                 return
+            hub = realtime.hub
             await socket.accept()
+            if hub is None:
+                await socket.close(CLOSE_RESTART, "server starting or stopping")
+                return
             token = socket.query_params.get("token")
-            session = Session(realtime.hub, LitestarTransport(socket), realtime.session_config)
-            await session.run(token)
+            await Session(hub, LitestarTransport(socket), realtime.session_config).run(token)
 
         return socket_endpoint
 
-    def _sync_handler(self) -> BaseRouteHandler:
-        realtime = self
 
-        @get(SYNC_PATH, opt={"exclude_from_auth": True}, name="sync", tags=["realtime"])
-        async def sync(
-            request: Request[Any, Any, Any], since: int | None = None, limit: int | None = None
-        ) -> SyncPage:
-            """Feed events after ``since`` (the socket's cursor), in order; without ``since``
-            only the current cursor. A cursor that cannot be continued answers 410
-            ``resync_required``."""
-            # Domain errors (invalid token, 410 resync_required) go to the app's one handler.
-            claims = await realtime.messenger.authorize(_bearer(request))
-            changes = await realtime.messenger.get_changes_since(claims.user_id, since, limit)
-            return SyncPage(
-                events=[wire.event_frame(e.event, e.position) for e in changes.entries],
-                cursor=changes.cursor,
-                has_more=changes.has_more,
-            )
-
-        return sync
+@get(SYNC_PATH, name="sync", tags=["realtime"], security=BEARER)
+async def sync(
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    # No bounds on ``since``: a negative or future cursor is the domain's 410, not a 400.
+    since: Annotated[int | None, QueryParameter()] = None,
+    limit: Annotated[int | None, QueryParameter(ge=1, le=1000)] = None,
+) -> SyncPage:
+    """Feed events after ``since`` (a socket cursor), in order, as the socket pushes them;
+    without ``since`` only the current cursor. A cursor that cannot be continued from
+    answers 410 ``resync_required``: reload and start over."""
+    changes = await messenger.get_changes_since(claims.user_id, since, limit)
+    return SyncPage(
+        events=[wire.event_frame(e.event, e.position) for e in changes.entries],
+        cursor=changes.cursor,
+        has_more=changes.has_more,
+    )
