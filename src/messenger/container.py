@@ -61,6 +61,19 @@ def _sql_uow_factory(engine: Any) -> Any:
     return _sql().SqlAlchemyUnitOfWorkFactory(engine)
 
 
+async def _notifier(broker_url: str | None) -> AsyncIterator[Any]:
+    if not broker_url:
+        yield InProcessNotifier()
+        return
+    # Imported on demand: a single-process server never loads the Redis client.
+    notifier = importlib.import_module("messenger.adapters.notifier").RedisNotifier(broker_url)
+    await notifier.start()
+    try:
+        yield notifier
+    finally:
+        await notifier.stop()
+
+
 async def _always_ready() -> None:
     return None
 
@@ -95,9 +108,9 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(RandomIds)
-    # One process: events reach the sockets of this process. A broker-backed notifier
-    # replaces this provider when several processes serve one database.
-    notifier = providers.Singleton(InProcessNotifier)
+    # Without MESSENGER_BROKER_URL events reach the sockets of this process only; with it
+    # every process publishes to and reads from the broker (Redis pub/sub).
+    notifier = providers.Resource(_notifier, settings.provided.broker_url)
     hasher = providers.Singleton(Argon2Hasher, concurrency=settings.provided.hash_concurrency)
     tokens = providers.Singleton(
         JwtTokenIssuer,

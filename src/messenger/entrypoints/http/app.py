@@ -22,6 +22,7 @@ from messenger.entrypoints.http.errors import exception_handlers
 from messenger.entrypoints.http.files import files_router
 from messenger.entrypoints.http.system import ReadinessCheck, health, ready
 from messenger.entrypoints.http.users import users_router
+from messenger.entrypoints.ws import Realtime
 from messenger.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -44,6 +45,7 @@ def create_app(
     settings: Settings = container.settings()
     runtime = Runtime()
     ready_check: list[ReadinessCheck] = []
+    realtime = Realtime(allowed_origins=settings.cors_origins)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -51,7 +53,9 @@ def create_app(
             runtime.messenger = messenger
             ready_check.append(readiness)
             try:
-                yield
+                # The socket hub stops first: it closes every socket with 1012.
+                async with realtime.running(messenger):
+                    yield
             finally:
                 runtime.messenger = None
                 ready_check.clear()
@@ -71,6 +75,7 @@ def create_app(
             chats_router(),
             messages_router(),
             files_router(settings.max_upload_bytes),
+            *realtime.route_handlers,
             *extra_route_handlers,
         ],
     )
