@@ -1,0 +1,281 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SyncEngine } from '../renderer/lib/sync.js';
+import { Store } from '../renderer/lib/store.js';
+import { Outbox, MemoryOutboxStorage } from '../renderer/lib/outbox.js';
+import { ApiError } from '../renderer/lib/api.js';
+import { FakeClock, flush } from './fakes.js';
+
+const ME = { id: 1, username: 'anna' };
+const BOB = 2;
+
+function msg(id, { chat = 10, sender = BOB, text = `m${id}`, client_id = `c${id}` } = {}) {
+  return { id, chat_id: chat, sender_id: sender, client_id, text, reply_to_id: null, attachments: [], created_at: new Date(1_700_000_000_000 + id * 1000).toISOString(), edited_at: null, deleted: false };
+}
+
+function chat(id = 10, extra = {}) {
+  return {
+    id,
+    kind: 'direct',
+    title: null,
+    created_by: 1,
+    created_at: new Date(1_700_000_000_000).toISOString(),
+    last_activity_at: new Date(1_700_000_000_000).toISOString(),
+    last_message_id: null,
+    members: [
+      { user_id: 1, role: 'member', read_message_id: 0, delivered_message_id: 0, user: { id: 1, username: 'anna', display_name: 'Anna' } },
+      { user_id: BOB, role: 'member', read_message_id: 0, delivered_message_id: 0, user: { id: BOB, username: 'bob', display_name: 'Bob' } },
+    ],
+    last_message: null,
+    unread_count: 0,
+    ...extra,
+  };
+}
+
+const feed = (cursor, type, data) => ({ type, data, cursor });
+
+/** An API whose /sync serves from a list of feed events; it can be told to fail. */
+function fakeApi({ events = [], chats = [chat()], head = null } = {}) {
+  const api = {
+    events,
+    chats_: chats,
+    calls: [],
+    failSync: null,
+    async sync(since, limit = 2) {
+      api.calls.push(['sync', since]);
+      if (api.failSync) throw api.failSync;
+      const last = api.events.length ? api.events.at(-1).cursor : 0;
+      if (since === undefined) return { cursor: head ?? last };
+      const page = api.events.filter((e) => e.cursor > since).slice(0, limit);
+      const cursor = page.length ? page.at(-1).cursor : since;
+      return { events: page, cursor, has_more: page.length === limit && cursor < last };
+    },
+    async chats() {
+      api.calls.push(['chats']);
+      return { items: api.chats_ };
+    },
+    async chat(id) {
+      return chat(id);
+    },
+    async markRead(chatId, messageId) {
+      api.calls.push(['markRead', chatId, messageId]);
+    },
+  };
+  return api;
+}
+
+function fakeRealtime() {
+  return {
+    online: false,
+    sent: [],
+    send(type, data) {
+      if (!this.online) return false;
+      this.sent.push({ type, data });
+      return true;
+    },
+  };
+}
+
+async function setup(opts = {}) {
+  const clock = new FakeClock();
+  const api = fakeApi(opts);
+  const realtime = fakeRealtime();
+  const store = new Store();
+  store.setMe(ME);
+  const storage = opts.storage || new MemoryOutboxStorage();
+  const outbox = new Outbox({ storage, userId: ME.id });
+  await outbox.load();
+  const events = [];
+  const engine = new SyncEngine({ api, realtime, store, outbox, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout, onEvent: (f) => events.push(f.type) });
+  return { clock, api, realtime, store, outbox, engine, events, storage };
+}
+
+test('bootstrap takes the cursor before the snapshot', async () => {
+  const { engine, api, store } = await setup({ head: 42 });
+  await engine.bootstrap();
+  assert.deepEqual(api.calls, [['sync', undefined], ['chats']]);
+  assert.equal(engine.cursor, 42);
+  assert.equal(store.chats.size, 1);
+});
+
+test('catch-up pages /sync from the last cursor and holds back pushes meanwhile', async () => {
+  const { engine, api, store, realtime, clock } = await setup();
+  await engine.bootstrap(); // cursor 0
+  store.addHistory(10, [], false);
+  api.events.push(feed(1, 'new_message', { message: msg(1) }), feed(2, 'new_message', { message: msg(2) }), feed(3, 'new_message', { message: msg(3) }));
+  realtime.online = true;
+  const done = engine.onReady();
+  // pushes that arrive while syncing: 3 is also in the sync pages, 4 is new
+  engine.handleFrame(feed(3, 'new_message', { message: msg(3) }));
+  engine.handleFrame(feed(4, 'new_message', { message: msg(4) }));
+  await done;
+  assert.deepEqual(api.calls.filter((c) => c[0] === 'sync').map((c) => c[1]), [undefined, 0, 2]);
+  assert.deepEqual(store.history(10).map((m) => m.id), [1, 2, 3, 4]);
+  assert.equal(engine.cursor, 4);
+  assert.equal(store.chats.get(10).unread_count, 4, 'each message counted once');
+  clock.advance(300);
+  assert.deepEqual(realtime.sent, [{ type: 'ack', data: { cursor: 4 } }], 'delivered watermark acked');
+});
+
+test('a feed event is applied at most once, however often it arrives', async () => {
+  const { engine, store } = await setup();
+  await engine.bootstrap();
+  store.addHistory(10, [], false);
+  const ev = feed(1, 'new_message', { message: msg(1) });
+  engine.handleFrame(ev);
+  engine.handleFrame(ev);
+  engine.handleFrame({ ...ev });
+  assert.equal(store.history(10).length, 1);
+  assert.equal(store.chats.get(10).unread_count, 1);
+});
+
+test('a message already in the snapshot does not count as unread again', async () => {
+  const m = msg(5);
+  const { engine, store } = await setup({ chats: [chat(10, { last_message: m, last_message_id: 5, unread_count: 1 })] });
+  await engine.bootstrap();
+  engine.cursor = 0; // the snapshot was taken after the cursor
+  engine.handleFrame(feed(1, 'new_message', { message: m }));
+  assert.equal(store.chats.get(10).unread_count, 1);
+});
+
+test('outbox: sent after ready, removed on ack, and resent after a reconnect without ack', async () => {
+  const { engine, realtime, outbox, store } = await setup();
+  await engine.bootstrap();
+  store.addHistory(10, [], false);
+  const item = await engine.send({ chat_id: 10, text: 'hello' });
+  assert.deepEqual(realtime.sent, [], 'offline: kept in the outbox');
+  assert.equal(outbox.list(10).length, 1);
+
+  realtime.online = true;
+  await engine.onReady();
+  assert.deepEqual(realtime.sent.map((f) => f.type), ['send_message']);
+  assert.deepEqual(realtime.sent[0].data, { chat_id: 10, client_id: item.client_id, text: 'hello' });
+
+  // the connection drops before the ack: the same client_id goes again after ready
+  realtime.online = false;
+  engine.onDisconnected();
+  realtime.online = true;
+  realtime.sent = [];
+  await engine.onReady();
+  assert.deepEqual(realtime.sent.map((f) => [f.type, f.data.client_id]), [['send_message', item.client_id]]);
+
+  const stored = msg(7, { sender: ME.id, client_id: item.client_id, text: 'hello' });
+  engine.handleFrame({ type: 'message_sent', data: { client_id: item.client_id, message: stored } });
+  await flush();
+  assert.equal(outbox.list().length, 0);
+  // the same message also arrives as a feed event: still one message
+  engine.handleFrame(feed(1, 'new_message', { message: stored }));
+  assert.deepEqual(store.history(10).map((m) => m.text), ['hello']);
+  assert.equal(store.chats.get(10).unread_count, 0, 'own messages are never unread');
+});
+
+test('a message of ours seen in the feed clears its outbox entry (ack lost)', async () => {
+  const { engine, outbox } = await setup();
+  await engine.bootstrap();
+  const item = await engine.send({ chat_id: 10, text: 'x' });
+  engine.handleFrame(feed(1, 'new_message', { message: msg(3, { sender: ME.id, client_id: item.client_id }) }));
+  await flush();
+  assert.equal(outbox.has(item.client_id), false);
+});
+
+test('the outbox is not flushed while catching up, only after', async () => {
+  const { engine, realtime, api } = await setup();
+  await engine.bootstrap();
+  await engine.send({ chat_id: 10, text: 'queued' });
+  api.events.push(feed(1, 'new_message', { message: msg(1) }));
+  realtime.online = true;
+  let sentDuringSync = null;
+  const origSync = api.sync;
+  api.sync = async (...args) => {
+    sentDuringSync ??= realtime.sent.length;
+    return origSync(...args);
+  };
+  await engine.onReady();
+  assert.equal(sentDuringSync, 0);
+  assert.equal(realtime.sent.filter((f) => f.type === 'send_message').length, 1);
+});
+
+test('permanent send errors mark the item failed; throttling retries later', async () => {
+  const { engine, realtime, outbox, clock } = await setup();
+  await engine.bootstrap();
+  realtime.online = true;
+  const a = await engine.send({ chat_id: 10, text: 'x'.repeat(10) });
+  await engine._error({ code: 'message_too_long', message: 'too long', client_id: a.client_id });
+  assert.equal(outbox.get(a.client_id).failed, 'message_too_long');
+  const b = await engine.send({ chat_id: 10, text: 'y' });
+  realtime.sent = [];
+  await engine._error({ code: 'throttled', message: 'slow down', client_id: b.client_id, retry_after: 2 });
+  assert.deepEqual(realtime.sent, []);
+  clock.advance(2000);
+  assert.deepEqual(realtime.sent.map((f) => f.data.client_id), [b.client_id]);
+});
+
+test('410 resync_required reloads the snapshot and takes a fresh cursor', async () => {
+  const { engine, api, events } = await setup({ head: 100 });
+  await engine.bootstrap();
+  engine.cursor = 3;
+  api.failSync = new ApiError(410, 'resync_required', 'too old');
+  const orig = api.sync;
+  api.sync = async (since) => {
+    if (since !== undefined) return orig(since);
+    api.failSync = null;
+    return orig(since);
+  };
+  await engine.onReady();
+  assert.equal(engine.cursor, 100);
+  assert.ok(events.includes('resynced'));
+});
+
+test('typing and presence are applied without a cursor; typing expires', async () => {
+  const { engine, store } = await setup();
+  await engine.bootstrap();
+  let now = 0;
+  store.now = () => now;
+  engine.handleFrame({ type: 'typing', data: { chat_id: 10, user_id: BOB } });
+  assert.deepEqual(store.typingIn(10), [BOB]);
+  now = 6000;
+  assert.deepEqual(store.typingIn(10), []);
+  engine.handleFrame({ type: 'presence', data: { user_id: BOB, online: true, last_seen_at: null } });
+  assert.equal(store.online.get(BOB), true);
+});
+
+test('read and delivered watermarks give ✓ / ✓✓ states', async () => {
+  const { engine, store } = await setup();
+  await engine.bootstrap();
+  const mine = msg(5, { sender: ME.id });
+  const c = () => store.chats.get(10);
+  assert.equal(store.receipt(c(), mine), 'sent');
+  engine.handleFrame(feed(1, 'messages_delivered', { chat_id: 10, user_id: BOB, message_id: 5 }));
+  assert.equal(store.receipt(c(), mine), 'delivered');
+  engine.handleFrame(feed(2, 'messages_read', { chat_id: 10, user_id: BOB, message_id: 5 }));
+  assert.equal(store.receipt(c(), mine), 'read');
+});
+
+test('my own read mark on another device clears the unread badge', async () => {
+  const { engine, store } = await setup({ chats: [chat(10, { last_message: msg(9), last_message_id: 9, unread_count: 3 })] });
+  await engine.bootstrap();
+  engine.handleFrame(feed(1, 'messages_read', { chat_id: 10, user_id: ME.id, message_id: 9 }));
+  assert.equal(store.chats.get(10).unread_count, 0);
+});
+
+test('membership events add and remove chats', async () => {
+  const { engine, store } = await setup({ chats: [] });
+  await engine.bootstrap();
+  const group = { ...chat(20), kind: 'group', title: 'Team' };
+  engine.handleFrame(feed(1, 'member_added', { chat_id: 20, member: group.members[0], members: group.members, chat: group, by_user_id: BOB }));
+  assert.equal(store.chats.get(20).title, 'Team');
+  engine.handleFrame(feed(2, 'chat_updated', { chat: { ...group, title: 'Renamed', members: [] } }));
+  assert.equal(store.chats.get(20).title, 'Renamed');
+  assert.equal(store.chats.get(20).members.length, 2, 'members kept on chat_updated');
+  engine.handleFrame(feed(3, 'member_removed', { chat_id: 20, user_id: ME.id, by_user_id: BOB }));
+  assert.equal(store.chats.has(20), false);
+});
+
+test('chat list is ordered by last activity', async () => {
+  const { engine, store } = await setup({ chats: [chat(10), chat(11), chat(12)] });
+  await engine.bootstrap();
+  engine.handleFrame(feed(1, 'new_message', { message: msg(1, { chat: 11 }) }));
+  engine.handleFrame(feed(2, 'new_message', { message: msg(2, { chat: 12 }) }));
+  engine.handleFrame(feed(3, 'new_message', { message: msg(3, { chat: 11 }) }));
+  assert.deepEqual(store.chatList().map((c) => c.id), [11, 12, 10]);
+});
