@@ -1279,6 +1279,7 @@ function openInfo() {
 
 function closeInfo() {
   ui.infoOpen = false;
+  ui.memberPicker = null;
   $('#info-panel').hidden = true;
 }
 
@@ -1390,10 +1391,12 @@ function renderInfo() {
     );
   }
   if (canManage) {
-    panel.append(
-      h('div', { class: 'section-title small muted', text: t('info.add_member') }),
-      userPicker({
-        exclude: new Set(chat.members.map((m) => m.user_id)),
+    // The panel is redrawn on every presence or membership change; the picker is kept
+    // so that what the user is typing into it survives.
+    if (ui.memberPicker?.chatId !== chat.id) {
+      ui.memberPicker = { chatId: chat.id, el: null, exclude: new Set() };
+      ui.memberPicker.el = userPicker({
+        exclude: ui.memberPicker.exclude,
         onPick: async (u) => {
           try {
             await api.addMember(chat.id, u.id);
@@ -1402,8 +1405,11 @@ function renderInfo() {
             toast(errorText(err));
           }
         },
-      }),
-    );
+      });
+    }
+    ui.memberPicker.exclude.clear();
+    for (const m of chat.members) ui.memberPicker.exclude.add(m.user_id);
+    panel.append(h('div', { class: 'section-title small muted', text: t('info.add_member') }), ui.memberPicker.el);
   }
   panel.append(
     h('button', {

@@ -1,0 +1,182 @@
+// Shared pieces of the browser tests: a real server process (SQLite in a temp dir, the same
+// database across restarts), Debian's Chromium through playwright-core, and UI helpers.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+export const REPO = resolve(here, '..', '..');
+export const SCREENSHOTS = join(here, 'screenshots');
+const VENV_BIN = process.env.MESSENGER_VENV_BIN || join(REPO, '.venv', 'bin');
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** A messenger server on a fresh SQLite database; stop() and start() keep the database. */
+export class MessengerServer {
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'messenger-e2e-'));
+    this.env = {
+      ...process.env,
+      MESSENGER_DATABASE_URL: `sqlite+aiosqlite:///${join(this.dir, 'db.sqlite')}`,
+      // Fixed for the whole run: tokens issued before a restart must stay valid after it.
+      MESSENGER_SECRET_KEY: 'e2e-secret-key-that-is-long-enough-0123456789',
+      MESSENGER_UPLOAD_DIR: join(this.dir, 'uploads'),
+      MESSENGER_AUTH_RATE_LIMIT: '1000',
+      PYTHONUNBUFFERED: '1',
+    };
+    this.proc = null;
+    this.log = '';
+    this.port = null;
+  }
+
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start() {
+    if (!this.port) {
+      this.port = await freePort();
+      mkdirSync(join(this.dir, 'uploads'), { recursive: true });
+      const migrate = spawnSync(join(VENV_BIN, 'messenger'), ['migrate'], { env: this.env, cwd: this.dir, encoding: 'utf8' });
+      if (migrate.status !== 0) throw new Error(`messenger migrate failed:\n${migrate.stdout}\n${migrate.stderr}`);
+    }
+    this.proc = spawn(join(VENV_BIN, 'python'), [join(here, 'server.py'), '--port', String(this.port)], {
+      env: this.env,
+      cwd: this.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const append = (chunk) => {
+      this.log = (this.log + chunk.toString()).slice(-20000);
+    };
+    this.proc.stdout.on('data', append);
+    this.proc.stderr.on('data', append);
+    const deadline = Date.now() + 30000;
+    while (Date.now() < deadline) {
+      if (this.proc.exitCode !== null) throw new Error(`server exited:\n${this.log}`);
+      try {
+        const r = await fetch(`${this.url}/api/v1/health`);
+        if (r.ok) return;
+      } catch {
+        /* not listening yet */
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    throw new Error(`server did not start:\n${this.log}`);
+  }
+
+  /** SIGTERM, as an operator would; waits until the process is gone. */
+  async stop() {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 15000);
+    await exited;
+    clearTimeout(timer);
+    this.proc = null;
+  }
+
+  async dispose() {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function launchBrowser() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: run \`bash scripts/services.sh chromium\``);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+/** A new browser context + page with console errors collected. */
+export async function newUserPage(browser, baseUrl, { width = 1280, height = 800 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource|ERR_CONNECTION_REFUSED|WebSocket connection/.test(m.text())) {
+      page.errors.push(`console: ${m.text()}`);
+    }
+  });
+  await page.goto(baseUrl);
+  await page.waitForSelector('#auth-screen:not([hidden]), #main-screen:not([hidden])');
+  return page;
+}
+
+export async function register(page, { username, password = 'password123', display_name, email }) {
+  await page.click('.auth-tab[data-mode="register"]');
+  await page.fill('input[name="username"]', username);
+  if (display_name) await page.fill('input[name="display_name"]', display_name);
+  if (email) await page.fill('input[name="email"]', email);
+  await page.fill('input[name="password"]', password);
+  await page.fill('input[name="password2"]', password);
+  await page.click('#auth-submit');
+}
+
+export async function openDialogWith(page, username) {
+  await page.fill('#search', username);
+  await page.click(`#search-results .person >> text=@${username}`);
+  await page.waitForSelector('#chat-view:not([hidden])');
+}
+
+export async function send(page, text) {
+  await page.click('#composer-input');
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+}
+
+/** Messages whose text is exactly `text` (confirmed and pending). */
+export function bubbles(page, text) {
+  return page.locator('.msg .msg-text', { hasText: text }).filter({ hasText: new RegExp(`^${escapeRe(text)}$`) });
+}
+
+function escapeRe(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export async function shot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+/** Polls `fn` until it returns a truthy value. */
+export async function eventually(fn, { timeout = 10000, interval = 100, message = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+  throw new Error(`timed out waiting for ${message} (last: ${last})`);
+}
+
+/** The chat list row whose title is `title`. */
+export function chatItem(page, title) {
+  return page.locator('#chat-list .chat-item').filter({ has: page.locator('.chat-item-title', { hasText: title }) });
+}
