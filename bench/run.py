@@ -68,7 +68,7 @@ QUICK = Profile(
     name="quick",
     users=100,
     steady_deliveries=2000,
-    steady_seconds=6,
+    steady_seconds=5,
     steps=(6000, 12000),
     step_seconds=3,
     stop_p99_ms=1000,
@@ -76,7 +76,7 @@ QUICK = Profile(
     history_workers=8,
     history_seconds=3,
     idle_sockets=1000,
-    logins=32,
+    logins=16,
 )
 FULL = Profile(
     name="full",
@@ -352,9 +352,12 @@ async def run_target(kind: str, profile: Profile, workdir: Path, run_id: str) ->
         )
 
         phase = 1
+        spy = start_py_spy(pid, profile.steady_seconds, workdir, kind)
         result["steady"] = await send_phase(
             sender, phase, profile.steady_deliveries, profile.steady_seconds, rest, pid, db_pid
         )
+        if spy is not None:
+            result["py_spy"] = await finish_py_spy(spy, kind)
         _progress(kind, "steady", result["steady"])
         result["steps"] = await rate_steps(kind, sender, profile, phase + 1, pid, db_pid)
         phase += 1 + len(result["steps"])
@@ -394,6 +397,36 @@ async def run_target(kind: str, profile: Profile, workdir: Path, run_id: str) ->
         for s in sockets:
             s.close()
     return result
+
+
+PROFILE_DIR: Path | None = None
+
+
+def start_py_spy(
+    pid: int, seconds: float, workdir: Path, kind: str
+) -> subprocess.Popen[bytes] | None:
+    """Sample the server with py-spy during the steady phase (``--py-spy DIR``)."""
+    if PROFILE_DIR is None:
+        return None
+    exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(exe).exists():
+        print("  py-spy is not installed: no profile", flush=True)
+        return None
+    PROFILE_DIR.mkdir(parents=True, exist_ok=True)
+    out = PROFILE_DIR / f"{kind}.txt"
+    cmd = [exe, "record", "-p", str(pid), "-d", str(int(seconds)), "-r", "200"]
+    cmd += ["-f", "raw", "-o", str(out), "--gil"]
+    return subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def finish_py_spy(spy: subprocess.Popen[bytes], kind: str) -> str:
+    await asyncio.to_thread(spy.wait)
+    assert PROFILE_DIR is not None
+    return str(PROFILE_DIR / f"{kind}.txt")
 
 
 async def rate_steps(
@@ -561,7 +594,12 @@ def main() -> None:
     mode.add_argument("--full", action="store_true", help="the ramp until p99 > 1 s")
     parser.add_argument("--targets", default="relay,sqlite,mariadb")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument(
+        "--py-spy", type=Path, metavar="DIR", help="sample each server in the steady phase"
+    )
     args = parser.parse_args()
+    global PROFILE_DIR  # noqa: PLW0603 - a command-line switch read deep in the scenario
+    PROFILE_DIR = args.py_spy
     profile = FULL if args.full else QUICK
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     raise_nofile()
