@@ -19,6 +19,15 @@ def cpu_seconds(pid: int) -> float:
     return (utime + stime) / _TICKS
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores have spent busy since boot (``/proc/stat``), to spot neighbours."""
+    with open("/proc/stat") as f:
+        fields = f.readline().split()[1:]
+    # user nice system idle iowait irq softirq steal ...
+    busy = sum(int(v) for i, v in enumerate(fields[:8]) if i not in (3, 4))
+    return busy / _TICKS
+
+
 def rss_kib(pid: int) -> int:
     """Resident set size in KiB (``VmRSS``)."""
     with open(f"/proc/{pid}/status") as f:

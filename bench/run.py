@@ -189,7 +189,8 @@ def server_process(kind: str, workdir: Path) -> Iterator[tuple[subprocess.Popen[
             subprocess.run(
                 [messenger, "migrate"], env=env, cwd=workdir, check=True, stdout=log, stderr=log
             )
-            cmd = [messenger, "serve", "--host", "127.0.0.1", "--port", str(port)]
+            serve = SERVE_CMD or [messenger, "serve"]
+            cmd = [*serve, "--host", "127.0.0.1", "--port", str(port)]
             detail = f"messenger serve ({url.split('://', 1)[0]})"
         proc = subprocess.Popen(
             _taskset(cmd),
@@ -225,6 +226,7 @@ class Meter:
         self.cpu0 = procstat.cpu_seconds(self.pid)
         self.db0 = procstat.cpu_seconds(self.db_pid) if self.db_pid else 0.0
         self.self0 = _self_cpu()
+        self.machine0 = procstat.machine_busy_seconds()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -232,6 +234,10 @@ class Meter:
         self.cpu = procstat.cpu_seconds(self.pid) - self.cpu0
         self.db = (procstat.cpu_seconds(self.db_pid) - self.db0) if self.db_pid else 0.0
         self.loadgen = _self_cpu() - self.self0
+        # CPU that neither the server, MariaDB nor the load generator used: other work on the
+        # machine, which makes a run noisy when it is high.
+        machine = procstat.machine_busy_seconds() - self.machine0
+        self.others = max(0.0, machine - self.cpu - self.db - self.loadgen)
 
 
 def _self_cpu() -> float:
@@ -261,6 +267,7 @@ def phase_figures(book: loadgen.PhaseBook, meter: Meter) -> dict[str, Any]:
         "server_cpu_s_per_1k_deliveries": round(meter.cpu / thousands, 4),
         "server_cpu_util": round(meter.cpu / meter.elapsed, 3),
         "loadgen_cpu_util": round(meter.loadgen / meter.elapsed, 3),
+        "other_processes_cpu_util": round(meter.others / meter.elapsed, 3),
     }
     if meter.db_pid:
         figures["db_cpu_s_per_1k_deliveries"] = round(meter.db / thousands, 4)
@@ -400,6 +407,8 @@ async def run_target(kind: str, profile: Profile, workdir: Path, run_id: str) ->
 
 
 PROFILE_DIR: Path | None = None
+# ``--serve-cmd``: another way to start the server (experiments with ASGI servers/options).
+SERVE_CMD: list[str] = []
 
 
 def start_py_spy(
@@ -459,7 +468,7 @@ def _progress(kind: str, name: str, f: dict[str, Any]) -> None:
         f"  [{kind}] {name}: {f['msgs_in_per_s']} msg/s in, {f['deliveries_per_s']} deliv/s, "
         f"p50 {lat['p50_ms']} p99 {lat['p99_ms']} max {lat['max_ms']} ms, lost {f['lost']}, "
         f"unacked {f['unacked']}, errors {f['errors']}, server cpu {f['server_cpu_util']}, "
-        f"loadgen cpu {f['loadgen_cpu_util']}",
+        f"loadgen cpu {f['loadgen_cpu_util']}, others {f['other_processes_cpu_util']}",
         flush=True,
     )
 
@@ -478,6 +487,7 @@ ROWS: list[tuple[str, tuple[str, ...], str]] = [
     ("errors", ("steady", "_errors"), "{}"),
     ("server CPU-s / 1k deliveries", ("steady", "server_cpu_s_per_1k_deliveries"), "{:.4f}"),
     ("MariaDB CPU-s / 1k deliveries", ("steady", "db_cpu_s_per_1k_deliveries"), "{:.4f}"),
+    ("other processes' CPU (noise)", ("steady", "other_processes_cpu_util"), "{:.2f}"),
     ("best deliveries/s (p99 <= 100 ms)", ("_best",), "{:.0f}"),
     ("max deliveries/s reached", ("_max",), "{:.0f}"),
     ("history req/s", ("history", "req_per_s"), "{:.0f}"),
@@ -597,9 +607,14 @@ def main() -> None:
     parser.add_argument(
         "--py-spy", type=Path, metavar="DIR", help="sample each server in the steady phase"
     )
+    parser.add_argument(
+        "--serve-cmd",
+        help="command that serves the app, given --host/--port (default: messenger serve)",
+    )
     args = parser.parse_args()
-    global PROFILE_DIR  # noqa: PLW0603 - a command-line switch read deep in the scenario
+    global PROFILE_DIR, SERVE_CMD  # noqa: PLW0603 - command-line switches read deep inside
     PROFILE_DIR = args.py_spy
+    SERVE_CMD = args.serve_cmd.split() if args.serve_cmd else []
     profile = FULL if args.full else QUICK
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     raise_nofile()
@@ -641,6 +656,7 @@ def main() -> None:
             "server_cpu": SERVER_CPU,
             "loadgen_cpu": LOADGEN_CPU if pinned_self else None,
             "client": loadgen.client_library(),
+            "loadavg_at_end": Path("/proc/loadavg").read_text().split()[:3],
         },
         "seconds": round(time.monotonic() - started, 1),
         "results": results,
