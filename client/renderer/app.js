@@ -8,6 +8,7 @@ import { Store } from './lib/store.js';
 import { SyncEngine } from './lib/sync.js';
 import { I18n, LANGUAGES, DEFAULT_LANGUAGE } from './lib/i18n.js';
 import { validateRegistration, validateLogin } from './lib/validate.js';
+import { icon } from './lib/icons.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const desktop = globalThis.messengerDesktop || null;
@@ -478,6 +479,7 @@ function renderMe() {
 }
 
 function isOnline(userId) {
+  if (userId === store.me?.id) return realtime?.online === true;
   return store.online.get(userId) === true;
 }
 
@@ -629,7 +631,7 @@ function attachmentView(a) {
   return h(
     'button',
     { type: 'button', class: 'attachment-file', onclick: () => download(a), title: t('message.download') },
-    h('span', { class: 'attachment-icon', text: '📄' }),
+    h('span', { class: 'attachment-icon' }, icon('file', 22)),
     h('span', { class: 'attachment-meta' }, h('span', { class: 'ellipsis', text: a.name }), h('span', { class: 'small muted', text: fmtSize(a.size) })),
   );
 }
@@ -685,12 +687,12 @@ function messageView(chat, m, prev) {
     : h(
         'div',
         { class: 'msg-actions' },
-        h('button', { type: 'button', class: 'msg-action', 'data-action': 'reply', title: t('message.reply'), text: '↩', onclick: () => startReply(m) }),
+        h('button', { type: 'button', class: 'msg-action', 'data-action': 'reply', title: t('message.reply'), onclick: () => startReply(m) }, icon('reply', 16)),
         mine && m.text
-          ? h('button', { type: 'button', class: 'msg-action', 'data-action': 'edit', title: t('message.edit'), text: '✎', onclick: () => startEdit(m) })
+          ? h('button', { type: 'button', class: 'msg-action', 'data-action': 'edit', title: t('message.edit'), onclick: () => startEdit(m) }, icon('edit', 16))
           : null,
         mine || (chat.kind === 'group' && canManage)
-          ? h('button', { type: 'button', class: 'msg-action', 'data-action': 'delete', title: t('message.delete'), text: '🗑', onclick: () => confirmDelete(m) })
+          ? h('button', { type: 'button', class: 'msg-action', 'data-action': 'delete', title: t('message.delete'), onclick: () => confirmDelete(m) }, icon('trash', 16))
           : null,
       );
   const body = h(
@@ -723,22 +725,22 @@ function pendingView(item) {
     h(
       'div',
       { class: 'bubble' },
-      ...(item.attachments || []).map((a) => h('div', { class: 'attachment-file' }, h('span', { text: '📄' }), h('span', { class: 'ellipsis', text: a.name }))),
+      ...(item.attachments || []).map((a) => h('div', { class: 'attachment-file' }, h('span', { class: 'attachment-icon' }, icon('file', 22)), h('span', { class: 'ellipsis', text: a.name }))),
       item.text ? h('div', { class: 'msg-text', text: item.text }) : null,
       h(
         'div',
         { class: 'msg-meta' },
         failed ? h('span', { class: 'failed-text', text: i18n.error(item.failed) }) : null,
         h('span', { class: 'msg-time', text: fmtTime(item.created_at) }),
-        h('span', { class: 'receipt pending', title: t(failed ? 'receipt.failed' : 'receipt.pending'), text: failed ? '!' : '🕓' }),
+        h('span', { class: 'receipt pending', title: t(failed ? 'receipt.failed' : 'receipt.pending') }, icon(failed ? 'alert' : 'clock', 13)),
       ),
     ),
     failed
       ? h(
           'div',
           { class: 'msg-actions visible' },
-          h('button', { type: 'button', class: 'msg-action', title: t('message.retry'), text: '↻', onclick: () => engine.retry(item.client_id) }),
-          h('button', { type: 'button', class: 'msg-action', title: t('message.discard'), text: '✕', onclick: () => engine.discard(item.client_id) }),
+          h('button', { type: 'button', class: 'msg-action', title: t('message.retry'), onclick: () => engine.retry(item.client_id) }, icon('retry', 16)),
+          h('button', { type: 'button', class: 'msg-action', title: t('message.discard'), onclick: () => engine.discard(item.client_id) }, icon('close', 16)),
         )
       : null,
   );
@@ -819,6 +821,7 @@ async function openChat(chatId) {
     autoGrow();
   }
   renderAll();
+  autoGrow();
   if (!store.historyLoaded(chatId)) await loadHistory(chatId);
   else ui.stickNext = false;
   if (window.innerWidth > 720) $('#composer-input').focus();
@@ -898,6 +901,11 @@ function onSearchInput() {
 
 function autoGrow() {
   const ta = $('#composer-input');
+  // A hidden textarea measures 0; it is measured again once the chat is shown.
+  if (ta.offsetParent === null) {
+    ta.style.height = '';
+    return;
+  }
   ta.style.height = 'auto';
   ta.style.height = `${Math.min(ta.scrollHeight, 160)}px`;
 }
@@ -1024,7 +1032,7 @@ function renderUploads() {
       h(
         'div',
         { class: `upload${u.error ? ' error' : ''}`, dataset: { key: u.key } },
-        h('span', { class: 'attachment-icon', text: '📄' }),
+        h('span', { class: 'attachment-icon' }, icon('file', 22)),
         h(
           'div',
           { class: 'upload-body' },
@@ -1038,12 +1046,11 @@ function renderUploads() {
           type: 'button',
           class: 'icon-btn small',
           title: t('common.remove'),
-          text: '✕',
           onclick: () => {
             ui.uploads = ui.uploads.filter((x) => x !== u);
             renderUploads();
           },
-        }),
+        }, icon('close', 14)),
       ),
     );
   }
@@ -1084,7 +1091,7 @@ function openModal(title, content, { onClose } = {}) {
   const dialog = h(
     'div',
     { class: 'modal', role: 'dialog', 'aria-modal': 'true' },
-    h('div', { class: 'modal-head' }, h('h2', { text: title }), h('button', { type: 'button', class: 'icon-btn', title: t('common.close'), text: '✕', onclick: close })),
+    h('div', { class: 'modal-head' }, h('h2', { text: title }), h('button', { type: 'button', class: 'icon-btn', title: t('common.close'), onclick: close }, icon('close'))),
     content,
   );
   root.append(dialog);
@@ -1186,7 +1193,7 @@ function userPicker({ exclude = new Set(), onPick, multi = false, selected = new
     chips.textContent = '';
     for (const [id, u] of selected) {
       chips.append(
-        h('span', { class: 'chip' }, u.display_name || u.username, h('button', { type: 'button', text: '✕', title: t('common.remove'), onclick: () => { selected.delete(id); renderChips(); } })),
+        h('span', { class: 'chip' }, u.display_name || u.username, h('button', { type: 'button', title: t('common.remove'), onclick: () => { selected.delete(id); renderChips(); } }, icon('close', 12))),
       );
     }
   };
@@ -1295,7 +1302,7 @@ function renderInfo() {
   const myRole = store.myRole(chat);
   const canManage = chat.kind === 'group' && (myRole === 'owner' || myRole === 'admin');
   panel.append(
-    h('div', { class: 'info-head' }, h('h2', { text: t(chat.kind === 'group' ? 'info.group' : 'info.profile') }), h('button', { type: 'button', class: 'icon-btn', text: '✕', title: t('common.close'), onclick: closeInfo })),
+    h('div', { class: 'info-head' }, h('h2', { text: t(chat.kind === 'group' ? 'info.group' : 'info.profile') }), h('button', { type: 'button', class: 'icon-btn', title: t('common.close'), onclick: closeInfo }, icon('close'))),
     h('div', { class: 'info-hero' }, avatar(info.name, info.id, info.url, 'large'), h('div', { class: 'info-title', text: chatTitle(chat) })),
   );
   if (chat.kind === 'direct') {
@@ -1360,7 +1367,6 @@ function renderInfo() {
               type: 'button',
               class: 'icon-btn small',
               title: t(m.role === 'admin' ? 'info.make_member' : 'info.make_admin'),
-              text: m.role === 'admin' ? '▽' : '△',
               onclick: async () => {
                 try {
                   await api.setRole(chat.id, m.user_id, m.role === 'admin' ? 'member' : 'admin');
@@ -1369,14 +1375,13 @@ function renderInfo() {
                   toast(errorText(err));
                 }
               },
-            })
+            }, icon(m.role === 'admin' ? 'down' : 'up', 16))
           : null,
         manageable
           ? h('button', {
               type: 'button',
               class: 'icon-btn small danger-text',
               title: t('info.remove_member'),
-              text: '✕',
               onclick: async () => {
                 try {
                   await api.removeMember(chat.id, m.user_id);
@@ -1385,7 +1390,7 @@ function renderInfo() {
                   toast(errorText(err));
                 }
               },
-            })
+            }, icon('close', 16))
           : null,
       ),
     );
@@ -1434,6 +1439,7 @@ function renderInfo() {
 // --- start -------------------------------------------------------------------------------------
 
 function bindStaticEvents() {
+  for (const el of document.querySelectorAll('[data-icon]')) el.replaceChildren(icon(el.dataset.icon));
   for (const tab of document.querySelectorAll('.auth-tab')) {
     tab.addEventListener('click', () => {
       ui.authMode = tab.dataset.mode;
