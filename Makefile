@@ -7,7 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export MESSENGER_DATABASE_URL ?= sqlite+aiosqlite:///var/messenger.db
 
-.PHONY: install run test test-unit test-integration lint format bench bench-full services migrate clean
+.PHONY: install run test test-unit test-integration lint format bench bench-full services migrate clean \
+	client-install test-client test-e2e
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -53,6 +54,20 @@ bench: install
 
 bench-full: install
 	$(PY) bench/run.py --full
+
+# --- desktop/web client (client/): Node >= 20; the browser tests need /usr/bin/chromium
+# (`bash scripts/services.sh chromium`). Electron's binary is never downloaded here.
+client/node_modules/.installed: client/package.json client/package-lock.json
+	cd client && ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
+	touch $@
+
+client-install: client/node_modules/.installed
+
+test-client: client-install
+	cd client && node --test test/*.test.js
+
+test-e2e: install client-install
+	cd client && node --test --test-concurrency=1 e2e/*.e2e.js
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
