@@ -17,6 +17,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Sequence
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -27,8 +28,18 @@ from messenger.domain.ports import Listener
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CHANNEL = "messenger:notifications"
+DEFAULT_CHANNEL = "messenger:notifications"  # MESSENGER_BROKER_URL may set ``?channel=``
 _ORIGIN_LEN = 16  # bytes of the hex process tag in front of every payload
+
+
+def split_channel(url: str, default: str = DEFAULT_CHANNEL) -> tuple[str, str]:
+    """``redis://host/0?channel=name`` -> (``redis://host/0``, ``name``): deployments that
+    share one Redis keep apart by channel (pub/sub ignores the database number)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    channel = next((v for k, v in query if k == "channel" and v), default)
+    rest = urlencode([(k, v) for k, v in query if k != "channel"])
+    return urlunsplit(parts._replace(query=rest)), channel
 
 
 class RedisNotifier:
@@ -47,8 +58,7 @@ class RedisNotifier:
         reconnect_delay: float = 0.2,
         max_reconnect_delay: float = 5.0,
     ) -> None:
-        self._url = url
-        self._channel = channel
+        self._url, self._channel = split_channel(url, channel)
         self._reconnect_delay = reconnect_delay
         self._max_reconnect_delay = max_reconnect_delay
         # Tags this process's own messages so it does not deliver them twice.

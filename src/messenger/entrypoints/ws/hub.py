@@ -54,7 +54,9 @@ class HubConfig:
     queue_size: int = 1000  # frames a connection may lag behind before it is dropped
     gap_timeout: float = 1.0  # how long a missing feed position is waited for
     head_poll_interval: float = 5.0  # how often the feed head is compared with what we saw
-    close_timeout: float = 1.0  # how long a close frame may take to go out
+    # How long a close frame may take to go out; a stuck client never takes it, and its
+    # buffers are held meanwhile.
+    close_timeout: float = 5.0
     max_reorder_buffer: int = 10_000
 
 
@@ -64,7 +66,9 @@ _Item = tuple[int | None, bytes]
 class Connection:
     """One authenticated socket: its outbound queue, its writer task and its cursor."""
 
-    def __init__(self, user_id: int, transport: Transport, queue_size: int) -> None:
+    def __init__(
+        self, user_id: int, transport: Transport, queue_size: int, close_timeout: float = 5.0
+    ) -> None:
         self.user_id = user_id
         self.transport = transport
         self._queue: asyncio.Queue[_Item] = asyncio.Queue(queue_size)
@@ -78,6 +82,7 @@ class Connection:
         self.close_code: int | None = None
         self._writer: asyncio.Task[None] | None = None
         self._closing: asyncio.Task[None] | None = None
+        self._close_timeout = close_timeout
 
     def push(self, data: bytes, position: int | None = None) -> None:
         """Queue a frame; never blocks. Overflow closes the connection (1013)."""
@@ -129,7 +134,8 @@ class Connection:
             with contextlib.suppress(BaseException):
                 await writer
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.transport.close(code, reason), 1.0)
+            async with asyncio.timeout(self._close_timeout):
+                await self.transport.close(code, reason)
 
     def gone(self) -> None:
         """The peer disconnected on its own: stop writing, nothing to send."""
@@ -237,7 +243,9 @@ class ConnectionHub:
 
     def connect(self, user_id: int, transport: Transport) -> Connection:
         """Register a socket; it receives pushes from now on (queued until it is ready)."""
-        connection = Connection(user_id, transport, self.config.queue_size)
+        connection = Connection(
+            user_id, transport, self.config.queue_size, self.config.close_timeout
+        )
         conns = self._users.setdefault(user_id, set())
         conns.add(connection)
         if len(conns) == 1:
