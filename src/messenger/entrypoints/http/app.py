@@ -22,6 +22,7 @@ from messenger.entrypoints.http.errors import exception_handlers
 from messenger.entrypoints.http.files import files_router
 from messenger.entrypoints.http.system import ReadinessCheck, health, ready
 from messenger.entrypoints.http.users import users_router
+from messenger.entrypoints.webclient import web_client_route_handlers
 from messenger.entrypoints.ws import Realtime
 from messenger.settings import Settings
 
@@ -97,7 +98,8 @@ def create_app(
         ),
     )
     return Litestar(
-        route_handlers=[api],
+        # The browser client at "/" (nothing when the checkout has no client/renderer).
+        route_handlers=[api, *web_client_route_handlers()],
         dependencies={
             "messenger": Provide(runtime.provide_messenger, sync_to_thread=False),
             "readiness": Provide(provide_readiness, sync_to_thread=False),
