@@ -371,6 +371,8 @@ class Limits:
     max_feed_page: int = 1000
     max_attachments: int = 10
     max_upload_bytes: int = 20 * 1024 * 1024
+    # Posts written in one transaction at most (group commit).
+    max_post_batch: int = 64
     max_search_results: int = 50
 
 

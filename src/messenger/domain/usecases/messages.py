@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from messenger.domain.errors import (
     ChatNotFound,
     Conflict,
+    DomainError,
     Forbidden,
     NotFound,
+    ServiceUnavailable,
     ValidationError,
 )
 from messenger.domain.events import (
@@ -23,6 +27,7 @@ from messenger.domain.events import (
 )
 from messenger.domain.model import (
     Attachment,
+    Chat,
     ChatKind,
     Message,
     MessageEdit,
@@ -31,7 +36,9 @@ from messenger.domain.model import (
     clean_text,
 )
 from messenger.domain.ports import UnitOfWork
-from messenger.domain.usecases.base import UseCase, load_membership
+from messenger.domain.usecases.base import Ports, UseCase, load_membership
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,12 +62,47 @@ async def _recipients(uow: UnitOfWork, chat_id: int) -> set[int]:
     return {m.user_id for m in await uow.members.of_chat(chat_id)}
 
 
+@dataclass
+class _Draft:
+    """A post waiting for the next group commit."""
+
+    user_id: int
+    chat_id: int
+    client_id: str
+    text: str
+    reply_to_id: int | None
+    attachment_ids: Sequence[str]
+    future: asyncio.Future[PostResult]
+
+    def settle(self, outcome: PostResult | BaseException) -> None:
+        # The caller may have gone away (a cancelled request); its message is stored anyway,
+        # and a resend with the same client id will find it.
+        if self.future.done():
+            return
+        if isinstance(outcome, BaseException):
+            self.future.set_exception(outcome)
+        else:
+            self.future.set_result(outcome)
+
+
 class PostMessage(UseCase):
     """Send a message to a chat.
 
     Idempotent on (sender, client id): a resend returns the first message and publishes
     nothing, so a client may retry blindly after a lost connection.
+
+    Posts are written with group commit: while one transaction is being written, posts that
+    arrive queue up, and the next transaction takes all of them. Writes are serialised anyway
+    (see the unit of work), so this shares the lock, the feed insert and the commit among many
+    messages instead of paying them per message. A post that breaks a rule fails alone; a
+    storage failure fails the whole group.
     """
+
+    def __init__(self, ports: Ports) -> None:
+        super().__init__(ports)
+        self._queue: list[_Draft] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(
         self,
@@ -75,61 +117,129 @@ class PostMessage(UseCase):
         text = clean_text(text, self._limits.max_message_length)
         if len(attachment_ids) > self._limits.max_attachments:
             raise ValidationError("Too many attachments.", field="attachment_ids")
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            # Used from a new event loop (tests, an embedder's asyncio.run): start afresh.
+            self._loop, self._queue, self._writer = loop, [], None
+        draft = _Draft(
+            user_id, chat_id, client_id, text, reply_to_id, attachment_ids, loop.create_future()
+        )
+        self._queue.append(draft)
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._drain())
+        return await draft.future
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch = self._queue[: self._limits.max_post_batch]
+            del self._queue[: len(batch)]
+            await self._write(batch)
+
+    async def _write(self, batch: list[_Draft]) -> None:
+        try:
+            outcomes, notifications = await self._write_batch(batch)
+        except Conflict:
+            # Lost a race on a unique key with another process: retry one by one, so only
+            # the racing post waits and finds the message that won.
+            for draft in batch:
+                draft.settle(await self._write_alone(draft))
+            return
+        except Exception as exc:
+            for draft in batch:
+                draft.settle(exc)
+            return
+        try:
+            await self._publish(notifications)
+        except Exception:
+            logger.exception("publishing %d notifications failed", len(notifications))
+        for draft, outcome in zip(batch, outcomes, strict=True):
+            draft.settle(outcome)
+
+    async def _write_alone(self, draft: _Draft) -> PostResult | BaseException:
         for _ in range(3):
             try:
-                return await self._post(
-                    user_id, chat_id, client_id, text, reply_to_id, attachment_ids
-                )
-            except _ClientIdReused:
-                raise
+                [outcome], notifications = await self._write_batch([draft])
+            except _ClientIdReused as exc:
+                return exc
             except Conflict:
-                # Lost a race with a concurrent send of the same client id: the next round
-                # finds that message and returns it.
                 continue
-        raise Conflict("The message could not be stored; try again.")
+            except Exception as exc:
+                return exc
+            await self._publish(notifications)
+            return outcome
+        return Conflict("The message could not be stored; try again.")
 
-    async def _post(
-        self,
-        user_id: int,
-        chat_id: int,
-        client_id: str,
-        text: str,
-        reply_to_id: int | None,
-        attachment_ids: Sequence[str],
-    ) -> PostResult:
+    async def _write_batch(
+        self, batch: list[_Draft]
+    ) -> tuple[list[PostResult | DomainError], list[Notification]]:
+        outcomes: list[PostResult | DomainError] = []
         async with self._uow() as uow:
-            existing = await uow.messages.by_client_id(user_id, client_id)
-            if existing is not None:
-                if existing.chat_id != chat_id:
-                    raise _ClientIdReused("This client_id was already used for another chat.")
-                return PostResult(message=existing, created=False)
-            chat, _ = await load_membership(uow, chat_id, user_id)
-            if reply_to_id is not None:
-                original = await uow.messages.get(reply_to_id)
-                if original is None or original.chat_id != chat_id:
-                    raise ValidationError(
-                        "reply_to_id must be a message of the same chat.", field="reply_to_id"
-                    )
-            attachments = await self._attachments(uow, user_id, attachment_ids)
-            now = self._clock.now()
-            message = await uow.messages.add(
-                Message(
-                    id=0,
-                    chat_id=chat_id,
-                    sender_id=user_id,
-                    client_id=client_id,
-                    text=text,
-                    created_at=now,
-                    reply_to_id=reply_to_id,
-                    attachments=attachments,
-                )
-            )
-            chat.last_message_id = message.id
-            chat.last_activity_at = now
-            await uow.chats.update(chat)
-            uow.record(MessagePosted(message=message), await _recipients(uow, chat_id))
+            chats: dict[int, Chat] = {}
+            members: dict[int, set[int]] = {}
+            for draft in batch:
+                try:
+                    outcomes.append(await self._stage(uow, draft, chats, members))
+                except _ClientIdReused as exc:
+                    outcomes.append(exc)
+                except (ServiceUnavailable, Conflict):
+                    # Storage trouble, or a race with another process on a unique key: the
+                    # whole group fails or is retried post by post.
+                    raise
+                except DomainError as exc:
+                    outcomes.append(exc)
+            for chat_id in {
+                o.message.chat_id for o in outcomes if isinstance(o, PostResult) and o.created
+            }:
+                await uow.chats.update(chats[chat_id])
             notifications = await uow.commit()
-        await self._publish(notifications)
+        return outcomes, notifications
+
+    async def _stage(
+        self,
+        uow: UnitOfWork,
+        draft: _Draft,
+        chats: dict[int, Chat],
+        members: dict[int, set[int]],
+    ) -> PostResult:
+        """Check one post and add it to the open transaction (nothing is written for a post
+        that breaks a rule, so it can fail alone)."""
+        user_id, chat_id = draft.user_id, draft.chat_id
+        existing = await uow.messages.by_client_id(user_id, draft.client_id)
+        if existing is not None:
+            if existing.chat_id != chat_id:
+                raise _ClientIdReused("This client_id was already used for another chat.")
+            return PostResult(message=existing, created=False)
+        if chat_id not in members:
+            chat = await uow.chats.get(chat_id)
+            members[chat_id] = await _recipients(uow, chat_id) if chat is not None else set()
+            if chat is not None:
+                chats[chat_id] = chat
+        if user_id not in members[chat_id]:
+            raise ChatNotFound()
+        chat = chats[chat_id]
+        if draft.reply_to_id is not None:
+            original = await uow.messages.get(draft.reply_to_id)
+            if original is None or original.chat_id != chat_id:
+                raise ValidationError(
+                    "reply_to_id must be a message of the same chat.", field="reply_to_id"
+                )
+        attachments = await self._attachments(uow, user_id, draft.attachment_ids)
+        now = self._clock.now()
+        message = await uow.messages.add(
+            Message(
+                id=0,
+                chat_id=chat_id,
+                sender_id=user_id,
+                client_id=draft.client_id,
+                text=draft.text,
+                created_at=now,
+                reply_to_id=draft.reply_to_id,
+                attachments=attachments,
+            )
+        )
+        chat.last_message_id = message.id
+        chat.last_activity_at = now
+        uow.record(MessagePosted(message=message), members[chat_id])
         return PostResult(message=message, created=True)
 
     async def _attachments(
