@@ -634,6 +634,8 @@ def main() -> None:
     SERVE_CMD = args.serve_cmd.split() if args.serve_cmd else []
     profile = FULL if args.full else QUICK
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    # A stopped bench must still stop its servers and drop its database (finally blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     raise_nofile()
     pinned_self = procstat.pin(os.getpid(), {LOADGEN_CPU}) if (os.cpu_count() or 1) > 1 else False
     try:
