@@ -104,6 +104,10 @@ async def test_typing_and_presence_reach_only_users_who_share_a_chat(
             online = await b.wait_type("presence")
             assert online["data"]["user_id"] == alice.id
             assert online["data"]["online"] is True
+            # Bob was online before Alice connected: she learns it right after `ready`.
+            already = await a.wait_type("presence")
+            assert already["data"]["user_id"] == bob.id
+            assert already["data"]["online"] is True
             await a.send("typing", {"chat_id": chat})
             typing = await b.wait_type("typing")
             assert typing["data"] == {"chat_id": chat, "user_id": alice.id}

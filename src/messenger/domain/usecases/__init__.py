@@ -24,7 +24,12 @@ from messenger.domain.usecases.chats import (
     RemoveMember,
     RenameGroup,
 )
-from messenger.domain.usecases.feed import Changes, GetChangesSince, ReportPresence
+from messenger.domain.usecases.feed import (
+    Changes,
+    GetChangesSince,
+    ListContacts,
+    ReportPresence,
+)
 from messenger.domain.usecases.files import OpenFile, UploadFile
 from messenger.domain.usecases.messages import (
     AcknowledgeDelivery,
@@ -55,6 +60,7 @@ __all__ = [
     "GetMyAccount",
     "GetProfile",
     "ListChats",
+    "ListContacts",
     "ListSessions",
     "LogOut",
     "MarkRead",

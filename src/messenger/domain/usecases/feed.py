@@ -65,3 +65,11 @@ class ReportPresence(UseCase):
         if contacts:
             event = PresenceChanged(user_id=user_id, online=online, last_seen_at=user.last_seen_at)
             await self._publish([Notification(event, frozenset(contacts))])
+
+
+class ListContacts(UseCase):
+    """Ids of the users who share at least one chat with the user (presence audience)."""
+
+    async def __call__(self, user_id: int) -> set[int]:
+        async with self._uow(read_only=True) as uow:
+            return await uow.members.contacts_of(user_id)

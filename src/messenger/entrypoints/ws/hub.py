@@ -274,6 +274,10 @@ class ConnectionHub:
             del self._users[connection.user_id]
             self._report_presence(connection.user_id, online=False)
 
+    def online_among(self, user_ids: set[int]) -> set[int]:
+        """Which of these users have a socket on this process."""
+        return {uid for uid in user_ids if uid in self._users}
+
     def connections_of(self, user_id: int) -> frozenset[Connection]:
         return frozenset(self._users.get(user_id, ()))
 

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 from messenger.domain.errors import DomainError, InvalidToken, ServiceUnavailable
+from messenger.domain.events import PresenceChanged
 from messenger.entrypoints.ws.hub import Connection, ConnectionHub, Transport
 from messenger.entrypoints.ws.protocol import (
     CLOSE_GOING_AWAY,
@@ -110,6 +111,15 @@ class Session:
             cursor = await self.hub.make_ready(connection)
             # Sent before the writer starts: pushes that arrived meanwhile wait behind it.
             await self.transport.send(self.hub.frames.ready(user, cursor))
+            # Presence frames report changes only; without this a client would show a
+            # chat-mate who was online before it connected as offline.
+            online = self.hub.online_among(await self.messenger.list_contacts(user.id))
+            for uid in sorted(online):
+                connection.push(
+                    self.hub.frames.event(
+                        PresenceChanged(uid, online=True, last_seen_at=None), None
+                    )
+                )
         except DomainError:
             connection.close(CLOSE_TRY_AGAIN, "service unavailable")
             await connection.wait_closed()
