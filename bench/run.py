@@ -594,14 +594,17 @@ def plot(results: list[dict[str, Any]], path: Path) -> str:
         phases = [r["steady"], *r.get("steps", [])] if "steady" in r else []
         phases = sorted(phases, key=lambda p: p["deliveries_per_s"])
         x = [p["deliveries_per_s"] for p in phases]
+        color = None
         for key, style in (("p50_ms", ":"), ("p99_ms", "-")):
-            ax.plot(
+            (line,) = ax.plot(
                 x,
                 [max(p["latency"][key], 0.01) for p in phases],
                 style,
                 marker="o",
+                color=color,
                 label=f"{r['target']} {key[:-3]}",
             )
+            color = line.get_color()  # one colour per target
     ax.set_xlabel("deliveries / s")
     ax.set_ylabel("delivery latency (ms)")
     ax.set_yscale("log")
