@@ -266,6 +266,12 @@ def _membership_values(m: Membership) -> dict[str, Any]:
     }
 
 
+# Built once: an alias builds proxies for all its columns, which cost more than the rest of
+# the query (about 0.24 ms per call), and this query runs on every socket's ``ready``.
+_MINE = memberships.alias("mine")
+_OTHER = memberships.alias("other")
+
+
 class SqlAlchemyMembershipRepository(_Repo):
     def _key(self, chat_id: int, user_id: int) -> sa.ColumnElement[bool]:
         return sa.and_(memberships.c.chat_id == chat_id, memberships.c.user_id == user_id)
@@ -319,8 +325,7 @@ class SqlAlchemyMembershipRepository(_Repo):
         return [_membership(r) for r in await self._uow.read(stmt)]
 
     async def contacts_of(self, user_id: int) -> set[int]:
-        mine = memberships.alias("mine")
-        other = memberships.alias("other")
+        mine, other = _MINE, _OTHER
         stmt = (
             sa.select(other.c.user_id)
             .distinct()
