@@ -317,10 +317,15 @@ class SqlAlchemyMembershipRepository(_Repo):
         wanted = sorted(set(chat_ids))
         if not wanted:
             return []
+        # One chat (every post's recipients) with "=": an IN list is re-rendered into the SQL
+        # on each execution, which took ~70 us more per call.
+        where = (
+            memberships.c.chat_id == wanted[0]
+            if len(wanted) == 1
+            else memberships.c.chat_id.in_(wanted)
+        )
         stmt = (
-            memberships.select()
-            .where(memberships.c.chat_id.in_(wanted))
-            .order_by(memberships.c.chat_id, memberships.c.user_id)
+            memberships.select().where(where).order_by(memberships.c.chat_id, memberships.c.user_id)
         )
         return [_membership(r) for r in await self._uow.read(stmt)]
 
