@@ -73,6 +73,8 @@ async def test_a_user_on_one_process_receives_what_is_posted_through_the_other(
         start = (await bob_on_a.wait_type("ready"))["data"]["cursor"]
         # Through process B's socket and through both processes' REST API, interleaved.
         await alice_on_b.send("send_message", {"chat_id": chat, "client_id": "w-0", "text": "0"})
+        # Stored before the REST posts start, so that "0" is also first in commit order.
+        await alice_on_b.wait_type("message_sent")
         for i in range(1, 60):
             via = http_a if i % 2 else http_b
             await post(via, alice, chat, f"w-{i}", str(i))
