@@ -208,6 +208,13 @@ def _chat_values(c: Chat) -> dict[str, Any]:
     }
 
 
+# Hot statements are built once with bind parameters: building a Core expression costs
+# 30-40 us per call, more than SQLAlchemy's compiled-cache lookup for a prebuilt one.
+_CHAT_GET = chats.select().where(chats.c.id == sa.bindparam("b_id"))
+# Without .values(), the parameter dict names the columns to SET; "b_id" is no column.
+_CHAT_UPDATE = chats.update().where(chats.c.id == sa.bindparam("b_id"))
+
+
 class SqlAlchemyChatRepository(_Repo):
     async def add(self, chat: Chat) -> Chat:
         try:
@@ -220,7 +227,7 @@ class SqlAlchemyChatRepository(_Repo):
         return stored
 
     async def get(self, chat_id: int) -> Chat | None:
-        row = (await self._uow.read(chats.select().where(chats.c.id == chat_id))).first()
+        row = (await self._uow.read(_CHAT_GET, {"b_id": chat_id})).first()
         return _chat(row) if row else None
 
     async def get_many(self, chat_ids: Iterable[int]) -> list[Chat]:
@@ -236,9 +243,9 @@ class SqlAlchemyChatRepository(_Repo):
         return _chat(row) if row else None
 
     async def update(self, chat: Chat) -> None:
-        await self._uow.write(
-            chats.update().where(chats.c.id == chat.id).values(_chat_values(chat))
-        )
+        values = _chat_values(chat)
+        values["b_id"] = chat.id
+        await self._uow.write(_CHAT_UPDATE, values)
 
 
 # --- memberships ---------------------------------------------------------------------------
@@ -271,6 +278,16 @@ def _membership_values(m: Membership) -> dict[str, Any]:
 _MINE = memberships.alias("mine")
 _OTHER = memberships.alias("other")
 
+_MEMBERSHIP_GET = memberships.select().where(
+    memberships.c.chat_id == sa.bindparam("b_chat_id"),
+    memberships.c.user_id == sa.bindparam("b_user_id"),
+)
+_MEMBERS_OF_CHAT = (
+    memberships.select()
+    .where(memberships.c.chat_id == sa.bindparam("b_chat_id"))
+    .order_by(memberships.c.user_id)
+)
+
 
 class SqlAlchemyMembershipRepository(_Repo):
     def _key(self, chat_id: int, user_id: int) -> sa.ColumnElement[bool]:
@@ -287,8 +304,8 @@ class SqlAlchemyMembershipRepository(_Repo):
             raise Conflict("Already a member.") from exc
 
     async def get(self, chat_id: int, user_id: int) -> Membership | None:
-        stmt = memberships.select().where(self._key(chat_id, user_id))
-        row = (await self._uow.read(stmt)).first()
+        params = {"b_chat_id": chat_id, "b_user_id": user_id}
+        row = (await self._uow.read(_MEMBERSHIP_GET, params)).first()
         return _membership(row) if row else None
 
     async def update(self, membership: Membership) -> None:
@@ -317,15 +334,15 @@ class SqlAlchemyMembershipRepository(_Repo):
         wanted = sorted(set(chat_ids))
         if not wanted:
             return []
-        # One chat (every post's recipients) with "=": an IN list is re-rendered into the SQL
-        # on each execution, which took ~70 us more per call.
-        where = (
-            memberships.c.chat_id == wanted[0]
-            if len(wanted) == 1
-            else memberships.c.chat_id.in_(wanted)
-        )
+        if len(wanted) == 1:
+            # One chat (every post's recipients) with "=": an IN list is re-rendered into the
+            # SQL on each execution, which took ~70 us more per call.
+            rows = await self._uow.read(_MEMBERS_OF_CHAT, {"b_chat_id": wanted[0]})
+            return [_membership(r) for r in rows]
         stmt = (
-            memberships.select().where(where).order_by(memberships.c.chat_id, memberships.c.user_id)
+            memberships.select()
+            .where(memberships.c.chat_id.in_(wanted))
+            .order_by(memberships.c.chat_id, memberships.c.user_id)
         )
         return [_membership(r) for r in await self._uow.read(stmt)]
 
@@ -374,10 +391,37 @@ def _message_values(m: Message) -> dict[str, Any]:
     }
 
 
+_MESSAGE_INSERT = messages.insert()
+_MESSAGE_GET = messages.select().where(messages.c.id == sa.bindparam("b_id"))
+_MESSAGE_BY_CLIENT_ID = messages.select().where(
+    messages.c.sender_id == sa.bindparam("b_sender_id"),
+    messages.c.client_id == sa.bindparam("b_client_id"),
+)
+
+
+def _history_page(*, before: bool, after: bool) -> sa.Select[Any]:
+    stmt = messages.select().where(messages.c.chat_id == sa.bindparam("b_chat_id"))
+    if before:
+        stmt = stmt.where(messages.c.id < sa.bindparam("b_before"))
+    if after:
+        stmt = stmt.where(messages.c.id > sa.bindparam("b_after")).order_by(messages.c.id)
+    else:
+        stmt = stmt.order_by(messages.c.id.desc())
+    return stmt.limit(sa.bindparam("b_limit", type_=sa.Integer))
+
+
+# Keyed by (before given, after given).
+_HISTORY_PAGES = {
+    (before, after): _history_page(before=before, after=after)
+    for before in (False, True)
+    for after in (False, True)
+}
+
+
 class SqlAlchemyMessageRepository(_Repo):
     async def add(self, message: Message) -> Message:
         try:
-            result = await self._uow.write(messages.insert().values(_message_values(message)))
+            result = await self._uow.write(_MESSAGE_INSERT, _message_values(message))
         except sa.exc.IntegrityError as exc:
             if duplicate_key(exc) is None:
                 raise
@@ -401,14 +445,12 @@ class SqlAlchemyMessageRepository(_Repo):
             )
 
     async def get(self, message_id: int) -> Message | None:
-        row = (await self._uow.read(messages.select().where(messages.c.id == message_id))).first()
+        row = (await self._uow.read(_MESSAGE_GET, {"b_id": message_id})).first()
         return _message(row) if row else None
 
     async def by_client_id(self, sender_id: int, client_id: str) -> Message | None:
-        stmt = messages.select().where(
-            messages.c.sender_id == sender_id, messages.c.client_id == client_id
-        )
-        row = (await self._uow.read(stmt)).first()
+        params = {"b_sender_id": sender_id, "b_client_id": client_id}
+        row = (await self._uow.read(_MESSAGE_BY_CLIENT_ID, params)).first()
         return _message(row) if row else None
 
     async def update(self, message: Message) -> None:
@@ -444,14 +486,12 @@ class SqlAlchemyMessageRepository(_Repo):
     ) -> list[Message]:
         if limit <= 0:
             return []
-        stmt = messages.select().where(messages.c.chat_id == chat_id)
-        if before is not None:
-            stmt = stmt.where(messages.c.id < before)
-        if after is not None:
-            stmt = stmt.where(messages.c.id > after).order_by(messages.c.id).limit(limit)
-            return [_message(r) for r in await self._uow.read(stmt)]
-        stmt = stmt.order_by(messages.c.id.desc()).limit(limit)
-        return [_message(r) for r in reversed((await self._uow.read(stmt)).all())]
+        stmt = _HISTORY_PAGES[before is not None, after is not None]
+        params = {"b_chat_id": chat_id, "b_before": before, "b_after": after, "b_limit": limit}
+        rows = (await self._uow.read(stmt, params)).all()
+        # Without ``after`` the page was read newest first.
+        ordered = rows if after is not None else reversed(rows)
+        return [_message(r) for r in ordered]
 
     async def last_of_chats(self, chat_ids: Sequence[int]) -> dict[int, Message]:
         if not chat_ids:
@@ -490,38 +530,49 @@ class SqlAlchemyMessageRepository(_Repo):
 # --- feed ----------------------------------------------------------------------------------
 
 
+def _feed_since() -> sa.Select[Any]:
+    user_id = sa.bindparam("b_user_id", type_=t.REF)
+    in_range = (
+        feed.c.position > sa.bindparam("b_position"),
+        feed.c.position <= sa.bindparam("b_up_to"),
+    )
+    # Two index-friendly halves: events of the user's chats from their joining position
+    # (feed(chat_id, position)) and events about the user (feed(subject_user_id, ...)).
+    of_my_chats = (
+        sa.select(feed.c.position)
+        .select_from(memberships.join(feed, feed.c.chat_id == memberships.c.chat_id))
+        .where(
+            memberships.c.user_id == user_id,
+            feed.c.position >= memberships.c.joined_position,
+            *in_range,
+        )
+    )
+    about_me = sa.select(feed.c.position).where(feed.c.subject_user_id == user_id, *in_range)
+    visible = sa.union(of_my_chats, about_me).subquery()
+    return (
+        sa.select(feed.c.position, feed.c.payload)
+        .join(visible, visible.c.position == feed.c.position)
+        .order_by(feed.c.position)
+        .limit(sa.bindparam("b_limit", type_=sa.Integer))
+    )
+
+
+_FEED_SINCE = _feed_since()
+_FEED_HEAD = sa.select(t.feed_head.c.position).where(t.feed_head.c.id == 1)
+
+
 class SqlAlchemyFeedRepository(_Repo):
     async def since(self, user_id: int, position: int, up_to: int, limit: int) -> list[FeedEntry]:
         if limit <= 0 or up_to <= position:
             return []
-        in_range = (feed.c.position > position, feed.c.position <= up_to)
-        # Two index-friendly halves: events of the user's chats from their joining position
-        # (feed(chat_id, position)) and events about the user (feed(subject_user_id, ...)).
-        of_my_chats = (
-            sa.select(feed.c.position)
-            .select_from(memberships.join(feed, feed.c.chat_id == memberships.c.chat_id))
-            .where(
-                memberships.c.user_id == user_id,
-                feed.c.position >= memberships.c.joined_position,
-                *in_range,
-            )
-        )
-        about_me = sa.select(feed.c.position).where(feed.c.subject_user_id == user_id, *in_range)
-        visible = sa.union(of_my_chats, about_me).subquery()
-        stmt = (
-            sa.select(feed.c.position, feed.c.payload)
-            .join(visible, visible.c.position == feed.c.position)
-            .order_by(feed.c.position)
-            .limit(limit)
-        )
+        params = {"b_user_id": user_id, "b_position": position, "b_up_to": up_to, "b_limit": limit}
         return [
             FeedEntry(position=int(r.position), event=decode_event(r.payload))
-            for r in await self._uow.read(stmt)
+            for r in await self._uow.read(_FEED_SINCE, params)
         ]
 
     async def head(self) -> int:
-        stmt = sa.select(t.feed_head.c.position).where(t.feed_head.c.id == 1)
-        return int((await self._uow.read(stmt)).scalar_one())
+        return int((await self._uow.read(_FEED_HEAD)).scalar_one())
 
     async def oldest(self) -> int:
         # Nothing is pruned yet: every cursor from 0 can be continued.

@@ -118,10 +118,10 @@ class SqlAlchemyUnitOfWork:
 
     # --- statements --------------------------------------------------------------------------
 
-    async def read(self, stmt: Executable) -> AnyResult:
+    async def read(self, stmt: Executable, params: dict[str, Any] | None = None) -> AnyResult:
         """Run a query; in a read-only unit of work a dropped connection is retried once."""
         try:
-            return await self._connection().execute(stmt)
+            return await self._connection().execute(stmt, params)
         except sa.exc.IntegrityError:
             raise
         except Exception as exc:
@@ -133,22 +133,23 @@ class SqlAlchemyUnitOfWork:
         await self._close()
         try:
             self._conn = await self._engine.connect()
-            return await self._conn.execute(stmt)
+            return await self._conn.execute(stmt, params)
         except Exception as exc:
             _raise_unavailable(exc)
             raise
 
     async def write(
-        self, stmt: Executable, params: Sequence[dict[str, Any]] | None = None
+        self, stmt: Executable, params: dict[str, Any] | Sequence[dict[str, Any]] | None = None
     ) -> AnyResult:
-        """Run a change; only in a write unit of work, always under the feed_head lock."""
+        """Run a change (``params``: one row's dict, or a list for executemany); only in a
+        write unit of work, always under the feed_head lock."""
         if self._read_only:
             raise RuntimeError("This unit of work is read-only.")
         if self._head is None:
             await self._lock()
         try:
-            if params is None:
-                return await self._connection().execute(stmt)
+            if params is None or isinstance(params, dict):
+                return await self._connection().execute(stmt, params)
             return await self._connection().execute(stmt, list(params))
         except sa.exc.IntegrityError:
             raise
