@@ -339,6 +339,53 @@ async def test_the_store_rejects_a_duplicate_client_id(uow_factory: UnitOfWorkFa
         assert await uow.messages.by_client_id(a.id, "DUP") is None
 
 
+async def test_messages_by_client_ids_finds_exact_pairs_only(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    a, b = await add_users(uow_factory, "amy", "bea")
+    chat = await add_chat(uow_factory, a.id, [a.id, b.id])
+    a1 = await add_message(uow_factory, chat.id, a.id, "one")
+    a2 = await add_message(uow_factory, chat.id, a.id, "two")
+    b1 = await add_message(uow_factory, chat.id, b.id, "three")
+    async with uow_factory(read_only=True) as uow:
+        found = await uow.messages.by_client_ids(
+            [
+                (a.id, "one"),
+                (b.id, "three"),
+                (a.id, "two"),
+                (a.id, "one"),  # asked twice: still one entry
+                (b.id, "one"),  # amy's client id, but bea's: no message
+                (a.id, "three"),  # bea's client id, amy's: no message
+                (a.id, "ONE"),  # client ids are case-sensitive
+                (a.id, "missing"),
+            ]
+        )
+        assert found == {(a.id, "one"): a1, (a.id, "two"): a2, (b.id, "three"): b1}
+        assert await uow.messages.by_client_ids([]) == {}
+    # Seen from a write unit of work too, including what it has added itself.
+    async with uow_factory() as uow:
+        fresh = await uow.messages.add(Message(0, chat.id, b.id, "four", "text", T0))
+        assert await uow.messages.by_client_ids([(b.id, "four"), (b.id, "three")]) == {
+            (b.id, "four"): fresh,
+            (b.id, "three"): b1,
+        }
+        await uow.rollback()
+
+
+async def test_many_client_ids_are_found_in_one_call(uow_factory: UnitOfWorkFactory) -> None:
+    [a] = await add_users(uow_factory, "amy")
+    chat = await add_chat(uow_factory, a.id, [a.id])
+    async with uow_factory() as uow:
+        added = [
+            await uow.messages.add(Message(0, chat.id, a.id, f"c{i}", "x", T0)) for i in range(450)
+        ]
+        await uow.commit()
+    async with uow_factory(read_only=True) as uow:
+        # More pairs than one SQL query binds: the adapter splits them.
+        found = await uow.messages.by_client_ids([(a.id, f"c{i}") for i in range(900)])
+    assert found == {(a.id, m.client_id): m for m in added}
+
+
 async def test_unread_counts_skip_own_and_deleted_messages(messenger_app: Messenger) -> None:
     a = await register(messenger_app, "amy")
     b = await register(messenger_app, "bea")

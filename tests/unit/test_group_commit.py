@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from messenger.adapters.memory import InMemoryUnitOfWork, InMemoryUnitOfWorkFactory, TickingClock
-from messenger.domain.errors import ChatNotFound, MessageTooLong, ServiceUnavailable
+from messenger.domain.errors import ChatNotFound, Conflict, MessageTooLong, ServiceUnavailable
 from messenger.domain.service import Messenger
 from messenger.embedded import in_memory
 
@@ -74,6 +74,31 @@ async def test_a_post_that_breaks_a_rule_fails_alone() -> None:
     assert not fine[2].created  # type: ignore[union-attr]
     with pytest.raises(MessageTooLong):
         await app.post_message(users[0], chat, "d", "x" * 10_000)
+
+
+async def test_a_client_id_reused_for_another_chat_in_one_group_fails_alone() -> None:
+    app, factory, chat, users, _ = await _setup()
+    other = (await app.create_group(users[0], "other", [users[1]])).chat.id
+    before = factory.writes
+    outcomes = await asyncio.gather(
+        app.post_message(users[0], chat, "warm-up", "goes alone"),
+        app.post_message(users[1], chat, "k", "first"),
+        app.post_message(users[1], other, "k", "same client id, other chat"),
+        app.post_message(users[1], chat, "k", "resend"),
+        return_exceptions=True,
+    )
+    first, reused, resent = outcomes[1:]
+    assert isinstance(reused, Conflict)
+    assert "another chat" in str(reused)
+    assert not isinstance(first, BaseException)
+    assert not isinstance(resent, BaseException)
+    assert first.created
+    assert not resent.created
+    assert resent.message == first.message
+    assert resent.message is not first.message
+    # The resend was found within the group, not by failing on the unique key and
+    # retrying every post alone.
+    assert factory.writes - before <= 2
 
 
 async def test_a_failed_commit_fails_every_post_of_the_group_and_keeps_nothing() -> None:

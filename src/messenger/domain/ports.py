@@ -90,6 +90,12 @@ class MessageRepository(Protocol):
 
     async def by_client_id(self, sender_id: int, client_id: str) -> Message | None: ...
 
+    async def by_client_ids(
+        self, pairs: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], Message]:
+        """The stored messages with these (sender id, client id) pairs, keyed by the pair;
+        pairs with no message are left out (one query for a whole batch of posts)."""
+
     async def update(self, message: Message) -> None: ...
 
     async def add_edit(self, edit: MessageEdit) -> None: ...

@@ -260,6 +260,16 @@ class InMemoryMessageRepository(_Repo):
         message_id = self._s.client_ids.get((sender_id, client_id))
         return await self.get(message_id) if message_id is not None else None
 
+    async def by_client_ids(
+        self, pairs: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], Message]:
+        found = {}
+        for pair in pairs:
+            message_id = self._s.client_ids.get(pair)
+            if message_id is not None:
+                found[pair] = _c(self._s.messages[message_id])
+        return found
+
     async def update(self, message: Message) -> None:
         self._j.put(self._s.messages, message.id, _c(message))
         self._index_attachments(message)

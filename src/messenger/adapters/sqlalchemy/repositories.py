@@ -410,6 +410,9 @@ def _history_page(*, before: bool, after: bool) -> sa.Select[Any]:
     return stmt.limit(sa.bindparam("b_limit", type_=sa.Integer))
 
 
+# Keeps a query's bound values well under SQLite's limit (999 in old builds).
+_PAIRS_PER_QUERY = 400
+
 # Keyed by (before given, after given).
 _HISTORY_PAGES = {
     (before, after): _history_page(before=before, after=after)
@@ -452,6 +455,26 @@ class SqlAlchemyMessageRepository(_Repo):
         params = {"b_sender_id": sender_id, "b_client_id": client_id}
         row = (await self._uow.read(_MESSAGE_BY_CLIENT_ID, params)).first()
         return _message(row) if row else None
+
+    async def by_client_ids(
+        self, pairs: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], Message]:
+        wanted = set(pairs)
+        found: dict[tuple[int, str], Message] = {}
+        ordered = sorted(wanted)
+        for start in range(0, len(ordered), _PAIRS_PER_QUERY):
+            chunk = ordered[start : start + _PAIRS_PER_QUERY]
+            # Two plain IN lists are a range on the (sender_id, client_id) unique index on
+            # both databases; the few cross combinations they also match are dropped below.
+            stmt = messages.select().where(
+                messages.c.sender_id.in_({s for s, _ in chunk}),
+                messages.c.client_id.in_({c for _, c in chunk}),
+            )
+            for r in await self._uow.read(stmt):
+                pair = (r.sender_id, r.client_id)
+                if pair in wanted:
+                    found[pair] = _message(r)
+        return found
 
     async def update(self, message: Message) -> None:
         stmt = messages.update().where(messages.c.id == message.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -176,9 +177,12 @@ class PostMessage(UseCase):
         async with self._uow() as uow:
             chats: dict[int, Chat] = {}
             members: dict[int, set[int]] = {}
+            # One query for the whole batch's resends; _stage adds what it stores, so a second
+            # post with the same client id in this batch finds the first one's message.
+            stored = await uow.messages.by_client_ids([(d.user_id, d.client_id) for d in batch])
             for draft in batch:
                 try:
-                    outcomes.append(await self._stage(uow, draft, chats, members))
+                    outcomes.append(await self._stage(uow, draft, chats, members, stored))
                 except _ClientIdReused as exc:
                     outcomes.append(exc)
                 except (ServiceUnavailable, Conflict):
@@ -200,15 +204,17 @@ class PostMessage(UseCase):
         draft: _Draft,
         chats: dict[int, Chat],
         members: dict[int, set[int]],
+        stored: dict[tuple[int, str], Message],
     ) -> PostResult:
         """Check one post and add it to the open transaction (nothing is written for a post
         that breaks a rule, so it can fail alone)."""
         user_id, chat_id = draft.user_id, draft.chat_id
-        existing = await uow.messages.by_client_id(user_id, draft.client_id)
+        existing = stored.get((user_id, draft.client_id))
         if existing is not None:
             if existing.chat_id != chat_id:
                 raise _ClientIdReused("This client_id was already used for another chat.")
-            return PostResult(message=existing, created=False)
+            # A copy, like a repository read: the caller owns the message it gets back.
+            return PostResult(message=dataclasses.replace(existing), created=False)
         if chat_id not in members:
             chat = await uow.chats.get(chat_id)
             members[chat_id] = await _recipients(uow, chat_id) if chat is not None else set()
@@ -237,6 +243,7 @@ class PostMessage(UseCase):
                 attachments=attachments,
             )
         )
+        stored[user_id, draft.client_id] = dataclasses.replace(message)
         chat.last_message_id = message.id
         chat.last_activity_at = now
         uow.record(MessagePosted(message=message), members[chat_id])
