@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -22,6 +23,7 @@ from messenger.domain.errors import (
 )
 from messenger.domain.events import FeedEntry, MessagePosted
 from messenger.domain.model import (
+    Attachment,
     Chat,
     ChatKind,
     Membership,
@@ -370,6 +372,46 @@ async def test_messages_by_client_ids_finds_exact_pairs_only(
             (b.id, "three"): b1,
         }
         await uow.rollback()
+
+
+async def test_add_many_stores_in_order_with_ascending_ids(uow_factory: UnitOfWorkFactory) -> None:
+    a, b = await add_users(uow_factory, "amy", "bea")
+    chat = await add_chat(uow_factory, a.id, [a.id, b.id])
+    before = await add_message(uow_factory, chat.id, a.id, "before")
+    pdf = Attachment(id="file-1", name="a.pdf", content_type="application/pdf", size=4, url="/f")
+    new = [
+        Message(0, chat.id, b.id, "x", "first", T0, attachments=(pdf, pdf)),
+        Message(0, chat.id, a.id, "y", "second", T0 + timedelta(seconds=1)),
+        Message(0, chat.id, b.id, "z", "third", T0, reply_to_id=before.id),
+    ]
+    async with uow_factory() as uow:
+        assert await uow.messages.add_many([]) == []
+        added = await uow.messages.add_many(new)
+        await uow.commit()
+    assert [m.id for m in added] == sorted(m.id for m in added)
+    assert added[0].id > before.id
+    assert [replace(m, id=0) for m in added] == new
+    assert all(m.id == 0 for m in new)  # the caller's messages are not changed
+    async with uow_factory(read_only=True) as uow:
+        page = await uow.messages.page(chat.id, before=None, after=before.id, limit=10)
+        assert page == added
+        # The attachment index follows the new messages: amy, a chat-mate, may open the file.
+        assert await uow.files.attached_in_chats_of("file-1", a.id)
+
+
+async def test_add_many_rejects_duplicate_client_ids(uow_factory: UnitOfWorkFactory) -> None:
+    [a] = await add_users(uow_factory, "amy")
+    chat = await add_chat(uow_factory, a.id, [a.id])
+    await add_message(uow_factory, chat.id, a.id, "old")
+    for client_ids in (["new", "old"], ["new", "twin", "twin"]):
+        async with uow_factory() as uow:
+            with pytest.raises(Conflict):
+                await uow.messages.add_many(
+                    [Message(0, chat.id, a.id, c, "t", T0) for c in client_ids]
+                )
+            await uow.rollback()
+    async with uow_factory(read_only=True) as uow:
+        assert await uow.messages.by_client_ids([(a.id, "new"), (a.id, "twin")]) == {}
 
 
 async def test_many_client_ids_are_found_in_one_call(uow_factory: UnitOfWorkFactory) -> None:

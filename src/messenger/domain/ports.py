@@ -86,6 +86,12 @@ class MessageRepository(Protocol):
         Ids ascend in commit order. Raises ``Conflict`` on a duplicate (sender, client id).
         """
 
+    async def add_many(self, messages: Sequence[Message]) -> list[Message]:
+        """Store new messages and return them with their ids, which ascend in the given order.
+
+        Raises ``Conflict`` on a duplicate (sender, client id), also within ``messages``.
+        """
+
     async def get(self, message_id: int) -> Message | None: ...
 
     async def by_client_id(self, sender_id: int, client_id: str) -> Message | None: ...

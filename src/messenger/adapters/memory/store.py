@@ -242,6 +242,10 @@ class InMemoryMessageRepository(_Repo):
         self._index_attachments(message)
         return _c(message)
 
+    async def add_many(self, messages: Sequence[Message]) -> list[Message]:
+        # A Conflict part way leaves the earlier ones in the journal, undone on rollback.
+        return [await self.add(m) for m in messages]
+
     def _index_attachments(self, message: Message) -> None:
         index = self._s.attachment_index
         for file_id, holders in list(index.items()):

@@ -392,6 +392,9 @@ def _message_values(m: Message) -> dict[str, Any]:
 
 
 _MESSAGE_INSERT = messages.insert()
+# Executed with many rows, SQLAlchemy sends one multi-row INSERT ... RETURNING (MariaDB
+# 10.5+, SQLite 3.35+) instead of a round trip per row.
+_MESSAGE_INSERT_MANY = messages.insert().returning(messages.c.id)
 _MESSAGE_GET = messages.select().where(messages.c.id == sa.bindparam("b_id"))
 _MESSAGE_BY_CLIENT_ID = messages.select().where(
     messages.c.sender_id == sa.bindparam("b_sender_id"),
@@ -432,6 +435,28 @@ class SqlAlchemyMessageRepository(_Repo):
         stored = dataclasses.replace(message, id=_new_id(result))
         if stored.attachments:
             await self._index_attachments(stored, fresh=True)
+        return stored
+
+    async def add_many(self, new: Sequence[Message]) -> list[Message]:
+        if len(new) <= 1:
+            return [await self.add(m) for m in new]
+        try:
+            result = await self._uow.write(_MESSAGE_INSERT_MANY, [_message_values(m) for m in new])
+        except sa.exc.IntegrityError as exc:
+            if duplicate_key(exc) is None:
+                raise
+            raise Conflict("Duplicate client id.") from exc
+        # One statement (or a few, in order) under the write lock hands out ascending ids in
+        # row order on both databases; RETURNING itself promises no order, so sort.
+        ids = sorted(int(r[0]) for r in result)
+        stored = [dataclasses.replace(m, id=i) for m, i in zip(new, ids, strict=True)]
+        index = [
+            {"file_id": f, "message_id": m.id}
+            for m in stored
+            for f in dict.fromkeys(a.id for a in m.attachments)
+        ]
+        if index:
+            await self._uow.write(message_attachments.insert(), index)
         return stored
 
     async def _index_attachments(self, message: Message, *, fresh: bool = False) -> None:

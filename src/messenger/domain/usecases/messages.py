@@ -173,24 +173,62 @@ class PostMessage(UseCase):
     async def _write_batch(
         self, batch: list[_Draft]
     ) -> tuple[list[PostResult | DomainError], list[Notification]]:
-        outcomes: list[PostResult | DomainError] = []
+        # Per post: a result, a rule it broke, a new Message to store (all of them at once,
+        # below), or the index of the earlier post in this batch it resends.
+        staged: list[PostResult | DomainError | Message | int] = []
         async with self._uow() as uow:
             chats: dict[int, Chat] = {}
             members: dict[int, set[int]] = {}
-            # One query for the whole batch's resends; _stage adds what it stores, so a second
-            # post with the same client id in this batch finds the first one's message.
+            # One query for the whole batch's resends.
             stored = await uow.messages.by_client_ids([(d.user_id, d.client_id) for d in batch])
+            first_of: dict[tuple[int, str], int] = {}
             for draft in batch:
+                key = (draft.user_id, draft.client_id)
+                first = first_of.get(key)
+                if first is not None:
+                    pending = staged[first]
+                    assert isinstance(pending, Message)
+                    staged.append(
+                        first
+                        if pending.chat_id == draft.chat_id
+                        else _ClientIdReused("This client_id was already used for another chat.")
+                    )
+                    continue
                 try:
-                    outcomes.append(await self._stage(uow, draft, chats, members, stored))
+                    outcome = await self._stage(uow, draft, chats, members, stored)
                 except _ClientIdReused as exc:
-                    outcomes.append(exc)
+                    staged.append(exc)
+                    continue
                 except (ServiceUnavailable, Conflict):
                     # Storage trouble, or a race with another process on a unique key: the
                     # whole group fails or is retried post by post.
                     raise
                 except DomainError as exc:
-                    outcomes.append(exc)
+                    staged.append(exc)
+                    continue
+                if isinstance(outcome, Message):
+                    first_of[key] = len(staged)
+                staged.append(outcome)
+            # One multi-row insert; ids ascend in staging order, as if added one by one.
+            added = iter(await uow.messages.add_many([s for s in staged if isinstance(s, Message)]))
+            outcomes: list[PostResult | DomainError] = []
+            for item in staged:
+                if isinstance(item, Message):
+                    message = next(added)
+                    chat = chats[message.chat_id]
+                    chat.last_message_id = message.id
+                    chat.last_activity_at = message.created_at
+                    uow.record(MessagePosted(message=message), members[message.chat_id])
+                    outcomes.append(PostResult(message=message, created=True))
+                elif isinstance(item, int):
+                    # A copy, like a repository read: the caller owns the message it gets.
+                    original = outcomes[item]
+                    assert isinstance(original, PostResult)
+                    outcomes.append(
+                        PostResult(message=dataclasses.replace(original.message), created=False)
+                    )
+                else:
+                    outcomes.append(item)
             for chat_id in {
                 o.message.chat_id for o in outcomes if isinstance(o, PostResult) and o.created
             }:
@@ -205,15 +243,14 @@ class PostMessage(UseCase):
         chats: dict[int, Chat],
         members: dict[int, set[int]],
         stored: dict[tuple[int, str], Message],
-    ) -> PostResult:
-        """Check one post and add it to the open transaction (nothing is written for a post
-        that breaks a rule, so it can fail alone)."""
+    ) -> PostResult | Message:
+        """Check one post: the stored message of a resend, else the new message to store
+        (nothing is written here, so a post that breaks a rule fails alone)."""
         user_id, chat_id = draft.user_id, draft.chat_id
         existing = stored.get((user_id, draft.client_id))
         if existing is not None:
             if existing.chat_id != chat_id:
                 raise _ClientIdReused("This client_id was already used for another chat.")
-            # A copy, like a repository read: the caller owns the message it gets back.
             return PostResult(message=dataclasses.replace(existing), created=False)
         if chat_id not in members:
             chat = await uow.chats.get(chat_id)
@@ -222,7 +259,6 @@ class PostMessage(UseCase):
                 chats[chat_id] = chat
         if user_id not in members[chat_id]:
             raise ChatNotFound()
-        chat = chats[chat_id]
         if draft.reply_to_id is not None:
             original = await uow.messages.get(draft.reply_to_id)
             if original is None or original.chat_id != chat_id:
@@ -230,24 +266,16 @@ class PostMessage(UseCase):
                     "reply_to_id must be a message of the same chat.", field="reply_to_id"
                 )
         attachments = await self._attachments(uow, user_id, draft.attachment_ids)
-        now = self._clock.now()
-        message = await uow.messages.add(
-            Message(
-                id=0,
-                chat_id=chat_id,
-                sender_id=user_id,
-                client_id=draft.client_id,
-                text=draft.text,
-                created_at=now,
-                reply_to_id=draft.reply_to_id,
-                attachments=attachments,
-            )
+        return Message(
+            id=0,
+            chat_id=chat_id,
+            sender_id=user_id,
+            client_id=draft.client_id,
+            text=draft.text,
+            created_at=self._clock.now(),
+            reply_to_id=draft.reply_to_id,
+            attachments=attachments,
         )
-        stored[user_id, draft.client_id] = dataclasses.replace(message)
-        chat.last_message_id = message.id
-        chat.last_activity_at = now
-        uow.record(MessagePosted(message=message), members[chat_id])
-        return PostResult(message=message, created=True)
 
     async def _attachments(
         self, uow: UnitOfWork, user_id: int, attachment_ids: Sequence[str]
