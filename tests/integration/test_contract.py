@@ -364,6 +364,8 @@ async def test_messages_by_client_ids_finds_exact_pairs_only(
         )
         assert found == {(a.id, "one"): a1, (a.id, "two"): a2, (b.id, "three"): b1}
         assert await uow.messages.by_client_ids([]) == {}
+        assert await uow.messages.by_client_ids([(a.id, "one")]) == {(a.id, "one"): a1}
+        assert await uow.messages.by_client_ids([(a.id, "ONE")]) == {}
     # Seen from a write unit of work too, including what it has added itself.
     async with uow_factory() as uow:
         fresh = await uow.messages.add(Message(0, chat.id, b.id, "four", "text", T0))

@@ -485,6 +485,11 @@ class SqlAlchemyMessageRepository(_Repo):
         self, pairs: Sequence[tuple[int, str]]
     ) -> dict[tuple[int, str], Message]:
         wanted = set(pairs)
+        if len(wanted) == 1:
+            # A lone post (no queue): the prebuilt statement, not IN lists rendered anew.
+            [(sender_id, client_id)] = wanted
+            message = await self.by_client_id(sender_id, client_id)
+            return {(sender_id, client_id): message} if message else {}
         found: dict[tuple[int, str], Message] = {}
         ordered = sorted(wanted)
         for start in range(0, len(ordered), _PAIRS_PER_QUERY):
