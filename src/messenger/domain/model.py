@@ -374,6 +374,10 @@ class Limits:
     # Posts written in one transaction at most (group commit).
     max_post_batch: int = 64
     max_search_results: int = 50
+    # How long a process trusts a session it found active without asking storage again;
+    # a revocation made by another process reaches this one within this delay (0: no cache).
+    session_cache_seconds: float = 5.0
+    session_cache_size: int = 10_000
 
 
 __all__ = [

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
 
 from messenger.domain.errors import (
     EmailTaken,
@@ -28,7 +30,7 @@ from messenger.domain.model import (
     normalize_username,
 )
 from messenger.domain.ports import UnitOfWork
-from messenger.domain.usecases.base import UseCase
+from messenger.domain.usecases.base import Ports, UseCase
 
 
 def hash_refresh_token(token: str) -> str:
@@ -170,6 +172,7 @@ class RefreshSession(_SessionStarter):
                 session.revoked_at = now
                 await uow.sessions.update(session)
                 await uow.commit()
+                self._ports.sessions.revoke(session.id)
                 reused = True
             else:
                 token.used_at = now
@@ -184,14 +187,43 @@ class RefreshSession(_SessionStarter):
 
 
 class Authorize(UseCase):
-    """Check an access token and that its session is still alive."""
+    """Check an access token and that its session is still alive.
+
+    A session found active is trusted for ``Limits.session_cache_seconds`` without reading
+    storage again (the check was 15% of a history request). A revocation made in this
+    process (log out, revoke a device, refresh token reuse) takes effect at once; one made
+    by another server process is seen here at most that many seconds later.
+    """
+
+    def __init__(self, ports: Ports, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(ports)
+        self._monotonic = monotonic
+        self._cache = ports.sessions
 
     async def __call__(self, access_token: str) -> AccessClaims:
         claims = self._ports.tokens.verify_access(access_token)
+        cached = self._cache.get(claims.session_id)
+        if cached is not None:
+            user_id, deadline = cached
+            if self._monotonic() < deadline:
+                if user_id != claims.user_id:
+                    raise InvalidToken()
+                return claims
+            self._cache.expire(claims.session_id)
+        epoch = self._cache.epoch
         async with self._uow(read_only=True) as uow:
             session = await uow.sessions.get(claims.session_id)
         if session is None or not session.active or session.user_id != claims.user_id:
             raise InvalidToken()
+        limits = self._limits
+        if limits.session_cache_seconds > 0:
+            self._cache.put(
+                session.id,
+                session.user_id,
+                self._monotonic() + limits.session_cache_seconds,
+                epoch=epoch,
+                max_size=limits.session_cache_size,
+            )
         return claims
 
 
@@ -224,6 +256,8 @@ class RevokeSession(UseCase):
                 session.revoked_at = self._clock.now()
                 await uow.sessions.update(session)
                 await uow.commit()
+            # Also when it was already revoked (perhaps by another process): stop trusting it.
+            self._ports.sessions.revoke(session_id)
 
 
 class GetMyAccount(UseCase):
