@@ -11,7 +11,9 @@ connections missed from the feed itself and continues after the head. So every s
 its feed events in ascending cursor order without holes, and a client's last seen cursor is
 always a safe point to ``sync`` from after a reconnect.
 
-Each connection has a bounded outbound queue and its own writer task: a slow or stuck
+Each connection has a bounded outbound queue and its own writer task, both created on the
+first frame, the task ending whenever the queue is empty (most sockets are idle most of the
+time, and a writer task waiting on an empty queue cost memory on each): a slow or stuck
 client only fills its own queue, and when that overflows the socket is closed with 1013 so
 the client reconnects and catches up with ``sync``.
 """
@@ -22,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -71,7 +74,8 @@ class Connection:
     ) -> None:
         self.user_id = user_id
         self.transport = transport
-        self._queue: asyncio.Queue[_Item] = asyncio.Queue(queue_size)
+        self._queue: deque[_Item] | None = None
+        self._queue_size = queue_size
         # The highest feed position handed to this connection (or known to be covered by
         # the ``ready`` cursor or a refill from the feed): later arrivals at or below it
         # are duplicates.
@@ -81,6 +85,7 @@ class Connection:
         self.closed = asyncio.Event()
         self.close_code: int | None = None
         self._writer: asyncio.Task[None] | None = None
+        self._writing = False  # the session said the ``ready`` frame is out
         self._closing: asyncio.Task[None] | None = None
         self._close_timeout = close_timeout
 
@@ -92,10 +97,15 @@ class Connection:
             if self.ready and position <= self.cursor:
                 return
             self.cursor = max(self.cursor, position)
-        try:
-            self._queue.put_nowait((position, data))
-        except asyncio.QueueFull:
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = deque()
+        if len(queue) >= self._queue_size > 0:
             self.close(CLOSE_TRY_AGAIN, "too slow; reconnect and sync")
+            return
+        queue.append((position, data))
+        if self._writing and self._writer is None:
+            self._start_task()
 
     def mark_ready(self, cursor: int) -> None:
         """From now on the client holds everything up to ``cursor`` (it syncs to it)."""
@@ -104,12 +114,20 @@ class Connection:
         self.ready = True
 
     def start_writer(self) -> None:
+        """Frames queued from now on go out (those queued meanwhile first)."""
+        self._writing = True
+        if self._queue and self._writer is None and not self.closed.is_set():
+            self._start_task()
+
+    def _start_task(self) -> None:
         self._writer = asyncio.create_task(self._write_loop(), name=f"ws-writer-{self.user_id}")
 
     async def _write_loop(self) -> None:
+        queue = self._queue
+        assert queue is not None
         try:
-            while True:
-                position, data = await self._queue.get()
+            while queue:
+                position, data = queue.popleft()
                 if position is not None and position <= self._floor:
                     continue
                 await self.transport.send(data)
@@ -118,6 +136,10 @@ class Connection:
         except Exception:
             # The peer is gone; the session notices through ``closed``.
             self.close(CLOSE_TRY_AGAIN, "send failed")
+        finally:
+            # No await between the empty check and here: a push cannot slip in between.
+            if self._writer is asyncio.current_task():
+                self._writer = None
 
     def close(self, code: int, reason: str = "") -> None:
         """Close once, without waiting for a writer that may be stuck on a full socket."""
@@ -156,7 +178,7 @@ class Connection:
 
     @property
     def backlog(self) -> int:
-        return self._queue.qsize()
+        return len(self._queue) if self._queue is not None else 0
 
 
 class ConnectionHub:
