@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
 
 from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
+from messenger.domain.errors import ServiceUnavailable
+
 
 class Argon2Hasher:
     """The ``PasswordHasher`` port on argon2-cffi (RFC 9106 low-memory profile by default)."""
 
-    def __init__(self, concurrency: int = 2, hasher: _Argon2 | None = None) -> None:
+    def __init__(
+        self, concurrency: int = 2, hasher: _Argon2 | None = None, max_waiting: int = 64
+    ) -> None:
         self._hasher = hasher or _Argon2.from_parameters(RFC_9106_LOW_MEMORY)
+        # Beyond this many queued computations a login would wait many seconds (a login
+        # storm measured p99 over 30 s); answering "busy, retry in N s" at once is kinder
+        # to clients and keeps memory bounded.
+        self._max_waiting = max_waiting
+        self._waiting = 0
+        self._concurrency = max(1, concurrency)
+        self._seconds_per_hash = 0.1
         # Each computation holds ~64 MiB and a core for ~100 ms; without a bound a burst of
         # logins would exhaust memory and starve every other request.
         self._slots = asyncio.Semaphore(max(1, concurrency))
@@ -22,12 +36,33 @@ class Argon2Hasher:
         self._dummy_hash = self._hasher.hash("not a password: timing equaliser")
 
     async def hash(self, password: str) -> str:
-        async with self._slots:
+        async with self._slot():
             return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, password_hash: str, password: str) -> bool:
-        async with self._slots:
+        async with self._slot():
             return await asyncio.to_thread(self._verify, password_hash, password)
+
+    @contextlib.asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        if self._waiting >= self._max_waiting:
+            backlog = self._waiting * self._seconds_per_hash / self._concurrency
+            raise ServiceUnavailable(
+                "Too many logins at once; try again shortly.", retry_after=max(1.0, backlog)
+            )
+        self._waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self._waiting -= 1
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self._slots.release()
+            # A moving estimate of one computation, for the Retry-After hint.
+            elapsed = time.monotonic() - started
+            self._seconds_per_hash += (elapsed - self._seconds_per_hash) * 0.2
 
     def _verify(self, password_hash: str, password: str) -> bool:
         try:
