@@ -377,7 +377,9 @@ class ReadHistory(UseCase):
             if value is not None and value < 0:
                 raise ValidationError(f"{name} must not be negative.", field=name)
         async with self._uow(read_only=True) as uow:
-            await load_membership(uow, chat_id, user_id)
+            # Membership alone decides (a member's chat exists); the chat row is not needed.
+            if await uow.members.get(chat_id, user_id) is None:
+                raise ChatNotFound()
             items = await uow.messages.page(chat_id, before=before, after=after, limit=limit + 1)
         has_more = len(items) > limit
         if has_more:
