@@ -230,6 +230,19 @@ async def test_repeated_failures_throttle_the_account_even_for_the_right_passwor
     assert (await app.authenticate("alice", "password-123")).user.username == "alice"
 
 
+async def test_alternating_username_and_email_shares_one_failure_count() -> None:
+    monotonic = FakeMonotonic()
+    app = build(throttle=InMemoryLoginThrottle(free_attempts=4, monotonic=monotonic))
+    await app.register("alice", "password-123", email="alice@example.com")
+    for login in ("alice", "alice@example.com", "ALICE", "Alice@Example.com"):
+        with pytest.raises(InvalidCredentials):
+            await app.authenticate(login, "wrong-password")
+
+    for login in ("alice", "alice@example.com"):
+        with pytest.raises(Throttled):
+            await app.authenticate(login, "password-123")
+
+
 async def test_the_throttle_delay_doubles_with_each_further_failure() -> None:
     monotonic = FakeMonotonic()
     app = build(

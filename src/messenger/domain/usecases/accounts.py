@@ -125,18 +125,23 @@ class Authenticate(_SessionStarter):
     ) -> AuthResult:
         key = login.strip().lower()
         throttle = self._ports.throttle
-        await throttle.check(f"login:{key}")
+        attempts = f"login:{key}"
+        await throttle.check(attempts)
         hasher = self._ports.hasher
         async with self._uow(read_only=True) as uow:
             user = await (uow.users.by_email(key) if "@" in key else uow.users.by_username(key))
         if user is None:
             await hasher.dummy_verify(password)
-            await throttle.failed(f"login:{key}")
+            await throttle.failed(attempts)
             raise InvalidCredentials()
+        # One counter per account, whichever name (username or email) it is reached by, so
+        # that alternating the two does not double the guesses.
+        attempts = f"user:{user.id}"
+        await throttle.check(attempts)
         if not await hasher.verify(user.password_hash, password):
-            await throttle.failed(f"login:{key}")
+            await throttle.failed(attempts)
             raise InvalidCredentials()
-        await throttle.succeeded(f"login:{key}")
+        await throttle.succeeded(attempts)
         new_hash = await hasher.hash(password) if hasher.needs_rehash(user.password_hash) else None
         async with self._uow() as uow:
             fresh = await uow.users.get(user.id)
