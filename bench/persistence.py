@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
 import tempfile
 import time
 from collections.abc import Iterator
@@ -21,9 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pymysql
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from messenger.adapters.memory import (
     FastHasher,
@@ -37,6 +34,7 @@ from messenger.adapters.memory import (
 from messenger.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWorkFactory,
     create_engine,
+    scratch_database,
     upgrade_database,
 )
 from messenger.adapters.sqlalchemy.tables import messages
@@ -60,26 +58,9 @@ class Result:
 
 @contextmanager
 def mariadb_database() -> Iterator[str]:
-    server = make_url(
-        os.environ.get("MESSENGER_TEST_DATABASE_URL", "mysql+aiomysql://root@127.0.0.1:3306")
-    )
-    name = f"messenger_bench_{secrets.token_hex(4)}"
-    conn = pymysql.connect(
-        host=server.host or "127.0.0.1",
-        port=server.port or 3306,
-        user=server.username or "root",
-        password=server.password or "",
-        autocommit=True,
-        charset="utf8mb4",
-    )
-    with conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        conn.close()
+    server = os.environ.get("MESSENGER_TEST_DATABASE_URL", "mysql+aiomysql://root@127.0.0.1:3306")
+    with scratch_database(server, "messenger_bench") as url:
+        yield url
 
 
 @contextmanager

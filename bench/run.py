@@ -135,30 +135,10 @@ async def wait_port(port: int, proc: subprocess.Popen[bytes], seconds: float = 3
 @contextlib.contextmanager
 def mariadb_database() -> Iterator[str]:
     """A fresh database on the MariaDB server, dropped afterwards."""
-    import pymysql
-    from sqlalchemy.engine import make_url
+    from messenger.adapters.sqlalchemy import scratch_database
 
-    url = make_url(MARIADB_URL)
-    name = f"messenger_bench_{secrets.token_hex(4)}"
-    conn = pymysql.connect(
-        host=url.host or "127.0.0.1",
-        port=url.port or 3306,
-        user=url.username or "root",
-        password=url.password or "",
-        autocommit=True,
-    )
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-            )
-        try:
-            yield str(url.set(database=name).render_as_string(hide_password=False))
-        finally:
-            with conn.cursor() as cur:
-                cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    finally:
-        conn.close()
+    with scratch_database(MARIADB_URL, "messenger_bench") as url:
+        yield url
 
 
 @contextlib.contextmanager

@@ -8,10 +8,9 @@ sync session fixtures through PyMySQL, so no async fixture has to outlive its ev
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pymysql
@@ -31,6 +30,7 @@ from messenger.adapters.memory import (
 from messenger.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWorkFactory,
     create_engine,
+    scratch_database,
     upgrade_database,
 )
 from messenger.adapters.sqlalchemy.tables import DATA_TABLES
@@ -79,22 +79,17 @@ def pymysql_connect(url: URL, database: str | None = None) -> pymysql.Connection
 def fresh_mariadb_database(prefix: str = "messenger_test") -> Iterator[str]:
     """Create an empty utf8mb4 database, yield its URL, drop it afterwards."""
     base = server_url()
-    try:
-        conn = pymysql_connect(base)
-    except pymysql.err.OperationalError as exc:
-        message = f"MariaDB is not reachable at {base.render_as_string()}: {exc}"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    with conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        conn.close()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(
+                scratch_database(base.render_as_string(hide_password=False), prefix)
+            )
+        except pymysql.err.OperationalError as exc:
+            message = f"MariaDB is not reachable at {base.render_as_string()}: {exc}"
+            if services_required():
+                pytest.fail(message)
+            pytest.skip(message)
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from messenger.adapters.sqlalchemy.migrate import (
     downgrade_database,
     upgrade_database,
 )
+from messenger.adapters.sqlalchemy.scratch import scratch_database
 from messenger.adapters.sqlalchemy.tables import metadata
 from messenger.adapters.sqlalchemy.unit_of_work import (
     SqlAlchemyUnitOfWork,
@@ -22,5 +23,6 @@ __all__ = [
     "database_url",
     "downgrade_database",
     "metadata",
+    "scratch_database",
     "upgrade_database",
 ]
