@@ -71,6 +71,9 @@ class MembershipRepository(Protocol):
 
     async def of_chat(self, chat_id: int) -> list[Membership]: ...
 
+    async def member_ids(self, chat_id: int) -> frozenset[int]:
+        """Ids of the chat's current members (a post's recipients), empty for no chat."""
+
     async def of_user(self, user_id: int) -> list[Membership]: ...
 
     async def of_chats(self, chat_ids: Iterable[int]) -> list[Membership]: ...

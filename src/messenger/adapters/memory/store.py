@@ -212,6 +212,9 @@ class InMemoryMembershipRepository(_Repo):
     async def of_chat(self, chat_id: int) -> list[Membership]:
         return await self.of_chats([chat_id])
 
+    async def member_ids(self, chat_id: int) -> frozenset[int]:
+        return frozenset(uid for (cid, uid) in self._s.members if cid == chat_id)
+
     async def of_user(self, user_id: int) -> list[Membership]:
         found = [_c(m) for (_, uid), m in self._s.members.items() if uid == user_id]
         return sorted(found, key=lambda m: m.chat_id)

@@ -227,8 +227,15 @@ class SqlAlchemyChatRepository(_Repo):
         return stored
 
     async def get(self, chat_id: int) -> Chat | None:
+        cached = self._uow.cached_chat(chat_id)
+        if cached is not None:
+            return cached
         row = (await self._uow.read(_CHAT_GET, {"b_id": chat_id})).first()
-        return _chat(row) if row else None
+        if row is None:
+            return None
+        chat = _chat(row)
+        self._uow.remember_chat(chat)
+        return chat
 
     async def get_many(self, chat_ids: Iterable[int]) -> list[Chat]:
         wanted = sorted(set(chat_ids))
@@ -245,6 +252,7 @@ class SqlAlchemyChatRepository(_Repo):
     async def update(self, chat: Chat) -> None:
         values = _chat_values(chat)
         values["b_id"] = chat.id
+        self._uow.chat_changed(chat)
         await self._uow.write(_CHAT_UPDATE, values)
 
 
@@ -282,6 +290,9 @@ _MEMBERSHIP_GET = memberships.select().where(
     memberships.c.chat_id == sa.bindparam("b_chat_id"),
     memberships.c.user_id == sa.bindparam("b_user_id"),
 )
+_MEMBER_IDS = sa.select(memberships.c.user_id).where(
+    memberships.c.chat_id == sa.bindparam("b_chat_id")
+)
 _MEMBERS_OF_CHAT = (
     memberships.select()
     .where(memberships.c.chat_id == sa.bindparam("b_chat_id"))
@@ -296,6 +307,7 @@ class SqlAlchemyMembershipRepository(_Repo):
     async def add(self, membership: Membership) -> None:
         values = _membership_values(membership)
         values.update(chat_id=membership.chat_id, user_id=membership.user_id)
+        self._uow.members_changed(membership.chat_id)
         try:
             await self._uow.write(memberships.insert().values(values))
         except sa.exc.IntegrityError as exc:
@@ -317,7 +329,18 @@ class SqlAlchemyMembershipRepository(_Repo):
         await self._uow.write(stmt)
 
     async def remove(self, chat_id: int, user_id: int) -> None:
+        self._uow.members_changed(chat_id)
         await self._uow.write(memberships.delete().where(self._key(chat_id, user_id)))
+
+    async def member_ids(self, chat_id: int) -> frozenset[int]:
+        cached = self._uow.cached_member_ids(chat_id)
+        if cached is not None:
+            return cached
+        rows = await self._uow.read(_MEMBER_IDS, {"b_chat_id": chat_id})
+        ids = frozenset(int(r[0]) for r in rows)
+        if ids:
+            self._uow.remember_member_ids(chat_id, ids)
+        return ids
 
     async def of_chat(self, chat_id: int) -> list[Membership]:
         return await self.of_chats([chat_id])

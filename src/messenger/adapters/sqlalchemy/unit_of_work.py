@@ -10,6 +10,7 @@ reads the head and then the entries up to it never skips one.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.base import Executable
 
 from messenger.adapters.codec import encode_event
+from messenger.adapters.sqlalchemy.cache import ChatCache
 from messenger.adapters.sqlalchemy.engine import is_disconnect, unavailable_error
 from messenger.adapters.sqlalchemy.repositories import (
     AnyResult,
@@ -33,6 +35,7 @@ from messenger.adapters.sqlalchemy.repositories import (
 )
 from messenger.adapters.sqlalchemy.tables import feed, feed_head
 from messenger.domain.events import FEED_EVENTS, Event, MessagePosted, Notification
+from messenger.domain.model import Chat
 
 _LOCK_MYSQL = sa.select(feed_head.c.position).where(feed_head.c.id == 1).with_for_update()
 _READ_HEAD = sa.select(feed_head.c.position).where(feed_head.c.id == 1)
@@ -41,9 +44,17 @@ _READ_HEAD = sa.select(feed_head.c.position).where(feed_head.c.id == 1)
 class SqlAlchemyUnitOfWork:
     """One transaction on its own pooled connection (never shared between units of work)."""
 
-    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, read_only: bool = False, cache: ChatCache | None = None
+    ) -> None:
         self._engine = engine
         self._read_only = read_only
+        self._cache = cache
+        # The head read under the lock, and what this unit changed of what the cache holds
+        # (chat rows with their new values; chats whose members changed).
+        self._start_head: int | None = None
+        self._touched_chats: dict[int, Chat] = {}
+        self._touched_members: set[int] = set()
         self.is_mysql = engine.dialect.name in ("mysql", "mariadb")
         self._conn: AsyncConnection | None = None
         # The feed head read under the lock; None while the lock is not held.
@@ -85,7 +96,7 @@ class SqlAlchemyUnitOfWork:
     async def _close(self) -> None:
         conn, self._conn = self._conn, None
         self._recorded.clear()
-        self._head = None
+        self._forget_changes()
         if conn is None:
             return
         # Closing returns the connection to the pool, which rolls back whatever was not
@@ -109,12 +120,55 @@ class SqlAlchemyUnitOfWork:
         except Exception as exc:
             _raise_unavailable(exc)
             raise
-        self._head = int(head)
+        self._head = self._start_head = int(head)
+        if self._cache is not None:
+            self._cache.sync(self._head)
 
     def _connection(self) -> AsyncConnection:
         if self._conn is None:
             raise RuntimeError("The unit of work is not entered.")
         return self._conn
+
+    # --- the chat cache (see cache.py) --------------------------------------------------------
+
+    def _cache_usable(self) -> ChatCache | None:
+        # Only under the lock, where the database is exactly as of the head the cache is for.
+        if self._head is None or self._cache is None or self._cache.head != self._start_head:
+            return None
+        return self._cache
+
+    def cached_chat(self, chat_id: int) -> Chat | None:
+        cache = self._cache_usable()
+        if cache is None or chat_id in self._touched_chats:
+            return None
+        return cache.chat(chat_id)
+
+    def remember_chat(self, chat: Chat) -> None:
+        cache = self._cache_usable()
+        if cache is not None and chat.id not in self._touched_chats:
+            cache.put_chat(chat)
+
+    def cached_member_ids(self, chat_id: int) -> frozenset[int] | None:
+        cache = self._cache_usable()
+        if cache is None or chat_id in self._touched_members:
+            return None
+        return cache.member_ids(chat_id)
+
+    def remember_member_ids(self, chat_id: int, ids: frozenset[int]) -> None:
+        cache = self._cache_usable()
+        if cache is not None and chat_id not in self._touched_members:
+            cache.put_member_ids(chat_id, ids)
+
+    def chat_changed(self, chat: Chat) -> None:
+        self._touched_chats[chat.id] = dataclasses.replace(chat)
+
+    def members_changed(self, chat_id: int) -> None:
+        self._touched_members.add(chat_id)
+
+    def _forget_changes(self) -> None:
+        self._head = self._start_head = None
+        self._touched_chats.clear()
+        self._touched_members.clear()
 
     # --- statements --------------------------------------------------------------------------
 
@@ -202,6 +256,10 @@ class SqlAlchemyUnitOfWork:
                     }
                 )
             notifications.append(Notification(event, recipients, position))
+        cache, start = self._cache, self._start_head
+        if cache is not None:
+            # Before the commit is sent: once it lands, nobody may read the old values.
+            cache.forget(self._touched_chats, self._touched_members)
         try:
             if rows:
                 # One multi-row INSERT for all of this unit's events.
@@ -216,13 +274,24 @@ class SqlAlchemyUnitOfWork:
         except Exception as exc:
             _raise_unavailable(exc)
             raise
+        if cache is not None:
+            if rows and start is not None and cache.head == start:
+                # Nothing else committed since this unit's lock: the cache plus this unit's
+                # own changes is exact as of the new head.
+                for chat in self._touched_chats.values():
+                    cache.put_chat(chat)
+                cache.head = head
+            elif self._touched_chats or self._touched_members:
+                # A change without a feed event cannot be told to other processes' caches
+                # (the domain never does this); here, at least, start afresh.
+                cache.head = None
         self._recorded.clear()
-        self._head = None
+        self._forget_changes()
         return notifications
 
     async def rollback(self) -> None:
         self._recorded.clear()
-        self._head = None
+        self._forget_changes()
         if self._conn is not None and self._conn.in_transaction():
             try:
                 await self._conn.rollback()
@@ -241,8 +310,9 @@ def _raise_unavailable(exc: BaseException) -> None:
 class SqlAlchemyUnitOfWorkFactory:
     """Hands out units of work over one engine (one engine per process)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, cache: bool = True) -> None:
         self.engine = engine
+        self.cache = ChatCache() if cache else None
 
     def __call__(self, *, read_only: bool = False) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self.engine, read_only=read_only)
+        return SqlAlchemyUnitOfWork(self.engine, read_only=read_only, cache=self.cache)

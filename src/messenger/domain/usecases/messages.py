@@ -59,8 +59,8 @@ async def _load_message(uow: UnitOfWork, message_id: int, user_id: int) -> Messa
     return message
 
 
-async def _recipients(uow: UnitOfWork, chat_id: int) -> set[int]:
-    return {m.user_id for m in await uow.members.of_chat(chat_id)}
+async def _recipients(uow: UnitOfWork, chat_id: int) -> frozenset[int]:
+    return await uow.members.member_ids(chat_id)
 
 
 @dataclass
@@ -178,7 +178,7 @@ class PostMessage(UseCase):
         staged: list[PostResult | DomainError | Message | int] = []
         async with self._uow() as uow:
             chats: dict[int, Chat] = {}
-            members: dict[int, set[int]] = {}
+            members: dict[int, frozenset[int]] = {}
             # One query for the whole batch's resends.
             stored = await uow.messages.by_client_ids([(d.user_id, d.client_id) for d in batch])
             first_of: dict[tuple[int, str], int] = {}
@@ -241,7 +241,7 @@ class PostMessage(UseCase):
         uow: UnitOfWork,
         draft: _Draft,
         chats: dict[int, Chat],
-        members: dict[int, set[int]],
+        members: dict[int, frozenset[int]],
         stored: dict[tuple[int, str], Message],
     ) -> PostResult | Message:
         """Check one post: the stored message of a resend, else the new message to store
@@ -254,7 +254,7 @@ class PostMessage(UseCase):
             return PostResult(message=dataclasses.replace(existing), created=False)
         if chat_id not in members:
             chat = await uow.chats.get(chat_id)
-            members[chat_id] = await _recipients(uow, chat_id) if chat is not None else set()
+            members[chat_id] = await _recipients(uow, chat_id) if chat is not None else frozenset()
             if chat is not None:
                 chats[chat_id] = chat
         if user_id not in members[chat_id]:
