@@ -96,3 +96,27 @@ async def test_a_dropped_connection_is_retried_only_by_read_only_work(mariadb_ur
             assert await uow.position() == 1
     finally:
         await engine.dispose()
+
+
+async def test_a_pooled_connection_killed_while_resting_is_replaced_on_checkout(
+    mariadb_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Connections are pinged only after resting (not on every checkout); a rested one the
+    # server dropped must be replaced before a write unit of work gets it.
+    from messenger.adapters.sqlalchemy import engine as engine_module
+
+    empty_mariadb(mariadb_url)
+    engine = create_engine(mariadb_url, pool_size=1, max_overflow=0)
+    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    try:
+        async with factory(read_only=True) as uow:
+            first = (await uow.read(sa.text("SELECT CONNECTION_ID()"))).scalar_one()
+        kill(mariadb_url, first)
+        monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_S", 0.0)
+        async with factory() as uow:
+            second = (await uow.read(sa.text("SELECT CONNECTION_ID()"))).scalar_one()
+            assert await uow.position() == 1
+            await uow.commit()
+        assert second != first
+    finally:
+        await engine.dispose()
