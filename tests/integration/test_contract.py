@@ -233,6 +233,29 @@ async def test_one_dialog_per_direct_key(uow_factory: UnitOfWorkFactory) -> None
         assert await uow.chats.by_direct_key("0:0") is None
 
 
+async def test_update_many_changes_exactly_the_given_chats(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    [a, b] = await add_users(uow_factory, "amy", "bea")
+    key = Chat.direct_key_for(a.id, b.id)
+    async with uow_factory() as uow:
+        dialog = await uow.chats.add(Chat(0, ChatKind.DIRECT, None, a.id, T0, T0, direct_key=key))
+        groups = [await uow.chats.add(Chat(0, ChatKind.GROUP, f"g{n}", a.id, T0, T0)) for n in "12"]
+        await uow.commit()
+    later = T0 + timedelta(minutes=5)
+    changed = [replace(dialog, last_message_id=7, last_activity_at=later)]
+    changed.append(replace(groups[0], title="renamed", last_message_id=9, last_activity_at=later))
+    async with uow_factory() as uow:
+        await uow.chats.update_many(changed)
+        await uow.commit()
+    async with uow_factory(read_only=True) as uow:
+        assert await uow.chats.get_many([dialog.id, *(g.id for g in groups)]) == [
+            *changed,
+            groups[1],
+        ]
+        assert await uow.chats.by_direct_key(key) == changed[0]
+
+
 async def test_memberships_and_contacts(uow_factory: UnitOfWorkFactory) -> None:
     [a, b, c, d] = await add_users(uow_factory, "amy", "bea", "cat", "dan")
     one = await add_chat(uow_factory, a.id, [a.id, b.id])

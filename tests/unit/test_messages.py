@@ -69,6 +69,42 @@ async def test_concurrent_resends_store_one_message(
     assert sum(r.created for r in results) == 1
 
 
+async def test_a_group_commit_mixing_resends_and_new_posts_stores_each_once(
+    app: Messenger, dialog: int, group: int, alice: int, bob: int, published: Published
+) -> None:
+    stored = await app.post_message(alice, dialog, "c-1", "hello")
+    published.clear()
+
+    # Posted at once, so they share group commits: stored resends, a resend within the
+    # batch, a reused client id, and new posts around them.
+    results = await asyncio.gather(
+        app.post_message(bob, dialog, "b-1", "new before"),
+        app.post_message(alice, dialog, "c-1", "hello again"),
+        app.post_message(alice, group, "c-2", "new"),
+        app.post_message(alice, group, "c-2", "new, resent at once"),
+        app.post_message(alice, group, "c-1", "reused in another chat"),
+        app.post_message(bob, group, "b-2", "new after"),
+        return_exceptions=True,
+    )
+
+    new_before, resent, new, resent_at_once, reused, new_after = results
+    assert not isinstance(resent, BaseException)
+    assert not resent.created
+    assert resent.message == stored.message
+    assert not isinstance(new, BaseException)
+    assert new.created
+    assert not isinstance(resent_at_once, BaseException)
+    assert not resent_at_once.created
+    assert resent_at_once.message.id == new.message.id
+    assert isinstance(reused, Conflict)
+    for fresh in (new_before, new_after):
+        assert not isinstance(fresh, BaseException)
+        assert fresh.created
+    assert sorted(n.event.message.client_id for n in published.items) == ["b-1", "b-2", "c-2"]  # type: ignore[attr-defined]
+    assert [m.client_id for m in (await app.read_history(alice, group)).items] == ["c-2", "b-2"]
+    assert [m.client_id for m in (await app.read_history(bob, dialog)).items] == ["c-1", "b-1"]
+
+
 async def test_the_same_client_id_from_another_sender_is_another_message(
     app: Messenger, dialog: int, alice: int, bob: int
 ) -> None:

@@ -59,6 +59,9 @@ class ChatRepository(Protocol):
 
     async def update(self, chat: Chat) -> None: ...
 
+    async def update_many(self, chats: Sequence[Chat]) -> None:
+        """Store changes to existing chats (one statement for a group commit's chats)."""
+
 
 class MembershipRepository(Protocol):
     async def add(self, membership: Membership) -> None: ...

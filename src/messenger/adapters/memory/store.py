@@ -191,6 +191,10 @@ class InMemoryChatRepository(_Repo):
     async def update(self, chat: Chat) -> None:
         self._j.put(self._s.chats, chat.id, _c(chat))
 
+    async def update_many(self, chats: Sequence[Chat]) -> None:
+        for chat in chats:
+            await self.update(chat)
+
 
 class InMemoryMembershipRepository(_Repo):
     async def add(self, membership: Membership) -> None:

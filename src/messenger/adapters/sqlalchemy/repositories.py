@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import CursorResult, Row
 
 from messenger.adapters.codec import decode_event
@@ -213,6 +214,18 @@ def _chat_values(c: Chat) -> dict[str, Any]:
 _CHAT_GET = chats.select().where(chats.c.id == sa.bindparam("b_id"))
 # Without .values(), the parameter dict names the columns to SET; "b_id" is no column.
 _CHAT_UPDATE = chats.update().where(chats.c.id == sa.bindparam("b_id"))
+# Many chats changed at once (a group commit's last messages): one multi-row upsert of
+# existing rows, instead of an UPDATE round trip per chat. Chats are never deleted, and the
+# rows were read under the same lock, so the "insert" branch never runs.
+_CHANGEABLE = ("title", "last_activity_at", "last_message_id")
+_mysql_upsert = mysql.insert(chats)
+_CHATS_UPSERT_MYSQL = _mysql_upsert.on_duplicate_key_update(
+    {name: _mysql_upsert.inserted[name] for name in _CHANGEABLE}
+)
+_sqlite_upsert = sqlite.insert(chats)
+_CHATS_UPSERT_SQLITE = _sqlite_upsert.on_conflict_do_update(
+    index_elements=[chats.c.id], set_={name: _sqlite_upsert.excluded[name] for name in _CHANGEABLE}
+)
 
 
 class SqlAlchemyChatRepository(_Repo):
@@ -254,6 +267,20 @@ class SqlAlchemyChatRepository(_Repo):
         values["b_id"] = chat.id
         self._uow.chat_changed(chat)
         await self._uow.write(_CHAT_UPDATE, values)
+
+    async def update_many(self, changed: Sequence[Chat]) -> None:
+        if len(changed) <= 1:
+            for chat in changed:
+                await self.update(chat)
+            return
+        rows = []
+        for chat in changed:
+            self._uow.chat_changed(chat)
+            row = _chat_values(chat)
+            row["id"] = chat.id
+            rows.append(row)
+        stmt = _CHATS_UPSERT_MYSQL if self._uow.is_mysql else _CHATS_UPSERT_SQLITE
+        await self._uow.write(stmt, rows)
 
 
 # --- memberships ---------------------------------------------------------------------------

@@ -138,7 +138,13 @@ class PostMessage(UseCase):
 
     async def _write(self, batch: list[_Draft]) -> None:
         try:
-            outcomes, notifications = await self._write_batch(batch)
+            try:
+                # Resends are rare: let the store's unique (sender, client id) key find them
+                # instead of a lookup per group commit.
+                outcomes, notifications = await self._write_batch(batch, look_up=False)
+            except Conflict:
+                # Some post is a resend: once more, finding the stored messages first.
+                outcomes, notifications = await self._write_batch(batch, look_up=True)
         except Conflict:
             # Lost a race on a unique key with another process: retry one by one, so only
             # the racing post waits and finds the message that won.
@@ -159,7 +165,7 @@ class PostMessage(UseCase):
     async def _write_alone(self, draft: _Draft) -> PostResult | BaseException:
         for _ in range(3):
             try:
-                [outcome], notifications = await self._write_batch([draft])
+                [outcome], notifications = await self._write_batch([draft], look_up=True)
             except _ClientIdReused as exc:
                 return exc
             except Conflict:
@@ -171,7 +177,7 @@ class PostMessage(UseCase):
         return Conflict("The message could not be stored; try again.")
 
     async def _write_batch(
-        self, batch: list[_Draft]
+        self, batch: list[_Draft], *, look_up: bool
     ) -> tuple[list[PostResult | DomainError], list[Notification]]:
         # Per post: a result, a rule it broke, a new Message to store (all of them at once,
         # below), or the index of the earlier post in this batch it resends.
@@ -180,7 +186,8 @@ class PostMessage(UseCase):
             chats: dict[int, Chat] = {}
             members: dict[int, frozenset[int]] = {}
             # One query for the whole batch's resends.
-            stored = await uow.messages.by_client_ids([(d.user_id, d.client_id) for d in batch])
+            pairs = [(d.user_id, d.client_id) for d in batch]
+            stored = await uow.messages.by_client_ids(pairs) if look_up else {}
             first_of: dict[tuple[int, str], int] = {}
             for draft in batch:
                 key = (draft.user_id, draft.client_id)
@@ -229,10 +236,10 @@ class PostMessage(UseCase):
                     )
                 else:
                     outcomes.append(item)
-            for chat_id in {
+            changed = {
                 o.message.chat_id for o in outcomes if isinstance(o, PostResult) and o.created
-            }:
-                await uow.chats.update(chats[chat_id])
+            }
+            await uow.chats.update_many([chats[chat_id] for chat_id in sorted(changed)])
             notifications = await uow.commit()
         return outcomes, notifications
 
