@@ -6,6 +6,7 @@ own cache. Whatever one changes, the other's next post must see.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -113,3 +114,99 @@ async def test_changes_in_the_same_process_are_seen_at_once(
     await a.rename_group(alice, group, "renamed")
     await a.post_message(alice, group, "c3", "renamed")
     assert (await a.get_chat(alice, group)).chat.title == "renamed"
+
+
+async def _texts(app: Messenger, user: int, chat: int, limit: int = 50) -> list[str]:
+    return [m.text for m in (await app.read_history(user, chat, limit=limit)).items]
+
+
+async def test_history_sees_posts_edits_and_deletes_made_by_another_process(
+    two_processes: tuple[Messenger, Messenger, list[Notification]],
+) -> None:
+    a, b, _ = two_processes
+    alice, bob = [await _user(a, n) for n in ("alice", "bob")]
+    group = (await a.create_group(alice, "team", [bob])).chat.id
+    first = (await a.post_message(alice, group, "c1", "one")).message
+    assert await _texts(a, bob, group) == ["one"]  # the newest page is now cached in a
+
+    await b.post_message(bob, group, "c2", "two")
+    assert await _texts(a, bob, group) == ["one", "two"]
+    await b.edit_message(alice, first.id, "one, edited")
+    assert await _texts(a, bob, group) == ["one, edited", "two"]
+    await b.delete_message(alice, first.id)
+    page = (await a.read_history(bob, group)).items
+    assert page[0].deleted
+    assert page[1].text == "two"
+
+
+async def test_history_through_the_same_process_is_current_after_every_change(
+    two_processes: tuple[Messenger, Messenger, list[Notification]],
+) -> None:
+    a, _, _ = two_processes
+    alice, bob = [await _user(a, n) for n in ("alice", "bob")]
+    dialog = (await a.open_dialog(alice, bob))[0].chat.id
+    ids = []
+    for n in range(3):
+        ids.append((await a.post_message(alice, dialog, f"c{n}", f"m{n}")).message.id)
+        assert await _texts(a, bob, dialog) == [f"m{k}" for k in range(n + 1)]
+    await a.edit_message(alice, ids[1], "m1!")
+    assert await _texts(a, bob, dialog) == ["m0", "m1!", "m2"]
+    # A short page first (the cache learns only the newest two), then longer ones.
+    small = await a.read_history(bob, dialog, limit=1)
+    assert [m.text for m in small.items] == ["m2"]
+    assert small.has_more
+    full = await a.read_history(bob, dialog, limit=10)
+    assert [m.text for m in full.items] == ["m0", "m1!", "m2"]
+    assert not full.has_more
+    # What a caller does to its page does not reach the next caller.
+    full.items[0].text = "scribbled"
+    assert await _texts(a, bob, dialog) == ["m0", "m1!", "m2"]
+
+
+async def test_a_member_removed_by_another_process_cannot_read_history_here(
+    two_processes: tuple[Messenger, Messenger, list[Notification]],
+) -> None:
+    a, b, _ = two_processes
+    alice, bob = [await _user(a, n) for n in ("alice", "bob")]
+    group = (await a.create_group(alice, "team", [bob])).chat.id
+    await a.post_message(alice, group, "c1", "one")
+    assert await _texts(a, bob, group) == ["one"]
+    await b.remove_member(alice, group, bob)
+    with pytest.raises(ChatNotFound):
+        await a.read_history(bob, group)
+
+
+async def test_concurrent_posts_and_reads_always_see_your_own_post_and_never_go_back(
+    two_processes: tuple[Messenger, Messenger, list[Notification]],
+) -> None:
+    a, b, _ = two_processes
+    users = [await _user(a, f"user{n}") for n in range(4)]
+    group = (await a.create_group(users[0], "team", users[1:])).chat.id
+    done = asyncio.Event()
+
+    async def post(app: Messenger, user: int, count: int) -> None:
+        for n in range(count):
+            mine = (await app.post_message(user, group, f"{user}-{n}", f"{user}:{n}")).message
+            # Read your own write, through this process's cache.
+            page = await a.read_history(user, group, limit=100)
+            assert mine.id in [m.id for m in page.items]
+
+    async def read(user: int) -> None:
+        newest_seen = 0
+        while not done.is_set():
+            ids = [m.id for m in (await a.read_history(user, group, limit=20)).items]
+            assert ids == sorted(ids)
+            if ids:
+                assert ids[-1] >= newest_seen  # a reader never goes back in time
+                newest_seen = ids[-1]
+            await asyncio.sleep(0)
+
+    readers = [asyncio.create_task(read(u)) for u in users[:2]]
+    await asyncio.gather(
+        post(a, users[0], 15), post(a, users[1], 15), post(b, users[2], 15), post(a, users[3], 15)
+    )
+    done.set()
+    await asyncio.gather(*readers)
+    everything = [m.id for m in (await b.read_history(users[0], group, limit=100)).items]
+    assert len(everything) == 60
+    assert [m.id for m in (await a.read_history(users[0], group, limit=100)).items] == everything

@@ -1,19 +1,21 @@
-"""A process-wide cache of chats and their member ids, exact as of a feed position.
+"""A process-wide cache of chats, their member ids and their newest messages, exact as of
+a feed position.
 
-Every post needs its chat and its members; reading them costs two queries per chat per
-transaction, more than the post's own insert. The cache removes those reads without ever
-answering stale:
+Every post needs its chat and its members, and most history requests want a chat's newest
+page; reading them costs queries that dominate both paths. The cache removes those reads
+without answering stale:
 
-- It is only read inside a write unit of work, after the ``feed_head`` lock has been taken.
-  Under the lock nobody else commits, so the database is exactly as of the head just read.
-- It remembers the feed position it is exact for (``head``). A unit of work that finds a
-  different head (another process wrote, or this process lost track) clears it first.
-- Every change to a chat row or to a chat's members records a feed event (the domain's
-  rule), so any such change elsewhere moves the head and clears the cache here.
-- Changes made by this process drop the touched entries *before* the commit is sent, so no
-  later unit of work can read the old value; after the commit the new values are put back,
-  but only when nothing else happened in between (the head is still the one the unit of work
-  started from).
+- It remembers the feed position it is exact for (``head``). A unit of work reads the head
+  (a write unit of work under the ``feed_head`` lock, a read-only one with a plain read) and
+  uses the cache only when the two agree; a different head (another process wrote) clears
+  the cache first.
+- Every change to a chat row, to a chat's members or to a message records a feed event (the
+  domain's rule), so any such change elsewhere moves the head and clears the cache here.
+- A unit of work of this process drops what it changed *before* its commit is sent and again
+  right after it lands, and a value read from the database is only put in while the head is
+  still the one read before that read. So no value older than a landed commit survives.
+- After a commit with nothing else in between, the head moves on with it and the chat rows
+  it wrote are put back.
 """
 
 from __future__ import annotations
@@ -22,26 +24,48 @@ import dataclasses
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from messenger.domain.model import Chat
+from messenger.domain.model import Chat, Message
 
 # Entries, not bytes: a chat with 50 members costs a few KiB, so this stays in the tens of MiB.
 DEFAULT_CAPACITY = 20_000
+# Newest pages are bigger (up to a page of messages each): fewer of them.
+DEFAULT_WINDOWS = 512
+
+
+class _Window:
+    """A chat's newest messages, ascending; ``complete``: the chat has no older ones."""
+
+    __slots__ = ("complete", "messages")
+
+    def __init__(self, messages: list[Message], complete: bool) -> None:
+        self.messages = messages
+        self.complete = complete
+
+
+def _copy(message: Message) -> Message:
+    # A shallow copy (its fields are immutable values) at a fraction of dataclasses.replace.
+    clone = object.__new__(Message)
+    clone.__dict__.update(message.__dict__)
+    return clone
 
 
 class ChatCache:
-    __slots__ = ("_capacity", "_chats", "_member_ids", "head")
+    __slots__ = ("_capacity", "_chats", "_member_ids", "_windows", "_windows_capacity", "head")
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, windows: int = DEFAULT_WINDOWS) -> None:
         self._capacity = capacity
+        self._windows_capacity = windows
         self.head: int | None = None
         self._chats: OrderedDict[int, Chat] = OrderedDict()
         self._member_ids: OrderedDict[int, frozenset[int]] = OrderedDict()
+        self._windows: OrderedDict[int, _Window] = OrderedDict()
 
     def sync(self, head: int) -> None:
-        """Called under the lock with the head just read: forget all if it moved elsewhere."""
+        """Called with a head just read: forget all if it moved elsewhere."""
         if head != self.head:
             self._chats.clear()
             self._member_ids.clear()
+            self._windows.clear()
             self.head = head
 
     def chat(self, chat_id: int) -> Chat | None:
@@ -70,8 +94,33 @@ class ChatCache:
         if len(self._member_ids) > self._capacity:
             self._member_ids.popitem(last=False)
 
-    def forget(self, chat_ids: Iterable[int], member_chat_ids: Iterable[int]) -> None:
+    def newest(self, chat_id: int, limit: int) -> list[Message] | None:
+        """The chat's newest ``limit`` messages, ascending, if the cache knows them."""
+        window = self._windows.get(chat_id)
+        if window is None or (len(window.messages) < limit and not window.complete):
+            return None
+        self._windows.move_to_end(chat_id)
+        return [_copy(m) for m in window.messages[-limit:]]
+
+    def put_newest(self, chat_id: int, messages: list[Message], limit: int) -> None:
+        """``messages``: the answer to "the newest ``limit``" (fewer: that is all there is)."""
+        window = self._windows.get(chat_id)
+        if window is not None and len(window.messages) >= len(messages):
+            return
+        self._windows[chat_id] = _Window([_copy(m) for m in messages], len(messages) < limit)
+        self._windows.move_to_end(chat_id)
+        if len(self._windows) > self._windows_capacity:
+            self._windows.popitem(last=False)
+
+    def forget(
+        self,
+        chat_ids: Iterable[int],
+        member_chat_ids: Iterable[int],
+        message_chat_ids: Iterable[int] = (),
+    ) -> None:
         for chat_id in chat_ids:
             self._chats.pop(chat_id, None)
         for chat_id in member_chat_ids:
             self._member_ids.pop(chat_id, None)
+        for chat_id in message_chat_ids:
+            self._windows.pop(chat_id, None)

@@ -360,6 +360,7 @@ class SqlAlchemyMembershipRepository(_Repo):
         await self._uow.write(memberships.delete().where(self._key(chat_id, user_id)))
 
     async def member_ids(self, chat_id: int) -> frozenset[int]:
+        await self._uow.cache_view()
         cached = self._uow.cached_member_ids(chat_id)
         if cached is not None:
             return cached
@@ -476,6 +477,7 @@ _HISTORY_PAGES = {
 
 class SqlAlchemyMessageRepository(_Repo):
     async def add(self, message: Message) -> Message:
+        self._uow.messages_changed(message.chat_id)
         try:
             result = await self._uow.write(_MESSAGE_INSERT, _message_values(message))
         except sa.exc.IntegrityError as exc:
@@ -490,6 +492,8 @@ class SqlAlchemyMessageRepository(_Repo):
     async def add_many(self, new: Sequence[Message]) -> list[Message]:
         if len(new) <= 1:
             return [await self.add(m) for m in new]
+        for message in new:
+            self._uow.messages_changed(message.chat_id)
         try:
             result = await self._uow.write(_MESSAGE_INSERT_MANY, [_message_values(m) for m in new])
         except sa.exc.IntegrityError as exc:
@@ -558,6 +562,7 @@ class SqlAlchemyMessageRepository(_Repo):
 
     async def update(self, message: Message) -> None:
         stmt = messages.update().where(messages.c.id == message.id)
+        self._uow.messages_changed(message.chat_id)
         await self._uow.write(stmt.values(_message_values(message)))
         await self._index_attachments(message)
 
@@ -589,12 +594,22 @@ class SqlAlchemyMessageRepository(_Repo):
     ) -> list[Message]:
         if limit <= 0:
             return []
+        newest = before is None and after is None
+        if newest:
+            # Most history requests are a chat's newest page: the cache holds it.
+            await self._uow.cache_view()
+            cached = self._uow.cached_newest(chat_id, limit)
+            if cached is not None:
+                return cached
         stmt = _HISTORY_PAGES[before is not None, after is not None]
         params = {"b_chat_id": chat_id, "b_before": before, "b_after": after, "b_limit": limit}
         rows = (await self._uow.read(stmt, params)).all()
         # Without ``after`` the page was read newest first.
         ordered = rows if after is not None else reversed(rows)
-        return [_message(r) for r in ordered]
+        page = [_message(r) for r in ordered]
+        if newest:
+            self._uow.remember_newest(chat_id, page, limit)
+        return page
 
     async def last_of_chats(self, chat_ids: Sequence[int]) -> dict[int, Message]:
         if not chat_ids:

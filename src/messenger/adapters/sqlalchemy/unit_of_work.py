@@ -35,7 +35,7 @@ from messenger.adapters.sqlalchemy.repositories import (
 )
 from messenger.adapters.sqlalchemy.tables import feed, feed_head
 from messenger.domain.events import FEED_EVENTS, Event, MessagePosted, Notification
-from messenger.domain.model import Chat
+from messenger.domain.model import Chat, Message
 
 _LOCK_MYSQL = sa.select(feed_head.c.position).where(feed_head.c.id == 1).with_for_update()
 _READ_HEAD = sa.select(feed_head.c.position).where(feed_head.c.id == 1)
@@ -55,6 +55,7 @@ class SqlAlchemyUnitOfWork:
         self._start_head: int | None = None
         self._touched_chats: dict[int, Chat] = {}
         self._touched_members: set[int] = set()
+        self._touched_messages: set[int] = set()
         self.is_mysql = engine.dialect.name in ("mysql", "mariadb")
         self._conn: AsyncConnection | None = None
         # The feed head read under the lock; None while the lock is not held.
@@ -132,10 +133,19 @@ class SqlAlchemyUnitOfWork:
     # --- the chat cache (see cache.py) --------------------------------------------------------
 
     def _cache_usable(self) -> ChatCache | None:
-        # Only under the lock, where the database is exactly as of the head the cache is for.
-        if self._head is None or self._cache is None or self._cache.head != self._start_head:
+        # Only while the cache is for the head this unit read: under the lock the database
+        # is exactly as of it; a reader's later statements see that or newer commits.
+        cache = self._cache
+        if cache is None or self._start_head is None or cache.head != self._start_head:
             return None
-        return self._cache
+        return cache
+
+    async def cache_view(self) -> ChatCache | None:
+        """The cache if it may answer this unit; a read-only unit reads the head for it once."""
+        if self._read_only and self._start_head is None and self._cache is not None:
+            self._start_head = int((await self.read(_READ_HEAD)).scalar_one())
+            self._cache.sync(self._start_head)
+        return self._cache_usable()
 
     def cached_chat(self, chat_id: int) -> Chat | None:
         cache = self._cache_usable()
@@ -165,10 +175,25 @@ class SqlAlchemyUnitOfWork:
     def members_changed(self, chat_id: int) -> None:
         self._touched_members.add(chat_id)
 
+    def cached_newest(self, chat_id: int, limit: int) -> list[Message] | None:
+        cache = self._cache_usable()
+        if cache is None or chat_id in self._touched_messages:
+            return None
+        return cache.newest(chat_id, limit)
+
+    def remember_newest(self, chat_id: int, messages: list[Message], limit: int) -> None:
+        cache = self._cache_usable()
+        if cache is not None and chat_id not in self._touched_messages:
+            cache.put_newest(chat_id, messages, limit)
+
+    def messages_changed(self, chat_id: int) -> None:
+        self._touched_messages.add(chat_id)
+
     def _forget_changes(self) -> None:
         self._head = self._start_head = None
         self._touched_chats.clear()
         self._touched_members.clear()
+        self._touched_messages.clear()
 
     # --- statements --------------------------------------------------------------------------
 
@@ -259,7 +284,7 @@ class SqlAlchemyUnitOfWork:
         cache, start = self._cache, self._start_head
         if cache is not None:
             # Before the commit is sent: once it lands, nobody may read the old values.
-            cache.forget(self._touched_chats, self._touched_members)
+            cache.forget(self._touched_chats, self._touched_members, self._touched_messages)
         try:
             if rows:
                 # One multi-row INSERT for all of this unit's events.
@@ -275,13 +300,17 @@ class SqlAlchemyUnitOfWork:
             _raise_unavailable(exc)
             raise
         if cache is not None:
+            # Again now that the commit landed: a reader may have put in what it read before.
+            cache.forget(self._touched_chats, self._touched_members, self._touched_messages)
             if rows and start is not None and cache.head == start:
                 # Nothing else committed since this unit's lock: the cache plus this unit's
                 # own changes is exact as of the new head.
                 for chat in self._touched_chats.values():
                     cache.put_chat(chat)
                 cache.head = head
-            elif self._touched_chats or self._touched_members:
+            elif not rows and (
+                self._touched_chats or self._touched_members or self._touched_messages
+            ):
                 # A change without a feed event cannot be told to other processes' caches
                 # (the domain never does this); here, at least, start afresh.
                 cache.head = None

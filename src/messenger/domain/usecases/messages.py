@@ -385,7 +385,7 @@ class ReadHistory(UseCase):
                 raise ValidationError(f"{name} must not be negative.", field=name)
         async with self._uow(read_only=True) as uow:
             # Membership alone decides (a member's chat exists); the chat row is not needed.
-            if await uow.members.get(chat_id, user_id) is None:
+            if user_id not in await uow.members.member_ids(chat_id):
                 raise ChatNotFound()
             items = await uow.messages.page(chat_id, before=before, after=after, limit=limit + 1)
         has_more = len(items) > limit
@@ -455,10 +455,10 @@ class SendTyping(UseCase):
 
     async def __call__(self, user_id: int, chat_id: int) -> None:
         async with self._uow(read_only=True) as uow:
-            membership = await uow.members.get(chat_id, user_id)
-            if membership is None:
+            members = await _recipients(uow, chat_id)
+            if user_id not in members:
                 raise ChatNotFound()
-            others = await _recipients(uow, chat_id) - {user_id}
+            others = members - {user_id}
         if others:
             await self._publish(
                 [Notification(UserTyping(chat=chat_id, user_id=user_id), frozenset(others))]
