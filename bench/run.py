@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -353,28 +353,9 @@ async def run_target(kind: str, profile: Profile, workdir: Path, run_id: str) ->
         phase += 1 + len(result["steps"])
 
         if target.has_rest:
-            phase += 1
-            write = asyncio.create_task(
-                send_phase(
-                    sender,
-                    phase,
-                    profile.steady_deliveries,
-                    profile.history_seconds,
-                    0.0,
-                    pid,
-                    db_pid,
-                )
+            result["history"] = await history_phase(
+                kind, target, sender, population, profile, phase + 1, pid, db_pid, workdir
             )
-            history = await loadgen.history_pages(
-                target, population, profile.history_workers, profile.history_seconds
-            )
-            history["under_write_load"] = await write
-            result["history"] = history
-            print(
-                f"  [{kind}] history {history['req_per_s']} req/s p99 {history['p99_ms']} ms",
-                flush=True,
-            )
-
         result["idle"] = await idle_capacity(target, population, books, pid, profile.idle_sockets)
         print(f"  [{kind}] idle {result['idle']}", flush=True)
         if target.has_rest:
@@ -388,6 +369,34 @@ async def run_target(kind: str, profile: Profile, workdir: Path, run_id: str) ->
         for s in sockets:
             s.close()
     return result
+
+
+async def history_phase(
+    kind: str,
+    target: loadgen.Target,
+    sender: loadgen.Sender,
+    population: loadgen.Population,
+    profile: Profile,
+    phase: int,
+    pid: int,
+    db_pid: int | None,
+    workdir: Path,
+) -> dict[str, Any]:
+    """History pages in a closed loop while the steady write load runs."""
+    write = asyncio.create_task(
+        send_phase(
+            sender, phase, profile.steady_deliveries, profile.history_seconds, 0.0, pid, db_pid
+        )
+    )
+    spy = start_py_spy(pid, profile.history_seconds, workdir, f"{kind}-history")
+    history = await loadgen.history_pages(
+        target, population, profile.history_workers, profile.history_seconds
+    )
+    history["under_write_load"] = await write
+    if spy is not None:
+        history["py_spy"] = await finish_py_spy(spy, f"{kind}-history")
+    print(f"  [{kind}] history {history['req_per_s']} req/s p99 {history['p99_ms']} ms", flush=True)
+    return history
 
 
 PROFILE_DIR: Path | None = None
@@ -597,7 +606,7 @@ def plot(results: list[dict[str, Any]], path: Path) -> str:
     return f"plot written to {path}"
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="the make bench profile (default)")
@@ -605,17 +614,29 @@ def main() -> None:
     parser.add_argument("--targets", default="relay,sqlite,mariadb")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     parser.add_argument(
-        "--py-spy", type=Path, metavar="DIR", help="sample each server in the steady phase"
+        "--py-spy",
+        type=Path,
+        metavar="DIR",
+        help="sample each server in the steady and history phases",
+    )
+    parser.add_argument(
+        "--steps", help="deliveries/s of the rate steps, comma-separated (default: the profile's)"
     )
     parser.add_argument(
         "--serve-cmd",
         help="command that serves the app, given --host/--port (default: messenger serve)",
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     global PROFILE_DIR, SERVE_CMD  # noqa: PLW0603 - command-line switches read deep inside
     PROFILE_DIR = args.py_spy
     SERVE_CMD = args.serve_cmd.split() if args.serve_cmd else []
     profile = FULL if args.full else QUICK
+    if args.steps:
+        profile = replace(profile, steps=tuple(int(r) for r in args.steps.split(",") if r.strip()))
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     # A stopped bench must still stop its servers and drop its database (finally blocks).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
