@@ -35,11 +35,12 @@ DEFAULT_WINDOWS = 512
 class _Window:
     """A chat's newest messages, ascending; ``complete``: the chat has no older ones."""
 
-    __slots__ = ("complete", "messages")
+    __slots__ = ("complete", "messages", "size")
 
-    def __init__(self, messages: list[Message], complete: bool) -> None:
+    def __init__(self, messages: list[Message], complete: bool, size: int) -> None:
         self.messages = messages
         self.complete = complete
+        self.size = size
 
 
 def _copy(message: Message) -> Message:
@@ -50,12 +51,23 @@ def _copy(message: Message) -> Message:
 
 
 class ChatCache:
-    __slots__ = ("_capacity", "_chats", "_member_ids", "_windows", "_windows_capacity", "head")
+    __slots__ = (
+        "_capacity",
+        "_chats",
+        "_member_ids",
+        "_windows",
+        "_windows_capacity",
+        "head",
+        "writers",
+    )
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY, windows: int = DEFAULT_WINDOWS) -> None:
         self._capacity = capacity
         self._windows_capacity = windows
         self.head: int | None = None
+        # Write units of work of this process between their lock and their commit's end:
+        # while there are any, a head that moved may be theirs, so readers must not resync.
+        self.writers = 0
         self._chats: OrderedDict[int, Chat] = OrderedDict()
         self._member_ids: OrderedDict[int, frozenset[int]] = OrderedDict()
         self._windows: OrderedDict[int, _Window] = OrderedDict()
@@ -107,10 +119,31 @@ class ChatCache:
         window = self._windows.get(chat_id)
         if window is not None and len(window.messages) >= len(messages):
             return
-        self._windows[chat_id] = _Window([_copy(m) for m in messages], len(messages) < limit)
+        copies = [_copy(m) for m in messages]
+        self._windows[chat_id] = _Window(copies, len(messages) < limit, limit)
         self._windows.move_to_end(chat_id)
         if len(self._windows) > self._windows_capacity:
             self._windows.popitem(last=False)
+
+    def apply_message(self, message: Message) -> None:
+        """A committed post, edit or delete, applied to its chat's newest page."""
+        window = self._windows.get(message.chat_id)
+        if window is None:
+            return
+        kept = window.messages
+        if not kept or message.id > kept[-1].id:
+            kept.append(_copy(message))
+            if len(kept) > window.size:
+                del kept[0]
+                window.complete = False
+            return
+        # Already there when a reader filled the window after the commit landed: replace.
+        for index in range(len(kept) - 1, -1, -1):
+            if kept[index].id == message.id:
+                kept[index] = _copy(message)
+                return
+            if kept[index].id < message.id:
+                return
 
     def forget(
         self,

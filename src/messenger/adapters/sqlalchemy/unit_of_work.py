@@ -34,7 +34,14 @@ from messenger.adapters.sqlalchemy.repositories import (
     SqlAlchemyUserRepository,
 )
 from messenger.adapters.sqlalchemy.tables import feed, feed_head
-from messenger.domain.events import FEED_EVENTS, Event, MessagePosted, Notification
+from messenger.domain.events import (
+    FEED_EVENTS,
+    Event,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    Notification,
+)
 from messenger.domain.model import Chat, Message
 
 _LOCK_MYSQL = sa.select(feed_head.c.position).where(feed_head.c.id == 1).with_for_update()
@@ -56,6 +63,7 @@ class SqlAlchemyUnitOfWork:
         self._touched_chats: dict[int, Chat] = {}
         self._touched_members: set[int] = set()
         self._touched_messages: set[int] = set()
+        self._counted_as_writer = False
         self.is_mysql = engine.dialect.name in ("mysql", "mariadb")
         self._conn: AsyncConnection | None = None
         # The feed head read under the lock; None while the lock is not held.
@@ -124,6 +132,9 @@ class SqlAlchemyUnitOfWork:
         self._head = self._start_head = int(head)
         if self._cache is not None:
             self._cache.sync(self._head)
+            if not self._counted_as_writer:
+                self._cache.writers += 1
+                self._counted_as_writer = True
 
     def _connection(self) -> AsyncConnection:
         if self._conn is None:
@@ -142,9 +153,12 @@ class SqlAlchemyUnitOfWork:
 
     async def cache_view(self) -> ChatCache | None:
         """The cache if it may answer this unit; a read-only unit reads the head for it once."""
-        if self._read_only and self._start_head is None and self._cache is not None:
+        cache = self._cache
+        if self._read_only and self._start_head is None and cache is not None:
             self._start_head = int((await self.read(_READ_HEAD)).scalar_one())
-            self._cache.sync(self._start_head)
+            if cache.writers == 0:
+                # Nobody here is between lock and commit: a moved head is another process's.
+                cache.sync(self._start_head)
         return self._cache_usable()
 
     def cached_chat(self, chat_id: int) -> Chat | None:
@@ -190,6 +204,9 @@ class SqlAlchemyUnitOfWork:
         self._touched_messages.add(chat_id)
 
     def _forget_changes(self) -> None:
+        if self._counted_as_writer and self._cache is not None:
+            self._cache.writers -= 1
+        self._counted_as_writer = False
         self._head = self._start_head = None
         self._touched_chats.clear()
         self._touched_members.clear()
@@ -284,7 +301,14 @@ class SqlAlchemyUnitOfWork:
         cache, start = self._cache, self._start_head
         if cache is not None:
             # Before the commit is sent: once it lands, nobody may read the old values.
-            cache.forget(self._touched_chats, self._touched_members, self._touched_messages)
+            # Newest pages are patched after the commit instead: the head tells readers
+            # whether a page is from before or after it, and without feed events (below) it
+            # cannot, so then they go too.
+            cache.forget(
+                self._touched_chats,
+                self._touched_members,
+                () if rows else self._touched_messages,
+            )
         try:
             if rows:
                 # One multi-row INSERT for all of this unit's events.
@@ -300,13 +324,26 @@ class SqlAlchemyUnitOfWork:
             _raise_unavailable(exc)
             raise
         if cache is not None:
+            exact = bool(rows) and start is not None and cache.head == start
+            patched = {
+                event.message.chat_id
+                for event, _ in self._recorded
+                if isinstance(event, MessagePosted | MessageEdited | MessageDeleted)
+            }
             # Again now that the commit landed: a reader may have put in what it read before.
-            cache.forget(self._touched_chats, self._touched_members, self._touched_messages)
-            if rows and start is not None and cache.head == start:
+            cache.forget(
+                self._touched_chats,
+                self._touched_members,
+                self._touched_messages - patched if exact else self._touched_messages,
+            )
+            if exact:
                 # Nothing else committed since this unit's lock: the cache plus this unit's
                 # own changes is exact as of the new head.
                 for chat in self._touched_chats.values():
                     cache.put_chat(chat)
+                for event, _ in self._recorded:
+                    if isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
+                        cache.apply_message(event.message)
                 cache.head = head
             elif not rows and (
                 self._touched_chats or self._touched_members or self._touched_messages
