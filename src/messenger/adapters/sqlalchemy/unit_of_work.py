@@ -9,6 +9,7 @@ reads the head and then the entries up to it never skips one.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from collections.abc import Iterable, Sequence
@@ -52,11 +53,17 @@ class SqlAlchemyUnitOfWork:
     """One transaction on its own pooled connection (never shared between units of work)."""
 
     def __init__(
-        self, engine: AsyncEngine, *, read_only: bool = False, cache: ChatCache | None = None
+        self,
+        engine: AsyncEngine,
+        *,
+        read_only: bool = False,
+        cache: ChatCache | None = None,
+        heads: SharedHeadReads | None = None,
     ) -> None:
         self._engine = engine
         self._read_only = read_only
         self._cache = cache
+        self._heads = heads
         # The head read under the lock, and what this unit changed of what the cache holds
         # (chat rows with their new values; chats whose members changed).
         self._start_head: int | None = None
@@ -81,18 +88,24 @@ class SqlAlchemyUnitOfWork:
     # --- lifecycle ---------------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
+        if self._read_only:
+            # Connected on the first query: a reader answered from the cache needs none.
+            return self
+        await self._connect()
+        try:
+            await self._lock()
+        except BaseException:
+            await self._close()
+            raise
+        return self
+
+    async def _connect(self) -> AsyncConnection:
         try:
             self._conn = await self._engine.connect()
         except Exception as exc:
             _raise_unavailable(exc)
             raise
-        if not self._read_only:
-            try:
-                await self._lock()
-            except BaseException:
-                await self._close()
-                raise
-        return self
+        return self._conn
 
     async def __aexit__(
         self,
@@ -155,7 +168,10 @@ class SqlAlchemyUnitOfWork:
         """The cache if it may answer this unit; a read-only unit reads the head for it once."""
         cache = self._cache
         if self._read_only and self._start_head is None and cache is not None:
-            self._start_head = int((await self.read(_READ_HEAD)).scalar_one())
+            head = await self._heads.read() if self._heads is not None else None
+            if head is None:
+                head = int((await self.read(_READ_HEAD)).scalar_one())
+            self._start_head = head
             if cache.writers == 0:
                 # Nobody here is between lock and commit: a moved head is another process's.
                 cache.sync(self._start_head)
@@ -216,8 +232,9 @@ class SqlAlchemyUnitOfWork:
 
     async def read(self, stmt: Executable, params: dict[str, Any] | None = None) -> AnyResult:
         """Run a query; in a read-only unit of work a dropped connection is retried once."""
+        conn = self._conn or await self._connect()
         try:
-            return await self._connection().execute(stmt, params)
+            return await conn.execute(stmt, params)
         except sa.exc.IntegrityError:
             raise
         except Exception as exc:
@@ -373,12 +390,53 @@ def _raise_unavailable(exc: BaseException) -> None:
         raise found from exc
 
 
+class SharedHeadReads:
+    """Feed-head reads shared by concurrent readers.
+
+    A reader answered from the cache needs only the current head. Each caller gets the result
+    of a read that *started after it asked* (so it sees every commit that landed before), but
+    all callers that ask while one read is on its way share the next one: one connection
+    checkout and query per round trip instead of per request.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._next: asyncio.Future[int | None] | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def read(self) -> int | None:
+        """The head, or None if the shared read failed (the caller reads it itself)."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop, self._next, self._reader = loop, None, None
+        if self._next is None:
+            self._next = loop.create_future()
+        waiting = self._next
+        if self._reader is None or self._reader.done():
+            self._reader = loop.create_task(self._read_while_asked())
+        return await asyncio.shield(waiting)
+
+    async def _read_while_asked(self) -> None:
+        while self._next is not None:
+            # Who asks from now on waits for the next read: this one may have started before.
+            waiting, self._next = self._next, None
+            head: int | None = None
+            with contextlib.suppress(Exception):
+                async with self._engine.connect() as conn:
+                    head = int((await conn.execute(_READ_HEAD)).scalar_one())
+            waiting.set_result(head)
+
+
 class SqlAlchemyUnitOfWorkFactory:
     """Hands out units of work over one engine (one engine per process)."""
 
     def __init__(self, engine: AsyncEngine, *, cache: bool = True) -> None:
         self.engine = engine
         self.cache = ChatCache() if cache else None
+        self.heads = SharedHeadReads(engine) if cache else None
 
     def __call__(self, *, read_only: bool = False) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self.engine, read_only=read_only, cache=self.cache)
+        return SqlAlchemyUnitOfWork(
+            self.engine, read_only=read_only, cache=self.cache, heads=self.heads
+        )
