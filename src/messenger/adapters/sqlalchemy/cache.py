@@ -53,7 +53,9 @@ def _copy(message: Message) -> Message:
 class ChatCache:
     __slots__ = (
         "_capacity",
+        "_changes",
         "_chats",
+        "_generation",
         "_member_ids",
         "_windows",
         "_windows_capacity",
@@ -71,6 +73,10 @@ class ChatCache:
         self._chats: OrderedDict[int, Chat] = OrderedDict()
         self._member_ids: OrderedDict[int, frozenset[int]] = OrderedDict()
         self._windows: OrderedDict[int, _Window] = OrderedDict()
+        # Page fills are checked against these instead of the head, which moves with every
+        # post: a clear bumps the generation, a change to a chat's messages its count.
+        self._generation = 0
+        self._changes: dict[int, int] = {}
 
     def sync(self, head: int) -> None:
         """Called with a head just read: forget all if it moved elsewhere."""
@@ -78,6 +84,8 @@ class ChatCache:
             self._chats.clear()
             self._member_ids.clear()
             self._windows.clear()
+            self._changes.clear()
+            self._generation += 1
             self.head = head
 
     def chat(self, chat_id: int) -> Chat | None:
@@ -114,8 +122,22 @@ class ChatCache:
         self._windows.move_to_end(chat_id)
         return [_copy(m) for m in window.messages[-limit:]]
 
-    def put_newest(self, chat_id: int, messages: list[Message], limit: int) -> None:
-        """``messages``: the answer to "the newest ``limit``" (fewer: that is all there is)."""
+    def fill_token(self, chat_id: int) -> tuple[int, int]:
+        """Taken before reading a page from the database, for ``put_newest``."""
+        return self._generation, self._changes.get(chat_id, 0)
+
+    def put_newest(
+        self, chat_id: int, messages: list[Message], limit: int, token: tuple[int, int]
+    ) -> None:
+        """``messages``: the answer to "the newest ``limit``" (fewer: that is all there is),
+        read after ``token`` was taken.
+
+        Kept only if no change to the chat's messages was applied meanwhile: the page may
+        predate it. A commit that landed but is not applied yet is fine either way, because
+        applying it later replaces a message the page already has.
+        """
+        if token != self.fill_token(chat_id):
+            return
         window = self._windows.get(chat_id)
         if window is not None and len(window.messages) >= len(messages):
             return
@@ -127,6 +149,7 @@ class ChatCache:
 
     def apply_message(self, message: Message) -> None:
         """A committed post, edit or delete, applied to its chat's newest page."""
+        self._changes[message.chat_id] = self._changes.get(message.chat_id, 0) + 1
         window = self._windows.get(message.chat_id)
         if window is None:
             return
@@ -157,3 +180,4 @@ class ChatCache:
             self._member_ids.pop(chat_id, None)
         for chat_id in message_chat_ids:
             self._windows.pop(chat_id, None)
+            self._changes[chat_id] = self._changes.get(chat_id, 0) + 1

@@ -594,21 +594,22 @@ class SqlAlchemyMessageRepository(_Repo):
     ) -> list[Message]:
         if limit <= 0:
             return []
-        newest = before is None and after is None
-        if newest:
+        token = None
+        if before is None and after is None:
             # Most history requests are a chat's newest page: the cache holds it.
             await self._uow.cache_view()
             cached = self._uow.cached_newest(chat_id, limit)
             if cached is not None:
                 return cached
+            token = self._uow.newest_fill_token(chat_id)
         stmt = _HISTORY_PAGES[before is not None, after is not None]
         params = {"b_chat_id": chat_id, "b_before": before, "b_after": after, "b_limit": limit}
         rows = (await self._uow.read(stmt, params)).all()
         # Without ``after`` the page was read newest first.
         ordered = rows if after is not None else reversed(rows)
         page = [_message(r) for r in ordered]
-        if newest:
-            self._uow.remember_newest(chat_id, page, limit)
+        if token is not None:
+            self._uow.remember_newest(chat_id, page, limit, token)
         return page
 
     async def last_of_chats(self, chat_ids: Sequence[int]) -> dict[int, Message]:

@@ -211,10 +211,17 @@ class SqlAlchemyUnitOfWork:
             return None
         return cache.newest(chat_id, limit)
 
-    def remember_newest(self, chat_id: int, messages: list[Message], limit: int) -> None:
+    def newest_fill_token(self, chat_id: int) -> tuple[int, int] | None:
         cache = self._cache_usable()
-        if cache is not None and chat_id not in self._touched_messages:
-            cache.put_newest(chat_id, messages, limit)
+        if cache is None or chat_id in self._touched_messages:
+            return None
+        return cache.fill_token(chat_id)
+
+    def remember_newest(
+        self, chat_id: int, messages: list[Message], limit: int, token: tuple[int, int]
+    ) -> None:
+        if self._cache is not None and chat_id not in self._touched_messages:
+            self._cache.put_newest(chat_id, messages, limit, token)
 
     def messages_changed(self, chat_id: int) -> None:
         self._touched_messages.add(chat_id)
