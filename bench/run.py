@@ -349,7 +349,7 @@ async def run_target(kind: str, profile: Profile, workdir: Path, run_id: str) ->
         if spy is not None:
             result["py_spy"] = await finish_py_spy(spy, kind)
         _progress(kind, "steady", result["steady"])
-        result["steps"] = await rate_steps(kind, sender, profile, phase + 1, pid, db_pid)
+        result["steps"] = await rate_steps(kind, sender, profile, phase + 1, (pid, db_pid), workdir)
         phase += 1 + len(result["steps"])
 
         if target.has_rest:
@@ -436,15 +436,19 @@ async def rate_steps(
     sender: loadgen.Sender,
     profile: Profile,
     first_phase: int,
-    pid: int,
-    db_pid: int | None,
+    pids: tuple[int, int | None],
+    workdir: Path,
 ) -> list[dict[str, Any]]:
     """The profile's rate steps, socket only, until p99 passes the stop mark."""
+    pid, db_pid = pids
     steps: list[dict[str, Any]] = []
     for n, rate in enumerate(profile.steps):
+        spy = start_py_spy(pid, profile.step_seconds, workdir, f"{kind}-step{rate}")
         step = await send_phase(
             sender, first_phase + n, rate, profile.step_seconds, 0.0, pid, db_pid
         )
+        if spy is not None:
+            step["py_spy"] = await finish_py_spy(spy, f"{kind}-step{rate}")
         steps.append(step)
         _progress(kind, f"step {rate}/s", step)
         if (
@@ -628,7 +632,7 @@ def parse_args() -> argparse.Namespace:
         "--py-spy",
         type=Path,
         metavar="DIR",
-        help="sample each server in the steady and history phases",
+        help="sample each server in the steady, step and history phases",
     )
     parser.add_argument(
         "--steps", help="deliveries/s of the rate steps, comma-separated (default: the profile's)"
