@@ -327,6 +327,62 @@ async def test_mark_read_and_ack_reach_the_other_member(harness: Harness) -> Non
     }
 
 
+class DeafSocket(FakeSocket):
+    """A client that never answers a close: its receive keeps waiting after the close."""
+
+    async def close(self, code: int, reason: str = "") -> None:
+        self.close_code = code
+        async with self._arrived:
+            self._arrived.notify_all()
+
+
+async def test_a_connection_closed_by_the_server_ends_its_session_while_the_client_is_silent(
+    harness: Harness,
+) -> None:
+    alice = await harness.user("alice")
+    sock = DeafSocket()
+    sock.send_frame("auth", {"token": harness.tokens[alice]})
+    session = asyncio.create_task(Session(harness.hub, sock, harness.config).run())
+    await sock.frame("ready")
+    [connection] = harness.hub.connections_of(alice)
+
+    connection.close(1013, "too slow")
+
+    async with asyncio.timeout(1):
+        await session
+    assert sock.close_code == 1013
+    assert harness.hub.connections_of(alice) == frozenset()
+
+
+async def test_a_socket_silent_for_the_idle_timeout_is_closed_with_1001(
+    harness: Harness,
+) -> None:
+    harness.config = SessionConfig(idle_timeout=0.2)
+    alice = await harness.user("alice")
+    sock = await harness.connect(alice)
+    for _ in range(3):  # frames keep it open past the timeout
+        await asyncio.sleep(0.1)
+        sock.send_frame("ping")
+    assert sock.close_code is None
+    await sock.wait_for(lambda s: s.close_code is not None)
+    assert sock.close_code == 1001
+
+
+async def test_an_idle_socket_runs_no_task_besides_its_session(harness: Harness) -> None:
+    alice, bob = await harness.users("alice", "bob")
+    await harness.app.open_dialog(alice, bob)
+    await harness.connect(bob)
+    await asyncio.sleep(0.05)
+    before = asyncio.all_tasks()
+
+    a = await harness.connect(alice)
+    await a.frame("presence")  # bob is online: pushed through the writer task
+    await asyncio.sleep(0.05)
+
+    # Each task and coroutine stays in memory for as long as the socket is open.
+    assert asyncio.all_tasks() - before == {harness.tasks[-1]}
+
+
 async def test_stopping_the_hub_closes_every_socket_with_1012(harness: Harness) -> None:
     alice = await harness.user("alice")
     sock = await harness.connect(alice)

@@ -69,6 +69,25 @@ _Item = tuple[int | None, bytes]
 class Connection:
     """One authenticated socket: its outbound queue, its writer task and its cursor."""
 
+    # Thousands of these live for hours, most of them idle: no instance dict, and the
+    # queue and the writer task exist only while there is something to send.
+    __slots__ = (
+        "_close_timeout",
+        "_closing",
+        "_floor",
+        "_queue",
+        "_queue_size",
+        "_writer",
+        "_writing",
+        "close_code",
+        "closed",
+        "cursor",
+        "reading",
+        "ready",
+        "transport",
+        "user_id",
+    )
+
     def __init__(
         self, user_id: int, transport: Transport, queue_size: int, close_timeout: float = 5.0
     ) -> None:
@@ -82,8 +101,11 @@ class Connection:
         self.cursor = 0
         self.ready = False
         self._floor = 0  # feed frames queued before ``ready`` at or below this are stale
-        self.closed = asyncio.Event()
+        self.closed = False
         self.close_code: int | None = None
+        # The session's wait for the next frame, while it waits: ``close`` expires it, so
+        # the session stops reading at once without a task of its own watching for it.
+        self.reading: asyncio.Timeout | None = None
         self._writer: asyncio.Task[None] | None = None
         self._writing = False  # the session said the ``ready`` frame is out
         self._closing: asyncio.Task[None] | None = None
@@ -91,7 +113,7 @@ class Connection:
 
     def push(self, data: bytes, position: int | None = None) -> None:
         """Queue a frame; never blocks. Overflow closes the connection (1013)."""
-        if self.closed.is_set():
+        if self.closed:
             return
         if position is not None:
             if self.ready and position <= self.cursor:
@@ -116,7 +138,7 @@ class Connection:
     def start_writer(self) -> None:
         """Frames queued from now on go out (those queued meanwhile first)."""
         self._writing = True
-        if self._queue and self._writer is None and not self.closed.is_set():
+        if self._queue and self._writer is None and not self.closed:
             self._start_task()
 
     def _start_task(self) -> None:
@@ -134,7 +156,7 @@ class Connection:
         except asyncio.CancelledError:
             raise
         except Exception:
-            # The peer is gone; the session notices through ``closed``.
+            # The peer is gone; the session stops reading when the connection closes.
             self.close(CLOSE_TRY_AGAIN, "send failed")
         finally:
             # No await between the empty check and here: a push cannot slip in between.
@@ -143,10 +165,13 @@ class Connection:
 
     def close(self, code: int, reason: str = "") -> None:
         """Close once, without waiting for a writer that may be stuck on a full socket."""
-        if self.closed.is_set():
+        if self.closed:
             return
         self.close_code = code
-        self.closed.set()
+        self.closed = True
+        reading = self.reading
+        if reading is not None and not reading.expired():
+            reading.reschedule(asyncio.get_running_loop().time())
         self._closing = asyncio.create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
@@ -161,14 +186,13 @@ class Connection:
 
     def gone(self) -> None:
         """The peer disconnected on its own: stop writing, nothing to send."""
-        if not self.closed.is_set():
-            self.closed.set()
+        if not self.closed:
+            self.closed = True
             if self._writer is not None:
                 self._writer.cancel()
 
     async def wait_closed(self) -> None:
-        """Until the close frame went out (or gave up)."""
-        await self.closed.wait()
+        """Until the close frame went out (or gave up) and the writer stopped."""
         if self._closing is not None:
             with contextlib.suppress(BaseException):
                 await self._closing
@@ -432,7 +456,7 @@ class ConnectionHub:
                 return
             log.info("Socket hub: refilling connections up to %s from the feed", head)
             for user_id, conns in list(self._users.items()):
-                ready = [c for c in conns if c.ready and not c.closed.is_set()]
+                ready = [c for c in conns if c.ready and not c.closed]
                 if ready:
                     await self._refill_user(user_id, ready, head)
             # Everything up to ``head`` came from the feed; what is still on its way is

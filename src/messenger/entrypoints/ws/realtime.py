@@ -61,6 +61,8 @@ class SyncPage(msgspec.Struct, kw_only=True):
 class LitestarTransport:
     """A Litestar ``WebSocket`` as the hub's ``Transport``."""
 
+    __slots__ = ("_socket",)
+
     def __init__(self, socket: WebSocket[Any, Any, Any]) -> None:
         self._socket = socket
 

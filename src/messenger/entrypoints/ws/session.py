@@ -59,6 +59,8 @@ class _Closed(Exception):
 
 
 class _TokenBucket:
+    __slots__ = ("_at", "_burst", "_rate", "_tokens")
+
     def __init__(self, rate: float, burst: float) -> None:
         self._rate = rate
         self._burst = burst
@@ -77,7 +79,14 @@ class _TokenBucket:
 
 
 class Session:
-    """Drives the protocol over one transport."""
+    """Drives the protocol over one transport.
+
+    A session runs in the task the ASGI server gave the socket and starts none of its own
+    while the socket is idle (the connection's writer runs only while frames wait): each
+    task and each suspended coroutine costs memory on every one of thousands of sockets.
+    """
+
+    __slots__ = ("_bucket", "_typing_sent", "config", "hub", "messenger", "transport")
 
     def __init__(
         self, hub: ConnectionHub, transport: Transport, config: SessionConfig | None = None
@@ -86,8 +95,10 @@ class Session:
         self.transport = transport
         self.config = config or SessionConfig()
         self.messenger = hub.messenger
-        self._bucket = _TokenBucket(self.config.rate, self.config.burst)
-        self._typing_sent: dict[int, float] = {}
+        # Both made on first use: most sockets never send a frame after ``auth``. A bucket
+        # made late starts full, as one made at connect would have refilled by then.
+        self._bucket: _TokenBucket | None = None
+        self._typing_sent: dict[int, float] | None = None
 
     async def run(self, query_token: str | None = None) -> None:
         """Serve the socket until it closes; never raises for anything the client does."""
@@ -100,12 +111,20 @@ class Session:
             return
         connection = self.hub.connect(user_id, self.transport)
         try:
-            await self._serve(connection)
+            if await self._say_ready(connection):
+                await self._read_loop(connection)
+            if connection.close_code is not None:
+                await connection.wait_closed()
         finally:
             self.hub.disconnect(connection)
             connection.gone()
 
-    async def _serve(self, connection: Connection) -> None:
+    async def _say_ready(self, connection: Connection) -> bool:
+        """Send ``ready`` and who is online, then start the writer; False if that failed.
+
+        A coroutine of its own so that what it reads does not stay referenced for the
+        socket's lifetime.
+        """
         try:
             user = await self.messenger.get_my_account(connection.user_id)
             cursor = await self.hub.make_ready(connection)
@@ -122,23 +141,12 @@ class Session:
                 )
         except DomainError:
             connection.close(CLOSE_TRY_AGAIN, "service unavailable")
-            await connection.wait_closed()
-            return
+            return False
         except Exception:
             connection.gone()
-            return
+            return False
         connection.start_writer()
-        reader = asyncio.create_task(self._read_loop(connection))
-        closed = asyncio.create_task(connection.closed.wait())
-        try:
-            await asyncio.wait({reader, closed}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (reader, closed):
-                task.cancel()
-                with contextlib.suppress(BaseException):
-                    await task
-        if connection.close_code is not None:
-            await connection.wait_closed()
+        return True
 
     # --- authentication ----------------------------------------------------------------------
 
@@ -185,11 +193,16 @@ class Session:
     # --- frames ------------------------------------------------------------------------------
 
     async def _read_loop(self, connection: Connection) -> None:
-        while True:
+        while not connection.closed:
             try:
-                async with asyncio.timeout(self.config.idle_timeout):
-                    raw = await self.transport.receive()
+                async with asyncio.timeout(self.config.idle_timeout) as waiting:
+                    connection.reading = waiting
+                    try:
+                        raw = await self.transport.receive()
+                    finally:
+                        connection.reading = None
             except TimeoutError:
+                # Expired by ``connection.close`` (then this close does nothing) or idle.
                 connection.close(CLOSE_GOING_AWAY, "idle timeout")
                 return
             if raw is None:
@@ -199,7 +212,10 @@ class Session:
             if size > self.config.max_frame_bytes:
                 connection.close(CLOSE_TOO_BIG, "frame too large")
                 return
-            wait = self._bucket.take()
+            bucket = self._bucket
+            if bucket is None:
+                bucket = self._bucket = _TokenBucket(self.config.rate, self.config.burst)
+            wait = bucket.take()
             if wait:
                 connection.push(
                     error_frame("throttled", "Too many frames; slow down.", retry_after=wait)
@@ -230,8 +246,11 @@ class Session:
             elif isinstance(data, TypingData):
                 extra = {"chat_id": data.chat_id}
                 now = time.monotonic()
-                if now - self._typing_sent.get(data.chat_id, -1e9) >= self.config.typing_interval:
-                    self._typing_sent[data.chat_id] = now
+                sent = self._typing_sent
+                if sent is None:
+                    sent = self._typing_sent = {}
+                if now - sent.get(data.chat_id, -1e9) >= self.config.typing_interval:
+                    sent[data.chat_id] = now
                     await self.messenger.send_typing(user_id, data.chat_id)
             elif isinstance(data, MarkReadData):
                 extra = {"chat_id": data.chat_id}
