@@ -11,11 +11,11 @@ connections missed from the feed itself and continues after the head. So every s
 its feed events in ascending cursor order without holes, and a client's last seen cursor is
 always a safe point to ``sync`` from after a reconnect.
 
-Each connection has a bounded outbound queue and its own writer task, both created on the
-first frame, the task ending whenever the queue is empty (most sockets are idle most of the
-time, and a writer task waiting on an empty queue cost memory on each): a slow or stuck
-client only fills its own queue, and when that overflows the socket is closed with 1013 so
-the client reconnects and catches up with ``sync``.
+Each connection has a bounded outbound queue and its own writer task, both existing only
+while frames wait to go out (most sockets are idle most of the time, and a writer task
+waiting on an empty queue, or an empty queue, cost memory on each): a slow or stuck client
+only fills its own queue, and when that overflows the socket is closed with 1013 so the
+client reconnects and catches up with ``sync``.
 """
 
 from __future__ import annotations
@@ -162,6 +162,9 @@ class Connection:
             # No await between the empty check and here: a push cannot slip in between.
             if self._writer is asyncio.current_task():
                 self._writer = None
+                if not queue:
+                    # An empty deque still holds a ~1 KiB block: an idle socket keeps none.
+                    self._queue = None
 
     def close(self, code: int, reason: str = "") -> None:
         """Close once, without waiting for a writer that may be stuck on a full socket."""

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import msgspec
 from litestar import WebSocket, get, websocket
@@ -95,6 +95,26 @@ def origin_allowed(origin: str | None, host: str | None, allowed: Sequence[str])
         return True
     netloc = urlsplit(origin).netloc
     return bool(netloc) and host is not None and netloc.lower() == host.lower()
+
+
+# Read straight from the scope: ``socket.headers`` and ``socket.query_params`` would be
+# parsed into objects cached on the scope, kept (~1 KiB) for as long as the socket is open.
+def handshake_header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+    """The first value of the handshake header ``name`` (lower case)."""
+    for key, value in headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+def query_token(query_string: bytes) -> str | None:
+    """The ``token`` query parameter of the socket's URL, if any."""
+    if b"token=" not in query_string:
+        return None
+    for key, value in parse_qsl(query_string.decode("latin-1")):
+        if key == "token":
+            return value
+    return None
 
 
 _TOKEN_IN_URL = re.compile(r"([?&]token=)[^&\s\"]*")
@@ -177,8 +197,11 @@ class Realtime:
         @websocket(WS_PATH, name="realtime_socket")
         async def socket_endpoint(socket: WebSocket[Any, Any, Any]) -> None:
             """The real-time socket (see the module docs for the protocol)."""
+            headers = socket.scope["headers"]
             if not origin_allowed(
-                socket.headers.get("origin"), socket.headers.get("host"), realtime.allowed_origins
+                handshake_header(headers, b"origin"),
+                handshake_header(headers, b"host"),
+                realtime.allowed_origins,
             ):
                 # Before accept: the ASGI server answers the handshake with 403.
                 await socket.close(CLOSE_POLICY, "origin not allowed")
@@ -188,8 +211,9 @@ class Realtime:
             if hub is None:
                 await socket.close(CLOSE_RESTART, "server starting or stopping")
                 return
-            token = socket.query_params.get("token")
-            await Session(hub, LitestarTransport(socket), realtime.session_config).run(token)
+            await Session(hub, LitestarTransport(socket), realtime.session_config).run(
+                query_token(socket.scope["query_string"])
+            )
 
         return socket_endpoint
 
