@@ -41,6 +41,7 @@ def serve(host: str, port: int, *, access_log: bool = False) -> None:
     import uvicorn
 
     from messenger.entrypoints.http import create_app
+    from messenger.entrypoints.ws.uvicorn_protocol import CompactWebSocketProtocol
 
     settings = _settings()
     _prepare_sqlite_dir(settings.database_url)
@@ -52,8 +53,9 @@ def serve(host: str, port: int, *, access_log: bool = False) -> None:
         port=port,
         loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
         http="httptools" if importlib.util.find_spec("httptools") else "h11",
-        # The sans-I/O protocol needs the least CPU per connect and memory per idle socket.
-        ws="websockets-sansio",
+        # The sans-I/O protocol needs the least CPU per connect and memory per idle socket;
+        # this subclass of it keeps ~6 KiB less on each open socket.
+        ws=CompactWebSocketProtocol,
         # A log line per request cost ~3% of a history request's CPU; off unless asked for.
         access_log=access_log,
         timeout_graceful_shutdown=10,

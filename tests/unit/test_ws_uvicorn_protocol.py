@@ -1,0 +1,169 @@
+"""The lighter uvicorn socket protocol: what uvicorn's own does, with less kept per socket.
+
+The end-to-end tests run uvicorn in this process on a loopback port with a small ASGI app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import uvicorn
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from messenger.entrypoints.ws.uvicorn_protocol import (
+    CompactWebSocketProtocol,
+    ReceiveBuffer,
+    WritableFlag,
+)
+
+CONNECT: Any = {"type": "websocket.connect"}
+
+
+def text(value: str) -> Any:
+    return {"type": "websocket.receive", "text": value}
+
+
+async def test_events_come_out_in_order_and_a_waiting_receive_wakes_on_the_first() -> None:
+    buffer = ReceiveBuffer()
+    waiting = asyncio.create_task(buffer.get())
+    await asyncio.sleep(0)
+    assert not waiting.done()
+
+    buffer.put_nowait(CONNECT)
+    buffer.put_nowait(text("a"))
+
+    assert await waiting == CONNECT
+    assert not buffer.empty()
+    assert await buffer.get() == text("a")
+    assert buffer.empty()
+
+
+async def test_a_cancelled_receive_loses_nothing_and_two_at_once_are_refused() -> None:
+    buffer = ReceiveBuffer()
+    first = asyncio.create_task(buffer.get())
+    await asyncio.sleep(0)
+    with pytest.raises(RuntimeError):
+        await buffer.get()
+    first.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await first
+
+    buffer.put_nowait(text("kept"))
+    assert await buffer.get() == text("kept")
+
+
+async def test_senders_wait_while_writing_is_paused_and_all_resume_together() -> None:
+    flag = WritableFlag()
+    assert flag.is_set()
+    assert await flag.wait()
+    flag.clear()
+    waiters = [asyncio.create_task(flag.wait()) for _ in range(3)]
+    await asyncio.sleep(0)
+    assert not any(w.done() for w in waiters)
+
+    flag.set()
+
+    assert await asyncio.gather(*waiters) == [True, True, True]
+
+
+# --- through a real uvicorn ----------------------------------------------------------------
+
+
+async def echo_app(scope: Any, receive: Any, send: Any) -> None:
+    """Echoes text; ``close`` closes with 1013; ``flood N`` sends N frames of 64 KiB."""
+    assert scope["type"] == "websocket"
+    assert (await receive())["type"] == "websocket.connect"
+    await send({"type": "websocket.accept"})
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        data = message["text"]
+        if data == "close":
+            await send({"type": "websocket.close", "code": 1013, "reason": "bye"})
+            return
+        if data.startswith("flood "):
+            for i in range(int(data.split()[1])):
+                await send({"type": "websocket.send", "text": f"{i:08d}" + "x" * 65_528})
+            continue
+        await send({"type": "websocket.send", "text": data})
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[uvicorn.Server, str]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        echo_app,
+        host="127.0.0.1",
+        port=port,
+        ws=CompactWebSocketProtocol,
+        ws_per_message_deflate=False,
+        lifespan="off",
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise TimeoutError("uvicorn did not start")
+    yield server, f"ws://127.0.0.1:{port}/"
+    server.should_exit = True
+    await task
+
+
+async def test_frames_echo_and_the_handshake_is_not_kept_after_accept(
+    server: tuple[uvicorn.Server, str],
+) -> None:
+    uvicorn_server, url = server
+    async with connect(url) as ws:
+        await ws.send("hi")
+        assert await ws.recv() == "hi"
+        [protocol] = uvicorn_server.server_state.connections
+        assert isinstance(protocol, CompactWebSocketProtocol)
+        assert not hasattr(protocol, "request")
+        assert not hasattr(protocol, "response")
+        assert ws.response is not None
+        assert "permessage-deflate" not in ws.response.headers.get("Sec-WebSocket-Extensions", "")
+
+        await ws.send("close")
+        with pytest.raises(ConnectionClosed):
+            await ws.recv()
+    assert ws.close_code == 1013
+    assert ws.close_reason == "bye"
+
+
+async def test_a_client_that_reads_slowly_gets_every_frame_in_order(
+    server: tuple[uvicorn.Server, str],
+) -> None:
+    _, url = server
+    async with connect(url, max_queue=1, max_size=None) as ws:
+        await ws.send("flood 200")  # ~13 MB: more than the socket buffers take at once
+        await asyncio.sleep(0.2)  # the server's writes pause meanwhile
+        received = [int((await ws.recv())[:8]) for _ in range(200)]
+        await ws.send("still there?")
+        assert await ws.recv() == "still there?"
+    assert received == list(range(200))
+
+
+async def test_stopping_the_server_closes_open_sockets_with_1012(
+    server: tuple[uvicorn.Server, str],
+) -> None:
+    uvicorn_server, url = server
+    async with connect(url) as ws:
+        await ws.send("hi")
+        await ws.recv()
+        uvicorn_server.should_exit = True
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 10)
+    assert ws.close_code == 1012
