@@ -238,7 +238,7 @@ async def test_a_client_that_stops_reading_is_cut_off_and_the_others_keep_up(
         semaphore = asyncio.Semaphore(16)
 
         async def send(i: int) -> None:
-            # Random text: the socket compresses frames (permessage-deflate), and repeated
+            # Random text: where sockets compress frames (MESSENGER_WS_COMPRESSION), repeated
             # text would shrink so much that the kernel buffers absorb everything and only
             # the keepalive ping timeout ever drops bob.
             async with semaphore:
