@@ -133,6 +133,7 @@ async def test_frames_echo_and_the_handshake_is_not_kept_after_accept(
         assert isinstance(protocol, CompactWebSocketProtocol)
         assert not hasattr(protocol, "request")
         assert not hasattr(protocol, "response")
+        assert protocol.scope["headers"]  # the app's copy stays
         assert ws.response is not None
         assert "permessage-deflate" not in ws.response.headers.get("Sec-WebSocket-Extensions", "")
 
