@@ -187,6 +187,14 @@ class Realtime:
             self.hub = None
             await hub.stop()
 
+    def origin_allowed(self, headers: Iterable[tuple[bytes, bytes]]) -> bool:
+        """Whether a socket handshake with these headers may open (see ``origin_allowed``)."""
+        return origin_allowed(
+            handshake_header(headers, b"origin"),
+            handshake_header(headers, b"host"),
+            self.allowed_origins,
+        )
+
     @property
     def route_handlers(self) -> list[BaseRouteHandler]:
         return [self._socket_handler(), sync]
@@ -197,12 +205,7 @@ class Realtime:
         @websocket(WS_PATH, name="realtime_socket")
         async def socket_endpoint(socket: WebSocket[Any, Any, Any]) -> None:
             """The real-time socket (see the module docs for the protocol)."""
-            headers = socket.scope["headers"]
-            if not origin_allowed(
-                handshake_header(headers, b"origin"),
-                handshake_header(headers, b"host"),
-                realtime.allowed_origins,
-            ):
+            if not realtime.origin_allowed(socket.scope["headers"]):
                 # Before accept: the ASGI server answers the handshake with 403.
                 await socket.close(CLOSE_POLICY, "origin not allowed")
                 return
@@ -211,6 +214,9 @@ class Realtime:
             if hub is None:
                 await socket.close(CLOSE_RESTART, "server starting or stopping")
                 return
+            # The scope lives as long as the socket, and nothing reads the handshake's
+            # headers again: a browser's cookies and user agent would stay (1-4 KiB).
+            socket.scope["headers"] = []
             await Session(hub, LitestarTransport(socket), realtime.session_config).run(
                 query_token(socket.scope["query_string"])
             )
