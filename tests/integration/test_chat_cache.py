@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from messenger.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory, create_engine
+from messenger.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from messenger.domain.errors import ChatNotFound
 from messenger.domain.events import MessagePosted, Notification
 from messenger.domain.model import Role
@@ -210,3 +211,45 @@ async def test_concurrent_posts_and_reads_always_see_your_own_post_and_never_go_
     everything = [m.id for m in (await b.read_history(users[0], group, limit=100)).items]
     assert len(everything) == 60
     assert [m.id for m in (await a.read_history(users[0], group, limit=100)).items] == everything
+
+
+class _OlderHead:
+    """A shared head read that started before the cache took this process's last commit."""
+
+    def __init__(self, head: int) -> None:
+        self.head = head
+
+    async def read(self) -> int:
+        return self.head
+
+
+async def test_a_reader_one_commit_behind_the_cache_is_answered_and_clears_nothing(
+    sqlite_url: str,
+) -> None:
+    engine = create_engine(sqlite_url)
+    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    app = build_messenger(factory)
+    try:
+        alice, bob, carol = [await _user(app, n) for n in ("alice", "bob", "carol")]
+        dialog = (await app.open_dialog(alice, bob))[0].chat.id
+        other = (await app.open_dialog(alice, carol))[0].chat.id
+        await app.post_message(alice, other, "o1", "elsewhere")
+        await app.post_message(alice, dialog, "c1", "one")
+        await app.read_history(carol, other)  # fills the cached pages
+        await app.read_history(bob, dialog)
+        await app.post_message(alice, dialog, "c2", "two")  # applied to it
+        cache = factory.cache
+        assert cache is not None
+        assert cache.head is not None
+        behind = SqlAlchemyUnitOfWork(
+            engine,
+            read_only=True,
+            cache=cache,
+            heads=_OlderHead(cache.head - 1),  # type: ignore[arg-type]
+        )
+        async with behind as uow:
+            page = await uow.messages.page(dialog, before=None, after=None, limit=51)
+        assert [m.text for m in page] == ["one", "two"]
+        assert cache.newest(other, 51) is not None  # still there: nothing was cleared
+    finally:
+        await engine.dispose()

@@ -156,13 +156,18 @@ class SqlAlchemyUnitOfWork:
 
     # --- the chat cache (see cache.py) --------------------------------------------------------
 
-    def _cache_usable(self) -> ChatCache | None:
-        # Only while the cache is for the head this unit read: under the lock the database
-        # is exactly as of it; a reader's later statements see that or newer commits.
-        cache = self._cache
-        if cache is None or self._start_head is None or cache.head != self._start_head:
+    def _cache_usable(self, *, put: bool = False) -> ChatCache | None:
+        # While the cache is for the head this unit read: under the lock the database is
+        # exactly as of it; a reader's later statements see that or newer commits, so a
+        # value it read may go in only while that head is still the cache's. A reader may
+        # also be answered from a cache that is ahead of its head: those commits landed
+        # before the answer, as they would have for a query.
+        cache, start = self._cache, self._start_head
+        if cache is None or start is None or cache.head is None:
             return None
-        return cache
+        if cache.head == start or (self._read_only and not put and cache.head > start):
+            return cache
+        return None
 
     async def cache_view(self) -> ChatCache | None:
         """The cache if it may answer this unit; a read-only unit reads the head for it once."""
@@ -172,9 +177,11 @@ class SqlAlchemyUnitOfWork:
             if head is None:
                 head = int((await self.read(_READ_HEAD)).scalar_one())
             self._start_head = head
-            if cache.writers == 0:
-                # Nobody here is between lock and commit: a moved head is another process's.
-                cache.sync(self._start_head)
+            if cache.writers == 0 and (cache.head is None or head > cache.head):
+                # Nobody here is between lock and commit: a head that moved on is another
+                # process's. (One behind the cache is a read that started before this
+                # process's last commit was applied: never a reason to go back.)
+                cache.sync(head)
         return self._cache_usable()
 
     def cached_chat(self, chat_id: int) -> Chat | None:
@@ -184,7 +191,7 @@ class SqlAlchemyUnitOfWork:
         return cache.chat(chat_id)
 
     def remember_chat(self, chat: Chat) -> None:
-        cache = self._cache_usable()
+        cache = self._cache_usable(put=True)
         if cache is not None and chat.id not in self._touched_chats:
             cache.put_chat(chat)
 
@@ -195,7 +202,7 @@ class SqlAlchemyUnitOfWork:
         return cache.member_ids(chat_id)
 
     def remember_member_ids(self, chat_id: int, ids: frozenset[int]) -> None:
-        cache = self._cache_usable()
+        cache = self._cache_usable(put=True)
         if cache is not None and chat_id not in self._touched_members:
             cache.put_member_ids(chat_id, ids)
 
