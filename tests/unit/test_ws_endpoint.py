@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from messenger.container import Container
 from messenger.entrypoints.http import create_app
 from messenger.entrypoints.ws.uvicorn_protocol import CompactWebSocketProtocol
 from messenger.settings import Settings
+from tests.unit.uvicorn_support import serving
 
 
 @pytest.fixture
@@ -27,27 +26,8 @@ async def server(tmp_path: Path) -> AsyncIterator[tuple[uvicorn.Server, int]]:
         upload_dir=tmp_path / "uploads",
         docs=False,
     )
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(Container(settings=settings)),
-        host="127.0.0.1",
-        port=port,
-        ws=CompactWebSocketProtocol,
-        log_level="warning",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise TimeoutError("uvicorn did not start")
-    yield server, port
-    server.should_exit = True
-    await task
+    async with serving(create_app(Container(settings=settings))) as (running, port):
+        yield running, port
 
 
 async def test_an_open_socket_keeps_no_handshake_headers(

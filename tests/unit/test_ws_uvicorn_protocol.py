@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,6 +20,7 @@ from messenger.entrypoints.ws.uvicorn_protocol import (
     ReceiveBuffer,
     WritableFlag,
 )
+from tests.unit.uvicorn_support import serving
 
 CONNECT: Any = {"type": "websocket.connect"}
 
@@ -97,29 +97,9 @@ async def echo_app(scope: Any, receive: Any, send: Any) -> None:
 
 @pytest.fixture
 async def server() -> AsyncIterator[tuple[uvicorn.Server, str]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(
-        echo_app,
-        host="127.0.0.1",
-        port=port,
-        ws=CompactWebSocketProtocol,
-        ws_per_message_deflate=False,
-        lifespan="off",
-        log_level="warning",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise TimeoutError("uvicorn did not start")
-    yield server, f"ws://127.0.0.1:{port}/"
-    server.should_exit = True
-    await task
+    options = {"ws_per_message_deflate": False, "lifespan": "off"}
+    async with serving(echo_app, **options) as (running, port):
+        yield running, f"ws://127.0.0.1:{port}/"
 
 
 async def test_frames_echo_and_the_handshake_is_not_kept_after_accept(
