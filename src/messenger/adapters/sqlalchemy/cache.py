@@ -5,15 +5,16 @@ Every post needs its chat and its members, and most history requests want a chat
 page; reading them costs queries that dominate both paths. The cache removes those reads
 without answering stale:
 
-- It remembers the feed position it is exact for (``head``). A unit of work reads the head
-  (a write unit of work under the ``feed_head`` lock, a read-only one with a plain read) and
-  uses the cache only when the two agree; a different head (another process wrote) clears
-  the cache first.
+- It remembers the feed position it is exact for (``head``). A write unit of work reads the
+  head under the ``feed_head`` lock and uses the cache only when the two agree; a different
+  head (another process wrote) clears the cache first. A read-only unit may also be answered
+  by a cache that is ahead of the head it read, and never moves the cache back.
 - Every change to a chat row, to a chat's members or to a message records a feed event (the
   domain's rule), so any such change elsewhere moves the head and clears the cache here.
 - A unit of work of this process drops what it changed *before* its commit is sent and again
-  right after it lands, and a value read from the database is only put in while the head is
-  still the one read before that read. So no value older than a landed commit survives.
+  right after it lands. A chat or member set read from the database is only put in while
+  the head is still the one read before that read; a page, only if no change to its chat was
+  applied meanwhile. So no value older than a landed commit survives.
 - After a commit with nothing else in between, the head moves on with it and the chat rows
   it wrote are put back.
 """
@@ -172,7 +173,7 @@ class ChatCache:
         self,
         chat_ids: Iterable[int],
         member_chat_ids: Iterable[int],
-        message_chat_ids: Iterable[int] = (),
+        message_chat_ids: Iterable[int],
     ) -> None:
         for chat_id in chat_ids:
             self._chats.pop(chat_id, None)

@@ -45,6 +45,9 @@ from messenger.domain.events import (
 )
 from messenger.domain.model import Chat, Message
 
+# The events that carry a message as it now is: what the cached newest pages are patched with.
+_MESSAGE_EVENTS = (MessagePosted, MessageEdited, MessageDeleted)
+
 _LOCK_MYSQL = sa.select(feed_head.c.position).where(feed_head.c.id == 1).with_for_update()
 _READ_HEAD = sa.select(feed_head.c.position).where(feed_head.c.id == 1)
 
@@ -355,36 +358,34 @@ class SqlAlchemyUnitOfWork:
             _raise_unavailable(exc)
             raise
         if cache is not None:
-            exact = bool(rows) and start is not None and cache.head == start
-            patched = {
-                event.message.chat_id
-                for event, _ in self._recorded
-                if isinstance(event, MessagePosted | MessageEdited | MessageDeleted)
-            }
-            # Again now that the commit landed: a reader may have put in what it read before.
-            cache.forget(
-                self._touched_chats,
-                self._touched_members,
-                self._touched_messages - patched if exact else self._touched_messages,
-            )
-            if exact:
-                # Nothing else committed since this unit's lock: the cache plus this unit's
-                # own changes is exact as of the new head.
-                for chat in self._touched_chats.values():
-                    cache.put_chat(chat)
-                for event, _ in self._recorded:
-                    if isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
-                        cache.apply_message(event.message)
-                cache.head = head
-            elif not rows and (
-                self._touched_chats or self._touched_members or self._touched_messages
-            ):
-                # A change without a feed event cannot be told to other processes' caches
-                # (the domain never does this); here, at least, start afresh.
-                cache.head = None
+            self._after_commit(cache, start, head, wrote_feed=bool(rows))
         self._recorded.clear()
         self._forget_changes()
         return notifications
+
+    def _after_commit(
+        self, cache: ChatCache, start: int | None, head: int, *, wrote_feed: bool
+    ) -> None:
+        """Bring the cache up to this unit's landed commit (see cache.py)."""
+        exact = wrote_feed and start is not None and cache.head == start
+        messages = [e.message for e, _ in self._recorded if isinstance(e, _MESSAGE_EVENTS)]
+        patched = {m.chat_id for m in messages} if exact else set()
+        # Again now that the commit landed: a reader may have put in what it read before.
+        cache.forget(self._touched_chats, self._touched_members, self._touched_messages - patched)
+        if exact:
+            # Nothing else committed since this unit's lock: the cache plus this unit's own
+            # changes is exact as of the new head.
+            for chat in self._touched_chats.values():
+                cache.put_chat(chat)
+            for message in messages:
+                cache.apply_message(message)
+            cache.head = head
+        elif not wrote_feed and (
+            self._touched_chats or self._touched_members or self._touched_messages
+        ):
+            # A change without a feed event cannot be told to other processes' caches (the
+            # domain never does this); here, at least, start afresh.
+            cache.head = None
 
     async def rollback(self) -> None:
         self._recorded.clear()
