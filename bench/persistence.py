@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import tempfile
 import time
 from collections.abc import Iterator
@@ -22,24 +23,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from messenger.adapters.memory import (
-    FastHasher,
-    InMemoryFileStore,
-    InMemoryLoginThrottle,
-    InMemoryTokens,
-    InProcessNotifier,
-    RandomIds,
-    SystemClock,
-)
-from messenger.adapters.sqlalchemy import (
-    SqlAlchemyUnitOfWorkFactory,
-    create_engine,
-    scratch_database,
-    upgrade_database,
-)
+from messenger.adapters.memory import FastHasher
+from messenger.adapters.sqlalchemy import create_engine, scratch_database, upgrade_database
 from messenger.adapters.sqlalchemy.tables import messages
-from messenger.domain.service import Messenger
-from messenger.domain.usecases import Ports
+from messenger.container import Container, running
+from messenger.settings import Settings
 
 WRITER_COUNTS = (1, 32)
 
@@ -69,26 +57,16 @@ def sqlite_database() -> Iterator[str]:
         yield f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"
 
 
-def build(engine: sa.ext.asyncio.AsyncEngine) -> Messenger:
-    clock = SystemClock()
-    return Messenger(
-        Ports(
-            uow=SqlAlchemyUnitOfWorkFactory(engine),
-            notifier=InProcessNotifier(),
-            hasher=FastHasher(),
-            clock=clock,
-            ids=RandomIds(),
-            tokens=InMemoryTokens(clock),
-            files=InMemoryFileStore(),
-            throttle=InMemoryLoginThrottle(),
-        )
-    )
+def container(url: str) -> Container:
+    """The server's own SQL preset; only the password hasher is a fast fake."""
+    settings = Settings(secret_key=secrets.token_urlsafe(48), database_url=url)
+    return Container(settings=settings, hasher=FastHasher())
 
 
 async def run_backend(backend: str, url: str, total: int) -> list[Result]:
+    # A second engine only to count the rows that landed, outside the messenger.
     engine = create_engine(url)
-    app = build(engine)
-    try:
+    async with running(container(url)) as (app, _):
         users = [(await app.register(f"user{i}", "benchmark pw")).user.id for i in range(33)]
         # Eight groups of five people: realistic fan-out for the feed's recipients.
         chats = []
@@ -118,9 +96,8 @@ async def run_backend(backend: str, url: str, total: int) -> list[Result]:
                 ).scalar_one()
             assert after - before == per_writer * writers, (before, after)
             results.append(Result(backend, writers, after - before, seconds))
-        return results
-    finally:
-        await engine.dispose()
+    await engine.dispose()
+    return results
 
 
 def main() -> None:

@@ -1,25 +1,35 @@
 """The composition root: the only module that names concrete adapters.
 
-``Container(settings=Settings.from_env())`` builds the ports and the ``Messenger`` facade.
-Any provider can be overridden (``container.hasher.override(...)``), which is how tests
-and embedding services swap an adapter. The database engine is a resource: start it with
-``await container.init_resources()`` and dispose of it with ``shutdown_resources()``
-(``running()`` does both).
+``Container`` has one slot (a ``providers.Dependency``) per port. Each slot has a default
+chosen by the settings, the *preset*: ``memory://`` storage gets the in-memory adapters,
+any other database URL the SQL ones (``SqlStorage``: an engine resource, units of work,
+a readiness check). ``in_memory_container()`` is the in-memory preset for tests, demos and
+embedders: every port an in-process adapter. An embedding service (or a test) fills any
+slot with its own adapter, either when building the container
+(``Container(settings=s, hasher=MyHasher())``) or later
+(``container.hasher.override(providers.Object(MyHasher()))``).
+
+Resources (the database engine, the broker connection) start with
+``await container.init_resources()`` and stop with ``shutdown_resources()``; ``running()``
+does both.
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
 from messenger.adapters.files import LocalFileStore
 from messenger.adapters.memory import (
+    FastHasher,
+    InMemoryFileStore,
     InMemoryLoginThrottle,
+    InMemoryTokens,
     InMemoryUnitOfWorkFactory,
     InProcessNotifier,
     RandomIds,
@@ -27,9 +37,22 @@ from messenger.adapters.memory import (
 )
 from messenger.adapters.security import Argon2Hasher, JwtTokenIssuer
 from messenger.domain.model import Limits
+from messenger.domain.ports import (
+    Clock,
+    FileStore,
+    IdSource,
+    LoginThrottle,
+    Notifier,
+    PasswordHasher,
+    TokenIssuer,
+    UnitOfWorkFactory,
+)
 from messenger.domain.service import Messenger
 from messenger.domain.usecases import Ports
 from messenger.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 MEMORY_URL_PREFIX = "memory:"
 
@@ -41,32 +64,68 @@ def storage_kind(database_url: str) -> str:
     return "memory" if database_url.startswith(MEMORY_URL_PREFIX) else "sql"
 
 
-def _sql() -> Any:
-    # Imported on demand so that a memory-backed container never loads SQLAlchemy.
-    return importlib.import_module("messenger.adapters.sqlalchemy")
+# --- the SQL preset's storage ---------------------------------------------------------------
+# SQLAlchemy is imported inside these functions so that a memory-backed container never
+# loads it.
 
 
-async def _engine(database_url: str) -> AsyncIterator[Any]:
+async def _engine(database_url: str) -> AsyncIterator[AsyncEngine | None]:
+    # Every resource of the container starts, the unused preset's too: that one has none.
     if storage_kind(database_url) == "memory":
         yield None
         return
-    engine = _sql().create_engine(database_url)
+    from messenger.adapters.sqlalchemy import create_engine
+
+    engine = create_engine(database_url)
     try:
         yield engine
     finally:
         await engine.dispose()
 
 
-def _sql_uow_factory(engine: Any) -> Any:
-    return _sql().SqlAlchemyUnitOfWorkFactory(engine)
+def _sql_units_of_work(engine: AsyncEngine) -> UnitOfWorkFactory:
+    from messenger.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+
+    return SqlAlchemyUnitOfWorkFactory(engine)
 
 
-async def _notifier(broker_url: str | None) -> AsyncIterator[Any]:
+def _sql_readiness(engine: AsyncEngine) -> ReadinessCheck:
+    from messenger.adapters.sqlalchemy import check_database
+
+    async def ready() -> None:
+        await check_database(engine)
+
+    return ready
+
+
+async def _always_ready() -> None:
+    return None
+
+
+class SqlStorage(containers.DeclarativeContainer):
+    """Storage of the SQL preset: one engine per process (a resource) and what uses it."""
+
+    database_url = providers.Dependency(instance_of=str)
+    engine = providers.Resource(_engine, database_url)
+    uow = providers.Singleton(_sql_units_of_work, engine)
+    readiness = providers.Singleton(_sql_readiness, engine)
+
+
+class MemoryStorage(containers.DeclarativeContainer):
+    """Storage of the in-memory preset: everything in this process, nothing to start."""
+
+    uow = providers.Singleton(InMemoryUnitOfWorkFactory)
+    readiness = providers.Object(_always_ready)
+
+
+async def _notifier(broker_url: str | None) -> AsyncIterator[Notifier]:
     if not broker_url:
         yield InProcessNotifier()
         return
     # Imported on demand: a single-process server never loads the Redis client.
-    notifier = importlib.import_module("messenger.adapters.notifier").RedisNotifier(broker_url)
+    from messenger.adapters.notifier import RedisNotifier
+
+    notifier = RedisNotifier(broker_url)
     await notifier.start()
     try:
         yield notifier
@@ -74,54 +133,55 @@ async def _notifier(broker_url: str | None) -> AsyncIterator[Any]:
         await notifier.stop()
 
 
-async def _always_ready() -> None:
-    return None
-
-
-def _sql_readiness(engine: Any) -> ReadinessCheck:
-    check = _sql().check_database
-
-    async def ready() -> None:
-        await check(engine)
-
-    return ready
-
-
 class Container(containers.DeclarativeContainer):
     """Ports, adapters and the ``Messenger`` facade, built from ``Settings``."""
 
     settings = providers.Dependency(instance_of=Settings)
 
+    # The presets' parts, picked by the database URL.
     storage = providers.Callable(storage_kind, settings.provided.database_url)
-    engine = providers.Resource(_engine, settings.provided.database_url)
+    sql = providers.Container(SqlStorage, database_url=settings.provided.database_url)
+    memory = providers.Container(MemoryStorage)
 
-    uow = providers.Selector(
-        storage,
-        memory=providers.Singleton(InMemoryUnitOfWorkFactory),
-        sql=providers.Singleton(_sql_uow_factory, engine),
+    # --- one slot per port -----------------------------------------------------------------
+    uow: providers.Dependency[UnitOfWorkFactory] = providers.Dependency(
+        default=providers.Selector(storage, memory=memory.uow, sql=sql.uow)
     )
-    readiness = providers.Selector(
-        storage,
-        memory=providers.Object(_always_ready),
-        sql=providers.Singleton(_sql_readiness, engine),
+    readiness: providers.Dependency[ReadinessCheck] = providers.Dependency(
+        default=providers.Selector(storage, memory=memory.readiness, sql=sql.readiness)
     )
-
-    clock = providers.Singleton(SystemClock)
-    ids = providers.Singleton(RandomIds)
+    clock: providers.Dependency[Clock] = providers.Dependency(
+        default=providers.Singleton(SystemClock)
+    )
+    ids: providers.Dependency[IdSource] = providers.Dependency(
+        default=providers.Singleton(RandomIds)
+    )
     # Without MESSENGER_BROKER_URL events reach the sockets of this process only; with it
     # every process publishes to and reads from the broker (Redis pub/sub).
-    notifier = providers.Resource(_notifier, settings.provided.broker_url)
-    hasher = providers.Singleton(Argon2Hasher, concurrency=settings.provided.hash_concurrency)
-    tokens = providers.Singleton(
-        JwtTokenIssuer,
-        settings.provided.secret_key,
-        clock,
-        lifetime=settings.provided.access_token_ttl,
-        audience=settings.provided.token_audience,
+    notifier: providers.Dependency[Notifier] = providers.Dependency(
+        default=providers.Resource(_notifier, settings.provided.broker_url)
     )
-    files = providers.Singleton(LocalFileStore, settings.provided.upload_dir)
-    throttle = providers.Singleton(InMemoryLoginThrottle)
-    limits = providers.Singleton(Limits, max_upload_bytes=settings.provided.max_upload_bytes)
+    hasher: providers.Dependency[PasswordHasher] = providers.Dependency(
+        default=providers.Singleton(Argon2Hasher, concurrency=settings.provided.hash_concurrency)
+    )
+    tokens: providers.Dependency[TokenIssuer] = providers.Dependency(
+        default=providers.Singleton(
+            JwtTokenIssuer,
+            settings.provided.secret_key,
+            clock,
+            lifetime=settings.provided.access_token_ttl,
+            audience=settings.provided.token_audience,
+        )
+    )
+    files: providers.Dependency[FileStore] = providers.Dependency(
+        default=providers.Singleton(LocalFileStore, settings.provided.upload_dir)
+    )
+    throttle: providers.Dependency[LoginThrottle] = providers.Dependency(
+        default=providers.Singleton(InMemoryLoginThrottle)
+    )
+    limits: providers.Dependency[Limits] = providers.Dependency(
+        default=providers.Singleton(Limits, max_upload_bytes=settings.provided.max_upload_bytes)
+    )
 
     ports = providers.Singleton(
         Ports,
@@ -136,6 +196,35 @@ class Container(containers.DeclarativeContainer):
         limits=limits,
     )
     messenger = providers.Singleton(Messenger, ports)
+
+
+def in_memory_container(
+    *,
+    clock: Clock | None = None,
+    hasher: PasswordHasher | None = None,
+    settings: Settings | None = None,
+    **slots: object,
+) -> Container:
+    """The in-memory preset: every port an in-process adapter, nothing to start.
+
+    The hasher is fast and not for real passwords unless one is given. Any other slot can be
+    filled by name (``uow=...`` puts the in-process services over other storage: the storage
+    contract tests run the whole messenger over SQL this way; ``limits=Limits(...)``).
+    """
+    clock = clock or SystemClock()
+    filled: dict[str, object] = {
+        "clock": clock,
+        "hasher": hasher or FastHasher(),
+        "tokens": InMemoryTokens(clock),
+        "files": InMemoryFileStore(),
+        "notifier": InProcessNotifier(),
+    }
+    unknown = set(slots) - set(Container.providers)
+    if unknown:
+        raise TypeError(f"no such slot in the container: {', '.join(sorted(unknown))}")
+    filled.update({name: value for name, value in slots.items() if value is not None})
+    memory_settings = Settings(secret_key=secrets.token_urlsafe(48), database_url="memory://")
+    return Container(settings=settings or memory_settings, **filled)
 
 
 async def _resolve(value: Any) -> Any:
@@ -158,4 +247,6 @@ async def running(container: Container) -> AsyncIterator[tuple[Messenger, Readin
 def upgrade_database(database_url: str) -> None:
     """Bring the schema up to date (nothing to do for in-memory storage)."""
     if storage_kind(database_url) == "sql":
-        _sql().upgrade_database(database_url)
+        from messenger.adapters.sqlalchemy import upgrade_database as upgrade
+
+        upgrade(database_url)

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from messenger.adapters.memory import (
-    FastHasher,
-    InMemoryFileStore,
-    InMemoryLoginThrottle,
-    InMemoryTokens,
-    InMemoryUnitOfWorkFactory,
-    InProcessNotifier,
-    RandomIds,
-    SystemClock,
-)
+from messenger.container import in_memory_container
 from messenger.domain.model import Limits
 from messenger.domain.ports import Clock, PasswordHasher
 from messenger.domain.service import Messenger
-from messenger.domain.usecases import Ports
 
 
 def in_memory(
@@ -24,22 +14,14 @@ def in_memory(
     hasher: PasswordHasher | None = None,
     limits: Limits | None = None,
 ) -> Messenger:
-    """A complete messenger in this process's memory.
+    """A complete messenger in this process's memory (the container's in-memory preset).
 
     ``messenger.ports.notifier`` is an ``InProcessNotifier``: ``subscribe`` to it to receive
     every event after it is committed. Pass a real ``hasher`` (for example the argon2 one)
-    when passwords matter; the default is fast and meant for tests and demos.
+    when passwords matter; the default is fast and meant for tests and demos. For more
+    control (any port replaced), build ``messenger.container.in_memory_container()``.
     """
-    clock = clock or SystemClock()
-    ports = Ports(
-        uow=InMemoryUnitOfWorkFactory(),
-        notifier=InProcessNotifier(),
-        hasher=hasher or FastHasher(),
-        clock=clock,
-        ids=RandomIds(),
-        tokens=InMemoryTokens(clock),
-        files=InMemoryFileStore(),
-        throttle=InMemoryLoginThrottle(),
-        limits=limits or Limits(),
-    )
-    return Messenger(ports)
+    messenger: Messenger = in_memory_container(
+        clock=clock, hasher=hasher, limits=limits
+    ).messenger()
+    return messenger

@@ -17,16 +17,7 @@ import pymysql
 import pytest
 from sqlalchemy.engine import URL, make_url
 
-from messenger.adapters.memory import (
-    FastHasher,
-    InMemoryFileStore,
-    InMemoryLoginThrottle,
-    InMemoryTokens,
-    InMemoryUnitOfWorkFactory,
-    InProcessNotifier,
-    RandomIds,
-    TickingClock,
-)
+from messenger.adapters.memory import InMemoryUnitOfWorkFactory, TickingClock
 from messenger.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWorkFactory,
     create_engine,
@@ -34,9 +25,9 @@ from messenger.adapters.sqlalchemy import (
     upgrade_database,
 )
 from messenger.adapters.sqlalchemy.tables import DATA_TABLES
+from messenger.container import in_memory_container
 from messenger.domain.ports import UnitOfWorkFactory
 from messenger.domain.service import Messenger
-from messenger.domain.usecases import Ports
 
 DEFAULT_SERVER_URL = "mysql+aiomysql://root@127.0.0.1:3306"
 ADAPTERS = ["memory", "sqlite", "mariadb"]
@@ -151,19 +142,8 @@ async def uow_factory(request: pytest.FixtureRequest) -> AsyncIterator[UnitOfWor
 
 def build_messenger(uow: UnitOfWorkFactory, clock: TickingClock | None = None) -> Messenger:
     """The whole messenger over ``uow``, with in-process fakes for the other ports."""
-    clock = clock or TickingClock()
-    return Messenger(
-        Ports(
-            uow=uow,
-            notifier=InProcessNotifier(),
-            hasher=FastHasher(),
-            clock=clock,
-            ids=RandomIds(),
-            tokens=InMemoryTokens(clock),
-            files=InMemoryFileStore(),
-            throttle=InMemoryLoginThrottle(),
-        )
-    )
+    messenger: Messenger = in_memory_container(uow=uow, clock=clock or TickingClock()).messenger()
+    return messenger
 
 
 @pytest.fixture

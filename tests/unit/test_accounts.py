@@ -8,14 +8,10 @@ import pytest
 
 from messenger.adapters.memory import (
     FastHasher,
-    InMemoryFileStore,
     InMemoryLoginThrottle,
-    InMemoryTokens,
-    InMemoryUnitOfWorkFactory,
-    InProcessNotifier,
-    RandomIds,
     TickingClock,
 )
+from messenger.container import in_memory_container
 from messenger.domain.errors import (
     EmailTaken,
     InvalidCredentials,
@@ -26,7 +22,6 @@ from messenger.domain.errors import (
     ValidationError,
 )
 from messenger.domain.service import Messenger
-from messenger.domain.usecases import Ports
 from tests.unit.conftest import store_of
 
 # --- register -----------------------------------------------------------------------------
@@ -196,19 +191,9 @@ class FakeMonotonic:
 def build(
     *, throttle: InMemoryLoginThrottle | None = None, hasher: FastHasher | None = None
 ) -> Messenger:
-    clock = TickingClock()
-    return Messenger(
-        Ports(
-            uow=InMemoryUnitOfWorkFactory(),
-            notifier=InProcessNotifier(),
-            hasher=hasher or FastHasher(),
-            clock=clock,
-            ids=RandomIds(),
-            tokens=InMemoryTokens(clock),
-            files=InMemoryFileStore(),
-            throttle=throttle or InMemoryLoginThrottle(),
-        )
-    )
+    container = in_memory_container(clock=TickingClock(), hasher=hasher, throttle=throttle)
+    messenger: Messenger = container.messenger()
+    return messenger
 
 
 async def test_repeated_failures_throttle_the_account_even_for_the_right_password() -> None:

@@ -7,17 +7,13 @@ from collections.abc import Sequence
 import pytest
 
 from messenger.adapters.memory import (
-    FastHasher,
-    InMemoryFileStore,
-    InMemoryLoginThrottle,
     InMemoryStore,
-    InMemoryTokens,
     InMemoryUnitOfWork,
     InMemoryUnitOfWorkFactory,
     InProcessNotifier,
-    RandomIds,
     TickingClock,
 )
+from messenger.container import in_memory_container
 from messenger.domain.errors import (
     NotFound,
     ResyncRequired,
@@ -27,7 +23,6 @@ from messenger.domain.errors import (
 from messenger.domain.events import Notification, PresenceChanged
 from messenger.domain.model import Role
 from messenger.domain.service import Messenger
-from messenger.domain.usecases import Ports
 from tests.unit.conftest import Published, store_of
 
 
@@ -228,19 +223,9 @@ class FlakyFactory(InMemoryUnitOfWorkFactory):
 
 
 def build(factory: InMemoryUnitOfWorkFactory, notifier: InProcessNotifier) -> Messenger:
-    clock = TickingClock()
-    return Messenger(
-        Ports(
-            uow=factory,
-            notifier=notifier,
-            hasher=FastHasher(),
-            clock=clock,
-            ids=RandomIds(),
-            tokens=InMemoryTokens(clock),
-            files=InMemoryFileStore(),
-            throttle=InMemoryLoginThrottle(),
-        )
-    )
+    container = in_memory_container(clock=TickingClock(), uow=factory, notifier=notifier)
+    messenger: Messenger = container.messenger()
+    return messenger
 
 
 async def test_events_are_published_after_the_commit_released_the_write_lock() -> None:
