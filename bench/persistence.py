@@ -22,10 +22,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from messenger.adapters.batching import BatchingCommitter
 from messenger.adapters.memory import (
     FastHasher,
     InMemoryFileStore,
     InMemoryLoginThrottle,
+    InMemorySessionTrust,
     InMemoryTokens,
     InProcessNotifier,
     RandomIds,
@@ -81,6 +83,8 @@ def build(engine: sa.ext.asyncio.AsyncEngine) -> Messenger:
             tokens=InMemoryTokens(clock),
             files=InMemoryFileStore(),
             throttle=InMemoryLoginThrottle(),
+            committer=BatchingCommitter(),
+            sessions=InMemorySessionTrust(),
         )
     )
 

@@ -17,9 +17,12 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
+from messenger.adapters.batching import BatchingCommitter
 from messenger.adapters.files import LocalFileStore
 from messenger.adapters.memory import (
+    DirectCommitter,
     InMemoryLoginThrottle,
+    InMemorySessionTrust,
     InMemoryUnitOfWorkFactory,
     InProcessNotifier,
     RandomIds,
@@ -100,6 +103,13 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(InMemoryUnitOfWorkFactory),
         sql=providers.Singleton(_sql_uow_factory, engine),
     )
+    # SQL writes pay a lock, a round trip and a commit each: concurrent posts share them
+    # (group commit). In memory there is nothing to share, so each is written alone.
+    committer = providers.Selector(
+        storage,
+        memory=providers.Singleton(DirectCommitter),
+        sql=providers.Singleton(BatchingCommitter),
+    )
     readiness = providers.Selector(
         storage,
         memory=providers.Object(_always_ready),
@@ -121,6 +131,8 @@ class Container(containers.DeclarativeContainer):
     )
     files = providers.Singleton(LocalFileStore, settings.provided.upload_dir)
     throttle = providers.Singleton(InMemoryLoginThrottle)
+    # Per process by nature: a revocation made here is trusted no more at once.
+    sessions = providers.Singleton(InMemorySessionTrust)
     limits = providers.Singleton(Limits, max_upload_bytes=settings.provided.max_upload_bytes)
 
     ports = providers.Singleton(
@@ -133,6 +145,8 @@ class Container(containers.DeclarativeContainer):
         tokens=tokens,
         files=files,
         throttle=throttle,
+        committer=committer,
+        sessions=sessions,
         limits=limits,
     )
     messenger = providers.Singleton(Messenger, ports)

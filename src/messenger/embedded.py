@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from messenger.adapters.memory import (
+    DirectCommitter,
     FastHasher,
     InMemoryFileStore,
     InMemoryLoginThrottle,
+    InMemorySessionTrust,
     InMemoryTokens,
     InMemoryUnitOfWorkFactory,
     InProcessNotifier,
@@ -40,6 +42,8 @@ def in_memory(
         tokens=InMemoryTokens(clock),
         files=InMemoryFileStore(),
         throttle=InMemoryLoginThrottle(),
+        committer=DirectCommitter(),
+        sessions=InMemorySessionTrust(),
         limits=limits or Limits(),
     )
     return Messenger(ports)

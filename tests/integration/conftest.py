@@ -17,10 +17,12 @@ import pymysql
 import pytest
 from sqlalchemy.engine import URL, make_url
 
+from messenger.adapters.batching import BatchingCommitter
 from messenger.adapters.memory import (
     FastHasher,
     InMemoryFileStore,
     InMemoryLoginThrottle,
+    InMemorySessionTrust,
     InMemoryTokens,
     InMemoryUnitOfWorkFactory,
     InProcessNotifier,
@@ -34,7 +36,7 @@ from messenger.adapters.sqlalchemy import (
     upgrade_database,
 )
 from messenger.adapters.sqlalchemy.tables import DATA_TABLES
-from messenger.domain.ports import UnitOfWorkFactory
+from messenger.domain.ports import Committer, UnitOfWorkFactory
 from messenger.domain.service import Messenger
 from messenger.domain.usecases import Ports
 
@@ -149,8 +151,11 @@ async def uow_factory(request: pytest.FixtureRequest) -> AsyncIterator[UnitOfWor
         await engine.dispose()
 
 
-def build_messenger(uow: UnitOfWorkFactory, clock: TickingClock | None = None) -> Messenger:
-    """The whole messenger over ``uow``, with in-process fakes for the other ports."""
+def build_messenger(
+    uow: UnitOfWorkFactory, clock: TickingClock | None = None, committer: Committer | None = None
+) -> Messenger:
+    """The whole messenger over ``uow``, with in-process fakes for the other ports; posts
+    are group-committed (as the SQL preset does) unless another ``committer`` is given."""
     clock = clock or TickingClock()
     return Messenger(
         Ports(
@@ -162,6 +167,8 @@ def build_messenger(uow: UnitOfWorkFactory, clock: TickingClock | None = None) -
             tokens=InMemoryTokens(clock),
             files=InMemoryFileStore(),
             throttle=InMemoryLoginThrottle(),
+            committer=committer or BatchingCommitter(),
+            sessions=InMemorySessionTrust(),
         )
     )
 

@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 
 from messenger.adapters.memory import (
+    DirectCommitter,
     FastHasher,
     InMemoryFileStore,
     InMemoryLoginThrottle,
+    InMemorySessionTrust,
     InMemoryTokens,
     InMemoryUnitOfWorkFactory,
     InProcessNotifier,
@@ -207,6 +209,8 @@ def build(
             tokens=InMemoryTokens(clock),
             files=InMemoryFileStore(),
             throttle=throttle or InMemoryLoginThrottle(),
+            committer=DirectCommitter(),
+            sessions=InMemorySessionTrust(),
         )
     )
 

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 
 import pytest
 
+from messenger.adapters.batching import BatchingCommitter
 from messenger.adapters.memory import (
     FastHasher,
     InMemoryFileStore,
     InMemoryLoginThrottle,
+    InMemorySessionTrust,
     InMemoryStore,
     InMemoryTokens,
     InMemoryUnitOfWork,
@@ -239,6 +241,8 @@ def build(factory: InMemoryUnitOfWorkFactory, notifier: InProcessNotifier) -> Me
             tokens=InMemoryTokens(clock),
             files=InMemoryFileStore(),
             throttle=InMemoryLoginThrottle(),
+            committer=BatchingCommitter(),
+            sessions=InMemorySessionTrust(),
         )
     )
 
