@@ -24,11 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
+from messenger.adapters.batching import BatchingCommitter
 from messenger.adapters.files import LocalFileStore
 from messenger.adapters.memory import (
+    DirectCommitter,
     FastHasher,
     InMemoryFileStore,
     InMemoryLoginThrottle,
+    InMemorySessionTrust,
     InMemoryTokens,
     InMemoryUnitOfWorkFactory,
     InProcessNotifier,
@@ -39,11 +42,13 @@ from messenger.adapters.security import Argon2Hasher, JwtTokenIssuer
 from messenger.domain.model import Limits
 from messenger.domain.ports import (
     Clock,
+    Committer,
     FileStore,
     IdSource,
     LoginThrottle,
     Notifier,
     PasswordHasher,
+    SessionTrust,
     TokenIssuer,
     UnitOfWorkFactory,
 )
@@ -109,6 +114,9 @@ class SqlStorage(containers.DeclarativeContainer):
     engine = providers.Resource(_engine, database_url)
     uow = providers.Singleton(_sql_units_of_work, engine)
     readiness = providers.Singleton(_sql_readiness, engine)
+    # SQL writes pay a lock, a round trip and a commit each: concurrent posts share them
+    # (group commit).
+    committer = providers.Singleton(BatchingCommitter)
 
 
 class MemoryStorage(containers.DeclarativeContainer):
@@ -116,6 +124,8 @@ class MemoryStorage(containers.DeclarativeContainer):
 
     uow = providers.Singleton(InMemoryUnitOfWorkFactory)
     readiness = providers.Object(_always_ready)
+    # Nothing to share in memory: each post is written alone.
+    committer = providers.Singleton(DirectCommitter)
 
 
 async def _notifier(broker_url: str | None) -> AsyncIterator[Notifier]:
@@ -150,6 +160,9 @@ class Container(containers.DeclarativeContainer):
     readiness: providers.Dependency[ReadinessCheck] = providers.Dependency(
         default=providers.Selector(storage, memory=memory.readiness, sql=sql.readiness)
     )
+    committer: providers.Dependency[Committer] = providers.Dependency(
+        default=providers.Selector(storage, memory=memory.committer, sql=sql.committer)
+    )
     clock: providers.Dependency[Clock] = providers.Dependency(
         default=providers.Singleton(SystemClock)
     )
@@ -179,6 +192,10 @@ class Container(containers.DeclarativeContainer):
     throttle: providers.Dependency[LoginThrottle] = providers.Dependency(
         default=providers.Singleton(InMemoryLoginThrottle)
     )
+    # Per process by nature: a revocation made here is trusted no more at once.
+    sessions: providers.Dependency[SessionTrust] = providers.Dependency(
+        default=providers.Singleton(InMemorySessionTrust)
+    )
     limits: providers.Dependency[Limits] = providers.Dependency(
         default=providers.Singleton(Limits, max_upload_bytes=settings.provided.max_upload_bytes)
     )
@@ -193,6 +210,8 @@ class Container(containers.DeclarativeContainer):
         tokens=tokens,
         files=files,
         throttle=throttle,
+        committer=committer,
+        sessions=sessions,
         limits=limits,
     )
     messenger = providers.Singleton(Messenger, ports)

@@ -17,6 +17,7 @@ import pymysql
 import pytest
 from sqlalchemy.engine import URL, make_url
 
+from messenger.adapters.batching import BatchingCommitter
 from messenger.adapters.memory import InMemoryUnitOfWorkFactory, TickingClock
 from messenger.adapters.sqlalchemy import (
     SqlAlchemyUnitOfWorkFactory,
@@ -26,7 +27,7 @@ from messenger.adapters.sqlalchemy import (
 )
 from messenger.adapters.sqlalchemy.tables import DATA_TABLES
 from messenger.container import in_memory_container
-from messenger.domain.ports import UnitOfWorkFactory
+from messenger.domain.ports import Committer, UnitOfWorkFactory
 from messenger.domain.service import Messenger
 
 DEFAULT_SERVER_URL = "mysql+aiomysql://root@127.0.0.1:3306"
@@ -140,9 +141,15 @@ async def uow_factory(request: pytest.FixtureRequest) -> AsyncIterator[UnitOfWor
         await engine.dispose()
 
 
-def build_messenger(uow: UnitOfWorkFactory, clock: TickingClock | None = None) -> Messenger:
-    """The whole messenger over ``uow``, with in-process fakes for the other ports."""
-    messenger: Messenger = in_memory_container(uow=uow, clock=clock or TickingClock()).messenger()
+def build_messenger(
+    uow: UnitOfWorkFactory, clock: TickingClock | None = None, committer: Committer | None = None
+) -> Messenger:
+    """The whole messenger over ``uow``, with in-process fakes for the other ports; posts
+    are group-committed (as the SQL preset does) unless another ``committer`` is given."""
+    container = in_memory_container(
+        uow=uow, clock=clock or TickingClock(), committer=committer or BatchingCommitter()
+    )
+    messenger: Messenger = container.messenger()
     return messenger
 
 

@@ -8,11 +8,16 @@ import dataclasses
 import pytest
 
 import messenger
-from messenger.adapters.memory import InMemoryUnitOfWork, InMemoryUnitOfWorkFactory, TickingClock
+from messenger.adapters.memory import (
+    InMemorySessionTrust,
+    InMemoryUnitOfWork,
+    InMemoryUnitOfWorkFactory,
+    TickingClock,
+)
 from messenger.domain.errors import InvalidToken
 from messenger.domain.model import AccessClaims, AuthResult, Limits
 from messenger.domain.service import Messenger
-from messenger.domain.usecases import Authorize, Ports, SessionCache
+from messenger.domain.usecases import Authorize, Ports
 
 
 class Monotonic:
@@ -94,7 +99,7 @@ async def test_a_revocation_in_this_process_takes_effect_at_once(app: Messenger,
 async def test_another_process_revoking_is_seen_after_the_ttl(app: Messenger) -> None:
     login = await app.register("alice", "password-123")
     # A second "process": the same storage, its own session cache.
-    elsewhere = Messenger(dataclasses.replace(app.ports, sessions=SessionCache()))
+    elsewhere = Messenger(dataclasses.replace(app.ports, sessions=InMemorySessionTrust()))
     clock = Monotonic()
     authorize, uow = _authorize(app.ports, clock)
     await authorize(login.access_token)
@@ -110,7 +115,7 @@ async def test_another_process_revoking_is_seen_after_the_ttl(app: Messenger) ->
 
 
 async def test_a_session_read_before_a_concurrent_revocation_is_not_cached() -> None:
-    cache = SessionCache()
+    cache = InMemorySessionTrust()
     epoch = cache.epoch
     cache.revoke("s1")  # committed while the reader was still loading "s1"
     cache.put("s1", 1, 2000.0, epoch=epoch, max_size=10)
@@ -120,7 +125,7 @@ async def test_a_session_read_before_a_concurrent_revocation_is_not_cached() -> 
 
 
 async def test_the_cache_is_bounded_and_drops_the_oldest() -> None:
-    cache = SessionCache()
+    cache = InMemorySessionTrust()
     for i in range(5):
         cache.put(f"s{i}", i, 2000.0, epoch=cache.epoch, max_size=3)
     assert len(cache) == 3

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from messenger.adapters.batching import BatchingCommitter
 from messenger.adapters.memory import (
     InMemoryStore,
     InMemoryUnitOfWork,
@@ -223,7 +224,9 @@ class FlakyFactory(InMemoryUnitOfWorkFactory):
 
 
 def build(factory: InMemoryUnitOfWorkFactory, notifier: InProcessNotifier) -> Messenger:
-    container = in_memory_container(clock=TickingClock(), uow=factory, notifier=notifier)
+    container = in_memory_container(
+        clock=TickingClock(), uow=factory, notifier=notifier, committer=BatchingCommitter()
+    )
     messenger: Messenger = container.messenger()
     return messenger
 

@@ -7,11 +7,19 @@ is what makes the feed gap-free.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Sequence,
+)
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, TypeVar
 
+from messenger.domain.errors import DomainError
 from messenger.domain.events import Event, FeedEntry, Notification
 from messenger.domain.model import (
     AccessClaims,
@@ -303,3 +311,70 @@ class LoginThrottle(Protocol):
     async def failed(self, key: str) -> None: ...
 
     async def succeeded(self, key: str) -> None: ...
+
+
+class SessionTrust(Protocol):
+    """Sessions this process recently found active, trusted for a while without reading
+    storage: session id -> (user id, deadline).
+
+    Process state, shared by the use cases of one process so that a revocation made here
+    takes effect at once. Deadlines are ``time.monotonic``-style seconds chosen by the reader.
+    """
+
+    @property
+    def epoch(self) -> int:
+        """Bumped by every revocation; a reader passes the epoch it saw before loading a
+        session to ``put``, so that what it read before a concurrent revocation is not kept."""
+
+    def get(self, session_id: str) -> tuple[int, float] | None:
+        """The trusted user id and deadline of a session, if any."""
+
+    def put(
+        self, session_id: str, user_id: int, deadline: float, *, epoch: int, max_size: int
+    ) -> None:
+        """Trust an active session read at ``epoch`` until ``deadline`` (nothing if a
+        revocation came since); the oldest entry goes when ``max_size`` are trusted."""
+
+    def expire(self, session_id: str) -> None:
+        """Drop an entry whose deadline passed."""
+
+    def revoke(self, session_id: str) -> None:
+        """Stop trusting a session this process has just revoked."""
+
+
+_S = TypeVar("_S")
+_R = TypeVar("_R")
+_S_contra = TypeVar("_S_contra", contravariant=True)
+_R_co = TypeVar("_R_co", covariant=True)
+
+
+class GroupWrite(Protocol[_S_contra, _R_co]):
+    """A hot write, in the shape a ``Committer`` can batch: writes a group of submissions in
+    one unit of work (opens it, stages every submission, commits, then publishes).
+
+    Returns, per submission and in order, its result or the ``DomainError`` of a rule it
+    broke (that submission fails alone). Raising fails the whole group. ``Conflict`` is raised
+    for a race on a unique key with another writer: the committer writes the group again with
+    ``after_conflict`` set, and then the write must look such keys up before writing.
+    """
+
+    async def __call__(
+        self, submissions: Sequence[_S_contra], /, *, after_conflict: bool
+    ) -> Sequence[_R_co | DomainError]: ...
+
+
+class Committer(Protocol):
+    """How the submissions of a hot write reach its ``GroupWrite``.
+
+    A batching committer lets the submissions that arrive while a group is being written
+    share the next group (group commit: one unit of work, one commit); a plain one writes
+    each submission alone. Either way a submission is written even if its caller stops
+    waiting, and a group that hits a ``Conflict`` is written again, finally submission by
+    submission, so that only the racing one waits.
+    """
+
+    def submitter(
+        self, write: GroupWrite[_S, _R], *, max_group: int
+    ) -> Callable[[_S], Awaitable[_R]]:
+        """A function that submits one submission to ``write`` (at most ``max_group`` to a
+        call) and returns its result, or raises its rule's error or its group's failure."""

@@ -1,5 +1,7 @@
-"""In-memory adapters: storage and in-process services, for tests and embedders."""
+"""In-memory adapters: storage and in-process services (committer, session trust), for tests
+and embedders."""
 
+from messenger.adapters.memory.committer import DirectCommitter
 from messenger.adapters.memory.fakes import (
     FastHasher,
     InMemoryFileStore,
@@ -10,6 +12,7 @@ from messenger.adapters.memory.fakes import (
     SystemClock,
     TickingClock,
 )
+from messenger.adapters.memory.sessions import InMemorySessionTrust
 from messenger.adapters.memory.store import (
     InMemoryStore,
     InMemoryUnitOfWork,
@@ -17,9 +20,11 @@ from messenger.adapters.memory.store import (
 )
 
 __all__ = [
+    "DirectCommitter",
     "FastHasher",
     "InMemoryFileStore",
     "InMemoryLoginThrottle",
+    "InMemorySessionTrust",
     "InMemoryStore",
     "InMemoryTokens",
     "InMemoryUnitOfWork",

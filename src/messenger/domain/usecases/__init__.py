@@ -13,7 +13,7 @@ from messenger.domain.usecases.accounts import (
     SearchUsers,
     UpdateProfile,
 )
-from messenger.domain.usecases.base import Ports, SessionCache, UseCase
+from messenger.domain.usecases.base import Ports, UseCase
 from messenger.domain.usecases.chats import (
     AddMember,
     ChangeRole,
@@ -79,7 +79,6 @@ __all__ = [
     "RevokeSession",
     "SearchUsers",
     "SendTyping",
-    "SessionCache",
     "UpdateProfile",
     "UploadFile",
     "UseCase",

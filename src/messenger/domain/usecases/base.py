@@ -10,58 +10,17 @@ from messenger.domain.events import Notification
 from messenger.domain.model import Chat, ChatMember, Limits, Membership
 from messenger.domain.ports import (
     Clock,
+    Committer,
     FileStore,
     IdSource,
     LoginThrottle,
     Notifier,
     PasswordHasher,
+    SessionTrust,
     TokenIssuer,
     UnitOfWork,
     UnitOfWorkFactory,
 )
-
-
-class SessionCache:
-    """Sessions this process recently found active: session id -> (user id, deadline).
-
-    Shared through ``Ports`` so that a use case revoking a session here drops it at once;
-    the deadlines are ``time.monotonic``-style seconds chosen by the reader.
-    """
-
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[int, float]] = {}
-        # Bumped by every revocation, so that a reader who loaded a session before a
-        # concurrent revocation committed does not cache what it read.
-        self.epoch = 0
-
-    def get(self, session_id: str) -> tuple[int, float] | None:
-        """The cached user id and deadline of a session, if any."""
-        return self._entries.get(session_id)
-
-    def put(
-        self, session_id: str, user_id: int, deadline: float, *, epoch: int, max_size: int
-    ) -> None:
-        """Remember an active session read at ``epoch`` until ``deadline``; the oldest entry
-        goes when full."""
-        if epoch != self.epoch:
-            return
-        entries = self._entries
-        entries.pop(session_id, None)
-        while entries and len(entries) >= max_size:
-            del entries[next(iter(entries))]
-        entries[session_id] = (user_id, deadline)
-
-    def expire(self, session_id: str) -> None:
-        """Drop an entry whose deadline passed."""
-        self._entries.pop(session_id, None)
-
-    def revoke(self, session_id: str) -> None:
-        """Stop trusting a session this process has just revoked."""
-        self.epoch += 1
-        self._entries.pop(session_id, None)
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 @dataclass(frozen=True)
@@ -76,8 +35,11 @@ class Ports:
     tokens: TokenIssuer
     files: FileStore
     throttle: LoginThrottle
+    # Process state: how hot writes are grouped into units of work, and which sessions
+    # were recently found active.
+    committer: Committer
+    sessions: SessionTrust
     limits: Limits = field(default_factory=Limits)
-    sessions: SessionCache = field(default_factory=SessionCache)
 
 
 class UseCase:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from collections.abc import Sequence
@@ -36,7 +35,7 @@ from messenger.domain.model import (
     check_client_id,
     clean_text,
 )
-from messenger.domain.ports import UnitOfWork
+from messenger.domain.ports import FileStore, UnitOfWork
 from messenger.domain.usecases.base import Ports, UseCase, load_membership
 
 logger = logging.getLogger(__name__)
@@ -46,10 +45,6 @@ logger = logging.getLogger(__name__)
 class PostResult:
     message: Message
     created: bool  # False when this was a resend of a message already stored
-
-
-class _ClientIdReused(Conflict):
-    """A client id already used in another chat: permanent, so not worth a retry."""
 
 
 async def _load_message(uow: UnitOfWork, message_id: int, user_id: int) -> Message:
@@ -63,47 +58,29 @@ async def _recipients(uow: UnitOfWork, chat_id: int) -> frozenset[int]:
     return await uow.members.member_ids(chat_id)
 
 
-@dataclass
-class _Draft:
-    """A post waiting for the next group commit."""
+@dataclass(frozen=True)
+class _Post:
+    """A post as submitted, its client id and text already checked."""
 
     user_id: int
     chat_id: int
     client_id: str
     text: str
     reply_to_id: int | None
-    attachment_ids: Sequence[str]
-    future: asyncio.Future[PostResult]
-
-    def settle(self, outcome: PostResult | BaseException) -> None:
-        # The caller may have gone away (a cancelled request); its message is stored anyway,
-        # and a resend with the same client id will find it.
-        if self.future.done():
-            return
-        if isinstance(outcome, BaseException):
-            self.future.set_exception(outcome)
-        else:
-            self.future.set_result(outcome)
+    attachment_ids: tuple[str, ...]
 
 
 class PostMessage(UseCase):
     """Send a message to a chat.
 
     Idempotent on (sender, client id): a resend returns the first message and publishes
-    nothing, so a client may retry blindly after a lost connection.
-
-    Posts are written with group commit: while one transaction is being written, posts that
-    arrive queue up, and the next transaction takes all of them. Writes are serialised anyway
-    (see the unit of work), so this shares the lock, the feed insert and the commit among many
-    messages instead of paying them per message. A post that breaks a rule fails alone; a
-    storage failure fails the whole group.
+    nothing, so a client may retry blindly after a lost connection. Posts that arrive together
+    may share a unit of work (``Ports.committer``); a post that breaks a rule fails alone.
     """
 
     def __init__(self, ports: Ports) -> None:
         super().__init__(ports)
-        self._queue: list[_Draft] = []
-        self._writer: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._submit = ports.committer.submitter(self._write, max_group=ports.limits.max_post_batch)
 
     async def __call__(
         self,
@@ -118,196 +95,163 @@ class PostMessage(UseCase):
         text = clean_text(text, self._limits.max_message_length)
         if len(attachment_ids) > self._limits.max_attachments:
             raise ValidationError("Too many attachments.", field="attachment_ids")
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            # Used from a new event loop (tests, an embedder's asyncio.run): start afresh.
-            self._loop, self._queue, self._writer = loop, [], None
-        draft = _Draft(
-            user_id, chat_id, client_id, text, reply_to_id, attachment_ids, loop.create_future()
-        )
-        self._queue.append(draft)
-        if self._writer is None or self._writer.done():
-            self._writer = loop.create_task(self._drain())
-        return await draft.future
+        post = _Post(user_id, chat_id, client_id, text, reply_to_id, tuple(attachment_ids))
+        return await self._submit(post)
 
-    async def _drain(self) -> None:
-        while self._queue:
-            batch = self._queue[: self._limits.max_post_batch]
-            del self._queue[: len(batch)]
-            await self._write(batch)
-
-    async def _write(self, batch: list[_Draft]) -> None:
-        try:
-            try:
-                # Resends are rare: let the store's unique (sender, client id) key find them
-                # instead of a lookup per group commit.
-                outcomes, notifications = await self._write_batch(batch, look_up=False)
-            except Conflict:
-                # Some post is a resend: once more, finding the stored messages first.
-                outcomes, notifications = await self._write_batch(batch, look_up=True)
-        except Conflict:
-            # Lost a race on a unique key with another process: retry one by one, so only
-            # the racing post waits and finds the message that won.
-            for draft in batch:
-                draft.settle(await self._write_alone(draft))
-            return
-        except Exception as exc:
-            for draft in batch:
-                draft.settle(exc)
-            return
-        try:
-            await self._publish(notifications)
-        except Exception:
-            logger.exception("publishing %d notifications failed", len(notifications))
-        for draft, outcome in zip(batch, outcomes, strict=True):
-            draft.settle(outcome)
-
-    async def _write_alone(self, draft: _Draft) -> PostResult | BaseException:
-        for _ in range(3):
-            try:
-                [outcome], notifications = await self._write_batch([draft], look_up=True)
-            except _ClientIdReused as exc:
-                return exc
-            except Conflict:
-                continue
-            except Exception as exc:
-                return exc
-            await self._publish(notifications)
-            return outcome
-        return Conflict("The message could not be stored; try again.")
-
-    async def _write_batch(
-        self, batch: list[_Draft], *, look_up: bool
-    ) -> tuple[list[PostResult | DomainError], list[Notification]]:
-        # Per post: a result, a rule it broke, a new Message to store (all of them at once,
-        # below), or the index of the earlier post in this batch it resends.
-        staged: list[PostResult | DomainError | Message | int] = []
+    async def _write(
+        self, posts: Sequence[_Post], *, after_conflict: bool
+    ) -> list[PostResult | DomainError]:
+        """Store a group of posts in one unit of work; a storage failure fails them all."""
         async with self._uow() as uow:
-            chats: dict[int, Chat] = {}
-            members: dict[int, frozenset[int]] = {}
-            # One query for the whole batch's resends.
-            pairs = [(d.user_id, d.client_id) for d in batch]
-            stored = await uow.messages.by_client_ids(pairs) if look_up else {}
-            first_of: dict[tuple[int, str], int] = {}
-            for draft in batch:
-                key = (draft.user_id, draft.client_id)
-                first = first_of.get(key)
-                if first is not None:
-                    pending = staged[first]
-                    assert isinstance(pending, Message)
-                    staged.append(
-                        first
-                        if pending.chat_id == draft.chat_id
-                        else _ClientIdReused("This client_id was already used for another chat.")
-                    )
+            group = _Group(uow)
+            if after_conflict:
+                # Resends are rare: the unique (sender, client id) key finds them, and only a
+                # group that hit it looks them up first.
+                await group.look_up(posts)
+            for post in posts:
+                if group.stage_resend(post):
                     continue
                 try:
-                    outcome = await self._stage(uow, draft, chats, members, stored)
-                except _ClientIdReused as exc:
-                    staged.append(exc)
-                    continue
+                    group.add(await self._stage(uow, post, group))
                 except (ServiceUnavailable, Conflict):
-                    # Storage trouble, or a race with another process on a unique key: the
-                    # whole group fails or is retried post by post.
-                    raise
+                    raise  # storage trouble, or a race: the whole group fails or is retried
                 except DomainError as exc:
-                    staged.append(exc)
-                    continue
-                if isinstance(outcome, Message):
-                    first_of[key] = len(staged)
-                staged.append(outcome)
-            # One multi-row insert; ids ascend in staging order, as if added one by one.
-            added = iter(await uow.messages.add_many([s for s in staged if isinstance(s, Message)]))
-            outcomes: list[PostResult | DomainError] = []
-            for item in staged:
-                if isinstance(item, Message):
-                    message = next(added)
-                    chat = chats[message.chat_id]
-                    chat.last_message_id = message.id
-                    chat.last_activity_at = message.created_at
-                    uow.record(MessagePosted(message=message), members[message.chat_id])
-                    outcomes.append(PostResult(message=message, created=True))
-                elif isinstance(item, int):
-                    # A copy, like a repository read: the caller owns the message it gets.
-                    original = outcomes[item]
-                    assert isinstance(original, PostResult)
-                    outcomes.append(
-                        PostResult(message=dataclasses.replace(original.message), created=False)
-                    )
-                else:
-                    outcomes.append(item)
-            changed = {
-                o.message.chat_id for o in outcomes if isinstance(o, PostResult) and o.created
-            }
-            await uow.chats.update_many([chats[chat_id] for chat_id in sorted(changed)])
+                    group.fail(exc)
+            outcomes = await group.store()
             notifications = await uow.commit()
-        return outcomes, notifications
+        try:
+            await self._publish(notifications)
+        except Exception:  # the posts are stored: a failing notifier must not fail them
+            logger.exception("publishing %d notifications failed", len(notifications))
+        return outcomes
 
-    async def _stage(
-        self,
-        uow: UnitOfWork,
-        draft: _Draft,
-        chats: dict[int, Chat],
-        members: dict[int, frozenset[int]],
-        stored: dict[tuple[int, str], Message],
-    ) -> PostResult | Message:
-        """Check one post: the stored message of a resend, else the new message to store
-        (nothing is written here, so a post that breaks a rule fails alone)."""
-        user_id, chat_id = draft.user_id, draft.chat_id
-        existing = stored.get((user_id, draft.client_id))
-        if existing is not None:
-            if existing.chat_id != chat_id:
-                raise _ClientIdReused("This client_id was already used for another chat.")
-            return PostResult(message=dataclasses.replace(existing), created=False)
-        if chat_id not in members:
-            chat = await uow.chats.get(chat_id)
-            members[chat_id] = await _recipients(uow, chat_id) if chat is not None else frozenset()
-            if chat is not None:
-                chats[chat_id] = chat
-        if user_id not in members[chat_id]:
+    async def _stage(self, uow: UnitOfWork, post: _Post, group: _Group) -> Message:
+        """The rules of a new post; the message to store if it keeps them. Writes nothing,
+        so a post that breaks a rule fails alone."""
+        if post.user_id not in await group.members_of(post.chat_id):
             raise ChatNotFound()
-        if draft.reply_to_id is not None:
-            original = await uow.messages.get(draft.reply_to_id)
-            if original is None or original.chat_id != chat_id:
+        if post.reply_to_id is not None:
+            original = await uow.messages.get(post.reply_to_id)
+            if original is None or original.chat_id != post.chat_id:
                 raise ValidationError(
                     "reply_to_id must be a message of the same chat.", field="reply_to_id"
                 )
-        attachments = await self._attachments(uow, user_id, draft.attachment_ids)
+        attachments = await _attachments(uow, self._ports.files, post.user_id, post.attachment_ids)
         return Message(
             id=0,
-            chat_id=chat_id,
-            sender_id=user_id,
-            client_id=draft.client_id,
-            text=draft.text,
+            chat_id=post.chat_id,
+            sender_id=post.user_id,
+            client_id=post.client_id,
+            text=post.text,
             created_at=self._clock.now(),
-            reply_to_id=draft.reply_to_id,
+            reply_to_id=post.reply_to_id,
             attachments=attachments,
         )
 
-    async def _attachments(
-        self, uow: UnitOfWork, user_id: int, attachment_ids: Sequence[str]
-    ) -> tuple[Attachment, ...]:
-        if not attachment_ids:
-            return ()
-        wanted = list(dict.fromkeys(attachment_ids))
-        files = {f.id: f for f in await uow.files.get_many(wanted)}
-        result = []
-        for file_id in wanted:
-            file = files.get(file_id)
-            # Only your own uploads can be attached: otherwise attaching would be a way to
-            # read someone else's file.
-            if file is None or file.owner_id != user_id:
-                raise ValidationError(f"Unknown attachment {file_id!r}.", field="attachment_ids")
-            result.append(
-                Attachment(
-                    id=file.id,
-                    name=file.name,
-                    content_type=file.content_type,
-                    size=file.size,
-                    url=self._ports.files.url_for(file.id),
-                )
+
+class _Group:
+    """The posts of one unit of work as they are staged (per post: its outcome, a new message,
+    or the index of the earlier post of the group it resends), then stored all at once."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._stored: dict[tuple[int, str], Message] = {}
+        self._chats: dict[int, Chat] = {}
+        self._members: dict[int, frozenset[int]] = {}
+        self._new: dict[tuple[int, str], int] = {}
+        self._staged: list[PostResult | DomainError | Message | int] = []
+
+    async def look_up(self, posts: Sequence[_Post]) -> None:
+        """Find the stored messages the posts may resend, in one query."""
+        pairs = [(p.user_id, p.client_id) for p in posts]
+        self._stored = await self._uow.messages.by_client_ids(pairs)
+
+    async def members_of(self, chat_id: int) -> frozenset[int]:
+        """The chat's members (none for no chat), read once per group."""
+        if chat_id not in self._members:
+            chat = await self._uow.chats.get(chat_id)
+            members = await _recipients(self._uow, chat_id) if chat is not None else frozenset()
+            self._members[chat_id] = members
+            if chat is not None:
+                self._chats[chat_id] = chat
+        return self._members[chat_id]
+
+    def stage_resend(self, post: _Post) -> bool:
+        """Whether the post resends a message (stored, or new in this group); if so, stage the
+        first message, or a conflict when that is in another chat."""
+        key = (post.user_id, post.client_id)
+        first = self._new.get(key)
+        earlier = self._staged[first] if first is not None else self._stored.get(key)
+        if not isinstance(earlier, Message):
+            return False
+        if earlier.chat_id != post.chat_id:
+            self._staged.append(Conflict("This client_id was already used for another chat."))
+        elif first is not None:
+            self._staged.append(first)
+        else:
+            # A copy, like a repository read: each caller owns the message it gets.
+            self._staged.append(PostResult(message=dataclasses.replace(earlier), created=False))
+        return True
+
+    def add(self, message: Message) -> None:
+        self._new[(message.sender_id, message.client_id)] = len(self._staged)
+        self._staged.append(message)
+
+    def fail(self, error: DomainError) -> None:
+        self._staged.append(error)
+
+    async def store(self) -> list[PostResult | DomainError]:
+        """Insert the new messages in one statement (ids ascend in staging order), move their
+        chats' last message and record the events; returns the outcome of every post."""
+        uow = self._uow
+        new = [item for item in self._staged if isinstance(item, Message)]
+        added = iter(await uow.messages.add_many(new))
+        outcomes: list[PostResult | DomainError] = []
+        changed: dict[int, Chat] = {}
+        for item in self._staged:
+            if isinstance(item, Message):
+                message = next(added)
+                chat = changed[message.chat_id] = self._chats[message.chat_id]
+                chat.last_message_id = message.id
+                chat.last_activity_at = message.created_at
+                uow.record(MessagePosted(message=message), self._members[message.chat_id])
+                outcomes.append(PostResult(message=message, created=True))
+            elif isinstance(item, int):
+                original = outcomes[item]
+                assert isinstance(original, PostResult)
+                # A copy, like a repository read: each caller owns the message it gets.
+                resent = dataclasses.replace(original.message)
+                outcomes.append(PostResult(message=resent, created=False))
+            else:
+                outcomes.append(item)
+        await uow.chats.update_many([changed[chat_id] for chat_id in sorted(changed)])
+        return outcomes
+
+
+async def _attachments(
+    uow: UnitOfWork, files: FileStore, user_id: int, attachment_ids: Sequence[str]
+) -> tuple[Attachment, ...]:
+    if not attachment_ids:
+        return ()
+    wanted = list(dict.fromkeys(attachment_ids))
+    stored = {f.id: f for f in await uow.files.get_many(wanted)}
+    result = []
+    for file_id in wanted:
+        file = stored.get(file_id)
+        # Only your own uploads can be attached: otherwise attaching would be a way to
+        # read someone else's file.
+        if file is None or file.owner_id != user_id:
+            raise ValidationError(f"Unknown attachment {file_id!r}.", field="attachment_ids")
+        result.append(
+            Attachment(
+                id=file.id,
+                name=file.name,
+                content_type=file.content_type,
+                size=file.size,
+                url=files.url_for(file.id),
             )
-        return tuple(result)
+        )
+    return tuple(result)
 
 
 class EditMessage(UseCase):
