@@ -62,14 +62,14 @@ function createViews(app) {
 }
 
 // Which views show which kind of store change ({kind} of Store.changed).
-const VIEWS_BY_CHANGE = {
+const VIEWS_BY_CHANGE = Object.freeze({
   me: ['chatList.renderMe'],
   chats: ['chatList.render', 'chatHeader.render', 'messages.render', 'chatInfo.render'],
   presence: ['chatList.render', 'chatHeader.render', 'chatInfo.render'],
   typing: ['chatList.render', 'chatHeader.render'],
   messages: ['messages.render'],
   outbox: ['messages.render'],
-};
+});
 
 function createApp({ desktop, serverUrl, i18n }) {
   const app = {

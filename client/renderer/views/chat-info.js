@@ -7,7 +7,7 @@ import { confirmModal } from './modals.js';
 import { userPicker } from './user-picker.js';
 import { icon } from '../lib/icons.js';
 
-const ROLE_RANK = { owner: 0, admin: 1, member: 2 };
+const ROLE_RANK = Object.freeze({ owner: 0, admin: 1, member: 2 });
 
 export function createChatInfo(app) {
   const { ui } = app;
