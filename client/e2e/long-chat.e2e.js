@@ -74,13 +74,16 @@ describe('a long chat keeps the reader in place', { timeout: 240000 }, () => {
     const middle = ids[249];
     await eventually(
       async () => {
+        // Looked for before scrolling again, so that no page is still on its way after.
+        if (await page.locator(`.msg[data-id="${ids[199]}"]`).count()) return true;
         await page.evaluate(() => {
           document.querySelector('#messages').scrollTop = 0;
         });
-        return page.locator(`.msg[data-id="${ids[199]}"]`).count();
+        return false;
       },
       { timeout: 60000, interval: 400, message: 'older pages down to message 200' },
     );
+    await page.waitForSelector('#history-loader', { state: 'hidden' });
     // ...and read there: message 250 in the middle of the screen.
     await page.evaluate((id) => document.querySelector(`.msg[data-id="${id}"]`).scrollIntoView({ block: 'center' }), middle);
     await settled(page);
