@@ -1,7 +1,8 @@
 // The open chat's messages: history pages, pending (outbox) messages, day separators.
-// Every row is keyed (`m:<id>`, `p:<client_id>`, `d:<day>`) and redrawn only when what it
-// shows changes, so a new or edited message touches its own row and the rest of the list —
-// scroll position, selected text, a hovered or focused row — stays as it was.
+// Every row is keyed (`m:<id>`, `p:<client_id>`, and `d:<id>` for the day separator above
+// message <id>) and redrawn only when what it shows changes, so a new or edited message
+// touches its own row and the rest of the list — scroll position, selected text, a hovered
+// or focused row — stays as it was.
 
 import { $, h, keyedList } from './dom.js';
 import { PALETTE, userName } from './common.js';
@@ -11,11 +12,6 @@ import { ApiError } from '../lib/api.js';
 import { confirmModal } from './modals.js';
 
 const PAGE = 40;
-
-function dayKey(iso) {
-  const d = new Date(iso);
-  return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
-}
 
 export function createMessageList(app) {
   const { ui } = app;
@@ -58,10 +54,13 @@ export function createMessageList(app) {
   function attachmentView(a) {
     const isImage = /^image\/(png|jpe?g|gif|webp)$/.test(a.content_type || '');
     if (isImage) {
-      const img = h('img', { class: 'attachment-image', alt: a.name });
-      loadBlob(a).then((url) => {
-        if (url) img.src = url;
-      });
+      // A row redrawn with a picture already fetched shows it at once, at its height.
+      const img = h('img', { class: 'attachment-image', alt: a.name, src: ui.blobUrls.get(a.id) });
+      if (!img.src) {
+        loadBlob(a).then((url) => {
+          if (url) img.src = url;
+        });
+      }
       return h('button', { type: 'button', class: 'attachment-image-btn', onclick: () => download(a) }, img);
     }
     return h(
@@ -185,7 +184,7 @@ export function createMessageList(app) {
     for (const m of history) {
       if (!prev || !sameDay(new Date(prev.created_at), new Date(m.created_at))) {
         const label = app.format.day(m.created_at);
-        out.push({ key: `d:${dayKey(m.created_at)}`, deps: [label], render: () => h('div', { class: 'day-sep' }, h('span', { text: label })) });
+        out.push({ key: `d:${m.id}`, deps: [label], render: () => h('div', { class: 'day-sep' }, h('span', { text: label })) });
       }
       const v = messageModel(chat, m, prev);
       out.push({ key: `m:${m.id}`, deps: [lang, m, ...Object.values(v)], render: () => messageView(m, v) });
