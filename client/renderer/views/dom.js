@@ -36,7 +36,7 @@ function sameDeps(a, b) {
  * `deps` are the same values (Object.is, element by element) keeps its very node, so its
  * scroll position, text selection and focus survive; a changed row is rendered again and
  * swapped in place; new rows are inserted where they belong; gone rows are removed.
- * `parent` must hold nothing but these rows.
+ * Keys must be unique, and `parent` must hold nothing but these rows.
  */
 export function keyedList(parent) {
   let rows = new Map(); // key -> {node, deps}
