@@ -180,3 +180,17 @@ export async function eventually(fn, { timeout = 10000, interval = 100, message 
 export function chatItem(page, title) {
   return page.locator('#chat-list .chat-item').filter({ has: page.locator('.chat-item-title', { hasText: title }) });
 }
+
+/** A REST call to the server's API (for seeding data faster than through the UI). */
+export async function rest(server, token, method, path, body = undefined) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const r = await fetch(`${server.url}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+  return r.status === 204 ? null : r.json();
+}
+
+/** Resolves after the page has drawn two more frames (layout and scroll settled). */
+export function settled(page) {
+  return page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}

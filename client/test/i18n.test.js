@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { I18n } from '../renderer/lib/i18n.js';
 import { validateRegistration, validateLogin } from '../renderer/lib/validate.js';
 
@@ -28,7 +28,9 @@ test('ru and en have the same keys', () => {
 
 test('every key the UI uses exists in both locales', async () => {
   const html = read('renderer/index.html');
-  const js = read('renderer/app.js');
+  // The composition root and every view module.
+  const views = readdirSync(new URL('renderer/views/', root)).filter((f) => f.endsWith('.js'));
+  const js = [read('renderer/app.js'), ...views.map((f) => read(`renderer/views/${f}`))].join('\n');
   const used = new Set([
     ...[...html.matchAll(/data-i18n(?:-placeholder|-title)?="([^"]+)"/g)].map((m) => m[1]),
     ...[...js.matchAll(/\bt\('([a-z_.]+)'/g)].map((m) => m[1]),

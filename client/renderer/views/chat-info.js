@@ -1,0 +1,181 @@
+// The side panel about the open chat: the peer's profile, or a group's members with the
+// owner's and admins' controls (rename, roles, add, remove) and "leave".
+
+import { $, h } from './dom.js';
+import { avatar, chatTitle, chatAvatarInfo, isOnline } from './common.js';
+import { confirmModal } from './modals.js';
+import { userPicker } from './user-picker.js';
+import { icon } from '../lib/icons.js';
+
+const ROLE_RANK = Object.freeze({ owner: 0, admin: 1, member: 2 });
+
+export function createChatInfo(app) {
+  const { ui } = app;
+  const t = app.t;
+  const panel = $('#info-panel');
+
+  /** Runs a request; a failure is shown as a toast. */
+  const attempt = (fn) => async () => {
+    try {
+      await fn();
+    } catch (err) {
+      app.toast(app.format.error(err));
+    }
+  };
+
+  function open() {
+    ui.infoOpen = true;
+    panel.hidden = false;
+    render();
+  }
+
+  function close() {
+    ui.infoOpen = false;
+    ui.memberPicker = null;
+    panel.hidden = true;
+  }
+
+  function toggle() {
+    if (ui.infoOpen) close();
+    else open();
+  }
+
+  function row(label, value) {
+    return h('div', { class: 'info-row' }, h('span', { class: 'muted small', text: label }), h('span', { text: value }));
+  }
+
+  function memberRow(chat, m, canManage, myRole) {
+    const { store, api } = app;
+    const u = store.users.get(m.user_id) || m.user || { id: m.user_id };
+    const av = avatar(u.display_name || u.username, u.id, u.avatar_url, 'small');
+    if (isOnline(app, m.user_id)) av.append(h('i', { class: 'online-dot' }));
+    const me = m.user_id === store.me.id;
+    const manageable = canManage && !me && m.role !== 'owner' && (myRole === 'owner' || m.role === 'member');
+    return h(
+      'div',
+      { class: 'member', dataset: { userId: String(m.user_id) } },
+      av,
+      h(
+        'div',
+        { class: 'chat-item-body' },
+        h('div', { class: 'ellipsis', text: `${u.display_name || u.username || ''}${me ? ` (${t('chats.you')})` : ''}` }),
+        h('div', { class: 'muted small', text: isOnline(app, m.user_id) ? t('presence.online') : app.format.lastSeen(u.last_seen_at) }),
+      ),
+      m.role !== 'member' ? h('span', { class: 'role small', text: t(`roles.${m.role}`) }) : null,
+      manageable
+        ? h('button', {
+            type: 'button',
+            class: 'icon-btn small',
+            title: t(m.role === 'admin' ? 'info.make_member' : 'info.make_admin'),
+            onclick: attempt(async () => {
+              await api.setRole(chat.id, m.user_id, m.role === 'admin' ? 'member' : 'admin');
+              app.store.upsertChat(await api.chat(chat.id));
+            }),
+          }, icon(m.role === 'admin' ? 'down' : 'up', 16))
+        : null,
+      manageable
+        ? h('button', {
+            type: 'button',
+            class: 'icon-btn small danger-text',
+            title: t('info.remove_member'),
+            onclick: attempt(async () => {
+              await api.removeMember(chat.id, m.user_id);
+              app.store.apply({ type: 'member_removed', data: { chat_id: chat.id, user_id: m.user_id } });
+            }),
+          }, icon('close', 16))
+        : null,
+    );
+  }
+
+  /** The add-member picker, kept across redraws so that what is typed into it survives. */
+  function memberPicker(chat) {
+    if (ui.memberPicker?.chatId !== chat.id) {
+      const exclude = new Set();
+      ui.memberPicker = {
+        chatId: chat.id,
+        exclude,
+        el: userPicker(app, {
+          exclude,
+          onPick: (u) =>
+            attempt(async () => {
+              await app.api.addMember(chat.id, u.id);
+              app.store.upsertChat(await app.api.chat(chat.id));
+            })(),
+        }),
+      };
+    }
+    ui.memberPicker.exclude.clear();
+    for (const m of chat.members) ui.memberPicker.exclude.add(m.user_id);
+    return ui.memberPicker.el;
+  }
+
+  function render() {
+    if (!ui.infoOpen) return;
+    const { store } = app;
+    const chat = store?.chats.get(store.openChatId);
+    if (!chat) {
+      close();
+      return;
+    }
+    panel.textContent = '';
+    const info = chatAvatarInfo(app, chat);
+    const myRole = store.myRole(chat);
+    const canManage = chat.kind === 'group' && (myRole === 'owner' || myRole === 'admin');
+    panel.append(
+      h('div', { class: 'info-head' }, h('h2', { text: t(chat.kind === 'group' ? 'info.group' : 'info.profile') }), h('button', { type: 'button', class: 'icon-btn', title: t('common.close'), onclick: close }, icon('close'))),
+      h('div', { class: 'info-hero' }, avatar(info.name, info.id, info.url, 'large'), h('div', { class: 'info-title', text: chatTitle(app, chat) })),
+    );
+    if (chat.kind === 'direct') {
+      const p = store.peer(chat);
+      if (p) {
+        panel.append(
+          row(t('info.username'), `@${p.username || ''}`),
+          p.bio ? row(t('info.bio'), p.bio) : '',
+          p.created_at ? row(t('info.registered'), app.format.longDate(p.created_at)) : '',
+        );
+      }
+      return;
+    }
+    if (canManage) {
+      const titleInput = h('input', { value: chat.title || '', maxlength: '100' });
+      panel.append(
+        h(
+          'div',
+          { class: 'info-row rename' },
+          titleInput,
+          h('button', {
+            type: 'button',
+            class: 'btn',
+            text: t('info.rename'),
+            onclick: attempt(async () => {
+              const updated = await app.api.renameChat(chat.id, titleInput.value.trim());
+              app.store.apply({ type: 'chat_updated', data: { chat: updated } });
+            }),
+          }),
+        ),
+      );
+    }
+    panel.append(h('div', { class: 'section-title small muted', text: t('chat.members', { count: chat.members.length }) }));
+    const members = [...chat.members].sort((a, b) => ROLE_RANK[a.role] - ROLE_RANK[b.role] || a.user_id - b.user_id);
+    for (const m of members) panel.append(memberRow(chat, m, canManage, myRole));
+    if (canManage) panel.append(h('div', { class: 'section-title small muted', text: t('info.add_member') }), memberPicker(chat));
+    panel.append(
+      h('button', {
+        type: 'button',
+        class: 'btn danger wide leave-btn',
+        text: t('info.leave'),
+        onclick: async () => {
+          if (!(await confirmModal(app, t('info.leave_confirm'), t('info.leave')))) return;
+          await attempt(async () => {
+            await app.api.removeMember(chat.id, store.me.id);
+            app.store.apply({ type: 'member_removed', data: { chat_id: chat.id, user_id: store.me.id } });
+            close();
+            app.renderAll();
+          })();
+        },
+      }),
+    );
+  }
+
+  return { open, close, toggle, render, isOpen: () => ui.infoOpen };
+}

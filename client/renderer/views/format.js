@@ -1,0 +1,99 @@
+// Dates, sizes and message previews in the user's language.
+
+import { ApiError } from '../lib/api.js';
+
+export function sameDay(a, b) {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+/** Formatting bound to one I18n; Intl formatters are built once per language and options. */
+export function createFormat(i18n) {
+  const t = (key, params) => i18n.t(key, params);
+  const formatters = new Map();
+  const dateFormat = (options) => {
+    const key = `${i18n.lang}|${JSON.stringify(options)}`;
+    let f = formatters.get(key);
+    if (!f) {
+      f = new Intl.DateTimeFormat(i18n.lang, options);
+      formatters.set(key, f);
+    }
+    return f;
+  };
+
+  const time = (iso) => (iso ? dateFormat({ hour: '2-digit', minute: '2-digit' }).format(new Date(iso)) : '');
+
+  return {
+    time,
+
+    listTime(iso) {
+      if (!iso) return '';
+      const d = new Date(iso);
+      const now = new Date();
+      if (sameDay(d, now)) return time(iso);
+      const diffDays = (now - d) / 86400000;
+      if (diffDays < 6) return dateFormat({ weekday: 'short' }).format(d);
+      return dateFormat({ day: 'numeric', month: 'short' }).format(d);
+    },
+
+    day(iso) {
+      const d = new Date(iso);
+      const now = new Date();
+      const yesterday = new Date(now.getTime() - 86400000);
+      if (sameDay(d, now)) return t('time.today');
+      if (sameDay(d, yesterday)) return t('time.yesterday');
+      return dateFormat({
+        day: 'numeric',
+        month: 'long',
+        year: d.getFullYear() === now.getFullYear() ? undefined : 'numeric',
+      }).format(d);
+    },
+
+    longDate(iso) {
+      return dateFormat({ dateStyle: 'long' }).format(new Date(iso));
+    },
+
+    lastSeen(iso) {
+      if (!iso) return t('presence.offline');
+      const d = new Date(iso);
+      const mins = Math.round((Date.now() - d.getTime()) / 60000);
+      if (mins < 1) return t('presence.just_now');
+      if (mins < 60) return t('presence.minutes_ago', { count: mins });
+      if (sameDay(d, new Date())) return t('presence.today_at', { time: time(iso) });
+      return t('presence.last_seen_on', {
+        date: dateFormat({ day: 'numeric', month: 'short' }).format(d),
+        time: time(iso),
+      });
+    },
+
+    size(bytes) {
+      const units = ['units.b', 'units.kb', 'units.mb', 'units.gb'];
+      let n = bytes;
+      let i = 0;
+      while (n >= 1024 && i < units.length - 1) {
+        n /= 1024;
+        i += 1;
+      }
+      return `${n.toFixed(i === 0 ? 0 : 1)} ${t(units[i])}`;
+    },
+
+    preview(m) {
+      if (!m) return '';
+      if (m.deleted) return t('message.deleted');
+      if (m.text) return m.text.replace(/\s+/g, ' ');
+      if (m.attachments?.length) return `📎 ${m.attachments[0].name}`;
+      return '';
+    },
+
+    /** What to tell the user about a failed request. */
+    error(err) {
+      if (err instanceof ApiError) {
+        if (err.isNetwork) return t('errors.network_error');
+        if (err.code === 'validation_error' && err.body?.field && i18n.has(`errors.fields.${err.body.field}`)) {
+          return t(`errors.fields.${err.body.field}`);
+        }
+        return i18n.error(err.code, err.detail);
+      }
+      return t('errors.unknown');
+    },
+  };
+}

@@ -1,0 +1,311 @@
+// The open chat's messages: history pages, pending (outbox) messages, day separators.
+// Every row is keyed (`m:<id>`, `p:<client_id>`, and `d:<id>` for the day separator above
+// message <id>) and redrawn only when what it shows changes, so a new or edited message
+// touches its own row and the rest of the list — scroll position, selected text, a hovered
+// or focused row — stays as it was.
+
+import { $, h, keyedList } from './dom.js';
+import { PALETTE, userName } from './common.js';
+import { sameDay } from './format.js';
+import { icon } from '../lib/icons.js';
+import { ApiError } from '../lib/api.js';
+import { confirmModal } from './modals.js';
+
+const PAGE = 40;
+
+export function createMessageList(app) {
+  const { ui } = app;
+  const t = app.t;
+  const box = $('#messages');
+  const rows = keyedList($('#message-list'));
+  let shownChatId = null;
+
+  // --- rows ---------------------------------------------------------------------------
+
+  function receiptMark(state) {
+    const text = state === 'sent' ? '✓' : '✓✓';
+    return h('span', { class: `receipt ${state}`, title: t(`receipt.${state}`), text });
+  }
+
+  async function loadBlob(a) {
+    if (ui.blobUrls.has(a.id)) return ui.blobUrls.get(a.id);
+    try {
+      const blob = await app.api.fileBlob(a.url);
+      const url = URL.createObjectURL(blob);
+      ui.blobUrls.set(a.id, url);
+      return url;
+    } catch {
+      return null;
+    }
+  }
+
+  async function download(a) {
+    const url = await loadBlob(a);
+    if (!url) {
+      app.toast(t('errors.download_failed'));
+      return;
+    }
+    const link = h('a', { href: url, download: a.name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  }
+
+  function attachmentView(a) {
+    const isImage = /^image\/(png|jpe?g|gif|webp)$/.test(a.content_type || '');
+    if (isImage) {
+      // A row redrawn with a picture already fetched shows it at once, at its height.
+      const img = h('img', { class: 'attachment-image', alt: a.name, src: ui.blobUrls.get(a.id) });
+      if (!img.src) {
+        loadBlob(a).then((url) => {
+          if (url) img.src = url;
+        });
+      }
+      return h('button', { type: 'button', class: 'attachment-image-btn', onclick: () => download(a) }, img);
+    }
+    return h(
+      'button',
+      { type: 'button', class: 'attachment-file', onclick: () => download(a), title: t('message.download') },
+      h('span', { class: 'attachment-icon' }, icon('file', 22)),
+      h('span', { class: 'attachment-meta' }, h('span', { class: 'ellipsis', text: a.name }), h('span', { class: 'small muted', text: app.format.size(a.size) })),
+    );
+  }
+
+  function quoteView(replyToId, target, author) {
+    return h(
+      'div',
+      { class: 'quote', onclick: () => scrollToMessage(replyToId) },
+      h('div', { class: 'quote-author small', text: target ? author : t('message.reply') }),
+      h('div', { class: 'quote-text small ellipsis', text: target ? app.format.preview(target) : t('message.not_loaded') }),
+    );
+  }
+
+  async function confirmDelete(m) {
+    const ok = await confirmModal(app, t('message.delete_confirm'), t('message.delete'));
+    if (!ok) return;
+    try {
+      await app.api.deleteMessage(m.id);
+      app.store.apply({ type: 'message_deleted', data: { message: { ...m, deleted: true, text: '', attachments: [] } } });
+    } catch (err) {
+      app.toast(app.format.error(err));
+    }
+  }
+
+  /** Everything a message row shows besides the message itself. */
+  function messageModel(chat, m, prev) {
+    const { store } = app;
+    const mine = m.sender_id === store.me.id;
+    const showAuthor = chat.kind === 'group' && !mine && (!prev || prev.sender_id !== m.sender_id);
+    const canManage = ['owner', 'admin'].includes(store.myRole(chat));
+    const target = m.reply_to_id && !m.deleted ? store.message(chat.id, m.reply_to_id) : null;
+    return {
+      mine,
+      author: showAuthor ? userName(app, m.sender_id) : null,
+      canDelete: mine || (chat.kind === 'group' && canManage),
+      target,
+      targetAuthor: target ? userName(app, target.sender_id) : null,
+      receipt: mine && !m.deleted ? store.receipt(chat, m) : null,
+    };
+  }
+
+  function messageView(m, v) {
+    const composer = app.views.composer;
+    const actions = m.deleted
+      ? null
+      : h(
+          'div',
+          { class: 'msg-actions' },
+          h('button', { type: 'button', class: 'msg-action', 'data-action': 'reply', title: t('message.reply'), onclick: () => composer.startReply(m) }, icon('reply', 16)),
+          v.mine && m.text
+            ? h('button', { type: 'button', class: 'msg-action', 'data-action': 'edit', title: t('message.edit'), onclick: () => composer.startEdit(m) }, icon('edit', 16))
+            : null,
+          v.canDelete
+            ? h('button', { type: 'button', class: 'msg-action', 'data-action': 'delete', title: t('message.delete'), onclick: () => confirmDelete(m) }, icon('trash', 16))
+            : null,
+        );
+    const body = h(
+      'div',
+      { class: 'bubble' },
+      v.author !== null ? h('div', { class: 'msg-author small', text: v.author, style: `color:${PALETTE[m.sender_id % PALETTE.length]}` }) : null,
+      m.reply_to_id && !m.deleted ? quoteView(m.reply_to_id, v.target, v.targetAuthor) : null,
+      ...(m.deleted ? [] : (m.attachments || []).map(attachmentView)),
+      m.deleted
+        ? h('div', { class: 'msg-text deleted', text: t('message.deleted') })
+        : m.text
+          ? h('div', { class: 'msg-text', text: m.text })
+          : null,
+      h(
+        'div',
+        { class: 'msg-meta' },
+        m.edited_at && !m.deleted ? h('span', { class: 'edited', text: t('message.edited') }) : null,
+        h('span', { class: 'msg-time', text: app.format.time(m.created_at) }),
+        v.receipt ? receiptMark(v.receipt) : null,
+      ),
+    );
+    return h('div', { class: `msg ${v.mine ? 'mine' : 'theirs'}`, dataset: { id: String(m.id), clientId: m.client_id } }, body, actions);
+  }
+
+  function pendingView(item) {
+    const failed = !!item.failed;
+    return h(
+      'div',
+      { class: `msg mine pending${failed ? ' failed' : ''}`, dataset: { clientId: item.client_id } },
+      h(
+        'div',
+        { class: 'bubble' },
+        ...(item.attachments || []).map((a) => h('div', { class: 'attachment-file' }, h('span', { class: 'attachment-icon' }, icon('file', 22)), h('span', { class: 'ellipsis', text: a.name }))),
+        item.text ? h('div', { class: 'msg-text', text: item.text }) : null,
+        h(
+          'div',
+          { class: 'msg-meta' },
+          failed ? h('span', { class: 'failed-text', text: app.i18n.error(item.failed) }) : null,
+          h('span', { class: 'msg-time', text: app.format.time(item.created_at) }),
+          h('span', { class: 'receipt pending', title: t(failed ? 'receipt.failed' : 'receipt.pending') }, icon(failed ? 'alert' : 'clock', 13)),
+        ),
+      ),
+      failed
+        ? h(
+            'div',
+            { class: 'msg-actions visible' },
+            h('button', { type: 'button', class: 'msg-action', title: t('message.retry'), onclick: () => app.engine.retry(item.client_id) }, icon('retry', 16)),
+            h('button', { type: 'button', class: 'msg-action', title: t('message.discard'), onclick: () => app.engine.discard(item.client_id) }, icon('close', 16)),
+          )
+        : null,
+    );
+  }
+
+  /** The rows of a chat, in order, as keyed items for the list. */
+  function items(chat) {
+    const { store, outbox } = app;
+    const lang = app.i18n.lang;
+    const history = store.history(chat.id);
+    const out = [];
+    let prev = null;
+    for (const m of history) {
+      if (!prev || !sameDay(new Date(prev.created_at), new Date(m.created_at))) {
+        const label = app.format.day(m.created_at);
+        out.push({ key: `d:${m.id}`, deps: [label], render: () => h('div', { class: 'day-sep' }, h('span', { text: label })) });
+      }
+      const v = messageModel(chat, m, prev);
+      out.push({ key: `m:${m.id}`, deps: [lang, m, ...Object.values(v)], render: () => messageView(m, v) });
+      prev = m;
+    }
+    const seenClientIds = new Set(history.filter((m) => m.sender_id === store.me.id).map((m) => m.client_id));
+    const pending = outbox.list(chat.id);
+    for (const item of pending) {
+      if (seenClientIds.has(item.client_id)) continue;
+      out.push({ key: `p:${item.client_id}`, deps: [lang, item.text, item.failed, item.created_at, item.attachments], render: () => pendingView(item) });
+    }
+    if (!history.length && !pending.length && store.historyLoaded(chat.id)) {
+      out.push({ key: 'empty', deps: [lang], render: () => h('div', { class: 'empty-hint', text: t('chat.no_messages') }) });
+    }
+    return out;
+  }
+
+  // --- the list -----------------------------------------------------------------------
+
+  function render() {
+    const chatId = app.store.openChatId;
+    if (chatId === null) {
+      rows.clear();
+      shownChatId = null;
+      return;
+    }
+    const chat = app.store.chats.get(chatId);
+    if (!chat) return;
+    if (shownChatId !== chatId) {
+      rows.clear();
+      shownChatId = chatId;
+    }
+    const fromBottom = box.scrollHeight - box.scrollTop - box.clientHeight;
+    const stick = fromBottom < 60 || ui.stickNext;
+    ui.stickNext = false;
+    rows.update(items(chat));
+    $('#history-loader').hidden = !ui.loadingOlder;
+    if (ui.keepFromBottom !== undefined) {
+      box.scrollTop = box.scrollHeight - box.clientHeight - ui.keepFromBottom;
+      ui.keepFromBottom = undefined;
+    } else if (stick) {
+      box.scrollTop = box.scrollHeight;
+    }
+    // Otherwise scrollTop is left alone: rows outside the changed ones are the same nodes,
+    // and the browser's scroll anchoring keeps what is on screen where it was.
+    maybeMarkRead();
+  }
+
+  function clear() {
+    rows.clear();
+    shownChatId = null;
+  }
+
+  function scrollToMessage(id) {
+    const el = $(`.msg[data-id="${id}"]`);
+    if (!el) return;
+    el.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    el.classList.add('flash');
+    setTimeout(() => el.classList.remove('flash'), 1200);
+  }
+
+  function maybeMarkRead() {
+    const { store } = app;
+    const chatId = store?.openChatId;
+    if (chatId === null || chatId === undefined || document.visibilityState === 'hidden') return;
+    const chat = store.chats.get(chatId);
+    if (!chat) return;
+    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+    if (!atBottom) return;
+    const last = store.history(chatId).at(-1);
+    if (!last) return;
+    const mine = chat.members.find((m) => m.user_id === store.me.id);
+    if ((mine?.read_message_id || 0) >= last.id && !chat.unread_count) return;
+    app.engine.markRead(chatId, last.id);
+  }
+
+  // --- history ------------------------------------------------------------------------
+
+  async function loadHistory(chatId, { reset = false } = {}) {
+    if (reset) app.store.resetHistory(chatId);
+    try {
+      const page = await app.api.messages(chatId, { limit: PAGE });
+      ui.stickNext = true;
+      app.store?.addHistory(chatId, page.items || [], !!page.has_more);
+    } catch (err) {
+      if (!(err instanceof ApiError) || !err.isNetwork) app.toast(app.format.error(err));
+    }
+  }
+
+  async function loadOlder() {
+    const { store } = app;
+    const chatId = store?.openChatId;
+    if (chatId === null || chatId === undefined || ui.loadingOlder || !store.hasMore.get(chatId)) return;
+    const before = store.oldestId(chatId);
+    if (!before) return;
+    ui.loadingOlder = true;
+    $('#history-loader').hidden = false;
+    try {
+      const page = await app.api.messages(chatId, { before, limit: PAGE });
+      if (app.store?.openChatId !== chatId) return;
+      ui.keepFromBottom = box.scrollHeight - box.scrollTop - box.clientHeight;
+      store.addHistory(chatId, page.items || [], !!page.has_more, { older: true });
+    } catch (err) {
+      app.toast(app.format.error(err));
+    } finally {
+      ui.loadingOlder = false;
+      $('#history-loader').hidden = true;
+    }
+  }
+
+  box.addEventListener('scroll', () => {
+    if (box.scrollTop < 120) loadOlder();
+    maybeMarkRead();
+  });
+  box.addEventListener('dragover', (e) => e.preventDefault());
+  box.addEventListener('drop', (e) => {
+    e.preventDefault();
+    if (e.dataTransfer?.files?.length) app.views.composer.startUploads([...e.dataTransfer.files]);
+  });
+  document.addEventListener('visibilitychange', maybeMarkRead);
+  window.addEventListener('focus', maybeMarkRead);
+
+  return { render, clear, loadHistory, maybeMarkRead };
+}

@@ -1,0 +1,65 @@
+// Search-as-you-type people picker, used by the new-group dialog and the chat info panel.
+
+import { h } from './dom.js';
+import { avatar } from './common.js';
+import { icon } from '../lib/icons.js';
+
+/** One user (`onPick`) or several (`multi`, collected into `selected`: id -> user). */
+export function userPicker(app, { exclude = new Set(), onPick, multi = false, selected = new Map() }) {
+  const t = app.t;
+  const input = h('input', { type: 'search', placeholder: t('groups.search_people'), autocomplete: 'off' });
+  const results = h('div', { class: 'picker-results' });
+  const chips = h('div', { class: 'chips' });
+  const renderChips = () => {
+    chips.textContent = '';
+    for (const [id, u] of selected) {
+      chips.append(
+        h('span', { class: 'chip' }, u.display_name || u.username, h('button', { type: 'button', title: t('common.remove'), onclick: () => { selected.delete(id); renderChips(); } }, icon('close', 12))),
+      );
+    }
+  };
+  let timer = null;
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (q.length < 2) {
+      results.textContent = '';
+      return;
+    }
+    timer = setTimeout(async () => {
+      try {
+        const res = await app.api.searchUsers(q);
+        const { store } = app;
+        if (!store) return;
+        results.textContent = '';
+        const people = (res.items || []).filter((u) => u.id !== store.me.id && !exclude.has(u.id));
+        if (!people.length) results.append(h('div', { class: 'empty-hint small', text: t('chats.nobody_found') }));
+        for (const u of people) {
+          store.users.set(u.id, { ...store.users.get(u.id), ...u });
+          results.append(
+            h(
+              'div',
+              {
+                class: 'chat-item person',
+                dataset: { userId: String(u.id) },
+                role: 'button',
+                onclick: () => {
+                  if (multi) {
+                    selected.set(u.id, u);
+                    renderChips();
+                  } else onPick(u);
+                },
+              },
+              avatar(u.display_name || u.username, u.id, u.avatar_url, 'small'),
+              h('div', { class: 'chat-item-body' }, h('div', { class: 'ellipsis', text: u.display_name || u.username }), h('div', { class: 'muted small', text: `@${u.username}` })),
+            ),
+          );
+        }
+      } catch (err) {
+        results.textContent = app.format.error(err);
+      }
+    }, 250);
+  });
+  renderChips();
+  return h('div', { class: 'picker' }, chips, input, results);
+}
