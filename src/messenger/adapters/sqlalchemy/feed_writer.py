@@ -27,8 +27,8 @@ class FeedWriter:
         self._session = session
         self._recorded: list[tuple[Event, frozenset[int]]] = []
         self._rows: list[dict[str, Any]] = []
-        # The head once this unit's rows are in (its last position); None before ``number``.
-        self.head: int | None = None
+        # The feed head once this unit's rows are in (set by ``assign_positions``).
+        self.head = 0
 
     def record(self, event: Event, recipients: Iterable[int]) -> None:
         self._recorded.append((event, frozenset(recipients)))
@@ -43,8 +43,8 @@ class FeedWriter:
         pending = sum(1 for event, _ in self._recorded if isinstance(event, FEED_EVENTS))
         return head + pending + 1
 
-    async def number(self) -> list[Notification]:
-        """Give the recorded feed events their positions (under the lock); nothing is
+    async def assign_positions(self) -> list[Notification]:
+        """Number the recorded feed events from the head read under the lock; nothing is
         written yet. ``has_rows`` then says whether ``write`` will add any."""
         if self._session.head is None and self._recorded:
             await self._session.lock()
@@ -88,4 +88,4 @@ class FeedWriter:
     def clear(self) -> None:
         self._recorded.clear()
         self._rows = []
-        self.head = None
+        self.head = 0

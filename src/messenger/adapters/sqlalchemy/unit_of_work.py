@@ -100,14 +100,16 @@ class SqlAlchemyUnitOfWork:
 
     async def commit(self) -> list[Notification]:
         self._writable()
-        notifications = await self._feed.number()
+        notifications = await self._feed.assign_positions()
         wrote_feed = self._feed.has_rows
+        # The order is the cache's exactness (cache.py): drop what this unit changed before
+        # the commit is sent, again once it has landed, and only then put the new values in.
         if self._view is not None:
             self._view.before_commit(wrote_feed=wrote_feed)
         await self._feed.write()
         await self.session.commit()
         if self._view is not None:
-            self._view.after_commit(self._feed.head or 0, self._feed.events, wrote_feed=wrote_feed)
+            self._view.after_commit(self._feed.head, self._feed.events, wrote_feed=wrote_feed)
         self._forget()
         return notifications
 

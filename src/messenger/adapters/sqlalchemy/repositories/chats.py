@@ -48,14 +48,12 @@ def _update_values(chat: Chat) -> dict[str, Any]:
 
 
 class SqlAlchemyChatRepository:
-    def __init__(self, session: SqlSession) -> None:
-        self._session = session
+    def __init__(self, db: SqlSession) -> None:
+        self._db = db
 
     async def add(self, chat: Chat) -> Chat:
         try:
-            result = await self._session.write(
-                chats.insert().values(values_of(chat, without=("id",)))
-            )
+            result = await self._db.write(chats.insert().values(values_of(chat, without=("id",))))
         except sa.exc.IntegrityError as exc:
             if duplicate_key(exc) is None:
                 raise
@@ -63,7 +61,7 @@ class SqlAlchemyChatRepository:
         return dataclasses.replace(chat, id=new_id(result))
 
     async def get(self, chat_id: int) -> Chat | None:
-        row = (await self._session.read(_CHAT_GET, {"b_id": chat_id})).first()
+        row = (await self._db.read(_CHAT_GET, {"b_id": chat_id})).first()
         return Chat(*row) if row else None
 
     async def get_many(self, chat_ids: Iterable[int]) -> list[Chat]:
@@ -71,20 +69,20 @@ class SqlAlchemyChatRepository:
         if not wanted:
             return []
         stmt = _CHATS.where(chats.c.id.in_(wanted)).order_by(chats.c.id)
-        return [Chat(*r) for r in await self._session.read(stmt)]
+        return [Chat(*r) for r in await self._db.read(stmt)]
 
     async def by_direct_key(self, direct_key: str) -> Chat | None:
         stmt = _CHATS.where(chats.c.direct_key == direct_key)
-        row = (await self._session.read(stmt)).first()
+        row = (await self._db.read(stmt)).first()
         return Chat(*row) if row else None
 
     async def update(self, chat: Chat) -> None:
-        await self._session.write(_CHAT_UPDATE, _update_values(chat))
+        await self._db.write(_CHAT_UPDATE, _update_values(chat))
 
     async def update_many(self, changed: Sequence[Chat]) -> None:
         if len(changed) <= 1:
             for chat in changed:
                 await self.update(chat)
             return
-        stmt = _CHATS_UPSERT_MYSQL if self._session.is_mysql else _CHATS_UPSERT_SQLITE
-        await self._session.write(stmt, [values_of(chat) for chat in changed])
+        stmt = _CHATS_UPSERT_MYSQL if self._db.is_mysql else _CHATS_UPSERT_SQLITE
+        await self._db.write(stmt, [values_of(chat) for chat in changed])

@@ -43,8 +43,8 @@ _FEED_SINCE = _feed_since()
 
 
 class SqlAlchemyFeedRepository:
-    def __init__(self, session: SqlSession) -> None:
-        self._session = session
+    def __init__(self, db: SqlSession) -> None:
+        self._db = db
 
     async def since(self, user_id: int, position: int, up_to: int, limit: int) -> list[FeedEntry]:
         if limit <= 0 or up_to <= position:
@@ -52,11 +52,11 @@ class SqlAlchemyFeedRepository:
         params = {"b_user_id": user_id, "b_position": position, "b_up_to": up_to, "b_limit": limit}
         return [
             FeedEntry(position=int(position), event=decode_event(payload))
-            for position, payload in await self._session.read(_FEED_SINCE, params)
+            for position, payload in await self._db.read(_FEED_SINCE, params)
         ]
 
     async def head(self) -> int:
-        return await self._session.read_head()
+        return await self._db.read_head()
 
     async def oldest(self) -> int:
         # Nothing is pruned yet: every cursor from 0 can be continued.
@@ -78,4 +78,4 @@ class SqlAlchemyFeedRepository:
             )
             .group_by(feed.c.chat_id)
         )
-        return {int(r[0]): int(r[1]) for r in await self._session.read(stmt)}
+        return {int(r[0]): int(r[1]) for r in await self._db.read(stmt)}

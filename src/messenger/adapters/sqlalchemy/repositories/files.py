@@ -15,21 +15,21 @@ _FILES = select_entity(files, StoredFile)
 
 
 class SqlAlchemyFileRepository:
-    def __init__(self, session: SqlSession) -> None:
-        self._session = session
+    def __init__(self, db: SqlSession) -> None:
+        self._db = db
 
     async def add(self, file: StoredFile) -> None:
-        await self._session.write(files.insert().values(values_of(file)))
+        await self._db.write(files.insert().values(values_of(file)))
 
     async def get(self, file_id: str) -> StoredFile | None:
-        row = (await self._session.read(_FILES.where(files.c.id == file_id))).first()
+        row = (await self._db.read(_FILES.where(files.c.id == file_id))).first()
         return StoredFile(*row) if row else None
 
     async def get_many(self, file_ids: Sequence[str]) -> list[StoredFile]:
         if not file_ids:
             return []
         stmt = _FILES.where(files.c.id.in_(list(set(file_ids))))
-        found = {f.id: f for f in (StoredFile(*r) for r in await self._session.read(stmt))}
+        found = {f.id: f for f in (StoredFile(*r) for r in await self._db.read(stmt))}
         return [found[i] for i in file_ids if i in found]
 
     async def attached_in_chats_of(self, file_id: str, user_id: int) -> bool:
@@ -49,4 +49,4 @@ class SqlAlchemyFileRepository:
             .where(message_attachments.c.file_id == file_id)
             .limit(1)
         )
-        return (await self._session.read(stmt)).first() is not None
+        return (await self._db.read(stmt)).first() is not None

@@ -36,12 +36,12 @@ def _key(chat_id: int, user_id: int) -> sa.ColumnElement[bool]:
 
 
 class SqlAlchemyMembershipRepository:
-    def __init__(self, session: SqlSession) -> None:
-        self._session = session
+    def __init__(self, db: SqlSession) -> None:
+        self._db = db
 
     async def add(self, membership: Membership) -> None:
         try:
-            await self._session.write(memberships.insert().values(values_of(membership)))
+            await self._db.write(memberships.insert().values(values_of(membership)))
         except sa.exc.IntegrityError as exc:
             if duplicate_key(exc) is None:
                 raise
@@ -49,7 +49,7 @@ class SqlAlchemyMembershipRepository:
 
     async def get(self, chat_id: int, user_id: int) -> Membership | None:
         params = {"b_chat_id": chat_id, "b_user_id": user_id}
-        row = (await self._session.read(_MEMBERSHIP_GET, params)).first()
+        row = (await self._db.read(_MEMBERSHIP_GET, params)).first()
         return Membership(*row) if row else None
 
     async def update(self, membership: Membership) -> None:
@@ -58,13 +58,13 @@ class SqlAlchemyMembershipRepository:
             .where(_key(membership.chat_id, membership.user_id))
             .values(values_of(membership, without=_KEY))
         )
-        await self._session.write(stmt)
+        await self._db.write(stmt)
 
     async def remove(self, chat_id: int, user_id: int) -> None:
-        await self._session.write(memberships.delete().where(_key(chat_id, user_id)))
+        await self._db.write(memberships.delete().where(_key(chat_id, user_id)))
 
     async def member_ids(self, chat_id: int) -> frozenset[int]:
-        rows = await self._session.read(_MEMBER_IDS, {"b_chat_id": chat_id})
+        rows = await self._db.read(_MEMBER_IDS, {"b_chat_id": chat_id})
         return frozenset(int(r[0]) for r in rows)
 
     async def of_chat(self, chat_id: int) -> list[Membership]:
@@ -72,7 +72,7 @@ class SqlAlchemyMembershipRepository:
 
     async def of_user(self, user_id: int) -> list[Membership]:
         stmt = _MEMBERSHIPS.where(memberships.c.user_id == user_id).order_by(memberships.c.chat_id)
-        return [Membership(*r) for r in await self._session.read(stmt)]
+        return [Membership(*r) for r in await self._db.read(stmt)]
 
     async def of_chats(self, chat_ids: Iterable[int]) -> list[Membership]:
         wanted = sorted(set(chat_ids))
@@ -81,12 +81,12 @@ class SqlAlchemyMembershipRepository:
         if len(wanted) == 1:
             # One chat (every post's recipients) with "=": an IN list is re-rendered into the
             # SQL on each execution, which took ~70 us more per call.
-            rows = await self._session.read(_MEMBERS_OF_CHAT, {"b_chat_id": wanted[0]})
+            rows = await self._db.read(_MEMBERS_OF_CHAT, {"b_chat_id": wanted[0]})
             return [Membership(*r) for r in rows]
         stmt = _MEMBERSHIPS.where(memberships.c.chat_id.in_(wanted)).order_by(
             memberships.c.chat_id, memberships.c.user_id
         )
-        return [Membership(*r) for r in await self._session.read(stmt)]
+        return [Membership(*r) for r in await self._db.read(stmt)]
 
     async def contacts_of(self, user_id: int) -> set[int]:
         mine, other = _MINE, _OTHER
@@ -96,4 +96,4 @@ class SqlAlchemyMembershipRepository:
             .select_from(mine.join(other, other.c.chat_id == mine.c.chat_id))
             .where(mine.c.user_id == user_id, other.c.user_id != user_id)
         )
-        return {int(r[0]) for r in await self._session.read(stmt)}
+        return {int(r[0]) for r in await self._db.read(stmt)}

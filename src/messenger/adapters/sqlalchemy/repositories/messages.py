@@ -63,12 +63,12 @@ def _new_values(message: Message) -> dict[str, Any]:
 
 
 class SqlAlchemyMessageRepository:
-    def __init__(self, session: SqlSession) -> None:
-        self._session = session
+    def __init__(self, db: SqlSession) -> None:
+        self._db = db
 
     async def add(self, message: Message) -> Message:
         try:
-            result = await self._session.write(_MESSAGE_INSERT, _new_values(message))
+            result = await self._db.write(_MESSAGE_INSERT, _new_values(message))
         except sa.exc.IntegrityError as exc:
             if duplicate_key(exc) is None:
                 raise
@@ -82,7 +82,7 @@ class SqlAlchemyMessageRepository:
         if len(new) <= 1:
             return [await self.add(m) for m in new]
         try:
-            result = await self._session.write(_MESSAGE_INSERT_MANY, [_new_values(m) for m in new])
+            result = await self._db.write(_MESSAGE_INSERT_MANY, [_new_values(m) for m in new])
         except sa.exc.IntegrityError as exc:
             if duplicate_key(exc) is None:
                 raise
@@ -97,29 +97,29 @@ class SqlAlchemyMessageRepository:
             for f in dict.fromkeys(a.id for a in m.attachments)
         ]
         if index:
-            await self._session.write(message_attachments.insert(), index)
+            await self._db.write(message_attachments.insert(), index)
         return stored
 
     async def _index_attachments(self, message: Message, *, fresh: bool = False) -> None:
         # The index follows the message: an edit or a delete drops files no longer attached.
         if not fresh:
-            await self._session.write(
+            await self._db.write(
                 message_attachments.delete().where(message_attachments.c.message_id == message.id)
             )
         file_ids = list(dict.fromkeys(a.id for a in message.attachments))
         if file_ids:
-            await self._session.write(
+            await self._db.write(
                 message_attachments.insert(),
                 [{"file_id": f, "message_id": message.id} for f in file_ids],
             )
 
     async def get(self, message_id: int) -> Message | None:
-        row = (await self._session.read(_MESSAGE_GET, {"b_id": message_id})).first()
+        row = (await self._db.read(_MESSAGE_GET, {"b_id": message_id})).first()
         return Message(*row) if row else None
 
     async def by_client_id(self, sender_id: int, client_id: str) -> Message | None:
         params = {"b_sender_id": sender_id, "b_client_id": client_id}
-        row = (await self._session.read(_MESSAGE_BY_CLIENT_ID, params)).first()
+        row = (await self._db.read(_MESSAGE_BY_CLIENT_ID, params)).first()
         return Message(*row) if row else None
 
     async def by_client_ids(
@@ -141,7 +141,7 @@ class SqlAlchemyMessageRepository:
                 messages.c.sender_id.in_({s for s, _ in chunk}),
                 messages.c.client_id.in_({c for _, c in chunk}),
             )
-            for r in await self._session.read(stmt):
+            for r in await self._db.read(stmt):
                 message = Message(*r)
                 pair = (message.sender_id, message.client_id)
                 if pair in wanted:
@@ -150,20 +150,18 @@ class SqlAlchemyMessageRepository:
 
     async def update(self, message: Message) -> None:
         stmt = messages.update().where(messages.c.id == message.id)
-        await self._session.write(stmt.values(_new_values(message)))
+        await self._db.write(stmt.values(_new_values(message)))
         await self._index_attachments(message)
 
     async def add_edit(self, edit: MessageEdit) -> None:
-        await self._session.write(message_edits.insert().values(values_of(edit)))
+        await self._db.write(message_edits.insert().values(values_of(edit)))
 
     async def edits_of(self, message_id: int) -> list[MessageEdit]:
-        rows = await self._session.read(_EDITS_OF, {"b_message_id": message_id})
+        rows = await self._db.read(_EDITS_OF, {"b_message_id": message_id})
         return [MessageEdit(*r) for r in rows]
 
     async def forget_edits(self, message_id: int) -> None:
-        await self._session.write(
-            message_edits.delete().where(message_edits.c.message_id == message_id)
-        )
+        await self._db.write(message_edits.delete().where(message_edits.c.message_id == message_id))
 
     async def page(
         self, chat_id: int, *, before: int | None, after: int | None, limit: int
@@ -172,7 +170,7 @@ class SqlAlchemyMessageRepository:
             return []
         stmt = _HISTORY_PAGES[before is not None, after is not None]
         params = {"b_chat_id": chat_id, "b_before": before, "b_after": after, "b_limit": limit}
-        rows = (await self._session.read(stmt, params)).all()
+        rows = (await self._db.read(stmt, params)).all()
         # Without ``after`` the page was read newest first.
         ordered = rows if after is not None else reversed(rows)
         return [Message(*r) for r in ordered]
@@ -186,7 +184,7 @@ class SqlAlchemyMessageRepository:
             .group_by(messages.c.chat_id)
         )
         stmt = _MESSAGES.where(messages.c.id.in_(newest.scalar_subquery()))
-        found = (Message(*r) for r in await self._session.read(stmt))
+        found = (Message(*r) for r in await self._db.read(stmt))
         return {m.chat_id: m for m in found}
 
     async def count_unread(self, watermarks: dict[int, int], reader_id: int) -> dict[int, int]:
@@ -207,6 +205,6 @@ class SqlAlchemyMessageRepository:
             )
             .group_by(messages.c.chat_id)
         )
-        for row in await self._session.read(stmt):
+        for row in await self._db.read(stmt):
             result[int(row[0])] = int(row[1])
         return result

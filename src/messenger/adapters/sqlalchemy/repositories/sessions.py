@@ -12,19 +12,19 @@ _TOKENS = select_entity(refresh_tokens, RefreshToken)
 
 
 class SqlAlchemySessionRepository:
-    def __init__(self, session: SqlSession) -> None:
-        self._session = session
+    def __init__(self, db: SqlSession) -> None:
+        self._db = db
 
     async def add(self, session: Session) -> None:
-        await self._session.write(sessions.insert().values(values_of(session)))
+        await self._db.write(sessions.insert().values(values_of(session)))
 
     async def get(self, session_id: str) -> Session | None:
-        row = (await self._session.read(_SESSIONS.where(sessions.c.id == session_id))).first()
+        row = (await self._db.read(_SESSIONS.where(sessions.c.id == session_id))).first()
         return Session(*row) if row else None
 
     async def update(self, session: Session) -> None:
         # What a session's life changes; its owner and start stay.
-        await self._session.write(
+        await self._db.write(
             sessions.update()
             .where(sessions.c.id == session.id)
             .values(
@@ -38,18 +38,18 @@ class SqlAlchemySessionRepository:
         stmt = _SESSIONS.where(sessions.c.user_id == user_id).order_by(
             sessions.c.created_at, sessions.c.id
         )
-        return [Session(*r) for r in await self._session.read(stmt)]
+        return [Session(*r) for r in await self._db.read(stmt)]
 
     async def add_token(self, token: RefreshToken) -> None:
-        await self._session.write(refresh_tokens.insert().values(values_of(token)))
+        await self._db.write(refresh_tokens.insert().values(values_of(token)))
 
     async def token(self, token_hash: str) -> RefreshToken | None:
         stmt = _TOKENS.where(refresh_tokens.c.token_hash == token_hash)
-        row = (await self._session.read(stmt)).first()
+        row = (await self._db.read(stmt)).first()
         return RefreshToken(*row) if row else None
 
     async def update_token(self, token: RefreshToken) -> None:
-        await self._session.write(
+        await self._db.write(
             refresh_tokens.update()
             .where(refresh_tokens.c.token_hash == token.token_hash)
             .values(used_at=token.used_at)

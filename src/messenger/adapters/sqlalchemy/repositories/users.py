@@ -29,20 +29,18 @@ def _user_conflict(exc: sa.exc.IntegrityError) -> Exception:
 
 
 class SqlAlchemyUserRepository:
-    def __init__(self, session: SqlSession) -> None:
-        self._session = session
+    def __init__(self, db: SqlSession) -> None:
+        self._db = db
 
     async def add(self, user: User) -> User:
         try:
-            result = await self._session.write(
-                users.insert().values(values_of(user, without=("id",)))
-            )
+            result = await self._db.write(users.insert().values(values_of(user, without=("id",))))
         except sa.exc.IntegrityError as exc:
             raise _user_conflict(exc) from exc
         return dataclasses.replace(user, id=new_id(result))
 
     async def get(self, user_id: int) -> User | None:
-        row = (await self._session.read(_USERS.where(users.c.id == user_id))).first()
+        row = (await self._db.read(_USERS.where(users.c.id == user_id))).first()
         return User(*row) if row else None
 
     async def get_many(self, user_ids: Iterable[int]) -> list[User]:
@@ -50,28 +48,28 @@ class SqlAlchemyUserRepository:
         if not wanted:
             return []
         stmt = _USERS.where(users.c.id.in_(wanted)).order_by(users.c.id)
-        return [User(*r) for r in await self._session.read(stmt)]
+        return [User(*r) for r in await self._db.read(stmt)]
 
     async def by_username(self, username: str) -> User | None:
         stmt = _USERS.where(users.c.username == username.lower())
-        row = (await self._session.read(stmt)).first()
+        row = (await self._db.read(stmt)).first()
         return User(*row) if row else None
 
     async def by_email(self, email: str) -> User | None:
-        row = (await self._session.read(_USERS.where(users.c.email == email.lower()))).first()
+        row = (await self._db.read(_USERS.where(users.c.email == email.lower()))).first()
         return User(*row) if row else None
 
     async def update(self, user: User) -> None:
         stmt = users.update().where(users.c.id == user.id).values(values_of(user, without=("id",)))
         try:
-            await self._session.write(stmt)
+            await self._db.write(stmt)
         except sa.exc.IntegrityError as exc:
             raise _user_conflict(exc) from exc
 
     async def search(self, query: str, limit: int) -> list[User]:
         q = query.lower()
         folded: sa.ColumnElement[str] = sa.func.lower(users.c.display_name)
-        if self._session.is_mysql:
+        if self._db.is_mysql:
             # Match like Python's ``in``: byte-exact after lower-casing, not the accent-
             # insensitive comparison of the column's collation.
             folded = folded.collate("utf8mb4_bin")
@@ -85,4 +83,4 @@ class SqlAlchemyUserRepository:
             .order_by(users.c.username)
             .limit(limit)
         )
-        return [User(*r) for r in await self._session.read(stmt)]
+        return [User(*r) for r in await self._db.read(stmt)]
