@@ -44,8 +44,8 @@ def _attachment(file_id: str) -> Attachment:
         "name": "a.pdf",
         "content_type": "application/pdf",
         "size": 3,
+        "url": f"/files/{file_id}",
     }
-    known["url"] = f"/files/{file_id}"
     return Attachment(**{f.name: known[f.name] for f in dataclasses.fields(Attachment)})
 
 
