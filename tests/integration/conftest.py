@@ -31,7 +31,9 @@ from messenger.domain.ports import Committer, UnitOfWorkFactory
 from messenger.domain.service import Messenger
 
 DEFAULT_SERVER_URL = "mysql+aiomysql://root@127.0.0.1:3306"
-ADAPTERS = ["memory", "sqlite", "mariadb"]
+# "sqlite-uncached": the plain SQL repositories alone, without the chat cache wrapped around
+# them; the storage contract must hold for both.
+ADAPTERS = ["memory", "sqlite", "sqlite-uncached", "mariadb"]
 
 
 def services_required() -> bool:
@@ -129,14 +131,14 @@ async def uow_factory(request: pytest.FixtureRequest) -> AsyncIterator[UnitOfWor
     if kind == "memory":
         yield InMemoryUnitOfWorkFactory()
         return
-    if kind == "sqlite":
+    if kind.startswith("sqlite"):
         url = request.getfixturevalue("sqlite_url")
     else:
         url = request.getfixturevalue("mariadb_url")
         empty_mariadb(url)
     engine = create_engine(url)
     try:
-        yield SqlAlchemyUnitOfWorkFactory(engine)
+        yield SqlAlchemyUnitOfWorkFactory(engine, cache=kind != "sqlite-uncached")
     finally:
         await engine.dispose()
 

@@ -80,12 +80,12 @@ async def test_a_dropped_connection_is_retried_only_by_read_only_work(mariadb_ur
     factory = SqlAlchemyUnitOfWorkFactory(engine)
     try:
         async with factory(read_only=True) as uow:
-            connection_id = (await uow.read(sa.text("SELECT CONNECTION_ID()"))).scalar_one()
+            connection_id = (await uow.session.read(sa.text("SELECT CONNECTION_ID()"))).scalar_one()
             kill(mariadb_url, connection_id)
             assert await uow.feed.head() == 0  # answered over a fresh connection
 
         async with factory() as uow:
-            connection_id = (await uow.read(sa.text("SELECT CONNECTION_ID()"))).scalar_one()
+            connection_id = (await uow.session.read(sa.text("SELECT CONNECTION_ID()"))).scalar_one()
             kill(mariadb_url, connection_id)
             # A write unit of work lost its lock and its changes: it must not carry on.
             with pytest.raises(ServiceUnavailable):
@@ -110,11 +110,11 @@ async def test_a_pooled_connection_killed_while_resting_is_replaced_on_checkout(
     factory = SqlAlchemyUnitOfWorkFactory(engine)
     try:
         async with factory(read_only=True) as uow:
-            first = (await uow.read(sa.text("SELECT CONNECTION_ID()"))).scalar_one()
+            first = (await uow.session.read(sa.text("SELECT CONNECTION_ID()"))).scalar_one()
         kill(mariadb_url, first)
         monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_S", 0.0)
         async with factory() as uow:
-            second = (await uow.read(sa.text("SELECT CONNECTION_ID()"))).scalar_one()
+            second = (await uow.session.read(sa.text("SELECT CONNECTION_ID()"))).scalar_one()
             assert await uow.position() == 1
             await uow.commit()
         assert second != first

@@ -9,11 +9,15 @@ are stored), and a case-insensitive collation would make random ids collide by c
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
+
+from messenger.domain.model import Attachment, ChatKind, Role
 
 MYSQL_TABLE: dict[str, Any] = {
     "mysql_engine": "InnoDB",
@@ -64,6 +68,45 @@ def long_text() -> sa.types.TypeEngine[str]:
     # A ChatCreated event of a big group is larger than the 64 KiB of a MySQL TEXT. (Text,
     # not a BLOB: aiomysql 0.3 cannot bind bytes with PyMySQL 1.2.)
     return sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+class EnumString(sa.TypeDecorator[_E]):
+    """A domain enum stored as its value: rows carry the enum, as the entity's field does."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, enum: type[_E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: _E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> _E | None:
+        return None if value is None else self.enum(value)
+
+
+_attachments_encoder = msgspec.json.Encoder()
+_attachments_decoder = msgspec.json.Decoder(tuple[Attachment, ...])
+
+
+class AttachmentsJSON(sa.TypeDecorator[tuple[Attachment, ...]]):
+    """A message's attachments as msgspec JSON; NULL (not ``[]``) when there are none."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: tuple[Attachment, ...] | None, dialect: Dialect
+    ) -> str | None:
+        return _attachments_encoder.encode(value).decode() if value else None
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> tuple[Attachment, ...]:
+        return _attachments_decoder.decode(value) if value else ()
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -133,7 +176,7 @@ chats = sa.Table(
     "chats",
     metadata,
     _id_column(),
-    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("kind", EnumString(ChatKind, 16), nullable=False),
     sa.Column("title", sa.String(100), nullable=True),
     sa.Column("created_by", REF, sa.ForeignKey("users.id"), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -148,7 +191,7 @@ memberships = sa.Table(
     metadata,
     sa.Column("chat_id", REF, sa.ForeignKey("chats.id"), primary_key=True),
     sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True, index=True),
-    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("role", EnumString(Role, 16), nullable=False),
     sa.Column("joined_at", UTCDateTime(), nullable=False),
     sa.Column("joined_position", Int64(), nullable=False),
     sa.Column("read_message_id", Int64(), nullable=False),
@@ -167,7 +210,7 @@ messages = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("reply_to_id", REF, nullable=True),
     # The attachments as copied into the message (msgspec JSON), NULL when there are none.
-    sa.Column("attachments", sa.Text, nullable=True),
+    sa.Column("attachments", AttachmentsJSON(), nullable=True),
     sa.Column("edited_at", UTCDateTime(), nullable=True),
     sa.Column("deleted_at", UTCDateTime(), nullable=True),
     sa.UniqueConstraint("sender_id", "client_id"),

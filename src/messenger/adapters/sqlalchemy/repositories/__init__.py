@@ -1,0 +1,32 @@
+"""Repositories over SQLAlchemy Core, one module per aggregate, and the caching wrappers.
+
+The SQL repositories get the unit's SqlSession (its ``read`` / ``write`` own the connection,
+serialise writers and turn storage trouble into domain errors) and hand out fresh entities.
+They know nothing of the cache: cached.py wraps the three it serves.
+"""
+
+from messenger.adapters.sqlalchemy.repositories.cached import (
+    CachedChatRepository,
+    CachedMembershipRepository,
+    CachedMessageRepository,
+)
+from messenger.adapters.sqlalchemy.repositories.chats import SqlAlchemyChatRepository
+from messenger.adapters.sqlalchemy.repositories.feed import SqlAlchemyFeedRepository
+from messenger.adapters.sqlalchemy.repositories.files import SqlAlchemyFileRepository
+from messenger.adapters.sqlalchemy.repositories.members import SqlAlchemyMembershipRepository
+from messenger.adapters.sqlalchemy.repositories.messages import SqlAlchemyMessageRepository
+from messenger.adapters.sqlalchemy.repositories.sessions import SqlAlchemySessionRepository
+from messenger.adapters.sqlalchemy.repositories.users import SqlAlchemyUserRepository
+
+__all__ = [
+    "CachedChatRepository",
+    "CachedMembershipRepository",
+    "CachedMessageRepository",
+    "SqlAlchemyChatRepository",
+    "SqlAlchemyFeedRepository",
+    "SqlAlchemyFileRepository",
+    "SqlAlchemyMembershipRepository",
+    "SqlAlchemyMessageRepository",
+    "SqlAlchemySessionRepository",
+    "SqlAlchemyUserRepository",
+]

@@ -1,0 +1,81 @@
+"""The feed's reading side: what a user may see after a cursor (written by feed_writer.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from messenger.adapters.codec import decode_event
+from messenger.adapters.sqlalchemy.session import SqlSession
+from messenger.adapters.sqlalchemy.tables import REF, feed, memberships
+from messenger.domain.events import FeedEntry
+
+
+def _feed_since() -> sa.Select[Any]:
+    user_id = sa.bindparam("b_user_id", type_=REF)
+    in_range = (
+        feed.c.position > sa.bindparam("b_position"),
+        feed.c.position <= sa.bindparam("b_up_to"),
+    )
+    # Two index-friendly halves: events of the user's chats from their joining position
+    # (feed(chat_id, position)) and events about the user (feed(subject_user_id, ...)).
+    of_my_chats = (
+        sa.select(feed.c.position)
+        .select_from(memberships.join(feed, feed.c.chat_id == memberships.c.chat_id))
+        .where(
+            memberships.c.user_id == user_id,
+            feed.c.position >= memberships.c.joined_position,
+            *in_range,
+        )
+    )
+    about_me = sa.select(feed.c.position).where(feed.c.subject_user_id == user_id, *in_range)
+    visible = sa.union(of_my_chats, about_me).subquery()
+    return (
+        sa.select(feed.c.position, feed.c.payload)
+        .join(visible, visible.c.position == feed.c.position)
+        .order_by(feed.c.position)
+        .limit(sa.bindparam("b_limit", type_=sa.Integer))
+    )
+
+
+_FEED_SINCE = _feed_since()
+
+
+class SqlAlchemyFeedRepository:
+    def __init__(self, db: SqlSession) -> None:
+        self._db = db
+
+    async def since(self, user_id: int, position: int, up_to: int, limit: int) -> list[FeedEntry]:
+        if limit <= 0 or up_to <= position:
+            return []
+        params = {"b_user_id": user_id, "b_position": position, "b_up_to": up_to, "b_limit": limit}
+        return [
+            FeedEntry(position=int(position), event=decode_event(payload))
+            for position, payload in await self._db.read(_FEED_SINCE, params)
+        ]
+
+    async def head(self) -> int:
+        return await self._db.read_head()
+
+    async def oldest(self) -> int:
+        # Nothing is pruned yet: every cursor from 0 can be continued.
+        return 0
+
+    async def newest_posted(self, user_id: int, after: int, up_to: int) -> dict[int, int]:
+        if up_to <= after:
+            return {}
+        stmt = (
+            sa.select(feed.c.chat_id, sa.func.max(feed.c.message_id))
+            .select_from(memberships.join(feed, feed.c.chat_id == memberships.c.chat_id))
+            .where(
+                memberships.c.user_id == user_id,
+                feed.c.position > after,
+                feed.c.position <= up_to,
+                feed.c.position >= memberships.c.joined_position,
+                feed.c.message_id.is_not(None),
+                feed.c.sender_id != user_id,
+            )
+            .group_by(feed.c.chat_id)
+        )
+        return {int(r[0]): int(r[1]) for r in await self._db.read(stmt)}

@@ -1,0 +1,86 @@
+"""Users."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from messenger.adapters.sqlalchemy.repositories.rows import (
+    duplicate_key,
+    new_id,
+    select_entity,
+    values_of,
+)
+from messenger.adapters.sqlalchemy.session import SqlSession
+from messenger.adapters.sqlalchemy.tables import users
+from messenger.domain.errors import EmailTaken, UsernameTaken
+from messenger.domain.model import User
+
+_USERS = select_entity(users, User)
+
+
+def _user_conflict(exc: sa.exc.IntegrityError) -> Exception:
+    found = duplicate_key(exc)
+    if found is None:
+        return exc
+    return EmailTaken() if "email" in found else UsernameTaken()
+
+
+class SqlAlchemyUserRepository:
+    def __init__(self, db: SqlSession) -> None:
+        self._db = db
+
+    async def add(self, user: User) -> User:
+        try:
+            result = await self._db.write(users.insert().values(values_of(user, without=("id",))))
+        except sa.exc.IntegrityError as exc:
+            raise _user_conflict(exc) from exc
+        return dataclasses.replace(user, id=new_id(result))
+
+    async def get(self, user_id: int) -> User | None:
+        row = (await self._db.read(_USERS.where(users.c.id == user_id))).first()
+        return User(*row) if row else None
+
+    async def get_many(self, user_ids: Iterable[int]) -> list[User]:
+        wanted = sorted(set(user_ids))
+        if not wanted:
+            return []
+        stmt = _USERS.where(users.c.id.in_(wanted)).order_by(users.c.id)
+        return [User(*r) for r in await self._db.read(stmt)]
+
+    async def by_username(self, username: str) -> User | None:
+        stmt = _USERS.where(users.c.username == username.lower())
+        row = (await self._db.read(stmt)).first()
+        return User(*row) if row else None
+
+    async def by_email(self, email: str) -> User | None:
+        row = (await self._db.read(_USERS.where(users.c.email == email.lower()))).first()
+        return User(*row) if row else None
+
+    async def update(self, user: User) -> None:
+        stmt = users.update().where(users.c.id == user.id).values(values_of(user, without=("id",)))
+        try:
+            await self._db.write(stmt)
+        except sa.exc.IntegrityError as exc:
+            raise _user_conflict(exc) from exc
+
+    async def search(self, query: str, limit: int) -> list[User]:
+        q = query.lower()
+        folded: sa.ColumnElement[str] = sa.func.lower(users.c.display_name)
+        if self._db.is_mysql:
+            # Match like Python's ``in``: byte-exact after lower-casing, not the accent-
+            # insensitive comparison of the column's collation.
+            folded = folded.collate("utf8mb4_bin")
+        stmt = (
+            _USERS.where(
+                sa.or_(
+                    users.c.username.contains(q, autoescape=True),
+                    folded.contains(q, autoescape=True),
+                )
+            )
+            .order_by(users.c.username)
+            .limit(limit)
+        )
+        return [User(*r) for r in await self._db.read(stmt)]
