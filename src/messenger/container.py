@@ -26,7 +26,9 @@ from messenger.adapters.memory import (
     SystemClock,
 )
 from messenger.adapters.security import Argon2Hasher, JwtTokenIssuer
+from messenger.contract import Wire
 from messenger.domain.model import Limits
+from messenger.domain.ports import DeliveryEncoder, EventStream
 from messenger.domain.service import Messenger
 from messenger.domain.usecases import Ports
 from messenger.settings import Settings
@@ -61,17 +63,24 @@ def _sql_uow_factory(engine: Any) -> Any:
     return _sql().SqlAlchemyUnitOfWorkFactory(engine)
 
 
-async def _notifier(broker_url: str | None) -> AsyncIterator[Any]:
+async def _notifier(broker_url: str | None, encode: DeliveryEncoder) -> AsyncIterator[Any]:
     if not broker_url:
-        yield InProcessNotifier()
+        yield InProcessNotifier(encode)
         return
     # Imported on demand: a single-process server never loads the Redis client.
-    notifier = importlib.import_module("messenger.adapters.notifier").RedisNotifier(broker_url)
+    notifier = importlib.import_module("messenger.adapters.notifier").RedisNotifier(
+        broker_url, encode
+    )
     await notifier.start()
     try:
         yield notifier
     finally:
         await notifier.stop()
+
+
+def _deliveries_of(notifier: Any) -> EventStream:
+    deliveries: EventStream = notifier.deliveries
+    return deliveries
 
 
 async def _always_ready() -> None:
@@ -108,9 +117,16 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(RandomIds)
+    # The contract's encoder, for everything clients receive (REST, socket frames, sync,
+    # the broker): one instance, so all of them make the same URLs.
+    wire_format = providers.Singleton(Wire, root_path=settings.provided.root_path)
     # Without MESSENGER_BROKER_URL events reach the sockets of this process only; with it
-    # every process publishes to and reads from the broker (Redis pub/sub).
-    notifier = providers.Resource(_notifier, settings.provided.broker_url)
+    # every process publishes to and reads from the broker (Redis pub/sub). Either way a
+    # notification's frame is encoded once, by the process that publishes it.
+    notifier = providers.Resource(
+        _notifier, settings.provided.broker_url, wire_format.provided.delivery
+    )
+    events = providers.Callable(_deliveries_of, notifier)
     hasher = providers.Singleton(Argon2Hasher, concurrency=settings.provided.hash_concurrency)
     tokens = providers.Singleton(
         JwtTokenIssuer,
@@ -135,7 +151,7 @@ class Container(containers.DeclarativeContainer):
         throttle=throttle,
         limits=limits,
     )
-    messenger = providers.Singleton(Messenger, ports)
+    messenger = providers.Singleton(Messenger, ports, events=events)
 
 
 async def _resolve(value: Any) -> Any:

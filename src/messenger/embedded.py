@@ -12,6 +12,7 @@ from messenger.adapters.memory import (
     RandomIds,
     SystemClock,
 )
+from messenger.contract import Wire
 from messenger.domain.model import Limits
 from messenger.domain.ports import Clock, PasswordHasher
 from messenger.domain.service import Messenger
@@ -27,13 +28,15 @@ def in_memory(
     """A complete messenger in this process's memory.
 
     ``messenger.ports.notifier`` is an ``InProcessNotifier``: ``subscribe`` to it to receive
-    every event after it is committed. Pass a real ``hasher`` (for example the argon2 one)
+    every event after it is committed; ``messenger.events`` has them encoded as clients
+    receive them (what the socket hub reads). Pass a real ``hasher`` (for example the argon2 one)
     when passwords matter; the default is fast and meant for tests and demos.
     """
     clock = clock or SystemClock()
+    notifier = InProcessNotifier(Wire().delivery)
     ports = Ports(
         uow=InMemoryUnitOfWorkFactory(),
-        notifier=InProcessNotifier(),
+        notifier=notifier,
         hasher=hasher or FastHasher(),
         clock=clock,
         ids=RandomIds(),
@@ -42,4 +45,4 @@ def in_memory(
         throttle=InMemoryLoginThrottle(),
         limits=limits or Limits(),
     )
-    return Messenger(ports)
+    return Messenger(ports, events=notifier.deliveries)

@@ -11,10 +11,10 @@ import pytest
 
 import messenger
 from messenger.adapters.memory import InProcessNotifier
+from messenger.contract import Wire
 from messenger.domain.events import Notification
 from messenger.domain.service import Messenger
 from messenger.entrypoints.ws import ConnectionHub, HubConfig, Session, SessionConfig
-from messenger.entrypoints.ws.frames import WireFrames
 
 Frame = dict[str, Any]
 
@@ -98,10 +98,11 @@ class Harness:
 @pytest.fixture
 async def harness() -> AsyncIterator[Harness]:
     app = messenger.in_memory()
+    assert app.events is not None
     hub = ConnectionHub(
         app,
-        app.ports.notifier,  # type: ignore[arg-type]
-        WireFrames(),
+        app.events,
+        Wire(),
         HubConfig(queue_size=50, gap_timeout=0.2, head_poll_interval=0.2),
     )
     await hub.start()
@@ -403,9 +404,9 @@ async def relayed() -> AsyncIterator[tuple[Messenger, list[Notification], Connec
     app = messenger.in_memory()
     captured: list[Notification] = []
     app.ports.notifier.subscribe(captured.append)  # type: ignore[attr-defined]
-    relay = InProcessNotifier()
+    relay = InProcessNotifier(Wire().delivery)
     hub = ConnectionHub(
-        app, relay, WireFrames(), HubConfig(gap_timeout=0.2, head_poll_interval=0.1)
+        app, relay.deliveries, Wire(), HubConfig(gap_timeout=0.2, head_poll_interval=0.1)
     )
     hub.relay = relay  # type: ignore[attr-defined]
     await hub.start()

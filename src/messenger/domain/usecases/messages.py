@@ -304,7 +304,6 @@ class PostMessage(UseCase):
                     name=file.name,
                     content_type=file.content_type,
                     size=file.size,
-                    url=self._ports.files.url_for(file.id),
                 )
             )
         return tuple(result)
