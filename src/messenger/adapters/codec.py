@@ -371,7 +371,7 @@ def decode_event(raw: bytes | str) -> ev.Event:
     except msgspec.ValidationError as exc:
         raise ValueError(f"not a stored event: {exc}") from None
     if row.v != STORAGE_VERSION:
-        raise ValueError(f"unknown storage version {row.v} of a {row.type!r} event")
+        raise ValueError(f"unknown storage version {row.v} of a stored event")
     return _MAKE[type(row)](row.data)
 
 
