@@ -55,7 +55,13 @@ class InProcessNotifier:
         encode, deliveries = self._encode, self._deliveries
         if encode is not None and deliveries.listening:
             for notification in notifications:
-                deliveries.dispatch(encode(notification))
+                try:
+                    delivery = encode(notification)
+                except Exception:
+                    # The change is committed: failing the caller would only make it retry.
+                    self.errors += 1
+                    continue
+                deliveries.dispatch(delivery)
 
     def dispatch(self, notification: Notification) -> None:
         for listener in list(self._listeners):

@@ -132,7 +132,14 @@ class RedisNotifier:
             return
         for notification in notifications:
             self._notify(notification)
-        deliveries = [self._encode(n) for n in notifications]
+        deliveries = []
+        for notification in notifications:
+            try:
+                deliveries.append(self._encode(notification))
+            except Exception:
+                # The change is committed: failing the caller would only make it retry.
+                self.errors += 1
+                log.exception("Redis notifier: a notification could not be encoded")
         for delivery in deliveries:
             self._deliveries.dispatch(delivery)
         client = self._client

@@ -6,8 +6,9 @@ lifecycle, bundled for the app factory.
 
 Client rules (the protocol's delivery guarantees):
 
-- After ``ready`` (``{user, cursor}``) the socket pushes every feed event after ``cursor``
-  in ascending cursor order, without holes. Keep the cursor of the last feed event applied.
+- After ``ready`` (``{user, cursor, version}``) the socket pushes every feed event after
+  ``cursor`` in ascending cursor order, without holes. Keep the cursor of the last feed
+  event applied. The frames are published as AsyncAPI at ``/api/v1/docs/asyncapi.json``.
 - On (re)connect: wait for ``ready``, then page ``GET /api/v1/sync?since=<your cursor>``
   until ``has_more`` is false, holding back pushes meanwhile; then apply the held pushes
   whose cursor is above the synced one. Applying by cursor is idempotent: ignore any feed
