@@ -157,7 +157,7 @@ def _message(x: m.Message) -> _Message1:
         x.text,
         x.created_at,
         x.reply_to_id,
-        tuple(_attachment(a) for a in x.attachments) if x.attachments else (),
+        tuple([_attachment(a) for a in x.attachments]) if x.attachments else (),
         x.edited_at,
         x.deleted_at,
     )
