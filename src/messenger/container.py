@@ -39,10 +39,13 @@ from messenger.adapters.memory import (
     SystemClock,
 )
 from messenger.adapters.security import Argon2Hasher, JwtTokenIssuer
+from messenger.contract import Wire
 from messenger.domain.model import Limits
 from messenger.domain.ports import (
     Clock,
     Committer,
+    DeliveryEncoder,
+    EventStream,
     FileStore,
     IdSource,
     LoginThrottle,
@@ -58,6 +61,8 @@ from messenger.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from messenger.adapters.notifier import RedisNotifier
 
 MEMORY_URL_PREFIX = "memory:"
 
@@ -128,19 +133,26 @@ class MemoryStorage(containers.DeclarativeContainer):
     committer = providers.Singleton(DirectCommitter)
 
 
-async def _notifier(broker_url: str | None) -> AsyncIterator[Notifier]:
+async def _notifier(
+    broker_url: str | None, encode: DeliveryEncoder
+) -> AsyncIterator[InProcessNotifier | RedisNotifier]:
     if not broker_url:
-        yield InProcessNotifier()
+        yield InProcessNotifier(encode)
         return
     # Imported on demand: a single-process server never loads the Redis client.
     from messenger.adapters.notifier import RedisNotifier
 
-    notifier = RedisNotifier(broker_url)
+    notifier = RedisNotifier(broker_url, encode)
     await notifier.start()
     try:
         yield notifier
     finally:
         await notifier.stop()
+
+
+def _deliveries_of(notifier: InProcessNotifier | RedisNotifier) -> EventStream:
+    # Both notifiers are the two halves of the port: what is published is delivered, encoded.
+    return notifier.deliveries
 
 
 class Container(containers.DeclarativeContainer):
@@ -169,10 +181,20 @@ class Container(containers.DeclarativeContainer):
     ids: providers.Dependency[IdSource] = providers.Dependency(
         default=providers.Singleton(RandomIds)
     )
+    # The contract's encoder, for everything clients receive (REST, socket frames, sync,
+    # the broker): one instance, so all of them make the same URLs.
+    wire_format = providers.Singleton(Wire, root_path=settings.provided.root_path)
     # Without MESSENGER_BROKER_URL events reach the sockets of this process only; with it
-    # every process publishes to and reads from the broker (Redis pub/sub).
+    # every process publishes to and reads from the broker (Redis pub/sub). Either way a
+    # notification's frame is encoded once, by the process that publishes it.
     notifier: providers.Dependency[Notifier] = providers.Dependency(
-        default=providers.Resource(_notifier, settings.provided.broker_url)
+        default=providers.Resource(
+            _notifier, settings.provided.broker_url, wire_format.provided.delivery
+        )
+    )
+    # The receiving side of the notifier: what delivery (the socket hub) listens to.
+    events: providers.Dependency[EventStream] = providers.Dependency(
+        default=providers.Callable(_deliveries_of, notifier)
     )
     hasher: providers.Dependency[PasswordHasher] = providers.Dependency(
         default=providers.Singleton(Argon2Hasher, concurrency=settings.provided.hash_concurrency)
@@ -214,7 +236,7 @@ class Container(containers.DeclarativeContainer):
         sessions=sessions,
         limits=limits,
     )
-    messenger = providers.Singleton(Messenger, ports)
+    messenger = providers.Singleton(Messenger, ports, events=events)
 
 
 def in_memory_container(
@@ -231,19 +253,26 @@ def in_memory_container(
     contract tests run the whole messenger over SQL this way; ``limits=Limits(...)``).
     """
     clock = clock or SystemClock()
+    settings = settings or Settings(secret_key=secrets.token_urlsafe(48), database_url="memory://")
+    unknown = set(slots) - set(Container.providers)
+    if unknown:
+        raise TypeError(f"no such slot in the container: {', '.join(sorted(unknown))}")
+    given = {name: value for name, value in slots.items() if value is not None}
+    if "notifier" not in given:
+        notifier = InProcessNotifier(Wire(root_path=settings.root_path).delivery)
+        given["notifier"] = notifier
+        given.setdefault("events", notifier.deliveries)
+    else:
+        # A notifier of the caller's own: its receiving side, if any, is theirs to give.
+        given.setdefault("events", None)
     filled: dict[str, object] = {
         "clock": clock,
         "hasher": hasher or FastHasher(),
         "tokens": InMemoryTokens(clock),
         "files": InMemoryFileStore(),
-        "notifier": InProcessNotifier(),
+        **given,
     }
-    unknown = set(slots) - set(Container.providers)
-    if unknown:
-        raise TypeError(f"no such slot in the container: {', '.join(sorted(unknown))}")
-    filled.update({name: value for name, value in slots.items() if value is not None})
-    memory_settings = Settings(secret_key=secrets.token_urlsafe(48), database_url="memory://")
-    return Container(settings=settings or memory_settings, **filled)
+    return Container(settings=settings, **filled)
 
 
 async def _resolve(value: Any) -> Any:

@@ -17,7 +17,8 @@ def in_memory(
     """A complete messenger in this process's memory (the container's in-memory preset).
 
     ``messenger.ports.notifier`` is an ``InProcessNotifier``: ``subscribe`` to it to receive
-    every event after it is committed. Pass a real ``hasher`` (for example the argon2 one)
+    every event after it is committed; ``messenger.events`` has them encoded as clients
+    receive them (what the socket hub reads). Pass a real ``hasher`` (for example the argon2 one)
     when passwords matter; the default is fast and meant for tests and demos. For more
     control (any port replaced), build ``messenger.container.in_memory_container()``.
     """

@@ -47,6 +47,10 @@ class Settings:
     # permessage-deflate on sockets whose client asks for it (browsers do): ~30 KiB more on
     # each such socket for as long as it is open, to shrink frames of small JSON.
     ws_compression: bool = False
+    # The path prefix under which clients reach the app ("/chat" when it is mounted there,
+    # or behind a proxy that strips it): URLs the server hands out (attachments, the
+    # AsyncAPI document's socket address) start with it.
+    root_path: str = ""
 
     def __post_init__(self) -> None:
         if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
@@ -57,6 +61,10 @@ class Settings:
             raise SettingsError("MESSENGER_ACCESS_TOKEN_TTL must be a positive number of seconds.")
         if self.max_upload_bytes < 1:
             raise SettingsError("MESSENGER_MAX_UPLOAD_BYTES must be positive.")
+        if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
+            raise SettingsError(
+                "MESSENGER_ROOT_PATH must start with '/' and not end with it, like '/chat'."
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -82,6 +90,7 @@ class Settings:
             docs=env.get("MESSENGER_DOCS", "1").lower() not in ("0", "false", "no"),
             ws_compression=env.get("MESSENGER_WS_COMPRESSION", "0").lower()
             not in ("", "0", "false", "no"),
+            root_path=env.get("MESSENGER_ROOT_PATH", ""),
         )
 
 

@@ -403,7 +403,7 @@ async def test_add_many_stores_in_order_with_ascending_ids(uow_factory: UnitOfWo
     a, b = await add_users(uow_factory, "amy", "bea")
     chat = await add_chat(uow_factory, a.id, [a.id, b.id])
     before = await add_message(uow_factory, chat.id, a.id, "before")
-    pdf = Attachment(id="file-1", name="a.pdf", content_type="application/pdf", size=4, url="/f")
+    pdf = Attachment(id="file-1", name="a.pdf", content_type="application/pdf", size=4)
     new = [
         Message(0, chat.id, b.id, "x", "first", T0, attachments=(pdf, pdf)),
         Message(0, chat.id, a.id, "y", "second", T0 + timedelta(seconds=1)),

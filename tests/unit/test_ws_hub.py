@@ -11,10 +11,11 @@ import pytest
 
 import messenger
 from messenger.adapters.memory import InProcessNotifier
+from messenger.contract import Wire
 from messenger.domain.events import Notification
 from messenger.domain.service import Messenger
 from messenger.entrypoints.ws import ConnectionHub, HubConfig, Session, SessionConfig
-from messenger.entrypoints.ws.frames import WireFrames
+from tests.contract_check import check_server_frame
 
 Frame = dict[str, Any]
 
@@ -27,6 +28,8 @@ class FakeSocket:
         self.sent: list[Frame] = []
         self.close_code: int | None = None
         self.stalled: asyncio.Event | None = None  # while set and not released, sends hang
+        # Frames sent that the published AsyncAPI document does not describe.
+        self.violations: list[str] = []
         self._arrived = asyncio.Condition()
 
     async def receive(self) -> str | bytes | None:
@@ -35,8 +38,14 @@ class FakeSocket:
     async def send(self, data: bytes) -> None:
         if self.stalled is not None:
             await self.stalled.wait()
+        frame = json.loads(data)
+        try:
+            check_server_frame(frame)
+        except AssertionError as exc:
+            # The writer would take it for a dead socket: keep it for the test to fail on.
+            self.violations.append(str(exc))
         async with self._arrived:
-            self.sent.append(json.loads(data))
+            self.sent.append(frame)
             self._arrived.notify_all()
 
     async def close(self, code: int, reason: str = "") -> None:
@@ -53,7 +62,8 @@ class FakeSocket:
 
     async def wait_for(self, check: Callable[[FakeSocket], bool], within: float = 2.0) -> None:
         async with asyncio.timeout(within), self._arrived:
-            await self._arrived.wait_for(lambda: check(self))
+            await self._arrived.wait_for(lambda: bool(self.violations) or check(self))
+        assert not self.violations, self.violations[0]
 
     async def frame(self, type_: str, count: int = 1) -> Frame:
         await self.wait_for(lambda s: len(s.of_type(type_)) >= count)
@@ -71,6 +81,7 @@ class Harness:
         self.config = config
         self.tasks: list[asyncio.Task[None]] = []
         self.tokens: dict[int, str] = {}
+        self.sockets: list[FakeSocket] = []
 
     async def user(self, name: str) -> int:
         result = await self.app.register(name, "password-123")
@@ -82,6 +93,7 @@ class Harness:
 
     def open(self, token: str | None = None, *, query_token: str | None = None) -> FakeSocket:
         sock = FakeSocket()
+        self.sockets.append(sock)
         if token is not None:
             sock.send_frame("auth", {"token": token})
         self.tasks.append(
@@ -98,10 +110,11 @@ class Harness:
 @pytest.fixture
 async def harness() -> AsyncIterator[Harness]:
     app = messenger.in_memory()
+    assert app.events is not None
     hub = ConnectionHub(
         app,
-        app.ports.notifier,  # type: ignore[arg-type]
-        WireFrames(),
+        app.events,
+        Wire(),
         HubConfig(queue_size=50, gap_timeout=0.2, head_poll_interval=0.2),
     )
     await hub.start()
@@ -111,6 +124,7 @@ async def harness() -> AsyncIterator[Harness]:
     for task in h.tasks:
         task.cancel()
     await asyncio.gather(*h.tasks, return_exceptions=True)
+    assert not [v for sock in h.sockets for v in sock.violations]
 
 
 async def settle() -> None:
@@ -403,9 +417,9 @@ async def relayed() -> AsyncIterator[tuple[Messenger, list[Notification], Connec
     app = messenger.in_memory()
     captured: list[Notification] = []
     app.ports.notifier.subscribe(captured.append)  # type: ignore[attr-defined]
-    relay = InProcessNotifier()
+    relay = InProcessNotifier(Wire().delivery)
     hub = ConnectionHub(
-        app, relay, WireFrames(), HubConfig(gap_timeout=0.2, head_poll_interval=0.1)
+        app, relay.deliveries, Wire(), HubConfig(gap_timeout=0.2, head_poll_interval=0.1)
     )
     hub.relay = relay  # type: ignore[attr-defined]
     await hub.start()

@@ -1,71 +1,400 @@
-"""Bytes for domain events: one encoding for the stored feed and the broker.
+"""Bytes for the stored change feed, and the broker's envelope.
 
-msgspec encodes and decodes the domain's frozen dataclasses directly, so the domain stays
-free of serialisation code.
+The feed keeps events in a storage form of its own: Structs whose layout is frozen per
+version and mapped to and from the domain's events here, and only here. Renaming a field
+of a domain class changes a mapping below, never the stored rows; a new layout is a new
+version, and the Structs of the old one stay to read old rows.
+
+Version 1 is byte for byte the layout the feed had before it had a storage form (msgspec's
+encoding of the domain dataclasses), so rows written then decode as they are. Rows of that
+time carry a ``url`` in each attachment; it is ignored (URLs are made at the delivery
+edge from the file id). A row without ``"v"`` is version 1, and version 1 rows are still
+written without it.
+
+The broker carries what clients receive: each notification's frame, encoded once by the
+publishing process (``encode_delivery``), with its recipients and feed position.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Union
 
 import msgspec
 
-from messenger.domain.events import EVENT_TYPES, Event, Notification
+from messenger.domain import events as ev
+from messenger.domain import model as m
+
+STORAGE_VERSION = 1
 
 _encoder = msgspec.json.Encoder()
 
 
-class _Envelope(msgspec.Struct, frozen=True):
-    type: str
-    data: msgspec.Raw
+# --- storage form, version 1 (frozen: do not change these classes) -------------------------
+# Defaults are those the domain classes had when version 1 was fixed: msgspec filled a
+# missing field from them, so rows without such a field were readable and stay readable.
 
 
-class _NotificationEnvelope(msgspec.Struct, frozen=True, array_like=True):
-    type: str
-    data: msgspec.Raw
-    recipients: list[int]
-    position: int | None
+class _Attachment1(msgspec.Struct, gc=False):
+    id: str
+    name: str
+    content_type: str
+    size: int
 
 
-_envelope_decoder = msgspec.json.Decoder(_Envelope)
-_notification_decoder = msgspec.json.Decoder(_NotificationEnvelope)
-_decoders: dict[str, msgspec.json.Decoder[Any]] = {
-    name: msgspec.json.Decoder(cls) for name, cls in EVENT_TYPES.items()
+class _Message1(msgspec.Struct, gc=False):
+    id: int
+    chat_id: int
+    sender_id: int
+    client_id: str
+    text: str
+    created_at: datetime
+    reply_to_id: int | None = None
+    attachments: tuple[_Attachment1, ...] = ()
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+
+class _Chat1(msgspec.Struct, gc=False):
+    id: int
+    kind: str
+    title: str | None
+    created_by: int
+    created_at: datetime
+    last_activity_at: datetime
+    last_message_id: int | None = None
+    direct_key: str | None = None
+
+
+class _Membership1(msgspec.Struct, gc=False):
+    chat_id: int
+    user_id: int
+    role: str
+    joined_at: datetime
+    joined_position: int = 0
+    read_message_id: int = 0
+    delivered_message_id: int = 0
+
+
+class _Profile1(msgspec.Struct, gc=False):
+    id: int
+    username: str
+    display_name: str
+    avatar_url: str | None
+    bio: str
+    created_at: datetime
+    last_seen_at: datetime | None
+
+
+class _ChatMember1(msgspec.Struct, gc=False):
+    membership: _Membership1
+    profile: _Profile1
+
+
+class _MessageEvent1(msgspec.Struct, gc=False):
+    message: _Message1
+
+
+class _Watermark1(msgspec.Struct, gc=False):
+    chat: int
+    user_id: int
+    message_id: int
+
+
+class _ChatCreated1(msgspec.Struct, gc=False):
+    chat: _Chat1
+    members: tuple[_ChatMember1, ...]
+
+
+class _ChatUpdated1(msgspec.Struct, gc=False):
+    chat: _Chat1
+
+
+class _MemberAdded1(msgspec.Struct, gc=False):
+    chat: _Chat1
+    member: _ChatMember1
+    members: tuple[_ChatMember1, ...]
+    by_user_id: int
+
+
+class _MemberUpdated1(msgspec.Struct, gc=False):
+    chat: int
+    membership: _Membership1
+    by_user_id: int
+
+
+class _MemberRemoved1(msgspec.Struct, gc=False):
+    chat: int
+    user_id: int
+    by_user_id: int
+
+
+class _Typing1(msgspec.Struct, gc=False):
+    chat: int
+    user_id: int
+
+
+class _Presence1(msgspec.Struct, gc=False):
+    user_id: int
+    online: bool
+    last_seen_at: datetime | None
+
+
+# --- domain -> storage ---------------------------------------------------------------------
+
+
+def _attachment(a: m.Attachment) -> _Attachment1:
+    return _Attachment1(a.id, a.name, a.content_type, a.size)
+
+
+def _message(x: m.Message) -> _Message1:
+    return _Message1(
+        x.id,
+        x.chat_id,
+        x.sender_id,
+        x.client_id,
+        x.text,
+        x.created_at,
+        x.reply_to_id,
+        tuple([_attachment(a) for a in x.attachments]) if x.attachments else (),
+        x.edited_at,
+        x.deleted_at,
+    )
+
+
+def _chat(c: m.Chat) -> _Chat1:
+    return _Chat1(
+        c.id,
+        c.kind.value,
+        c.title,
+        c.created_by,
+        c.created_at,
+        c.last_activity_at,
+        c.last_message_id,
+        c.direct_key,
+    )
+
+
+def _membership(x: m.Membership) -> _Membership1:
+    return _Membership1(
+        x.chat_id,
+        x.user_id,
+        x.role.value,
+        x.joined_at,
+        x.joined_position,
+        x.read_message_id,
+        x.delivered_message_id,
+    )
+
+
+def _profile(p: m.PublicProfile) -> _Profile1:
+    return _Profile1(
+        p.id, p.username, p.display_name, p.avatar_url, p.bio, p.created_at, p.last_seen_at
+    )
+
+
+def _chat_member(x: m.ChatMember) -> _ChatMember1:
+    return _ChatMember1(_membership(x.membership), _profile(x.profile))
+
+
+def _stored(event: ev.Event) -> msgspec.Struct:
+    match event:
+        case ev.MessagePosted() | ev.MessageEdited() | ev.MessageDeleted():
+            return _MessageEvent1(_message(event.message))
+        case ev.MessagesRead() | ev.MessagesDelivered():
+            return _Watermark1(event.chat, event.user_id, event.message_id)
+        case ev.ChatCreated():
+            return _ChatCreated1(_chat(event.chat), tuple(map(_chat_member, event.members)))
+        case ev.ChatUpdated():
+            return _ChatUpdated1(_chat(event.chat))
+        case ev.MemberAdded():
+            return _MemberAdded1(
+                _chat(event.chat),
+                _chat_member(event.member),
+                tuple(map(_chat_member, event.members)),
+                event.by_user_id,
+            )
+        case ev.MemberUpdated():
+            return _MemberUpdated1(event.chat, _membership(event.membership), event.by_user_id)
+        case ev.MemberRemoved():
+            return _MemberRemoved1(event.chat, event.user_id, event.by_user_id)
+        case ev.UserTyping():
+            return _Typing1(event.chat, event.user_id)
+        case ev.PresenceChanged():
+            return _Presence1(event.user_id, event.online, event.last_seen_at)
+    raise ValueError(f"no storage form for event {event.type!r}")
+
+
+# --- storage -> domain ---------------------------------------------------------------------
+
+
+def _domain_message(x: _Message1) -> m.Message:
+    return m.Message(
+        id=x.id,
+        chat_id=x.chat_id,
+        sender_id=x.sender_id,
+        client_id=x.client_id,
+        text=x.text,
+        created_at=x.created_at,
+        reply_to_id=x.reply_to_id,
+        attachments=tuple(
+            m.Attachment(id=a.id, name=a.name, content_type=a.content_type, size=a.size)
+            for a in x.attachments
+        ),
+        edited_at=x.edited_at,
+        deleted_at=x.deleted_at,
+    )
+
+
+def _domain_chat(c: _Chat1) -> m.Chat:
+    return m.Chat(
+        id=c.id,
+        kind=m.ChatKind(c.kind),
+        title=c.title,
+        created_by=c.created_by,
+        created_at=c.created_at,
+        last_activity_at=c.last_activity_at,
+        last_message_id=c.last_message_id,
+        direct_key=c.direct_key,
+    )
+
+
+def _domain_membership(x: _Membership1) -> m.Membership:
+    return m.Membership(
+        chat_id=x.chat_id,
+        user_id=x.user_id,
+        role=m.Role(x.role),
+        joined_at=x.joined_at,
+        joined_position=x.joined_position,
+        read_message_id=x.read_message_id,
+        delivered_message_id=x.delivered_message_id,
+    )
+
+
+def _domain_chat_member(x: _ChatMember1) -> m.ChatMember:
+    p = x.profile
+    return m.ChatMember(
+        _domain_membership(x.membership),
+        m.PublicProfile(
+            id=p.id,
+            username=p.username,
+            display_name=p.display_name,
+            avatar_url=p.avatar_url,
+            bio=p.bio,
+            created_at=p.created_at,
+            last_seen_at=p.last_seen_at,
+        ),
+    )
+
+
+def _message_event(
+    cls: type[ev.MessagePosted | ev.MessageEdited | ev.MessageDeleted],
+) -> Callable[[Any], ev.Event]:
+    return lambda d: cls(_domain_message(d.message))
+
+
+# Per event type: the version 1 Struct of its data, and the domain event made from it.
+_V1: dict[str, tuple[type[msgspec.Struct], Callable[[Any], ev.Event]]] = {
+    ev.MessagePosted.type: (_MessageEvent1, _message_event(ev.MessagePosted)),
+    ev.MessageEdited.type: (_MessageEvent1, _message_event(ev.MessageEdited)),
+    ev.MessageDeleted.type: (_MessageEvent1, _message_event(ev.MessageDeleted)),
+    ev.MessagesRead.type: (
+        _Watermark1,
+        lambda d: ev.MessagesRead(d.chat, d.user_id, d.message_id),
+    ),
+    ev.MessagesDelivered.type: (
+        _Watermark1,
+        lambda d: ev.MessagesDelivered(d.chat, d.user_id, d.message_id),
+    ),
+    ev.ChatCreated.type: (
+        _ChatCreated1,
+        lambda d: ev.ChatCreated(_domain_chat(d.chat), tuple(map(_domain_chat_member, d.members))),
+    ),
+    ev.ChatUpdated.type: (_ChatUpdated1, lambda d: ev.ChatUpdated(_domain_chat(d.chat))),
+    ev.MemberAdded.type: (
+        _MemberAdded1,
+        lambda d: ev.MemberAdded(
+            _domain_chat(d.chat),
+            _domain_chat_member(d.member),
+            tuple(map(_domain_chat_member, d.members)),
+            d.by_user_id,
+        ),
+    ),
+    ev.MemberUpdated.type: (
+        _MemberUpdated1,
+        lambda d: ev.MemberUpdated(d.chat, _domain_membership(d.membership), d.by_user_id),
+    ),
+    ev.MemberRemoved.type: (
+        _MemberRemoved1,
+        lambda d: ev.MemberRemoved(d.chat, d.user_id, d.by_user_id),
+    ),
+    ev.UserTyping.type: (_Typing1, lambda d: ev.UserTyping(d.chat, d.user_id)),
+    ev.PresenceChanged.type: (
+        _Presence1,
+        lambda d: ev.PresenceChanged(d.user_id, d.online, d.last_seen_at),
+    ),
 }
 
 
-def encode_event(event: Event) -> bytes:
-    return _encoder.encode({"type": event.type, "data": event})
+def _row_class(type_: str, data: type[msgspec.Struct]) -> type[msgspec.Struct]:
+    # A row is {"type": ..., "data": {...}}, plus "v" from version 2 on: one Struct per
+    # event type, tagged by "type", so that a row decodes in one pass.
+    return msgspec.defstruct(
+        f"_Row1_{type_}",
+        [("data", data), ("v", int, STORAGE_VERSION)],
+        tag_field="type",
+        tag=type_,
+        omit_defaults=True,
+        gc=False,
+    )
 
 
-def decode_event(raw: bytes | str) -> Event:
-    envelope = _envelope_decoder.decode(raw)
-    return _event(envelope.type, envelope.data)
+_ROWS = {type_: _row_class(type_, data) for type_, (data, _) in _V1.items()}
+_MAKE: dict[type[msgspec.Struct], Callable[[Any], ev.Event]] = {
+    _ROWS[type_]: make for type_, (_, make) in _V1.items()
+}
+_row_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(
+    Union[tuple(_ROWS.values())]  # noqa: UP007 (a union built at runtime)
+)
 
 
-def _event(type_: str, data: msgspec.Raw) -> Event:
-    decoder = _decoders.get(type_)
-    if decoder is None:
-        raise ValueError(f"unknown event type {type_!r}")
-    event: Event = decoder.decode(data)
-    return event
+def encode_event(event: ev.Event) -> bytes:
+    """The stored form of a domain event (the feed's ``payload``)."""
+    return _encoder.encode(_ROWS[event.type](_stored(event)))
 
 
-def encode_notification(notification: Notification) -> bytes:
+def decode_event(raw: bytes | str) -> ev.Event:
+    """The domain event of a stored payload, of any version this code knows."""
+    try:
+        row = _row_decoder.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"not a stored event: {exc}") from None
+    if row.v != STORAGE_VERSION:
+        raise ValueError(f"unknown storage version {row.v} of a stored event")
+    return _MAKE[type(row)](row.data)
+
+
+# --- the broker ----------------------------------------------------------------------------
+
+
+class _Envelope(msgspec.Struct, array_like=True, gc=False):
+    position: int | None
+    recipients: frozenset[int]
+    frame: msgspec.Raw
+
+
+_envelope_decoder = msgspec.json.Decoder(_Envelope)
+
+
+def encode_delivery(delivery: ev.Delivery) -> bytes:
+    """A delivery for the broker: ``[position, [recipients...], frame]``."""
     return _encoder.encode(
-        (
-            notification.event.type,
-            notification.event,
-            sorted(notification.recipients),
-            notification.position,
-        )
+        _Envelope(delivery.position, delivery.recipients, msgspec.Raw(delivery.frame))
     )
 
 
-def decode_notification(raw: bytes | str) -> Notification:
-    envelope = _notification_decoder.decode(raw)
-    return Notification(
-        event=_event(envelope.type, envelope.data),
-        recipients=frozenset(envelope.recipients),
-        position=envelope.position,
-    )
+def decode_delivery(raw: bytes) -> ev.Delivery:
+    """The delivery of a broker message; the frame is passed on as it is, never decoded."""
+    envelope = _envelope_decoder.decode(raw)
+    return ev.Delivery(bytes(envelope.frame), envelope.recipients, envelope.position)

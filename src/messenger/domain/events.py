@@ -203,12 +203,23 @@ class Notification:
     position: int | None = None  # the feed cursor; None for ephemeral events
 
 
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A notification as its recipients' clients receive it: the frame, encoded once at
+    publish time (opaque bytes to the domain) and handed to every process's sockets."""
+
+    frame: bytes
+    recipients: frozenset[int]
+    position: int | None = None  # the feed cursor; None for ephemeral events
+
+
 __all__ = [
     "EPHEMERAL_EVENTS",
     "EVENT_TYPES",
     "FEED_EVENTS",
     "ChatCreated",
     "ChatUpdated",
+    "Delivery",
     "Event",
     "FeedEntry",
     "MemberAdded",

@@ -228,13 +228,14 @@ class Membership:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file as it is attached to a message (copied in, so history needs no join)."""
+    """A file as it is attached to a message (copied in, so history needs no join). No URL:
+    where a client downloads it depends on where the server is reachable, which is the
+    delivery edge's business."""
 
     id: str
     name: str
     content_type: str
     size: int
-    url: str
 
 
 @dataclass

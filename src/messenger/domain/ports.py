@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
 from messenger.domain.errors import DomainError
-from messenger.domain.events import Event, FeedEntry, Notification
+from messenger.domain.events import Delivery, Event, FeedEntry, Notification
 from messenger.domain.model import (
     AccessClaims,
     Chat,
@@ -244,16 +244,20 @@ class Notifier(Protocol):
 
 
 Listener = Callable[[Notification], None]
+DeliveryListener = Callable[[Delivery], None]
+# Encodes a notification's frame for its recipients (the contract's, supplied by the
+# composition root): notifiers call it once per notification, when it is published.
+DeliveryEncoder = Callable[[Notification], Delivery]
 
 
 class EventStream(Protocol):
     """The receiving side of the notifier: how delivery (sockets) learns of events.
 
-    With several server processes every process receives every notification and delivers
-    it to the sockets it holds.
+    With several server processes every process receives every notification, already
+    encoded, and delivers it to the sockets it holds.
     """
 
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
+    def subscribe(self, listener: DeliveryListener) -> Callable[[], None]:
         """Call ``listener`` for every published notification; returns an unsubscribe."""
 
 
@@ -298,8 +302,6 @@ class FileStore(Protocol):
     def open(self, storage_key: str) -> AsyncIterator[bytes]: ...
 
     async def delete(self, storage_key: str) -> None: ...
-
-    def url_for(self, file_id: str) -> str: ...
 
 
 class LoginThrottle(Protocol):

@@ -7,13 +7,19 @@ named as the user says it (``await messenger.post_message(...)``).
 from __future__ import annotations
 
 from messenger.domain import usecases as uc
+from messenger.domain.ports import EventStream
 
 
 class Messenger:
-    """The application service facade over the use cases."""
+    """The application service facade over the use cases.
 
-    def __init__(self, ports: uc.Ports) -> None:
+    ``events`` is where delivery (the socket hub) hears of what was published, encoded for
+    clients: the notifier's receiving side, which the composition root supplies.
+    """
+
+    def __init__(self, ports: uc.Ports, events: EventStream | None = None) -> None:
         self.ports = ports
+        self.events = events
         self.register = uc.Register(ports)
         self.authenticate = uc.Authenticate(ports)
         self.refresh_session = uc.RefreshSession(ports)

@@ -29,6 +29,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from messenger.container import upgrade_database
+from tests.contract_check import check_server_frame, check_sync_event
 from tests.integration.conftest import fresh_mariadb_database, services_required
 
 pytestmark = pytest.mark.integration
@@ -212,6 +213,8 @@ async def sync_all(http: httpx.AsyncClient, user: User, since: int) -> tuple[lis
         )
         assert response.status_code == 200, response.text
         page = response.json()
+        for event in page["events"]:
+            check_sync_event(event)
         events.extend(page["events"])
         cursor = page["cursor"]
         if not page["has_more"]:
@@ -228,6 +231,7 @@ class Client:
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     reader: asyncio.Task[None] | None = None
     stamps: list[float] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
 
     def start(self) -> None:
         self.reader = asyncio.create_task(self._read())
@@ -235,7 +239,13 @@ class Client:
     async def _read(self) -> None:
         try:
             async for raw in self.ws:
-                self.frames.append(json.loads(raw))
+                frame = json.loads(raw)
+                try:
+                    check_server_frame(frame)
+                except AssertionError as exc:
+                    # A frame the published contract does not describe fails the test.
+                    self.violations.append(str(exc))
+                self.frames.append(frame)
                 self.stamps.append(time.perf_counter())
                 self.arrived.set()
         except ConnectionClosed:
@@ -253,6 +263,7 @@ class Client:
     async def until(self, check: Any, within: float = 10.0) -> None:
         async with asyncio.timeout(within):
             while not check():
+                assert not self.violations, self.violations[0]
                 self.arrived.clear()
                 if check():
                     return
@@ -286,6 +297,7 @@ async def socket_of(server: ServerProcess, user: User, **kwargs: Any) -> AsyncIt
             yield client
         finally:
             await client.close()
+        assert not client.violations, client.violations[0]
 
 
 def feed_frames(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:

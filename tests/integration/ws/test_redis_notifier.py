@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -10,7 +11,8 @@ import redis.asyncio as aioredis
 
 from messenger.adapters.notifier import RedisNotifier
 from messenger.adapters.notifier.redis_pubsub import split_channel
-from messenger.domain.events import Notification, UserTyping
+from messenger.contract import Wire
+from messenger.domain.events import Delivery, Notification, UserTyping
 from tests.integration.ws.conftest import redis_url
 
 pytestmark = pytest.mark.integration
@@ -19,7 +21,9 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 async def pair() -> AsyncIterator[tuple[RedisNotifier, RedisNotifier, str]]:
     url = redis_url()
-    one, two = RedisNotifier(url, reconnect_delay=0.05), RedisNotifier(url, reconnect_delay=0.05)
+    encode = Wire().delivery
+    one = RedisNotifier(url, encode, reconnect_delay=0.05)
+    two = RedisNotifier(url, encode, reconnect_delay=0.05)
     await one.start()
     await two.start()
     yield one, two, url
@@ -29,6 +33,11 @@ async def pair() -> AsyncIterator[tuple[RedisNotifier, RedisNotifier, str]]:
 
 def typing(n: int) -> Notification:
     return Notification(UserTyping(chat=n, user_id=1), frozenset({1, 2}))
+
+
+def chat_of(delivery: Delivery) -> int:
+    chat_id: int = json.loads(delivery.frame)["data"]["chat_id"]
+    return chat_id
 
 
 async def until(check: Callable[[], bool], within: float = 5.0) -> None:
@@ -42,27 +51,28 @@ async def test_each_process_delivers_its_own_and_the_others_notifications_once(
     pair: tuple[RedisNotifier, RedisNotifier, str],
 ) -> None:
     one, two, _ = pair
-    seen_one: list[Notification] = []
-    seen_two: list[Notification] = []
-    one.subscribe(seen_one.append)
-    two.subscribe(seen_two.append)
+    seen_one: list[Delivery] = []
+    seen_two: list[Delivery] = []
+    one.deliveries.subscribe(seen_one.append)
+    two.deliveries.subscribe(seen_two.append)
 
     await one.publish([typing(1), typing(2)])
     await two.publish([typing(3)])
 
     await until(lambda: len(seen_one) == 3 and len(seen_two) == 3)
     await asyncio.sleep(0.1)
-    assert [n.event.chat_id for n in seen_one] == [1, 2, 3]
-    assert sorted(n.event.chat_id for n in seen_two) == [1, 2, 3]
-    assert seen_two[0] == typing(1)
+    assert [chat_of(d) for d in seen_one] == [1, 2, 3]
+    assert sorted(chat_of(d) for d in seen_two) == [1, 2, 3]
+    # What another process receives is the frame the publisher encoded, as it was.
+    assert seen_two[0] == Wire().delivery(typing(1))
 
 
 async def test_the_reader_resubscribes_after_redis_drops_the_connection(
     pair: tuple[RedisNotifier, RedisNotifier, str],
 ) -> None:
     one, two, url = pair
-    seen: list[Notification] = []
-    two.subscribe(seen.append)
+    seen: list[Delivery] = []
+    two.deliveries.subscribe(seen.append)
     bare, _ = split_channel(url)
     admin = aioredis.Redis.from_url(bare)
     try:
@@ -72,4 +82,4 @@ async def test_the_reader_resubscribes_after_redis_drops_the_connection(
 
     await until(lambda: two.reconnects >= 1 and two.connected and one.connected)
     await one.publish([typing(7)])
-    await until(lambda: [n.event.chat_id for n in seen] == [7])
+    await until(lambda: [chat_of(d) for d in seen] == [7])

@@ -15,18 +15,35 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from messenger.domain.errors import InvalidToken, PayloadTooLarge, Throttled
-from messenger.domain.events import Notification
+from messenger.domain.events import Delivery, Notification
 from messenger.domain.model import AccessClaims
-from messenger.domain.ports import Clock, Listener
+from messenger.domain.ports import (
+    Clock,
+    DeliveryEncoder,
+    DeliveryListener,
+    EventStream,
+    Listener,
+)
 
 
 class InProcessNotifier:
-    """Delivers notifications to the listeners of this process (the notifier and the event
-    stream in one). A failing listener is isolated from the others."""
+    """Delivers notifications within this process: to the ``subscribe``d listeners as they
+    are (the domain's events), and, encoded once by ``encode``, to the listeners of
+    ``deliveries`` (the ``EventStream`` the socket hub reads). A failing listener is
+    isolated from the others."""
 
-    def __init__(self) -> None:
+    def __init__(self, encode: DeliveryEncoder | None = None) -> None:
         self._listeners: list[Listener] = []
+        self._encode = encode
+        self._deliveries = _DeliveryFanOut()
         self.errors = 0
+
+    @property
+    def deliveries(self) -> EventStream:
+        """Every notification of this process, encoded (once, however many listen)."""
+        if self._encode is None:
+            raise TypeError("An InProcessNotifier without encode= has no deliveries.")
+        return self._deliveries
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -35,11 +52,45 @@ class InProcessNotifier:
     async def publish(self, notifications: Sequence[Notification]) -> None:
         for notification in notifications:
             self.dispatch(notification)
+        encode, deliveries = self._encode, self._deliveries
+        if encode is not None and deliveries.listening:
+            for notification in notifications:
+                try:
+                    delivery = encode(notification)
+                except Exception:
+                    # The change is committed: failing the caller would only make it retry.
+                    self.errors += 1
+                    continue
+                deliveries.dispatch(delivery)
 
     def dispatch(self, notification: Notification) -> None:
         for listener in list(self._listeners):
             try:
                 listener(notification)
+            except Exception:
+                self.errors += 1
+
+
+class _DeliveryFanOut:
+    """The ``EventStream`` port in this process: hands each delivery to every listener; a
+    failing one is isolated from the others."""
+
+    def __init__(self) -> None:
+        self._listeners: list[DeliveryListener] = []
+        self.errors = 0
+
+    @property
+    def listening(self) -> bool:
+        return bool(self._listeners)
+
+    def subscribe(self, listener: DeliveryListener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def dispatch(self, delivery: Delivery) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(delivery)
             except Exception:
                 self.errors += 1
 
@@ -116,9 +167,8 @@ class InMemoryTokens:
 
 
 class InMemoryFileStore:
-    def __init__(self, url_prefix: str = "/api/v1/files/") -> None:
+    def __init__(self) -> None:
         self._blobs: dict[str, bytes] = {}
-        self._prefix = url_prefix
 
     async def save(self, storage_key: str, chunks: AsyncIterable[bytes], max_size: int) -> int:
         parts: list[bytes] = []
@@ -136,9 +186,6 @@ class InMemoryFileStore:
 
     async def delete(self, storage_key: str) -> None:
         self._blobs.pop(storage_key, None)
-
-    def url_for(self, file_id: str) -> str:
-        return f"{self._prefix}{file_id}"
 
 
 class InMemoryLoginThrottle:

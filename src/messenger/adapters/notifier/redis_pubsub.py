@@ -2,7 +2,11 @@
 
 Every process publishes the notifications of the changes it committed on one channel and
 delivers every notification it reads from that channel to its own listeners (the socket
-hub). Pub/sub is fire-and-forget: a process that is disconnected from Redis misses what is
+hub). What travels is what clients receive: each notification's frame, encoded once by the
+process that published it, with its recipients and feed position; the other processes
+pass the bytes on to their sockets without decoding them.
+
+Pub/sub is fire-and-forget: a process that is disconnected from Redis misses what is
 published meanwhile, and a publish that fails is not retried. Nothing is lost for clients
 though, because every feed event is also in the database: the socket hub notices the hole
 in the (contiguous) feed positions and refills its connections from the feed, and clients
@@ -22,9 +26,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from messenger.adapters.codec import decode_notification, encode_notification
-from messenger.domain.events import Notification
-from messenger.domain.ports import Listener
+from messenger.adapters.codec import decode_delivery, encode_delivery
+from messenger.domain.events import Delivery, Notification
+from messenger.domain.ports import DeliveryEncoder, DeliveryListener, EventStream, Listener
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +47,19 @@ def split_channel(url: str, default: str = DEFAULT_CHANNEL) -> tuple[str, str]:
 
 
 class RedisNotifier:
-    """The ``Notifier`` and ``EventStream`` ports over Redis pub/sub.
+    """The ``Notifier`` port over Redis pub/sub, and (``deliveries``) its ``EventStream``.
 
-    Notifications are delivered to this process's listeners at once (no round trip through
-    Redis) and published for the other processes; a process skips its own messages when
-    they come back from Redis. Call ``start()`` before serving and ``stop()`` at shutdown.
+    ``encode`` makes each notification's delivery once, when it is published. Deliveries
+    go to this process's ``deliveries`` listeners at once (no round trip through Redis) and
+    to Redis for the other processes; a process skips its own messages when they come back.
+    ``subscribe``d listeners get this process's notifications as they are (domain events).
+    Call ``start()`` before serving and ``stop()`` at shutdown.
     """
 
     def __init__(
         self,
         url: str,
+        encode: DeliveryEncoder,
         *,
         channel: str = DEFAULT_CHANNEL,
         reconnect_delay: float = 0.2,
@@ -63,7 +70,9 @@ class RedisNotifier:
         self._max_reconnect_delay = max_reconnect_delay
         # Tags this process's own messages so it does not deliver them twice.
         self._origin = secrets.token_hex(_ORIGIN_LEN // 2).encode()
+        self._encode = encode
         self._listeners: list[Listener] = []
+        self._deliveries = _DeliveryFanOut(self)
         self._client: aioredis.Redis | None = None
         self._reader: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
@@ -109,20 +118,37 @@ class RedisNotifier:
 
     # --- ports -------------------------------------------------------------------------------
 
+    @property
+    def deliveries(self) -> EventStream:
+        """Every process's notifications, encoded by the process that published them."""
+        return self._deliveries
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     async def publish(self, notifications: Sequence[Notification]) -> None:
+        if not notifications:
+            return
         for notification in notifications:
-            self.dispatch(notification)
+            self._notify(notification)
+        deliveries = []
+        for notification in notifications:
+            try:
+                deliveries.append(self._encode(notification))
+            except Exception:
+                # The change is committed: failing the caller would only make it retry.
+                self.errors += 1
+                log.exception("Redis notifier: a notification could not be encoded")
+        for delivery in deliveries:
+            self._deliveries.dispatch(delivery)
         client = self._client
-        if client is None or not notifications:
+        if client is None:
             return
         try:
             async with client.pipeline(transaction=False) as pipe:
-                for notification in notifications:
-                    pipe.publish(self._channel, self._origin + encode_notification(notification))
+                for delivery in deliveries:
+                    pipe.publish(self._channel, self._origin + encode_delivery(delivery))
                 await pipe.execute()
         except (RedisError, OSError):
             # The change is committed and in the feed; other processes fill the hole from
@@ -130,8 +156,7 @@ class RedisNotifier:
             self.publish_failures += 1
             log.warning("Redis notifier: publish failed; other processes catch up from the feed")
 
-    def dispatch(self, notification: Notification) -> None:
-        """Hand one notification to this process's listeners; a failing one is isolated."""
+    def _notify(self, notification: Notification) -> None:
         for listener in list(self._listeners):
             try:
                 listener(notification)
@@ -171,9 +196,29 @@ class RedisNotifier:
         if data[:_ORIGIN_LEN] == self._origin:
             return
         try:
-            notification = decode_notification(data[_ORIGIN_LEN:])
+            delivery = decode_delivery(data[_ORIGIN_LEN:])
         except Exception:
             # A message from a newer or foreign publisher must not kill the reader.
             log.exception("Redis notifier: undecodable message skipped")
             return
-        self.dispatch(notification)
+        self._deliveries.dispatch(delivery)
+
+
+class _DeliveryFanOut:
+    """The ``EventStream`` of one ``RedisNotifier``: a failing listener is isolated."""
+
+    def __init__(self, owner: RedisNotifier) -> None:
+        self._owner = owner
+        self._listeners: list[DeliveryListener] = []
+
+    def subscribe(self, listener: DeliveryListener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def dispatch(self, delivery: Delivery) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(delivery)
+            except Exception:
+                self._owner.errors += 1
+                log.exception("Delivery listener failed")

@@ -35,7 +35,7 @@ from messenger.domain.model import (
     check_client_id,
     clean_text,
 )
-from messenger.domain.ports import FileStore, UnitOfWork
+from messenger.domain.ports import UnitOfWork
 from messenger.domain.usecases.base import Ports, UseCase, load_membership
 
 logger = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ class PostMessage(UseCase):
                 raise ValidationError(
                     "reply_to_id must be a message of the same chat.", field="reply_to_id"
                 )
-        attachments = await _attachments(uow, self._ports.files, post.user_id, post.attachment_ids)
+        attachments = await _attachments(uow, post.user_id, post.attachment_ids)
         return Message(
             id=0,
             chat_id=post.chat_id,
@@ -229,7 +229,7 @@ class _Group:
 
 
 async def _attachments(
-    uow: UnitOfWork, files: FileStore, user_id: int, attachment_ids: Sequence[str]
+    uow: UnitOfWork, user_id: int, attachment_ids: Sequence[str]
 ) -> tuple[Attachment, ...]:
     if not attachment_ids:
         return ()
@@ -248,7 +248,6 @@ async def _attachments(
                 name=file.name,
                 content_type=file.content_type,
                 size=file.size,
-                url=files.url_for(file.id),
             )
         )
     return tuple(result)

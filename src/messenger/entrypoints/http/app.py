@@ -10,10 +10,11 @@ from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.types import ControllerRouterHandler
 
 from messenger.container import Container, running
+from messenger.contract import API_PREFIX, Wire
 from messenger.domain.errors import ServiceUnavailable
 from messenger.entrypoints.http.auth import auth_router
 from messenger.entrypoints.http.chats import chats_router, messages_router
@@ -26,7 +27,6 @@ from messenger.entrypoints.webclient import web_client_route_handlers
 from messenger.entrypoints.ws import Realtime
 from messenger.settings import Settings
 
-API_PREFIX = "/api/v1"
 # JSON bodies of this API are small; only uploads (their own router) may be larger.
 MAX_JSON_BODY = 1024 * 1024
 
@@ -44,9 +44,10 @@ def create_app(
     (``messenger``, ``claims``) and error mapping, which is how the socket endpoints join.
     """
     settings: Settings = container.settings()
+    wire: Wire = container.wire_format()
     runtime = Runtime()
     ready_check: list[ReadinessCheck] = []
-    realtime = Realtime(allowed_origins=settings.cors_origins)
+    realtime = Realtime(allowed_origins=settings.cors_origins, frames=wire)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -77,6 +78,8 @@ def create_app(
             messages_router(),
             files_router(settings.max_upload_bytes),
             *realtime.route_handlers,
+            # Like openapi.json: there unless MESSENGER_DOCS=0.
+            *([realtime.docs_route_handler(settings.root_path)] if settings.docs else []),
             *extra_route_handlers,
         ],
     )
@@ -84,8 +87,10 @@ def create_app(
         title="Messenger API",
         version="1.0.0",
         description="REST API of the self-hosted messenger. Errors are RFC 9457 problem "
-        "details with a stable `code`.",
+        "details (`Problem`) with a stable `code` (`ErrorCode`). The socket protocol is "
+        f"published as AsyncAPI at `{API_PREFIX}/docs/asyncapi.json`.",
         path=f"{API_PREFIX}/docs",
+        servers=[Server(url=settings.root_path or "/")],
         render_plugins=[
             ScalarRenderPlugin(path="/"),
             SwaggerRenderPlugin(path="/swagger"),
@@ -104,6 +109,7 @@ def create_app(
             "messenger": Provide(runtime.provide_messenger, sync_to_thread=False),
             "readiness": Provide(provide_readiness, sync_to_thread=False),
             "claims": Provide(provide_claims),
+            "wire": Provide(lambda: wire, sync_to_thread=False),
             **(extra_dependencies or {}),
         },
         exception_handlers=exception_handlers(),

@@ -9,9 +9,9 @@ from litestar.di import NamedDependency
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import JSONBody, PathParameter
 
+from messenger.contract.wire import Wire
 from messenger.domain.model import AccessClaims, AuthResult
 from messenger.domain.service import Messenger
-from messenger.entrypoints import wire
 from messenger.entrypoints.http.deps import BEARER
 from messenger.entrypoints.http.schemas import (
     AuthOut,
@@ -24,7 +24,7 @@ from messenger.entrypoints.http.schemas import (
 _THROTTLED_PATHS = ("/register", "/login", "/refresh")
 
 
-def _auth_out(result: AuthResult) -> AuthOut:
+def _auth_out(result: AuthResult, wire: Wire) -> AuthOut:
     return AuthOut(
         user=wire.user(result.user),
         access_token=result.access_token,
@@ -36,7 +36,9 @@ def _auth_out(result: AuthResult) -> AuthOut:
 
 
 @post("/register", status_code=201, summary="Create an account and log in")
-async def register(data: JSONBody[RegisterIn], messenger: NamedDependency[Messenger]) -> AuthOut:
+async def register(
+    data: JSONBody[RegisterIn], messenger: NamedDependency[Messenger], wire: NamedDependency[Wire]
+) -> AuthOut:
     result = await messenger.register(
         data.username,
         data.password,
@@ -44,17 +46,23 @@ async def register(data: JSONBody[RegisterIn], messenger: NamedDependency[Messen
         display_name=data.display_name,
         device_name=data.device_name,
     )
-    return _auth_out(result)
+    return _auth_out(result, wire)
 
 
 @post("/login", status_code=200, summary="Log in with username or email")
-async def login(data: JSONBody[LoginIn], messenger: NamedDependency[Messenger]) -> AuthOut:
-    return _auth_out(await messenger.authenticate(data.login, data.password, data.device_name))
+async def login(
+    data: JSONBody[LoginIn], messenger: NamedDependency[Messenger], wire: NamedDependency[Wire]
+) -> AuthOut:
+    return _auth_out(
+        await messenger.authenticate(data.login, data.password, data.device_name), wire
+    )
 
 
 @post("/refresh", status_code=200, summary="Trade a refresh token for a new pair")
-async def refresh(data: JSONBody[RefreshIn], messenger: NamedDependency[Messenger]) -> AuthOut:
-    return _auth_out(await messenger.refresh_session(data.refresh_token))
+async def refresh(
+    data: JSONBody[RefreshIn], messenger: NamedDependency[Messenger], wire: NamedDependency[Wire]
+) -> AuthOut:
+    return _auth_out(await messenger.refresh_session(data.refresh_token), wire)
 
 
 @post("/logout", status_code=204, security=BEARER, summary="End the current session")
@@ -66,7 +74,9 @@ async def logout(
 
 @get("/sessions", security=BEARER, summary="The caller's active sessions")
 async def list_sessions(
-    messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
 ) -> SessionList:
     sessions = await messenger.list_sessions(claims.user_id)
     return SessionList(items=[wire.session(s, claims.session_id) for s in sessions])

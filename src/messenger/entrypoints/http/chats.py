@@ -10,9 +10,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from msgspec import UNSET
 
+from messenger.contract import shapes
+from messenger.contract.wire import Wire
 from messenger.domain.model import AccessClaims, Role
 from messenger.domain.service import Messenger
-from messenger.entrypoints import wire
 from messenger.entrypoints.http.deps import BEARER
 from messenger.entrypoints.http.schemas import (
     MAX_ID,
@@ -37,7 +38,9 @@ Cursor = Annotated[int | None, QueryParameter(ge=0, le=MAX_ID)]
 
 @get("/", summary="The caller's chats, most recently active first")
 async def list_chats(
-    messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
 ) -> ChatList:
     summaries = await messenger.list_chats(claims.user_id)
     return ChatList(items=[wire.chat_summary(s) for s in summaries])
@@ -46,13 +49,14 @@ async def list_chats(
 @post(
     "/",
     summary="Open the dialog with a user (200 if it existed) or create a group",
-    responses={200: ResponseSpec(data_container=wire.Chat, description="The existing dialog")},
+    responses={200: ResponseSpec(data_container=shapes.Chat, description="The existing dialog")},
 )
 async def create_chat(
     data: JSONBody[DirectChatIn | GroupChatIn],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
-) -> Response[wire.Chat]:
+    wire: NamedDependency[Wire],
+) -> Response[shapes.Chat]:
     if isinstance(data, DirectChatIn):
         details, created = await messenger.open_dialog(claims.user_id, data.user_id)
     else:
@@ -63,8 +67,11 @@ async def create_chat(
 
 @get("/{chat_id:int}", summary="A chat with its members")
 async def get_chat(
-    chat_id: PathId, messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
-) -> wire.Chat:
+    chat_id: PathId,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.Chat:
     return wire.chat_details(await messenger.get_chat(claims.user_id, chat_id))
 
 
@@ -74,7 +81,8 @@ async def update_chat(
     data: JSONBody[ChatPatch],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
-) -> wire.Chat:
+    wire: NamedDependency[Wire],
+) -> shapes.Chat:
     if data.title is UNSET:
         return wire.chat_details(await messenger.get_chat(claims.user_id, chat_id))
     return wire.chat_details(await messenger.rename_group(claims.user_id, chat_id, data.title))
@@ -86,7 +94,8 @@ async def add_member(
     data: JSONBody[AddMemberIn],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
-) -> wire.Member:
+    wire: NamedDependency[Wire],
+) -> shapes.Member:
     member = await messenger.add_member(claims.user_id, chat_id, data.user_id, Role(data.role))
     return wire.member(member)
 
@@ -98,7 +107,8 @@ async def change_role(
     data: JSONBody[RoleIn],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
-) -> wire.Member:
+    wire: NamedDependency[Wire],
+) -> shapes.Member:
     membership = await messenger.change_role(claims.user_id, chat_id, user_id, Role(data.role))
     return wire.membership(membership)
 
@@ -122,6 +132,7 @@ async def list_messages(
     chat_id: PathId,
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
     before: Cursor = None,
     after: Cursor = None,
     limit: Annotated[int | None, QueryParameter(ge=1, le=100)] = None,
@@ -136,14 +147,15 @@ async def list_messages(
     "/{chat_id:int}/messages",
     status_code=201,
     summary="Send a message; resending the same client_id returns the first one",
-    responses={200: ResponseSpec(data_container=wire.Message, description="Already stored")},
+    responses={200: ResponseSpec(data_container=shapes.Message, description="Already stored")},
 )
 async def post_message(
     chat_id: PathId,
     data: JSONBody[PostMessageIn],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
-) -> Response[wire.Message]:
+    wire: NamedDependency[Wire],
+) -> Response[shapes.Message]:
     result = await messenger.post_message(
         claims.user_id,
         chat_id,
@@ -176,14 +188,18 @@ async def edit_message(
     data: JSONBody[EditMessageIn],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
-) -> wire.Message:
+    wire: NamedDependency[Wire],
+) -> shapes.Message:
     return wire.message(await messenger.edit_message(claims.user_id, message_id, data.text))
 
 
 @delete("/{message_id:int}", status_code=200, summary="Delete a message, leaving a tombstone")
 async def delete_message(
-    message_id: PathId, messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
-) -> wire.Message:
+    message_id: PathId,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.Message:
     return wire.message(await messenger.delete_message(claims.user_id, message_id))
 
 

@@ -22,6 +22,7 @@ from litestar.exceptions import (
 )
 from litestar.types import ExceptionHandlersMap
 
+from messenger.contract import ErrorCode
 from messenger.domain import errors as de
 
 logger = logging.getLogger("messenger.http")
@@ -43,21 +44,30 @@ _DOMAIN_STATUS: tuple[tuple[type[de.DomainError], int], ...] = (
     (de.ServiceUnavailable, 503),
 )
 
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    413: "too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    429: "throttled",
-    500: "internal_error",
-    503: "service_unavailable",
+_HTTP_CODES: dict[int, ErrorCode] = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    406: ErrorCode.NOT_ACCEPTABLE,
+    409: ErrorCode.CONFLICT,
+    413: ErrorCode.TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    422: ErrorCode.VALIDATION_ERROR,
+    429: ErrorCode.THROTTLED,
+    500: ErrorCode.INTERNAL_ERROR,
+    503: ErrorCode.SERVICE_UNAVAILABLE,
 }
+
+
+def http_error_code(status: int) -> ErrorCode:
+    """The code of a status Litestar answered with; any other status gets its class's
+    code, so that every code a client sees is one of the published ``ErrorCode``s."""
+    code = _HTTP_CODES.get(status)
+    if code is not None:
+        return code
+    return ErrorCode.INTERNAL_ERROR if status >= 500 else ErrorCode.BAD_REQUEST
 
 
 def problem_response(
@@ -116,11 +126,11 @@ def _handle_http(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str
     headers = dict(exc.headers or {})
     extra: dict[str, Any] = {}
     detail = exc.detail or HTTPStatus(status).phrase
-    code = _HTTP_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
+    code = http_error_code(status)
     if _is_malformed_body(exc):
-        code = "malformed_request"
+        code = ErrorCode.MALFORMED_REQUEST
     elif isinstance(exc, ValidationException):
-        status, code = 422, "validation_error"
+        status, code = 422, ErrorCode.VALIDATION_ERROR
         extra["errors"] = _validation_errors(exc.extra)
         detail = "The request does not match the schema."
     elif isinstance(exc, NotAuthorizedException):
@@ -180,4 +190,9 @@ def exception_handlers() -> ExceptionHandlersMap:
     }
 
 
-__all__ = ["PROBLEM_JSON", "domain_error_response", "exception_handlers", "problem_response"]
+__all__ = [
+    "PROBLEM_JSON",
+    "domain_error_response",
+    "exception_handlers",
+    "problem_response",
+]

@@ -20,9 +20,10 @@ from litestar.openapi.spec import (
 from litestar.params import PathParameter
 from litestar.response import Stream
 
+from messenger.contract import shapes
+from messenger.contract.wire import Wire
 from messenger.domain.model import AccessClaims
 from messenger.domain.service import Messenger
-from messenger.entrypoints import wire
 from messenger.entrypoints.http.deps import BEARER
 from messenger.entrypoints.http.multipart import read_file_part
 
@@ -67,12 +68,13 @@ async def upload_file(
     request: Request[Any, Any, Any],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
-) -> wire.File:
+    wire: NamedDependency[Wire],
+) -> shapes.File:
     part = await read_file_part(request.headers.get("content-type"), request.stream())
     stored = await messenger.upload_file(
         claims.user_id, part.filename, part.content_type, part.chunks
     )
-    return wire.file(stored, messenger.ports.files.url_for(stored.id))
+    return wire.file(stored)
 
 
 def _disposition(name: str) -> str:

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from messenger.entrypoints import wire
+from messenger.contract import ErrorCode, shapes
 
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
@@ -43,7 +43,7 @@ class RefreshIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class AuthOut(msgspec.Struct, kw_only=True):
-    user: wire.User
+    user: shapes.User
     access_token: str
     refresh_token: str
     token_type: Literal["bearer"]
@@ -103,20 +103,20 @@ class ReadOut(msgspec.Struct, kw_only=True):
 
 
 class ChatList(msgspec.Struct, kw_only=True):
-    items: list[wire.ChatSummary]
+    items: list[shapes.ChatSummary]
 
 
 class MessagePage(msgspec.Struct, kw_only=True):
-    items: list[wire.Message]
+    items: list[shapes.Message]
     has_more: bool
 
 
 class ProfileList(msgspec.Struct, kw_only=True):
-    items: list[wire.PublicProfile]
+    items: list[shapes.PublicProfile]
 
 
 class SessionList(msgspec.Struct, kw_only=True):
-    items: list[wire.Session]
+    items: list[shapes.Session]
 
 
 class MessageEditOut(msgspec.Struct, kw_only=True):
@@ -133,10 +133,17 @@ class Health(msgspec.Struct, kw_only=True):
 
 
 class Problem(msgspec.Struct, kw_only=True):
-    """RFC 9457 problem details with the stable ``code``."""
+    """RFC 9457 problem details with the stable ``code`` (every error response's body).
+
+    ``field`` names the offending input of a ``validation_error`` or domain rule;
+    ``errors`` lists schema violations; ``incident`` identifies a logged server error.
+    """
 
     type: str
     title: str
     status: int
     detail: str
-    code: str
+    code: ErrorCode
+    field: str | UnsetType = UNSET
+    errors: list[dict[str, str]] | UnsetType = UNSET
+    incident: str | UnsetType = UNSET

@@ -9,17 +9,20 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from msgspec import UNSET
 
+from messenger.contract import shapes
+from messenger.contract.wire import Wire
 from messenger.domain.model import AccessClaims
 from messenger.domain.service import Messenger
-from messenger.entrypoints import wire
 from messenger.entrypoints.http.deps import BEARER
 from messenger.entrypoints.http.schemas import MAX_ID, ProfileList, ProfilePatch
 
 
 @get("/me", summary="The caller's own account")
 async def get_me(
-    messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
-) -> wire.User:
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.User:
     return wire.user(await messenger.get_my_account(claims.user_id))
 
 
@@ -28,7 +31,8 @@ async def update_me(
     data: JSONBody[ProfilePatch],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
-) -> wire.User:
+    wire: NamedDependency[Wire],
+) -> shapes.User:
     avatar = data.avatar_url
     user = await messenger.update_profile(
         claims.user_id,
@@ -44,6 +48,7 @@ async def update_me(
 async def search_users(
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
     q: Annotated[str, QueryParameter(max_length=100)] = "",
     limit: Annotated[int | None, QueryParameter(ge=1, le=50)] = None,
 ) -> ProfileList:
@@ -56,7 +61,8 @@ async def get_user(
     user_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
-) -> wire.PublicProfile:
+    wire: NamedDependency[Wire],
+) -> shapes.PublicProfile:
     return wire.public_profile(await messenger.get_profile(user_id))
 
 

@@ -1,5 +1,11 @@
 """The connection hub: which sockets this process holds, and what each must be sent.
 
+Encoding. What the hub receives from its event stream are deliveries: each notification's
+frame, already encoded (once, by the process that published it, see ``EventStream``), with
+its recipients and feed position. The hub pushes those bytes to the sockets of the
+recipients it holds and encodes nothing itself, except frames it reads from the feed to
+fill a hole.
+
 Ordering. Feed positions are contiguous and every committed feed event is published, but
 notifications can arrive out of position order (two writers publish independently, across
 processes through the broker) or not at all (a process died between commit and publish, the
@@ -30,7 +36,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from messenger.domain.errors import DomainError, ResyncRequired
-from messenger.domain.events import Notification
+from messenger.domain.events import Delivery
 from messenger.domain.ports import EventStream
 from messenger.domain.service import Messenger
 from messenger.entrypoints.ws.protocol import CLOSE_RESTART, CLOSE_TRY_AGAIN, FrameEncoder
@@ -209,7 +215,7 @@ class Connection:
 
 
 class ConnectionHub:
-    """Routes every notification to the sockets of its recipients held by this process."""
+    """Routes every delivery to the sockets of its recipients held by this process."""
 
     def __init__(
         self,
@@ -226,7 +232,7 @@ class ConnectionHub:
         self._events = events
         self._now = monotonic
         self._users: dict[int, set[Connection]] = {}
-        self._inbox: asyncio.Queue[Notification] = asyncio.Queue()
+        self._inbox: asyncio.Queue[Delivery] = asyncio.Queue()
         self._unsubscribe: Callable[[], None] | None = None
         self._dispatcher: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -234,7 +240,7 @@ class ConnectionHub:
         self.accepting = False
         # Reorder state: the next feed position to release and what arrived ahead of it.
         self._next = 1
-        self._ahead: dict[int, Notification] = {}
+        self._ahead: dict[int, Delivery] = {}
         self._waiting_since: float | None = None
         self._seen_head = 0
         # A refill from the feed excludes connections that are getting ready at that moment
@@ -377,11 +383,11 @@ class ConnectionHub:
             # asyncio.timeout rather than wait_for: 3.11's wait_for can swallow a cancel.
             try:
                 async with asyncio.timeout(max(timeout, 0.0)):
-                    notification = await self._inbox.get()
+                    delivery = await self._inbox.get()
             except TimeoutError:
                 pass
             else:
-                self._accept(notification)
+                self._accept(delivery)
                 while not self._inbox.empty():
                     self._accept(self._inbox.get_nowait())
             now = self._now()
@@ -394,18 +400,18 @@ class ConnectionHub:
             ):
                 await self._refill()
 
-    def _accept(self, notification: Notification) -> None:
-        position = notification.position
+    def _accept(self, delivery: Delivery) -> None:
+        position = delivery.position
         if position is None:
-            self._route(notification)
+            self._route(delivery)
             return
         if position < self._next:
             # Older than what was released (arrived after its gap was refilled from the
             # feed, or was committed before the hub started): connections drop what they
             # already have.
-            self._route(notification)
+            self._route(delivery)
             return
-        self._ahead[position] = notification
+        self._ahead[position] = delivery
         self._advance()
 
     def _advance(self) -> None:
@@ -421,14 +427,11 @@ class ConnectionHub:
         elif released or self._waiting_since is None:
             self._waiting_since = self._now()
 
-    def _route(self, notification: Notification) -> None:
-        data: bytes | None = None
-        for user_id in notification.recipients:
-            for connection in self._users.get(user_id, ()):
-                if data is None:
-                    # Encoded once, and only if someone here receives it.
-                    data = self.frames.event(notification.event, notification.position)
-                connection.push(data, notification.position)
+    def _route(self, delivery: Delivery) -> None:
+        frame, position, users = delivery.frame, delivery.position, self._users
+        for user_id in delivery.recipients:
+            for connection in users.get(user_id, ()):
+                connection.push(frame, position)
 
     async def _poll_head(self) -> None:
         try:

@@ -1,16 +1,19 @@
-"""The socket protocol's frames: what clients may send, and the server's own frames.
+"""The socket protocol's frames: parsing what clients send, and the server's own frames.
 
 Every frame is JSON ``{"type": ..., "data": {...}}``; feed events also carry ``"cursor"``.
-Event frames (``new_message`` ...) are built by a ``FrameEncoder`` so the socket shows
+The shapes are the contract's (``messenger.contract.shapes``, published as AsyncAPI);
+event frames are built by a ``FrameEncoder`` (the contract's ``Wire``) so the socket shows
 exactly the shapes the REST API and ``sync`` show.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, get_args
 
 import msgspec
 
+from messenger.contract import error_frame
+from messenger.contract import shapes as s
 from messenger.domain.errors import DomainError, ServiceUnavailable, Throttled, ValidationError
 from messenger.domain.events import Event
 from messenger.domain.model import Message, User
@@ -32,7 +35,7 @@ class FrameEncoder(Protocol):
         """``{type, data, cursor?}`` for a domain event."""
 
     def ready(self, user: User, cursor: int) -> bytes:
-        """``{type: "ready", data: {user, cursor}}``."""
+        """``{type: "ready", data: {user, cursor, version}}``."""
 
     def message_sent(self, client_id: str, message: Message) -> bytes:
         """``{type: "message_sent", data: {client_id, message}}``."""
@@ -41,54 +44,24 @@ class FrameEncoder(Protocol):
 # --- client frames -------------------------------------------------------------------------
 
 
-class ClientFrame(msgspec.Struct, frozen=True):
+class _Envelope(msgspec.Struct, frozen=True):
     type: str
     data: msgspec.Raw = msgspec.Raw(b"{}")
 
 
-class AuthData(msgspec.Struct, frozen=True):
-    token: str
-
-
-class SendMessageData(msgspec.Struct, frozen=True):
-    chat_id: int
-    client_id: str
-    text: str
-    reply_to_id: int | None = None
-    attachment_ids: list[str] = []
-
-
-class TypingData(msgspec.Struct, frozen=True):
-    chat_id: int
-
-
-class MarkReadData(msgspec.Struct, frozen=True):
-    chat_id: int
-    message_id: int
-
-
-class AckData(msgspec.Struct, frozen=True):
-    cursor: int
-
-
-class EmptyData(msgspec.Struct, frozen=True):
-    pass
-
-
+# The data of each client frame type, read off the contract's client frames (so what is
+# parsed here is what the AsyncAPI document describes).
 DATA_TYPES: dict[str, type[msgspec.Struct]] = {
-    "auth": AuthData,
-    "send_message": SendMessageData,
-    "typing": TypingData,
-    "mark_read": MarkReadData,
-    "ack": AckData,
-    "ping": EmptyData,
+    frame.__struct_config__.tag: next(
+        f.type for f in msgspec.structs.fields(frame) if f.name == "data"
+    )
+    for frame in get_args(s.ClientFrames)
 }
 
-_frame_decoder = msgspec.json.Decoder(ClientFrame)
+_frame_decoder = msgspec.json.Decoder(_Envelope)
 _data_decoders: dict[str, msgspec.json.Decoder[Any]] = {
     name: msgspec.json.Decoder(cls) for name, cls in DATA_TYPES.items()
 }
-_encoder = msgspec.json.Encoder()
 
 
 class BadFrame(Exception):
@@ -121,23 +94,15 @@ def parse_frame(raw: str | bytes) -> tuple[str, msgspec.Struct]:
 # --- server frames -------------------------------------------------------------------------
 
 
-def frame(type_: str, data: object) -> bytes:
-    """A server frame without a cursor."""
-    return _encoder.encode({"type": type_, "data": data})
-
-
-PONG = frame("pong", {})
-
-
-def error_frame(code: str, message: str, **extra: object) -> bytes:
-    return frame("error", {"code": code, "message": message, **extra})
-
-
-def domain_error_frame(exc: DomainError, **extra: object) -> bytes:
+def domain_error_frame(
+    exc: DomainError, *, client_id: str | None = None, chat_id: int | None = None
+) -> bytes:
     """An ``error`` frame with the same ``code`` the HTTP API would answer with."""
-    details: dict[str, object] = dict(extra)
-    if isinstance(exc, ValidationError) and exc.field is not None:
-        details["field"] = exc.field
-    if isinstance(exc, Throttled | ServiceUnavailable):
-        details["retry_after"] = exc.retry_after
-    return error_frame(exc.code, exc.message, **details)
+    return error_frame(
+        exc.code,
+        exc.message,
+        client_id=client_id,
+        chat_id=chat_id,
+        field=exc.field if isinstance(exc, ValidationError) else None,
+        retry_after=exc.retry_after if isinstance(exc, Throttled | ServiceUnavailable) else None,
+    )

@@ -6,8 +6,9 @@ lifecycle, bundled for the app factory.
 
 Client rules (the protocol's delivery guarantees):
 
-- After ``ready`` (``{user, cursor}``) the socket pushes every feed event after ``cursor``
-  in ascending cursor order, without holes. Keep the cursor of the last feed event applied.
+- After ``ready`` (``{user, cursor, version}``) the socket pushes every feed event after
+  ``cursor`` in ascending cursor order, without holes. Keep the cursor of the last feed
+  event applied. The frames are published as AsyncAPI at ``/api/v1/docs/asyncapi.json``.
 - On (re)connect: wait for ``ready``, then page ``GET /api/v1/sync?since=<your cursor>``
   until ``has_more`` is false, holding back pushes meanwhile; then apply the held pushes
   whose cursor is above the synced one. Applying by cursor is idempotent: ignore any feed
@@ -29,16 +30,16 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import msgspec
-from litestar import WebSocket, get, websocket
+from litestar import Response, WebSocket, get, websocket
 from litestar.di import NamedDependency
 from litestar.handlers import BaseRouteHandler
 from litestar.params import QueryParameter
 
+from messenger.contract import API_PREFIX, Wire, asyncapi_document
+from messenger.contract.shapes import FeedFrame
 from messenger.domain.model import AccessClaims
 from messenger.domain.ports import EventStream
 from messenger.domain.service import Messenger
-from messenger.entrypoints import wire
-from messenger.entrypoints.ws.frames import WireFrames
 from messenger.entrypoints.ws.hub import ConnectionHub, HubConfig
 from messenger.entrypoints.ws.protocol import CLOSE_POLICY, CLOSE_RESTART, FrameEncoder
 from messenger.entrypoints.ws.session import Session, SessionConfig
@@ -48,12 +49,13 @@ BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 # Relative to the API router (``/api/v1``) that ``create_app`` mounts them on.
 WS_PATH = "/ws"
 SYNC_PATH = "/sync"
+ASYNCAPI_PATH = "/docs/asyncapi.json"
 
 
 class SyncPage(msgspec.Struct, kw_only=True):
     """Feed events after a cursor, exactly as the socket pushes them."""
 
-    events: list[wire.EventFrame]
+    events: list[FeedFrame]
     cursor: int
     has_more: bool
 
@@ -141,14 +143,6 @@ def redact_tokens_in_server_logs() -> None:
             logger.addFilter(RedactTokens())
 
 
-def _event_stream_of(messenger: Messenger) -> EventStream:
-    # The in-process and the broker notifiers are both halves of the port in one object.
-    notifier = messenger.ports.notifier
-    if not callable(getattr(notifier, "subscribe", None)):
-        raise TypeError("The notifier is no EventStream; pass the event stream explicitly.")
-    return notifier  # type: ignore[return-value]
-
-
 class Realtime:
     """The real-time entrypoint of one app: its route handlers and its hub's lifecycle.
 
@@ -165,7 +159,7 @@ class Realtime:
         session_config: SessionConfig | None = None,
     ) -> None:
         self.allowed_origins = tuple(allowed_origins)
-        self.frames = frames or WireFrames()
+        self.frames = frames or Wire()
         self.hub_config = hub_config
         self.session_config = session_config or SessionConfig()
         self.hub: ConnectionHub | None = None
@@ -174,9 +168,11 @@ class Realtime:
     async def running(
         self, messenger: Messenger, events: EventStream | None = None
     ) -> AsyncIterator[ConnectionHub]:
-        """Run the hub on ``events`` (default: the messenger's notifier); on exit close
-        every socket with 1012."""
-        stream = events if events is not None else _event_stream_of(messenger)
+        """Run the hub on ``events`` (default: the messenger's event stream); on exit
+        close every socket with 1012."""
+        stream = events if events is not None else messenger.events
+        if stream is None:
+            raise TypeError("The messenger has no event stream; pass one explicitly.")
         redact_tokens_in_server_logs()
         hub = ConnectionHub(messenger, stream, self.frames, self.hub_config)
         await hub.start()
@@ -198,6 +194,18 @@ class Realtime:
     @property
     def route_handlers(self) -> list[BaseRouteHandler]:
         return [self._socket_handler(), sync]
+
+    def docs_route_handler(self, root_path: str = "") -> BaseRouteHandler:
+        """``GET /api/v1/docs/asyncapi.json``: the socket protocol (AsyncAPI 3), for a
+        server reachable under ``root_path``."""
+        document = msgspec.json.encode(asyncapi_document(f"{root_path}{API_PREFIX}{WS_PATH}"))
+
+        @get(ASYNCAPI_PATH, name="asyncapi", include_in_schema=False, sync_to_thread=False)
+        def asyncapi() -> Response[bytes]:
+            """The AsyncAPI document of the socket protocol."""
+            return Response(document, media_type="application/json")
+
+        return asyncapi
 
     def _socket_handler(self) -> BaseRouteHandler:
         realtime = self
@@ -228,6 +236,7 @@ class Realtime:
 async def sync(
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
     # No bounds on ``since``: a negative or future cursor is the domain's 410, not a 400.
     since: Annotated[int | None, QueryParameter()] = None,
     limit: Annotated[int | None, QueryParameter(ge=1, le=1000)] = None,
@@ -237,7 +246,7 @@ async def sync(
     answers 410 ``resync_required``: reload and start over."""
     changes = await messenger.get_changes_since(claims.user_id, since, limit)
     return SyncPage(
-        events=[wire.event_frame(e.event, e.position) for e in changes.entries],
+        events=[wire.feed_frame(e.event, e.position) for e in changes.entries],
         cursor=changes.cursor,
         has_more=changes.has_more,
     )

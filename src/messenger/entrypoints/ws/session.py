@@ -14,6 +14,14 @@ import logging
 import time
 from dataclasses import dataclass
 
+from messenger.contract import PONG, ErrorCode, error_frame
+from messenger.contract.shapes import (
+    AckRequest,
+    AuthRequest,
+    MarkReadRequest,
+    SendMessageRequest,
+    TypingRequest,
+)
 from messenger.domain.errors import DomainError, InvalidToken, ServiceUnavailable
 from messenger.domain.events import PresenceChanged
 from messenger.entrypoints.ws.hub import Connection, ConnectionHub, Transport
@@ -23,15 +31,8 @@ from messenger.entrypoints.ws.protocol import (
     CLOSE_RESTART,
     CLOSE_TOO_BIG,
     CLOSE_TRY_AGAIN,
-    PONG,
-    AckData,
-    AuthData,
     BadFrame,
-    MarkReadData,
-    SendMessageData,
-    TypingData,
     domain_error_frame,
-    error_frame,
     parse_frame,
 )
 
@@ -185,7 +186,7 @@ class Session:
             kind, data = parse_frame(raw)
         except BadFrame:
             kind, data = "", None
-        if kind != "auth" or not isinstance(data, AuthData):
+        if kind != "auth" or not isinstance(data, AuthRequest):
             await self._close(CLOSE_POLICY, "authentication required")
             raise _Closed
         return data.token
@@ -218,7 +219,9 @@ class Session:
             wait = bucket.take()
             if wait:
                 connection.push(
-                    error_frame("throttled", "Too many frames; slow down.", retry_after=wait)
+                    error_frame(
+                        ErrorCode.THROTTLED, "Too many frames; slow down.", retry_after=wait
+                    )
                 )
                 continue
             await self._handle(connection, raw)
@@ -230,10 +233,12 @@ class Session:
             connection.push(error_frame(exc.code, exc.message))
             return
         user_id = connection.user_id
-        extra: dict[str, object] = {}
+        # The request an error frame answers, for the client to match it up.
+        client_id: str | None = None
+        chat_id: int | None = None
         try:
-            if isinstance(data, SendMessageData):
-                extra = {"client_id": data.client_id, "chat_id": data.chat_id}
+            if isinstance(data, SendMessageRequest):
+                client_id, chat_id = data.client_id, data.chat_id
                 result = await self.messenger.post_message(
                     user_id,
                     data.chat_id,
@@ -243,8 +248,8 @@ class Session:
                     attachment_ids=data.attachment_ids,
                 )
                 connection.push(self.hub.frames.message_sent(data.client_id, result.message))
-            elif isinstance(data, TypingData):
-                extra = {"chat_id": data.chat_id}
+            elif isinstance(data, TypingRequest):
+                chat_id = data.chat_id
                 now = time.monotonic()
                 sent = self._typing_sent
                 if sent is None:
@@ -252,21 +257,28 @@ class Session:
                 if now - sent.get(data.chat_id, -1e9) >= self.config.typing_interval:
                     sent[data.chat_id] = now
                     await self.messenger.send_typing(user_id, data.chat_id)
-            elif isinstance(data, MarkReadData):
-                extra = {"chat_id": data.chat_id}
+            elif isinstance(data, MarkReadRequest):
+                chat_id = data.chat_id
                 # The ``messages_read`` event reaches this socket like every other member's.
                 await self.messenger.mark_read(user_id, data.chat_id, data.message_id)
-            elif isinstance(data, AckData):
+            elif isinstance(data, AckRequest):
                 await self.messenger.acknowledge_delivery(user_id, data.cursor)
             elif kind == "ping":
                 connection.push(PONG)
             else:  # "auth" again
-                connection.push(error_frame("bad_request", "Already authenticated."))
+                connection.push(error_frame(ErrorCode.BAD_REQUEST, "Already authenticated."))
         except DomainError as exc:
-            connection.push(domain_error_frame(exc, **extra))
+            connection.push(domain_error_frame(exc, client_id=client_id, chat_id=chat_id))
         except Exception:
             log.exception("Socket frame %r failed", kind)
-            connection.push(error_frame("internal_error", "The request failed.", **extra))
+            connection.push(
+                error_frame(
+                    ErrorCode.INTERNAL_ERROR,
+                    "The request failed.",
+                    client_id=client_id,
+                    chat_id=chat_id,
+                )
+            )
 
     # --- helpers -----------------------------------------------------------------------------
 

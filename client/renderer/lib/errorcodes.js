@@ -1,0 +1,34 @@
+// Generated from messenger.contract (the server's published contract); do not edit.
+// Regenerate: .venv/bin/python -m messenger.contract client/renderer/lib/errorcodes.js
+
+/** The contract version these codes belong to (the ready frame's `version`). */
+export const CONTRACT_VERSION = '1.0.0';
+
+/** Every `code` of problem details and of socket `error` frames. */
+export const ErrorCode = Object.freeze({
+  DOMAIN_ERROR: 'domain_error',
+  VALIDATION_ERROR: 'validation_error',
+  MESSAGE_TOO_LONG: 'message_too_long',
+  NOT_FOUND: 'not_found',
+  NOT_A_MEMBER: 'not_a_member',
+  FORBIDDEN: 'forbidden',
+  CONFLICT: 'conflict',
+  USERNAME_TAKEN: 'username_taken',
+  EMAIL_TAKEN: 'email_taken',
+  ALREADY_A_MEMBER: 'already_a_member',
+  INVALID_CREDENTIALS: 'invalid_credentials',
+  INVALID_TOKEN: 'invalid_token',
+  THROTTLED: 'throttled',
+  RESYNC_REQUIRED: 'resync_required',
+  TOO_LARGE: 'too_large',
+  SERVICE_UNAVAILABLE: 'service_unavailable',
+  MALFORMED_REQUEST: 'malformed_request',
+  BAD_REQUEST: 'bad_request',
+  UNAUTHORIZED: 'unauthorized',
+  METHOD_NOT_ALLOWED: 'method_not_allowed',
+  NOT_ACCEPTABLE: 'not_acceptable',
+  UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
+  INTERNAL_ERROR: 'internal_error',
+});
+
+export const ERROR_CODES = Object.freeze(Object.values(ErrorCode));

@@ -1,0 +1,368 @@
+"""What clients see: every REST shape and every socket frame, as msgspec Structs.
+
+Server frames form one tagged union on ``type`` (``ServerFrame``); feed frames also carry
+their ``cursor``. The published AsyncAPI document is generated from these classes, so a
+field added here is a field documented there. Field order is the order of the bytes on
+the wire; keep it when adding fields (at the end).
+
+The Structs skip the garbage collector (``gc=False``): they are built per event on the
+hot path and never form reference cycles.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from messenger.contract.errors import ErrorCode
+
+# The version of this contract: the AsyncAPI document's ``info.version`` and the ``ready``
+# frame's ``version``. A new frame type or field raises the minor version (clients ignore
+# what they do not know); anything a client could trip over raises the major version.
+CONTRACT_VERSION = "1.0.0"
+
+# --- objects (the REST API's response bodies, and what frames carry) ----------------------
+
+
+class PublicProfile(msgspec.Struct, kw_only=True, gc=False):
+    """What any signed-in user may see of another user."""
+
+    id: int
+    username: str
+    display_name: str
+    avatar_url: str | None
+    bio: str
+    created_at: datetime
+    last_seen_at: datetime | None
+
+
+class User(PublicProfile, kw_only=True, gc=False):
+    """The caller's own account."""
+
+    email: str | None
+
+
+class Member(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    """A user's membership in a chat; ``user`` is the profile where it is known."""
+
+    user_id: int
+    role: Literal["owner", "admin", "member"]
+    joined_at: datetime
+    read_message_id: int
+    delivered_message_id: int
+    user: PublicProfile | UnsetType = UNSET
+
+
+class Attachment(msgspec.Struct, kw_only=True, gc=False):
+    """A file attached to a message; ``url`` downloads it (made by the server from ``id``)."""
+
+    id: str
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+
+class File(Attachment, kw_only=True, gc=False):
+    """An uploaded file."""
+
+
+class Message(msgspec.Struct, kw_only=True, gc=False):
+    id: int
+    chat_id: int
+    sender_id: int
+    client_id: str
+    text: str
+    reply_to_id: int | None
+    attachments: list[Attachment]
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+
+
+class Chat(msgspec.Struct, kw_only=True, gc=False):
+    id: int
+    kind: Literal["direct", "group"]
+    title: str | None
+    created_by: int
+    created_at: datetime
+    last_activity_at: datetime
+    last_message_id: int | None
+    members: list[Member]
+
+
+class ChatSummary(Chat, kw_only=True, gc=False):
+    """A row of the chat list."""
+
+    last_message: Message | None
+    unread_count: int
+
+
+class Session(msgspec.Struct, kw_only=True, gc=False):
+    """A logged-in device."""
+
+    id: str
+    device_name: str
+    created_at: datetime
+    last_used_at: datetime
+    current: bool
+
+
+# --- the data of server frames -------------------------------------------------------------
+
+
+class MessageEventData(msgspec.Struct, kw_only=True, gc=False):
+    """``new_message``, ``message_updated``, ``message_deleted`` (a tombstone)."""
+
+    message: Message
+
+
+class WatermarkData(msgspec.Struct, kw_only=True, gc=False):
+    """``messages_read``, ``messages_delivered``: a member's watermark moved forward."""
+
+    chat_id: int
+    user_id: int
+    message_id: int
+
+
+class ChatEventData(msgspec.Struct, kw_only=True, gc=False):
+    """``chat_created`` (with members) and ``chat_updated`` (the chat row only: members is
+    empty; they are unchanged)."""
+
+    chat: Chat
+
+
+class MemberAddedData(msgspec.Struct, kw_only=True, gc=False):
+    """Everyone in the chat after the addition, so a new member's client can show the chat
+    from this frame alone."""
+
+    chat_id: int
+    member: Member
+    members: list[Member]
+    chat: Chat
+    by_user_id: int
+
+
+class MemberUpdatedData(msgspec.Struct, kw_only=True, gc=False):
+    chat_id: int
+    member: Member
+    by_user_id: int
+
+
+class MemberRemovedData(msgspec.Struct, kw_only=True, gc=False):
+    chat_id: int
+    user_id: int
+    by_user_id: int
+
+
+class TypingData(msgspec.Struct, kw_only=True, gc=False):
+    chat_id: int
+    user_id: int
+
+
+class PresenceData(msgspec.Struct, kw_only=True, gc=False):
+    user_id: int
+    online: bool
+    last_seen_at: datetime | None
+
+
+class ReadyData(msgspec.Struct, kw_only=True, gc=False):
+    """The socket is authenticated; feed frames after ``cursor`` follow. ``version`` is the
+    contract's (the AsyncAPI document's ``info.version``)."""
+
+    user: User
+    cursor: int
+    version: str
+
+
+class MessageSentData(msgspec.Struct, kw_only=True, gc=False):
+    """The answer to this socket's ``send_message`` (the message also arrives as
+    ``new_message`` with its cursor)."""
+
+    client_id: str
+    message: Message
+
+
+class ErrorData(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    """A request of this socket failed (or, for ``auth``, the socket is about to close).
+
+    ``client_id`` and ``chat_id`` name the request that failed; ``field`` the offending
+    input; ``retry_after`` (seconds) comes with ``throttled`` and ``service_unavailable``.
+    """
+
+    code: ErrorCode
+    message: str
+    client_id: str | UnsetType = UNSET
+    chat_id: int | UnsetType = UNSET
+    field: str | UnsetType = UNSET
+    retry_after: float | UnsetType = UNSET
+
+
+class EmptyData(msgspec.Struct, frozen=True, gc=False):
+    """No data."""
+
+
+# --- server frames -------------------------------------------------------------------------
+
+
+class Frame(msgspec.Struct, kw_only=True, tag_field="type", omit_defaults=True, gc=False):
+    """``{"type": ..., "data": {...}}``: the base of every frame."""
+
+
+class NewMessageFrame(Frame, tag="new_message", gc=False):
+    data: MessageEventData
+    cursor: int
+
+
+class MessageUpdatedFrame(Frame, tag="message_updated", gc=False):
+    data: MessageEventData
+    cursor: int
+
+
+class MessageDeletedFrame(Frame, tag="message_deleted", gc=False):
+    data: MessageEventData
+    cursor: int
+
+
+class MessagesReadFrame(Frame, tag="messages_read", gc=False):
+    data: WatermarkData
+    cursor: int
+
+
+class MessagesDeliveredFrame(Frame, tag="messages_delivered", gc=False):
+    data: WatermarkData
+    cursor: int
+
+
+class ChatCreatedFrame(Frame, tag="chat_created", gc=False):
+    data: ChatEventData
+    cursor: int
+
+
+class ChatUpdatedFrame(Frame, tag="chat_updated", gc=False):
+    data: ChatEventData
+    cursor: int
+
+
+class MemberAddedFrame(Frame, tag="member_added", gc=False):
+    data: MemberAddedData
+    cursor: int
+
+
+class MemberUpdatedFrame(Frame, tag="member_updated", gc=False):
+    data: MemberUpdatedData
+    cursor: int
+
+
+class MemberRemovedFrame(Frame, tag="member_removed", gc=False):
+    data: MemberRemovedData
+    cursor: int
+
+
+class TypingFrame(Frame, tag="typing", gc=False):
+    data: TypingData
+
+
+class PresenceFrame(Frame, tag="presence", gc=False):
+    data: PresenceData
+
+
+class ReadyFrame(Frame, tag="ready", gc=False):
+    data: ReadyData
+
+
+class MessageSentFrame(Frame, tag="message_sent", gc=False):
+    data: MessageSentData
+
+
+class ErrorFrame(Frame, tag="error", gc=False):
+    data: ErrorData
+
+
+class PongFrame(Frame, tag="pong", gc=False):
+    data: EmptyData
+
+
+# The change feed's frames: pushed over the socket with their cursor, and what ``sync``
+# pages hold.
+FeedFrame = (
+    NewMessageFrame
+    | MessageUpdatedFrame
+    | MessageDeletedFrame
+    | MessagesReadFrame
+    | MessagesDeliveredFrame
+    | ChatCreatedFrame
+    | ChatUpdatedFrame
+    | MemberAddedFrame
+    | MemberUpdatedFrame
+    | MemberRemovedFrame
+)
+ServerFrame = (
+    FeedFrame | TypingFrame | PresenceFrame | ReadyFrame | MessageSentFrame | ErrorFrame | PongFrame
+)
+
+
+# --- client frames -------------------------------------------------------------------------
+
+
+class AuthRequest(msgspec.Struct, frozen=True):
+    token: str
+
+
+class SendMessageRequest(msgspec.Struct, frozen=True):
+    chat_id: int
+    client_id: str
+    text: str
+    reply_to_id: int | None = None
+    attachment_ids: list[str] = []
+
+
+class TypingRequest(msgspec.Struct, frozen=True):
+    chat_id: int
+
+
+class MarkReadRequest(msgspec.Struct, frozen=True):
+    chat_id: int
+    message_id: int
+
+
+class AckRequest(msgspec.Struct, frozen=True):
+    """Every feed event up to ``cursor`` reached this device (moves delivery marks)."""
+
+    cursor: int
+
+
+class ClientFrame(msgspec.Struct, kw_only=True, tag_field="type", frozen=True):
+    """A frame a client sends: ``{"type": ..., "data": {...}}``."""
+
+
+class AuthFrame(ClientFrame, tag="auth", frozen=True):
+    data: AuthRequest
+
+
+class SendMessageFrame(ClientFrame, tag="send_message", frozen=True):
+    data: SendMessageRequest
+
+
+class TypingRequestFrame(ClientFrame, tag="typing", frozen=True):
+    data: TypingRequest
+
+
+class MarkReadFrame(ClientFrame, tag="mark_read", frozen=True):
+    data: MarkReadRequest
+
+
+class AckFrame(ClientFrame, tag="ack", frozen=True):
+    data: AckRequest
+
+
+class PingFrame(ClientFrame, tag="ping", frozen=True):
+    data: EmptyData = EmptyData()
+
+
+ClientFrames = (
+    AuthFrame | SendMessageFrame | TypingRequestFrame | MarkReadFrame | AckFrame | PingFrame
+)

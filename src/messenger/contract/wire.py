@@ -1,0 +1,301 @@
+"""The one conversion from domain objects and events to what clients see.
+
+REST responses, socket frames, ``sync`` pages and the broker all go through a ``Wire``, so
+a message looks the same however a client receives it. A ``Wire`` knows where the app is
+reachable (``root_path``): it makes the URLs clients follow (attachments) from the ids the
+domain keeps, so every path agrees on them.
+
+A frame is the same bytes for every recipient; nothing here depends on who receives it.
+What differs between recipients (is this me? is it mine?) the client derives from
+``ready.user``; a view that really differed would be a separate event with its own
+recipients, never an encoding per socket.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from msgspec import UNSET
+
+from messenger.contract import shapes as s
+from messenger.contract.errors import ErrorCode
+from messenger.domain import events as ev
+from messenger.domain import model
+
+API_PREFIX = "/api/v1"
+FILES_PATH = f"{API_PREFIX}/files"
+
+_encoder = msgspec.json.Encoder()
+_encode = _encoder.encode
+
+
+class Wire:
+    """Domain objects in their wire shapes (``messenger.contract.shapes``) and encoded
+    frames; also the socket hub's ``FrameEncoder``."""
+
+    __slots__ = ("_files_url", "root_path")
+
+    def __init__(self, root_path: str = "") -> None:
+        self.root_path = root_path.rstrip("/")
+        self._files_url = f"{self.root_path}{FILES_PATH}/"
+
+    # --- URLs --------------------------------------------------------------------------------
+
+    def file_url(self, file_id: str) -> str:
+        """Where a client downloads a file (``GET /api/v1/files/{id}`` under the root)."""
+        return self._files_url + file_id
+
+    # --- objects -----------------------------------------------------------------------------
+
+    def public_profile(self, p: model.PublicProfile) -> s.PublicProfile:
+        return s.PublicProfile(
+            id=p.id,
+            username=p.username,
+            display_name=p.display_name,
+            avatar_url=p.avatar_url,
+            bio=p.bio,
+            created_at=p.created_at,
+            last_seen_at=p.last_seen_at,
+        )
+
+    def user(self, u: model.User) -> s.User:
+        return s.User(
+            id=u.id,
+            username=u.username,
+            email=u.email,
+            display_name=u.display_name,
+            avatar_url=u.avatar_url,
+            bio=u.bio,
+            created_at=u.created_at,
+            last_seen_at=u.last_seen_at,
+        )
+
+    def membership(
+        self, m: model.Membership, profile: model.PublicProfile | None = None
+    ) -> s.Member:
+        return s.Member(
+            user_id=m.user_id,
+            role=m.role.value,
+            joined_at=m.joined_at,
+            read_message_id=m.read_message_id,
+            delivered_message_id=m.delivered_message_id,
+            user=self.public_profile(profile) if profile is not None else UNSET,
+        )
+
+    def member(self, m: model.ChatMember) -> s.Member:
+        return self.membership(m.membership, m.profile)
+
+    def attachment(self, a: model.Attachment) -> s.Attachment:
+        return s.Attachment(
+            id=a.id,
+            name=a.name,
+            content_type=a.content_type,
+            size=a.size,
+            url=self._files_url + a.id,
+        )
+
+    def file(self, f: model.StoredFile) -> s.File:
+        return s.File(
+            id=f.id,
+            name=f.name,
+            content_type=f.content_type,
+            size=f.size,
+            url=self._files_url + f.id,
+        )
+
+    def message(self, m: model.Message) -> s.Message:
+        return s.Message(
+            id=m.id,
+            chat_id=m.chat_id,
+            sender_id=m.sender_id,
+            client_id=m.client_id,
+            text=m.text,
+            reply_to_id=m.reply_to_id,
+            attachments=[self.attachment(a) for a in m.attachments] if m.attachments else [],
+            created_at=m.created_at,
+            edited_at=m.edited_at,
+            deleted=m.deleted_at is not None,
+        )
+
+    def chat(self, c: model.Chat, members: tuple[model.ChatMember, ...]) -> s.Chat:
+        return s.Chat(
+            id=c.id,
+            kind=c.kind.value,
+            title=c.title,
+            created_by=c.created_by,
+            created_at=c.created_at,
+            last_activity_at=c.last_activity_at,
+            last_message_id=c.last_message_id,
+            members=[self.member(m) for m in members],
+        )
+
+    def chat_details(self, d: model.ChatDetails) -> s.Chat:
+        return self.chat(d.chat, d.members)
+
+    def chat_summary(self, summary: model.ChatSummary) -> s.ChatSummary:
+        c = summary.chat
+        last = summary.last_message
+        return s.ChatSummary(
+            id=c.id,
+            kind=c.kind.value,
+            title=c.title,
+            created_by=c.created_by,
+            created_at=c.created_at,
+            last_activity_at=c.last_activity_at,
+            last_message_id=c.last_message_id,
+            members=[self.member(m) for m in summary.members],
+            last_message=self.message(last) if last is not None else None,
+            unread_count=summary.unread_count,
+        )
+
+    def session(self, sess: model.Session, current_session_id: str | None = None) -> s.Session:
+        return s.Session(
+            id=sess.id,
+            device_name=sess.device_name,
+            created_at=sess.created_at,
+            last_used_at=sess.last_used_at,
+            current=sess.id == current_session_id,
+        )
+
+    # --- frames ------------------------------------------------------------------------------
+
+    def frame(self, event: ev.Event, cursor: int | None = None) -> s.ServerFrame:
+        """The frame of a domain event; ``cursor`` is its feed position (feed events only)."""
+        if cursor is not None:
+            return self.feed_frame(event, cursor)
+        match event:
+            case ev.UserTyping():
+                return s.TypingFrame(data=s.TypingData(chat_id=event.chat, user_id=event.user_id))
+            case ev.PresenceChanged():
+                return s.PresenceFrame(
+                    data=s.PresenceData(
+                        user_id=event.user_id,
+                        online=event.online,
+                        last_seen_at=event.last_seen_at,
+                    )
+                )
+        raise ValueError(f"no wire form for event {event.type!r} without a cursor")
+
+    def feed_frame(self, event: ev.Event, cursor: int) -> s.FeedFrame:
+        """The frame of a feed event at position ``cursor``."""
+        match event:
+            case ev.MessagePosted():
+                return s.NewMessageFrame(
+                    data=s.MessageEventData(message=self.message(event.message)),
+                    cursor=cursor,
+                )
+            case ev.MessageEdited():
+                return s.MessageUpdatedFrame(
+                    data=s.MessageEventData(message=self.message(event.message)),
+                    cursor=cursor,
+                )
+            case ev.MessageDeleted():
+                return s.MessageDeletedFrame(
+                    data=s.MessageEventData(message=self.message(event.message)),
+                    cursor=cursor,
+                )
+            case ev.MessagesRead():
+                return s.MessagesReadFrame(
+                    data=s.WatermarkData(
+                        chat_id=event.chat, user_id=event.user_id, message_id=event.message_id
+                    ),
+                    cursor=cursor,
+                )
+            case ev.MessagesDelivered():
+                return s.MessagesDeliveredFrame(
+                    data=s.WatermarkData(
+                        chat_id=event.chat, user_id=event.user_id, message_id=event.message_id
+                    ),
+                    cursor=cursor,
+                )
+            case ev.ChatCreated():
+                return s.ChatCreatedFrame(
+                    data=s.ChatEventData(chat=self.chat(event.chat, event.members)),
+                    cursor=cursor,
+                )
+            case ev.ChatUpdated():
+                # Only the chat row changed; members are unchanged and sent elsewhere.
+                return s.ChatUpdatedFrame(
+                    data=s.ChatEventData(chat=self.chat(event.chat, ())),
+                    cursor=cursor,
+                )
+            case ev.MemberAdded():
+                return s.MemberAddedFrame(
+                    data=s.MemberAddedData(
+                        chat_id=event.chat.id,
+                        member=self.member(event.member),
+                        members=[self.member(m) for m in event.members],
+                        chat=self.chat(event.chat, event.members),
+                        by_user_id=event.by_user_id,
+                    ),
+                    cursor=cursor,
+                )
+            case ev.MemberUpdated():
+                return s.MemberUpdatedFrame(
+                    data=s.MemberUpdatedData(
+                        chat_id=event.chat,
+                        member=self.membership(event.membership),
+                        by_user_id=event.by_user_id,
+                    ),
+                    cursor=cursor,
+                )
+            case ev.MemberRemoved():
+                return s.MemberRemovedFrame(
+                    data=s.MemberRemovedData(
+                        chat_id=event.chat, user_id=event.user_id, by_user_id=event.by_user_id
+                    ),
+                    cursor=cursor,
+                )
+        raise ValueError(f"no feed frame for event {event.type!r}")
+
+    def event(self, event: ev.Event, cursor: int | None) -> bytes:
+        """The encoded frame of a domain event."""
+        return _encode(self.frame(event, cursor))
+
+    def delivery(self, notification: ev.Notification) -> ev.Delivery:
+        """A notification as its recipients receive it: encoded here, once for everyone."""
+        return ev.Delivery(
+            self.event(notification.event, notification.position),
+            notification.recipients,
+            notification.position,
+        )
+
+    def ready(self, user: model.User, cursor: int) -> bytes:
+        return _encode(
+            s.ReadyFrame(
+                data=s.ReadyData(user=self.user(user), cursor=cursor, version=s.CONTRACT_VERSION)
+            )
+        )
+
+    def message_sent(self, client_id: str, message: model.Message) -> bytes:
+        return _encode(
+            s.MessageSentFrame(
+                data=s.MessageSentData(client_id=client_id, message=self.message(message))
+            )
+        )
+
+
+def error_frame(
+    code: ErrorCode | str,
+    message: str,
+    *,
+    client_id: str | None = None,
+    chat_id: int | None = None,
+    field: str | None = None,
+    retry_after: float | None = None,
+) -> bytes:
+    """An encoded ``error`` frame; ``code`` must be one of the contract's."""
+    return _encode(
+        s.ErrorFrame(
+            data=s.ErrorData(
+                code=ErrorCode(code),
+                message=message,
+                client_id=UNSET if client_id is None else client_id,
+                chat_id=UNSET if chat_id is None else chat_id,
+                field=UNSET if field is None else field,
+                retry_after=UNSET if retry_after is None else retry_after,
+            )
+        )
+    )
+
+
+PONG = _encode(s.PongFrame(data=s.EmptyData()))
