@@ -6,6 +6,7 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import pytest
 import sqlalchemy as sa
 
@@ -98,3 +99,22 @@ def test_enum_and_attachment_columns_store_values_and_read_back_the_domain_types
     # No attachments are stored as NULL, and NULL reads back as none.
     assert attachments.process_bind_param((), dialect) is None
     assert attachments.process_result_value(None, dialect) == ()
+
+
+def test_the_attachment_column_has_its_own_layout_and_reads_rows_written_with_urls() -> None:
+    dialect = sa.create_engine("sqlite://").dialect
+    column = tables.AttachmentsJSON()
+    stored = column.process_bind_param(
+        (Attachment(id="f1", name="a.txt", content_type="text/plain", size=3),), dialect
+    )
+    assert stored is not None
+    assert msgspec.json.decode(stored) == [
+        {"id": "f1", "name": "a.txt", "content_type": "text/plain", "size": 3}
+    ]
+    # As the column held it before file URLs were made at the edge.
+    old = (
+        '[{"id":"f1","name":"a.txt","content_type":"text/plain","size":3,"url":"/api/v1/files/f1"}]'
+    )
+    assert column.process_result_value(old, dialect) == (
+        Attachment(id="f1", name="a.txt", content_type="text/plain", size=3),
+    )

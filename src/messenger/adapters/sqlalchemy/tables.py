@@ -90,8 +90,22 @@ class EnumString(sa.TypeDecorator[_E]):
         return None if value is None else self.enum(value)
 
 
+class StoredAttachment(msgspec.Struct, frozen=True):
+    """An attachment as the ``messages.attachments`` column holds it.
+
+    Its own frozen layout rather than the domain's dataclass, so renaming a domain field is
+    a code change here and never a silent change of stored data. Rows written before file
+    URLs were derived at the edge also carry ``url``; it is ignored.
+    """
+
+    id: str
+    name: str
+    content_type: str
+    size: int
+
+
 _attachments_encoder = msgspec.json.Encoder()
-_attachments_decoder = msgspec.json.Decoder(tuple[Attachment, ...])
+_attachments_decoder = msgspec.json.Decoder(list[StoredAttachment])
 
 
 class AttachmentsJSON(sa.TypeDecorator[tuple[Attachment, ...]]):
@@ -103,10 +117,18 @@ class AttachmentsJSON(sa.TypeDecorator[tuple[Attachment, ...]]):
     def process_bind_param(
         self, value: tuple[Attachment, ...] | None, dialect: Dialect
     ) -> str | None:
-        return _attachments_encoder.encode(value).decode() if value else None
+        if not value:
+            return None
+        stored = [StoredAttachment(a.id, a.name, a.content_type, a.size) for a in value]
+        return _attachments_encoder.encode(stored).decode()
 
     def process_result_value(self, value: Any | None, dialect: Dialect) -> tuple[Attachment, ...]:
-        return _attachments_decoder.decode(value) if value else ()
+        if not value:
+            return ()
+        return tuple(
+            Attachment(id=a.id, name=a.name, content_type=a.content_type, size=a.size)
+            for a in _attachments_decoder.decode(value)
+        )
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
