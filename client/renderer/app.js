@@ -5,6 +5,7 @@
 // screen is a new module in views/ registered in createViews().
 
 import { ApiClient, ApiError, TokenStore } from './lib/api.js';
+import { ErrorCode } from './lib/errorcodes.js';
 import { RealtimeClient, Status } from './lib/realtime.js';
 import { Outbox, IndexedDbOutboxStorage, MemoryOutboxStorage } from './lib/outbox.js';
 import { Store } from './lib/store.js';
@@ -141,7 +142,7 @@ function createApp({ desktop, serverUrl, i18n }) {
       if (store.openChatId !== null) app.views.messages.loadHistory(store.openChatId, { reset: true });
       return;
     }
-    if (frame.type === 'error' && frame.data?.code && frame.data.code !== 'throttled') {
+    if (frame.type === 'error' && frame.data?.code && frame.data.code !== ErrorCode.THROTTLED) {
       if (!frame.data.client_id) app.toast(i18n.error(frame.data.code, frame.data.message));
       return;
     }

@@ -1,6 +1,8 @@
 // REST client for /api/v1. Everything it needs from the environment (fetch, storage,
 // XMLHttpRequest, a cross-tab lock) is injected, so Node tests can drive it with fakes.
 
+import { ErrorCode } from './errorcodes.js';
+
 /** An error answer of the server (RFC 9457 problem details) or a network failure. */
 export class ApiError extends Error {
   constructor(status, code, detail = '', body = null, retryAfter = null) {
@@ -174,7 +176,7 @@ export class ApiClient {
     if (!this._refreshing) {
       this._refreshing = this.lock('messenger-token-refresh', async () => {
         const s = this.tokens.get();
-        if (!s?.refresh_token) throw new ApiError(401, 'invalid_token', 'Not signed in.');
+        if (!s?.refresh_token) throw new ApiError(401, ErrorCode.INVALID_TOKEN, 'Not signed in.');
         if (staleAccess !== undefined && s.access_token !== staleAccess && s.expires_at - this.now() > 30_000) {
           return s;
         }

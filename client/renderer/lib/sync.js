@@ -5,17 +5,18 @@
 // snapshot.
 
 import { ApiError } from './api.js';
+import { ErrorCode } from './errorcodes.js';
 
 // Errors after which resending the same message cannot succeed.
 const PERMANENT = new Set([
-  'validation_error',
-  'message_too_long',
-  'not_found',
-  'not_a_member',
-  'forbidden',
-  'conflict',
-  'bad_request',
-  'too_large',
+  ErrorCode.VALIDATION_ERROR,
+  ErrorCode.MESSAGE_TOO_LONG,
+  ErrorCode.NOT_FOUND,
+  ErrorCode.NOT_A_MEMBER,
+  ErrorCode.FORBIDDEN,
+  ErrorCode.CONFLICT,
+  ErrorCode.BAD_REQUEST,
+  ErrorCode.TOO_LARGE,
 ]);
 
 export class SyncEngine {
@@ -85,7 +86,7 @@ export class SyncEngine {
         }
       }
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'resync_required') {
+      if (err instanceof ApiError && err.code === ErrorCode.RESYNC_REQUIRED) {
         await this.resync();
       } else {
         this.onError(err);

@@ -1,6 +1,7 @@
 // Dates, sizes and message previews in the user's language.
 
 import { ApiError } from '../lib/api.js';
+import { ErrorCode } from '../lib/errorcodes.js';
 
 export function sameDay(a, b) {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
@@ -88,7 +89,7 @@ export function createFormat(i18n) {
     error(err) {
       if (err instanceof ApiError) {
         if (err.isNetwork) return t('errors.network_error');
-        if (err.code === 'validation_error' && err.body?.field && i18n.has(`errors.fields.${err.body.field}`)) {
+        if (err.code === ErrorCode.VALIDATION_ERROR && err.body?.field && i18n.has(`errors.fields.${err.body.field}`)) {
           return t(`errors.fields.${err.body.field}`);
         }
         return i18n.error(err.code, err.detail);
