@@ -163,7 +163,8 @@ describe('messenger in the browser against a real server', { timeout: 240000 }, 
     await send(alice, text);
     await alice.waitForSelector('.msg.pending');
     assert.equal(await bubbles(alice, text).count(), 1);
-    assert.match(await alice.textContent('#banner'), /Нет соединения/);
+    // Each reconnect attempt shows "connecting" for a moment; between attempts it says offline.
+    await eventually(async () => /Нет соединения/.test(await alice.textContent('#banner')), { message: 'the offline banner' });
     await shot(alice, 'ru-07-offline-pending');
 
     await server.start();
@@ -198,7 +199,13 @@ describe('messenger in the browser against a real server', { timeout: 240000 }, 
     await chatItem(bob, 'Команда проекта').waitFor();
 
     await alice.click('#btn-info');
-    await alice.fill('#info-panel .picker input[type="search"]', CAROL.username);
+    const addMember = alice.locator('#info-panel .picker input[type="search"]');
+    await addMember.focus();
+    // Presence and receipt events redraw the panel at any moment, also between the focus and
+    // the keystrokes of a fill: the redraw must leave the box being typed into alone.
+    await alice.evaluate(() => messengerApp.app.views.chatInfo.render());
+    assert.ok(await addMember.evaluate((el) => el === document.activeElement), 'the add-member box keeps the focus across a redraw');
+    await addMember.fill(CAROL.username);
     await alice.click(`#info-panel .picker-results .person >> text=@${CAROL.username}`);
     await alice.locator('#info-panel .member', { hasText: CAROL.display_name }).waitFor();
     await shot(alice, 'ru-08-group-info');

@@ -1,7 +1,7 @@
 // The side panel about the open chat: the peer's profile, or a group's members with the
 // owner's and admins' controls (rename, roles, add, remove) and "leave".
 
-import { $, h } from './dom.js';
+import { $, h, keyedList } from './dom.js';
 import { avatar, chatTitle, chatAvatarInfo, isOnline } from './common.js';
 import { confirmModal } from './modals.js';
 import { userPicker } from './user-picker.js';
@@ -13,6 +13,7 @@ export function createChatInfo(app) {
   const { ui } = app;
   const t = app.t;
   const panel = $('#info-panel');
+  const rows = keyedList(panel);
 
   /** Runs a request; a failure is shown as a toast. */
   const attempt = (fn) => async () => {
@@ -87,6 +88,24 @@ export function createChatInfo(app) {
     );
   }
 
+  function renameRow(chat) {
+    const titleInput = h('input', { value: chat.title || '', maxlength: '100' });
+    return h(
+      'div',
+      { class: 'info-row rename' },
+      titleInput,
+      h('button', {
+        type: 'button',
+        class: 'btn',
+        text: t('info.rename'),
+        onclick: attempt(async () => {
+          const updated = await app.api.renameChat(chat.id, titleInput.value.trim());
+          app.store.apply({ type: 'chat_updated', data: { chat: updated } });
+        }),
+      }),
+    );
+  }
+
   /** The add-member picker, kept across redraws so that what is typed into it survives. */
   function memberPicker(chat) {
     if (ui.memberPicker?.chatId !== chat.id) {
@@ -117,64 +136,68 @@ export function createChatInfo(app) {
       close();
       return;
     }
-    panel.textContent = '';
+    // Presence, "last seen" and the language can change any row, so most are drawn afresh on
+    // every render. The rename box and the add-member picker keep their very nodes: a redraw
+    // comes with every presence or receipt event, and replacing a text box mid-typing would
+    // drop its focus (and what is typed next) or, for the rename box, the text itself.
+    const always = [{}];
     const info = chatAvatarInfo(app, chat);
     const myRole = store.myRole(chat);
     const canManage = chat.kind === 'group' && (myRole === 'owner' || myRole === 'admin');
-    panel.append(
-      h('div', { class: 'info-head' }, h('h2', { text: t(chat.kind === 'group' ? 'info.group' : 'info.profile') }), h('button', { type: 'button', class: 'icon-btn', title: t('common.close'), onclick: close }, icon('close'))),
-      h('div', { class: 'info-hero' }, avatar(info.name, info.id, info.url, 'large'), h('div', { class: 'info-title', text: chatTitle(app, chat) })),
-    );
+    const items = [
+      {
+        key: 'head',
+        deps: always,
+        render: () =>
+          h('div', { class: 'info-head' }, h('h2', { text: t(chat.kind === 'group' ? 'info.group' : 'info.profile') }), h('button', { type: 'button', class: 'icon-btn', title: t('common.close'), onclick: close }, icon('close'))),
+      },
+      {
+        key: 'hero',
+        deps: always,
+        render: () => h('div', { class: 'info-hero' }, avatar(info.name, info.id, info.url, 'large'), h('div', { class: 'info-title', text: chatTitle(app, chat) })),
+      },
+    ];
     if (chat.kind === 'direct') {
       const p = store.peer(chat);
       if (p) {
-        panel.append(
-          row(t('info.username'), `@${p.username || ''}`),
-          p.bio ? row(t('info.bio'), p.bio) : '',
-          p.created_at ? row(t('info.registered'), app.format.longDate(p.created_at)) : '',
-        );
+        items.push({ key: 'username', deps: always, render: () => row(t('info.username'), `@${p.username || ''}`) });
+        if (p.bio) items.push({ key: 'bio', deps: always, render: () => row(t('info.bio'), p.bio) });
+        if (p.created_at) items.push({ key: 'registered', deps: always, render: () => row(t('info.registered'), app.format.longDate(p.created_at)) });
       }
+      rows.update(items);
       return;
     }
+    if (canManage) items.push({ key: 'rename', deps: [chat.id, chat.title, app.i18n.lang], render: () => renameRow(chat) });
+    items.push({ key: 'members-title', deps: always, render: () => h('div', { class: 'section-title small muted', text: t('chat.members', { count: chat.members.length }) }) });
+    const members = [...chat.members].sort((a, b) => ROLE_RANK[a.role] - ROLE_RANK[b.role] || a.user_id - b.user_id);
+    for (const m of members) items.push({ key: `member:${m.user_id}`, deps: always, render: () => memberRow(chat, m, canManage, myRole) });
     if (canManage) {
-      const titleInput = h('input', { value: chat.title || '', maxlength: '100' });
-      panel.append(
-        h(
-          'div',
-          { class: 'info-row rename' },
-          titleInput,
-          h('button', {
-            type: 'button',
-            class: 'btn',
-            text: t('info.rename'),
-            onclick: attempt(async () => {
-              const updated = await app.api.renameChat(chat.id, titleInput.value.trim());
-              app.store.apply({ type: 'chat_updated', data: { chat: updated } });
-            }),
-          }),
-        ),
+      const picker = memberPicker(chat);
+      items.push(
+        { key: 'add-title', deps: always, render: () => h('div', { class: 'section-title small muted', text: t('info.add_member') }) },
+        { key: 'add-picker', deps: [picker], render: () => picker },
       );
     }
-    panel.append(h('div', { class: 'section-title small muted', text: t('chat.members', { count: chat.members.length }) }));
-    const members = [...chat.members].sort((a, b) => ROLE_RANK[a.role] - ROLE_RANK[b.role] || a.user_id - b.user_id);
-    for (const m of members) panel.append(memberRow(chat, m, canManage, myRole));
-    if (canManage) panel.append(h('div', { class: 'section-title small muted', text: t('info.add_member') }), memberPicker(chat));
-    panel.append(
-      h('button', {
-        type: 'button',
-        class: 'btn danger wide leave-btn',
-        text: t('info.leave'),
-        onclick: async () => {
-          if (!(await confirmModal(app, t('info.leave_confirm'), t('info.leave')))) return;
-          await attempt(async () => {
-            await app.api.removeMember(chat.id, store.me.id);
-            app.store.apply({ type: 'member_removed', data: { chat_id: chat.id, user_id: store.me.id } });
-            close();
-            app.renderAll();
-          })();
-        },
-      }),
-    );
+    items.push({
+      key: 'leave',
+      deps: always,
+      render: () =>
+        h('button', {
+          type: 'button',
+          class: 'btn danger wide leave-btn',
+          text: t('info.leave'),
+          onclick: async () => {
+            if (!(await confirmModal(app, t('info.leave_confirm'), t('info.leave')))) return;
+            await attempt(async () => {
+              await app.api.removeMember(chat.id, store.me.id);
+              app.store.apply({ type: 'member_removed', data: { chat_id: chat.id, user_id: store.me.id } });
+              close();
+              app.renderAll();
+            })();
+          },
+        }),
+    });
+    rows.update(items);
   }
 
   return { open, close, toggle, render, isOpen: () => ui.infoOpen };
