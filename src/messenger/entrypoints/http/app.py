@@ -18,7 +18,7 @@ from messenger.contract import API_PREFIX, Wire
 from messenger.domain.errors import ServiceUnavailable
 from messenger.entrypoints.http.auth import auth_router
 from messenger.entrypoints.http.chats import chats_router, messages_router
-from messenger.entrypoints.http.deps import Runtime, provide_claims
+from messenger.entrypoints.http.deps import Runtime, provide_claims, provide_wire_after
 from messenger.entrypoints.http.errors import exception_handlers
 from messenger.entrypoints.http.files import files_router
 from messenger.entrypoints.http.system import ReadinessCheck, health, ready
@@ -109,7 +109,7 @@ def create_app(
             "messenger": Provide(runtime.provide_messenger, sync_to_thread=False),
             "readiness": Provide(provide_readiness, sync_to_thread=False),
             "claims": Provide(provide_claims),
-            "wire": Provide(lambda: wire, sync_to_thread=False),
+            "wire": Provide(provide_wire_after(wire), sync_to_thread=False),
             **(extra_dependencies or {}),
         },
         exception_handlers=exception_handlers(),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 
+from messenger.contract import Wire
 from messenger.domain.errors import ServiceUnavailable
 from messenger.domain.model import AccessClaims
 from messenger.domain.service import Messenger
@@ -27,6 +29,21 @@ class Runtime:
         return self.messenger
 
 
+def provide_wire_after(wire: Wire) -> Callable[..., Wire]:
+    """A dependency that gives ``wire`` once the messenger is resolved.
+
+    ``messenger`` only orders the dependencies: Litestar resolves the dependencies of one
+    level concurrently, in an anyio task group per request, and that cost about a tenth of a
+    history request (``make bench``, SQLite history 367 -> 233 req/s). The chain
+    messenger -> wire -> claims keeps every level at one dependency, resolved inline.
+    """
+
+    def provide_wire(messenger: NamedDependency[Messenger]) -> Wire:
+        return wire
+
+    return provide_wire
+
+
 def bearer_token(request: Request[Any, Any, Any]) -> str:
     """The token of an ``Authorization: Bearer <token>`` header."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -37,7 +54,12 @@ def bearer_token(request: Request[Any, Any, Any]) -> str:
 
 
 async def provide_claims(
-    request: Request[Any, Any, Any], messenger: NamedDependency[Messenger]
+    request: Request[Any, Any, Any],
+    messenger: NamedDependency[Messenger],
+    wire: NamedDependency[Wire],
 ) -> AccessClaims:
-    """The authenticated caller; 401 for a missing, invalid, expired or revoked token."""
+    """The authenticated caller; 401 for a missing, invalid, expired or revoked token.
+
+    (``wire`` is unused: it orders the dependencies, see ``provide_wire_after``.)
+    """
     return await messenger.authorize(bearer_token(request))
