@@ -1,8 +1,11 @@
-"""What the socket endpoint reads from the handshake: the origin check and the query token."""
+"""What the socket endpoint reads from the handshake: the origin check; and tokens in URLs
+kept out of the logs."""
 
 from __future__ import annotations
 
-from messenger.entrypoints.ws.realtime import handshake_header, origin_allowed, query_token
+import logging
+
+from messenger.entrypoints.ws.realtime import RedactTokens, handshake_header, origin_allowed
 
 ALLOWED = ("http://localhost:3000", "app://.")
 
@@ -22,8 +25,17 @@ def test_a_browser_passes_from_an_allowed_origin_or_the_servers_own_and_nothing_
     assert not origin_allowed("null", "chat.example", ALLOWED)
 
 
-def test_the_token_is_read_from_the_query_string_when_there_is_one() -> None:
-    assert query_token(b"") is None
-    assert query_token(b"v=2") is None
-    assert query_token(b"v=2&token=abc.def-ghi_") == "abc.def-ghi_"
-    assert query_token(b"mytoken=x&token=y") == "y"
+def test_a_token_in_a_logged_url_is_blanked_whatever_the_parameters_case() -> None:
+    record = logging.LogRecord(
+        "uvicorn.error", logging.INFO, __file__, 1, '%s - "WebSocket %s" 403', None, None
+    )
+    record.args = ("127.0.0.1:5", "/api/v1/ws?v=2&TOKEN=abc.def&Token=ghi&token=jkl")
+    assert RedactTokens().filter(record)
+    assert record.getMessage() == (
+        '127.0.0.1:5 - "WebSocket /api/v1/ws?v=2&TOKEN=***&Token=***&token=***" 403'
+    )
+    inline = logging.LogRecord(
+        "uvicorn", logging.INFO, __file__, 1, "GET /ws?ToKeN=s3cret", None, None
+    )
+    RedactTokens().filter(inline)
+    assert "s3cret" not in inline.getMessage()

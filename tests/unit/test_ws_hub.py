@@ -91,14 +91,12 @@ class Harness:
     async def users(self, *names: str) -> list[int]:
         return [await self.user(name) for name in names]
 
-    def open(self, token: str | None = None, *, query_token: str | None = None) -> FakeSocket:
+    def open(self, token: str | None = None) -> FakeSocket:
         sock = FakeSocket()
         self.sockets.append(sock)
         if token is not None:
             sock.send_frame("auth", {"token": token})
-        self.tasks.append(
-            asyncio.create_task(Session(self.hub, sock, self.config).run(query_token))
-        )
+        self.tasks.append(asyncio.create_task(Session(self.hub, sock, self.config).run()))
         return sock
 
     async def connect(self, user_id: int) -> FakeSocket:
@@ -235,12 +233,6 @@ async def test_an_invalid_token_closes_with_1008(harness: Harness) -> None:
     await sock.wait_for(lambda s: s.close_code is not None)
     assert sock.close_code == 1008
     assert sock.of_type("error")[0]["data"]["code"] == "invalid_token"
-
-
-async def test_the_token_may_come_in_the_query_string(harness: Harness) -> None:
-    alice = await harness.user("alice")
-    sock = harness.open(query_token=harness.tokens[alice])
-    assert (await sock.frame("ready"))["data"]["user"]["id"] == alice
 
 
 async def test_a_frame_over_64_kib_closes_with_1009(harness: Harness) -> None:

@@ -21,7 +21,8 @@ _DESCRIPTION = """\
 One socket per client session. Every frame is JSON `{"type": ..., "data": {...}}`; frames of
 the change feed also carry `cursor`, their feed position.
 
-Authenticate first: an `auth` frame within 5 s (or `?token=` on the URL). The server answers
+Authenticate first: an `auth` frame within 5 s, the only way (a `?token=` on the URL is
+ignored: tokens in URLs end up in logs). The server answers
 `ready` with the feed cursor the socket continues from and the contract `version`; from then
 on it pushes every feed frame after that cursor in ascending cursor order, without holes.
 `GET /api/v1/sync?since=<cursor>` (OpenAPI) returns the same feed frames after a cursor;

@@ -27,7 +27,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import msgspec
 from litestar import Response, WebSocket, get, websocket
@@ -109,28 +109,21 @@ def handshake_header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str
     return None
 
 
-def query_token(query_string: bytes) -> str | None:
-    """The ``token`` query parameter of the socket's URL, if any."""
-    if b"token=" not in query_string:
-        return None
-    for key, value in parse_qsl(query_string.decode("latin-1")):
-        if key == "token":
-            return value
-    return None
-
-
-_TOKEN_IN_URL = re.compile(r"([?&]token=)[^&\s\"]*")
+# The socket takes its token only from the ``auth`` frame: a token in a URL ends up in
+# proxy and server logs. An old or careless client may still put one there, so the ASGI
+# server's log lines about socket paths are blanked, whatever the parameter's case.
+_TOKEN_IN_URL = re.compile(r"([?&]token=)[^&\s\"]*", re.IGNORECASE)
 
 
 class RedactTokens(logging.Filter):
-    """Blanks ``token=`` query values in log records (the ASGI server logs socket paths)."""
+    """Blanks ``token=`` query values (any case) in log records."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args and isinstance(record.args, tuple):
             record.args = tuple(
                 _TOKEN_IN_URL.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args
             )
-        if isinstance(record.msg, str) and "token=" in record.msg:
+        if isinstance(record.msg, str) and "token=" in record.msg.lower():
             record.msg = _TOKEN_IN_URL.sub(r"\1***", record.msg)
         return True
 
@@ -225,9 +218,7 @@ class Realtime:
             # The scope lives as long as the socket, and nothing reads the handshake's
             # headers again: a browser's cookies and user agent would stay (1-4 KiB).
             socket.scope["headers"] = []
-            await Session(hub, LitestarTransport(socket), realtime.session_config).run(
-                query_token(socket.scope["query_string"])
-            )
+            await Session(hub, LitestarTransport(socket), realtime.session_config).run()
 
         return socket_endpoint
 

@@ -101,13 +101,13 @@ class Session:
         self._bucket: _TokenBucket | None = None
         self._typing_sent: dict[int, float] | None = None
 
-    async def run(self, query_token: str | None = None) -> None:
+    async def run(self) -> None:
         """Serve the socket until it closes; never raises for anything the client does."""
         if not self.hub.accepting:
             await self._close(CLOSE_RESTART, "server restarting")
             return
         try:
-            user_id = await self._authenticate(query_token)
+            user_id = await self._authenticate()
         except _Closed:
             return
         connection = self.hub.connect(user_id, self.transport)
@@ -151,10 +151,9 @@ class Session:
 
     # --- authentication ----------------------------------------------------------------------
 
-    async def _authenticate(self, query_token: str | None) -> int:
-        token = query_token
-        if not token:
-            token = await self._auth_frame()
+    async def _authenticate(self) -> int:
+        # Only the ``auth`` frame: a token in the URL would end up in proxy logs.
+        token = await self._auth_frame()
         try:
             claims = await self.messenger.authorize(token)
         except InvalidToken as exc:
