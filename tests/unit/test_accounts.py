@@ -228,6 +228,26 @@ async def test_alternating_username_and_email_shares_one_failure_count() -> None
             await app.authenticate(login, "password-123")
 
 
+async def test_a_stranger_guessing_from_elsewhere_cannot_lock_the_owner_out() -> None:
+    monotonic = FakeMonotonic()
+    app = build(throttle=InMemoryLoginThrottle(free_attempts=5, monotonic=monotonic))
+    await app.register("alice", "password-123")
+    for _ in range(6):
+        with pytest.raises((InvalidCredentials, Throttled)):
+            await app.authenticate("alice", "wrong-password", address="203.0.113.9")
+    # The stranger stays slowed down...
+    with pytest.raises(Throttled):
+        await app.authenticate("alice", "password-123", address="203.0.113.9")
+    # ...while the owner logs in from their own address, at once and with either name.
+    assert (await app.authenticate("alice", "password-123", address="198.51.100.7")).user
+    for _ in range(5):
+        # One failure every five minutes, which kept the account locked for good before.
+        monotonic.now += 299.0
+        with pytest.raises((InvalidCredentials, Throttled)):
+            await app.authenticate("alice", "wrong-password", address="203.0.113.9")
+        assert (await app.authenticate("alice", "password-123", address="198.51.100.7")).user
+
+
 async def test_the_throttle_delay_doubles_with_each_further_failure() -> None:
     monotonic = FakeMonotonic()
     app = build(

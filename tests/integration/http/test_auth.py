@@ -68,6 +68,22 @@ def test_repeated_wrong_passwords_lock_the_account_with_retry_after(http: httpx.
     assert ok.status_code == 200
 
 
+def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out_of_another(
+    server: LiveServer, http: httpx.Client
+) -> None:
+    account = register(http, "owner")
+    for _ in range(6):
+        wrong = http.post("/auth/login", json={"login": account.username, "password": "nope nope"})
+        assert wrong.status_code in (401, 429)
+    locked = http.post("/auth/login", json={"login": account.username, "password": PASSWORD})
+    assert_problem(locked, 429, "throttled")
+    # The owner, from their own machine (127.0.0.2 on loopback), logs in at once.
+    own_machine = httpx.HTTPTransport(local_address="127.0.0.2")
+    with httpx.Client(base_url=f"{server.url}/api/v1", transport=own_machine, timeout=30) as owner:
+        ok = owner.post("/auth/login", json={"login": account.username, "password": PASSWORD})
+        assert ok.status_code == 200, ok.text
+
+
 @pytest.fixture
 def strict_server(request: pytest.FixtureRequest, backend: str) -> Iterator[LiveServer]:
     live = start_server(request, backend, auth_rate_limit=5)

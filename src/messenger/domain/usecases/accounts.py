@@ -118,14 +118,26 @@ class Register(_SessionStarter):
 
 
 class Authenticate(_SessionStarter):
-    """Log in by username or email and password."""
+    """Log in by username or email and password.
+
+    Failures are counted per account *and client address* (``address``; None: per account
+    only), so someone guessing from elsewhere slows themself down, never the owner logging in
+    from their own machine. What one address may try in all is the entrypoint's per-address
+    request limit (``MESSENGER_AUTH_RATE_LIMIT``).
+    """
 
     async def __call__(
-        self, login: str, password: str, device_name: str | None = None
+        self,
+        login: str,
+        password: str,
+        device_name: str | None = None,
+        *,
+        address: str | None = None,
     ) -> AuthResult:
         key = login.strip().lower()
+        where = "" if address is None else f"@{address}"
         throttle = self._ports.throttle
-        attempts = f"login:{key}"
+        attempts = f"login:{key}{where}"
         await throttle.check(attempts)
         hasher = self._ports.hasher
         async with self._uow(read_only=True) as uow:
@@ -136,7 +148,7 @@ class Authenticate(_SessionStarter):
             raise InvalidCredentials()
         # One counter per account, whichever name (username or email) it is reached by, so
         # that alternating the two does not double the guesses.
-        attempts = f"user:{user.id}"
+        attempts = f"user:{user.id}{where}"
         await throttle.check(attempts)
         if not await hasher.verify(user.password_hash, password):
             await throttle.failed(attempts)

@@ -51,10 +51,16 @@ async def register(
 
 @post("/login", status_code=200, summary="Log in with username or email")
 async def login(
-    data: JSONBody[LoginIn], messenger: NamedDependency[Messenger], wire: NamedDependency[Wire]
+    request: Request[Any, Any, Any],
+    data: JSONBody[LoginIn],
+    messenger: NamedDependency[Messenger],
+    wire: NamedDependency[Wire],
 ) -> AuthOut:
     return _auth_out(
-        await messenger.authenticate(data.login, data.password, data.device_name), wire
+        await messenger.authenticate(
+            data.login, data.password, data.device_name, address=_client_address(request)
+        ),
+        wire,
     )
 
 
@@ -89,6 +95,11 @@ async def revoke_session(
     claims: NamedDependency[AccessClaims],
 ) -> None:
     await messenger.revoke_session(claims.user_id, session_id)
+
+
+def _client_address(request: Request[Any, Any, Any]) -> str | None:
+    # The peer as uvicorn reports it (a trusted proxy's X-Forwarded-For already applied).
+    return request.client.host if request.client is not None else None
 
 
 def _is_throttled(request: Request[Any, Any, Any]) -> bool:
