@@ -521,3 +521,19 @@ async def test_search_limit_must_be_within_bounds(app: Messenger, limit: int) ->
         await app.search_users("a", limit=limit)
 
     assert caught.value.field == "limit"
+
+
+async def test_names_and_bios_lose_control_characters_and_bidi_overrides() -> None:
+    app = build()
+    spoof = "alice\u202egnp.exe"
+    user = (await app.register("alice", "password-123", display_name=spoof)).user
+    assert user.display_name == "alicegnp.exe"
+    updated = await app.update_profile(
+        user.id, display_name="Bob\x00\x1b[31m\u2066", bio="line one\nline\u202d two\x07"
+    )
+    assert updated.display_name == "Bob[31m"
+    assert updated.bio == "line one\nline two"
+    # A name that was nothing but controls is no name: the username stands in.
+    assert (
+        await app.register("carol", "password-123", display_name="\u202e\x01")
+    ).user.display_name == "carol"

@@ -8,6 +8,7 @@ they are shown to clients and must not be guessable.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -81,8 +82,23 @@ def check_password(password: str) -> None:
         )
 
 
+# Bidi embeddings, overrides and isolates: in a name they reorder what is shown around it,
+# so "alice\u202egnp.exe" reads as "aliceexe.png" (a spoofing trick, CVE-2021-42574).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def strip_unsafe(raw: str, *, keep_newlines: bool = False) -> str:
+    """``raw`` without control characters (but newlines where asked) and bidi controls."""
+    return "".join(
+        c
+        for c in raw
+        if c not in _BIDI_CONTROLS
+        and (unicodedata.category(c) != "Cc" or (keep_newlines and c == "\n"))
+    )
+
+
 def clean_display_name(raw: str | None, fallback: str) -> str:
-    name = (raw or "").strip()
+    name = strip_unsafe(raw or "").strip()
     if not name:
         return fallback
     if len(name) > DISPLAY_NAME_MAX:
@@ -93,7 +109,7 @@ def clean_display_name(raw: str | None, fallback: str) -> str:
 
 
 def clean_bio(raw: str) -> str:
-    bio = raw.strip()
+    bio = strip_unsafe(raw, keep_newlines=True).strip()
     if len(bio) > BIO_MAX:
         raise ValidationError(f"Bio must be at most {BIO_MAX} characters.", field="bio")
     return bio
@@ -115,7 +131,7 @@ def clean_avatar_url(raw: str | None) -> str | None:
 
 
 def clean_title(raw: str) -> str:
-    title = raw.strip()
+    title = strip_unsafe(raw).strip()
     if not 1 <= len(title) <= TITLE_MAX:
         raise ValidationError(f"Title must be 1-{TITLE_MAX} characters.", field="title")
     return title
