@@ -275,6 +275,43 @@ def test_files_upload_attach_and_download(http: httpx.Client, alice: Account, bo
     assert "filename*=UTF-8''" in downloaded.headers["content-disposition"]
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type", "disposition"),
+    [
+        ("photo.png", PNG, "image/png", "inline"),
+        ("plan.pdf", PDF, "application/pdf", "attachment"),
+        # SVG is an image that can carry script: it is never shown inline.
+        ("logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml", "attachment"),
+    ],
+)
+def test_downloads_keep_the_stored_content_type(
+    http: httpx.Client,
+    alice: Account,
+    name: str,
+    content: bytes,
+    content_type: str,
+    disposition: str,
+) -> None:
+    uploaded = http.post(
+        "/files", files={"file": (name, content, content_type)}, headers=alice.headers
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.json()["content_type"] == content_type
+
+    downloaded = http.get(f"/files/{uploaded.json()['id']}", headers=alice.headers)
+
+    assert downloaded.status_code == 200
+    assert downloaded.content == content
+    assert downloaded.headers["content-type"] == content_type
+    assert downloaded.headers["content-disposition"].startswith(f"{disposition}; filename=")
+    assert downloaded.headers["x-content-type-options"] == "nosniff"
+    assert downloaded.headers["content-security-policy"] == "sandbox; default-src 'none'"
+
+
 def test_logout_ends_the_session_and_revoking_another_device_works(http: httpx.Client) -> None:
     account = register(http, "out")
     other = http.post("/auth/login", json={"login": account.username, "password": PASSWORD})
