@@ -155,6 +155,20 @@ describe('messenger in the browser against a real server', { timeout: 240000 }, 
     await bob.locator('.msg.theirs .attachment-file', { hasText: 'report.txt' }).waitFor();
   });
 
+  test('a file without a caption is sent, not left pending', async () => {
+    await alice.setInputFiles('#file-input', {
+      name: 'photo.png',
+      mimeType: 'image/png',
+      buffer: Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(4096)]),
+    });
+    await alice.waitForSelector('.upload .small.muted >> text=/КБ/');
+    await alice.click('#composer-input');
+    await alice.keyboard.press('Enter');
+    await bob.locator('.msg.theirs img.attachment-image[alt="photo.png"]').waitFor();
+    await alice.waitForSelector('.msg.pending', { state: 'detached', timeout: 15000 });
+    assert.equal(await alice.locator('.msg.failed').count(), 0);
+  });
+
   test('offline: a message written while the server is down arrives exactly once after restart', async () => {
     const text = `Написано без связи ${stamp}`;
     await server.stop();

@@ -169,6 +169,15 @@ test('outbox: sent after ready, removed on ack, and resent after a reconnect wit
   assert.equal(store.chats.get(10).unread_count, 0, 'own messages are never unread');
 });
 
+test('a file without a caption is sent with empty text and its attachment ids', async () => {
+  const { engine, realtime } = await setup();
+  await engine.bootstrap();
+  realtime.online = true;
+  const photo = { id: 'f1', name: 'photo.png', content_type: 'image/png', size: 8, url: '/api/v1/files/f1' };
+  const item = await engine.send({ chat_id: 10, text: '', attachments: [photo] });
+  assert.deepEqual(realtime.sent, [{ type: 'send_message', data: { chat_id: 10, client_id: item.client_id, text: '', attachment_ids: ['f1'] } }]);
+});
+
 test('a message of ours seen in the feed clears its outbox entry (ack lost)', async () => {
   const { engine, outbox } = await setup();
   await engine.bootstrap();

@@ -177,6 +177,31 @@ async def test_a_whitespace_only_text_is_rejected(
     assert caught.value.field == "text"
 
 
+@pytest.mark.parametrize("text", ["", "   "])
+async def test_a_message_with_an_attachment_may_have_no_text(
+    app: Messenger, dialog: int, alice: int, bob: int, published: Published, text: str
+) -> None:
+    upload = await app.upload_file(alice, "photo.png", "image/png", chunks([b"\x89PNG"]))
+
+    posted = await app.post_message(alice, dialog, "a-1", text, attachment_ids=[upload.id])
+
+    assert posted.created
+    assert posted.message.text == ""
+    assert [a.id for a in posted.message.attachments] == [upload.id]
+    assert (await app.read_history(bob, dialog)).items == (posted.message,)
+    assert published.types() == ["new_message"]
+
+
+async def test_an_empty_text_with_an_unknown_attachment_is_still_refused(
+    app: Messenger, dialog: int, alice: int
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await app.post_message(alice, dialog, "a-1", "", attachment_ids=["no-such-file"])
+
+    assert caught.value.field == "attachment_ids"
+    assert (await app.read_history(alice, dialog)).items == ()
+
+
 @pytest.mark.parametrize("client_id", ["", "  ", "x" * 65])
 async def test_a_client_id_must_have_1_to_64_characters(
     app: Messenger, dialog: int, alice: int, client_id: str
@@ -312,6 +337,35 @@ async def test_an_edit_must_be_valid_text(app: Messenger, dialog: int, alice: in
         await app.edit_message(alice, message.id, "  ")
     with pytest.raises(MessageTooLong):
         await app.edit_message(alice, message.id, "x" * 5001)
+
+
+async def test_a_message_with_attachments_can_be_edited_to_no_text(
+    app: Messenger, dialog: int, alice: int, bob: int, published: Published
+) -> None:
+    upload = await app.upload_file(alice, "plan.pdf", "application/pdf", chunks([b"%PDF"]))
+    message = (
+        await app.post_message(alice, dialog, "a-1", "caption", attachment_ids=[upload.id])
+    ).message
+    published.clear()
+
+    edited = await app.edit_message(alice, message.id, "  ")
+
+    assert edited.text == ""
+    assert edited.attachments == message.attachments
+    assert [e.text for e in await app.get_edit_history(alice, message.id)] == ["caption"]
+    assert published.types() == ["message_updated"]
+
+
+async def test_a_message_without_attachments_cannot_be_edited_to_no_text(
+    app: Messenger, dialog: int, alice: int
+) -> None:
+    message = (await app.post_message(alice, dialog, "a-1", "hello")).message
+
+    with pytest.raises(ValidationError) as caught:
+        await app.edit_message(alice, message.id, "")
+
+    assert caught.value.field == "text"
+    assert (await app.read_history(alice, dialog)).items[0].text == "hello"
 
 
 # --- delete -------------------------------------------------------------------------------

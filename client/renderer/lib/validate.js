@@ -24,3 +24,9 @@ export function validateLogin({ login = '', password = '' }) {
   if (!password) return { field: 'password', key: 'password_required' };
   return null;
 }
+
+/** Whether a message may have this text: some text, or none if it carries attachments (a
+ * file sent, or left, without a caption). The server's rule; the composer and edit follow it. */
+export function messageTextAllowed(text = '', attachmentCount = 0) {
+  return Boolean(text.trim()) || attachmentCount > 0;
+}

@@ -5,6 +5,7 @@
 import { $, h } from './dom.js';
 import { userName } from './common.js';
 import { icon } from '../lib/icons.js';
+import { messageTextAllowed } from '../lib/validate.js';
 
 export function createComposer(app) {
   const { ui } = app;
@@ -110,7 +111,7 @@ export function createComposer(app) {
     const text = input.value.trim();
     if (ui.editing) {
       const m = ui.editing;
-      if (!text || text === m.text) {
+      if (text === m.text || !messageTextAllowed(text, m.attachments?.length)) {
         cancelContext();
         return;
       }
@@ -129,7 +130,7 @@ export function createComposer(app) {
       return;
     }
     const attachments = ui.uploads.filter((u) => u.done).map((u) => u.done);
-    if (!text && !attachments.length) return;
+    if (!messageTextAllowed(text, attachments.length)) return;
     const replyTo = ui.replyTo?.id || null;
     input.value = '';
     autoGrow();
@@ -171,7 +172,7 @@ export function createComposer(app) {
       cancelContext();
     } else if (e.key === 'ArrowUp' && !input.value) {
       const { store } = app;
-      const mine = store.history(store.openChatId).filter((m) => m.sender_id === store.me.id && !m.deleted && m.text);
+      const mine = store.history(store.openChatId).filter((m) => m.sender_id === store.me.id && !m.deleted && (m.text || m.attachments?.length));
       if (mine.length) {
         e.preventDefault();
         startEdit(mine.at(-1));

@@ -116,7 +116,7 @@ export function createMessageList(app) {
           'div',
           { class: 'msg-actions' },
           h('button', { type: 'button', class: 'msg-action', 'data-action': 'reply', title: t('message.reply'), onclick: () => composer.startReply(m) }, icon('reply', 16)),
-          v.mine && m.text
+          v.mine && (m.text || m.attachments?.length)
             ? h('button', { type: 'button', class: 'msg-action', 'data-action': 'edit', title: t('message.edit'), onclick: () => composer.startEdit(m) }, icon('edit', 16))
             : null,
           v.canDelete

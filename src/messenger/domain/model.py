@@ -137,9 +137,11 @@ def clean_title(raw: str) -> str:
     return title
 
 
-def clean_text(raw: str, max_length: int) -> str:
+def clean_text(raw: str, max_length: int, *, with_attachments: bool = False) -> str:
+    """The text as stored: trimmed and within the limit. It may be empty only for a message
+    that carries attachments (a file sent, or left, without a caption)."""
     text = raw.strip()
-    if not text:
+    if not text and not with_attachments:
         raise ValidationError("Message text must not be empty.", field="text")
     if len(text) > max_length:
         raise MessageTooLong(f"Message text must be at most {max_length} characters.", field="text")

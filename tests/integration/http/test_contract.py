@@ -275,6 +275,80 @@ def test_files_upload_attach_and_download(http: httpx.Client, alice: Account, bo
     assert "filename*=UTF-8''" in downloaded.headers["content-disposition"]
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type", "disposition"),
+    [
+        ("photo.png", PNG, "image/png", "inline"),
+        ("plan.pdf", PDF, "application/pdf", "attachment"),
+        # SVG is an image that can carry script: it is never shown inline.
+        ("logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml", "attachment"),
+    ],
+)
+def test_downloads_keep_the_stored_content_type(
+    http: httpx.Client,
+    alice: Account,
+    name: str,
+    content: bytes,
+    content_type: str,
+    disposition: str,
+) -> None:
+    uploaded = http.post(
+        "/files", files={"file": (name, content, content_type)}, headers=alice.headers
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.json()["content_type"] == content_type
+
+    downloaded = http.get(f"/files/{uploaded.json()['id']}", headers=alice.headers)
+
+    assert downloaded.status_code == 200
+    assert downloaded.content == content
+    assert downloaded.headers["content-type"] == content_type
+    assert downloaded.headers["content-disposition"].startswith(f"{disposition}; filename=")
+    assert downloaded.headers["x-content-type-options"] == "nosniff"
+    assert downloaded.headers["content-security-policy"] == "sandbox; default-src 'none'"
+
+
+def test_a_file_can_be_sent_without_a_caption_and_edited_back_to_none(
+    http: httpx.Client, alice: Account, bob: Account
+) -> None:
+    uploaded = http.post(
+        "/files", files={"file": ("photo.png", PNG, "image/png")}, headers=alice.headers
+    )
+    file_id = uploaded.json()["id"]
+    chat_id = _dialog(http, alice, bob)
+
+    message = _post(http, alice, chat_id, "", attachment_ids=[file_id])
+    assert message["text"] == ""
+    assert [a["id"] for a in message["attachments"]] == [file_id]
+    assert_problem(
+        http.post(
+            f"/chats/{chat_id}/messages",
+            json={"client_id": unique("c"), "text": "  "},
+            headers=alice.headers,
+        ),
+        422,
+        "validation_error",
+    )
+
+    captioned = http.patch(
+        f"/messages/{message['id']}", json={"text": "look"}, headers=alice.headers
+    )
+    assert captioned.status_code == 200, captioned.text
+    uncaptioned = http.patch(f"/messages/{message['id']}", json={"text": ""}, headers=alice.headers)
+    assert uncaptioned.status_code == 200, uncaptioned.text
+    assert uncaptioned.json()["text"] == ""
+    plain = _post(http, alice, chat_id, "no files here")
+    assert_problem(
+        http.patch(f"/messages/{plain['id']}", json={"text": " "}, headers=alice.headers),
+        422,
+        "validation_error",
+    )
+
+
 def test_logout_ends_the_session_and_revoking_another_device_works(http: httpx.Client) -> None:
     account = register(http, "out")
     other = http.post("/auth/login", json={"login": account.username, "password": PASSWORD})

@@ -71,6 +71,30 @@ async def test_a_message_sent_over_the_socket_reaches_every_device_of_every_memb
         assert e.of_type("new_message") == []
 
 
+async def test_a_file_without_a_caption_can_be_sent_over_the_socket(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
+    alice, bob = [await register(http, p) for p in ("alice", "bob")]
+    chat = await open_dialog(http, alice, bob)
+    uploaded = await http.post(
+        "/api/v1/files",
+        files={"file": ("photo.png", b"\x89PNG\r\n\x1a\n", "image/png")},
+        headers=alice.headers,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    file_id = uploaded.json()["id"]
+    async with socket_of(server, alice) as phone:
+        send = {"chat_id": chat, "client_id": "f-1", "text": "", "attachment_ids": [file_id]}
+        await phone.send("send_message", send)
+        ack = await phone.wait_type("message_sent")
+        assert ack["data"]["message"]["text"] == ""
+        assert [a["id"] for a in ack["data"]["message"]["attachments"]] == [file_id]
+
+        await phone.send("send_message", {"chat_id": chat, "client_id": "f-2", "text": " "})
+        error = await phone.wait_type("error")
+        assert (error["data"]["code"], error["data"]["client_id"]) == ("validation_error", "f-2")
+
+
 async def test_non_members_receive_nothing_across_a_thousand_messages(
     server: ServerProcess, http: httpx.AsyncClient
 ) -> None:

@@ -92,7 +92,11 @@ class PostMessage(UseCase):
         attachment_ids: Sequence[str] = (),
     ) -> PostResult:
         client_id = check_client_id(client_id)
-        text = clean_text(text, self._limits.max_message_length)
+        # Attachment ids that name no file of the sender are refused when the post is
+        # staged, so an empty text never gets through on unknown ids alone.
+        text = clean_text(
+            text, self._limits.max_message_length, with_attachments=bool(attachment_ids)
+        )
         if len(attachment_ids) > self._limits.max_attachments:
             raise ValidationError("Too many attachments.", field="attachment_ids")
         post = _Post(user_id, chat_id, client_id, text, reply_to_id, tuple(attachment_ids))
@@ -257,9 +261,12 @@ class EditMessage(UseCase):
     """Change the text of your own message; earlier texts are kept as its edit history."""
 
     async def __call__(self, user_id: int, message_id: int, text: str) -> Message:
-        text = clean_text(text, self._limits.max_message_length)
         async with self._uow() as uow:
             message = await _load_message(uow, message_id, user_id)
+            # Whether the text may become empty depends on the message: its attachments.
+            text = clean_text(
+                text, self._limits.max_message_length, with_attachments=bool(message.attachments)
+            )
             # An unchanged text is a no-op, but only for the author: anyone else must still
             # be refused, or an "edit" would be a way to probe authorship.
             if message.text == text and not message.deleted and message.sender_id == user_id:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -9,7 +10,6 @@ from urllib.parse import quote
 
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
-from litestar.enums import MediaType
 from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIType,
@@ -77,11 +77,23 @@ async def upload_file(
     return wire.file(stored)
 
 
-def _disposition(name: str) -> str:
+# Raster images a browser only ever draws: the client may show them in place. Not SVG, which
+# is a document that can carry script.
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+# type "/" subtype, both RFC 9110 tokens: anything else stored must not reach the header.
+_MEDIA_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]{1,64}/[a-z0-9!#$&^_.+-]{1,64}")
+
+
+def _served_type(content_type: str) -> str:
+    return content_type if _MEDIA_TYPE.fullmatch(content_type) else "application/octet-stream"
+
+
+def _disposition(name: str, content_type: str) -> str:
     # An ASCII fallback plus the exact UTF-8 name (RFC 6266 / 5987); quotes and control
     # characters never reach the header.
+    kind = "inline" if content_type in INLINE_TYPES else "attachment"
     ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name)
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 async def _chain(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -94,8 +106,8 @@ async def _chain(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[byte
 @get(
     "/{file_id:str}",
     summary="Download a file (its uploader and members of chats where it is attached)",
-    media_type=MediaType.TEXT,
-    response_description="The file's bytes",
+    media_type="application/octet-stream",
+    response_description="The file's bytes, with the content type they were uploaded with",
 )
 async def download_file(
     file_id: Annotated[str, PathParameter(min_length=1, max_length=64)],
@@ -105,11 +117,14 @@ async def download_file(
     stored, content = await messenger.open_file(claims.user_id, file_id)
     # Read the first chunk before answering, so a missing blob is a 404, not a cut stream.
     first = await anext(content, b"")
+    content_type = _served_type(stored.content_type)
     return Stream(
         _chain(first, content),
-        media_type=stored.content_type,
         headers={
-            "Content-Disposition": _disposition(stored.name),
+            # A header, not ``media_type``: the handler's media type would win over the
+            # stream's, and a text type would get a charset the upload never declared.
+            "Content-Type": content_type,
+            "Content-Disposition": _disposition(stored.name, content_type),
             "Content-Length": str(stored.size),
             "X-Content-Type-Options": "nosniff",
             # Even if a browser is talked into rendering it, an uploaded page may run nothing.
