@@ -179,7 +179,7 @@ def _validation_errors(extra: Any) -> list[dict[str, Any]]:
 
 def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     if isinstance(exc, ConnectionError | TimeoutError):
-        logger.warning("storage unreachable on %s %s: %r", request.method, request.url.path, exc)
+        logger.warning("storage unreachable on %r %r: %r", request.method, request.url.path, exc)
         return problem_response(
             503,
             "service_unavailable",
@@ -187,8 +187,10 @@ def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respo
             headers={"Retry-After": "1"},
         )
     incident = f"{time.time_ns():x}"
+    # The method and path come from the client: quoted, a newline in them (``%0a``)
+    # cannot forge a log line.
     logger.error(
-        "unhandled error %s on %s %s",
+        "unhandled error %s on %r %r",
         incident,
         request.method,
         request.url.path,
