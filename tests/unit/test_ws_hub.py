@@ -215,6 +215,35 @@ async def test_garbage_frames_get_error_frames_and_the_socket_stays_open(
     assert sock.close_code is None
 
 
+async def test_undecodable_frames_get_malformed_request_and_the_socket_stays_open(
+    harness: Harness,
+) -> None:
+    alice = await harness.user("alice")
+    sock = await harness.connect(alice)
+    sock.incoming.put_nowait(b'{"type": "auth", "data": {"token": "\xff\xfe"}}')
+    sock.incoming.put_nowait('{"type": "ping", "data": ' + "[" * 3000 + "]" * 3000 + "}")
+    sock.incoming.put_nowait('{"type": "typing", "data": {"chat_id": 1e400}}')
+    sock.incoming.put_nowait('{"type": 1e400}')
+    sock.incoming.put_nowait('{"type": "ping"')
+    sock.send_frame("ping")
+
+    await sock.frame("pong")
+    codes = [f["data"]["code"] for f in sock.of_type("error")]
+    assert codes == ["malformed_request"] * 5
+    assert sock.close_code is None
+
+
+async def test_an_undecodable_auth_frame_is_answered_with_malformed_request_then_1008(
+    harness: Harness,
+) -> None:
+    for raw in (b'{"type": "auth", "data": {"token": "\xff"}}', "[" * 3000):
+        sock = harness.open()
+        sock.incoming.put_nowait(raw)
+        await sock.wait_for(lambda s: s.close_code is not None)
+        assert sock.close_code == 1008
+        assert [f["data"]["code"] for f in sock.of_type("error")] == ["malformed_request"]
+
+
 async def test_no_auth_frame_within_the_timeout_closes_with_1008(harness: Harness) -> None:
     sock = harness.open()
     await sock.wait_for(lambda s: s.close_code is not None)

@@ -15,8 +15,10 @@ from typing import Any
 
 from litestar import Response
 from litestar.datastructures import CacheControlHeader
+from litestar.file_system import BaseLocalFileSystem
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
+from litestar.types import FileInfo, PathType
 
 log = logging.getLogger("messenger.webclient")
 
@@ -43,6 +45,17 @@ def find_web_dir(environ: Mapping[str, str] | None = None) -> Path | None:
     return candidate if (candidate / "index.html").is_file() else None
 
 
+class _ClientFiles(BaseLocalFileSystem):
+    """The client's files on disk, where a name no file can have is simply not found."""
+
+    async def info(self, path: PathType, **kwargs: Any) -> FileInfo:
+        # A request path may carry a NUL byte (``/%00``), on which ``stat`` raises
+        # ``ValueError`` (a 500) rather than ``FileNotFoundError`` (a 404).
+        if "\0" in str(path):
+            raise FileNotFoundError(path)
+        return await super().info(path, **kwargs)
+
+
 def _security_headers(response: Response[Any]) -> Response[Any]:
     # Set on every static answer (index.html included) so the policy cannot be bypassed
     # by opening a file directly.
@@ -62,6 +75,7 @@ def web_client_route_handlers(web_dir: Path | None = None) -> list[Router]:
     # No-cache rather than no-store: the browser revalidates (cheap 304s) and always
     # runs the renderer that matches the server it talks to.
     cache = CacheControlHeader(no_cache=True)
+    files = _ClientFiles()
     routers: list[Router] = []
     locales = directory / "locales"
     if not locales.is_dir():
@@ -71,6 +85,7 @@ def web_client_route_handlers(web_dir: Path | None = None) -> list[Router]:
             create_static_files_router(
                 path="/locales",
                 directories=[locales],
+                file_system=files,
                 name="web_client_locales",
                 cache_control=cache,
                 after_request=_security_headers,
@@ -81,6 +96,7 @@ def web_client_route_handlers(web_dir: Path | None = None) -> list[Router]:
         create_static_files_router(
             path="/",
             directories=[directory],
+            file_system=files,
             html_mode=True,
             name="web_client",
             cache_control=cache,

@@ -9,13 +9,14 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from litestar.types import ControllerRouterHandler
 
 from messenger.container import Container, upgrade_database
 from messenger.entrypoints.http import create_app
@@ -34,10 +35,12 @@ BACKENDS = ["sqlite", "mariadb"]
 class LiveServer:
     """uvicorn serving the app in a thread; ``url`` is its base URL."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, route_handlers: Sequence[ControllerRouterHandler] = ()
+    ) -> None:
         self.settings = settings
         self.container = Container(settings=settings)
-        app = create_app(self.container)
+        app = create_app(self.container, extra_route_handlers=route_handlers)
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", 0))
@@ -76,7 +79,9 @@ def _database_url(request: pytest.FixtureRequest, backend: str, tmp: Path) -> st
 
 
 def start_server(request: pytest.FixtureRequest, backend: str, **overrides: Any) -> LiveServer:
-    """Migrate a fresh database of ``backend`` and serve it."""
+    """Migrate a fresh database of ``backend`` and serve it (with ``route_handlers``, extra
+    routes under ``/api/v1``)."""
+    route_handlers = overrides.pop("route_handlers", ())
     tmp = Path(request.getfixturevalue("tmp_path_factory").mktemp(f"http-{backend}"))
     url = _database_url(request, backend, tmp)
     upgrade_database(url)
@@ -88,7 +93,7 @@ def start_server(request: pytest.FixtureRequest, backend: str, **overrides: Any)
         auth_rate_limit=overrides.pop("auth_rate_limit", 100_000),
         **overrides,
     )
-    server = LiveServer(settings)
+    server = LiveServer(settings, route_handlers)
     server.start()
     return server
 

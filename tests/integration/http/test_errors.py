@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from typing import Annotated
+
 import httpx
 import pytest
+from litestar import get
+from litestar.params import PathParameter
 
-from tests.integration.http.conftest import LiveServer
+from tests.integration.http.conftest import LiveServer, start_server
 from tests.integration.http.support import PASSWORD, Account, assert_problem, register, unique
 
 pytestmark = pytest.mark.integration
@@ -154,3 +160,66 @@ def test_too_large_json_bodies_are_413(http: httpx.Client, alice: Account) -> No
         "/messages/1", content=body, headers={**alice.headers, "content-type": "application/json"}
     )
     assert_problem(response, 413, "too_large")
+
+
+def _post_raw(http: httpx.Client, path: str, body: bytes, account: Account) -> httpx.Response:
+    return http.post(
+        path, content=body, headers={**account.headers, "content-type": "application/json"}
+    )
+
+
+def test_invalid_utf8_in_a_json_string_is_malformed_request_not_500(
+    http: httpx.Client, alice: Account
+) -> None:
+    response = _post_raw(
+        http, "/chats", b'{"kind": "group", "title": "\xff\xfe", "member_ids": []}', alice
+    )
+    assert_problem(response, 400, "malformed_request")
+
+
+def test_deeply_nested_bodies_are_malformed_request_not_500(
+    http: httpx.Client, alice: Account
+) -> None:
+    assert_problem(_post_raw(http, "/chats", b"[" * 100_000, alice), 400, "malformed_request")
+    in_a_field = b'{"kind": "group", "title": ' + b"[" * 5_000 + b"]" * 5_000 + b"}"
+    assert_problem(_post_raw(http, "/chats", in_a_field, alice), 400, "malformed_request")
+
+
+def test_every_body_that_cannot_be_decoded_is_malformed_request(
+    http: httpx.Client, alice: Account
+) -> None:
+    for body in (b'{"kind": "group"', b'{"kind": 1e400}', b'{"kind": "\\ud800"}', b"{bad"):
+        assert_problem(_post_raw(http, "/chats", body, alice), 400, "malformed_request")
+
+
+def test_paths_with_a_null_byte_are_404_not_500(server: LiveServer) -> None:
+    with httpx.Client(base_url=server.url, timeout=30) as root:
+        for path in ("/%00", "/index.html%00.js", "/locales/%00"):
+            assert_problem(root.get(path), 404, "not_found")
+
+
+@get("/boom/{rest:path}", sync_to_thread=False)
+def _boom(rest: Annotated[str, PathParameter()]) -> None:
+    raise RuntimeError("an unexpected failure")
+
+
+@pytest.fixture
+def failing_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    # Started before the test's log capture: the app's start configures logging afresh.
+    server = start_server(request, "memory", route_handlers=[_boom])
+    yield server
+    server.stop()
+
+
+def test_a_path_with_a_newline_is_logged_quoted_on_one_line(
+    failing_server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="messenger.http"):
+        with httpx.Client(base_url=f"{failing_server.url}/api/v1", timeout=30) as client:
+            response = client.get("/boom/x%0aERROR%20-%20forged%20line")
+        assert_problem(response, 500, "internal_error")
+    records = [r for r in caplog.records if r.name == "messenger.http"]
+    assert len(records) == 1
+    message = records[0].getMessage()
+    assert "\n" not in message
+    assert "x\\nERROR - forged line" in message

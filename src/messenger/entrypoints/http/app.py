@@ -19,7 +19,7 @@ from messenger.domain.errors import ServiceUnavailable
 from messenger.entrypoints.http.auth import auth_router
 from messenger.entrypoints.http.chats import chats_router, messages_router
 from messenger.entrypoints.http.deps import Runtime, provide_claims, provide_wire_after
-from messenger.entrypoints.http.errors import exception_handlers
+from messenger.entrypoints.http.errors import DecodingRequest, exception_handlers
 from messenger.entrypoints.http.files import files_router
 from messenger.entrypoints.http.system import ReadinessCheck, health, ready
 from messenger.entrypoints.http.users import users_router
@@ -113,6 +113,7 @@ def create_app(
             **(extra_dependencies or {}),
         },
         exception_handlers=exception_handlers(),
+        request_class=DecodingRequest,
         lifespan=[lifespan],
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),

@@ -16,8 +16,10 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import (
+    ClientException,
     HTTPException,
     NotAuthorizedException,
+    SerializationException,
     ValidationException,
 )
 from litestar.types import ExceptionHandlersMap
@@ -114,10 +116,29 @@ def _handle_domain(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[s
     return domain_error_response(exc)
 
 
+class DecodingRequest(Request[Any, Any, Any]):
+    """A request whose JSON body either decodes or fails as a ``SerializationException``.
+
+    msgspec raises ``DecodeError`` for most undecodable input, which Litestar turns into a
+    400; but invalid UTF-8 inside a string raises ``UnicodeDecodeError`` and deep nesting
+    ``RecursionError``, which would otherwise surface as a 500.
+    """
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except UnicodeDecodeError:
+            raise SerializationException("The body is not valid UTF-8.") from None
+        except RecursionError:
+            raise SerializationException("The body is nested too deeply.") from None
+
+
 def _is_malformed_body(exc: HTTPException) -> bool:
-    # Litestar answers undecodable JSON with a plain 400 whose text says so; a body that
-    # decodes but does not match the schema is a ValidationException with per-field errors.
-    return exc.status_code == 400 and "malformed" in str(exc.detail).lower()
+    # Litestar answers a body that does not decode (whatever msgspec's reason: syntax,
+    # truncation, a number out of range) with a ClientException raised from the
+    # SerializationException; a body that decodes but does not match the schema is a
+    # ValidationException with per-field errors.
+    return isinstance(exc, ClientException) and isinstance(exc.__cause__, SerializationException)
 
 
 def _handle_http(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -158,7 +179,7 @@ def _validation_errors(extra: Any) -> list[dict[str, Any]]:
 
 def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     if isinstance(exc, ConnectionError | TimeoutError):
-        logger.warning("storage unreachable on %s %s: %r", request.method, request.url.path, exc)
+        logger.warning("storage unreachable on %r %r: %r", request.method, request.url.path, exc)
         return problem_response(
             503,
             "service_unavailable",
@@ -166,8 +187,10 @@ def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respo
             headers={"Retry-After": "1"},
         )
     incident = f"{time.time_ns():x}"
+    # The method and path come from the client: quoted, a newline in them (``%0a``)
+    # cannot forge a log line.
     logger.error(
-        "unhandled error %s on %s %s",
+        "unhandled error %s on %r %r",
         incident,
         request.method,
         request.url.path,
@@ -192,6 +215,7 @@ def exception_handlers() -> ExceptionHandlersMap:
 
 __all__ = [
     "PROBLEM_JSON",
+    "DecodingRequest",
     "domain_error_response",
     "exception_handlers",
     "problem_response",

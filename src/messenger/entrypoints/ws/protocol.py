@@ -73,21 +73,46 @@ class BadFrame(Exception):
         self.message = message
 
 
+def _decodes(raw: str | bytes) -> bool:
+    """Whether ``raw`` is JSON msgspec can decode at all (whatever its shape)."""
+    try:
+        msgspec.json.decode(raw)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return False
+    return True
+
+
+def _malformed() -> BadFrame:
+    return BadFrame("malformed_request", "The frame is not valid JSON.")
+
+
 def parse_frame(raw: str | bytes) -> tuple[str, msgspec.Struct]:
-    """The frame's type and its validated ``data``; raises ``BadFrame``."""
+    """The frame's type and its validated ``data``; raises ``BadFrame``.
+
+    A frame that does not decode is ``malformed_request``, whatever msgspec's reason
+    (syntax, invalid UTF-8, nesting too deep, a number out of range); one that decodes
+    but is not a protocol frame is ``bad_request``, and bad ``data`` ``validation_error``.
+    """
     try:
         frame = _frame_decoder.decode(raw)
     except msgspec.ValidationError as exc:
+        # A shape error, or an undecodable value (``1e400``) that msgspec reports alike.
+        if not _decodes(raw):
+            raise _malformed() from None
         raise BadFrame("bad_request", f"Not a protocol frame: {exc}") from None
-    except msgspec.DecodeError:
-        raise BadFrame("malformed_request", "The frame is not valid JSON.") from None
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        raise _malformed() from None
     decoder = _data_decoders.get(frame.type)
     if decoder is None:
         raise BadFrame("bad_request", f"Unknown frame type {frame.type!r}.")
     try:
         data: msgspec.Struct = decoder.decode(frame.data)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        if not _decodes(frame.data):
+            raise _malformed() from None
         raise BadFrame("validation_error", f"Invalid {frame.type!r} data: {exc}") from None
+    except (UnicodeDecodeError, RecursionError):
+        raise _malformed() from None
     return frame.type, data
 
 

@@ -183,7 +183,9 @@ class Session:
             raise _Closed
         try:
             kind, data = parse_frame(raw)
-        except BadFrame:
+        except BadFrame as exc:
+            # Say why before closing: the client learns more than "authentication required".
+            await self._send_quietly(error_frame(exc.code, exc.message))
             kind, data = "", None
         if kind != "auth" or not isinstance(data, AuthRequest):
             await self._close(CLOSE_POLICY, "authentication required")
