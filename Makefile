@@ -28,7 +28,7 @@ migrate: install
 	$(BIN)/messenger migrate
 
 run: install migrate
-	$(BIN)/messenger serve --host $(HOST) --port $(PORT)
+	MESSENGER_DOCS=$${MESSENGER_DOCS:-1} $(BIN)/messenger serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/pytest -q

@@ -43,7 +43,10 @@ class Settings:
     # How many argon2 computations may run at once; each takes ~64 MiB and a core.
     hash_concurrency: int = 2
     broker_url: str | None = None
-    docs: bool = True
+    # The HTML API docs pages (Scalar, Swagger) load their scripts from a public CDN, on the
+    # origin of the web client that keeps tokens: off unless asked for (``make run`` does).
+    # openapi.json and asyncapi.json are always served.
+    docs: bool = False
     # permessage-deflate on sockets whose client asks for it (browsers do): ~30 KiB more on
     # each such socket for as long as it is open, to shrink frames of small JSON.
     ws_compression: bool = False
@@ -87,7 +90,7 @@ class Settings:
             auth_rate_limit=_int(env, "MESSENGER_AUTH_RATE_LIMIT", 60),
             hash_concurrency=_int(env, "MESSENGER_HASH_CONCURRENCY", 2),
             broker_url=env.get("MESSENGER_BROKER_URL") or None,
-            docs=env.get("MESSENGER_DOCS", "1").lower() not in ("0", "false", "no"),
+            docs=env.get("MESSENGER_DOCS", "0").lower() not in ("", "0", "false", "no"),
             ws_compression=env.get("MESSENGER_WS_COMPRESSION", "0").lower()
             not in ("", "0", "false", "no"),
             root_path=env.get("MESSENGER_ROOT_PATH", ""),

@@ -452,9 +452,14 @@ def test_the_asyncapi_document_is_served_next_to_openapi() -> None:
     assert "/api/v1/docs/asyncapi.json" not in openapi["paths"]
 
 
-def test_without_docs_neither_schema_document_is_served() -> None:
+def test_without_docs_the_schema_documents_stay_and_no_page_loads_a_cdn_script() -> None:
     from litestar.testing import TestClient
 
     with TestClient(_app(docs=False)) as http:
-        assert http.get("/api/v1/docs/openapi.json").status_code == 404
-        assert http.get("/api/v1/docs/asyncapi.json").status_code == 404
+        assert http.get("/api/v1/docs/openapi.json").status_code == 200
+        assert http.get("/api/v1/docs/asyncapi.json").status_code == 200
+        # Without the HTML pages, /docs itself answers with the schema: no page, no script.
+        assert "<script" not in http.get("/api/v1/docs").text
+        assert http.get("/api/v1/docs/swagger").status_code == 404
+    with TestClient(_app(docs=True)) as http:
+        assert "<script" in http.get("/api/v1/docs").text

@@ -78,8 +78,8 @@ def create_app(
             messages_router(),
             files_router(settings.max_upload_bytes),
             *realtime.route_handlers,
-            # Like openapi.json: there unless MESSENGER_DOCS=0.
-            *([realtime.docs_route_handler(settings.root_path)] if settings.docs else []),
+            # Like openapi.json: always there (only the HTML pages follow MESSENGER_DOCS).
+            realtime.docs_route_handler(settings.root_path),
             *extra_route_handlers,
         ],
     )
@@ -92,9 +92,13 @@ def create_app(
         path=f"{API_PREFIX}/docs",
         servers=[Server(url=settings.root_path or "/")],
         render_plugins=[
-            ScalarRenderPlugin(path="/"),
-            SwaggerRenderPlugin(path="/swagger"),
             JsonRenderPlugin(path="/openapi.json"),
+            # These pages load third-party scripts: only where docs are asked for.
+            *(
+                [ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")]
+                if settings.docs
+                else []
+            ),
         ],
         components=Components(
             security_schemes={
@@ -122,7 +126,7 @@ def create_app(
             expose_headers=["Retry-After", "Content-Disposition", "Location"],
             max_age=600,
         ),
-        openapi_config=openapi if settings.docs else None,
+        openapi_config=openapi,
         request_max_body_size=MAX_JSON_BODY,
         debug=debug,
     )
