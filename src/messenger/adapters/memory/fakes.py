@@ -14,13 +14,13 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from messenger.adapters.fanout import DeliveryFanOut
 from messenger.domain.errors import InvalidToken, PayloadTooLarge, Throttled
-from messenger.domain.events import Delivery, Notification
+from messenger.domain.events import Notification
 from messenger.domain.model import AccessClaims
 from messenger.domain.ports import (
     Clock,
     DeliveryEncoder,
-    DeliveryListener,
     EventStream,
     Listener,
 )
@@ -35,7 +35,7 @@ class InProcessNotifier:
     def __init__(self, encode: DeliveryEncoder | None = None) -> None:
         self._listeners: list[Listener] = []
         self._encode = encode
-        self._deliveries = _DeliveryFanOut()
+        self._deliveries = DeliveryFanOut()
         self.errors = 0
 
     @property
@@ -67,30 +67,6 @@ class InProcessNotifier:
         for listener in list(self._listeners):
             try:
                 listener(notification)
-            except Exception:
-                self.errors += 1
-
-
-class _DeliveryFanOut:
-    """The ``EventStream`` port in this process: hands each delivery to every listener; a
-    failing one is isolated from the others."""
-
-    def __init__(self) -> None:
-        self._listeners: list[DeliveryListener] = []
-        self.errors = 0
-
-    @property
-    def listening(self) -> bool:
-        return bool(self._listeners)
-
-    def subscribe(self, listener: DeliveryListener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
-    def dispatch(self, delivery: Delivery) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(delivery)
             except Exception:
                 self.errors += 1
 

@@ -27,8 +27,9 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from messenger.adapters.codec import decode_delivery, encode_delivery
-from messenger.domain.events import Delivery, Notification
-from messenger.domain.ports import DeliveryEncoder, DeliveryListener, EventStream, Listener
+from messenger.adapters.fanout import DeliveryFanOut
+from messenger.domain.events import Notification
+from messenger.domain.ports import DeliveryEncoder, EventStream, Listener
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class RedisNotifier:
         self._origin = secrets.token_hex(_ORIGIN_LEN // 2).encode()
         self._encode = encode
         self._listeners: list[Listener] = []
-        self._deliveries = _DeliveryFanOut(self)
+        self._deliveries = DeliveryFanOut(on_error=self._listener_failed)
         self._client: aioredis.Redis | None = None
         self._reader: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
@@ -81,6 +82,9 @@ class RedisNotifier:
         self.reconnects = 0
 
     # --- lifecycle ---------------------------------------------------------------------------
+
+    def _listener_failed(self) -> None:
+        self.errors += 1
 
     async def start(self, wait: float = 5.0) -> None:
         """Connect and subscribe; waits up to ``wait`` seconds for the subscription, then goes on
@@ -202,23 +206,3 @@ class RedisNotifier:
             log.exception("Redis notifier: undecodable message skipped")
             return
         self._deliveries.dispatch(delivery)
-
-
-class _DeliveryFanOut:
-    """The ``EventStream`` of one ``RedisNotifier``: a failing listener is isolated."""
-
-    def __init__(self, owner: RedisNotifier) -> None:
-        self._owner = owner
-        self._listeners: list[DeliveryListener] = []
-
-    def subscribe(self, listener: DeliveryListener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
-    def dispatch(self, delivery: Delivery) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(delivery)
-            except Exception:
-                self._owner.errors += 1
-                log.exception("Delivery listener failed")
