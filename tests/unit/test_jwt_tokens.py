@@ -26,10 +26,15 @@ def issuer(wall: list[float] | None = None, lifetime: int = 60) -> JwtTokenIssue
 
 
 def test_a_token_verifies_again_and_again_to_the_same_claims() -> None:
-    tokens = issuer()
+    tokens = issuer(lifetime=60)
+    before = datetime.now(UTC).replace(microsecond=0)
     token, _ = tokens.issue_access(7, "session-1")
-    assert tokens.verify_access(token) == AccessClaims(7, "session-1")
-    assert tokens.verify_access(token) == AccessClaims(7, "session-1")
+    claims = tokens.verify_access(token)
+    assert (claims.user_id, claims.session_id) == (7, "session-1")
+    # The expiry is the token's own (whole seconds), for sockets to close at.
+    assert claims.expires_at is not None
+    assert 59 <= (claims.expires_at - before).total_seconds() <= 61
+    assert tokens.verify_access(token) == claims == AccessClaims(7, "session-1", claims.expires_at)
 
 
 def test_a_verified_token_still_expires() -> None:

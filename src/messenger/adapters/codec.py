@@ -384,11 +384,25 @@ class _Envelope(msgspec.Struct, array_like=True, gc=False):
     frame: msgspec.Raw
 
 
-_envelope_decoder = msgspec.json.Decoder(_Envelope)
+class _EndingEnvelope(_Envelope, array_like=True, gc=False):
+    # Only a revocation carries it, so every other envelope stays three items long.
+    ends_sessions: frozenset[str] = frozenset()
+
+
+_envelope_decoder = msgspec.json.Decoder(_EndingEnvelope)
 
 
 def encode_delivery(delivery: ev.Delivery) -> bytes:
-    """A delivery for the broker: ``[position, [recipients...], frame]``."""
+    """A delivery for the broker: ``[position, [recipients...], frame, [sessions...]?]``."""
+    if delivery.ends_sessions:
+        return _encoder.encode(
+            _EndingEnvelope(
+                delivery.position,
+                delivery.recipients,
+                msgspec.Raw(delivery.frame or b"null"),
+                delivery.ends_sessions,
+            )
+        )
     return _encoder.encode(
         _Envelope(delivery.position, delivery.recipients, msgspec.Raw(delivery.frame))
     )
@@ -397,4 +411,10 @@ def encode_delivery(delivery: ev.Delivery) -> bytes:
 def decode_delivery(raw: bytes) -> ev.Delivery:
     """The delivery of a broker message; the frame is passed on as it is, never decoded."""
     envelope = _envelope_decoder.decode(raw)
-    return ev.Delivery(bytes(envelope.frame), envelope.recipients, envelope.position)
+    frame = bytes(envelope.frame)
+    return ev.Delivery(
+        b"" if frame == b"null" else frame,
+        envelope.recipients,
+        envelope.position,
+        envelope.ends_sessions,
+    )

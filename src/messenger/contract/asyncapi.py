@@ -29,9 +29,16 @@ on it pushes every feed frame after that cursor in ascending cursor order, witho
 a client that reconnects syncs from the last cursor it applied. Applying by cursor is
 idempotent: ignore feed frames whose cursor is not above the one you hold.
 
+The session stays authenticated until the access token's expiry: before then, send a fresh
+`auth` frame on the open socket (answered with `auth_ok` and the new `expires_at`; no
+reconnect).
+
 Close codes: 1008 authenticate again; 1012 server restart and 1013 too slow or storage down:
-reconnect with backoff, then sync. `error` frames carry a `code` of `ErrorCode`, the same
-codes as the HTTP API's problem details.
+reconnect with backoff, then sync. 4001 `session_revoked`: the session was ended (log out,
+device revoked, refresh token reused, password changed, account deactivated): log in again,
+do not reconnect with the same tokens. 4002 `token_expired`: the access token expired
+without a fresh `auth`: refresh the token, reconnect and sync. `error` frames carry a `code`
+of `ErrorCode`, the same codes as the HTTP API's problem details.
 
 Versioning: `info.version` (and `ready.data.version`). A new frame type or field raises the
 minor version: clients ignore frame types and fields they do not know.

@@ -22,7 +22,7 @@ from messenger.contract.errors import ErrorCode
 # The version of this contract: the AsyncAPI document's ``info.version`` and the ``ready``
 # frame's ``version``. A new frame type or field raises the minor version (clients ignore
 # what they do not know); anything a client could trip over raises the major version.
-CONTRACT_VERSION = "1.0.0"
+CONTRACT_VERSION = "1.1.0"
 
 # --- objects (the REST API's response bodies, and what frames carry) ----------------------
 
@@ -169,6 +169,14 @@ class PresenceData(msgspec.Struct, kw_only=True, gc=False):
     last_seen_at: datetime | None
 
 
+class AuthOkData(msgspec.Struct, kw_only=True, gc=False):
+    """A fresh ``auth`` on the open socket was accepted: the socket stays open until this
+    token's expiry (null: it does not expire), then closes with 4002 unless another fresh
+    ``auth`` comes first."""
+
+    expires_at: datetime | None
+
+
 class ReadyData(msgspec.Struct, kw_only=True, gc=False):
     """The socket is authenticated; feed frames after ``cursor`` follow. ``version`` is the
     contract's (the AsyncAPI document's ``info.version``)."""
@@ -274,6 +282,10 @@ class ReadyFrame(Frame, tag="ready", gc=False):
     data: ReadyData
 
 
+class AuthOkFrame(Frame, tag="auth_ok", gc=False):
+    data: AuthOkData
+
+
 class MessageSentFrame(Frame, tag="message_sent", gc=False):
     data: MessageSentData
 
@@ -301,7 +313,14 @@ FeedFrame = (
     | MemberRemovedFrame
 )
 ServerFrame = (
-    FeedFrame | TypingFrame | PresenceFrame | ReadyFrame | MessageSentFrame | ErrorFrame | PongFrame
+    FeedFrame
+    | TypingFrame
+    | PresenceFrame
+    | ReadyFrame
+    | AuthOkFrame
+    | MessageSentFrame
+    | ErrorFrame
+    | PongFrame
 )
 
 

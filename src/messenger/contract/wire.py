@@ -13,6 +13,8 @@ recipients, never an encoding per socket.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import msgspec
 from msgspec import UNSET
 
@@ -253,6 +255,10 @@ class Wire:
 
     def delivery(self, notification: ev.Notification) -> ev.Delivery:
         """A notification as its recipients receive it: encoded here, once for everyone."""
+        event = notification.event
+        if isinstance(event, ev.SessionsEnded):
+            # Acted on by delivery (the sockets of these sessions close), never sent.
+            return ev.Delivery(b"", notification.recipients, None, frozenset(event.session_ids))
         return ev.Delivery(
             self.event(notification.event, notification.position),
             notification.recipients,
@@ -265,6 +271,9 @@ class Wire:
                 data=s.ReadyData(user=self.user(user), cursor=cursor, version=s.CONTRACT_VERSION)
             )
         )
+
+    def auth_ok(self, expires_at: datetime | None) -> bytes:
+        return _encode(s.AuthOkFrame(data=s.AuthOkData(expires_at=expires_at)))
 
     def message_sent(self, client_id: str, message: model.Message) -> bytes:
         return _encode(

@@ -170,6 +170,17 @@ class PresenceChanged(Event):
     last_seen_at: datetime | None
 
 
+@dataclass(frozen=True)
+class SessionsEnded(Event):
+    """Sessions of a user stopped being valid (logged out, revoked, reused refresh token,
+    password changed, account deactivated): their open sockets must close at once, on every
+    process. Only delivery acts on it; no client is sent it as a frame."""
+
+    type: ClassVar[str] = "sessions_ended"
+    user_id: int
+    session_ids: tuple[str, ...]
+
+
 FEED_EVENTS: tuple[type[Event], ...] = (
     MessagePosted,
     MessageEdited,
@@ -182,7 +193,7 @@ FEED_EVENTS: tuple[type[Event], ...] = (
     MemberUpdated,
     MemberRemoved,
 )
-EPHEMERAL_EVENTS: tuple[type[Event], ...] = (UserTyping, PresenceChanged)
+EPHEMERAL_EVENTS: tuple[type[Event], ...] = (UserTyping, PresenceChanged, SessionsEnded)
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in FEED_EVENTS + EPHEMERAL_EVENTS}
 
 
@@ -211,6 +222,9 @@ class Delivery:
     frame: bytes
     recipients: frozenset[int]
     position: int | None = None  # the feed cursor; None for ephemeral events
+    # Sessions whose sockets (of the recipients) must close now; such a delivery has no
+    # frame for clients.
+    ends_sessions: frozenset[str] = frozenset()
 
 
 __all__ = [
@@ -233,5 +247,6 @@ __all__ = [
     "Notification",
     "PresenceChanged",
     "Role",
+    "SessionsEnded",
     "UserTyping",
 ]

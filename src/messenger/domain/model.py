@@ -371,6 +371,9 @@ class AuthResult:
 class AccessClaims:
     user_id: int
     session_id: str
+    # When the token stops being accepted (None: never, for tokens that do not expire);
+    # an open socket closes then unless its client authenticated again.
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)

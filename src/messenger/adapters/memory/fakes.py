@@ -132,7 +132,8 @@ class InMemoryTokens:
     def issue_access(self, user_id: int, session_id: str) -> tuple[str, int]:
         token = secrets.token_urlsafe(24)
         expires = self._clock.now() + timedelta(seconds=self._lifetime)
-        self._tokens[token] = (AccessClaims(user_id=user_id, session_id=session_id), expires)
+        claims = AccessClaims(user_id=user_id, session_id=session_id, expires_at=expires)
+        self._tokens[token] = (claims, expires)
         return token, self._lifetime
 
     def verify_access(self, token: str) -> AccessClaims:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -89,8 +89,11 @@ class JwtTokenIssuer:
             raise InvalidToken()
         if not (sub.isascii() and sub.isdigit()) or len(sub) > 19:
             raise InvalidToken()
-        verified = AccessClaims(user_id=int(sub), session_id=sid)
         exp = claims["exp"]
-        if isinstance(exp, int | float):
-            self._verified[token] = (verified, float(exp) + _LEEWAY_S)
+        if not isinstance(exp, int | float):
+            raise InvalidToken()
+        verified = AccessClaims(
+            user_id=int(sub), session_id=sid, expires_at=datetime.fromtimestamp(exp, UTC)
+        )
+        self._verified[token] = (verified, float(exp) + _LEEWAY_S)
         return verified

@@ -189,7 +189,6 @@ class RefreshSession(_SessionStarter):
                 session.revoked_at = now
                 await uow.sessions.update(session)
                 await uow.commit()
-                self._ports.sessions.revoke(session.id)
                 reused = True
             else:
                 token.used_at = now
@@ -199,6 +198,7 @@ class RefreshSession(_SessionStarter):
                 result = await self._issue(uow, user, session)
                 await uow.commit()
         if reused:
+            await self._end_sessions(session.user_id, [session.id])
             raise InvalidToken("This refresh token was already used; the session is revoked.")
         return result
 
@@ -273,8 +273,9 @@ class RevokeSession(UseCase):
                 session.revoked_at = self._clock.now()
                 await uow.sessions.update(session)
                 await uow.commit()
-            # Also when it was already revoked (perhaps by another process): stop trusting it.
-            self._ports.sessions.revoke(session_id)
+        # Also when it was already revoked (perhaps by another process, whose sockets of it
+        # may not all be closed yet): stop trusting it, close its sockets everywhere.
+        await self._end_sessions(user_id, [session_id])
 
 
 class GetMyAccount(UseCase):

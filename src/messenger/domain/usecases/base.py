@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from messenger.domain.errors import ChatNotFound
-from messenger.domain.events import Notification
+from messenger.domain.events import Notification, SessionsEnded
 from messenger.domain.model import Chat, ChatMember, Limits, Membership
 from messenger.domain.ports import (
     Clock,
@@ -58,6 +58,16 @@ class UseCase:
         # change that could still roll back.
         if notifications:
             await self._ports.notifier.publish(notifications)
+
+    async def _end_sessions(self, user_id: int, session_ids: Sequence[str]) -> None:
+        """After a commit that revoked these sessions: stop trusting them here at once, and
+        have every process close their sockets (``SessionsEnded``)."""
+        if not session_ids:
+            return
+        for session_id in session_ids:
+            self._ports.sessions.revoke(session_id)
+        event = SessionsEnded(user_id=user_id, session_ids=tuple(session_ids))
+        await self._publish([Notification(event, frozenset({user_id}))])
 
 
 async def load_membership(uow: UnitOfWork, chat_id: int, user_id: int) -> tuple[Chat, Membership]:

@@ -39,7 +39,12 @@ from messenger.domain.errors import DomainError, ResyncRequired
 from messenger.domain.events import Delivery
 from messenger.domain.ports import EventStream
 from messenger.domain.service import Messenger
-from messenger.entrypoints.ws.protocol import CLOSE_RESTART, CLOSE_TRY_AGAIN, FrameEncoder
+from messenger.entrypoints.ws.protocol import (
+    CLOSE_RESTART,
+    CLOSE_SESSION_REVOKED,
+    CLOSE_TRY_AGAIN,
+    FrameEncoder,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +72,9 @@ class HubConfig:
     # buffers are held meanwhile.
     close_timeout: float = 5.0
     max_reorder_buffer: int = 10_000
+    # How long an ended session is remembered, for a socket that authenticated with it just
+    # before the news arrived (another process may trust a session a few seconds longer).
+    ended_memory: float = 60.0
 
 
 _Item = tuple[int | None, bytes]
@@ -90,14 +98,23 @@ class Connection:
         "cursor",
         "reading",
         "ready",
+        "session_id",
         "transport",
         "user_id",
     )
 
     def __init__(
-        self, user_id: int, transport: Transport, queue_size: int, close_timeout: float = 5.0
+        self,
+        user_id: int,
+        transport: Transport,
+        queue_size: int,
+        close_timeout: float = 5.0,
+        session_id: str = "",
     ) -> None:
         self.user_id = user_id
+        # The session the socket authenticated with (it may change when the client
+        # authenticates again on the open socket): revoking it closes the socket.
+        self.session_id = session_id
         self.transport = transport
         self._queue: deque[_Item] | None = None
         self._queue_size = queue_size
@@ -250,6 +267,8 @@ class ConnectionHub:
         self._no_refill.set()
         self._idle_readies = asyncio.Condition()
         self.refills = 0
+        # Sessions ended lately (session id -> when we heard), oldest first.
+        self._ended: dict[str, float] = {}
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -296,16 +315,22 @@ class ConnectionHub:
 
     # --- connections -------------------------------------------------------------------------
 
-    def connect(self, user_id: int, transport: Transport) -> Connection:
+    def connect(self, user_id: int, transport: Transport, session_id: str = "") -> Connection:
         """Register a socket; it receives pushes from now on (queued until it is ready)."""
         connection = Connection(
-            user_id, transport, self.config.queue_size, self.config.close_timeout
+            user_id, transport, self.config.queue_size, self.config.close_timeout, session_id
         )
         conns = self._users.setdefault(user_id, set())
         conns.add(connection)
         if len(conns) == 1:
             self._report_presence(user_id, online=True)
+        if self.session_ended(session_id):
+            connection.close(CLOSE_SESSION_REVOKED, "session_revoked")
         return connection
+
+    def session_ended(self, session_id: str) -> bool:
+        """Whether this process heard lately that the session was revoked."""
+        return session_id in self._ended
 
     async def make_ready(self, connection: Connection) -> int:
         """Read the cursor for the ``ready`` frame and start the connection's writer."""
@@ -428,10 +453,30 @@ class ConnectionHub:
             self._waiting_since = self._now()
 
     def _route(self, delivery: Delivery) -> None:
+        if delivery.ends_sessions:
+            self._end_sessions(delivery)
+            return
         frame, position, users = delivery.frame, delivery.position, self._users
         for user_id in delivery.recipients:
             for connection in users.get(user_id, ()):
                 connection.push(frame, position)
+
+    def _end_sessions(self, delivery: Delivery) -> None:
+        """Close every socket of the ended sessions (4001), and remember them for a while
+        for a socket that is authenticating with one of them right now."""
+        ended, now = delivery.ends_sessions, self._now()
+        for session_id in ended:
+            self._ended.pop(session_id, None)
+            self._ended[session_id] = now
+        horizon = now - self.config.ended_memory
+        for session_id, heard in list(self._ended.items()):
+            if heard > horizon:
+                break
+            del self._ended[session_id]
+        for user_id in delivery.recipients:
+            for connection in list(self._users.get(user_id, ())):
+                if connection.session_id in ended:
+                    connection.close(CLOSE_SESSION_REVOKED, "session_revoked")
 
     async def _poll_head(self) -> None:
         try:

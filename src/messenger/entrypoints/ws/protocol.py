@@ -8,6 +8,7 @@ exactly the shapes the REST API and ``sync`` show.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol, get_args
 
 import msgspec
@@ -26,6 +27,9 @@ CLOSE_TOO_BIG = 1009
 CLOSE_INTERNAL = 1011
 CLOSE_RESTART = 1012  # server shutting down or restarting: reconnect with backoff
 CLOSE_TRY_AGAIN = 1013  # too slow to keep up, or storage down: reconnect, then sync
+# Application close codes (4000-4999).
+CLOSE_SESSION_REVOKED = 4001  # the session was revoked (log out, password change, ...)
+CLOSE_TOKEN_EXPIRED = 4002  # the access token expired and no fresh ``auth`` came in time
 
 
 class FrameEncoder(Protocol):
@@ -39,6 +43,9 @@ class FrameEncoder(Protocol):
 
     def message_sent(self, client_id: str, message: Message) -> bytes:
         """``{type: "message_sent", data: {client_id, message}}``."""
+
+    def auth_ok(self, expires_at: datetime | None) -> bytes:
+        """``{type: "auth_ok", data: {expires_at}}``: a fresh ``auth`` on an open socket."""
 
 
 # --- client frames -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from messenger.contract import PONG, ErrorCode, error_frame
 from messenger.contract.shapes import (
@@ -24,11 +25,14 @@ from messenger.contract.shapes import (
 )
 from messenger.domain.errors import DomainError, InvalidToken, ServiceUnavailable
 from messenger.domain.events import PresenceChanged
+from messenger.domain.model import AccessClaims
 from messenger.entrypoints.ws.hub import Connection, ConnectionHub, Transport
 from messenger.entrypoints.ws.protocol import (
     CLOSE_GOING_AWAY,
     CLOSE_POLICY,
     CLOSE_RESTART,
+    CLOSE_SESSION_REVOKED,
+    CLOSE_TOKEN_EXPIRED,
     CLOSE_TOO_BIG,
     CLOSE_TRY_AGAIN,
     BadFrame,
@@ -87,7 +91,7 @@ class Session:
     task and each suspended coroutine costs memory on every one of thousands of sockets.
     """
 
-    __slots__ = ("_bucket", "_typing_sent", "config", "hub", "messenger", "transport")
+    __slots__ = ("_bucket", "_expires", "_typing_sent", "config", "hub", "messenger", "transport")
 
     def __init__(
         self, hub: ConnectionHub, transport: Transport, config: SessionConfig | None = None
@@ -100,6 +104,9 @@ class Session:
         # made late starts full, as one made at connect would have refilled by then.
         self._bucket: _TokenBucket | None = None
         self._typing_sent: dict[int, float] | None = None
+        # When the access token the socket last authenticated with expires, in event-loop
+        # time (None: it does not): the read loop's wait ends there at the latest.
+        self._expires: float | None = None
 
     async def run(self) -> None:
         """Serve the socket until it closes; never raises for anything the client does."""
@@ -107,10 +114,11 @@ class Session:
             await self._close(CLOSE_RESTART, "server restarting")
             return
         try:
-            user_id = await self._authenticate()
+            claims = await self._authenticate()
         except _Closed:
             return
-        connection = self.hub.connect(user_id, self.transport)
+        self._expires = _loop_deadline(claims.expires_at)
+        connection = self.hub.connect(claims.user_id, self.transport, claims.session_id)
         try:
             if await self._say_ready(connection):
                 await self._read_loop(connection)
@@ -151,7 +159,7 @@ class Session:
 
     # --- authentication ----------------------------------------------------------------------
 
-    async def _authenticate(self) -> int:
+    async def _authenticate(self) -> AccessClaims:
         # Only the ``auth`` frame: a token in the URL would end up in proxy logs.
         token = await self._auth_frame()
         try:
@@ -167,7 +175,23 @@ class Session:
             await self._send_quietly(domain_error_frame(exc))
             await self._close(CLOSE_POLICY, "not authenticated")
             raise _Closed from None
-        return claims.user_id
+        return claims
+
+    async def _authenticate_again(self, connection: Connection, token: str) -> None:
+        """A fresh token on the open socket: the session goes on until its expiry."""
+        claims = await self.messenger.authorize(token)
+        if claims.user_id != connection.user_id:
+            connection.push(
+                error_frame(ErrorCode.FORBIDDEN, "The token belongs to another account.")
+            )
+            return
+        # A client that logged in again has a new session: revoking that one closes us now.
+        connection.session_id = claims.session_id
+        if self.hub.session_ended(claims.session_id):
+            connection.close(CLOSE_SESSION_REVOKED, "session_revoked")
+            return
+        self._expires = _loop_deadline(claims.expires_at)
+        connection.push(self.hub.frames.auth_ok(claims.expires_at))
 
     async def _auth_frame(self) -> str:
         try:
@@ -195,16 +219,25 @@ class Session:
     # --- frames ------------------------------------------------------------------------------
 
     async def _read_loop(self, connection: Connection) -> None:
+        loop = asyncio.get_running_loop()
+        idle = self.config.idle_timeout
         while not connection.closed:
+            deadline = None if idle is None else loop.time() + idle
+            expires = self._expires
+            if expires is not None and (deadline is None or expires < deadline):
+                deadline = expires
             try:
-                async with asyncio.timeout(self.config.idle_timeout) as waiting:
+                async with asyncio.timeout_at(deadline) as waiting:
                     connection.reading = waiting
                     try:
                         raw = await self.transport.receive()
                     finally:
                         connection.reading = None
             except TimeoutError:
-                # Expired by ``connection.close`` (then this close does nothing) or idle.
+                # Expired by ``connection.close`` (then these closes do nothing), by the
+                # token's expiry, or idle.
+                if expires is not None and loop.time() >= expires:
+                    connection.close(CLOSE_TOKEN_EXPIRED, "token_expired")
                 connection.close(CLOSE_GOING_AWAY, "idle timeout")
                 return
             if raw is None:
@@ -266,8 +299,8 @@ class Session:
                 await self.messenger.acknowledge_delivery(user_id, data.cursor)
             elif kind == "ping":
                 connection.push(PONG)
-            else:  # "auth" again
-                connection.push(error_frame(ErrorCode.BAD_REQUEST, "Already authenticated."))
+            elif isinstance(data, AuthRequest):
+                await self._authenticate_again(connection, data.token)
         except DomainError as exc:
             connection.push(domain_error_frame(exc, client_id=client_id, chat_id=chat_id))
         except Exception:
@@ -290,3 +323,10 @@ class Session:
     async def _close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.transport.close(code, reason), 1.0)
+
+
+def _loop_deadline(expires_at: datetime | None) -> float | None:
+    """A token's expiry as an event-loop time, to wait until."""
+    if expires_at is None:
+        return None
+    return asyncio.get_running_loop().time() + (expires_at.timestamp() - time.time())
