@@ -190,6 +190,16 @@ function createApp({ desktop, serverUrl, i18n }) {
       url: `${serverUrl.replace(/^http/, 'ws')}/api/v1/ws`,
       getToken: () => api.accessToken(),
       refreshToken: () => api.refresh(api.tokens.get()?.access_token),
+      tokenExpiresAt: () => api.tokens.get()?.expires_at ?? null,
+      renewToken: async () => {
+        await api.refresh();
+        return api.tokens.get()?.access_token ?? null;
+      },
+      // Logged out elsewhere, this device revoked, or the password changed.
+      onSessionEnded: () => {
+        api.tokens.clear();
+        app.onLoggedOut();
+      },
       onReady: (data) => {
         if (data.user) {
           store.setMe(data.user);

@@ -143,3 +143,93 @@ test('reconnectNow skips the backoff wait', async () => {
   await flush();
   assert.equal(sockets.length, 2);
 });
+
+test('close 4002 (token expired) refreshes the token before reconnecting', async () => {
+  const { rt, clock, sockets, refreshes } = setup();
+  rt.start();
+  await flush();
+  sockets[0].open();
+  sockets[0].receive({ type: 'ready', data: { cursor: 0 } });
+  sockets[0].drop(4002);
+  assert.equal(rt.status, Status.OFFLINE);
+  clock.advance(clock.pending()[0]);
+  await flush();
+  assert.deepEqual(refreshes, ['tok-1']);
+  sockets[1].open();
+  assert.deepEqual(sockets[1].sent[0], { type: 'auth', data: { token: 'tok-2' } });
+});
+
+test('close 4001 (session revoked) stops for good and says so', async () => {
+  let ended = 0;
+  const { rt, clock, sockets } = setup({ onSessionEnded: () => (ended += 1) });
+  rt.start();
+  await flush();
+  sockets[0].open();
+  sockets[0].receive({ type: 'ready', data: { cursor: 0 } });
+  sockets[0].drop(4001);
+  assert.equal(ended, 1);
+  assert.equal(rt.status, Status.STOPPED);
+  clock.advance(60000);
+  await flush();
+  assert.equal(sockets.length, 1, 'no reconnect with revoked tokens');
+});
+
+test('before the token expires the socket authenticates again in place', async () => {
+  let expiresAt = 900000;
+  let fresh = 0;
+  const { rt, clock, sockets, frames } = setup({
+    idleTimeout: 1e9,
+    pingInterval: 1e9,
+    now: () => clock.now,
+    tokenExpiresAt: () => expiresAt,
+    renewToken: async () => {
+      fresh += 1;
+      expiresAt = clock.now + 900000;
+      return `fresh-${fresh}`;
+    },
+  });
+  rt.start();
+  await flush();
+  sockets[0].open();
+  sockets[0].receive({ type: 'ready', data: { cursor: 0 } });
+  clock.advance(839999);
+  assert.equal(fresh, 0, 'not before a minute ahead of expiry');
+  clock.advance(1);
+  await flush();
+  assert.deepEqual(sockets[0].sent.at(-1), { type: 'auth', data: { token: 'fresh-1' } });
+  sockets[0].receive({ type: 'auth_ok', data: { expires_at: '2026-12-07T10:00:00Z' } });
+  assert.deepEqual(frames, [], 'auth_ok is the client’s own business');
+  clock.advance(840000);
+  await flush();
+  assert.deepEqual(sockets[0].sent.at(-1), { type: 'auth', data: { token: 'fresh-2' } });
+  assert.equal(sockets.length, 1, 'never reconnected');
+  assert.equal(rt.status, Status.ONLINE);
+});
+
+test('a renewal that fails is retried while the socket stays open', async () => {
+  let attempts = 0;
+  const { rt, clock, sockets } = setup({
+    idleTimeout: 1e9,
+    pingInterval: 1e9,
+    now: () => clock.now,
+    tokenExpiresAt: () => 100000,
+    renewToken: async () => {
+      attempts += 1;
+      if (attempts < 3) throw new Error('offline');
+      return 'fresh';
+    },
+  });
+  rt.start();
+  await flush();
+  sockets[0].open();
+  sockets[0].receive({ type: 'ready', data: { cursor: 0 } });
+  clock.advance(75000);
+  await flush();
+  assert.equal(attempts, 1);
+  clock.advance(5000);
+  await flush();
+  clock.advance(5000);
+  await flush();
+  assert.equal(attempts, 3);
+  assert.deepEqual(sockets[0].sent.at(-1), { type: 'auth', data: { token: 'fresh' } });
+});

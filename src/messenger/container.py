@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,7 @@ from messenger.adapters.memory import (
 )
 from messenger.adapters.security import Argon2Hasher, JwtTokenIssuer
 from messenger.contract import Wire
+from messenger.domain.events import Delivery
 from messenger.domain.model import Limits
 from messenger.domain.ports import (
     Clock,
@@ -155,6 +156,27 @@ def _deliveries_of(notifier: InProcessNotifier | RedisNotifier) -> EventStream:
     return notifier.deliveries
 
 
+def _trust_follows_revocations(
+    broker_url: str | None, events: EventStream | None, sessions: SessionTrust
+) -> Iterator[None]:
+    # A session ended on another process reaches this one through the broker: stop trusting
+    # it here at once too, rather than after the trust delay. Without a broker there is no
+    # other process (and this process's revocations already took effect).
+    if not broker_url or events is None:
+        yield
+        return
+
+    def forget(delivery: Delivery) -> None:
+        for session_id in delivery.ends_sessions:
+            sessions.revoke(session_id)
+
+    unsubscribe = events.subscribe(forget)
+    try:
+        yield
+    finally:
+        unsubscribe()
+
+
 class Container(containers.DeclarativeContainer):
     """Ports, adapters and the ``Messenger`` facade, built from ``Settings``."""
 
@@ -220,6 +242,10 @@ class Container(containers.DeclarativeContainer):
     )
     limits: providers.Dependency[Limits] = providers.Dependency(
         default=providers.Singleton(Limits, max_upload_bytes=settings.provided.max_upload_bytes)
+    )
+
+    revocations = providers.Resource(
+        _trust_follows_revocations, settings.provided.broker_url, events, sessions
     )
 
     ports = providers.Singleton(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -10,8 +11,10 @@ from typing import Any
 import pytest
 
 import messenger
-from messenger.adapters.memory import InProcessNotifier
+from messenger.adapters.memory import InMemoryTokens, InProcessNotifier, SystemClock
+from messenger.container import in_memory_container
 from messenger.contract import Wire
+from messenger.domain.errors import InvalidToken
 from messenger.domain.events import Notification
 from messenger.domain.service import Messenger
 from messenger.entrypoints.ws import ConnectionHub, HubConfig, Session, SessionConfig
@@ -100,7 +103,10 @@ class Harness:
         return sock
 
     async def connect(self, user_id: int) -> FakeSocket:
-        sock = self.open(self.tokens[user_id])
+        return await self.connect_with(self.tokens[user_id])
+
+    async def connect_with(self, token: str) -> FakeSocket:
+        sock = self.open(token)
         await sock.frame("ready")
         return sock
 
@@ -515,3 +521,133 @@ async def test_events_committed_without_any_announcement_are_still_pushed(
     frame = await a.frame("new_message")
     assert frame["data"]["message"]["text"] == "silent"
     assert [f["type"] for f in a.sent if "cursor" in f] == ["chat_created", "new_message"]
+
+
+# --- sessions that end, tokens that expire -------------------------------------------------
+
+
+async def test_logging_out_closes_that_sessions_sockets_with_4001_and_no_others(
+    harness: Harness,
+) -> None:
+    first = await harness.app.register("alice", "password-123")
+    second = await harness.app.authenticate("alice", "password-123")
+    bob = await harness.user("bob")
+    phone, laptop = (
+        await harness.connect_with(first.access_token),
+        await harness.connect_with(second.access_token),
+    )
+    other = await harness.connect(bob)
+
+    await harness.app.log_out(await harness.app.authorize(first.access_token))
+
+    await phone.wait_for(lambda s: s.close_code is not None)
+    assert phone.close_code == 4001
+    laptop.send_frame("ping")
+    await laptop.frame("pong")
+    other.send_frame("ping")
+    await other.frame("pong")
+    assert laptop.close_code is None
+    assert other.close_code is None
+
+
+@pytest.mark.parametrize("how", ["revoke_session", "refresh_reuse"])
+async def test_revoking_a_device_or_reusing_its_refresh_token_closes_its_sockets(
+    harness: Harness, how: str
+) -> None:
+    first = await harness.app.register("alice", "password-123")
+    sock = await harness.connect_with(first.access_token)
+
+    if how == "revoke_session":
+        await harness.app.revoke_session(first.user.id, first.session.id)
+    else:
+        await harness.app.refresh_session(first.refresh_token)
+        with pytest.raises(InvalidToken):
+            await harness.app.refresh_session(first.refresh_token)
+
+    await sock.wait_for(lambda s: s.close_code is not None)
+    assert sock.close_code == 4001
+
+
+async def test_a_socket_authenticating_just_as_its_session_ends_is_closed_too(
+    harness: Harness,
+) -> None:
+    first = await harness.app.register("alice", "password-123")
+    # The news of the revocation arrives before the socket is registered with the hub (as
+    # when another process still trusted the session for a few seconds).
+    await harness.app.revoke_session(first.user.id, first.session.id)
+    await settle()
+    sock = FakeSocket()
+    connection = harness.hub.connect(first.user.id, sock, first.session.id)
+    await connection.wait_closed()
+    assert sock.close_code == 4001
+
+
+async def test_a_socket_closes_with_4002_when_its_token_expires() -> None:
+    async with short_lived_tokens(lifetime=1) as h:
+        alice = await h.app.register("alice", "password-123")
+        sock = await h.connect_with(alice.access_token)
+        await sock.wait_for(lambda s: s.close_code is not None, within=3.0)
+        assert sock.close_code == 4002
+
+
+async def test_a_fresh_auth_on_the_open_socket_keeps_it_open_past_the_first_expiry() -> None:
+    async with short_lived_tokens(lifetime=1) as h:
+        alice = await h.app.register("alice", "password-123")
+        bob = await h.app.register("bob", "password-123")
+        dialog, _ = await h.app.open_dialog(alice.user.id, bob.user.id)
+        sock = await h.connect_with(alice.access_token)
+
+        fresh = await h.app.refresh_session(alice.refresh_token)
+        sock.send_frame("auth", {"token": fresh.access_token})
+        ok = (await sock.frame("auth_ok"))["data"]
+        assert ok["expires_at"] is not None
+
+        await asyncio.sleep(0.6)
+        again = await h.app.refresh_session(fresh.refresh_token)
+        sock.send_frame("auth", {"token": again.access_token})
+        await sock.frame("auth_ok", count=2)
+        await asyncio.sleep(0.6)  # past the first token's expiry
+        assert sock.close_code is None
+        await h.app.post_message(bob.user.id, dialog.chat.id, "c-1", "still here?")
+        assert (await sock.frame("new_message"))["data"]["message"]["text"] == "still here?"
+
+
+async def test_a_bad_or_foreign_token_on_the_open_socket_is_refused_and_changes_nothing(
+    harness: Harness,
+) -> None:
+    alice = await harness.app.register("alice", "password-123")
+    bob = await harness.app.register("bob", "password-123")
+    sock = await harness.connect_with(alice.access_token)
+
+    sock.send_frame("auth", {"token": "not-a-token"})
+    assert (await sock.frame("error"))["data"]["code"] == "invalid_token"
+    sock.send_frame("auth", {"token": bob.access_token})
+    assert (await sock.frame("error", count=2))["data"]["code"] == "forbidden"
+    # Still alice's socket, of alice's session.
+    await harness.app.log_out(await harness.app.authorize(bob.access_token))
+    sock.send_frame("ping")
+    await sock.frame("pong")
+    assert sock.close_code is None
+    await harness.app.log_out(await harness.app.authorize(alice.access_token))
+    await sock.wait_for(lambda s: s.close_code is not None)
+    assert sock.close_code == 4001
+
+
+@contextlib.asynccontextmanager
+async def short_lived_tokens(lifetime: int) -> AsyncIterator[Harness]:
+    clock = SystemClock()
+    app = in_memory_container(
+        clock=clock, tokens=InMemoryTokens(clock, lifetime=lifetime)
+    ).messenger()
+    assert app.events is not None
+    hub = ConnectionHub(app, app.events, Wire(), HubConfig(gap_timeout=0.2))
+    await hub.start()
+    h = Harness(app, hub, SessionConfig(auth_timeout=0.5, rate=1000, burst=1000))
+    try:
+        yield h
+    finally:
+        await hub.stop(grace=1.0)
+        for task in h.tasks:
+            task.cancel()
+        await asyncio.gather(*h.tasks, return_exceptions=True)
+    assert not [v for sock in h.sockets for v in sock.violations]

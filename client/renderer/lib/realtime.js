@@ -5,6 +5,14 @@
 import { backoffDelay } from './backoff.js';
 
 export const CLOSE_POLICY = 1008;
+// The session was ended (log out, device revoked, password changed): sign in again.
+export const CLOSE_SESSION_REVOKED = 4001;
+// The access token expired before a fresh `auth` reached the server: refresh, reconnect.
+export const CLOSE_TOKEN_EXPIRED = 4002;
+// A fresh token is sent on the open socket this long before the old one expires at most
+// (or a quarter of its remaining life, when that is shorter), and retried this often.
+const RENEW_MARGIN = 60000;
+const RENEW_RETRY = 5000;
 
 /** Connection states reported through `onStatus`. */
 export const Status = Object.freeze({
@@ -29,6 +37,12 @@ export class RealtimeClient {
     onFrame = () => {},
     onStatus = () => {},
     onReady = () => {},
+    // When the access token expires (ms since the epoch, or null), and how to get a fresh
+    // one: the socket then authenticates again in place before the server closes it (4002).
+    tokenExpiresAt = () => null,
+    renewToken = null,
+    now = Date.now,
+    onSessionEnded = () => {},
   }) {
     this.url = typeof url === 'function' ? url : () => url;
     this.getToken = getToken;
@@ -43,12 +57,17 @@ export class RealtimeClient {
     this.onFrame = onFrame;
     this.onStatus = onStatus;
     this.onReady = onReady;
+    this.tokenExpiresAt = tokenExpiresAt;
+    this.renewToken = renewToken;
+    this.now = now;
+    this.onSessionEnded = onSessionEnded;
     this.status = Status.STOPPED;
     this.attempt = 0;
     this.ws = null;
     this._retryTimer = null;
     this._pingTimer = null;
     this._idleTimer = null;
+    this._renewTimer = null;
     this._needsRefresh = false;
     this._generation = 0;
   }
@@ -134,7 +153,15 @@ export class RealtimeClient {
       this.ws = null;
       this._stopTimers();
       ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
-      if (code === CLOSE_POLICY) this._needsRefresh = true;
+      if (code === CLOSE_SESSION_REVOKED) {
+        // Reconnecting with these tokens can only fail: the user must sign in again.
+        this.clearT(this._retryTimer);
+        this._retryTimer = null;
+        this._setStatus(Status.STOPPED);
+        this.onSessionEnded();
+        return;
+      }
+      if (code === CLOSE_POLICY || code === CLOSE_TOKEN_EXPIRED) this._needsRefresh = true;
       this._scheduleReconnect();
     };
     ws.onopen = () => {
@@ -155,7 +182,12 @@ export class RealtimeClient {
         this.attempt = 0;
         this._setStatus(Status.ONLINE);
         this._startPing(ws);
+        this._scheduleRenewal(ws);
         this.onReady(frame.data || {});
+        return;
+      }
+      if (frame.type === 'auth_ok') {
+        this._scheduleRenewal(ws);
         return;
       }
       this.onFrame(frame);
@@ -179,6 +211,41 @@ export class RealtimeClient {
       this._connect();
     }, delay);
     return delay;
+  }
+
+  // Authenticates again on the open socket shortly before the token expires, so the
+  // server never has to close it (4002) and nothing is missed meanwhile.
+  _scheduleRenewal(ws) {
+    this.clearT(this._renewTimer);
+    this._renewTimer = null;
+    if (!this.renewToken) return;
+    const expiresAt = this.tokenExpiresAt();
+    if (!expiresAt) return;
+    const left = expiresAt - this.now();
+    const delay = Math.max(0, left - Math.min(RENEW_MARGIN, left / 4));
+    this._renewTimer = this.setT(() => this._renew(ws), delay);
+  }
+
+  async _renew(ws) {
+    this._renewTimer = null;
+    if (this.ws !== ws) return;
+    let token = null;
+    try {
+      token = await this.renewToken();
+    } catch {
+      token = null;
+    }
+    if (this.ws !== ws) return;
+    if (!token) {
+      // Offline for the moment: try again; if the token runs out first, 4002 reconnects.
+      this._renewTimer = this.setT(() => this._renew(ws), RENEW_RETRY);
+      return;
+    }
+    try {
+      ws.send(JSON.stringify({ type: 'auth', data: { token } }));
+    } catch {
+      /* the close event follows */
+    }
   }
 
   _startPing(ws) {
@@ -213,8 +280,10 @@ export class RealtimeClient {
   _stopTimers() {
     this.clearT(this._pingTimer);
     this.clearT(this._idleTimer);
+    this.clearT(this._renewTimer);
     this._pingTimer = null;
     this._idleTimer = null;
+    this._renewTimer = null;
   }
 
   _setStatus(status) {

@@ -150,3 +150,23 @@ async def test_catch_up_after_a_server_restart_returns_every_missed_event_once(
                 assert pushed["cursor"] > cursor
     finally:
         server.stop()
+
+
+async def test_logging_out_through_one_process_closes_the_socket_held_by_the_other(
+    pair: tuple[ServerProcess, ServerProcess],
+    http_a: httpx.AsyncClient,
+    http_b: httpx.AsyncClient,
+) -> None:
+    server_a, _ = pair
+    alice = await register(http_a, "alice")
+    async with socket_of(server_a, alice) as sock:
+        started = time.monotonic()
+        response = await http_b.post("/api/v1/auth/logout", headers=alice.headers)
+        assert response.status_code == 204
+        assert await sock.wait_closed(within=5) == 4001
+        # At once through the broker, not after the other process's trust delay: REST
+        # there refuses the token too.
+        assert time.monotonic() - started < 2.0
+        again = await http_a.get("/api/v1/users/me", headers=alice.headers)
+        assert again.status_code == 401
+        assert time.monotonic() - started < 4.0

@@ -16,6 +16,11 @@ Client rules (the protocol's delivery guarantees):
   together with a REST snapshot. A 410 ``resync_required`` means: reload the snapshot.
 - Close 1013 (too slow, or the server lost track) and 1012 (restart): reconnect with
   backoff and sync as above. Close 1008: authenticate again (refresh the token) first.
+- A socket lives as long as its session and its access token. Before the token's expiry,
+  send a fresh ``auth`` frame on the open socket (answered with ``auth_ok``); otherwise it
+  closes with 4002 ``token_expired`` (refresh, reconnect, sync). 4001 ``session_revoked``:
+  the session was ended (log out, revoked device, reused refresh token, new password);
+  sign in again.
 - ``typing`` frames are not repeated by the server: show the indicator for ~5 s after the
   last one; send your own ``typing`` at most every ~3 s while the user types.
 """

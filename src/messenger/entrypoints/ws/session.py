@@ -224,7 +224,10 @@ class Session:
         while not connection.closed:
             deadline = None if idle is None else loop.time() + idle
             expires = self._expires
-            if expires is not None and (deadline is None or expires < deadline):
+            # Decided before waiting: a loop's timers may fire a little early (uvloop's
+            # have millisecond steps), so the clock after the wait cannot tell.
+            expiring = expires is not None and (deadline is None or expires < deadline)
+            if expiring:
                 deadline = expires
             try:
                 async with asyncio.timeout_at(deadline) as waiting:
@@ -236,7 +239,7 @@ class Session:
             except TimeoutError:
                 # Expired by ``connection.close`` (then these closes do nothing), by the
                 # token's expiry, or idle.
-                if expires is not None and loop.time() >= expires:
+                if expiring:
                     connection.close(CLOSE_TOKEN_EXPIRED, "token_expired")
                 connection.close(CLOSE_GOING_AWAY, "idle timeout")
                 return
