@@ -351,6 +351,37 @@ def test_a_delivery_crosses_the_broker_as_the_bytes_it_was_encoded_to() -> None:
     delivery = Wire().delivery(ev.Notification(ev.MessagePosted(MESSAGE), frozenset({1, 2}), 10))
     assert decode_delivery(encode_delivery(delivery)) == delivery
     assert json.loads(delivery.frame)["cursor"] == 10
+    # The common envelope stays three items long.
+    assert len(json.loads(encode_delivery(delivery))) == 3
+
+
+def test_revocations_and_new_chat_mates_cross_the_broker_too() -> None:
+    ended = Wire().delivery(ev.Notification(ev.SessionsEnded(1, ("s1", "s2")), frozenset({1})))
+    assert ended.frame == b""
+    assert ended.ends_sessions == {"s1", "s2"}
+    assert decode_delivery(encode_delivery(ended)) == ended
+
+    chat = Chat(
+        id=5, kind=ChatKind.DIRECT, title=None, created_by=1, created_at=T, last_activity_at=T
+    )
+    members = tuple(
+        ChatMember(
+            membership=Membership(chat_id=5, user_id=uid, role=Role.MEMBER, joined_at=T),
+            profile=PublicProfile(
+                id=uid,
+                username=f"u{uid}",
+                display_name=f"U{uid}",
+                avatar_url=None,
+                bio="",
+                created_at=T,
+                last_seen_at=None,
+            ),
+        )
+        for uid in (1, 2)
+    )
+    created = Wire().delivery(ev.Notification(ev.ChatCreated(chat, members), frozenset({1, 2}), 11))
+    assert created.introduces == {1, 2}
+    assert decode_delivery(encode_delivery(created)) == created
 
 
 def test_client_frames_are_parsed_as_the_document_describes_them() -> None:

@@ -651,3 +651,43 @@ async def short_lived_tokens(lifetime: int) -> AsyncIterator[Harness]:
             task.cancel()
         await asyncio.gather(*h.tasks, return_exceptions=True)
     assert not [v for sock in h.sockets for v in sock.violations]
+
+
+# --- presence of new chat-mates -------------------------------------------------------------
+
+
+def online_of(sock: FakeSocket) -> set[int]:
+    return {f["data"]["user_id"] for f in sock.of_type("presence") if f["data"]["online"]}
+
+
+async def test_two_online_users_opening_a_dialog_see_each_other_online_at_once(
+    harness: Harness,
+) -> None:
+    alice, bob, eve = await harness.users("alice", "bob", "eve")
+    a, b, e = await harness.connect(alice), await harness.connect(bob), await harness.connect(eve)
+    assert online_of(a) == online_of(b) == set()
+
+    await harness.app.open_dialog(alice, bob)
+
+    await a.wait_for(lambda s: bob in online_of(s))
+    await b.wait_for(lambda s: alice in online_of(s))
+    await settle()
+    assert online_of(e) == set()
+    assert alice not in online_of(a)
+
+
+async def test_a_member_added_to_a_group_and_its_online_members_learn_of_each_other(
+    harness: Harness,
+) -> None:
+    alice, bob, carol, dave = await harness.users("alice", "bob", "carol", "dave")
+    group = await harness.app.create_group(alice, "team", [bob])
+    a, c = await harness.connect(alice), await harness.connect(carol)  # bob and dave offline
+    d = await harness.connect(dave)
+
+    await harness.app.add_member(alice, group.chat.id, carol)
+
+    await c.wait_for(lambda s: alice in online_of(s))
+    await a.wait_for(lambda s: carol in online_of(s))
+    await settle()
+    assert bob not in online_of(c)
+    assert online_of(d) == set()

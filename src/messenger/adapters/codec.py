@@ -384,23 +384,27 @@ class _Envelope(msgspec.Struct, array_like=True, gc=False):
     frame: msgspec.Raw
 
 
-class _EndingEnvelope(_Envelope, array_like=True, gc=False):
-    # Only a revocation carries it, so every other envelope stays three items long.
+class _LongEnvelope(_Envelope, array_like=True, gc=False):
+    # Only revocations and new chat-mates carry these, so every other envelope stays three
+    # items long.
     ends_sessions: frozenset[str] = frozenset()
+    introduces: frozenset[int] = frozenset()
 
 
-_envelope_decoder = msgspec.json.Decoder(_EndingEnvelope)
+_envelope_decoder = msgspec.json.Decoder(_LongEnvelope)
 
 
 def encode_delivery(delivery: ev.Delivery) -> bytes:
-    """A delivery for the broker: ``[position, [recipients...], frame, [sessions...]?]``."""
-    if delivery.ends_sessions:
+    """A delivery for the broker: ``[position, [recipients...], frame, [sessions...]?,
+    [introduced users...]?]``."""
+    if delivery.ends_sessions or delivery.introduces:
         return _encoder.encode(
-            _EndingEnvelope(
+            _LongEnvelope(
                 delivery.position,
                 delivery.recipients,
                 msgspec.Raw(delivery.frame or b"null"),
                 delivery.ends_sessions,
+                delivery.introduces,
             )
         )
     return _encoder.encode(
@@ -417,4 +421,5 @@ def decode_delivery(raw: bytes) -> ev.Delivery:
         envelope.recipients,
         envelope.position,
         envelope.ends_sessions,
+        envelope.introduces,
     )

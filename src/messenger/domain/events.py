@@ -225,6 +225,9 @@ class Delivery:
     # Sessions whose sockets (of the recipients) must close now; such a delivery has no
     # frame for clients.
     ends_sessions: frozenset[str] = frozenset()
+    # Users who just became chat-mates of the other recipients (a new chat's members, an
+    # added member): delivery tells each side which of the other is online.
+    introduces: frozenset[int] = frozenset()
 
 
 __all__ = [

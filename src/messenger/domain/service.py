@@ -49,6 +49,7 @@ class Messenger:
         self.send_typing = uc.SendTyping(ports)
         self.get_changes_since = uc.GetChangesSince(ports)
         self.report_presence = uc.ReportPresence(ports)
+        self.announce_presence = uc.AnnouncePresence(ports)
         self.list_contacts = uc.ListContacts(ports)
         self.upload_file = uc.UploadFile(ports)
         self.open_file = uc.OpenFile(ports)

@@ -7,6 +7,7 @@ import statistics
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -170,3 +171,20 @@ async def test_logging_out_through_one_process_closes_the_socket_held_by_the_oth
         again = await http_a.get("/api/v1/users/me", headers=alice.headers)
         assert again.status_code == 401
         assert time.monotonic() - started < 4.0
+
+
+async def test_new_chat_mates_on_different_processes_see_each_other_online_at_once(
+    pair: tuple[ServerProcess, ServerProcess],
+    http_a: httpx.AsyncClient,
+    http_b: httpx.AsyncClient,
+) -> None:
+    server_a, server_b = pair
+    alice, bob = await register(http_a, "alice"), await register(http_b, "bob")
+
+    def online(client: Any) -> set[int]:
+        return {f["data"]["user_id"] for f in client.of_type("presence") if f["data"]["online"]}
+
+    async with socket_of(server_a, alice) as a, socket_of(server_b, bob) as b:
+        await open_dialog(http_a, alice, bob)
+        await a.until(lambda: bob.id in online(a), within=3)
+        await b.until(lambda: alice.id in online(b), within=3)

@@ -25,6 +25,7 @@ from messenger.domain.usecases.chats import (
     RenameGroup,
 )
 from messenger.domain.usecases.feed import (
+    AnnouncePresence,
     Changes,
     GetChangesSince,
     ListContacts,
@@ -60,6 +61,7 @@ __all__ = [
     "GetMyAccount",
     "GetProfile",
     "ListChats",
+    "AnnouncePresence",
     "ListContacts",
     "ListSessions",
     "LogOut",

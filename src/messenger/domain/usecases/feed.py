@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from messenger.domain.errors import NotFound, ResyncRequired, ValidationError
@@ -65,6 +66,23 @@ class ReportPresence(UseCase):
         if contacts:
             event = PresenceChanged(user_id=user_id, online=online, last_seen_at=user.last_seen_at)
             await self._publish([Notification(event, frozenset(contacts))])
+
+
+class AnnouncePresence(UseCase):
+    """Tell users who just became chat-mates of an online user (a new dialog or group, a
+    member added) that the user is online: presence frames otherwise report changes only,
+    so they would see the user as offline until the next one.
+
+    Only those of ``to`` who share a chat with the user are told.
+    """
+
+    async def __call__(self, user_id: int, to: Iterable[int]) -> None:
+        async with self._uow(read_only=True) as uow:
+            contacts = await uow.members.contacts_of(user_id)
+        audience = contacts.intersection(to)
+        if audience:
+            event = PresenceChanged(user_id=user_id, online=True, last_seen_at=None)
+            await self._publish([Notification(event, frozenset(audience))])
 
 
 class ListContacts(UseCase):

@@ -75,6 +75,9 @@ class HubConfig:
     # How long an ended session is remembered, for a socket that authenticated with it just
     # before the news arrived (another process may trust a session a few seconds longer).
     ended_memory: float = 60.0
+    # A new chat's members are introduced to each other (who is online) up to this size:
+    # beyond it the frames grow with the square of the members.
+    introduce_max_members: int = 100
 
 
 _Item = tuple[int | None, bytes]
@@ -460,6 +463,33 @@ class ConnectionHub:
         for user_id in delivery.recipients:
             for connection in users.get(user_id, ()):
                 connection.push(frame, position)
+        if delivery.introduces:
+            self._introduce(delivery.introduces, delivery.recipients)
+
+    def _introduce(self, newcomers: frozenset[int], recipients: frozenset[int]) -> None:
+        """New chat-mates learn which of each other are online, from the process that holds
+        their sockets (every process does this for the users it holds).
+
+        Each newcomer online here is announced to every other recipient; each other
+        recipient online here to the newcomers only (members of a group already know of
+        each other).
+        """
+        if len(newcomers) > 1 and len(recipients) > self.config.introduce_max_members:
+            return
+        users = self._users
+        for user_id in recipients:
+            if user_id not in users:
+                continue
+            audience = recipients if user_id in newcomers else newcomers
+            to = audience - {user_id}
+            if to:
+                self.spawn(self._announce(user_id, to))
+
+    async def _announce(self, user_id: int, to: frozenset[int]) -> None:
+        try:
+            await self.messenger.announce_presence(user_id, to)
+        except Exception:
+            log.warning("Presence announcement for user %s failed", user_id, exc_info=True)
 
     def _end_sessions(self, delivery: Delivery) -> None:
         """Close every socket of the ended sessions (4001), and remember them for a while
