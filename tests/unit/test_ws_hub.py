@@ -290,6 +290,22 @@ async def test_too_many_frames_are_answered_with_throttled_errors(harness: Harne
     assert sock.close_code is None
 
 
+async def test_a_throttled_send_says_which_message_and_when_to_retry(harness: Harness) -> None:
+    harness.config = SessionConfig(rate=1, burst=2)
+    alice, bob = await harness.user("alice"), await harness.user("bob")
+    dialog, _ = await harness.app.open_dialog(alice, bob)
+    sock = await harness.connect(alice)
+    for n in range(4):
+        sock.send_frame(
+            "send_message", {"chat_id": dialog.chat.id, "client_id": f"c-{n}", "text": "x"}
+        )
+    await sock.frame("error", count=2)
+    refused = [f["data"] for f in sock.of_type("error")]
+    assert [e["client_id"] for e in refused] == ["c-2", "c-3"]
+    assert all(e["code"] == "throttled" and e["chat_id"] == dialog.chat.id for e in refused)
+    assert all(0 < e["retry_after"] <= 1 for e in refused)
+
+
 async def test_a_stuck_client_is_closed_with_1013_and_does_not_slow_the_others(
     harness: Harness,
 ) -> None:

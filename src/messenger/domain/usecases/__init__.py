@@ -48,6 +48,7 @@ from messenger.domain.usecases.messages import (
 __all__ = [
     "AcknowledgeDelivery",
     "AddMember",
+    "AnnouncePresence",
     "Authenticate",
     "Authorize",
     "ChangeRole",
@@ -61,7 +62,6 @@ __all__ = [
     "GetMyAccount",
     "GetProfile",
     "ListChats",
-    "AnnouncePresence",
     "ListContacts",
     "ListSessions",
     "LogOut",

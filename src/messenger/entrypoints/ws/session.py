@@ -255,9 +255,16 @@ class Session:
                 bucket = self._bucket = _TokenBucket(self.config.rate, self.config.burst)
             wait = bucket.take()
             if wait:
+                # Say which request was refused, so a client resends exactly that one
+                # after ``retry_after`` (a resend burst after a reconnect exceeds the burst).
+                client_id, chat_id = _request_of(raw)
                 connection.push(
                     error_frame(
-                        ErrorCode.THROTTLED, "Too many frames; slow down.", retry_after=wait
+                        ErrorCode.THROTTLED,
+                        "Too many frames; slow down.",
+                        retry_after=wait,
+                        client_id=client_id,
+                        chat_id=chat_id,
                     )
                 )
                 continue
@@ -326,6 +333,19 @@ class Session:
     async def _close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.transport.close(code, reason), 1.0)
+
+
+def _request_of(raw: str | bytes) -> tuple[str | None, int | None]:
+    """The ``client_id`` and ``chat_id`` of a client frame, where it has them."""
+    try:
+        _, data = parse_frame(raw)
+    except BadFrame:
+        return None, None
+    if isinstance(data, SendMessageRequest):
+        return data.client_id, data.chat_id
+    if isinstance(data, TypingRequest | MarkReadRequest):
+        return None, data.chat_id
+    return None, None
 
 
 def _loop_deadline(expires_at: datetime | None) -> float | None:
