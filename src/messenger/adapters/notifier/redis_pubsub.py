@@ -6,6 +6,12 @@ hub). What travels is what clients receive: each notification's frame, encoded o
 process that published it, with its recipients and feed position; the other processes
 pass the bytes on to their sockets without decoding them.
 
+Publishing never holds up the caller (the group-commit writer settles posts only after it
+returns): deliveries go to a bounded queue that one background task sends, each round
+bounded in time, so a stalled Redis (paused, or a partition without a reset) costs other
+processes their pushes, never a write its latency. When the queue is full, the newest
+deliveries are dropped and counted.
+
 Pub/sub is fire-and-forget: a process that is disconnected from Redis misses what is
 published meanwhile, and a publish that fails is not retried. Nothing is lost for clients
 though, because every feed event is also in the database: the socket hub notices the hole
@@ -20,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -35,6 +42,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CHANNEL = "messenger:notifications"  # MESSENGER_BROKER_URL may set ``?channel=``
 _ORIGIN_LEN = 16  # bytes of the hex process tag in front of every payload
+_PUBLISH_BATCH = 500  # deliveries sent in one pipeline at most
+_LOG_EVERY = 30.0  # seconds between two warnings about the same trouble
 
 
 def split_channel(url: str, default: str = DEFAULT_CHANNEL) -> tuple[str, str]:
@@ -65,6 +74,8 @@ class RedisNotifier:
         channel: str = DEFAULT_CHANNEL,
         reconnect_delay: float = 0.2,
         max_reconnect_delay: float = 5.0,
+        publish_timeout: float = 2.0,
+        max_pending: int = 50_000,
     ) -> None:
         self._url, self._channel = split_channel(url, channel)
         self._reconnect_delay = reconnect_delay
@@ -77,8 +88,13 @@ class RedisNotifier:
         self._client: aioredis.Redis | None = None
         self._reader: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
+        self._publish_timeout = publish_timeout
+        self._pending: asyncio.Queue[bytes] = asyncio.Queue(max_pending)
+        self._publisher: asyncio.Task[None] | None = None
+        self._warned_at: dict[str, float] = {}
         self.errors = 0  # listener failures, for tests and metrics
         self.publish_failures = 0
+        self.dropped = 0  # deliveries never sent because the queue was full
         self.reconnects = 0
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -99,12 +115,24 @@ class RedisNotifier:
             health_check_interval=15,
         )
         self._reader = asyncio.create_task(self._read_forever(), name="redis-notifier-reader")
+        self._publisher = asyncio.create_task(
+            self._publish_forever(), name="redis-notifier-publisher"
+        )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._subscribed.wait(), wait)
         if not self._subscribed.is_set():
             log.warning("Redis notifier: not subscribed yet; retrying in the background")
 
-    async def stop(self) -> None:
+    async def stop(self, drain: float = 1.0) -> None:
+        publisher, self._publisher = self._publisher, None
+        if publisher is not None:
+            # What is queued still goes out if Redis answers within ``drain`` seconds.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(drain):
+                    await self._pending.join()
+            publisher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await publisher
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.cancel()
@@ -146,19 +174,57 @@ class RedisNotifier:
                 log.exception("Redis notifier: a notification could not be encoded")
         for delivery in deliveries:
             self._deliveries.dispatch(delivery)
+        if self._publisher is None:
+            return
+        pending = self._pending
+        for delivery in deliveries:
+            try:
+                pending.put_nowait(self._origin + encode_delivery(delivery))
+            except asyncio.QueueFull:
+                # Redis has not taken anything for a while. The change is committed and in
+                # the feed: other processes fill the hole from there.
+                self.dropped += 1
+                self._warn("full", "Redis notifier: queue full; deliveries dropped")
+
+    async def _publish_forever(self) -> None:
+        pending = self._pending
+        while True:
+            batch = [await pending.get()]
+            while len(batch) < _PUBLISH_BATCH and not pending.empty():
+                batch.append(pending.get_nowait())
+            try:
+                await self._send(batch)
+            finally:
+                for _ in batch:
+                    pending.task_done()
+
+    async def _send(self, payloads: list[bytes]) -> None:
         client = self._client
         if client is None:
             return
         try:
-            async with client.pipeline(transaction=False) as pipe:
-                for delivery in deliveries:
-                    pipe.publish(self._channel, self._origin + encode_delivery(delivery))
-                await pipe.execute()
-        except (RedisError, OSError):
-            # The change is committed and in the feed; other processes fill the hole from
-            # there. Failing the caller's request now would only make a client resend.
+            # Bounded: a stalled Redis must not hold what is queued behind forever.
+            async with asyncio.timeout(self._publish_timeout):
+                async with client.pipeline(transaction=False) as pipe:
+                    for payload in payloads:
+                        pipe.publish(self._channel, payload)
+                    await pipe.execute()
+        except (RedisError, OSError, TimeoutError):
+            # The changes are committed and in the feed; other processes fill the hole from
+            # there. Failing the caller's request would only have made a client resend.
             self.publish_failures += 1
-            log.warning("Redis notifier: publish failed; other processes catch up from the feed")
+            self._warn("publish", "Redis notifier: publish failed; others catch up from the feed")
+
+    def _warn(self, key: str, message: str) -> None:
+        # One line per incident, not one per delivery.
+        now = time.monotonic()
+        if now - self._warned_at.get(key, -_LOG_EVERY) >= _LOG_EVERY:
+            self._warned_at[key] = now
+            log.warning(message)
+
+    async def flushed(self) -> None:
+        """Until every delivery queued so far was sent (or given up on)."""
+        await self._pending.join()
 
     def _notify(self, notification: Notification) -> None:
         for listener in list(self._listeners):

@@ -1,0 +1,130 @@
+"""Faults under load: the server degrades, it never hangs or skips.
+
+Each test starts what it breaks itself (a Redis of its own, paused with SIGSTOP) so that
+nothing shared with the other tests is harmed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from tests.integration.conftest import services_required
+from tests.integration.ws.conftest import (
+    ServerProcess,
+    free_port,
+    open_dialog,
+    register,
+    server_env,
+    socket_of,
+    sync_all,
+)
+
+pytestmark = pytest.mark.integration
+
+
+class PrivateRedis:
+    """A ``redis-server`` of the test's own, which it may pause and resume."""
+
+    def __init__(self, log_path: Path) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not os.path.exists(binary):
+            message = "redis-server is not installed (scripts/services.sh installs it)"
+            if services_required():
+                pytest.fail(message)
+            pytest.skip(message)
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [
+                *(binary, "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--logfile", str(log_path)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            with contextlib.suppress(redis.RedisError):
+                client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+                client.ping()
+                client.close()
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def pause(self) -> None:
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.proc.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        self.resume()
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def stalling_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRedis]:
+    broker = PrivateRedis(tmp_path_factory.mktemp("redis") / "redis.log")
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(scope="module")
+def brokered_server(
+    mariadb_ws_url: str, stalling_broker: PrivateRedis, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    tmp = tmp_path_factory.mktemp("ws-stall")
+    env = server_env(mariadb_ws_url, stalling_broker.url) | {
+        "MESSENGER_UPLOAD_DIR": str(tmp / "uploads")
+    }
+    proc = ServerProcess(env, tmp / "server.log")
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+async def test_a_paused_redis_holds_up_no_post_and_no_push_of_this_process(
+    brokered_server: ServerProcess, stalling_broker: PrivateRedis
+) -> None:
+    async with httpx.AsyncClient(base_url=brokered_server.url, timeout=30) as http:
+        alice, bob = await register(http, "alice"), await register(http, "bob")
+        chat = await open_dialog(http, alice, bob)
+        async with socket_of(brokered_server, bob) as b:
+            stalling_broker.pause()
+            try:
+                slowest = 0.0
+                for n in range(20):
+                    started = time.monotonic()
+                    response = await http.post(
+                        f"/api/v1/chats/{chat}/messages",
+                        json={"client_id": f"stall-{n}", "text": f"#{n}"},
+                        headers=alice.headers,
+                    )
+                    slowest = max(slowest, time.monotonic() - started)
+                    assert response.status_code == 201, response.text
+                # Before: every post waited for Redis (10 s paused, 10 s held).
+                assert slowest < 1.0, f"a post took {slowest:.1f} s while Redis was paused"
+                await b.until(lambda: len(b.of_type("new_message")) == 20, within=5)
+            finally:
+                stalling_broker.resume()
+            # Nothing skipped: the feed has every post once, in order.
+            events, _ = await sync_all(http, bob, 0)
+            texts = [e["data"]["message"]["text"] for e in events if e["type"] == "new_message"]
+            assert texts == [f"#{n}" for n in range(20)]
