@@ -15,7 +15,7 @@ from messenger.adapters.memory import InMemoryTokens, InProcessNotifier, SystemC
 from messenger.container import in_memory_container
 from messenger.contract import Wire
 from messenger.domain.errors import InvalidToken
-from messenger.domain.events import Notification
+from messenger.domain.events import Delivery, Notification
 from messenger.domain.service import Messenger
 from messenger.entrypoints.ws import ConnectionHub, HubConfig, Session, SessionConfig
 from tests.contract_check import check_server_frame
@@ -707,3 +707,20 @@ async def test_a_member_added_to_a_group_and_its_online_members_learn_of_each_ot
     await settle()
     assert bob not in online_of(c)
     assert online_of(d) == set()
+
+
+async def test_the_dispatcher_survives_a_failure_and_catches_up_from_the_feed(
+    harness: Harness,
+) -> None:
+    alice, bob = await harness.users("alice", "bob")
+    dialog, _ = await harness.app.open_dialog(alice, bob)
+    b = await harness.connect(bob)
+    # Something the dispatcher cannot handle (here: a delivery with no recipient set).
+    harness.hub._inbox.put_nowait(Delivery(b"{}", None, None))  # type: ignore[arg-type]
+    await harness.app.post_message(alice, dialog.chat.id, "c-1", "after the failure")
+
+    frame = await b.frame("new_message")
+    assert frame["data"]["message"]["text"] == "after the failure"
+    assert harness.hub.dispatcher_failures == 1
+    await harness.app.post_message(alice, dialog.chat.id, "c-2", "and on")
+    assert (await b.frame("new_message", count=2))["data"]["message"]["text"] == "and on"

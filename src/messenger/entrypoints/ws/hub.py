@@ -270,6 +270,7 @@ class ConnectionHub:
         self._no_refill.set()
         self._idle_readies = asyncio.Condition()
         self.refills = 0
+        self.dispatcher_failures = 0
         # Sessions ended lately (session id -> when we heard), oldest first.
         self._ended: dict[str, float] = {}
 
@@ -287,7 +288,7 @@ class ConnectionHub:
             log.warning("Socket hub: feed head unknown at start")
         self._next = head + 1
         self._seen_head = head
-        self._dispatcher = asyncio.create_task(self._dispatch_forever(), name="ws-hub-dispatcher")
+        self._dispatcher = asyncio.create_task(self._supervise(), name="ws-hub-dispatcher")
         self.accepting = True
 
     async def stop(self, code: int = CLOSE_RESTART, grace: float = 5.0) -> None:
@@ -401,6 +402,24 @@ class ConnectionHub:
         task.add_done_callback(self._tasks.discard)
 
     # --- dispatching -------------------------------------------------------------------------
+
+    async def _supervise(self) -> None:
+        """Run the dispatcher; if it fails (a bug, an unexpected storage error), log it,
+        back off, and go on from the feed: sockets must never stay open without pushes."""
+        delay = 0.1
+        while True:
+            started = self._now()
+            try:
+                await self._dispatch_forever()
+            except Exception:
+                self.dispatcher_failures += 1
+                if self._now() - started > 60:
+                    delay = 0.1  # a failure long after the last one starts over
+                log.exception("Socket hub: dispatcher failed; resuming in %.1f s", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                # What was in hand when it failed is refilled from the feed at once.
+                self._waiting_since = self._now() - self.config.gap_timeout
 
     async def _dispatch_forever(self) -> None:
         next_poll = self._now() + self.config.head_poll_interval
