@@ -283,6 +283,26 @@ async def test_the_author_edits_a_message_and_the_old_text_is_kept(
     assert (await app.read_history(bob, dialog)).items == (edited,)
 
 
+async def test_the_edit_history_pages_oldest_first(
+    app: Messenger, dialog: int, alice: int, bob: int
+) -> None:
+    message = (await app.post_message(alice, dialog, "a-1", "v0")).message
+    for i in range(1, 6):
+        await app.edit_message(alice, message.id, f"v{i}")
+
+    first = await app.get_edit_history(bob, message.id, limit=2)
+    second = await app.get_edit_history(bob, message.id, limit=2, cursor=first.next_cursor)
+    last = await app.get_edit_history(bob, message.id, limit=2, cursor=second.next_cursor)
+
+    assert [[e.text for e in p.items] for p in (first, second, last)] == [
+        ["v0", "v1"],
+        ["v2", "v3"],
+        ["v4"],
+    ]
+    assert (first.has_more, second.has_more, last.has_more) == (True, True, False)
+    assert last.next_cursor is None
+
+
 async def test_editing_to_the_same_text_changes_nothing(
     app: Messenger, dialog: int, alice: int, published: Published
 ) -> None:
