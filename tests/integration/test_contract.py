@@ -171,6 +171,12 @@ async def test_search_matches_username_or_display_name_and_orders_by_username(
         "ivan_k",
     ]
     assert [p.display_name for p in (await messenger_app.search_users("🌸")).items] == ["Мария 🌸"]
+    # The next page starts after the last username shown, in the storage's own order.
+    first = await messenger_app.search_users("", limit=2)
+    rest = await messenger_app.search_users("", limit=2, cursor=first.next_cursor)
+    assert first.has_more
+    assert [p.username for p in rest.items] == ["maria", "zed"]
+    assert (rest.has_more, rest.next_cursor) == (False, None)
 
 
 async def test_text_and_times_round_trip_exactly(uow_factory: UnitOfWorkFactory) -> None:
@@ -474,6 +480,25 @@ async def test_unread_counts_skip_own_and_deleted_messages(messenger_app: Messen
     assert state.unread_count == 0
     [summary] = (await messenger_app.list_chats(a)).items
     assert summary.unread_count == 1  # bea's one message; amy's own never count
+
+
+async def test_chat_list_pages_continue_after_the_last_chat_shown(
+    messenger_app: Messenger,
+) -> None:
+    a = await register(messenger_app, "amy")
+    b = await register(messenger_app, "bea")
+    groups = [(await messenger_app.create_group(a, f"g{i}", [b])).chat.id for i in range(5)]
+    last = (await messenger_app.post_message(b, groups[1], "1", "up")).message
+
+    first = await messenger_app.list_chats(a, limit=2)
+    rest = await messenger_app.list_chats(a, limit=3, cursor=first.next_cursor)
+
+    assert [s.chat.id for s in first.items] == [groups[1], groups[4]]
+    assert [s.chat.id for s in rest.items] == [groups[3], groups[2], groups[0]]
+    assert (first.has_more, rest.has_more, rest.next_cursor) == (True, False, None)
+    assert first.items[0].last_message == last
+    assert first.items[0].unread_count == 1
+    assert {m.profile.id for m in rest.items[0].members} == {a, b}
 
 
 async def test_last_message_per_chat_and_edit_history(uow_factory: UnitOfWorkFactory) -> None:
