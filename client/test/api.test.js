@@ -154,3 +154,38 @@ test('upload reports progress through XMLHttpRequest', async () => {
   assert.equal(stored.id, 'f1');
   assert.deepEqual(progress, [0.5, 1]);
 });
+
+test('the chat list follows next_cursor page by page until has_more is false', async () => {
+  const pages = {
+    '': { items: [{ id: 3 }, { id: 2 }], has_more: true, next_cursor: 'c1' },
+    c1: { items: [{ id: 1 }], has_more: true, next_cursor: 'c2' },
+    c2: { items: [{ id: 9 }], has_more: false, next_cursor: null },
+  };
+  const { api, fetch } = client({ 'GET /chats': (call) => [200, pages[call.query.cursor || '']] });
+
+  const res = await api.chats();
+
+  assert.deepEqual(res.items.map((c) => c.id), [3, 2, 1, 9]);
+  assert.deepEqual(
+    fetch.calls.map((c) => c.query),
+    [{ limit: '100' }, { limit: '100', cursor: 'c1' }, { limit: '100', cursor: 'c2' }],
+  );
+});
+
+test('following pages stops on a cursor that does not move and keeps each chat once', async () => {
+  const { api, fetch } = client({
+    'GET /chats': () => [200, { items: [{ id: 1 }, { id: 2 }], has_more: true, next_cursor: 'same' }],
+  });
+
+  const res = await api.chats();
+
+  assert.deepEqual(res.items.map((c) => c.id), [1, 2]);
+  assert.equal(fetch.calls.length, 2);
+});
+
+test('an old server without next_cursor gives one page', async () => {
+  const { api, fetch } = client({ 'GET /chats': () => [200, { items: [{ id: 1 }] }] });
+
+  assert.deepEqual((await api.chats()).items, [{ id: 1 }]);
+  assert.equal(fetch.calls.length, 1);
+});

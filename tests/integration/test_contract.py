@@ -160,17 +160,23 @@ async def test_search_matches_username_or_display_name_and_orders_by_username(
     await register(messenger_app, "ivan_k", "Kuznetsov")
     await register(messenger_app, "ivan.b", "B")
     await register(messenger_app, "maria", "Мария 🌸")
-    found = await messenger_app.search_users("ИВАН")
+    found = (await messenger_app.search_users("ИВАН")).items
     assert [p.username for p in found] == ["zed"]
-    found = await messenger_app.search_users("ivan")
+    found = (await messenger_app.search_users("ivan")).items
     assert [p.username for p in found] == ["ivan.b", "ivan_k"]
     # "_" is a literal character, not a LIKE wildcard.
-    assert [p.username for p in await messenger_app.search_users("n_k")] == ["ivan_k"]
-    assert [p.username for p in await messenger_app.search_users("", limit=2)] == [
+    assert [p.username for p in (await messenger_app.search_users("n_k")).items] == ["ivan_k"]
+    assert [p.username for p in (await messenger_app.search_users("", limit=2)).items] == [
         "ivan.b",
         "ivan_k",
     ]
-    assert [p.display_name for p in await messenger_app.search_users("🌸")] == ["Мария 🌸"]
+    assert [p.display_name for p in (await messenger_app.search_users("🌸")).items] == ["Мария 🌸"]
+    # The next page starts after the last username shown, in the storage's own order.
+    first = await messenger_app.search_users("", limit=2)
+    rest = await messenger_app.search_users("", limit=2, cursor=first.next_cursor)
+    assert first.has_more
+    assert [p.username for p in rest.items] == ["maria", "zed"]
+    assert (rest.has_more, rest.next_cursor) == (False, None)
 
 
 async def test_text_and_times_round_trip_exactly(uow_factory: UnitOfWorkFactory) -> None:
@@ -463,7 +469,7 @@ async def test_unread_counts_skip_own_and_deleted_messages(messenger_app: Messen
     m3 = (await messenger_app.post_message(a, chat_id, "3", "three")).message
     m4 = (await messenger_app.post_message(a, chat_id, "4", "four")).message
     await messenger_app.delete_message(a, m3.id)
-    [summary] = await messenger_app.list_chats(b)
+    [summary] = (await messenger_app.list_chats(b)).items
     assert summary.unread_count == 2
     assert summary.last_message is not None
     assert summary.last_message.id == m4.id
@@ -472,8 +478,27 @@ async def test_unread_counts_skip_own_and_deleted_messages(messenger_app: Messen
     assert state.read_message_id == m1.id
     state = await messenger_app.mark_read(b, chat_id, m4.id)
     assert state.unread_count == 0
-    [summary] = await messenger_app.list_chats(a)
+    [summary] = (await messenger_app.list_chats(a)).items
     assert summary.unread_count == 1  # bea's one message; amy's own never count
+
+
+async def test_chat_list_pages_continue_after_the_last_chat_shown(
+    messenger_app: Messenger,
+) -> None:
+    a = await register(messenger_app, "amy")
+    b = await register(messenger_app, "bea")
+    groups = [(await messenger_app.create_group(a, f"g{i}", [b])).chat.id for i in range(5)]
+    last = (await messenger_app.post_message(b, groups[1], "1", "up")).message
+
+    first = await messenger_app.list_chats(a, limit=2)
+    rest = await messenger_app.list_chats(a, limit=3, cursor=first.next_cursor)
+
+    assert [s.chat.id for s in first.items] == [groups[1], groups[4]]
+    assert [s.chat.id for s in rest.items] == [groups[3], groups[2], groups[0]]
+    assert (first.has_more, rest.has_more, rest.next_cursor) == (True, False, None)
+    assert first.items[0].last_message == last
+    assert first.items[0].unread_count == 1
+    assert {m.profile.id for m in rest.items[0].members} == {a, b}
 
 
 async def test_last_message_per_chat_and_edit_history(uow_factory: UnitOfWorkFactory) -> None:
@@ -506,14 +531,14 @@ async def test_edit_and_delete_through_the_use_cases(messenger_app: Messenger) -
     sent = (await messenger_app.post_message(a, dialog.chat.id, "1", "first")).message
     edited = await messenger_app.edit_message(a, sent.id, "second")
     assert edited.edited_at is not None
-    history = await messenger_app.get_edit_history(b, sent.id)
+    history = (await messenger_app.get_edit_history(b, sent.id)).items
     assert [e.text for e in history] == ["first"]
     await messenger_app.delete_message(a, sent.id)
     page = await messenger_app.read_history(b, dialog.chat.id)
     [tombstone] = page.items
     assert tombstone.deleted
     assert tombstone.text == ""
-    assert await messenger_app.get_edit_history(b, sent.id) == []
+    assert (await messenger_app.get_edit_history(b, sent.id)).items == ()
 
 
 # --- the change feed -----------------------------------------------------------------------
@@ -642,7 +667,7 @@ async def test_sessions_and_refresh_token_rotation(messenger_app: Messenger) -> 
     app = messenger_app
     first = await app.register("amy", "correct horse", device_name="Телефон")
     second = await app.authenticate("AMY", "correct horse", device_name="laptop")
-    sessions = await app.list_sessions(first.user.id)
+    sessions = (await app.list_sessions(first.user.id)).items
     assert {s.device_name for s in sessions} == {"Телефон", "laptop"}
     rotated = await app.refresh_session(first.refresh_token)
     assert rotated.session.id == first.session.id
@@ -650,7 +675,7 @@ async def test_sessions_and_refresh_token_rotation(messenger_app: Messenger) -> 
         await app.refresh_session(first.refresh_token)  # reuse revokes the family
     with pytest.raises(InvalidToken):
         await app.refresh_session(rotated.refresh_token)
-    assert [s.id for s in await app.list_sessions(first.user.id)] == [second.session.id]
+    assert [s.id for s in (await app.list_sessions(first.user.id)).items] == [second.session.id]
     await app.authorize(second.access_token)
     with pytest.raises(InvalidToken):
         await app.authorize(first.access_token)
@@ -768,7 +793,7 @@ async def test_concurrent_open_dialog_converges_on_one_chat(messenger_app: Messe
     )
     assert len({details.chat.id for details, _ in results}) == 1
     assert sum(created for _, created in results) == 1
-    assert len(await messenger_app.list_chats(a)) == 1
+    assert len((await messenger_app.list_chats(a)).items) == 1
 
 
 async def test_concurrent_posts_with_one_client_id_store_one_message(

@@ -132,7 +132,7 @@ async def test_a_failed_registration_keeps_nothing(app: Messenger) -> None:
     with pytest.raises(EmailTaken):
         await app.register("bob", "password-456", email="alice@example.com")
 
-    assert await app.search_users("bob") == []
+    assert (await app.search_users("bob")).items == ()
     assert len(store_of(app).sessions) == 1
 
 
@@ -343,7 +343,7 @@ async def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(app: Mes
         await app.refresh_session(second.refresh_token)
     with pytest.raises(InvalidToken):
         await app.authorize(second.access_token)
-    assert await app.list_sessions(first.user.id) == []
+    assert (await app.list_sessions(first.user.id)).items == ()
 
 
 async def test_reuse_revokes_only_that_family(app: Messenger) -> None:
@@ -397,10 +397,35 @@ async def test_sessions_are_listed_most_recently_used_first_without_revoked_ones
     await app.refresh_session(first.refresh_token)  # the phone was used last
     await app.revoke_session(first.user.id, third.session.id)
 
-    sessions = await app.list_sessions(first.user.id)
+    sessions = (await app.list_sessions(first.user.id)).items
 
     assert [s.device_name for s in sessions] == ["phone", "laptop"]
     assert {s.id for s in sessions} == {first.session.id, second.session.id}
+
+
+async def test_sessions_page_most_recently_used_first_each_once(app: Messenger) -> None:
+    first = await app.register("alice", "password-123", device_name="d0")
+    for i in range(1, 5):
+        await app.authenticate("alice", "password-123", device_name=f"d{i}")
+
+    page = await app.list_sessions(first.user.id, limit=3)
+    rest = await app.list_sessions(first.user.id, limit=3, cursor=page.next_cursor)
+
+    assert [s.device_name for s in page.items] == ["d4", "d3", "d2"]
+    assert page.has_more
+    assert [s.device_name for s in rest.items] == ["d1", "d0"]
+    assert (rest.has_more, rest.next_cursor) == (False, None)
+
+
+async def test_a_cursor_of_another_list_is_refused_by_the_sessions(app: Messenger) -> None:
+    first = await app.register("alice", "password-123")
+    await app.register("bob", "password-123")
+    search = await app.search_users("", limit=1)
+
+    with pytest.raises(ValidationError) as caught:
+        await app.list_sessions(first.user.id, cursor=search.next_cursor)
+
+    assert caught.value.field == "cursor"
 
 
 async def test_revoking_a_session_logs_that_device_out(app: Messenger) -> None:
@@ -505,14 +530,32 @@ async def test_searching_matches_username_or_display_name_case_insensitively(
     await app.register("bob", "password-123", display_name="Bob the Builder")
     await app.register("carol", "password-123", display_name="Carol")
 
-    by_name = await app.search_users("LIDDELL")
-    by_username = await app.search_users(" Bo ")
-    everyone = await app.search_users("")
+    by_name = (await app.search_users("LIDDELL")).items
+    by_username = (await app.search_users(" Bo ")).items
+    everyone = (await app.search_users("")).items
 
     assert [p.username for p in by_name] == ["alice"]
     assert [p.username for p in by_username] == ["bob"]
     assert [p.username for p in everyone] == ["alice", "bob", "carol"]
-    assert [p.username for p in await app.search_users("", limit=2)] == ["alice", "bob"]
+    assert [p.username for p in (await app.search_users("", limit=2)).items] == ["alice", "bob"]
+
+
+async def test_search_results_page_by_username(app: Messenger) -> None:
+    for name in ["erin", "alice", "dave", "bob", "carol"]:
+        await app.register(name, "password-123")
+    await app.register("zed", "password-123", display_name="Zed")
+
+    pages: list[list[str]] = []
+    cursor: str | None = None
+    while True:
+        page = await app.search_users("", limit=2, cursor=cursor)
+        pages.append([p.username for p in page.items])
+        if not page.has_more:
+            break
+        cursor = page.next_cursor
+
+    assert pages == [["alice", "bob"], ["carol", "dave"], ["erin", "zed"]]
+    assert page.next_cursor is None
 
 
 @pytest.mark.parametrize("limit", [0, -1, 51])

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
+import messenger
+from messenger.adapters.memory import TickingClock
 from messenger.domain.errors import (
     AlreadyAMember,
     ChatNotFound,
@@ -104,7 +107,7 @@ async def test_a_group_with_an_unknown_member_is_not_created(
     with pytest.raises(NotFound):
         await app.create_group(alice, "Team", [999])
 
-    assert await app.list_chats(alice) == []
+    assert (await app.list_chats(alice)).items == ()
     assert published.items == []
 
 
@@ -271,7 +274,7 @@ async def test_a_member_leaves_a_group(app: Messenger, group: int, alice: int, c
     await app.remove_member(carol, group, carol)
 
     assert carol not in await roles(app, alice, group)
-    assert await app.list_chats(carol) == []
+    assert (await app.list_chats(carol)).items == ()
 
 
 async def test_when_the_owner_leaves_the_longest_serving_admin_becomes_owner(
@@ -386,9 +389,9 @@ async def test_chats_are_listed_by_last_activity(
     with_carol = (await app.open_dialog(alice, carol))[0].chat.id
     team = (await app.create_group(alice, "Team", [bob])).chat.id
 
-    assert [s.chat.id for s in await app.list_chats(alice)] == [team, with_carol, with_bob]
+    assert [s.chat.id for s in (await app.list_chats(alice)).items] == [team, with_carol, with_bob]
     await app.post_message(bob, with_bob, "c1", "hi")
-    assert [s.chat.id for s in await app.list_chats(alice)] == [with_bob, team, with_carol]
+    assert [s.chat.id for s in (await app.list_chats(alice)).items] == [with_bob, team, with_carol]
 
 
 async def test_the_chat_list_shows_the_last_message_and_members(
@@ -397,7 +400,7 @@ async def test_the_chat_list_shows_the_last_message_and_members(
     await app.post_message(alice, dialog, "c1", "first")
     last = (await app.post_message(bob, dialog, "c2", "second")).message
 
-    [summary] = await app.list_chats(alice)
+    [summary] = (await app.list_chats(alice)).items
 
     assert summary.last_message == last
     assert {m.profile.username for m in summary.members} == {"alice", "bob"}
@@ -412,17 +415,125 @@ async def test_unread_counts_ignore_own_and_deleted_messages(
     await app.post_message(alice, dialog, "a1", "mine")
     await app.delete_message(bob, doomed.id)
 
-    [alice_view] = await app.list_chats(alice)
-    [bob_view] = await app.list_chats(bob)
+    [alice_view] = (await app.list_chats(alice)).items
+    [bob_view] = (await app.list_chats(bob)).items
     assert alice_view.unread_count == 2
     assert bob_view.unread_count == 1
 
     await app.mark_read(alice, dialog, first.id)
-    [alice_view] = await app.list_chats(alice)
+    [alice_view] = (await app.list_chats(alice)).items
     assert alice_view.unread_count == 1
 
 
 async def test_a_user_without_chats_has_an_empty_list(app: Messenger) -> None:
     loner = await new_user(app, "loner")
 
-    assert await app.list_chats(loner) == []
+    assert (await app.list_chats(loner)).items == ()
+
+
+# --- paging the chat list -------------------------------------------------------------------
+
+
+async def _page_through(app: Messenger, user_id: int, limit: int) -> list[list[int]]:
+    pages: list[list[int]] = []
+    cursor: str | None = None
+    while True:
+        page = await app.list_chats(user_id, limit=limit, cursor=cursor)
+        pages.append([s.chat.id for s in page.items])
+        if not page.has_more:
+            assert page.next_cursor is None
+            return pages
+        assert page.next_cursor is not None
+        cursor = page.next_cursor
+
+
+async def test_paging_through_the_chat_list_returns_every_chat_once_most_recent_first(
+    app: Messenger, alice: int, bob: int
+) -> None:
+    chats = [(await app.create_group(alice, f"g{i}", [bob])).chat.id for i in range(7)]
+    await app.post_message(bob, chats[2], "c1", "wakes g2 up")
+    everything = [s.chat.id for s in (await app.list_chats(alice, limit=100)).items]
+
+    pages = await _page_through(app, alice, limit=3)
+
+    assert everything == [chats[2], chats[6], chats[5], chats[4], chats[3], chats[1], chats[0]]
+    assert pages == [everything[0:3], everything[3:6], everything[6:7]]
+
+
+async def test_the_chat_list_pages_by_fifty_unless_asked_otherwise(
+    app: Messenger, alice: int
+) -> None:
+    for i in range(51):
+        await app.create_group(alice, f"g{i}", [])
+
+    first = await app.list_chats(alice)
+    rest = await app.list_chats(alice, cursor=first.next_cursor)
+
+    assert (len(first.items), first.has_more) == (50, True)
+    assert (len(rest.items), rest.has_more, rest.next_cursor) == (1, False, None)
+
+
+async def test_chats_active_at_the_same_instant_are_each_listed_once() -> None:
+    app = messenger.in_memory(clock=TickingClock(step=timedelta(0)))
+    alice, bob = await new_user(app, "alice"), await new_user(app, "bob")
+    created = {(await app.create_group(alice, f"g{i}", [bob])).chat.id for i in range(5)}
+
+    pages = await _page_through(app, alice, limit=2)
+
+    listed = [chat_id for page in pages for chat_id in page]
+    assert sorted(listed) == sorted(created)
+    assert listed == sorted(created, reverse=True), "ties go by id, newest first"
+
+
+async def test_a_chat_that_becomes_active_while_paging_moves_to_the_top_and_is_never_repeated(
+    app: Messenger, alice: int, bob: int
+) -> None:
+    chats = [(await app.create_group(alice, f"g{i}", [bob])).chat.id for i in range(6)]
+    first = await app.list_chats(alice, limit=2)
+    assert [s.chat.id for s in first.items] == [chats[5], chats[4]]
+
+    await app.post_message(bob, chats[4], "c1", "already seen")
+    await app.post_message(bob, chats[0], "c2", "not seen yet")
+    rest = await app.list_chats(alice, limit=10, cursor=first.next_cursor)
+    fresh = await app.list_chats(alice, limit=10)
+
+    # The client hears of both posts on its socket; the pages themselves never repeat a chat.
+    assert [s.chat.id for s in rest.items] == [chats[3], chats[2], chats[1]]
+    assert [s.chat.id for s in fresh.items][:2] == [chats[0], chats[4]]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "",
+        "not a cursor",
+        "!!!!",
+        "ü",
+        "\ud800",
+        "x" * 10_000,
+        "W10",  # []
+        "WyJjaGF0cyJd",  # ["chats"]: no key
+        "WyJjaGF0cyIsMSwiMiJd",  # ["chats",1,"2"]: the id is no number
+        "WyJjaGF0cyIsdHJ1ZSwxXQ",  # ["chats",true,1]
+        "WyJzZXNzaW9ucyIsMSwiYSJd",  # ["sessions",1,"a"]: another list's cursor
+        "WyJjaGF0cyIsMSwy",  # truncated JSON
+        "_w",  # not UTF-8 once decoded
+    ],
+)
+async def test_a_chat_list_cursor_that_was_never_handed_out_is_a_validation_error(
+    app: Messenger, alice: int, cursor: str
+) -> None:
+    with pytest.raises(ValidationError) as invalid:
+        await app.list_chats(alice, cursor=cursor)
+
+    assert (invalid.value.code, invalid.value.field) == ("validation_error", "cursor")
+
+
+@pytest.mark.parametrize("limit", [0, -1, 101])
+async def test_a_chat_list_page_size_out_of_range_is_a_validation_error(
+    app: Messenger, alice: int, limit: int
+) -> None:
+    with pytest.raises(ValidationError) as invalid:
+        await app.list_chats(alice, limit=limit)
+
+    assert invalid.value.field == "limit"

@@ -276,7 +276,7 @@ async def test_a_failed_commit_publishes_nothing_and_keeps_nothing() -> None:
     assert caught.value.code == "service_unavailable"
     assert seen == []
     assert (await app.read_history(bob, chat)).items == ()
-    assert len(await app.list_chats(alice)) == 1
+    assert len((await app.list_chats(alice)).items) == 1
     assert (await app.get_changes_since(bob, since=None)).cursor == 1
     # The client may simply retry with the same client id.
     assert (await app.post_message(alice, chat, "a-1", "hello")).created

@@ -27,7 +27,7 @@ async def _run(writers: int, posts: int, page: int) -> None:
             await app.post_message(authors[i], chat, f"{i}-{n}", f"message {n}")
             if n % 3 == 0:
                 await app.mark_read(
-                    authors[i], chat, (await app.list_chats(authors[i]))[0].last_message.id
+                    authors[i], chat, (await app.list_chats(authors[i])).items[0].last_message.id
                 )  # type: ignore[union-attr]
             await asyncio.sleep(0)
 

@@ -278,9 +278,29 @@ async def test_the_author_edits_a_message_and_the_old_text_is_kept(
     assert edited.text == "hello!"
     assert edited.edited_at is not None
     assert published.types() == ["message_updated", "message_updated"]
-    history = await app.get_edit_history(bob, message.id)
+    history = (await app.get_edit_history(bob, message.id)).items
     assert [e.text for e in history] == ["helo", "hello"]
     assert (await app.read_history(bob, dialog)).items == (edited,)
+
+
+async def test_the_edit_history_pages_oldest_first(
+    app: Messenger, dialog: int, alice: int, bob: int
+) -> None:
+    message = (await app.post_message(alice, dialog, "a-1", "v0")).message
+    for i in range(1, 6):
+        await app.edit_message(alice, message.id, f"v{i}")
+
+    first = await app.get_edit_history(bob, message.id, limit=2)
+    second = await app.get_edit_history(bob, message.id, limit=2, cursor=first.next_cursor)
+    last = await app.get_edit_history(bob, message.id, limit=2, cursor=second.next_cursor)
+
+    assert [[e.text for e in p.items] for p in (first, second, last)] == [
+        ["v0", "v1"],
+        ["v2", "v3"],
+        ["v4"],
+    ]
+    assert (first.has_more, second.has_more, last.has_more) == (True, True, False)
+    assert last.next_cursor is None
 
 
 async def test_editing_to_the_same_text_changes_nothing(
@@ -293,7 +313,7 @@ async def test_editing_to_the_same_text_changes_nothing(
 
     assert unchanged.edited_at is None
     assert published.items == []
-    assert await app.get_edit_history(alice, message.id) == []
+    assert (await app.get_edit_history(alice, message.id)).items == ()
 
 
 @pytest.mark.parametrize("text", ["hacked", "hello"])
@@ -306,7 +326,7 @@ async def test_only_the_author_can_edit(
     with pytest.raises(Forbidden):
         await app.edit_message(alice, message.id, text)
 
-    assert await app.get_edit_history(bob, message.id) == []
+    assert (await app.get_edit_history(bob, message.id)).items == ()
 
 
 async def test_a_stranger_cannot_edit_or_see_edits(
@@ -352,7 +372,7 @@ async def test_a_message_with_attachments_can_be_edited_to_no_text(
 
     assert edited.text == ""
     assert edited.attachments == message.attachments
-    assert [e.text for e in await app.get_edit_history(alice, message.id)] == ["caption"]
+    assert [e.text for e in (await app.get_edit_history(alice, message.id)).items] == ["caption"]
     assert published.types() == ["message_updated"]
 
 
@@ -390,7 +410,7 @@ async def test_deleting_leaves_a_tombstone_without_content_or_edit_history(
     assert published.types() == ["message_deleted"]
     assert published.items[0].recipients == {alice, bob}
     assert (await app.read_history(bob, dialog)).items == (tombstone,)
-    assert await app.get_edit_history(alice, message.id) == []
+    assert (await app.get_edit_history(alice, message.id)).items == ()
     assert not store_of(app).edits.get(message.id)
 
 
@@ -652,7 +672,7 @@ async def test_unread_is_never_negative(app: Messenger, dialog: int, alice: int,
     state = await app.mark_read(bob, dialog, ids[1])
 
     assert state.unread_count == 0
-    [summary] = await app.list_chats(bob)
+    [summary] = (await app.list_chats(bob)).items
     assert summary.unread_count == 0
 
 

@@ -43,7 +43,7 @@ from messenger.domain.events import (
     Notification,
     UserTyping,
 )
-from messenger.domain.model import ChatKind, ChatMember, Role
+from messenger.domain.model import ChatKind, ChatMember, ChatSummary, Role
 from messenger.domain.service import Messenger
 from messenger.embedded import in_memory
 
@@ -314,10 +314,23 @@ class MessengerMachine(RuleBasedStateMachine):
                 return ids
             before = page_ids[0]
 
+    def _all_chats(self, uid: int, page: int = 2) -> list[ChatSummary]:
+        summaries: list[ChatSummary] = []
+        cursor: str | None = None
+        while True:
+            result = self.run(self.app.list_chats(uid, limit=page, cursor=cursor))
+            assert len(result.items) <= page
+            summaries += result.items
+            if not result.has_more:
+                assert result.next_cursor is None
+                return summaries
+            assert result.next_cursor is not None
+            cursor = result.next_cursor
+
     def _fresh_state(self, uid: int) -> ClientState:
         posted_at = self._posted_at()
         state: ClientState = {}
-        for summary in self.run(self.app.list_chats(uid)):
+        for summary in self._all_chats(uid):
             chat = summary.chat
             view = _from_members(chat.kind.value, chat.title, summary.members)
             me = self.uow.store.members[(chat.id, uid)]
@@ -358,9 +371,20 @@ class MessengerMachine(RuleBasedStateMachine):
                 assert self._all_history(uid, chat_id, page) == expected
 
     @invariant()
+    def chat_list_pages_cover_every_chat_once_most_recent_first(self) -> None:
+        for uid in self.users:
+            mine = {cid for (cid, member) in self.uow.store.members if member == uid}
+            for page in (1, 2, 100):
+                chats = [s.chat for s in self._all_chats(uid, page)]
+                assert len(chats) == len(mine), "a chat was listed twice"
+                assert {c.id for c in chats} == mine
+                keys = [(c.last_activity_at, c.id) for c in chats]
+                assert keys == sorted(keys, reverse=True)
+
+    @invariant()
     def unread_counts_equal_a_recount_and_watermarks_never_move_back(self) -> None:
         for uid in self.users:
-            for summary in self.run(self.app.list_chats(uid)):
+            for summary in self._all_chats(uid):
                 me = self.uow.store.members[(summary.chat.id, uid)]
                 recount = sum(
                     1

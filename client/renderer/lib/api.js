@@ -22,6 +22,10 @@ export class ApiError extends Error {
 }
 
 const TOKENS_KEY = 'messenger.session';
+// Chats per GET /chats page: the server's maximum, so a long list costs few round trips.
+const CHAT_PAGE = 100;
+// 100,000 chats at 100 a page: far beyond any real list.
+const MAX_PAGES = 1000;
 
 /** Keeps the signed-in session (tokens and user) in a localStorage-like storage. */
 export class TokenStore {
@@ -237,8 +241,9 @@ export class ApiClient {
     return this.request('PATCH', '/users/me', { body: patch });
   }
 
-  searchUsers(q, limit = 20) {
-    return this.request('GET', '/users', { query: { q, limit } });
+  /** The first page of search results is all the pickers show: `{items, has_more, next_cursor}`. */
+  searchUsers(q, limit = 20, cursor = undefined) {
+    return this.request('GET', '/users', { query: { q, limit, cursor } });
   }
 
   user(id) {
@@ -247,8 +252,41 @@ export class ApiClient {
 
   // --- chats ---------------------------------------------------------------------------
 
-  chats() {
-    return this.request('GET', '/chats');
+  /** One page of the chat list; `cursor` is the `next_cursor` of the page before. */
+  chatsPage({ limit = CHAT_PAGE, cursor } = {}) {
+    return this.request('GET', '/chats', { query: { limit, cursor } });
+  }
+
+  /**
+   * The whole chat list as `{items}`, page after page (in sequence: the next page needs the
+   * cursor of this one). A chat that becomes active meanwhile moves to the first page, which
+   * was already read, and so is not on the later ones: its event on the socket brings it.
+   */
+  async chats({ limit = CHAT_PAGE } = {}) {
+    return { items: await this.allPages((cursor) => this.chatsPage({ limit, cursor })) };
+  }
+
+  /**
+   * Follows `next_cursor` of a paged list (`{items, has_more, next_cursor}`) to its end and
+   * returns every item once (by `id`). Stops on a page that does not move forward, so a
+   * misbehaving server cannot keep the client looping.
+   */
+  async allPages(fetchPage, { maxPages = MAX_PAGES } = {}) {
+    const items = [];
+    const seen = new Set();
+    let cursor;
+    for (let n = 0; n < maxPages; n += 1) {
+      const page = await fetchPage(cursor);
+      for (const item of page.items || []) {
+        if (item?.id !== undefined && seen.has(item.id)) continue;
+        if (item?.id !== undefined) seen.add(item.id);
+        items.push(item);
+      }
+      const next = page.next_cursor;
+      if (!page.has_more || typeof next !== 'string' || !next || next === cursor) break;
+      cursor = next;
+    }
+    return items;
   }
 
   chat(id) {

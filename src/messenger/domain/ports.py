@@ -48,8 +48,9 @@ class UserRepository(Protocol):
 
     async def update(self, user: User) -> None: ...
 
-    async def search(self, query: str, limit: int) -> list[User]:
-        """Users whose username or display name contains ``query`` (case-insensitive)."""
+    async def search(self, query: str, limit: int, *, after: str | None = None) -> list[User]:
+        """Users whose username or display name contains ``query`` (case-insensitive), by
+        username; ``after``: only usernames that sort after it (the next page)."""
 
 
 class ChatRepository(Protocol):

@@ -157,10 +157,13 @@ class InMemoryUserRepository(_Repo):
                 self._j.put(self._s.emails, user.email, user.id)
         self._j.put(self._s.users, user.id, _c(user))
 
-    async def search(self, query: str, limit: int) -> list[User]:
+    async def search(self, query: str, limit: int, *, after: str | None = None) -> list[User]:
         q = query.lower()
         found = [
-            u for u in self._s.users.values() if q in u.username or q in u.display_name.lower()
+            u
+            for u in self._s.users.values()
+            if (q in u.username or q in u.display_name.lower())
+            and (after is None or u.username > after)
         ]
         found.sort(key=lambda u: u.username)
         return [_c(u) for u in found[:limit]]

@@ -29,6 +29,15 @@ from messenger.domain.model import (
     normalize_email,
     normalize_username,
 )
+from messenger.domain.paging import (
+    Listing,
+    Order,
+    decode_cursor,
+    finish_page,
+    micros,
+    page_size,
+    paginate,
+)
 from messenger.domain.ports import UnitOfWork
 from messenger.domain.usecases.base import Ports, UseCase
 
@@ -251,14 +260,23 @@ class LogOut(UseCase):
         await RevokeSession(self._ports)(claims.user_id, claims.session_id)
 
 
-class ListSessions(UseCase):
-    """The caller's active sessions (devices), most recently used first."""
+# Most recently used first; the id orders sessions used at the same instant.
+SESSIONS_BY_USE: Order[Session] = Order(
+    "sessions", lambda s: (micros(s.last_used_at), s.id), (int, str), descending=True
+)
 
-    async def __call__(self, user_id: int) -> list[Session]:
+
+class ListSessions(UseCase):
+    """A page of the caller's active sessions (devices), most recently used first."""
+
+    async def __call__(
+        self, user_id: int, *, limit: int | None = None, cursor: str | None = None
+    ) -> Listing[Session]:
+        size = page_size(limit, self._limits)
         async with self._uow(read_only=True) as uow:
             sessions = await uow.sessions.of_user(user_id)
-        active = [s for s in sessions if s.active]
-        return sorted(active, key=lambda s: s.last_used_at, reverse=True)
+        active = sorted((s for s in sessions if s.active), key=SESSIONS_BY_USE.key, reverse=True)
+        return paginate(active, SESSIONS_BY_USE, size, cursor)
 
 
 class RevokeSession(UseCase):
@@ -329,14 +347,20 @@ class UpdateProfile(UseCase):
         return user
 
 
+# Usernames are unique: the last one shown is where the next page starts.
+USERS_BY_USERNAME: Order[PublicProfile] = Order("users", lambda p: (p.username,), (str,))
+
+
 class SearchUsers(UseCase):
     """Find people by username or display name; an empty query lists the directory."""
 
-    async def __call__(self, query: str, limit: int | None = None) -> list[PublicProfile]:
+    async def __call__(
+        self, query: str, limit: int | None = None, *, cursor: str | None = None
+    ) -> Listing[PublicProfile]:
         cap = self._limits.max_search_results
-        limit = cap if limit is None else limit
-        if not 1 <= limit <= cap:
-            raise ValidationError(f"limit must be 1-{cap}.", field="limit")
+        size = cap if limit is None else page_size(limit, self._limits, cap=cap)
+        start = decode_cursor(USERS_BY_USERNAME, cursor)
+        after = None if start is None else str(start[0])
         async with self._uow(read_only=True) as uow:
-            users = await uow.users.search(query.strip().lower()[:100], limit)
-        return [u.public() for u in users]
+            users = await uow.users.search(query.strip().lower()[:100], size + 1, after=after)
+        return finish_page([u.public() for u in users], USERS_BY_USERNAME, size)

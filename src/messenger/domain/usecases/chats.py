@@ -29,6 +29,7 @@ from messenger.domain.model import (
     Role,
     clean_title,
 )
+from messenger.domain.paging import Listing, Order, micros, page_size, paginate
 from messenger.domain.ports import UnitOfWork
 from messenger.domain.usecases.base import UseCase, load_members, load_membership
 
@@ -290,28 +291,42 @@ class ChangeRole(UseCase):
         return target
 
 
-class ListChats(UseCase):
-    """The caller's chats by last activity, each with its last message and unread count."""
+# Most recently active first; the id orders chats active at the same instant.
+CHATS_BY_ACTIVITY: Order[Chat] = Order(
+    "chats", lambda c: (micros(c.last_activity_at), c.id), (int, int), descending=True
+)
 
-    async def __call__(self, user_id: int) -> list[ChatSummary]:
+
+class ListChats(UseCase):
+    """A page of the caller's chats by last activity, each with its last message and
+    unread count."""
+
+    async def __call__(
+        self, user_id: int, *, limit: int | None = None, cursor: str | None = None
+    ) -> Listing[ChatSummary]:
+        size = page_size(limit, self._limits)
         async with self._uow(read_only=True) as uow:
-            mine = await uow.members.of_user(user_id)
-            if not mine:
-                return []
-            chat_ids = [m.chat_id for m in mine]
-            chats = await uow.chats.get_many(chat_ids)
+            mine = {m.chat_id: m for m in await uow.members.of_user(user_id)}
+            chats = await uow.chats.get_many(mine)
+            chats.sort(key=CHATS_BY_ACTIVITY.key, reverse=True)
+            # Only the page's chats cost the heavier reads (last message, unread, members).
+            page = paginate(chats, CHATS_BY_ACTIVITY, size, cursor)
+            if not page.items:
+                return page.with_items([])
+            chat_ids = [c.id for c in page.items]
             last = await uow.messages.last_of_chats(chat_ids)
             unread = await uow.messages.count_unread(
-                {m.chat_id: m.read_message_id for m in mine}, user_id
+                {i: mine[i].read_message_id for i in chat_ids}, user_id
             )
             members = await load_members(uow, chat_ids)
-        chats.sort(key=lambda c: (c.last_activity_at, c.id), reverse=True)
-        return [
-            ChatSummary(
-                chat=c,
-                members=tuple(members[c.id]),
-                last_message=last.get(c.id),
-                unread_count=unread.get(c.id, 0),
-            )
-            for c in chats
-        ]
+        return page.with_items(
+            [
+                ChatSummary(
+                    chat=c,
+                    members=tuple(members[c.id]),
+                    last_message=last.get(c.id),
+                    unread_count=unread.get(c.id, 0),
+                )
+                for c in page.items
+            ]
+        )

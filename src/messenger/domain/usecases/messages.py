@@ -35,6 +35,7 @@ from messenger.domain.model import (
     check_client_id,
     clean_text,
 )
+from messenger.domain.paging import Listing, Order, page_size, paginate
 from messenger.domain.ports import UnitOfWork
 from messenger.domain.usecases.base import Ports, UseCase, load_membership
 
@@ -280,13 +281,23 @@ class EditMessage(UseCase):
         return message
 
 
-class GetEditHistory(UseCase):
-    """Earlier texts of a message, oldest first."""
+# Edits are only ever appended (deleting a message drops them all), so the count shown
+# so far is a stable position; edits made at the same instant keep their order.
+EDITS_OLDEST_FIRST: Order[tuple[int, MessageEdit]] = Order("edits", lambda e: (e[0],), (int,))
 
-    async def __call__(self, user_id: int, message_id: int) -> list[MessageEdit]:
+
+class GetEditHistory(UseCase):
+    """A page of a message's earlier texts, oldest first."""
+
+    async def __call__(
+        self, user_id: int, message_id: int, *, limit: int | None = None, cursor: str | None = None
+    ) -> Listing[MessageEdit]:
+        size = page_size(limit, self._limits)
         async with self._uow(read_only=True) as uow:
             await _load_message(uow, message_id, user_id)
-            return await uow.messages.edits_of(message_id)
+            edits = await uow.messages.edits_of(message_id)
+        page = paginate(list(enumerate(edits)), EDITS_OLDEST_FIRST, size, cursor)
+        return page.with_items([edit for _, edit in page.items])
 
 
 class DeleteMessage(UseCase):

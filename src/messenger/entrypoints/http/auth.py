@@ -16,6 +16,8 @@ from messenger.entrypoints.http.deps import BEARER
 from messenger.entrypoints.http.schemas import (
     AuthOut,
     LoginIn,
+    PageCursor,
+    PageLimit,
     RefreshIn,
     RegisterIn,
     SessionList,
@@ -78,14 +80,16 @@ async def logout(
     await messenger.log_out(claims)
 
 
-@get("/sessions", security=BEARER, summary="The caller's active sessions")
+@get("/sessions", security=BEARER, summary="A page of the caller's active sessions")
 async def list_sessions(
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
     wire: NamedDependency[Wire],
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
 ) -> SessionList:
-    sessions = await messenger.list_sessions(claims.user_id)
-    return SessionList(items=[wire.session(s, claims.session_id) for s in sessions])
+    page = await messenger.list_sessions(claims.user_id, limit=limit, cursor=cursor)
+    return SessionList.of(page, [wire.session(s, claims.session_id) for s in page.items])
 
 
 @delete("/sessions/{session_id:str}", status_code=204, security=BEARER, summary="Log a device out")

@@ -26,6 +26,8 @@ from messenger.entrypoints.http.schemas import (
     GroupChatIn,
     MessageEditOut,
     MessagePage,
+    PageCursor,
+    PageLimit,
     PostMessageIn,
     ReadIn,
     ReadOut,
@@ -36,14 +38,16 @@ PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Cursor = Annotated[int | None, QueryParameter(ge=0, le=MAX_ID)]
 
 
-@get("/", summary="The caller's chats, most recently active first")
+@get("/", summary="A page of the caller's chats, most recently active first")
 async def list_chats(
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
     wire: NamedDependency[Wire],
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
 ) -> ChatList:
-    summaries = await messenger.list_chats(claims.user_id)
-    return ChatList(items=[wire.chat_summary(s) for s in summaries])
+    page = await messenger.list_chats(claims.user_id, limit=limit, cursor=cursor)
+    return ChatList.of(page, [wire.chat_summary(s) for s in page.items])
 
 
 @post(
@@ -203,12 +207,17 @@ async def delete_message(
     return wire.message(await messenger.delete_message(claims.user_id, message_id))
 
 
-@get("/{message_id:int}/edits", summary="Earlier texts of a message, oldest first")
+@get("/{message_id:int}/edits", summary="A page of a message's earlier texts, oldest first")
 async def message_edits(
-    message_id: PathId, messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
+    message_id: PathId,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
 ) -> EditList:
-    edits = await messenger.get_edit_history(claims.user_id, message_id)
-    return EditList(items=[MessageEditOut(text=e.text, edited_at=e.edited_at) for e in edits])
+    page = await messenger.get_edit_history(claims.user_id, message_id, limit=limit, cursor=cursor)
+    edits = [MessageEditOut(text=e.text, edited_at=e.edited_at) for e in page.items]
+    return EditList.of(page, edits)
 
 
 def chats_router() -> Router:

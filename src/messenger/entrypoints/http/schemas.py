@@ -7,12 +7,14 @@ the real rules and explains them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 import msgspec
+from litestar.params import QueryParameter
 from msgspec import UNSET, Meta, UnsetType
 
 from messenger.contract import ErrorCode, shapes
+from messenger.domain.paging import MAX_CURSOR_LENGTH, Listing
 
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
@@ -22,6 +24,7 @@ Token = Annotated[str, Meta(max_length=512)]
 # The domain's own limit is lower and configurable; this bound only rejects absurd bodies.
 Text = Annotated[str, Meta(max_length=100_000)]
 FileId = Annotated[str, Meta(min_length=1, max_length=64)]
+T = TypeVar("T")
 
 
 class RegisterIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -102,8 +105,48 @@ class ReadOut(msgspec.Struct, kw_only=True):
     unread_count: int
 
 
-class ChatList(msgspec.Struct, kw_only=True):
-    items: list[shapes.ChatSummary]
+class Page(msgspec.Struct, Generic[T], kw_only=True):
+    """One page of a list. Pass ``next_cursor`` back as ``?cursor=`` for the next page;
+    it is ``null`` (and ``has_more`` false) on the last one. Cursors are opaque."""
+
+    items: list[T]
+    has_more: bool
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, listing: Listing[Any], items: list[T]) -> Self:
+        """The page of ``listing``, its items encoded for the wire."""
+        return cls(items=items, has_more=listing.has_more, next_cursor=listing.next_cursor)
+
+
+# ``?limit=&cursor=`` of every paged list (message history has ``before``/``after``).
+PageLimit = Annotated[
+    int | None, QueryParameter(ge=1, le=100, description="Items per page (default 50).")
+]
+# Unbounded here on purpose: the domain checks the cursor (length included), so every bad
+# cursor gets the same answer, a ``validation_error`` on ``field: "cursor"``.
+PageCursor = Annotated[
+    str | None,
+    QueryParameter(
+        description=(
+            "The `next_cursor` of the previous page, as it came (opaque; at most "
+            f"{MAX_CURSOR_LENGTH} characters). Without it: the first page."
+        )
+    ),
+]
+
+
+# Named pages, so that the OpenAPI document names their schemas plainly.
+class ChatList(Page[shapes.ChatSummary]):
+    """A page of chats, most recently active first."""
+
+
+class ProfileList(Page[shapes.PublicProfile]):
+    """A page of search results, by username."""
+
+
+class SessionList(Page[shapes.Session]):
+    """A page of active sessions, most recently used first."""
 
 
 class MessagePage(msgspec.Struct, kw_only=True):
@@ -111,21 +154,13 @@ class MessagePage(msgspec.Struct, kw_only=True):
     has_more: bool
 
 
-class ProfileList(msgspec.Struct, kw_only=True):
-    items: list[shapes.PublicProfile]
-
-
-class SessionList(msgspec.Struct, kw_only=True):
-    items: list[shapes.Session]
-
-
 class MessageEditOut(msgspec.Struct, kw_only=True):
     text: str
     edited_at: datetime
 
 
-class EditList(msgspec.Struct, kw_only=True):
-    items: list[MessageEditOut]
+class EditList(Page[MessageEditOut]):
+    """A page of a message's earlier texts, oldest first."""
 
 
 class Health(msgspec.Struct, kw_only=True):

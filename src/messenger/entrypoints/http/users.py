@@ -14,7 +14,7 @@ from messenger.contract.wire import Wire
 from messenger.domain.model import AccessClaims
 from messenger.domain.service import Messenger
 from messenger.entrypoints.http.deps import BEARER
-from messenger.entrypoints.http.schemas import MAX_ID, ProfileList, ProfilePatch
+from messenger.entrypoints.http.schemas import MAX_ID, PageCursor, ProfileList, ProfilePatch
 
 
 @get("/me", summary="The caller's own account")
@@ -44,16 +44,17 @@ async def update_me(
     return wire.user(user)
 
 
-@get("/", summary="Search users by username or display name")
+@get("/", summary="Search users by username or display name (a page, by username)")
 async def search_users(
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
     wire: NamedDependency[Wire],
     q: Annotated[str, QueryParameter(max_length=100)] = "",
     limit: Annotated[int | None, QueryParameter(ge=1, le=50)] = None,
+    cursor: PageCursor = None,
 ) -> ProfileList:
-    profiles = await messenger.search_users(q, limit)
-    return ProfileList(items=[wire.public_profile(p) for p in profiles])
+    page = await messenger.search_users(q, limit, cursor=cursor)
+    return ProfileList.of(page, [wire.public_profile(p) for p in page.items])
 
 
 @get("/{user_id:int}", summary="A user's public profile")

@@ -66,7 +66,7 @@ class SqlAlchemyUserRepository:
         except sa.exc.IntegrityError as exc:
             raise _user_conflict(exc) from exc
 
-    async def search(self, query: str, limit: int) -> list[User]:
+    async def search(self, query: str, limit: int, *, after: str | None = None) -> list[User]:
         q = query.lower()
         folded: sa.ColumnElement[str] = sa.func.lower(users.c.display_name)
         if self._db.is_mysql:
@@ -83,4 +83,7 @@ class SqlAlchemyUserRepository:
             .order_by(users.c.username)
             .limit(limit)
         )
+        if after is not None:
+            # The column's own collation both sorts and compares, so pages meet exactly.
+            stmt = stmt.where(users.c.username > after)
         return [User(*r) for r in await self._db.read(stmt)]

@@ -1,0 +1,54 @@
+// A chat list longer than one page of GET /chats: the client follows `next_cursor`, so the
+// oldest chats (on the last page) are listed too, each once, and the newest stays on top.
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { MessengerServer, launchBrowser, newUserPage, eventually, rest } from './harness.js';
+
+const stamp = Date.now().toString(36).slice(-5);
+const PASSWORD = 'password123';
+// More than the client's page of 100 chats.
+const TOTAL = 130;
+
+describe('a long chat list', { timeout: 180000 }, () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = new MessengerServer();
+    await server.start();
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
+
+  test('every chat of a list longer than one page is shown once, newest first', async () => {
+    const alice = await rest(server, null, 'POST', '/auth/register', { username: `ann_${stamp}`, password: PASSWORD, display_name: 'Анна' });
+    const bob = await rest(server, null, 'POST', '/auth/register', { username: `ben_${stamp}`, password: PASSWORD, display_name: 'Бен' });
+    for (let i = 1; i <= TOTAL; i += 1) {
+      await rest(server, bob.access_token, 'POST', '/chats', { kind: 'group', title: `Группа ${i}`, member_ids: [alice.user.id] });
+    }
+    const first = await rest(server, alice.access_token, 'GET', '/chats');
+    assert.equal(first.items.length, 50, 'the server answers a page, not the whole list');
+    assert.equal(first.has_more, true);
+
+    const page = await newUserPage(browser, server.url);
+    await page.fill('input[name="login"]', alice.user.username);
+    await page.fill('input[name="password"]', PASSWORD);
+    await page.click('#auth-submit');
+    await page.waitForSelector('#main-screen:not([hidden])');
+
+    await eventually(async () => (await page.locator('#chat-list .chat-item').count()) === TOTAL, {
+      message: `${TOTAL} chats listed`,
+    });
+    // The oldest group was on the last page; exact titles, so "Группа 1" is not "Группа 10".
+    const titles = await page.locator('#chat-list .chat-item .chat-item-title').allTextContents();
+    assert.equal(new Set(titles).size, TOTAL, 'each chat once');
+    assert.equal(titles[0], `Группа ${TOTAL}`, 'the most recently active on top');
+    assert.equal(titles.at(-1), 'Группа 1', 'the oldest, from the last page, at the bottom');
+    assert.deepEqual(page.errors, []);
+  });
+});
