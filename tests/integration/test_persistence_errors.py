@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from messenger.adapters.sqlalchemy import (
     create_engine,
 )
 from messenger.domain.errors import ServiceUnavailable
-from tests.integration.conftest import empty_mariadb, pymysql_connect
+from tests.integration.conftest import build_messenger, empty_mariadb, pymysql_connect
 
 pytestmark = pytest.mark.integration
 
@@ -118,5 +119,55 @@ async def test_a_pooled_connection_killed_while_resting_is_replaced_on_checkout(
             assert await uow.position() == 1
             await uow.commit()
         assert second != first
+    finally:
+        await engine.dispose()
+
+
+async def test_a_full_sqlite_database_is_service_unavailable_not_an_error(
+    sqlite_url: str,
+) -> None:
+    engine = create_engine(sqlite_url)
+
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def _no_room(dbapi_conn: Any, _: Any) -> None:
+        # SQLite's own "database or disk is full" (SQLITE_FULL) once the file would grow.
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA page_count")
+        pages = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA max_page_count = {pages + 2}")
+        cursor.close()
+
+    app = build_messenger(SqlAlchemyUnitOfWorkFactory(engine))
+
+    async def fill() -> None:
+        alice = await app.register("alice", "password-123")
+        bob = await app.register("bob", "password-123")
+        dialog, _ = await app.open_dialog(alice.user.id, bob.user.id)
+        for n in range(200):
+            await app.post_message(alice.user.id, dialog.chat.id, f"c-{n}", "x" * 3000)
+
+    try:
+        with pytest.raises(ServiceUnavailable) as caught:
+            await fill()
+        assert caught.value.retry_after is not None
+        assert caught.value.retry_after >= 1
+    finally:
+        await engine.dispose()
+
+
+async def test_a_statement_timeout_is_service_unavailable(mariadb_url: str) -> None:
+    empty_mariadb(mariadb_url)
+    engine = create_engine(mariadb_url)
+
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def _impatient(dbapi_conn: Any, _: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("SET SESSION max_statement_time = 0.01")
+        cursor.close()
+
+    try:
+        with pytest.raises(ServiceUnavailable):  # MariaDB error 1969
+            async with SqlAlchemyUnitOfWorkFactory(engine)(read_only=True) as uow:
+                await uow.session.read(sa.text("SELECT SLEEP(1)"))
     finally:
         await engine.dispose()

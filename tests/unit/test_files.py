@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 import messenger
+from messenger.adapters.files import LocalFileStore
 from messenger.adapters.memory import InMemoryFileStore, TickingClock
-from messenger.domain.errors import NotFound, PayloadTooLarge
+from messenger.domain.errors import NotFound, PayloadTooLarge, ServiceUnavailable
 from messenger.domain.model import Limits
 from messenger.domain.service import Messenger
 from messenger.domain.usecases.files import clean_content_type, clean_file_name
@@ -121,3 +125,19 @@ def test_file_names_are_reduced_to_a_safe_display_name(raw: str, clean: str) -> 
 )
 def test_content_types_are_normalised(raw: str | None, clean: str) -> None:
     assert clean_content_type(raw) == clean
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+async def test_a_full_disk_is_service_unavailable_and_leaves_nothing_behind(
+    tmp_path: Path,
+) -> None:
+    store = LocalFileStore(tmp_path)
+    key = "abcdefgh1234"
+    # The partial file is the kernel's /dev/full: every write fails with ENOSPC.
+    (tmp_path / key[:2]).mkdir()
+    (tmp_path / key[:2] / f"{key}.part").symlink_to("/dev/full")
+
+    with pytest.raises(ServiceUnavailable) as caught:
+        await store.save(key, chunks([b"x" * 100_000] * 3), max_size=1_000_000)
+    assert caught.value.retry_after is not None
+    assert list((tmp_path / key[:2]).iterdir()) == []

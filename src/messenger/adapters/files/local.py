@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import os
 import re
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 
-from messenger.domain.errors import NotFound, PayloadTooLarge
+from messenger.domain.errors import NotFound, PayloadTooLarge, ServiceUnavailable
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _READ_CHUNK = 64 * 1024
+# The disk cannot take the file now (full, over quota, read-only, failing): the upload may
+# succeed later, so it is 503, not the client's fault and not a 500.
+_STORAGE_TROUBLE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 
 
 class LocalFileStore:
@@ -30,10 +35,10 @@ class LocalFileStore:
     async def save(self, storage_key: str, chunks: AsyncIterable[bytes], max_size: int) -> int:
         path = self._path(storage_key)
         partial = path.with_name(path.name + ".part")
-        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
         size = 0
-        f = await asyncio.to_thread(open, partial, "wb")
         try:
+            await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+            f = await asyncio.to_thread(open, partial, "wb")
             try:
                 async for chunk in chunks:
                     size += len(chunk)
@@ -44,8 +49,13 @@ class LocalFileStore:
                 await asyncio.to_thread(f.close)
             # Visible under its real name only once complete.
             await asyncio.to_thread(os.replace, partial, path)
-        except BaseException:
-            await asyncio.to_thread(partial.unlink, missing_ok=True)
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                await asyncio.to_thread(partial.unlink, missing_ok=True)
+            if isinstance(exc, OSError) and exc.errno in _STORAGE_TROUBLE:
+                raise ServiceUnavailable(
+                    "The server cannot store files right now.", retry_after=30.0
+                ) from exc
             raise
         return size
 

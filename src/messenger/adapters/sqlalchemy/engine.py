@@ -19,6 +19,17 @@ from messenger.domain.errors import ServiceUnavailable
 # lost connection (2013), server shutting down (1053), too many connections (1040),
 # lock wait timeout (1205), deadlock (1213).
 MYSQL_UNAVAILABLE = frozenset({1040, 1053, 1205, 1213, 2002, 2003, 2006, 2013, 2055})
+# ... and "the database cannot take it right now": a statement timeout (MariaDB 1969, MySQL
+# 3024, query interrupted 1317), a full disk or table (1021, 1114, 3 "error writing file"),
+# a read-only server or table (1290, 1036, 1792), a storage engine error (1030).
+MYSQL_OVERLOADED = frozenset({1969, 3024, 1317})
+MYSQL_STORAGE_TROUBLE = frozenset({3, 1021, 1030, 1036, 1114, 1290, 1792})
+_SQLITE_STORAGE_TROUBLE = (
+    "database or disk is full",
+    "readonly database",
+    "disk i/o error",
+    "unable to open database",
+)
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # A pooled MySQL connection is pinged before use only after resting this long. Pinging on
 # every checkout (pool_pre_ping) cost a round trip per unit of work, a sixth of a post's
@@ -141,11 +152,16 @@ def unavailable_error(exc: BaseException) -> ServiceUnavailable | None:
     code = args[0] if args and isinstance(args[0], int) else None
     if code in MYSQL_UNAVAILABLE:
         return ServiceUnavailable("The database is unavailable.", retry_after=1.0)
+    if code in MYSQL_OVERLOADED:
+        return ServiceUnavailable("The database is too slow right now.", retry_after=2.0)
+    if code in MYSQL_STORAGE_TROUBLE:
+        return ServiceUnavailable("The database cannot store anything now.", retry_after=30.0)
     text = str(orig).lower()
-    if isinstance(exc, sa.exc.OperationalError) and (
-        "database is locked" in text or "unable to open database" in text or "disk i/o" in text
-    ):
-        return ServiceUnavailable("The database is busy.", retry_after=1.0)
+    if isinstance(exc, sa.exc.OperationalError):
+        if "database is locked" in text:
+            return ServiceUnavailable("The database is busy.", retry_after=1.0)
+        if any(trouble in text for trouble in _SQLITE_STORAGE_TROUBLE):
+            return ServiceUnavailable("The database cannot store anything now.", retry_after=30.0)
     return None
 
 

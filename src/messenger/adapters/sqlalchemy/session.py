@@ -10,6 +10,8 @@ reads the head and then the entries up to it never skips one.
 from __future__ import annotations
 
 import contextlib
+import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,6 +22,9 @@ from sqlalchemy.sql.base import Executable
 
 from messenger.adapters.sqlalchemy.engine import is_disconnect, unavailable_error
 from messenger.adapters.sqlalchemy.tables import feed_head
+from messenger.domain.errors import ServiceUnavailable
+
+log = logging.getLogger(__name__)
 
 AnyResult = CursorResult[*tuple[Any, ...]]
 
@@ -176,4 +181,23 @@ def _raise_unavailable(exc: BaseException) -> None:
     """Raise the domain's ServiceUnavailable if ``exc`` is storage trouble; else return."""
     found = unavailable_error(exc)
     if found is not None and found is not exc:
+        _report(found, exc)
         raise found from exc
+
+
+_REPORT_EVERY = 30.0  # seconds: one log line per kind of storage trouble and incident
+_reported_at: dict[str, float] = {}
+
+
+def _report(error: ServiceUnavailable, cause: BaseException) -> None:
+    # Under an outage every request fails the same way: a line per request (or a traceback
+    # per socket frame) would flood the log and the disk that may be full already.
+    now = time.monotonic()
+    if now - _reported_at.get(error.message, -_REPORT_EVERY) >= _REPORT_EVERY:
+        _reported_at[error.message] = now
+        log.warning("Storage trouble: %s (%s)", error.message, _brief(cause))
+
+
+def _brief(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    return repr(orig if orig is not None else exc)[:300]
