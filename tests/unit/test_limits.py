@@ -3,6 +3,7 @@ uploads nobody attached."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from messenger.container import in_memory_container
 from messenger.domain.errors import PayloadTooLarge, QuotaExceeded, Throttled, ValidationError
 from messenger.domain.model import Limits
 from messenger.domain.service import Messenger
+from messenger.entrypoints.housekeeping import sweeping_uploads
 from messenger.settings import Settings, SettingsError
 from tests.unit.conftest import chunks, new_user, store_of
 
@@ -264,6 +266,23 @@ async def test_the_sweep_deletes_in_batches_and_can_be_turned_off(
         await app.upload_file(alice, f"{i}.txt", None, chunks([b"x"]))
     clock.advance(timedelta(hours=25))
     assert await app.delete_abandoned_uploads(batch=2) == 5
+    assert not store_of(app).files
+
+
+async def test_a_running_server_sweeps_abandoned_uploads_by_itself(
+    clock: TickingClock, monotonic: FakeMonotonic
+) -> None:
+    app = limited(clock, monotonic)
+    alice = await new_user(app, "alice")
+    await app.upload_file(alice, "a.txt", None, chunks([b"a"]))
+    clock.advance(timedelta(hours=25))
+
+    async with sweeping_uploads(app, every=0.01, first_after=0):
+        for _ in range(200):
+            if not store_of(app).files:
+                break
+            await asyncio.sleep(0.01)
+
     assert not store_of(app).files
 
 
