@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import AsyncIterable, AsyncIterator
 from datetime import timedelta
 
-from messenger.domain.errors import NotFound, PayloadTooLarge, QuotaExceeded
+from messenger.domain.errors import NotFound, QuotaExceeded
 from messenger.domain.model import StoredFile
 from messenger.domain.usecases.base import UseCase
 
@@ -36,24 +36,18 @@ class UploadFile(UseCase):
         limits = self._limits
         per_minute = limits.uploads_per_minute
         self._spend("uploads", user_id, per_minute / 60, per_minute)
-        max_size = limits.max_upload_bytes
         quota = limits.upload_quota_bytes
         if quota > 0:
+            # A full quota refuses before a byte is read; otherwise the file's size decides,
+            # once it is known.
             async with self._uow(read_only=True) as uow:
-                room = quota - await uow.files.total_size_of(user_id)
-            if room <= 0:
-                raise QuotaExceeded()
-            max_size = min(max_size, room)
+                if await uow.files.total_size_of(user_id) >= quota:
+                    raise QuotaExceeded()
         file_id = self._ports.ids.new_id()
         # The storage name is ours, never the client's: no path tricks can reach the disk.
         storage_key = file_id
         store = self._ports.files
-        try:
-            size = await store.save(storage_key, chunks, max_size)
-        except PayloadTooLarge:
-            if max_size < limits.max_upload_bytes:
-                raise QuotaExceeded() from None
-            raise
+        size = await store.save(storage_key, chunks, limits.max_upload_bytes)
         stored = StoredFile(
             id=file_id,
             owner_id=user_id,
@@ -72,8 +66,7 @@ class UploadFile(UseCase):
 
     async def _keep(self, stored: StoredFile, quota: int) -> None:
         async with self._uow() as uow:
-            # Checked again among the writers: uploads made at the same time all passed the
-            # first check.
+            # Among the writers, so that uploads made at the same time cannot all fit.
             if quota > 0 and await uow.files.total_size_of(stored.owner_id) + stored.size > quota:
                 raise QuotaExceeded()
             await uow.files.add(stored)
