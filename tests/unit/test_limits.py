@@ -4,10 +4,13 @@ uploads nobody attached."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from messenger import settings as settings_module
 from messenger.adapters.memory import InMemoryFileStore, InMemoryRateLimiter, TickingClock
 from messenger.container import in_memory_container
 from messenger.domain.errors import PayloadTooLarge, QuotaExceeded, Throttled, ValidationError
@@ -316,3 +319,12 @@ def test_a_negative_limit_is_refused() -> None:
         Settings.from_env(
             {"MESSENGER_SECRET_KEY": "k" * 40, "MESSENGER_LIMIT_CHATS_PER_HOUR": "-1"}
         )
+
+
+def test_every_limit_setting_is_documented_in_the_readme() -> None:
+    source = Path(settings_module.__file__).read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    names = set(re.findall(r"MESSENGER_LIMIT_[A-Z_]+", source))
+
+    assert len(names) == 7
+    assert {name for name in names if f"| `{name}` |" not in readme} == set()
