@@ -289,6 +289,24 @@ async def test_a_running_server_sweeps_abandoned_uploads_by_itself(
     assert not store_of(app).files
 
 
+def test_the_rate_limiter_keeps_a_bounded_number_of_buckets(
+    monkeypatch: pytest.MonkeyPatch, monotonic: FakeMonotonic
+) -> None:
+    from messenger.adapters.memory import rates
+
+    monkeypatch.setattr(rates, "MAX_BUCKETS", 10)
+    limiter = InMemoryRateLimiter(monotonic)
+    assert limiter.take("busy", 1, 1) == 0
+
+    for i in range(100):
+        limiter.take(f"user-{i}", 1, 1)
+        monotonic.now += 0.01
+
+    assert len(limiter._buckets) <= 10
+    monotonic.now += 1
+    assert limiter.take("busy", 1, 1) == 0  # forgotten or refilled: full either way
+
+
 # --- settings -----------------------------------------------------------------------------
 
 
