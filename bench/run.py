@@ -162,6 +162,12 @@ def server_process(kind: str, workdir: Path) -> Iterator[tuple[subprocess.Popen[
                 "MESSENGER_SECRET_KEY": secrets.token_urlsafe(48),
                 # The bench registers and logs in hundreds of users from one address.
                 "MESSENGER_AUTH_RATE_LIMIT": "1000000",
+                # A bench user posts faster than the per-user budget, and the setup opens
+                # chats and fills groups in bulk (0: no limit).
+                "MESSENGER_LIMIT_POST_RATE": "0",
+                "MESSENGER_LIMIT_CHATS_PER_HOUR": "0",
+                "MESSENGER_LIMIT_MEMBER_ADDS_PER_HOUR": "0",
+                "MESSENGER_LIMIT_UPLOADS_PER_MINUTE": "0",
                 "MESSENGER_ACCESS_TOKEN_TTL": "7200",
                 "MESSENGER_UPLOAD_DIR": str(workdir / "uploads"),
                 "MESSENGER_DOCS": "0",

@@ -38,6 +38,8 @@ export class MessengerServer {
       MESSENGER_SECRET_KEY: 'e2e-secret-key-that-is-long-enough-0123456789',
       MESSENGER_UPLOAD_DIR: join(this.dir, 'uploads'),
       MESSENGER_AUTH_RATE_LIMIT: '1000',
+      // Tests seed chats over REST far faster than a person posts (0: no limit).
+      MESSENGER_LIMIT_POST_RATE: '0',
       PYTHONUNBUFFERED: '1',
     };
     this.proc = null;

@@ -31,6 +31,7 @@ from messenger.adapters.memory import (
     FastHasher,
     InMemoryFileStore,
     InMemoryLoginThrottle,
+    InMemoryRateLimiter,
     InMemorySessionTrust,
     InMemoryTokens,
     InMemoryUnitOfWorkFactory,
@@ -52,6 +53,7 @@ from messenger.domain.ports import (
     LoginThrottle,
     Notifier,
     PasswordHasher,
+    RateLimiter,
     SessionTrust,
     TokenIssuer,
     UnitOfWorkFactory,
@@ -240,8 +242,22 @@ class Container(containers.DeclarativeContainer):
     sessions: providers.Dependency[SessionTrust] = providers.Dependency(
         default=providers.Singleton(InMemorySessionTrust)
     )
+    # Per process too: each process keeps its own budgets (a user's is per process).
+    rates: providers.Dependency[RateLimiter] = providers.Dependency(
+        default=providers.Singleton(InMemoryRateLimiter)
+    )
     limits: providers.Dependency[Limits] = providers.Dependency(
-        default=providers.Singleton(Limits, max_upload_bytes=settings.provided.max_upload_bytes)
+        default=providers.Singleton(
+            Limits,
+            max_upload_bytes=settings.provided.max_upload_bytes,
+            post_rate=settings.provided.limit_post_rate,
+            post_burst=settings.provided.limit_post_burst,
+            chats_per_hour=settings.provided.limit_chats_per_hour,
+            member_adds_per_hour=settings.provided.limit_member_adds_per_hour,
+            uploads_per_minute=settings.provided.limit_uploads_per_minute,
+            upload_quota_bytes=settings.provided.limit_upload_quota_bytes,
+            unattached_upload_hours=settings.provided.limit_unattached_upload_hours,
+        )
     )
 
     revocations = providers.Resource(
@@ -260,6 +276,7 @@ class Container(containers.DeclarativeContainer):
         throttle=throttle,
         committer=committer,
         sessions=sessions,
+        rates=rates,
         limits=limits,
     )
     messenger = providers.Singleton(Messenger, ports, events=events)

@@ -54,6 +54,15 @@ class Settings:
     # or behind a proxy that strips it): URLs the server hands out (attachments, the
     # AsyncAPI document's socket address) start with it.
     root_path: str = ""
+    # Per-user budgets against flooding (MESSENGER_LIMIT_*; 0: no limit); see the domain's
+    # ``Limits`` for what each counts.
+    limit_post_rate: int = 20
+    limit_post_burst: int = 60
+    limit_chats_per_hour: int = 50
+    limit_member_adds_per_hour: int = 300
+    limit_uploads_per_minute: int = 20
+    limit_upload_quota_bytes: int = 1024**3
+    limit_unattached_upload_hours: int = 24
 
     def __post_init__(self) -> None:
         if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
@@ -64,6 +73,11 @@ class Settings:
             raise SettingsError("MESSENGER_ACCESS_TOKEN_TTL must be a positive number of seconds.")
         if self.max_upload_bytes < 1:
             raise SettingsError("MESSENGER_MAX_UPLOAD_BYTES must be positive.")
+        for name in _LIMIT_SETTINGS:
+            if getattr(self, name) < 0:
+                raise SettingsError(f"MESSENGER_{name.upper()} must not be negative.")
+        if self.limit_post_rate and self.limit_post_burst < 1:
+            raise SettingsError("MESSENGER_LIMIT_POST_BURST must be at least 1.")
         if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
             raise SettingsError(
                 "MESSENGER_ROOT_PATH must start with '/' and not end with it, like '/chat'."
@@ -94,7 +108,25 @@ class Settings:
             ws_compression=env.get("MESSENGER_WS_COMPRESSION", "0").lower()
             not in ("", "0", "false", "no"),
             root_path=env.get("MESSENGER_ROOT_PATH", ""),
+            limit_post_rate=_int(env, "MESSENGER_LIMIT_POST_RATE", 20),
+            limit_post_burst=_int(env, "MESSENGER_LIMIT_POST_BURST", 60),
+            limit_chats_per_hour=_int(env, "MESSENGER_LIMIT_CHATS_PER_HOUR", 50),
+            limit_member_adds_per_hour=_int(env, "MESSENGER_LIMIT_MEMBER_ADDS_PER_HOUR", 300),
+            limit_uploads_per_minute=_int(env, "MESSENGER_LIMIT_UPLOADS_PER_MINUTE", 20),
+            limit_upload_quota_bytes=_int(env, "MESSENGER_LIMIT_UPLOAD_QUOTA_BYTES", 1024**3),
+            limit_unattached_upload_hours=_int(env, "MESSENGER_LIMIT_UNATTACHED_UPLOAD_HOURS", 24),
         )
+
+
+_LIMIT_SETTINGS = (
+    "limit_post_rate",
+    "limit_post_burst",
+    "limit_chats_per_hour",
+    "limit_member_adds_per_hour",
+    "limit_uploads_per_minute",
+    "limit_upload_quota_bytes",
+    "limit_unattached_upload_hours",
+)
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from messenger.adapters.memory import TickingClock
 from messenger.domain.errors import (
     ChatNotFound,
     Conflict,
@@ -35,6 +36,7 @@ from messenger.domain.model import (
 )
 from messenger.domain.ports import UnitOfWorkFactory
 from messenger.domain.service import Messenger
+from tests.integration.conftest import build_messenger
 
 pytestmark = pytest.mark.integration
 
@@ -724,6 +726,69 @@ async def test_file_repository(uow_factory: UnitOfWorkFactory) -> None:
         assert got == [files[2], files[0]]
         assert await uow.files.get("ID-0") is None  # random ids are case-sensitive
         assert not await uow.files.attached_in_chats_of("id-0", a.id)
+
+
+async def test_storage_used_and_unattached_files(uow_factory: UnitOfWorkFactory) -> None:
+    [a, b] = await add_users(uow_factory, "amy", "bea")
+    chat = await add_chat(uow_factory, a.id, [a.id, b.id])
+
+    def file(i: int, owner: User, age: timedelta) -> StoredFile:
+        return StoredFile(f"f-{i}", owner.id, f"n{i}", "text/plain", 10 * i, f"k{i}", T0 - age)
+
+    old, older, oldest, attached, fresh, bea_old = [
+        file(1, a, timedelta(hours=25)),
+        file(2, a, timedelta(hours=30)),
+        file(3, a, timedelta(days=3)),
+        file(4, a, timedelta(days=2)),
+        file(5, a, timedelta(hours=1)),
+        file(6, b, timedelta(hours=26)),
+    ]
+    async with uow_factory() as uow:
+        for f in (old, older, oldest, attached, fresh, bea_old):
+            await uow.files.add(f)
+        carried = Attachment(attached.id, attached.name, attached.content_type, attached.size)
+        await uow.messages.add(Message(0, chat.id, a.id, "m", "", T0, attachments=(carried,)))
+        await uow.commit()
+    cutoff = T0 - timedelta(hours=24)
+    async with uow_factory(read_only=True) as uow:
+        assert await uow.files.total_size_of(a.id) == 10 + 20 + 30 + 40 + 50
+        assert await uow.files.total_size_of(b.id) == 60
+        assert await uow.files.total_size_of(999) == 0
+        # Oldest first, the attached and the fresh left out, whoever uploaded them.
+        assert await uow.files.unattached_before(cutoff, 10) == [oldest, older, bea_old, old]
+        assert await uow.files.unattached_before(cutoff, 2) == [oldest, older]
+    async with uow_factory() as uow:
+        removed = await uow.files.remove_unattached([old.id, attached.id, "missing", fresh.id])
+        assert sorted(removed) == [old.id, fresh.id]
+        await uow.commit()
+    async with uow_factory(read_only=True) as uow:
+        left = await uow.files.get_many([f"f-{i}" for i in range(1, 7)])
+        assert [f.id for f in left] == [older.id, oldest.id, attached.id, bea_old.id]
+        assert await uow.files.total_size_of(a.id) == 20 + 30 + 40
+
+
+async def test_abandoned_uploads_are_swept_through_the_use_case(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    clock = TickingClock(start=T0)
+    app = build_messenger(uow_factory, clock=clock)
+    a = await register(app, "amy")
+    b = await register(app, "bea")
+    dialog, _ = await app.open_dialog(a, b)
+    abandoned = await app.upload_file(a, "a.txt", "text/plain", _chunks(b"a"))
+    kept = await app.upload_file(a, "b.txt", "text/plain", _chunks(b"b"))
+    sent = await app.post_message(a, dialog.chat.id, "f", "", attachment_ids=[kept.id])
+    clock.advance(timedelta(hours=25))
+
+    assert await app.delete_abandoned_uploads() == 1
+
+    with pytest.raises(NotFound):
+        await app.open_file(a, abandoned.id)
+    assert (await app.open_file(b, kept.id))[0] == kept
+    await app.delete_message(a, sent.message.id)
+    assert await app.delete_abandoned_uploads() == 1
+    with pytest.raises(NotFound):
+        await app.open_file(a, kept.id)
 
 
 # --- transactions --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from messenger.domain.errors import (
     NotFound,
     ValidationError,
 )
-from messenger.domain.model import ChatKind, Role
+from messenger.domain.model import ChatKind, Limits, Role
 from messenger.domain.service import Messenger
 from tests.unit.conftest import Published, new_user
 
@@ -460,9 +460,10 @@ async def test_paging_through_the_chat_list_returns_every_chat_once_most_recent_
     assert pages == [everything[0:3], everything[3:6], everything[6:7]]
 
 
-async def test_the_chat_list_pages_by_fifty_unless_asked_otherwise(
-    app: Messenger, alice: int
-) -> None:
+async def test_the_chat_list_pages_by_fifty_unless_asked_otherwise() -> None:
+    # More new chats than an hour's budget allows by default.
+    app = messenger.in_memory(limits=Limits(chats_per_hour=0))
+    alice = await new_user(app, "alice")
     for i in range(51):
         await app.create_group(alice, f"g{i}", [])
 

@@ -28,6 +28,7 @@ EXPECTED_CODES: dict[type[DomainError], str] = {
     errors.Throttled: "throttled",
     errors.ResyncRequired: "resync_required",
     errors.PayloadTooLarge: "too_large",
+    errors.QuotaExceeded: "quota_exceeded",
     errors.ServiceUnavailable: "service_unavailable",
 }
 

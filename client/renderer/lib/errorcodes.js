@@ -21,6 +21,7 @@ export const ErrorCode = Object.freeze({
   THROTTLED: 'throttled',
   RESYNC_REQUIRED: 'resync_required',
   TOO_LARGE: 'too_large',
+  QUOTA_EXCEEDED: 'quota_exceeded',
   SERVICE_UNAVAILABLE: 'service_unavailable',
   MALFORMED_REQUEST: 'malformed_request',
   BAD_REQUEST: 'bad_request',

@@ -30,6 +30,7 @@ class ErrorCode(StrEnum):
     THROTTLED = "throttled"
     RESYNC_REQUIRED = "resync_required"
     TOO_LARGE = "too_large"
+    QUOTA_EXCEEDED = "quota_exceeded"
     SERVICE_UNAVAILABLE = "service_unavailable"
     # Requests the edges reject before the domain sees them.
     MALFORMED_REQUEST = "malformed_request"

@@ -113,6 +113,13 @@ class PayloadTooLarge(DomainError):
     default_message = "The payload is too large."
 
 
+class QuotaExceeded(PayloadTooLarge):
+    """The upload would take the user's stored files over their storage quota."""
+
+    code = "quota_exceeded"
+    default_message = "Your uploads would exceed your storage quota."
+
+
 class ServiceUnavailable(DomainError):
     """The storage is unreachable; the caller may retry later."""
 

@@ -400,6 +400,17 @@ class Limits:
     # a revocation made by another process reaches this one within this delay (0: no cache).
     session_cache_seconds: float = 5.0
     session_cache_size: int = 10_000
+    # Per-user budgets against flooding (0: no limit). Each is a token bucket: a sustained
+    # rate and a burst; the hourly and per-minute ones refill their whole burst over the hour
+    # or the minute.
+    post_rate: float = 20.0  # messages per second, as the socket allows frames
+    post_burst: int = 60
+    chats_per_hour: int = 50  # dialogs opened and groups created
+    member_adds_per_hour: int = 300  # people put into groups, at creation or later
+    uploads_per_minute: int = 20
+    upload_quota_bytes: int = 1024**3  # the sum of a user's stored files
+    # Uploads attached to no message are deleted this long after they were made (0: never).
+    unattached_upload_hours: float = 24.0
 
 
 __all__ = [

@@ -182,6 +182,16 @@ class FileRepository(Protocol):
     async def attached_in_chats_of(self, file_id: str, user_id: int) -> bool:
         """Whether the file is attached to a message in a chat the user belongs to."""
 
+    async def total_size_of(self, owner_id: int) -> int:
+        """The bytes of every file the user has stored (0 for none)."""
+
+    async def unattached_before(self, cutoff: datetime, limit: int) -> list[StoredFile]:
+        """Up to ``limit`` files uploaded before ``cutoff`` that no message carries (any
+        more), oldest first."""
+
+    async def remove_unattached(self, file_ids: Sequence[str]) -> list[str]:
+        """Delete the rows of those of the files that no message carries; their ids."""
+
 
 class UnitOfWork(Protocol):
     """One transaction over all repositories.
@@ -314,6 +324,19 @@ class LoginThrottle(Protocol):
     async def failed(self, key: str) -> None: ...
 
     async def succeeded(self, key: str) -> None: ...
+
+
+class RateLimiter(Protocol):
+    """Token buckets by key (an action and a user): a bucket holds up to ``burst`` tokens
+    and refills at ``rate`` tokens a second; an action spends tokens or must wait.
+
+    Process state, like ``SessionTrust``: with several server processes each keeps its own
+    buckets, so a user's budget is per process. Synchronous: it sits on the posting path.
+    """
+
+    def take(self, key: str, rate: float, burst: float, cost: float = 1.0) -> float:
+        """Spend ``cost`` tokens of ``key``'s bucket: 0.0 when spent, else the seconds until
+        they would be there (nothing is spent then). ``cost`` must not exceed ``burst``."""
 
 
 class SessionTrust(Protocol):

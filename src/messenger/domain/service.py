@@ -53,3 +53,4 @@ class Messenger:
         self.list_contacts = uc.ListContacts(ports)
         self.upload_file = uc.UploadFile(ports)
         self.open_file = uc.OpenFile(ports)
+        self.delete_abandoned_uploads = uc.DeleteAbandonedUploads(ports)

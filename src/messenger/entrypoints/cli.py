@@ -1,4 +1,4 @@
-"""The ``messenger`` command: ``serve``, ``migrate``, ``create-user``."""
+"""The ``messenger`` command: ``serve``, ``migrate``, ``create-user``, ``cleanup-uploads``."""
 
 from __future__ import annotations
 
@@ -93,6 +93,18 @@ def create_user(username: str, email: str | None, display_name: str | None) -> N
     print(f"messenger: created user {username!r} with id {user_id}")
 
 
+async def _delete_abandoned_uploads() -> int:
+    async with running(Container(settings=_settings())) as (messenger, _):
+        return await messenger.delete_abandoned_uploads()
+
+
+def cleanup_uploads() -> None:
+    """Delete the uploads attached to no message that are older than the limit (the server
+    also does it every hour)."""
+    deleted = asyncio.run(_delete_abandoned_uploads())
+    print(f"messenger: deleted {deleted} uploads attached to no message")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``messenger`` command."""
     parser = argparse.ArgumentParser(prog="messenger", description=__doc__)
@@ -108,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     p_user.add_argument("username")
     p_user.add_argument("--email")
     p_user.add_argument("--display-name")
+    commands.add_parser(
+        "cleanup-uploads",
+        help="delete uploads attached to no message after MESSENGER_LIMIT_UNATTACHED_UPLOAD_HOURS",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if args.command == "serve":
@@ -116,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         migrate()
     elif args.command == "create-user":
         create_user(args.username, args.email, args.display_name)
+    elif args.command == "cleanup-uploads":
+        cleanup_uploads()
     else:  # pragma: no cover - argparse rejects unknown commands
         parser.error(f"unknown command {args.command!r}")
     sys.exit(0)

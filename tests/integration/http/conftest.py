@@ -91,6 +91,12 @@ def start_server(request: pytest.FixtureRequest, backend: str, **overrides: Any)
         upload_dir=tmp / "uploads",
         max_upload_bytes=overrides.pop("max_upload_bytes", 256 * 1024),
         auth_rate_limit=overrides.pop("auth_rate_limit", 100_000),
+        # The suites share one server and post, open chats and upload as fast as they can;
+        # the limits' own tests ask for them.
+        limit_post_rate=overrides.pop("limit_post_rate", 0),
+        limit_chats_per_hour=overrides.pop("limit_chats_per_hour", 0),
+        limit_member_adds_per_hour=overrides.pop("limit_member_adds_per_hour", 0),
+        limit_uploads_per_minute=overrides.pop("limit_uploads_per_minute", 0),
         **overrides,
     )
     server = LiveServer(settings, route_handlers)

@@ -131,6 +131,11 @@ def server_env(database_url: str, broker_url: str | None = None) -> dict[str, st
         "MESSENGER_DATABASE_URL": database_url,
         "MESSENGER_SECRET_KEY": SECRET,
         "MESSENGER_AUTH_RATE_LIMIT": "100000",
+        # The tests post over REST far faster than a person (0: no limit).
+        "MESSENGER_LIMIT_POST_RATE": "0",
+        "MESSENGER_LIMIT_CHATS_PER_HOUR": "0",
+        "MESSENGER_LIMIT_MEMBER_ADDS_PER_HOUR": "0",
+        "MESSENGER_LIMIT_UPLOADS_PER_MINUTE": "0",
         "MESSENGER_HASH_CONCURRENCY": "4",
         "MESSENGER_DOCS": "0",
     }

@@ -12,6 +12,7 @@ from messenger.adapters.memory.fakes import (
     SystemClock,
     TickingClock,
 )
+from messenger.adapters.memory.rates import InMemoryRateLimiter
 from messenger.adapters.memory.sessions import InMemorySessionTrust
 from messenger.adapters.memory.store import (
     InMemoryStore,
@@ -24,6 +25,7 @@ __all__ = [
     "FastHasher",
     "InMemoryFileStore",
     "InMemoryLoginThrottle",
+    "InMemoryRateLimiter",
     "InMemorySessionTrust",
     "InMemoryStore",
     "InMemoryTokens",

@@ -13,6 +13,7 @@ import bisect
 import copy
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -409,6 +410,26 @@ class InMemoryFileRepository(_Repo):
             if message is not None and (message.chat_id, user_id) in self._s.members:
                 return True
         return False
+
+    async def total_size_of(self, owner_id: int) -> int:
+        return sum(f.size for f in self._s.files.values() if f.owner_id == owner_id)
+
+    async def unattached_before(self, cutoff: datetime, limit: int) -> list[StoredFile]:
+        found = [
+            f
+            for f in self._s.files.values()
+            if f.created_at < cutoff and not self._s.attachment_index.get(f.id)
+        ]
+        found.sort(key=lambda f: (f.created_at, f.id))
+        return [_c(f) for f in found[:limit]]
+
+    async def remove_unattached(self, file_ids: Sequence[str]) -> list[str]:
+        removed = []
+        for file_id in dict.fromkeys(file_ids):
+            if file_id in self._s.files and not self._s.attachment_index.get(file_id):
+                self._j.delete(self._s.files, file_id)
+                removed.append(file_id)
+        return removed
 
 
 class InMemoryUnitOfWork:

@@ -31,7 +31,7 @@ from messenger.domain.usecases.feed import (
     ListContacts,
     ReportPresence,
 )
-from messenger.domain.usecases.files import OpenFile, UploadFile
+from messenger.domain.usecases.files import DeleteAbandonedUploads, OpenFile, UploadFile
 from messenger.domain.usecases.messages import (
     AcknowledgeDelivery,
     DeleteMessage,
@@ -54,6 +54,7 @@ __all__ = [
     "ChangeRole",
     "Changes",
     "CreateGroup",
+    "DeleteAbandonedUploads",
     "DeleteMessage",
     "EditMessage",
     "GetChangesSince",

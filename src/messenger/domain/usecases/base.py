@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from messenger.domain.errors import ChatNotFound
+from messenger.domain.errors import ChatNotFound, Throttled
 from messenger.domain.events import Notification, SessionsEnded
 from messenger.domain.model import Chat, ChatMember, Limits, Membership
 from messenger.domain.ports import (
@@ -16,6 +16,7 @@ from messenger.domain.ports import (
     LoginThrottle,
     Notifier,
     PasswordHasher,
+    RateLimiter,
     SessionTrust,
     TokenIssuer,
     UnitOfWork,
@@ -39,6 +40,9 @@ class Ports:
     # were recently found active.
     committer: Committer
     sessions: SessionTrust
+    # Per-user budgets of actions that could flood others or the storage (Limits says how
+    # much).
+    rates: RateLimiter
     limits: Limits = field(default_factory=Limits)
 
 
@@ -52,6 +56,17 @@ class UseCase:
 
     def _uow(self, *, read_only: bool = False) -> UnitOfWork:
         return self._ports.uow(read_only=read_only)
+
+    def _spend(
+        self, action: str, user_id: int, per_second: float, burst: float, cost: float = 1.0
+    ) -> None:
+        """Spend ``cost`` of the user's budget for ``action`` (none when ``per_second`` is 0);
+        ``Throttled`` when it is used up."""
+        if per_second <= 0:
+            return
+        wait = self._ports.rates.take(f"{action}:{user_id}", per_second, burst, cost)
+        if wait:
+            raise Throttled(retry_after=wait, message=f"Too many {action}; try again later.")
 
     async def _publish(self, notifications: Sequence[Notification]) -> None:
         # Called only after a successful commit: a pushed event must never describe a

@@ -48,7 +48,20 @@ def _require_group(chat: Chat) -> None:
         raise Forbidden("This can only be done in a group chat.")
 
 
-class OpenDialog(UseCase):
+class _ChatUseCase(UseCase):
+    """A use case that may open chats or put people into them: both have hourly budgets,
+    so that nobody can fill strangers' chat lists."""
+
+    def _spend_new_chat(self, user_id: int) -> None:
+        per_hour = self._limits.chats_per_hour
+        self._spend("new chats", user_id, per_hour / 3600, per_hour)
+
+    def _spend_member_adds(self, user_id: int, count: int) -> None:
+        per_hour = self._limits.member_adds_per_hour
+        self._spend("members added", user_id, per_hour / 3600, per_hour, count)
+
+
+class OpenDialog(_ChatUseCase):
     """Open the direct dialog with another user, creating it on first use.
 
     Idempotent: both sides and concurrent calls get the same chat. Returns the chat and
@@ -77,6 +90,7 @@ class OpenDialog(UseCase):
         async with self._uow() as uow:
             if await uow.chats.by_direct_key(key) is not None:
                 raise Conflict()
+            self._spend_new_chat(user_id)
             chat = await uow.chats.add(
                 Chat(
                     id=0,
@@ -106,7 +120,7 @@ class OpenDialog(UseCase):
         return details
 
 
-class CreateGroup(UseCase):
+class CreateGroup(_ChatUseCase):
     """Create a group chat; the creator becomes its owner."""
 
     async def __call__(self, user_id: int, title: str, member_ids: Sequence[int]) -> ChatDetails:
@@ -114,11 +128,20 @@ class CreateGroup(UseCase):
         others = sorted(set(member_ids) - {user_id})
         if len(others) + 1 > self._limits.max_group_members:
             raise ValidationError("Too many members.", field="member_ids")
+        per_hour = self._limits.member_adds_per_hour
+        if 0 < per_hour < len(others):
+            # More than a whole hour's budget: waiting would never help.
+            raise ValidationError(
+                f"At most {per_hour} members can be added in an hour.", field="member_ids"
+            )
         now = self._clock.now()
         async with self._uow() as uow:
             found = await uow.users.get_many([user_id, *others])
             if len(found) != len(others) + 1:
                 raise NotFound("User not found.")
+            self._spend_new_chat(user_id)
+            if others:
+                self._spend_member_adds(user_id, len(others))
             chat = await uow.chats.add(
                 Chat(
                     id=0,
@@ -177,7 +200,7 @@ class RenameGroup(UseCase):
         return details
 
 
-class AddMember(UseCase):
+class AddMember(_ChatUseCase):
     """Add a user to a group. Admins add members; only the owner adds admins."""
 
     async def __call__(
@@ -202,6 +225,7 @@ class AddMember(UseCase):
             current = await uow.members.of_chat(chat_id)
             if len(current) >= self._limits.max_group_members:
                 raise ValidationError("The group is full.", field="user_id")
+            self._spend_member_adds(actor_id, 1)
             await uow.members.add(
                 Membership(
                     chat_id=chat_id,

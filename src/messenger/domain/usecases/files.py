@@ -1,11 +1,12 @@
-"""Files: upload, and download for those allowed to see them."""
+"""Files: upload, download for those allowed to see them, and the sweep of abandoned ones."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import AsyncIterable, AsyncIterator
+from datetime import timedelta
 
-from messenger.domain.errors import NotFound
+from messenger.domain.errors import NotFound, QuotaExceeded
 from messenger.domain.model import StoredFile
 from messenger.domain.usecases.base import UseCase
 
@@ -32,11 +33,21 @@ class UploadFile(UseCase):
     async def __call__(
         self, user_id: int, name: str, content_type: str | None, chunks: AsyncIterable[bytes]
     ) -> StoredFile:
+        limits = self._limits
+        per_minute = limits.uploads_per_minute
+        self._spend("uploads", user_id, per_minute / 60, per_minute)
+        quota = limits.upload_quota_bytes
+        if quota > 0:
+            # A full quota refuses before a byte is read; otherwise the file's size decides,
+            # once it is known.
+            async with self._uow(read_only=True) as uow:
+                if await uow.files.total_size_of(user_id) >= quota:
+                    raise QuotaExceeded()
         file_id = self._ports.ids.new_id()
         # The storage name is ours, never the client's: no path tricks can reach the disk.
         storage_key = file_id
         store = self._ports.files
-        size = await store.save(storage_key, chunks, self._limits.max_upload_bytes)
+        size = await store.save(storage_key, chunks, limits.max_upload_bytes)
         stored = StoredFile(
             id=file_id,
             owner_id=user_id,
@@ -47,13 +58,19 @@ class UploadFile(UseCase):
             created_at=self._clock.now(),
         )
         try:
-            async with self._uow() as uow:
-                await uow.files.add(stored)
-                await uow.commit()
+            await self._keep(stored, quota)
         except BaseException:
             await store.delete(storage_key)
             raise
         return stored
+
+    async def _keep(self, stored: StoredFile, quota: int) -> None:
+        async with self._uow() as uow:
+            # Among the writers, so that uploads made at the same time cannot all fit.
+            if quota > 0 and await uow.files.total_size_of(stored.owner_id) + stored.size > quota:
+                raise QuotaExceeded()
+            await uow.files.add(stored)
+            await uow.commit()
 
 
 class OpenFile(UseCase):
@@ -68,3 +85,33 @@ class OpenFile(UseCase):
         if stored is None or not allowed:
             raise NotFound("File not found.")
         return stored, self._ports.files.open(stored.storage_key)
+
+
+class DeleteAbandonedUploads(UseCase):
+    """Delete the uploads attached to no message ``Limits.unattached_upload_hours`` after
+    they were made, and their bytes (housekeeping the server runs periodically); returns how
+    many were deleted."""
+
+    async def __call__(self, batch: int = 500) -> int:
+        hours = self._limits.unattached_upload_hours
+        if hours <= 0:
+            return 0
+        cutoff = self._clock.now() - timedelta(hours=hours)
+        deleted = 0
+        while True:
+            # Found without the write lock; removed under it, where a post attaching one of
+            # them either went first (the file stays) or will not find it.
+            async with self._uow(read_only=True) as uow:
+                found = await uow.files.unattached_before(cutoff, batch)
+            if not found:
+                return deleted
+            async with self._uow() as uow:
+                removed = set(await uow.files.remove_unattached([f.id for f in found]))
+                await uow.commit()
+            # The bytes go only once the rows are gone for good.
+            for file in found:
+                if file.id in removed:
+                    await self._ports.files.delete(file.storage_key)
+            deleted += len(removed)
+            if len(found) < batch:
+                return deleted

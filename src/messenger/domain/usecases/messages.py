@@ -14,6 +14,7 @@ from messenger.domain.errors import (
     Forbidden,
     NotFound,
     ServiceUnavailable,
+    Throttled,
     ValidationError,
 )
 from messenger.domain.events import (
@@ -100,8 +101,26 @@ class PostMessage(UseCase):
         )
         if len(attachment_ids) > self._limits.max_attachments:
             raise ValidationError("Too many attachments.", field="attachment_ids")
+        limits = self._limits
+        if limits.post_rate > 0:
+            # One dict lookup and a little arithmetic per post, the same budget as a socket's
+            # frames: REST posts cannot flood a chat faster than socket ones.
+            wait = self._ports.rates.take(
+                f"messages:{user_id}", limits.post_rate, limits.post_burst
+            )
+            if wait:
+                return await self._resent(user_id, chat_id, client_id, wait)
         post = _Post(user_id, chat_id, client_id, text, reply_to_id, tuple(attachment_ids))
         return await self._submit(post)
+
+    async def _resent(self, user_id: int, chat_id: int, client_id: str, wait: float) -> PostResult:
+        """Over budget: a resend of a stored message still gets it (a client retrying after a
+        lost answer must not be told to slow down), anything else waits."""
+        async with self._uow(read_only=True) as uow:
+            stored = await uow.messages.by_client_id(user_id, client_id)
+        if stored is None or stored.chat_id != chat_id:
+            raise Throttled(retry_after=wait, message="Too many messages; slow down.")
+        return PostResult(message=stored, created=False)
 
     async def _write(
         self, posts: Sequence[_Post], *, after_conflict: bool

@@ -16,6 +16,7 @@ from litestar.types import ControllerRouterHandler
 from messenger.container import Container, running
 from messenger.contract import API_PREFIX, Wire
 from messenger.domain.errors import ServiceUnavailable
+from messenger.entrypoints.housekeeping import sweeping_uploads
 from messenger.entrypoints.http.auth import auth_router
 from messenger.entrypoints.http.chats import chats_router, messages_router
 from messenger.entrypoints.http.deps import Runtime, provide_claims, provide_wire_after
@@ -56,7 +57,7 @@ def create_app(
             ready_check.append(readiness)
             try:
                 # The socket hub stops first: it closes every socket with 1012.
-                async with realtime.running(messenger):
+                async with sweeping_uploads(messenger), realtime.running(messenger):
                     yield
             finally:
                 runtime.messenger = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -12,6 +13,9 @@ from messenger.adapters.sqlalchemy.tables import files, memberships, message_att
 from messenger.domain.model import StoredFile
 
 _FILES = select_entity(files, StoredFile)
+
+# The index says which files messages carry; a file with no row there is attached to none.
+_UNATTACHED = ~sa.exists().where(message_attachments.c.file_id == files.c.id)
 
 
 class SqlAlchemyFileRepository:
@@ -50,3 +54,27 @@ class SqlAlchemyFileRepository:
             .limit(1)
         )
         return (await self._db.read(stmt)).first() is not None
+
+    async def total_size_of(self, owner_id: int) -> int:
+        stmt = sa.select(sa.func.coalesce(sa.func.sum(files.c.size), 0)).where(
+            files.c.owner_id == owner_id
+        )
+        return int((await self._db.read(stmt)).scalar_one())
+
+    async def unattached_before(self, cutoff: datetime, limit: int) -> list[StoredFile]:
+        stmt = (
+            _FILES.where(files.c.created_at < cutoff, _UNATTACHED)
+            .order_by(files.c.created_at, files.c.id)
+            .limit(limit)
+        )
+        return [StoredFile(*r) for r in await self._db.read(stmt)]
+
+    async def remove_unattached(self, file_ids: Sequence[str]) -> list[str]:
+        if not file_ids:
+            return []
+        wanted = list(dict.fromkeys(file_ids))
+        stmt = sa.select(files.c.id).where(files.c.id.in_(wanted), _UNATTACHED)
+        removable = [str(r[0]) for r in await self._db.read(stmt)]
+        if removable:
+            await self._db.write(files.delete().where(files.c.id.in_(removable)))
+        return removable

@@ -1,0 +1,52 @@
+"""``messenger cleanup-uploads`` deletes what nobody attached, rows and bytes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from messenger.adapters.memory import FastHasher, TickingClock
+from messenger.container import Container, running, upgrade_database
+from messenger.entrypoints import cli
+from messenger.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+async def _one_byte() -> AsyncIterator[bytes]:
+    yield b"x"
+
+
+async def test_cleanup_uploads_deletes_old_unattached_uploads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = {
+        "MESSENGER_SECRET_KEY": "cleanup-test-secret-key-0123456789abcdef",
+        "MESSENGER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/m.db",
+        "MESSENGER_UPLOAD_DIR": str(tmp_path / "uploads"),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings.from_env()
+    settings.upload_dir.mkdir()
+    upgrade_database(settings.database_url)
+    # Uploaded two days ago, by a server whose clock said so.
+    clock = TickingClock(start=datetime.now(UTC) - timedelta(days=2))
+    container = Container(settings=settings, clock=clock, hasher=FastHasher())
+    async with running(container) as (app, _):
+        alice = (await app.register("alice", "password-123")).user.id
+        old = await app.upload_file(alice, "old.txt", None, _one_byte())
+    on_disk = settings.upload_dir / old.storage_key[:2] / old.storage_key
+    assert on_disk.exists()
+
+    with pytest.raises(SystemExit) as exited:
+        # asyncio.run inside: from a worker thread, as this test already runs a loop.
+        await asyncio.to_thread(cli.main, ["cleanup-uploads"])
+
+    assert exited.value.code == 0
+    assert "deleted 1 uploads" in capsys.readouterr().out
+    assert not on_disk.exists()
