@@ -96,10 +96,10 @@ async def _engine(database_url: str) -> AsyncIterator[AsyncEngine | None]:
         await engine.dispose()
 
 
-def _sql_units_of_work(engine: AsyncEngine) -> UnitOfWorkFactory:
+def _sql_units_of_work(engine: AsyncEngine, timeout: float) -> UnitOfWorkFactory:
     from messenger.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 
-    return SqlAlchemyUnitOfWorkFactory(engine)
+    return SqlAlchemyUnitOfWorkFactory(engine, timeout=timeout or None)
 
 
 def _sql_readiness(engine: AsyncEngine) -> ReadinessCheck:
@@ -119,8 +119,9 @@ class SqlStorage(containers.DeclarativeContainer):
     """Storage of the SQL preset: one engine per process (a resource) and what uses it."""
 
     database_url = providers.Dependency(instance_of=str)
+    db_timeout = providers.Dependency(instance_of=float)
     engine = providers.Resource(_engine, database_url)
-    uow = providers.Singleton(_sql_units_of_work, engine)
+    uow = providers.Singleton(_sql_units_of_work, engine, db_timeout)
     readiness = providers.Singleton(_sql_readiness, engine)
     # SQL writes pay a lock, a round trip and a commit each: concurrent posts share them
     # (group commit).
@@ -186,7 +187,11 @@ class Container(containers.DeclarativeContainer):
 
     # The presets' parts, picked by the database URL.
     storage = providers.Callable(storage_kind, settings.provided.database_url)
-    sql = providers.Container(SqlStorage, database_url=settings.provided.database_url)
+    sql = providers.Container(
+        SqlStorage,
+        database_url=settings.provided.database_url,
+        db_timeout=settings.provided.db_timeout,
+    )
     memory = providers.Container(MemoryStorage)
 
     # --- one slot per port -----------------------------------------------------------------

@@ -42,6 +42,9 @@ class Settings:
     auth_rate_limit: int = 60
     # How many argon2 computations may run at once; each takes ~64 MiB and a core.
     hash_concurrency: int = 2
+    # Seconds a unit of work (one request's database work) may take in all before it fails
+    # with 503: a stalled database must fail requests quickly, not hold them (0: no limit).
+    db_timeout: float = 5.0
     broker_url: str | None = None
     # The HTML API docs pages (Scalar, Swagger) load their scripts from a public CDN, on the
     # origin of the web client that keeps tokens: off unless asked for (``make run`` does).
@@ -103,6 +106,7 @@ class Settings:
             max_upload_bytes=_int(env, "MESSENGER_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
             auth_rate_limit=_int(env, "MESSENGER_AUTH_RATE_LIMIT", 60),
             hash_concurrency=_int(env, "MESSENGER_HASH_CONCURRENCY", 2),
+            db_timeout=_float(env, "MESSENGER_DB_TIMEOUT", 5.0),
             broker_url=env.get("MESSENGER_BROKER_URL") or None,
             docs=env.get("MESSENGER_DOCS", "0").lower() not in ("", "0", "false", "no"),
             ws_compression=env.get("MESSENGER_WS_COMPRESSION", "0").lower()
@@ -127,6 +131,19 @@ _LIMIT_SETTINGS = (
     "limit_upload_quota_bytes",
     "limit_unattached_upload_hours",
 )
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}.") from None
+    if not value >= 0:
+        raise SettingsError(f"{name} must not be negative.")
+    return value
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

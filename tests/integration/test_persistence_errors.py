@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from messenger.adapters.sqlalchemy import (
 )
 from messenger.domain.errors import ServiceUnavailable
 from tests.integration.conftest import build_messenger, empty_mariadb, pymysql_connect
+from tests.integration.stall import StallingProxy
 
 pytestmark = pytest.mark.integration
 
@@ -170,4 +172,42 @@ async def test_a_statement_timeout_is_service_unavailable(mariadb_url: str) -> N
             async with SqlAlchemyUnitOfWorkFactory(engine)(read_only=True) as uow:
                 await uow.session.read(sa.text("SELECT SLEEP(1)"))
     finally:
+        await engine.dispose()
+
+
+async def test_a_stalled_database_fails_work_within_the_timeout_and_recovers(
+    mariadb_url: str,
+) -> None:
+    empty_mariadb(mariadb_url)
+    parsed = make_url(mariadb_url)
+    proxy = StallingProxy(parsed.host or "127.0.0.1", parsed.port or 3306)
+    port = await proxy.start()
+    engine = create_engine(parsed.set(host="127.0.0.1", port=port))
+    app = build_messenger(SqlAlchemyUnitOfWorkFactory(engine, timeout=1.0))
+    try:
+        alice = await app.register("alice", "password-123")
+        bob = await app.register("bob", "password-123")
+        dialog, _ = await app.open_dialog(alice.user.id, bob.user.id)
+
+        proxy.stall()
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable):
+            await app.post_message(alice.user.id, dialog.chat.id, "c-1", "into the void")
+        assert time.monotonic() - started < 3.0
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable):
+            await app.read_history(bob.user.id, dialog.chat.id, limit=50)
+        assert time.monotonic() - started < 3.0
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable):
+            await check_database(engine)  # what /ready asks: an answer within a second
+        assert time.monotonic() - started < 2.0
+
+        proxy.resume()
+        sent = await app.post_message(alice.user.id, dialog.chat.id, "c-1", "once more")
+        page = await app.read_history(bob.user.id, dialog.chat.id, limit=50)
+        # The stalled post either never landed or landed once: the resend found it.
+        assert [m.id for m in page.items] == [sent.message.id]
+    finally:
+        await proxy.stop()
         await engine.dispose()

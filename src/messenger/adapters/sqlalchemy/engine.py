@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -175,11 +176,14 @@ def is_disconnect(exc: BaseException) -> bool:
     return False
 
 
-async def check_database(engine: AsyncEngine) -> None:
-    """Raise ``ServiceUnavailable`` unless the database answers (for readiness probes)."""
+async def check_database(engine: AsyncEngine, timeout: float = 1.0) -> None:
+    """Raise ``ServiceUnavailable`` unless the database answers within ``timeout`` seconds
+    (for readiness probes, which must answer promptly whatever the database does)."""
     try:
-        async with engine.connect() as conn:
+        async with asyncio.timeout(timeout), engine.connect() as conn:
             await conn.execute(sa.text("SELECT 1"))
+    except TimeoutError as exc:
+        raise ServiceUnavailable("The database does not answer.", retry_after=2.0) from exc
     except Exception as exc:
         raise (
             unavailable_error(exc) or ServiceUnavailable("The database is unavailable.")

@@ -82,6 +82,16 @@ class SqlSession:
         with contextlib.suppress(Exception):
             await conn.close()
 
+    async def discard(self) -> None:
+        """Throw the connection away (it stopped mid-statement) instead of pooling it."""
+        conn, self._conn = self._conn, None
+        self.head = None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.invalidate()
+            with contextlib.suppress(Exception):
+                await conn.close()
+
     async def lock(self) -> int:
         """Take the write lock unless held; the feed head read under it."""
         if self.head is not None:

@@ -9,6 +9,7 @@ cached.py's, and the unit's CacheView (cache_view.py) keeps the cache exact arou
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Self
@@ -31,12 +32,19 @@ from messenger.adapters.sqlalchemy.repositories import (
     SqlAlchemyUserRepository,
 )
 from messenger.adapters.sqlalchemy.session import SqlSession
+from messenger.domain.errors import ServiceUnavailable
 from messenger.domain.events import Event, Notification
 from messenger.domain.ports import ChatRepository, MembershipRepository, MessageRepository
 
 
 class SqlAlchemyUnitOfWork:
-    """One transaction on its own pooled connection (never shared between units of work)."""
+    """One transaction on its own pooled connection (never shared between units of work).
+
+    With a ``timeout`` the whole unit (waiting for a pooled connection and the write lock
+    included) must finish within that many seconds, else it fails with
+    ``ServiceUnavailable`` and its connection is discarded: a stalled database (paused, a
+    partition without a reset) must fail requests in seconds, not hold them for minutes.
+    """
 
     def __init__(
         self,
@@ -45,8 +53,12 @@ class SqlAlchemyUnitOfWork:
         read_only: bool = False,
         cache: ChatCache | None = None,
         heads: SharedHeadReads | None = None,
+        timeout: float | None = None,
     ) -> None:
         self._read_only = read_only
+        self._timeout = timeout
+        # One timer for the whole unit, not one per statement.
+        self._deadline: asyncio.Timeout | None = None
         self.session = SqlSession(engine, read_only=read_only, on_lock=self._locked)
         self._feed = FeedWriter(self.session)
         self._view = CacheView(cache, self.session, heads=heads) if cache is not None else None
@@ -76,9 +88,16 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("This unit of work is read-only.")
 
     async def __aenter__(self) -> Self:
+        if self._timeout:
+            self._deadline = asyncio.timeout(self._timeout)
+            await self._deadline.__aenter__()
         # A reader connects on its first query: one answered from the cache needs none.
         if not self._read_only:
-            await self.session.begin_writing()
+            try:
+                await self.session.begin_writing()
+            except BaseException as exc:
+                await self.__aexit__(type(exc), exc, exc.__traceback__)
+                raise
         return self
 
     async def __aexit__(
@@ -88,6 +107,18 @@ class SqlAlchemyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self._forget()
+        deadline, self._deadline = self._deadline, None
+        if deadline is None:
+            await self.session.close()
+            return
+        try:
+            await deadline.__aexit__(exc_type, exc, tb)
+        except TimeoutError:
+            # The connection stopped mid-statement: it cannot be used again.
+            await self.session.discard()
+            raise ServiceUnavailable(
+                "The database did not answer in time.", retry_after=2.0
+            ) from exc
         await self.session.close()
 
     def record(self, event: Event, recipients: Iterable[int]) -> None:
@@ -121,12 +152,19 @@ class SqlAlchemyUnitOfWork:
 class SqlAlchemyUnitOfWorkFactory:
     """Hands out units of work over one engine (one engine per process)."""
 
-    def __init__(self, engine: AsyncEngine, *, cache: bool = True) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, cache: bool = True, timeout: float | None = None
+    ) -> None:
         self.engine = engine
         self.cache = ChatCache() if cache else None
         self.heads = SharedHeadReads(engine) if cache else None
+        self.timeout = timeout
 
     def __call__(self, *, read_only: bool = False) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(
-            self.engine, read_only=read_only, cache=self.cache, heads=self.heads
+            self.engine,
+            read_only=read_only,
+            cache=self.cache,
+            heads=self.heads,
+            timeout=self.timeout,
         )
