@@ -176,11 +176,13 @@ def is_disconnect(exc: BaseException) -> bool:
     return False
 
 
-async def check_database(engine: AsyncEngine, timeout: float = 1.0) -> None:
-    """Raise ``ServiceUnavailable`` unless the database answers within ``timeout`` seconds
-    (for readiness probes, which must answer promptly whatever the database does)."""
+READY_WITHIN_S = 1.0  # readiness probes must answer promptly, whatever the database does
+
+
+async def check_database(engine: AsyncEngine) -> None:
+    """Raise ``ServiceUnavailable`` unless the database answers within ``READY_WITHIN_S``."""
     try:
-        async with asyncio.timeout(timeout), engine.connect() as conn:
+        async with asyncio.timeout(READY_WITHIN_S), engine.connect() as conn:
             await conn.execute(sa.text("SELECT 1"))
     except TimeoutError as exc:
         raise ServiceUnavailable("The database does not answer.", retry_after=2.0) from exc
