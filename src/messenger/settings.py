@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/messenger.db"
+# Production needs no development origins (a dev server on :3000 is ``make run``'s to add);
+# the server's own origin is always allowed.
 DEFAULT_CORS_ORIGINS = (
-    "http://localhost:3000",
-    "http://127.0.0.1:3000",
     # The Electron client loads its page from a custom scheme; browsers send "null" as the
     # origin of file:// pages, which we deliberately do not allow.
     "app://.",
@@ -54,6 +54,13 @@ class Settings:
     # or behind a proxy that strips it): URLs the server hands out (attachments, the
     # AsyncAPI document's socket address) start with it.
     root_path: str = ""
+    # Sockets that have not authenticated yet, per client address: each costs memory and an
+    # ASGI task while it waits for its ``auth`` frame.
+    ws_unauth_per_address: int = 100
+    # A refresh session (a logged-in device) ends after this many days without a refresh,
+    # and this many days after login whatever happens.
+    session_idle_days: int = 30
+    session_max_days: int = 90
 
     def __post_init__(self) -> None:
         if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
@@ -64,6 +71,13 @@ class Settings:
             raise SettingsError("MESSENGER_ACCESS_TOKEN_TTL must be a positive number of seconds.")
         if self.max_upload_bytes < 1:
             raise SettingsError("MESSENGER_MAX_UPLOAD_BYTES must be positive.")
+        if self.ws_unauth_per_address < 1:
+            raise SettingsError("MESSENGER_WS_UNAUTH_PER_ADDRESS must be positive.")
+        if not 1 <= self.session_idle_days <= self.session_max_days:
+            raise SettingsError(
+                "MESSENGER_SESSION_IDLE_DAYS must be positive and at most "
+                "MESSENGER_SESSION_MAX_DAYS."
+            )
         if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
             raise SettingsError(
                 "MESSENGER_ROOT_PATH must start with '/' and not end with it, like '/chat'."
@@ -94,6 +108,9 @@ class Settings:
             ws_compression=env.get("MESSENGER_WS_COMPRESSION", "0").lower()
             not in ("", "0", "false", "no"),
             root_path=env.get("MESSENGER_ROOT_PATH", ""),
+            ws_unauth_per_address=_int(env, "MESSENGER_WS_UNAUTH_PER_ADDRESS", 100),
+            session_idle_days=_int(env, "MESSENGER_SESSION_IDLE_DAYS", 30),
+            session_max_days=_int(env, "MESSENGER_SESSION_MAX_DAYS", 90),
         )
 
 

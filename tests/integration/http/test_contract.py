@@ -383,12 +383,14 @@ def test_cors_allows_the_configured_front_end(http: httpx.Client) -> None:
     preflight = http.options(
         "/chats",
         headers={
-            "Origin": "http://localhost:3000",
+            "Origin": "app://.",  # the Electron client, allowed by default
             "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "authorization,content-type",
         },
     )
     assert preflight.status_code in (200, 204)
-    assert preflight.headers["access-control-allow-origin"] == "http://localhost:3000"
-    evil = http.get("/health", headers={"Origin": "https://evil.example"})
-    assert "access-control-allow-origin" not in evil.headers
+    assert preflight.headers["access-control-allow-origin"] == "app://."
+    # Development origins are `make run`'s to add, not a production default.
+    for origin in ("https://evil.example", "http://localhost:3000"):
+        other = http.get("/health", headers={"Origin": origin})
+        assert "access-control-allow-origin" not in other.headers
