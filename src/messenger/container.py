@@ -20,6 +20,7 @@ import inspect
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
@@ -219,7 +220,12 @@ class Container(containers.DeclarativeContainer):
         default=providers.Singleton(InMemorySessionTrust)
     )
     limits: providers.Dependency[Limits] = providers.Dependency(
-        default=providers.Singleton(Limits, max_upload_bytes=settings.provided.max_upload_bytes)
+        default=providers.Singleton(
+            Limits,
+            max_upload_bytes=settings.provided.max_upload_bytes,
+            session_idle=providers.Factory(timedelta, days=settings.provided.session_idle_days),
+            session_lifetime=providers.Factory(timedelta, days=settings.provided.session_max_days),
+        )
     )
 
     ports = providers.Singleton(

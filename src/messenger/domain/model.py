@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from messenger.domain.errors import Forbidden, MessageTooLong, ValidationError
@@ -312,7 +312,17 @@ class Session:
 
     @property
     def active(self) -> bool:
+        """Not revoked (it may have expired all the same: see ``active_at``)."""
         return self.revoked_at is None
+
+    def active_at(self, now: datetime, limits: Limits) -> bool:
+        """Not revoked, refreshed within ``limits.session_idle`` and started within
+        ``limits.session_lifetime``: a stolen refresh token does not last for ever."""
+        return (
+            self.revoked_at is None
+            and now - self.last_used_at < limits.session_idle
+            and now - self.created_at < limits.session_lifetime
+        )
 
 
 @dataclass
@@ -397,6 +407,10 @@ class Limits:
     # a revocation made by another process reaches this one within this delay (0: no cache).
     session_cache_seconds: float = 5.0
     session_cache_size: int = 10_000
+    # A session (a logged-in device) ends after this long without a refresh, and this long
+    # after login whatever happens (MESSENGER_SESSION_IDLE_DAYS, MESSENGER_SESSION_MAX_DAYS).
+    session_idle: timedelta = timedelta(days=30)
+    session_lifetime: timedelta = timedelta(days=90)
 
 
 __all__ = [

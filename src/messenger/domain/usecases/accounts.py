@@ -178,7 +178,7 @@ class RefreshSession(_SessionStarter):
             if token is None:
                 raise InvalidToken()
             session = await uow.sessions.get(token.session_id)
-            if session is None or not session.active:
+            if session is None or not session.active_at(now, self._limits):
                 raise InvalidToken()
             user = await uow.users.get(session.user_id)
             if user is None:
@@ -230,9 +230,13 @@ class Authorize(UseCase):
         epoch = self._cache.epoch
         async with self._uow(read_only=True) as uow:
             session = await uow.sessions.get(claims.session_id)
-        if session is None or not session.active or session.user_id != claims.user_id:
-            raise InvalidToken()
         limits = self._limits
+        if (
+            session is None
+            or not session.active_at(self._clock.now(), limits)
+            or session.user_id != claims.user_id
+        ):
+            raise InvalidToken()
         if limits.session_cache_seconds > 0:
             self._cache.put(
                 session.id,
@@ -257,7 +261,8 @@ class ListSessions(UseCase):
     async def __call__(self, user_id: int) -> list[Session]:
         async with self._uow(read_only=True) as uow:
             sessions = await uow.sessions.of_user(user_id)
-        active = [s for s in sessions if s.active]
+        now = self._clock.now()
+        active = [s for s in sessions if s.active_at(now, self._limits)]
         return sorted(active, key=lambda s: s.last_used_at, reverse=True)
 
 
