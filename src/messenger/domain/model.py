@@ -23,7 +23,6 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 DISPLAY_NAME_MAX = 100
 BIO_MAX = 500
-AVATAR_URL_MAX = 500
 TITLE_MAX = 100
 DEFAULT_MESSAGE_MAX = 5000
 DEVICE_NAME_MAX = 100
@@ -115,19 +114,15 @@ def clean_bio(raw: str) -> str:
     return bio
 
 
-def clean_avatar_url(raw: str | None) -> str | None:
-    if raw is None:
-        return None
-    url = raw.strip()
-    if not url:
-        return None
-    if len(url) > AVATAR_URL_MAX or not (
-        url.startswith(("https://", "http://")) or url.startswith("/")
-    ):
+def check_avatar(file: StoredFile | None, user_id: int) -> str:
+    """The id of ``file`` if ``user_id`` may show it as their avatar: a file of the server's
+    own that they uploaded themself. An image from elsewhere would tell its host whenever
+    someone looks at the profile (a tracking pixel)."""
+    if file is None or file.owner_id != user_id:
         raise ValidationError(
-            "Avatar URL must be an http(s) URL or a server path.", field="avatar_url"
+            "The avatar must be a file you uploaded to this server.", field="avatar_url"
         )
-    return url
+    return file.id
 
 
 def clean_title(raw: str) -> str:
@@ -166,7 +161,8 @@ class User:
     password_hash: str
     display_name: str
     created_at: datetime
-    avatar_url: str | None = None
+    # A file the user uploaded (clients get its URL); None: no avatar.
+    avatar_file_id: str | None = None
     bio: str = ""
     last_seen_at: datetime | None = None
     # The highest feed cursor any of the user's devices acknowledged; the floor for the
@@ -178,7 +174,7 @@ class User:
             id=self.id,
             username=self.username,
             display_name=self.display_name,
-            avatar_url=self.avatar_url,
+            avatar_file_id=self.avatar_file_id,
             bio=self.bio,
             created_at=self.created_at,
             last_seen_at=self.last_seen_at,
@@ -192,7 +188,7 @@ class PublicProfile:
     id: int
     username: str
     display_name: str
-    avatar_url: str | None
+    avatar_file_id: str | None
     bio: str
     created_at: datetime
     last_seen_at: datetime | None

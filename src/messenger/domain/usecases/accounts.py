@@ -22,8 +22,8 @@ from messenger.domain.model import (
     RefreshToken,
     Session,
     User,
+    check_avatar,
     check_password,
-    clean_avatar_url,
     clean_bio,
     clean_display_name,
     normalize_email,
@@ -305,15 +305,15 @@ class GetProfile(UseCase):
 
 
 class UpdateProfile(UseCase):
-    """Change display name, avatar URL or bio; ``None`` leaves a field as it is and an empty
-    avatar URL removes the avatar."""
+    """Change display name, avatar or bio; ``None`` leaves a field as it is. The avatar is
+    the id of a file the user uploaded; an empty one removes the avatar."""
 
     async def __call__(
         self,
         user_id: int,
         *,
         display_name: str | None = None,
-        avatar_url: str | None = None,
+        avatar_file_id: str | None = None,
         bio: str | None = None,
     ) -> User:
         async with self._uow() as uow:
@@ -324,8 +324,12 @@ class UpdateProfile(UseCase):
                 if not display_name.strip():
                     raise ValidationError("Display name must not be empty.", field="display_name")
                 user.display_name = clean_display_name(display_name, fallback=user.username)
-            if avatar_url is not None:
-                user.avatar_url = clean_avatar_url(avatar_url)
+            if avatar_file_id is not None:
+                user.avatar_file_id = (
+                    check_avatar(await uow.files.get(avatar_file_id), user_id)
+                    if avatar_file_id
+                    else None
+                )
             if bio is not None:
                 user.bio = clean_bio(bio)
             await uow.users.update(user)
