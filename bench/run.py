@@ -162,6 +162,8 @@ def server_process(kind: str, workdir: Path) -> Iterator[tuple[subprocess.Popen[
                 "MESSENGER_SECRET_KEY": secrets.token_urlsafe(48),
                 # The bench registers and logs in hundreds of users from one address.
                 "MESSENGER_AUTH_RATE_LIMIT": "1000000",
+                # ... and opens its sockets 100 at a time, each waiting for ``ready``.
+                "MESSENGER_WS_UNAUTH_PER_ADDRESS": "100000",
                 "MESSENGER_ACCESS_TOKEN_TTL": "7200",
                 "MESSENGER_UPLOAD_DIR": str(workdir / "uploads"),
                 "MESSENGER_DOCS": "0",

@@ -29,7 +29,8 @@ on it pushes every feed frame after that cursor in ascending cursor order, witho
 a client that reconnects syncs from the last cursor it applied. Applying by cursor is
 idempotent: ignore feed frames whose cursor is not above the one you hold.
 
-Close codes: 1008 authenticate again; 1012 server restart and 1013 too slow or storage down:
+Close codes: 1008 authenticate again; 1009 a frame over 64 KiB; 1012 server restart and 1013
+too slow, storage down or too many unauthenticated sockets from the client's address:
 reconnect with backoff, then sync. `error` frames carry a `code` of `ErrorCode`, the same
 codes as the HTTP API's problem details.
 

@@ -117,10 +117,12 @@ class UnauthenticatedPlace:
 class LitestarTransport:
     """A Litestar ``WebSocket`` as the hub's ``Transport``.
 
-    A socket's ``place`` among the unauthenticated ones is given back when the session asks
-    for a second frame: a session reads exactly one frame (``auth``) before it authenticates,
-    and closes the socket when that fails. Done here, an idle authenticated socket costs
-    nothing more than this one empty slot (no task, no callback).
+    A socket's ``place`` among the unauthenticated ones is given back when the session sends
+    its first frame (``ready``, before the client can see it) or asks for a second one. The
+    session reads exactly one frame (``auth``) before it authenticates, and when that fails
+    it closes the socket, after at most an ``error`` frame. Done here, an idle authenticated
+    socket costs nothing more than this one empty slot (no task, no callback), and a frame
+    sent one ``is not None`` test.
     """
 
     __slots__ = ("_socket", "place")
@@ -158,6 +160,8 @@ class LitestarTransport:
         return bytes(data) if data is not None else b""
 
     async def send(self, data: bytes) -> None:
+        if self.place is not None:
+            self.release()
         await self._socket.send_text(data.decode())
 
     async def close(self, code: int, reason: str = "") -> None:
