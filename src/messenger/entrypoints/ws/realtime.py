@@ -98,10 +98,6 @@ class UnauthenticatedSockets:
         else:
             self._counts.pop(address, None)
 
-    def of(self, address: str) -> int:
-        """How many sockets of ``address`` are counted now."""
-        return self._counts.get(address, 0)
-
 
 class UnauthenticatedPlace:
     """One socket's place among the unauthenticated ones of its address."""
@@ -303,6 +299,9 @@ class Realtime:
                 return
             hub = realtime.hub
             await socket.accept()
+            if hub is None:
+                await socket.close(CLOSE_RESTART, "server starting or stopping")
+                return
             # Decided in a helper: its locals do not stay in this coroutine's frame for as
             # long as the socket is open.
             transport = realtime.admit(socket)
@@ -311,13 +310,10 @@ class Realtime:
                 # bare 403): 1013 tells it to retry later, unlike 1008 (get a new token).
                 await socket.close(CLOSE_TRY_AGAIN, TOO_MANY_UNAUTHENTICATED)
                 return
+            # The scope lives as long as the socket, and nothing reads the handshake's
+            # headers again: a browser's cookies and user agent would stay (1-4 KiB).
+            socket.scope["headers"] = []
             try:
-                if hub is None:
-                    await socket.close(CLOSE_RESTART, "server starting or stopping")
-                    return
-                # The scope lives as long as the socket, and nothing reads the handshake's
-                # headers again: a browser's cookies and user agent would stay (1-4 KiB).
-                socket.scope["headers"] = []
                 await Session(hub, transport, realtime.session_config).run()
             finally:
                 transport.release()
