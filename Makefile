@@ -28,7 +28,9 @@ migrate: install
 	$(BIN)/messenger migrate
 
 run: install migrate
-	MESSENGER_DOCS=$${MESSENGER_DOCS:-1} $(BIN)/messenger serve --host $(HOST) --port $(PORT)
+	MESSENGER_DOCS=$${MESSENGER_DOCS:-1} \
+	MESSENGER_CORS_ORIGINS=$${MESSENGER_CORS_ORIGINS:-http://localhost:3000,http://127.0.0.1:3000,app://.} \
+	$(BIN)/messenger serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/pytest -q

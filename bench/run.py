@@ -168,6 +168,8 @@ def server_process(kind: str, workdir: Path) -> Iterator[tuple[subprocess.Popen[
                 "MESSENGER_LIMIT_CHATS_PER_HOUR": "0",
                 "MESSENGER_LIMIT_MEMBER_ADDS_PER_HOUR": "0",
                 "MESSENGER_LIMIT_UPLOADS_PER_MINUTE": "0",
+                # ... and opens its sockets 100 at a time, each waiting for ``ready``.
+                "MESSENGER_WS_UNAUTH_PER_ADDRESS": "100000",
                 "MESSENGER_ACCESS_TOKEN_TTL": "7200",
                 "MESSENGER_UPLOAD_DIR": str(workdir / "uploads"),
                 "MESSENGER_DOCS": "0",

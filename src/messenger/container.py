@@ -20,6 +20,7 @@ import inspect
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
@@ -262,6 +263,8 @@ class Container(containers.DeclarativeContainer):
             uploads_per_minute=settings.provided.limit_uploads_per_minute,
             upload_quota_bytes=settings.provided.limit_upload_quota_bytes,
             unattached_upload_hours=settings.provided.limit_unattached_upload_hours,
+            session_idle=providers.Factory(timedelta, days=settings.provided.session_idle_days),
+            session_lifetime=providers.Factory(timedelta, days=settings.provided.session_max_days),
         )
     )
 

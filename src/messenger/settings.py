@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/messenger.db"
+# Production needs no development origins (a dev server on :3000 is ``make run``'s to add);
+# the server's own origin is always allowed.
 DEFAULT_CORS_ORIGINS = (
-    "http://localhost:3000",
-    "http://127.0.0.1:3000",
     # The Electron client loads its page from a custom scheme; browsers send "null" as the
     # origin of file:// pages, which we deliberately do not allow.
     "app://.",
@@ -66,6 +66,13 @@ class Settings:
     limit_uploads_per_minute: int = 20
     limit_upload_quota_bytes: int = 1024**3
     limit_unattached_upload_hours: int = 24
+    # Sockets that have not authenticated yet, per client address: each costs memory and an
+    # ASGI task while it waits for its ``auth`` frame.
+    ws_unauth_per_address: int = 100
+    # A refresh session (a logged-in device) ends after this many days without a refresh,
+    # and this many days after login whatever happens.
+    session_idle_days: int = 30
+    session_max_days: int = 90
 
     def __post_init__(self) -> None:
         if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
@@ -81,6 +88,13 @@ class Settings:
                 raise SettingsError(f"MESSENGER_{name.upper()} must not be negative.")
         if self.limit_post_rate and self.limit_post_burst < 1:
             raise SettingsError("MESSENGER_LIMIT_POST_BURST must be at least 1.")
+        if self.ws_unauth_per_address < 1:
+            raise SettingsError("MESSENGER_WS_UNAUTH_PER_ADDRESS must be positive.")
+        if not 1 <= self.session_idle_days <= self.session_max_days:
+            raise SettingsError(
+                "MESSENGER_SESSION_IDLE_DAYS must be positive and at most "
+                "MESSENGER_SESSION_MAX_DAYS."
+            )
         if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
             raise SettingsError(
                 "MESSENGER_ROOT_PATH must start with '/' and not end with it, like '/chat'."
@@ -119,6 +133,9 @@ class Settings:
             limit_uploads_per_minute=_int(env, "MESSENGER_LIMIT_UPLOADS_PER_MINUTE", 20),
             limit_upload_quota_bytes=_int(env, "MESSENGER_LIMIT_UPLOAD_QUOTA_BYTES", 1024**3),
             limit_unattached_upload_hours=_int(env, "MESSENGER_LIMIT_UNATTACHED_UPLOAD_HOURS", 24),
+            ws_unauth_per_address=_int(env, "MESSENGER_WS_UNAUTH_PER_ADDRESS", 100),
+            session_idle_days=_int(env, "MESSENGER_SESSION_IDLE_DAYS", 30),
+            session_max_days=_int(env, "MESSENGER_SESSION_MAX_DAYS", 90),
         )
 
 

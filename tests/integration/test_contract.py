@@ -777,10 +777,14 @@ async def test_abandoned_uploads_are_swept_through_the_use_case(
     dialog, _ = await app.open_dialog(a, b)
     abandoned = await app.upload_file(a, "a.txt", "text/plain", _chunks(b"a"))
     kept = await app.upload_file(a, "b.txt", "text/plain", _chunks(b"b"))
+    avatar = await app.upload_file(b, "me.png", "image/png", _chunks(b"png"))
+    await app.update_profile(b, avatar_file_id=avatar.id)
     sent = await app.post_message(a, dialog.chat.id, "f", "", attachment_ids=[kept.id])
     clock.advance(timedelta(hours=25))
 
     assert await app.delete_abandoned_uploads() == 1
+    # An avatar is attached to no message, yet it is in use.
+    assert (await app.open_file(b, avatar.id))[0] == avatar
 
     with pytest.raises(NotFound):
         await app.open_file(a, abandoned.id)

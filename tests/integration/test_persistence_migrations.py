@@ -101,3 +101,51 @@ def test_mariadb_tables_are_innodb_utf8mb4_with_microsecond_times(mariadb_url: s
     assert {r[0] for r in rows} == set(metadata.tables)
     assert {(r[1], r[2]) for r in rows} == {("InnoDB", "utf8mb4_unicode_ci")}
     assert [t[0] for t in times] == [6]
+
+
+def test_avatars_that_were_the_users_own_files_survive_the_move_to_file_ids(
+    empty_database: str,
+) -> None:
+    url = empty_database
+    upgrade_database(url, "0001")
+    engine = sa.create_engine(sync_url(url))
+    t = "2026-01-01 00:00:00"
+    try:
+        with engine.begin() as conn:
+            for uid, avatar in [
+                (1, "/api/v1/files/own1"),
+                (2, "https://tracker.example/p.png"),
+                (3, "/chat/api/v1/files/own1"),  # alice's file, not carol's
+                (4, None),
+            ]:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO users (id, username, password_hash, display_name, "
+                        "avatar_url, bio, created_at, delivered_cursor) "
+                        "VALUES (:id, :name, 'h', :name, :avatar, '', :t, 0)"
+                    ),
+                    {"id": uid, "name": f"user{uid}", "avatar": avatar, "t": t},
+                )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO files (id, owner_id, name, content_type, size, storage_key, "
+                    "created_at) VALUES ('own1', 1, 'a.png', 'image/png', 1, 'own1', :t)"
+                ),
+                {"t": t},
+            )
+        upgrade_database(url)
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT id, avatar_file_id FROM users ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [(1, "own1"), (2, None), (3, None), (4, None)]
+
+        downgrade_database(url, "0001")
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT id, avatar_url FROM users ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [
+            (1, "/api/v1/files/own1"),
+            (2, None),
+            (3, None),
+            (4, None),
+        ]
+    finally:
+        engine.dispose()

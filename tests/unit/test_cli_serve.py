@@ -9,6 +9,7 @@ import pytest
 import uvicorn
 
 from messenger.entrypoints import cli
+from messenger.entrypoints.ws import SessionConfig
 from messenger.entrypoints.ws.uvicorn_protocol import CompactWebSocketProtocol
 from messenger.settings import Settings
 
@@ -46,3 +47,27 @@ def test_socket_compression_can_be_turned_on(
 def test_the_compression_setting_reads_the_usual_spellings(raw: str, on: bool) -> None:
     env = {"MESSENGER_SECRET_KEY": "x" * 32, "MESSENGER_WS_COMPRESSION": raw}
     assert Settings.from_env(env).ws_compression is on
+
+
+def test_serve_gives_uvicorn_the_apps_frame_limit(uvicorn_options: dict[str, Any]) -> None:
+    # uvicorn's own default (16 MiB) would buffer a frame 256 times the app's limit first.
+    cli.serve("127.0.0.1", 8123)
+    assert uvicorn_options["ws_max_size"] == SessionConfig().max_frame_bytes == 64 * 1024
+
+
+def test_forwarded_headers_are_ignored_unless_the_proxies_are_named(
+    uvicorn_options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    cli.serve("127.0.0.1", 8123)
+    assert uvicorn_options["proxy_headers"] is False
+
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.5")
+    cli.serve("127.0.0.1", 8123)
+    assert uvicorn_options["proxy_headers"] is True
+
+
+def test_browser_origins_default_to_the_desktop_client_only() -> None:
+    # The web client is served by the server itself (its own origin always passes); a dev
+    # server on :3000 is `make run`'s to allow.
+    assert Settings.from_env({"MESSENGER_SECRET_KEY": "x" * 32}).cors_origins == ("app://.",)

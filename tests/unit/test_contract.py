@@ -73,7 +73,7 @@ BOB = ChatMember(
         id=2,
         username="bob",
         display_name="Bob",
-        avatar_url=None,
+        avatar_file_id=None,
         bio="",
         created_at=T,
         last_seen_at=None,
@@ -93,7 +93,7 @@ ALICE = ChatMember(
         id=1,
         username="alice",
         display_name="Alice",
-        avatar_url="https://x/a.png",
+        avatar_file_id="a1",
         bio="hi",
         created_at=T,
         last_seen_at=T,
@@ -145,7 +145,7 @@ FRAMES_BEFORE = {
         '"created_at":"2026-03-04T05:06:07.123456Z","last_activity_at":"2026-03-04T05:06:07.123456Z",'
         '"last_message_id":7,"members":[{"user_id":1,"role":"owner","joined_at":"2026-03-04T05:06:07.123456Z",'
         '"read_message_id":7,"delivered_message_id":7,"user":{"id":1,"username":"alice","display_name":"Alice",'
-        '"avatar_url":"https://x/a.png","bio":"hi","created_at":"2026-03-04T05:06:07.123456Z",'
+        '"avatar_url":"/api/v1/files/a1","bio":"hi","created_at":"2026-03-04T05:06:07.123456Z",'
         '"last_seen_at":"2026-03-04T05:06:07.123456Z"}}]}},"cursor":15}'
     ),
     "chat_updated": (
@@ -159,7 +159,7 @@ FRAMES_BEFORE = {
         '"user":{"id":2,"username":"bob","display_name":"Bob","avatar_url":null,"bio":"",'
         '"created_at":"2026-03-04T05:06:07.123456Z","last_seen_at":null}},"members":[{"user_id":1,'
         '"role":"owner","joined_at":"2026-03-04T05:06:07.123456Z","read_message_id":7,"delivered_message_id":7,'
-        '"user":{"id":1,"username":"alice","display_name":"Alice","avatar_url":"https://x/a.png",'
+        '"user":{"id":1,"username":"alice","display_name":"Alice","avatar_url":"/api/v1/files/a1",'
         '"bio":"hi","created_at":"2026-03-04T05:06:07.123456Z","last_seen_at":"2026-03-04T05:06:07.123456Z"}},'
         '{"user_id":2,"role":"member","joined_at":"2026-03-04T05:06:07.123456Z","read_message_id":0,'
         '"delivered_message_id":0,"user":{"id":2,"username":"bob","display_name":"Bob","avatar_url":null,'
@@ -168,7 +168,7 @@ FRAMES_BEFORE = {
         '"last_activity_at":"2026-03-04T05:06:07.123456Z","last_message_id":7,"members":['
         '{"user_id":1,"role":"owner","joined_at":"2026-03-04T05:06:07.123456Z","read_message_id":7,'
         '"delivered_message_id":7,"user":{"id":1,"username":"alice","display_name":"Alice",'
-        '"avatar_url":"https://x/a.png","bio":"hi","created_at":"2026-03-04T05:06:07.123456Z",'
+        '"avatar_url":"/api/v1/files/a1","bio":"hi","created_at":"2026-03-04T05:06:07.123456Z",'
         '"last_seen_at":"2026-03-04T05:06:07.123456Z"}},{"user_id":2,"role":"member","joined_at":"2026-03-04T05:06:07.123456Z",'
         '"read_message_id":0,"delivered_message_id":0,"user":{"id":2,"username":"bob","display_name":"Bob",'
         '"avatar_url":null,"bio":"","created_at":"2026-03-04T05:06:07.123456Z","last_seen_at":null}}]},'
@@ -238,7 +238,7 @@ ROWS_BEFORE = [
         '"last_message_id":7,"direct_key":null},"members":[{"membership":{"chat_id":3,"user_id":1,'
         '"role":"owner","joined_at":"2026-03-04T05:06:07.123456Z","joined_position":1,"read_message_id":7,'
         '"delivered_message_id":7},"profile":{"id":1,"username":"alice","display_name":"Alice",'
-        '"avatar_url":"https://x/a.png","bio":"hi","created_at":"2026-03-04T05:06:07.123456Z",'
+        '"avatar_url":"/api/v1/files/a1","bio":"hi","created_at":"2026-03-04T05:06:07.123456Z",'
         '"last_seen_at":"2026-03-04T05:06:07.123456Z"}}]}}'
     ),
     (
@@ -255,7 +255,7 @@ ROWS_BEFORE = [
         '"avatar_url":null,"bio":"","created_at":"2026-03-04T05:06:07.123456Z","last_seen_at":null}},'
         '"members":[{"membership":{"chat_id":3,"user_id":1,"role":"owner","joined_at":"2026-03-04T05:06:07.123456Z",'
         '"joined_position":1,"read_message_id":7,"delivered_message_id":7},"profile":{"id":1,'
-        '"username":"alice","display_name":"Alice","avatar_url":"https://x/a.png","bio":"hi",'
+        '"username":"alice","display_name":"Alice","avatar_url":"/api/v1/files/a1","bio":"hi",'
         '"created_at":"2026-03-04T05:06:07.123456Z","last_seen_at":"2026-03-04T05:06:07.123456Z"}},'
         '{"membership":{"chat_id":3,"user_id":2,"role":"member","joined_at":"2026-03-04T05:06:07.123456Z",'
         '"joined_position":9,"read_message_id":0,"delivered_message_id":0},"profile":{"id":2,'
@@ -371,7 +371,7 @@ def test_revocations_and_new_chat_mates_cross_the_broker_too() -> None:
                 id=uid,
                 username=f"u{uid}",
                 display_name=f"U{uid}",
-                avatar_url=None,
+                avatar_file_id=None,
                 bio="",
                 created_at=T,
                 last_seen_at=None,
@@ -494,3 +494,12 @@ def test_without_docs_the_schema_documents_stay_and_no_page_loads_a_cdn_script()
         assert http.get("/api/v1/docs/swagger").status_code == 404
     with TestClient(_app(docs=True)) as http:
         assert "<script" in http.get("/api/v1/docs").text
+
+
+def test_an_avatar_that_was_an_outside_url_reads_as_no_avatar() -> None:
+    row = ROWS_BEFORE[5].replace(
+        '"avatar_url":"/api/v1/files/a1"', '"avatar_url":"https://x/a.png"'
+    )
+    created = decode_event(row)
+    assert isinstance(created, ev.ChatCreated)
+    assert created.members[0].profile.avatar_file_id is None

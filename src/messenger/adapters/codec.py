@@ -188,10 +188,31 @@ def _membership(x: m.Membership) -> _Membership1:
     )
 
 
+# Version 1 keeps an avatar as a URL (any URL, in rows of before avatars were files); an
+# avatar file is written as its URL without the root path, as such rows hold it.
+_V1_FILES_URL = "/api/v1/files/"
+
+
 def _profile(p: m.PublicProfile) -> _Profile1:
+    avatar = p.avatar_file_id
     return _Profile1(
-        p.id, p.username, p.display_name, p.avatar_url, p.bio, p.created_at, p.last_seen_at
+        p.id,
+        p.username,
+        p.display_name,
+        None if avatar is None else _V1_FILES_URL + avatar,
+        p.bio,
+        p.created_at,
+        p.last_seen_at,
     )
+
+
+def _avatar_file_id(url: str | None) -> str | None:
+    """The avatar's file id in version 1's ``avatar_url``; None for any other URL (dropped,
+    as migration 0002 drops it from the users table)."""
+    if url is None:
+        return None
+    _, files, file_id = url.rpartition(_V1_FILES_URL)
+    return file_id if files and file_id and "/" not in file_id else None
 
 
 def _chat_member(x: m.ChatMember) -> _ChatMember1:
@@ -280,7 +301,7 @@ def _domain_chat_member(x: _ChatMember1) -> m.ChatMember:
             id=p.id,
             username=p.username,
             display_name=p.display_name,
-            avatar_url=p.avatar_url,
+            avatar_file_id=_avatar_file_id(p.avatar_url),
             bio=p.bio,
             created_at=p.created_at,
             last_seen_at=p.last_seen_at,

@@ -33,7 +33,8 @@ The session stays authenticated until the access token's expiry: before then, se
 `auth` frame on the open socket (answered with `auth_ok` and the new `expires_at`; no
 reconnect).
 
-Close codes: 1008 authenticate again; 1012 server restart and 1013 too slow or storage down:
+Close codes: 1008 authenticate again; 1009 a frame over 64 KiB; 1012 server restart and 1013
+too slow, storage down or too many unauthenticated sockets from the client's address:
 reconnect with backoff, then sync. 4001 `session_revoked`: the session was ended (log out,
 device revoked, refresh token reused, password changed, account deactivated): log in again,
 do not reconnect with the same tokens. 4002 `token_expired`: the access token expired

@@ -13,6 +13,7 @@ recipients, never an encoding per socket.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import msgspec
@@ -25,6 +26,8 @@ from messenger.domain import model
 
 API_PREFIX = "/api/v1"
 FILES_PATH = f"{API_PREFIX}/files"
+# What a file id may look like in its URL (the ids are random and at most 64 characters).
+_FILE_ID = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 
 _encoder = msgspec.json.Encoder()
 _encode = _encoder.encode
@@ -46,6 +49,18 @@ class Wire:
         """Where a client downloads a file (``GET /api/v1/files/{id}`` under the root)."""
         return self._files_url + file_id
 
+    def file_id_of(self, url: str) -> str | None:
+        """The id of the file a ``file_url`` points to; None for any other URL."""
+        if not url.startswith(self._files_url):
+            return None
+        file_id = url[len(self._files_url) :]
+        # One path segment of unreserved characters: nothing may follow the id.
+        return file_id if _FILE_ID.fullmatch(file_id) else None
+
+    def avatar_url(self, file_id: str | None) -> str | None:
+        """Where clients load an avatar (a file's URL), or None without one."""
+        return None if file_id is None else self._files_url + file_id
+
     # --- objects -----------------------------------------------------------------------------
 
     def public_profile(self, p: model.PublicProfile) -> s.PublicProfile:
@@ -53,7 +68,7 @@ class Wire:
             id=p.id,
             username=p.username,
             display_name=p.display_name,
-            avatar_url=p.avatar_url,
+            avatar_url=self.avatar_url(p.avatar_file_id),
             bio=p.bio,
             created_at=p.created_at,
             last_seen_at=p.last_seen_at,
@@ -65,7 +80,7 @@ class Wire:
             username=u.username,
             email=u.email,
             display_name=u.display_name,
-            avatar_url=u.avatar_url,
+            avatar_url=self.avatar_url(u.avatar_file_id),
             bio=u.bio,
             created_at=u.created_at,
             last_seen_at=u.last_seen_at,

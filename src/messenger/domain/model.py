@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from messenger.domain.errors import Forbidden, MessageTooLong, ValidationError
@@ -23,7 +23,6 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 DISPLAY_NAME_MAX = 100
 BIO_MAX = 500
-AVATAR_URL_MAX = 500
 TITLE_MAX = 100
 DEFAULT_MESSAGE_MAX = 5000
 DEVICE_NAME_MAX = 100
@@ -115,19 +114,15 @@ def clean_bio(raw: str) -> str:
     return bio
 
 
-def clean_avatar_url(raw: str | None) -> str | None:
-    if raw is None:
-        return None
-    url = raw.strip()
-    if not url:
-        return None
-    if len(url) > AVATAR_URL_MAX or not (
-        url.startswith(("https://", "http://")) or url.startswith("/")
-    ):
+def check_avatar(file: StoredFile | None, user_id: int) -> str:
+    """The id of ``file`` if ``user_id`` may show it as their avatar: a file of the server's
+    own that they uploaded themself. An image from elsewhere would tell its host whenever
+    someone looks at the profile (a tracking pixel)."""
+    if file is None or file.owner_id != user_id:
         raise ValidationError(
-            "Avatar URL must be an http(s) URL or a server path.", field="avatar_url"
+            "The avatar must be a file you uploaded to this server.", field="avatar_url"
         )
-    return url
+    return file.id
 
 
 def clean_title(raw: str) -> str:
@@ -166,7 +161,8 @@ class User:
     password_hash: str
     display_name: str
     created_at: datetime
-    avatar_url: str | None = None
+    # A file the user uploaded (clients get its URL); None: no avatar.
+    avatar_file_id: str | None = None
     bio: str = ""
     last_seen_at: datetime | None = None
     # The highest feed cursor any of the user's devices acknowledged; the floor for the
@@ -178,7 +174,7 @@ class User:
             id=self.id,
             username=self.username,
             display_name=self.display_name,
-            avatar_url=self.avatar_url,
+            avatar_file_id=self.avatar_file_id,
             bio=self.bio,
             created_at=self.created_at,
             last_seen_at=self.last_seen_at,
@@ -192,7 +188,7 @@ class PublicProfile:
     id: int
     username: str
     display_name: str
-    avatar_url: str | None
+    avatar_file_id: str | None
     bio: str
     created_at: datetime
     last_seen_at: datetime | None
@@ -312,7 +308,17 @@ class Session:
 
     @property
     def active(self) -> bool:
+        """Not revoked (it may have expired all the same: see ``active_at``)."""
         return self.revoked_at is None
+
+    def active_at(self, now: datetime, limits: Limits) -> bool:
+        """Not revoked, refreshed within ``limits.session_idle`` and started within
+        ``limits.session_lifetime``: a stolen refresh token does not last for ever."""
+        return (
+            self.revoked_at is None
+            and now - self.last_used_at < limits.session_idle
+            and now - self.created_at < limits.session_lifetime
+        )
 
 
 @dataclass
@@ -411,6 +417,10 @@ class Limits:
     upload_quota_bytes: int = 1024**3  # the sum of a user's stored files
     # Uploads attached to no message are deleted this long after they were made (0: never).
     unattached_upload_hours: float = 24.0
+    # A session (a logged-in device) ends after this long without a refresh, and this long
+    # after login whatever happens (MESSENGER_SESSION_IDLE_DAYS, MESSENGER_SESSION_MAX_DAYS).
+    session_idle: timedelta = timedelta(days=30)
+    session_lifetime: timedelta = timedelta(days=90)
 
 
 __all__ = [

@@ -41,6 +41,7 @@ def serve(host: str, port: int, *, access_log: bool = False) -> None:
     import uvicorn
 
     from messenger.entrypoints.http import create_app
+    from messenger.entrypoints.ws import SessionConfig
     from messenger.entrypoints.ws.uvicorn_protocol import CompactWebSocketProtocol
 
     settings = _settings()
@@ -58,10 +59,17 @@ def serve(host: str, port: int, *, access_log: bool = False) -> None:
         ws=CompactWebSocketProtocol,
         # Off unless configured: a compressing socket keeps ~30 KiB of zlib state.
         ws_per_message_deflate=settings.ws_compression,
+        # The app refuses bigger frames anyway, but only after uvicorn has buffered them
+        # (16 MiB by its default, before the socket has even authenticated); this way the
+        # protocol closes the socket with 1009 as soon as a frame's header announces more.
+        ws_max_size=SessionConfig().max_frame_bytes,
         # A log line per request cost ~3% of a history request's CPU; off unless asked for.
         access_log=access_log,
         timeout_graceful_shutdown=10,
-        proxy_headers=True,
+        # X-Forwarded-For decides the client address (and so its rate-limit budget): trusted
+        # only when the operator names the proxies. uvicorn would otherwise trust 127.0.0.1,
+        # so anything on the host could claim a fresh address with every request.
+        proxy_headers=bool(os.environ.get("FORWARDED_ALLOW_IPS")),
         server_header=False,
     )
 

@@ -77,18 +77,34 @@ def test_login_by_username_or_email_opens_a_new_session(http: httpx.Client) -> N
 def test_my_account_can_be_read_and_patched(http: httpx.Client, alice: Account) -> None:
     me = http.get("/users/me", headers=alice.headers).json()
     assert me["id"] == alice.id
+    picture = http.post(
+        "/files", files={"file": ("me.png", b"\x89PNG", "image/png")}, headers=alice.headers
+    ).json()
     patched = http.patch(
         "/users/me",
-        json={"display_name": "Alice A.", "avatar_url": "https://x.example/a.png", "bio": "hi"},
+        json={"display_name": "Alice A.", "avatar_url": picture["url"], "bio": "hi"},
         headers=alice.headers,
     )
     assert patched.status_code == 200
     assert patched.json()["display_name"] == "Alice A."
+    assert patched.json()["avatar_url"] == picture["url"]
     # Fields left out stay; null removes the avatar.
     cleared = http.patch("/users/me", json={"avatar_url": None}, headers=alice.headers).json()
     assert cleared["avatar_url"] is None
     assert cleared["bio"] == "hi"
     assert cleared["display_name"] == "Alice A."
+
+
+def test_an_avatar_from_outside_or_of_someone_else_is_refused(
+    http: httpx.Client, alice: Account, bob: Account
+) -> None:
+    bobs = http.post(
+        "/files", files={"file": ("bob.png", b"\x89PNG", "image/png")}, headers=bob.headers
+    ).json()
+    for url in ("https://tracker.example/pixel.png", bobs["url"], "/api/v1/files/nope"):
+        response = http.patch("/users/me", json={"avatar_url": url}, headers=alice.headers)
+        assert assert_problem(response, 422, "validation_error")["field"] == "avatar_url"
+    assert http.get("/users/me", headers=alice.headers).json()["avatar_url"] is None
 
 
 def test_users_can_be_searched_and_looked_up_without_private_fields(
@@ -383,12 +399,14 @@ def test_cors_allows_the_configured_front_end(http: httpx.Client) -> None:
     preflight = http.options(
         "/chats",
         headers={
-            "Origin": "http://localhost:3000",
+            "Origin": "app://.",  # the Electron client, allowed by default
             "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "authorization,content-type",
         },
     )
     assert preflight.status_code in (200, 204)
-    assert preflight.headers["access-control-allow-origin"] == "http://localhost:3000"
-    evil = http.get("/health", headers={"Origin": "https://evil.example"})
-    assert "access-control-allow-origin" not in evil.headers
+    assert preflight.headers["access-control-allow-origin"] == "app://."
+    # Development origins are `make run`'s to add, not a production default.
+    for origin in ("https://evil.example", "http://localhost:3000"):
+        other = http.get("/health", headers={"Origin": origin})
+        assert "access-control-allow-origin" not in other.headers

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.integration
 SECRET = "ws-integration-secret-key-0123456789abcdef!"
 PASSWORD = "correct horse battery"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-ORIGIN = "http://localhost:3000"  # one of the default CORS origins
+ORIGIN = "http://localhost:3000"  # a development origin, allowed as `make run` allows it
 
 
 def free_port() -> int:
@@ -138,6 +138,7 @@ def server_env(database_url: str, broker_url: str | None = None) -> dict[str, st
         "MESSENGER_LIMIT_UPLOADS_PER_MINUTE": "0",
         "MESSENGER_HASH_CONCURRENCY": "4",
         "MESSENGER_DOCS": "0",
+        "MESSENGER_CORS_ORIGINS": ORIGIN,
     }
     if broker_url:
         env["MESSENGER_BROKER_URL"] = broker_url

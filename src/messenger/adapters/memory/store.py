@@ -404,6 +404,9 @@ class InMemoryFileRepository(_Repo):
     async def get_many(self, file_ids: Sequence[str]) -> list[StoredFile]:
         return [_c(self._s.files[i]) for i in file_ids if i in self._s.files]
 
+    def _avatars(self) -> set[str]:
+        return {u.avatar_file_id for u in self._s.users.values() if u.avatar_file_id}
+
     async def attached_in_chats_of(self, file_id: str, user_id: int) -> bool:
         for message_id in self._s.attachment_index.get(file_id, ()):
             message = self._s.messages.get(message_id)
@@ -415,18 +418,26 @@ class InMemoryFileRepository(_Repo):
         return sum(f.size for f in self._s.files.values() if f.owner_id == owner_id)
 
     async def unattached_before(self, cutoff: datetime, limit: int) -> list[StoredFile]:
+        avatars = self._avatars()
         found = [
             f
             for f in self._s.files.values()
-            if f.created_at < cutoff and not self._s.attachment_index.get(f.id)
+            if f.created_at < cutoff
+            and not self._s.attachment_index.get(f.id)
+            and f.id not in avatars
         ]
         found.sort(key=lambda f: (f.created_at, f.id))
         return [_c(f) for f in found[:limit]]
 
     async def remove_unattached(self, file_ids: Sequence[str]) -> list[str]:
         removed = []
+        avatars = self._avatars()
         for file_id in dict.fromkeys(file_ids):
-            if file_id in self._s.files and not self._s.attachment_index.get(file_id):
+            if (
+                file_id in self._s.files
+                and not self._s.attachment_index.get(file_id)
+                and file_id not in avatars
+            ):
                 self._j.delete(self._s.files, file_id)
                 removed.append(file_id)
         return removed

@@ -186,7 +186,8 @@ users = sa.Table(
     sa.Column("email", key(254), nullable=True, unique=True),
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("display_name", sa.String(100), nullable=False),
-    sa.Column("avatar_url", sa.String(500), nullable=True),
+    # A file the user uploaded (see migration 0002).
+    sa.Column("avatar_file_id", key(64), nullable=True),
     sa.Column("bio", sa.String(500), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("last_seen_at", UTCDateTime(), nullable=True),

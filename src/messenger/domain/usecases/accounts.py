@@ -22,8 +22,8 @@ from messenger.domain.model import (
     RefreshToken,
     Session,
     User,
+    check_avatar,
     check_password,
-    clean_avatar_url,
     clean_bio,
     clean_display_name,
     normalize_email,
@@ -187,7 +187,7 @@ class RefreshSession(_SessionStarter):
             if token is None:
                 raise InvalidToken()
             session = await uow.sessions.get(token.session_id)
-            if session is None or not session.active:
+            if session is None or not session.active_at(now, self._limits):
                 raise InvalidToken()
             user = await uow.users.get(session.user_id)
             if user is None:
@@ -239,9 +239,13 @@ class Authorize(UseCase):
         epoch = self._cache.epoch
         async with self._uow(read_only=True) as uow:
             session = await uow.sessions.get(claims.session_id)
-        if session is None or not session.active or session.user_id != claims.user_id:
-            raise InvalidToken()
         limits = self._limits
+        if (
+            session is None
+            or not session.active_at(self._clock.now(), limits)
+            or session.user_id != claims.user_id
+        ):
+            raise InvalidToken()
         if limits.session_cache_seconds > 0:
             self._cache.put(
                 session.id,
@@ -275,7 +279,12 @@ class ListSessions(UseCase):
         size = page_size(limit, self._limits)
         async with self._uow(read_only=True) as uow:
             sessions = await uow.sessions.of_user(user_id)
-        active = sorted((s for s in sessions if s.active), key=SESSIONS_BY_USE.key, reverse=True)
+        now = self._clock.now()
+        active = sorted(
+            (s for s in sessions if s.active_at(now, self._limits)),
+            key=SESSIONS_BY_USE.key,
+            reverse=True,
+        )
         return paginate(active, SESSIONS_BY_USE, size, cursor)
 
 
@@ -319,15 +328,15 @@ class GetProfile(UseCase):
 
 
 class UpdateProfile(UseCase):
-    """Change display name, avatar URL or bio; ``None`` leaves a field as it is and an empty
-    avatar URL removes the avatar."""
+    """Change display name, avatar or bio; ``None`` leaves a field as it is. The avatar is
+    the id of a file the user uploaded; an empty one removes the avatar."""
 
     async def __call__(
         self,
         user_id: int,
         *,
         display_name: str | None = None,
-        avatar_url: str | None = None,
+        avatar_file_id: str | None = None,
         bio: str | None = None,
     ) -> User:
         async with self._uow() as uow:
@@ -338,8 +347,12 @@ class UpdateProfile(UseCase):
                 if not display_name.strip():
                     raise ValidationError("Display name must not be empty.", field="display_name")
                 user.display_name = clean_display_name(display_name, fallback=user.username)
-            if avatar_url is not None:
-                user.avatar_url = clean_avatar_url(avatar_url)
+            if avatar_file_id is not None:
+                user.avatar_file_id = (
+                    check_avatar(await uow.files.get(avatar_file_id), user_id)
+                    if avatar_file_id
+                    else None
+                )
             if bio is not None:
                 user.bio = clean_bio(bio)
             await uow.users.update(user)

@@ -48,7 +48,11 @@ def create_app(
     wire: Wire = container.wire_format()
     runtime = Runtime()
     ready_check: list[ReadinessCheck] = []
-    realtime = Realtime(allowed_origins=settings.cors_origins, frames=wire)
+    realtime = Realtime(
+        allowed_origins=settings.cors_origins,
+        frames=wire,
+        unauthenticated_per_address=settings.ws_unauth_per_address,
+    )
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:

@@ -11,6 +11,7 @@ from msgspec import UNSET
 
 from messenger.contract import shapes
 from messenger.contract.wire import Wire
+from messenger.domain.errors import ValidationError
 from messenger.domain.model import AccessClaims
 from messenger.domain.service import Messenger
 from messenger.entrypoints.http.deps import BEARER
@@ -33,15 +34,30 @@ async def update_me(
     claims: NamedDependency[AccessClaims],
     wire: NamedDependency[Wire],
 ) -> shapes.User:
-    avatar = data.avatar_url
+    """``avatar_url`` is the ``url`` of a file the caller uploaded (``POST /files``), as
+    the server gave it; ``null`` or ``""`` removes the avatar."""
     user = await messenger.update_profile(
         claims.user_id,
         display_name=None if data.display_name is UNSET else data.display_name,
         # The use case reads "" as "remove the avatar" and None as "leave it".
-        avatar_url=None if avatar is UNSET else (avatar or ""),
+        avatar_file_id=None if data.avatar_url is UNSET else _avatar_file(wire, data.avatar_url),
         bio=None if data.bio is UNSET else data.bio,
     )
     return wire.user(user)
+
+
+def _avatar_file(wire: Wire, url: str | None) -> str:
+    url = (url or "").strip()
+    if not url:
+        return ""
+    file_id = wire.file_id_of(url)
+    if file_id is None:
+        raise ValidationError(
+            "The avatar must be the URL of a file you uploaded to this server "
+            f"({wire.file_url('{id}')}).",
+            field="avatar_url",
+        )
+    return file_id
 
 
 @get("/", summary="Search users by username or display name (a page, by username)")

@@ -14,8 +14,9 @@ Client rules (the protocol's delivery guarantees):
   whose cursor is above the synced one. Applying by cursor is idempotent: ignore any feed
   event whose cursor is not above the one you hold. A fresh client takes ``ready.cursor``
   together with a REST snapshot. A 410 ``resync_required`` means: reload the snapshot.
-- Close 1013 (too slow, or the server lost track) and 1012 (restart): reconnect with
-  backoff and sync as above. Close 1008: authenticate again (refresh the token) first.
+- Close 1013 (too slow, the server lost track, or too many sockets of the client's address
+  are still unauthenticated) and 1012 (restart): reconnect with backoff and sync as above.
+  Close 1008: authenticate again (refresh the token) first.
 - A socket lives as long as its session and its access token. Before the token's expiry,
   send a fresh ``auth`` frame on the open socket (answered with ``auth_ok``); otherwise it
   closes with 4002 ``token_expired`` (refresh, reconnect, sync). 4001 ``session_revoked``:
@@ -46,7 +47,12 @@ from messenger.domain.model import AccessClaims
 from messenger.domain.ports import EventStream
 from messenger.domain.service import Messenger
 from messenger.entrypoints.ws.hub import ConnectionHub, HubConfig
-from messenger.entrypoints.ws.protocol import CLOSE_POLICY, CLOSE_RESTART, FrameEncoder
+from messenger.entrypoints.ws.protocol import (
+    CLOSE_POLICY,
+    CLOSE_RESTART,
+    CLOSE_TRY_AGAIN,
+    FrameEncoder,
+)
 from messenger.entrypoints.ws.session import Session, SessionConfig
 
 # The API's OpenAPI security scheme (declared by the app factory).
@@ -55,6 +61,8 @@ BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 WS_PATH = "/ws"
 SYNC_PATH = "/sync"
 ASYNCAPI_PATH = "/docs/asyncapi.json"
+# The close reason (with 1013) of a socket over ``MESSENGER_WS_UNAUTH_PER_ADDRESS``.
+TOO_MANY_UNAUTHENTICATED = "too many unauthenticated sockets from this address"
 
 
 class SyncPage(msgspec.Struct, kw_only=True):
@@ -65,15 +73,81 @@ class SyncPage(msgspec.Struct, kw_only=True):
     has_more: bool
 
 
+class UnauthenticatedSockets:
+    """How many sockets of each client address have not authenticated yet, capped.
+
+    Until its ``auth`` frame is accepted a socket costs the server memory and a task while
+    proving nothing; one address may hold ``limit`` of them. Authenticated sockets are not
+    counted (each belongs to an account and is limited by what the account may do).
+    """
+
+    __slots__ = ("_counts", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._counts: dict[str, int] = {}
+
+    def enter(self, address: str) -> bool:
+        """Count one more socket of ``address``; False (and not counted) when at the cap."""
+        count = self._counts.get(address, 0)
+        if count >= self.limit:
+            return False
+        self._counts[address] = count + 1
+        return True
+
+    def leave(self, address: str) -> None:
+        """One socket of ``address`` authenticated or closed."""
+        count = self._counts.get(address, 0) - 1
+        if count > 0:
+            self._counts[address] = count
+        else:
+            self._counts.pop(address, None)
+
+
+class UnauthenticatedPlace:
+    """One socket's place among the unauthenticated ones of its address."""
+
+    __slots__ = ("address", "asked", "counter")
+
+    def __init__(self, counter: UnauthenticatedSockets, address: str) -> None:
+        self.counter = counter
+        self.address = address
+        self.asked = False  # the session has asked for its first (``auth``) frame
+
+
 class LitestarTransport:
-    """A Litestar ``WebSocket`` as the hub's ``Transport``."""
+    """A Litestar ``WebSocket`` as the hub's ``Transport``.
 
-    __slots__ = ("_socket",)
+    A socket's ``place`` among the unauthenticated ones is given back when the session sends
+    its first frame (``ready``, before the client can see it) or asks for a second one. The
+    session reads exactly one frame (``auth``) before it authenticates, and when that fails
+    it closes the socket, after at most an ``error`` frame. Done here, an idle authenticated
+    socket costs nothing more than this one empty slot (no task, no callback), and a frame
+    sent one ``is not None`` test.
+    """
 
-    def __init__(self, socket: WebSocket[Any, Any, Any]) -> None:
+    __slots__ = ("_socket", "place")
+
+    def __init__(
+        self, socket: WebSocket[Any, Any, Any], place: UnauthenticatedPlace | None = None
+    ) -> None:
         self._socket = socket
+        self.place = place
+
+    def release(self) -> None:
+        """Give back the socket's place among the unauthenticated ones (idempotent)."""
+        place = self.place
+        if place is not None:
+            self.place = None
+            place.counter.leave(place.address)
 
     async def receive(self) -> str | bytes | None:
+        place = self.place
+        if place is not None:
+            if place.asked:
+                self.release()
+            else:
+                place.asked = True
         try:
             message = await self._socket.receive()
         except Exception:
@@ -87,6 +161,8 @@ class LitestarTransport:
         return bytes(data) if data is not None else b""
 
     async def send(self, data: bytes) -> None:
+        if self.place is not None:
+            self.release()
         await self._socket.send_text(data.decode())
 
     async def close(self, code: int, reason: str = "") -> None:
@@ -155,8 +231,10 @@ class Realtime:
         frames: FrameEncoder | None = None,
         hub_config: HubConfig | None = None,
         session_config: SessionConfig | None = None,
+        unauthenticated_per_address: int = 100,
     ) -> None:
         self.allowed_origins = tuple(allowed_origins)
+        self.unauthenticated = UnauthenticatedSockets(unauthenticated_per_address)
         self.frames = frames or Wire()
         self.hub_config = hub_config
         self.session_config = session_config or SessionConfig()
@@ -205,6 +283,15 @@ class Realtime:
 
         return asyncapi
 
+    def admit(self, socket: WebSocket[Any, Any, Any]) -> LitestarTransport | None:
+        """The socket's transport, holding a place among the unauthenticated sockets of its
+        address; None when that address holds as many as allowed."""
+        client = socket.scope.get("client")
+        address = client[0] if client else ""
+        if not self.unauthenticated.enter(address):
+            return None
+        return LitestarTransport(socket, UnauthenticatedPlace(self.unauthenticated, address))
+
     def _socket_handler(self) -> BaseRouteHandler:
         realtime = self
 
@@ -220,10 +307,21 @@ class Realtime:
             if hub is None:
                 await socket.close(CLOSE_RESTART, "server starting or stopping")
                 return
+            # Decided in a helper: its locals do not stay in this coroutine's frame for as
+            # long as the socket is open.
+            transport = realtime.admit(socket)
+            if transport is None:
+                # After accept, so the client sees a close code (a refused handshake is a
+                # bare 403): 1013 tells it to retry later, unlike 1008 (get a new token).
+                await socket.close(CLOSE_TRY_AGAIN, TOO_MANY_UNAUTHENTICATED)
+                return
             # The scope lives as long as the socket, and nothing reads the handshake's
             # headers again: a browser's cookies and user agent would stay (1-4 KiB).
             socket.scope["headers"] = []
-            await Session(hub, LitestarTransport(socket), realtime.session_config).run()
+            try:
+                await Session(hub, transport, realtime.session_config).run()
+            finally:
+                transport.release()
 
         return socket_endpoint
 

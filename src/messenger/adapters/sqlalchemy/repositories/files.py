@@ -9,13 +9,23 @@ import sqlalchemy as sa
 
 from messenger.adapters.sqlalchemy.repositories.rows import select_entity, values_of
 from messenger.adapters.sqlalchemy.session import SqlSession
-from messenger.adapters.sqlalchemy.tables import files, memberships, message_attachments, messages
+from messenger.adapters.sqlalchemy.tables import (
+    files,
+    memberships,
+    message_attachments,
+    messages,
+    users,
+)
 from messenger.domain.model import StoredFile
 
 _FILES = select_entity(files, StoredFile)
 
 # The index says which files messages carry; a file with no row there is attached to none.
-_UNATTACHED = ~sa.exists().where(message_attachments.c.file_id == files.c.id)
+# A file in use as someone's avatar is not abandoned either.
+_UNATTACHED = sa.and_(
+    ~sa.exists().where(message_attachments.c.file_id == files.c.id),
+    ~sa.exists().where(users.c.avatar_file_id == files.c.id),
+)
 
 
 class SqlAlchemyFileRepository:
