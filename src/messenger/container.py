@@ -38,12 +38,13 @@ from messenger.adapters.memory import (
     RandomIds,
     SystemClock,
 )
-from messenger.adapters.security import Argon2Hasher, JwtTokenIssuer
+from messenger.adapters.security import Argon2Hasher, BundledCommonPasswords, JwtTokenIssuer
 from messenger.contract import Wire
 from messenger.domain.model import Limits
 from messenger.domain.ports import (
     Clock,
     Committer,
+    CommonPasswords,
     DeliveryEncoder,
     EventStream,
     FileStore,
@@ -199,6 +200,10 @@ class Container(containers.DeclarativeContainer):
     hasher: providers.Dependency[PasswordHasher] = providers.Dependency(
         default=providers.Singleton(Argon2Hasher, concurrency=settings.provided.hash_concurrency)
     )
+    # The presets share the bundled list (read on first use, once per process).
+    common_passwords: providers.Dependency[CommonPasswords] = providers.Dependency(
+        default=providers.Singleton(BundledCommonPasswords)
+    )
     tokens: providers.Dependency[TokenIssuer] = providers.Dependency(
         default=providers.Singleton(
             JwtTokenIssuer,
@@ -227,6 +232,7 @@ class Container(containers.DeclarativeContainer):
         uow=uow,
         notifier=notifier,
         hasher=hasher,
+        common_passwords=common_passwords,
         clock=clock,
         ids=ids,
         tokens=tokens,

@@ -29,6 +29,8 @@ EXPECTED_CODES: dict[type[DomainError], str] = {
     errors.ResyncRequired: "resync_required",
     errors.PayloadTooLarge: "too_large",
     errors.ServiceUnavailable: "service_unavailable",
+    errors.PasswordTooCommon: "password_too_common",
+    errors.WrongPassword: "invalid_credentials",
 }
 
 

@@ -22,6 +22,7 @@ export const ErrorCode = Object.freeze({
   RESYNC_REQUIRED: 'resync_required',
   TOO_LARGE: 'too_large',
   SERVICE_UNAVAILABLE: 'service_unavailable',
+  PASSWORD_TOO_COMMON: 'password_too_common',
   MALFORMED_REQUEST: 'malformed_request',
   BAD_REQUEST: 'bad_request',
   UNAUTHORIZED: 'unauthorized',

@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     RESYNC_REQUIRED = "resync_required"
     TOO_LARGE = "too_large"
     SERVICE_UNAVAILABLE = "service_unavailable"
+    PASSWORD_TOO_COMMON = "password_too_common"
     # Requests the edges reject before the domain sees them.
     MALFORMED_REQUEST = "malformed_request"
     BAD_REQUEST = "bad_request"

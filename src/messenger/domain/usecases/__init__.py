@@ -3,6 +3,7 @@
 from messenger.domain.usecases.accounts import (
     Authenticate,
     Authorize,
+    ChangePassword,
     GetMyAccount,
     GetProfile,
     ListSessions,
@@ -49,6 +50,7 @@ __all__ = [
     "AddMember",
     "Authenticate",
     "Authorize",
+    "ChangePassword",
     "ChangeRole",
     "Changes",
     "CreateGroup",

@@ -15,13 +15,14 @@ from messenger.domain.service import Messenger
 from messenger.entrypoints.http.deps import BEARER
 from messenger.entrypoints.http.schemas import (
     AuthOut,
+    ChangePasswordIn,
     LoginIn,
     RefreshIn,
     RegisterIn,
     SessionList,
 )
 
-_THROTTLED_PATHS = ("/register", "/login", "/refresh")
+_THROTTLED_PATHS = ("/register", "/login", "/refresh", "/password")
 
 
 def _auth_out(result: AuthResult, wire: Wire) -> AuthOut:
@@ -78,6 +79,31 @@ async def logout(
     await messenger.log_out(claims)
 
 
+@post(
+    "/password",
+    status_code=204,
+    security=BEARER,
+    summary="Change the password; every other session ends",
+    description=(
+        "Confirms with `current_password` (wrong: 403 `invalid_credentials`; wrong ones "
+        "count against the account's login throttle, then 429 `throttled`). "
+        "`new_password` must be 8-128 characters and not one of the 20,000 most common "
+        "passwords (422 `password_too_common`, `field: new_password`); long passphrases are "
+        "welcome. Every other session of the account is revoked and its sockets close with "
+        "4001; the caller's session and tokens stay valid."
+    ),
+)
+async def change_password(
+    request: Request[Any, Any, Any],
+    data: JSONBody[ChangePasswordIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> None:
+    await messenger.change_password(
+        claims, data.current_password, data.new_password, address=_client_address(request)
+    )
+
+
 @get("/sessions", security=BEARER, summary="The caller's active sessions")
 async def list_sessions(
     messenger: NamedDependency[Messenger],
@@ -115,7 +141,15 @@ def auth_router(requests_per_minute: int) -> Router:
     )
     return Router(
         path="/auth",
-        route_handlers=[register, login, refresh, logout, list_sessions, revoke_session],
+        route_handlers=[
+            register,
+            login,
+            refresh,
+            logout,
+            change_password,
+            list_sessions,
+            revoke_session,
+        ],
         middleware=[limit.middleware],
         tags=["auth"],
     )
