@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from litestar import Request, Router, delete, get, post
 from litestar.di import NamedDependency
 from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 
 from messenger.contract.wire import Wire
@@ -17,12 +18,22 @@ from messenger.entrypoints.http.schemas import (
     AuthOut,
     ChangePasswordIn,
     LoginIn,
+    Problem,
     RefreshIn,
     RegisterIn,
     SessionList,
 )
 
 _THROTTLED_PATHS = ("/register", "/login", "/refresh", "/password")
+
+
+def _problem(description: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=Problem,
+        description=description,
+        media_type="application/problem+json",
+        generate_examples=False,
+    )
 
 
 def _auth_out(result: AuthResult, wire: Wire) -> AuthOut:
@@ -92,6 +103,11 @@ async def logout(
         "welcome. Every other session of the account is revoked and its sockets close with "
         "4001; the caller's session and tokens stay valid."
     ),
+    responses={
+        403: _problem("Wrong current password (code invalid_credentials)"),
+        422: _problem("The new password breaks a rule (password_too_common, validation_error)"),
+        429: _problem("Too many wrong passwords for this account from here (throttled)"),
+    },
 )
 async def change_password(
     request: Request[Any, Any, Any],
