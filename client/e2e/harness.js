@@ -126,7 +126,10 @@ export async function newUserPage(browser, baseUrl, { width = 1280, height = 800
   return page;
 }
 
-export async function register(page, { username, password = 'password123', display_name, email }) {
+/** The e2e users' password (not among the most common ones, which the server refuses). */
+export const PASSWORD = 'tulip orbit 2931';
+
+export async function register(page, { username, password = PASSWORD, display_name, email }) {
   await page.click('.auth-tab[data-mode="register"]');
   await page.fill('input[name="username"]', username);
   if (display_name) await page.fill('input[name="display_name"]', display_name);

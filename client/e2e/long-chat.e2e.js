@@ -5,10 +5,9 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MessengerServer, launchBrowser, newUserPage, chatItem, eventually, rest, settled, shot } from './harness.js';
+import { MessengerServer, PASSWORD, launchBrowser, newUserPage, chatItem, eventually, rest, settled, shot } from './harness.js';
 
 const stamp = Date.now().toString(36).slice(-5);
-const PASSWORD = 'password123';
 const TOTAL = 500;
 const text = (i) => (i % 7 === 0 ? `Сообщение ${i}\nвторая строка` : `Сообщение ${i}`);
 

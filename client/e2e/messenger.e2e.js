@@ -5,6 +5,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   MessengerServer,
+  PASSWORD,
   launchBrowser,
   newUserPage,
   register,
@@ -53,7 +54,7 @@ describe('messenger in the browser against a real server', { timeout: 240000 }, 
     alice = await newUserPage(browser, server.url);
     assert.equal(await alice.textContent('#auth-submit'), 'Войти', 'Russian by default');
     await shot(alice, 'ru-01-login');
-    await register(alice, { username: 'x', password: 'password123' });
+    await register(alice, { username: 'x', password: PASSWORD });
     assert.match(await alice.textContent('#auth-error'), /3–32 символа/);
     await register(alice, { ...ALICE, password: 'short' });
     assert.equal(await alice.textContent('#auth-error'), 'Пароль должен содержать от 8 до 128 символов');
@@ -276,7 +277,7 @@ describe('messenger in the browser against a real server', { timeout: 240000 }, 
     // narrow window: the chat list alone, then the chat alone
     const mobile = await newUserPage(browser, server.url, { width: 390, height: 780 });
     await mobile.fill('input[name="login"]', BOB.username);
-    await mobile.fill('input[name="password"]', 'password123');
+    await mobile.fill('input[name="password"]', PASSWORD);
     await mobile.click('#auth-submit');
     await mobile.waitForSelector('#main-screen:not([hidden])');
     await mobile.locator('#chat-list .chat-item').first().waitFor();

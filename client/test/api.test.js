@@ -189,3 +189,24 @@ test('an old server without next_cursor gives one page', async () => {
   assert.deepEqual((await api.chats()).items, [{ id: 1 }]);
   assert.equal(fetch.calls.length, 1);
 });
+
+test('changing the password sends both passwords and keeps this session', async () => {
+  const { api, tokens, fetch } = client({ 'POST /auth/password': () => [204, null] });
+  assert.equal(await api.changePassword({ current_password: 'old one here', new_password: 'violet kettle marathon' }), null);
+  assert.deepEqual(fetch.calls[0].body, { current_password: 'old one here', new_password: 'violet kettle marathon' });
+  assert.equal(fetch.calls[0].headers.Authorization, 'Bearer a1');
+  assert.equal(tokens.get().access_token, 'a1');
+});
+
+test('a wrong current password (403) is an error, not a reason to refresh the token', async () => {
+  const { api, fetch, loggedOut } = client({
+    'POST /auth/password': () => [403, { status: 403, code: 'invalid_credentials', detail: 'The current password is wrong.' }],
+  });
+  await assert.rejects(api.changePassword({ current_password: 'wrong', new_password: 'violet kettle marathon' }), (err) => {
+    assert.equal(err.status, 403);
+    assert.equal(err.code, 'invalid_credentials');
+    return true;
+  });
+  assert.equal(fetch.calls.length, 1, 'no refresh, no retry (a retry would be a second guess)');
+  assert.deepEqual(loggedOut, []);
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { I18n } from '../renderer/lib/i18n.js';
-import { validateRegistration, validateLogin } from '../renderer/lib/validate.js';
+import { validateRegistration, validateLogin, validatePasswordChange } from '../renderer/lib/validate.js';
 
 const root = new URL('..', import.meta.url);
 const read = (p) => readFileSync(new URL(p, root), 'utf8');
@@ -64,6 +64,7 @@ test('every client-side validation message exists', async () => {
     validateRegistration({ username: 'anna', password: 'longenough', password2: 'other' }),
     validateLogin({}),
     validateLogin({ login: 'anna' }),
+    validatePasswordChange({}),
   ];
   assert.equal(validateRegistration({ username: 'Anna_1', password: 'longenough', password2: 'longenough', email: 'a@b.io' }), null);
   const ru = await i18n('ru');

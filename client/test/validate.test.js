@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { messageTextAllowed, validateLogin } from '../renderer/lib/validate.js';
+import { messageTextAllowed, validateLogin, validatePasswordChange } from '../renderer/lib/validate.js';
 
 test('a message needs text unless it carries attachments', () => {
   assert.equal(messageTextAllowed('hello', 0), true);
@@ -14,4 +14,15 @@ test('a message needs text unless it carries attachments', () => {
 test('a login needs both fields', () => {
   assert.deepEqual(validateLogin({ login: ' ', password: 'x' }), { field: 'login', key: 'login_required' });
   assert.equal(validateLogin({ login: 'anna', password: 'x' }), null);
+});
+
+test('a password change needs the current password and a repeated new one of 8-128 characters', () => {
+  const ok = { current_password: 'old', new_password: 'violet kettle marathon', new_password2: 'violet kettle marathon' };
+  assert.equal(validatePasswordChange(ok), null);
+  assert.deepEqual(validatePasswordChange({ ...ok, current_password: '' }), { field: 'current_password', key: 'current_password_required' });
+  assert.deepEqual(validatePasswordChange({ ...ok, new_password: 'short', new_password2: 'short' }), { field: 'new_password', key: 'password_length' });
+  assert.deepEqual(validatePasswordChange({ ...ok, new_password: 'x'.repeat(129) }), { field: 'new_password', key: 'password_length' });
+  assert.deepEqual(validatePasswordChange({ ...ok, new_password2: 'violet kettle' }), { field: 'new_password2', key: 'password_mismatch' });
+  // A long passphrase is fine; whether a password is too common is the server's to say.
+  assert.equal(validatePasswordChange({ ...ok, new_password: 'a'.repeat(128), new_password2: 'a'.repeat(128) }), null);
 });

@@ -40,13 +40,14 @@ from messenger.adapters.memory import (
     RandomIds,
     SystemClock,
 )
-from messenger.adapters.security import Argon2Hasher, JwtTokenIssuer
+from messenger.adapters.security import Argon2Hasher, BundledCommonPasswords, JwtTokenIssuer
 from messenger.contract import Wire
 from messenger.domain.events import Delivery
 from messenger.domain.model import Limits
 from messenger.domain.ports import (
     Clock,
     Committer,
+    CommonPasswords,
     DeliveryEncoder,
     EventStream,
     FileStore,
@@ -229,6 +230,10 @@ class Container(containers.DeclarativeContainer):
     hasher: providers.Dependency[PasswordHasher] = providers.Dependency(
         default=providers.Singleton(Argon2Hasher, concurrency=settings.provided.hash_concurrency)
     )
+    # The presets share the bundled list (read on first use, once per process).
+    common_passwords: providers.Dependency[CommonPasswords] = providers.Dependency(
+        default=providers.Singleton(BundledCommonPasswords)
+    )
     tokens: providers.Dependency[TokenIssuer] = providers.Dependency(
         default=providers.Singleton(
             JwtTokenIssuer,
@@ -277,6 +282,7 @@ class Container(containers.DeclarativeContainer):
         uow=uow,
         notifier=notifier,
         hasher=hasher,
+        common_passwords=common_passwords,
         clock=clock,
         ids=ids,
         tokens=tokens,

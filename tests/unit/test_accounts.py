@@ -82,7 +82,7 @@ async def test_registering_rejects_a_password_shorter_than_8_or_longer_than_128(
     assert caught.value.field == "password"
 
 
-@pytest.mark.parametrize("password", ["12345678", "x" * 128, "пароль🔑🔑"])
+@pytest.mark.parametrize("password", ["90817263", "x" * 128, "пароль🔑🔑"])
 async def test_registering_accepts_passwords_of_8_to_128_characters(
     app: Messenger, password: str
 ) -> None:

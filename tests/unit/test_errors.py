@@ -30,6 +30,8 @@ EXPECTED_CODES: dict[type[DomainError], str] = {
     errors.PayloadTooLarge: "too_large",
     errors.QuotaExceeded: "quota_exceeded",
     errors.ServiceUnavailable: "service_unavailable",
+    errors.PasswordTooCommon: "password_too_common",
+    errors.WrongPassword: "invalid_credentials",
 }
 
 

@@ -233,6 +233,11 @@ export class ApiClient {
     }
   }
 
+  /** Changes the password (204); the server ends every other session, this one stays. */
+  changePassword({ current_password, new_password }) {
+    return this.request('POST', '/auth/password', { body: { current_password, new_password } });
+  }
+
   me() {
     return this.request('GET', '/users/me');
   }

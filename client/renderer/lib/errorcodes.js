@@ -23,6 +23,7 @@ export const ErrorCode = Object.freeze({
   TOO_LARGE: 'too_large',
   QUOTA_EXCEEDED: 'quota_exceeded',
   SERVICE_UNAVAILABLE: 'service_unavailable',
+  PASSWORD_TOO_COMMON: 'password_too_common',
   MALFORMED_REQUEST: 'malformed_request',
   BAD_REQUEST: 'bad_request',
   UNAUTHORIZED: 'unauthorized',

@@ -25,6 +25,17 @@ export function validateLogin({ login = '', password = '' }) {
   return null;
 }
 
+/** The first problem of a password change form as {field, key}, or null. Whether the new
+ * password is one of the most common is the server's to say (password_too_common). */
+export function validatePasswordChange({ current_password = '', new_password = '', new_password2 = '' }) {
+  if (!current_password) return { field: 'current_password', key: 'current_password_required' };
+  if (new_password.length < PASSWORD_MIN || new_password.length > PASSWORD_MAX) {
+    return { field: 'new_password', key: 'password_length' };
+  }
+  if (new_password !== new_password2) return { field: 'new_password2', key: 'password_mismatch' };
+  return null;
+}
+
 /** Whether a message may have this text: some text, or none if it carries attachments (a
  * file sent, or left, without a caption). The server's rule; the composer and edit follow it. */
 export function messageTextAllowed(text = '', attachmentCount = 0) {

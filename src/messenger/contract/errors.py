@@ -32,6 +32,7 @@ class ErrorCode(StrEnum):
     TOO_LARGE = "too_large"
     QUOTA_EXCEEDED = "quota_exceeded"
     SERVICE_UNAVAILABLE = "service_unavailable"
+    PASSWORD_TOO_COMMON = "password_too_common"
     # Requests the edges reject before the domain sees them.
     MALFORMED_REQUEST = "malformed_request"
     BAD_REQUEST = "bad_request"

@@ -36,6 +36,14 @@ class MessageTooLong(ValidationError):
     default_message = "The message text is too long."
 
 
+class PasswordTooCommon(ValidationError):
+    code = "password_too_common"
+    default_message = (
+        "This password is one of the most common ones, which are guessed first; "
+        "choose another (a few unrelated words make a good one)."
+    )
+
+
 class NotFound(DomainError):
     """The thing does not exist, or the caller may not know that it exists."""
 
@@ -60,6 +68,17 @@ class NotAMember(DomainError):
 class Forbidden(DomainError):
     code = "forbidden"
     default_message = "You are not allowed to do this."
+
+
+class WrongPassword(Forbidden):
+    """The current password given to confirm a change is wrong.
+
+    The caller is logged in, so this is not a failed authentication: 403, since clients
+    take a 401 for an expired access token and refresh it.
+    """
+
+    code = "invalid_credentials"
+    default_message = "The current password is wrong."
 
 
 class Conflict(DomainError):

@@ -74,10 +74,10 @@ def normalize_email(raw: str | None) -> str | None:
     return email
 
 
-def check_password(password: str) -> None:
+def check_password(password: str, *, field: str = "password") -> None:
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise ValidationError(
-            f"Password must be {PASSWORD_MIN}-{PASSWORD_MAX} characters long.", field="password"
+            f"Password must be {PASSWORD_MIN}-{PASSWORD_MAX} characters long.", field=field
         )
 
 

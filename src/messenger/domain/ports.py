@@ -284,6 +284,13 @@ class PasswordHasher(Protocol):
         and a wrong password cannot be told apart by timing."""
 
 
+class CommonPasswords(Protocol):
+    """The most common passwords, lowercased: the ones guessing tries first."""
+
+    def __contains__(self, password: object, /) -> bool:
+        """Whether ``password`` (already lowercased by the caller) is one of them."""
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""

@@ -27,6 +27,7 @@ class Messenger:
         self.log_out = uc.LogOut(ports)
         self.list_sessions = uc.ListSessions(ports)
         self.revoke_session = uc.RevokeSession(ports)
+        self.change_password = uc.ChangePassword(ports)
         self.get_my_account = uc.GetMyAccount(ports)
         self.get_profile = uc.GetProfile(ports)
         self.update_profile = uc.UpdateProfile(ports)

@@ -43,7 +43,17 @@ def fuzz_user(server: LiveServer) -> Account:
         return user
 
 
+# Per server: an account for fuzzing POST /auth/password, whose wrong current passwords
+# throttle the account (its logins too).
+_PASSWORD_FUZZ_USERS: dict[str, Account] = {}
+
+
 def _headers(case: Any, server: LiveServer, user: Account) -> dict[str, str]:
+    if case.path.endswith("/auth/password"):
+        if server.url not in _PASSWORD_FUZZ_USERS:
+            with httpx.Client(base_url=f"{server.url}/api/v1", timeout=30) as http:
+                _PASSWORD_FUZZ_USERS[server.url] = register(http, "pw")
+        return _PASSWORD_FUZZ_USERS[server.url].headers
     if case.path.endswith("/auth/logout"):
         # Logging out would revoke the shared token; give it a session of its own.
         with httpx.Client(base_url=f"{server.url}/api/v1", timeout=30) as http:

@@ -3,6 +3,7 @@
 from messenger.domain.usecases.accounts import (
     Authenticate,
     Authorize,
+    ChangePassword,
     GetMyAccount,
     GetProfile,
     ListSessions,
@@ -51,6 +52,7 @@ __all__ = [
     "AnnouncePresence",
     "Authenticate",
     "Authorize",
+    "ChangePassword",
     "ChangeRole",
     "Changes",
     "CreateGroup",

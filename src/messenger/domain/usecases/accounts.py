@@ -11,8 +11,10 @@ from messenger.domain.errors import (
     InvalidCredentials,
     InvalidToken,
     NotFound,
+    PasswordTooCommon,
     UsernameTaken,
     ValidationError,
+    WrongPassword,
 )
 from messenger.domain.model import (
     DEVICE_NAME_MAX,
@@ -38,7 +40,7 @@ from messenger.domain.paging import (
     page_size,
     paginate,
 )
-from messenger.domain.ports import UnitOfWork
+from messenger.domain.ports import CommonPasswords, UnitOfWork
 from messenger.domain.usecases.base import Ports, UseCase
 
 
@@ -46,6 +48,24 @@ def hash_refresh_token(token: str) -> str:
     # Refresh tokens carry 256 random bits, so a fast hash is enough: the stored value is
     # useless to someone who reads the database, and lookups stay an index seek.
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_new_password(password: str, common: CommonPasswords, *, field: str = "password") -> None:
+    """A password about to be set: of a sensible length and not one of the most common.
+
+    Length is the only other rule, so a long passphrase of plain words is welcome.
+    """
+    check_password(password, field=field)
+    # Like Django's validator: the list is lowercased, and "Password1 " is guessed as soon
+    # as "password1".
+    if password.strip().lower() in common:
+        raise PasswordTooCommon(field=field)
+
+
+def _account_attempts(user_id: int, address: str | None) -> str:
+    # The throttle key of wrong passwords for an account from one client address, shared
+    # by logging in and changing the password, so the one cannot add guesses to the other.
+    return f"user:{user_id}" if address is None else f"user:{user_id}@{address}"
 
 
 def _device(name: str | None) -> str:
@@ -100,7 +120,7 @@ class Register(_SessionStarter):
     ) -> AuthResult:
         username = normalize_username(username)
         email = normalize_email(email)
-        check_password(password)
+        check_new_password(password, self._ports.common_passwords)
         name = clean_display_name(display_name, fallback=username)
         # Fail fast on a taken name before spending a hash; the unique index still decides
         # a race.
@@ -157,7 +177,7 @@ class Authenticate(_SessionStarter):
             raise InvalidCredentials()
         # One counter per account, whichever name (username or email) it is reached by, so
         # that alternating the two does not double the guesses.
-        attempts = f"user:{user.id}{where}"
+        attempts = _account_attempts(user.id, address)
         await throttle.check(attempts)
         if not await hasher.verify(user.password_hash, password):
             await throttle.failed(attempts)
@@ -303,6 +323,54 @@ class RevokeSession(UseCase):
         # Also when it was already revoked (perhaps by another process, whose sockets of it
         # may not all be closed yet): stop trusting it, close its sockets everywhere.
         await self._end_sessions(user_id, [session_id])
+
+
+class ChangePassword(UseCase):
+    """Change one's password, confirmed by the current one; every other session ends.
+
+    The caller's own session stays. Wrong current passwords count against the same
+    per-account and address budget as logins (``address``), so a stolen access token
+    cannot be used to guess the password either.
+    """
+
+    async def __call__(
+        self,
+        claims: AccessClaims,
+        current_password: str,
+        new_password: str,
+        *,
+        address: str | None = None,
+    ) -> None:
+        check_new_password(new_password, self._ports.common_passwords, field="new_password")
+        throttle = self._ports.throttle
+        attempts = _account_attempts(claims.user_id, address)
+        await throttle.check(attempts)
+        hasher = self._ports.hasher
+        async with self._uow(read_only=True) as uow:
+            user = await uow.users.get(claims.user_id)
+        if user is None:
+            raise InvalidToken()
+        if not await hasher.verify(user.password_hash, current_password):
+            await throttle.failed(attempts)
+            raise WrongPassword()
+        await throttle.succeeded(attempts)
+        new_hash = await hasher.hash(new_password)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            user = await uow.users.get(claims.user_id)
+            if user is None:
+                raise InvalidToken()
+            user.password_hash = new_hash
+            await uow.users.update(user)
+            # Whoever else holds a session may be the reason for the change.
+            ended: list[str] = []
+            for session in await uow.sessions.of_user(user.id):
+                if session.active and session.id != claims.session_id:
+                    session.revoked_at = now
+                    await uow.sessions.update(session)
+                    ended.append(session.id)
+            await uow.commit()
+        await self._end_sessions(user.id, ended)
 
 
 class GetMyAccount(UseCase):

@@ -11,6 +11,7 @@ from messenger.domain.model import Chat, ChatMember, Limits, Membership
 from messenger.domain.ports import (
     Clock,
     Committer,
+    CommonPasswords,
     FileStore,
     IdSource,
     LoginThrottle,
@@ -31,6 +32,8 @@ class Ports:
     uow: UnitOfWorkFactory
     notifier: Notifier
     hasher: PasswordHasher
+    # Passwords nobody may choose (the list is data, so it sits behind a port).
+    common_passwords: CommonPasswords
     clock: Clock
     ids: IdSource
     tokens: TokenIssuer

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from litestar import Request, Router, delete, get, post
 from litestar.di import NamedDependency
 from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 
 from messenger.contract.wire import Wire
@@ -15,15 +16,26 @@ from messenger.domain.service import Messenger
 from messenger.entrypoints.http.deps import BEARER
 from messenger.entrypoints.http.schemas import (
     AuthOut,
+    ChangePasswordIn,
     LoginIn,
     PageCursor,
     PageLimit,
+    Problem,
     RefreshIn,
     RegisterIn,
     SessionList,
 )
 
-_THROTTLED_PATHS = ("/register", "/login", "/refresh")
+_THROTTLED_PATHS = ("/register", "/login", "/refresh", "/password")
+
+
+def _problem(description: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=Problem,
+        description=description,
+        media_type="application/problem+json",
+        generate_examples=False,
+    )
 
 
 def _auth_out(result: AuthResult, wire: Wire) -> AuthOut:
@@ -80,6 +92,36 @@ async def logout(
     await messenger.log_out(claims)
 
 
+@post(
+    "/password",
+    status_code=204,
+    security=BEARER,
+    summary="Change the password; every other session ends",
+    description=(
+        "Confirms with `current_password` (wrong: 403 `invalid_credentials`; wrong ones "
+        "count against the account's login throttle, then 429 `throttled`). "
+        "`new_password` must be 8-128 characters and not one of the 20,000 most common "
+        "passwords (422 `password_too_common`, `field: new_password`); long passphrases are "
+        "welcome. Every other session of the account is revoked and its sockets close with "
+        "4001; the caller's session and tokens stay valid."
+    ),
+    responses={
+        403: _problem("Wrong current password (code invalid_credentials)"),
+        422: _problem("The new password breaks a rule (password_too_common, validation_error)"),
+        429: _problem("Too many wrong passwords for this account from here (throttled)"),
+    },
+)
+async def change_password(
+    request: Request[Any, Any, Any],
+    data: JSONBody[ChangePasswordIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> None:
+    await messenger.change_password(
+        claims, data.current_password, data.new_password, address=_client_address(request)
+    )
+
+
 @get("/sessions", security=BEARER, summary="A page of the caller's active sessions")
 async def list_sessions(
     messenger: NamedDependency[Messenger],
@@ -119,7 +161,15 @@ def auth_router(requests_per_minute: int) -> Router:
     )
     return Router(
         path="/auth",
-        route_handlers=[register, login, refresh, logout, list_sessions, revoke_session],
+        route_handlers=[
+            register,
+            login,
+            refresh,
+            logout,
+            change_password,
+            list_sessions,
+            revoke_session,
+        ],
         middleware=[limit.middleware],
         tags=["auth"],
     )

@@ -45,6 +45,11 @@ class RefreshIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     refresh_token: Token
 
 
+class ChangePasswordIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    current_password: Password
+    new_password: Password
+
+
 class AuthOut(msgspec.Struct, kw_only=True):
     user: shapes.User
     access_token: str
