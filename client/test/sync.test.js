@@ -86,7 +86,18 @@ async function setup(opts = {}) {
   const outbox = new Outbox({ storage, userId: ME.id });
   await outbox.load();
   const events = [];
-  const engine = new SyncEngine({ api, realtime, store, outbox, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout, onEvent: (f) => events.push(f.type) });
+  const engine = new SyncEngine({
+    api,
+    realtime,
+    store,
+    outbox,
+    setTimeout: clock.setTimeout,
+    clearTimeout: clock.clearTimeout,
+    now: () => clock.now,
+    random: () => 0.5,
+    onEvent: (f) => events.push(f.type),
+    ...opts.engine,
+  });
   return { clock, api, realtime, store, outbox, engine, events, storage };
 }
 
@@ -287,4 +298,163 @@ test('chat list is ordered by last activity', async () => {
   engine.handleFrame(feed(2, 'new_message', { message: msg(2, { chat: 12 }) }));
   engine.handleFrame(feed(3, 'new_message', { message: msg(3, { chat: 11 }) }));
   assert.deepEqual(store.chatList().map((c) => c.id), [11, 12, 10]);
+});
+
+// --- a failed catch-up -----------------------------------------------------------------
+
+const unavailable = (retryAfter = null) => new ApiError(503, 'service_unavailable', 'The database is unavailable.', { code: 'service_unavailable', retry_after: retryAfter }, retryAfter);
+
+/** Runs the fake clock forward in small steps, letting the engine's promises settle. */
+async function elapse(clock, ms, step = 100) {
+  for (let t = 0; t < ms; t += step) {
+    clock.advance(step);
+    await flush();
+  }
+}
+
+/** Records the cursor of every feed event the store is given, and the engine's cursor then. */
+function recordApplied(engine, store) {
+  const applied = [];
+  const apply = store.apply.bind(store);
+  store.apply = (frame) => {
+    if (frame.cursor !== undefined) applied.push(frame.cursor);
+    return apply(frame);
+  };
+  return applied;
+}
+
+test('a failed catch-up /sync is retried, and the cursor never passes an event not applied', async () => {
+  const { engine, api, store, realtime, clock } = await setup();
+  await engine.bootstrap(); // cursor 0
+  store.addHistory(10, [], false);
+  const applied = recordApplied(engine, store);
+  // 1-3 happened while the socket was down: only /sync has them
+  api.events.push(feed(1, 'new_message', { message: msg(1) }), feed(2, 'new_message', { message: msg(2) }), feed(3, 'new_message', { message: msg(3) }));
+  api.failSync = unavailable(1);
+  realtime.online = true;
+  const done = engine.onReady();
+  await flush();
+  // the new socket pushes 4 and 5 while the database is restarting
+  api.events.push(feed(4, 'new_message', { message: msg(4) }), feed(5, 'new_message', { message: msg(5) }));
+  engine.handleFrame(feed(4, 'new_message', { message: msg(4) }));
+  engine.handleFrame(feed(5, 'new_message', { message: msg(5) }));
+  await elapse(clock, 3000);
+  assert.equal(engine.cursor, 0, 'the cursor stays before the events it has not fetched');
+  assert.deepEqual(applied, [], 'pushes are held while the sync fails');
+  assert.ok(api.calls.filter((c) => c[0] === 'sync' && c[1] === 0).length >= 2, 'the sync is retried');
+
+  api.failSync = null;
+  await elapse(clock, 20000);
+  await done;
+  assert.deepEqual(applied, [1, 2, 3, 4, 5], 'every event applied once, in order');
+  assert.deepEqual(store.history(10).map((m) => m.id), [1, 2, 3, 4, 5]);
+  assert.equal(store.chats.get(10).unread_count, 5);
+  assert.equal(engine.cursor, 5);
+  assert.equal(engine.syncing, false);
+});
+
+test('catch-up retries wait with growing, jittered steps and at least the server\'s Retry-After', async () => {
+  const { engine, api, realtime, clock } = await setup();
+  await engine.bootstrap();
+  realtime.online = true;
+  api.failSync = unavailable(null);
+  engine.onReady();
+  await flush();
+  const waits = [];
+  for (let i = 0; i < 4; i += 1) {
+    waits.push(...clock.pending());
+    clock.advance(Math.max(...clock.pending()));
+    await flush();
+  }
+  assert.deepEqual(waits, [750, 1500, 3000, 6000], 'backoff with jitter (random = 0.5)');
+  api.failSync = unavailable(20);
+  clock.advance(Math.max(...clock.pending()));
+  await flush();
+  assert.ok(clock.pending().every((ms) => ms >= 20000), `Retry-After respected: ${clock.pending()}`);
+});
+
+test('a reconnect during a failing catch-up does not start a second one, but pages again after it', async () => {
+  const { engine, api, store, realtime, clock } = await setup();
+  await engine.bootstrap();
+  store.addHistory(10, [], false);
+  let running = 0;
+  let most = 0;
+  const orig = api.sync;
+  api.sync = async (...args) => {
+    running += 1;
+    most = Math.max(most, running);
+    try {
+      await flush();
+      return await orig(...args);
+    } finally {
+      running -= 1;
+    }
+  };
+  api.failSync = unavailable(1);
+  realtime.online = true;
+  const first = engine.onReady();
+  await flush();
+  // the socket drops and comes back while the sync waits to retry; 1 is only in /sync
+  api.events.push(feed(1, 'new_message', { message: msg(1) }));
+  engine.onDisconnected();
+  const second = engine.onReady();
+  await elapse(clock, 500);
+  api.failSync = null;
+  await elapse(clock, 20000);
+  await Promise.all([first, second]);
+  assert.equal(most, 1, 'one sync request at a time');
+  assert.deepEqual(store.history(10).map((m) => m.id), [1]);
+  assert.equal(engine.cursor, 1);
+});
+
+test('too many held pushes are dropped and fetched by the sync instead', async () => {
+  const { engine, api, store, realtime, clock } = await setup({ engine: { maxHeld: 3 } });
+  await engine.bootstrap();
+  store.addHistory(10, [], false);
+  const applied = recordApplied(engine, store);
+  api.failSync = unavailable(1);
+  realtime.online = true;
+  const done = engine.onReady();
+  await flush();
+  for (let i = 1; i <= 8; i += 1) {
+    api.events.push(feed(i, 'new_message', { message: msg(i) }));
+    engine.handleFrame(feed(i, 'new_message', { message: msg(i) }));
+  }
+  assert.ok(engine.held.length <= 3, `held ${engine.held.length}`);
+  api.failSync = null;
+  await elapse(clock, 20000);
+  await done;
+  assert.deepEqual(applied, [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.equal(engine.cursor, 8);
+});
+
+test('a failed first snapshot is retried; held pushes never stand in for it', async () => {
+  const { engine, api, store, realtime, clock } = await setup({ head: 7 });
+  realtime.online = true;
+  api.failSync = new ApiError(0, 'network_error', 'offline');
+  const done = engine.onReady(); // cursor null: the catch-up takes the snapshot
+  await flush();
+  engine.handleFrame(feed(8, 'new_message', { message: msg(8) }));
+  await elapse(clock, 2000);
+  assert.equal(engine.cursor, null, 'no cursor without a snapshot');
+  api.failSync = null;
+  await elapse(clock, 20000);
+  await done;
+  assert.equal(engine.cursor, 8);
+  assert.equal(store.chats.size, 1);
+});
+
+test('stop() ends a catch-up that is waiting to retry', async () => {
+  const { engine, api, realtime, clock } = await setup();
+  await engine.bootstrap();
+  realtime.online = true;
+  api.failSync = unavailable(1);
+  const done = engine.onReady();
+  await elapse(clock, 1000);
+  const calls = api.calls.length;
+  engine.stop();
+  await done;
+  await elapse(clock, 60000, 1000);
+  assert.equal(api.calls.length, calls, 'no request after stop');
+  assert.deepEqual(clock.pending(), []);
 });

@@ -2,9 +2,11 @@
 // rules: on every `ready`, page GET /sync since the last applied cursor while holding back
 // pushed events, then apply the held ones above the synced cursor; apply each feed event
 // at most once (by cursor); then resend the outbox. A 410 resync_required reloads the
-// snapshot.
+// snapshot. A failed /sync is retried with backoff and the held pushes wait for it: the
+// cursor must never pass an event that was not applied, or that event is skipped for good.
 
 import { ApiError } from './api.js';
+import { backoffDelay } from './backoff.js';
 import { ErrorCode } from './errorcodes.js';
 
 // Errors after which resending the same message cannot succeed.
@@ -19,6 +21,14 @@ const PERMANENT = new Set([
   ErrorCode.TOO_LARGE,
 ]);
 
+// Retrying a failed catch-up: steps doubling from 1 s to 15 s, with jitter so that the
+// clients of a restarted server do not all come back at once.
+const SYNC_BACKOFF = { base: 1000, max: 15000 };
+// Pushes held during a catch-up, at most. Beyond that they are dropped and the sync pages
+// on to fetch them: the cursor has not passed them, so nothing is lost, only memory saved.
+const MAX_HELD = 2000;
+const MAX_RETRY_MS = 60000;
+
 export class SyncEngine {
   constructor({
     api,
@@ -27,7 +37,11 @@ export class SyncEngine {
     outbox,
     setTimeout: setT = globalThis.setTimeout.bind(globalThis),
     clearTimeout: clearT = globalThis.clearTimeout.bind(globalThis),
+    now = () => Date.now(),
+    random = Math.random,
     ackDelay = 250,
+    syncBackoff = SYNC_BACKOFF,
+    maxHeld = MAX_HELD,
     onError = () => {},
     onEvent = () => {},
   }) {
@@ -37,7 +51,11 @@ export class SyncEngine {
     this.outbox = outbox;
     this.setT = setT;
     this.clearT = clearT;
+    this.now = now;
+    this.random = random;
     this.ackDelay = ackDelay;
+    this.syncBackoff = syncBackoff;
+    this.maxHeld = maxHeld;
     this.onError = onError;
     this.onEvent = onEvent;
     this.cursor = null;
@@ -47,6 +65,10 @@ export class SyncEngine {
     this._ackTimer = null;
     this._ackedCursor = null;
     this._catchUp = null;
+    this._again = false; // the running catch-up must page once more before it ends
+    this._resyncDue = false;
+    this._wake = null; // ends the wait before the next catch-up attempt
+    this._stopped = false;
     this._retryTimer = null;
   }
 
@@ -60,44 +82,107 @@ export class SyncEngine {
   }
 
   /** The socket said `ready`: catch up, then resend what is unsent. */
-  async onReady() {
+  onReady() {
     this.inFlight.clear();
     this.syncing = true;
-    this._catchUp = this._runCatchUp();
-    try {
-      await this._catchUp;
-    } finally {
-      this._catchUp = null;
+    if (this._catchUp) {
+      // One catch-up at a time; but the pass under way may have paged past events that
+      // the new socket never pushed, so it pages once more before it ends.
+      this._again = true;
+      return this._catchUp;
     }
-    this.flushOutbox();
+    this._catchUp = (async () => {
+      try {
+        await this._runCatchUp();
+      } finally {
+        this._catchUp = null;
+      }
+      this.flushOutbox();
+    })();
+    return this._catchUp;
   }
 
+  /** Stops for good (signed out): no more retries, timers or sends. */
+  stop() {
+    this._stopped = true;
+    this._wake?.();
+    this.clearT(this._ackTimer);
+    this.clearT(this._retryTimer);
+    this._ackTimer = null;
+    this._retryTimer = null;
+  }
+
+  // Pages /sync until it has everything, retrying failures with backoff. Only then are the
+  // held pushes applied: applying them earlier would move the cursor past events that
+  // were never fetched, and no later catch-up would ask for them again.
   async _runCatchUp() {
-    try {
-      if (this.cursor === null) {
-        await this.bootstrap();
-      } else {
-        let more = true;
-        while (more) {
-          const page = await this.api.sync(this.cursor);
-          for (const ev of page.events || []) this._applyFeed(ev);
-          if (typeof page.cursor === 'number') this.cursor = Math.max(this.cursor, page.cursor);
-          more = !!page.has_more && (page.events || []).length > 0;
+    let failures = 0;
+    let resynced = false;
+    while (!this._stopped) {
+      this._again = false;
+      try {
+        if (this._resyncDue) {
+          await this.resync();
+          this._resyncDue = false;
+        } else if (this.cursor === null) {
+          await this.bootstrap();
+        } else {
+          await this._pageSince();
         }
+        if (!this._again) break;
+      } catch (err) {
+        if (err instanceof ApiError && err.code === ErrorCode.RESYNC_REQUIRED) {
+          this._resyncDue = true;
+          if (!resynced) {
+            resynced = true;
+            continue;
+          }
+        } else {
+          this.onError(err);
+        }
+        await this._sleep(this._retryDelay(err, failures));
+        failures += 1;
       }
-    } catch (err) {
-      if (err instanceof ApiError && err.code === ErrorCode.RESYNC_REQUIRED) {
-        await this.resync();
-      } else {
-        this.onError(err);
-      }
-    } finally {
-      const held = this.held;
-      this.held = [];
-      this.syncing = false;
-      for (const ev of held) this._applyFeed(ev);
-      this.scheduleAck();
     }
+    if (this._stopped) return;
+    const held = this.held.sort((a, b) => a.cursor - b.cursor);
+    this.held = [];
+    this.syncing = false;
+    for (const ev of held) this._applyFeed(ev); // those at or below the cursor are skipped
+    this.scheduleAck();
+  }
+
+  async _pageSince() {
+    for (;;) {
+      const page = await this.api.sync(this.cursor);
+      const events = page.events || [];
+      for (const ev of events) this._applyFeed(ev);
+      if (typeof page.cursor === 'number') this.cursor = Math.max(this.cursor, page.cursor);
+      if (!page.has_more || events.length === 0) return;
+    }
+  }
+
+  // At least the server's Retry-After (spread over half as much again), else the backoff.
+  _retryDelay(err, attempt) {
+    const delay = backoffDelay(attempt, { ...this.syncBackoff, random: this.random });
+    const hint = Number(err?.retryAfter ?? err?.body?.retry_after);
+    if (!(hint > 0)) return delay;
+    const asked = Math.min(hint * 1000, MAX_RETRY_MS);
+    return Math.max(delay, Math.round(asked + (this.random() * asked) / 2));
+  }
+
+  _sleep(ms) {
+    return new Promise((resolve) => {
+      const timer = this.setT(() => {
+        this._wake = null;
+        resolve();
+      }, ms);
+      this._wake = () => {
+        this.clearT(timer);
+        this._wake = null;
+        resolve();
+      };
+    });
   }
 
   /** Reload everything (the server no longer has the events since our cursor). */
@@ -113,6 +198,11 @@ export class SyncEngine {
   handleFrame(frame) {
     if (frame.cursor !== undefined && frame.cursor !== null) {
       if (this.syncing) {
+        if (this.held.length >= this.maxHeld) {
+          // The sync fetches these instead; it must page on past them before it ends.
+          this.held = [];
+          this._again = true;
+        }
         this.held.push(frame);
         return;
       }
@@ -178,7 +268,7 @@ export class SyncEngine {
 
   /** Sends every unacknowledged message that is not already on its way. */
   flushOutbox() {
-    if (!this.realtime.online || this.syncing) return 0;
+    if (!this.realtime.online || this.syncing || this._stopped) return 0;
     let sent = 0;
     for (const item of this.outbox.sendable()) {
       if (this.inFlight.has(item.client_id)) continue;
