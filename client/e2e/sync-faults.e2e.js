@@ -1,5 +1,6 @@
 // Faults between the client and a real server: a catch-up /sync that fails (a 503 while the
-// database restarts) must be retried without skipping anything.
+// database restarts) must be retried without skipping anything, and a long outbox after a
+// reconnect must drain past the socket's rate limit (20 frames a second, 60 at once).
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,18 @@ const PASSWORD = 'password123';
 
 /** The texts of the confirmed messages of the open chat, top to bottom. */
 const shownTexts = (page) => page.$$eval('#message-list .msg:not(.pending) .msg-text', (els) => els.map((el) => el.textContent));
+
+/** Every message of a chat, oldest first (REST, 100 a page). */
+async function history(server, token, chatId) {
+  const all = [];
+  let after = 0;
+  for (;;) {
+    const page = await rest(server, token, 'GET', `/chats/${chatId}/messages?limit=100&after=${after}`);
+    all.push(...page.items);
+    if (!page.has_more || !page.items.length) return all;
+    after = page.items.at(-1).id;
+  }
+}
 
 describe('the client under faults', { timeout: 180000 }, () => {
   let server;
@@ -86,6 +99,38 @@ describe('the client under faults', { timeout: 180000 }, () => {
     assert.equal(await page.evaluate(() => messengerApp.engine.cursor), head.cursor, 'the cursor is the server\'s head');
     assert.ok(caughtUp >= 1000, `the retries waited for Retry-After (${caughtUp} ms)`);
     await page.unroute('**/api/v1/sync*');
+    assert.deepEqual(page.errors, []);
+  });
+
+  test('a hundred messages written offline all arrive once, in order, after the reconnect', async () => {
+    const before = (await history(server, alice.access_token, chat.id)).length;
+    await page.evaluate(() => messengerApp.realtime.stop());
+    const texts = await page.evaluate(async (chatId) => {
+      const out = [];
+      for (let i = 1; i <= 100; i += 1) {
+        out.push(`пачка ${i}`);
+        await messengerApp.engine.send({ chat_id: chatId, text: `пачка ${i}` });
+      }
+      return out;
+    }, chat.id);
+    assert.equal(await page.evaluate(() => messengerApp.app.outbox.list().length), 100);
+    let throttled = 0;
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', ({ payload }) => {
+        if (String(payload).includes('"throttled"')) throttled += 1;
+      }),
+    );
+    const started = Date.now();
+    await page.evaluate(() => messengerApp.realtime.start());
+    await eventually(async () => (await page.evaluate(() => messengerApp.app.outbox.list().length)) === 0, {
+      timeout: 30000,
+      message: 'the outbox drained',
+    });
+    const drained = Date.now() - started;
+    const stored = (await history(server, alice.access_token, chat.id)).slice(before);
+    assert.deepEqual(stored.map((m) => m.text), texts, 'each stored once, in the order written');
+    assert.equal(throttled, 0, 'paced below the socket\'s rate limit');
+    assert.ok(drained < 20000, `drained in ${drained} ms`);
     assert.deepEqual(page.errors, []);
   });
 });

@@ -458,3 +458,118 @@ test('stop() ends a catch-up that is waiting to retry', async () => {
   assert.equal(api.calls.length, calls, 'no request after stop');
   assert.deepEqual(clock.pending(), []);
 });
+
+// --- a long outbox and the socket's rate limit -----------------------------------------
+
+/**
+ * A socket with the server's rate limit (a token bucket: 20 frames a second, 60 at once):
+ * a frame over it is answered with a `throttled` error naming its client_id, the others
+ * with `message_sent`. A client_id is stored once, however often it comes.
+ */
+function throttlingSocket(clock, { rate = 20, burst = 60, spent = 0 } = {}) {
+  const socket = {
+    online: false,
+    engine: null,
+    frames: [],
+    stored: [], // client_ids in the order the server stored them
+    refused: [],
+    tokens: burst - spent,
+    at: 0,
+    send(type, data) {
+      if (!this.online) return false;
+      this.frames.push({ type, data });
+      this.tokens = Math.min(burst, this.tokens + ((clock.now - this.at) * rate) / 1000);
+      this.at = clock.now;
+      let reply;
+      if (this.tokens < 1) {
+        this.refused.push(data.client_id);
+        reply = { type: 'error', data: { code: 'throttled', message: 'Too many frames; slow down.', client_id: data.client_id, chat_id: data.chat_id, retry_after: (1 - this.tokens) / rate } };
+      } else {
+        this.tokens -= 1;
+        if (type !== 'send_message') return true;
+        let id = this.stored.indexOf(data.client_id) + 1;
+        if (!id) id = this.stored.push(data.client_id);
+        reply = { type: 'message_sent', data: { client_id: data.client_id, message: msg(id, { sender: ME.id, client_id: data.client_id, text: data.text }) } };
+      }
+      queueMicrotask(() => this.engine.handleFrame(reply));
+      return true;
+    },
+  };
+  return socket;
+}
+
+async function outboxOf(count, socketOptions = {}) {
+  const ctx = await setup();
+  const socket = throttlingSocket(ctx.clock, socketOptions);
+  ctx.engine.realtime = socket;
+  socket.engine = ctx.engine;
+  await ctx.engine.bootstrap();
+  const items = [];
+  for (let i = 0; i < count; i += 1) items.push(await ctx.engine.send({ chat_id: 10, text: `offline ${i}` }));
+  assert.equal(socket.frames.length, 0, 'written offline');
+  return { ...ctx, socket, ids: items.map((x) => x.client_id) };
+}
+
+test('a long outbox after a reconnect drains under the socket\'s rate limit, each message stored once', async () => {
+  const { engine, socket, outbox, clock, ids } = await outboxOf(100);
+  socket.online = true;
+  await engine.onReady();
+  await flush();
+  assert.equal(socket.frames.length, 50, 'a first burst at once');
+  await elapse(clock, 10000);
+  assert.deepEqual(socket.refused, [], 'nothing refused');
+  assert.deepEqual(socket.stored, ids, 'all stored once, in the order written');
+  assert.deepEqual(socket.frames.filter((f) => f.type === 'send_message').map((f) => f.data.client_id), ids, 'each sent once');
+  assert.equal(outbox.list().length, 0);
+  assert.ok(clock.now >= 3000, 'the rest at about 15 a second');
+});
+
+test('sends the server throttles stay pending and go again after its retry_after, stored once', async () => {
+  // Other frames (acks, typing, marks) have used most of this socket's budget already.
+  const { engine, socket, outbox, clock, ids } = await outboxOf(100, { spent: 40 });
+  socket.online = true;
+  await engine.onReady();
+  await flush();
+  assert.equal(socket.refused.length, 30, 'the burst over the limit is refused');
+  assert.equal(outbox.list().length, 80, 'refused ones are still pending');
+  assert.ok(outbox.list().every((x) => !x.failed), 'and not marked failed');
+  await elapse(clock, 15000);
+  assert.deepEqual(socket.stored, ids, 'all stored once, in the order written');
+  assert.equal(new Set(socket.refused).size, socket.refused.length, 'none refused twice');
+  assert.equal(outbox.list().length, 0, 'nothing left stuck');
+});
+
+test('a throttled frame of another kind pauses the outbox until its retry_after', async () => {
+  const { engine, realtime, clock } = await setup();
+  await engine.bootstrap();
+  realtime.online = true;
+  await engine.onReady();
+  engine.handleFrame({ type: 'error', data: { code: 'throttled', message: 'slow down', retry_after: 0.5 } });
+  await flush();
+  const item = await engine.send({ chat_id: 10, text: 'later' });
+  assert.deepEqual(realtime.sent.filter((f) => f.type === 'send_message'), []);
+  clock.advance(500);
+  assert.deepEqual(realtime.sent.filter((f) => f.type === 'send_message').map((f) => f.data.client_id), [item.client_id]);
+});
+
+test('reading a burst of messages as they come costs two read marks, not one per message', async () => {
+  const { engine, realtime, store, clock } = await setup();
+  await engine.bootstrap();
+  realtime.online = true;
+  await engine.onReady();
+  clock.advance(1000);
+  realtime.sent = [];
+  for (let id = 1; id <= 30; id += 1) {
+    engine.markRead(10, id);
+    clock.advance(20);
+  }
+  const mine = () => store.chats.get(10).members.find((m) => m.user_id === ME.id).read_message_id;
+  assert.equal(mine(), 30, 'marked here at once');
+  const marks = () => realtime.sent.filter((f) => f.type === 'mark_read').map((f) => f.data.message_id);
+  assert.deepEqual(marks(), [1], 'the first mark at once');
+  clock.advance(1000);
+  assert.deepEqual(marks(), [1, 30], 'then the highest of the rest');
+  engine.markRead(10, 31);
+  clock.advance(1000);
+  assert.deepEqual(marks(), [1, 30, 31]);
+});

@@ -4,6 +4,8 @@
 // at most once (by cursor); then resend the outbox. A 410 resync_required reloads the
 // snapshot. A failed /sync is retried with backoff and the held pushes wait for it: the
 // cursor must never pass an event that was not applied, or that event is skipped for good.
+// Frames go out paced below the socket's rate limit; a `throttled` send stays pending and
+// goes again after the server's retry_after.
 
 import { ApiError } from './api.js';
 import { backoffDelay } from './backoff.js';
@@ -27,6 +29,16 @@ const SYNC_BACKOFF = { base: 1000, max: 15000 };
 // Pushes held during a catch-up, at most. Beyond that they are dropped and the sync pages
 // on to fetch them: the cursor has not passed them, so nothing is lost, only memory saved.
 const MAX_HELD = 2000;
+// The server allows a socket 60 frames at once and 20 a second, and refuses the rest with
+// `throttled`. The frames sent here (sends, acks, read marks) keep below that, leaving room
+// for typing and pings, so a long outbox after a reconnect drains without being refused.
+const SEND_BURST = 50;
+const SEND_RATE = 16; // frames per second
+// Read marks of one chat go at most this often: reading a burst of messages as they come
+// costs one frame at once and one for the rest, not one per message.
+const READ_DELAY = 1000;
+// When a send error names no retry_after.
+const DEFAULT_RETRY_MS = 2000;
 const MAX_RETRY_MS = 60000;
 
 export class SyncEngine {
@@ -42,6 +54,9 @@ export class SyncEngine {
     ackDelay = 250,
     syncBackoff = SYNC_BACKOFF,
     maxHeld = MAX_HELD,
+    sendBurst = SEND_BURST,
+    sendRate = SEND_RATE,
+    readDelay = READ_DELAY,
     onError = () => {},
     onEvent = () => {},
   }) {
@@ -56,6 +71,9 @@ export class SyncEngine {
     this.ackDelay = ackDelay;
     this.syncBackoff = syncBackoff;
     this.maxHeld = maxHeld;
+    this.sendBurst = sendBurst;
+    this.sendRate = sendRate;
+    this.readDelay = readDelay;
     this.onError = onError;
     this.onEvent = onEvent;
     this.cursor = null;
@@ -69,7 +87,13 @@ export class SyncEngine {
     this._resyncDue = false;
     this._wake = null; // ends the wait before the next catch-up attempt
     this._stopped = false;
-    this._retryTimer = null;
+    // The outbox's share of the socket's rate limit (a token bucket), and a pause the
+    // server asked for (retry_after).
+    this._tokens = sendBurst;
+    this._tokensAt = now();
+    this._pausedUntil = 0;
+    this._flushTimer = null;
+    this._reads = new Map(); // chat id -> { pending, sentAt, timer }
   }
 
   /** Fresh start: the cursor first, then the snapshot, so no event falls in between. */
@@ -84,6 +108,7 @@ export class SyncEngine {
   /** The socket said `ready`: catch up, then resend what is unsent. */
   onReady() {
     this.inFlight.clear();
+    this._resetSendBudget();
     this.syncing = true;
     if (this._catchUp) {
       // One catch-up at a time; but the pass under way may have paged past events that
@@ -107,9 +132,11 @@ export class SyncEngine {
     this._stopped = true;
     this._wake?.();
     this.clearT(this._ackTimer);
-    this.clearT(this._retryTimer);
+    this.clearT(this._flushTimer);
     this._ackTimer = null;
-    this._retryTimer = null;
+    this._flushTimer = null;
+    for (const read of this._reads.values()) this.clearT(read.timer);
+    this._reads.clear();
   }
 
   // Pages /sync until it has everything, retrying failures with backoff. Only then are the
@@ -247,13 +274,18 @@ export class SyncEngine {
 
   // --- delivered watermark -------------------------------------------------------------
 
-  scheduleAck() {
+  scheduleAck(delay = this.ackDelay) {
     if (this._ackTimer !== null || this.cursor === null) return;
     this._ackTimer = this.setT(() => {
       this._ackTimer = null;
       if (this.cursor === null || this.cursor === this._ackedCursor) return;
-      if (this.realtime.send('ack', { cursor: this.cursor })) this._ackedCursor = this.cursor;
-    }, this.ackDelay);
+      const paused = this._pausedUntil - this.now();
+      if (paused > 0) {
+        this.scheduleAck(paused); // the server would refuse it now
+        return;
+      }
+      if (this._sendFrame('ack', { cursor: this.cursor })) this._ackedCursor = this.cursor;
+    }, delay);
   }
 
   // --- sending -------------------------------------------------------------------------
@@ -266,27 +298,87 @@ export class SyncEngine {
     return item;
   }
 
-  /** Sends every unacknowledged message that is not already on its way. */
+  /** Sends every unacknowledged message that is not already on its way, paced to the
+   * socket's rate limit; the rest follows from a timer. */
   flushOutbox() {
     if (!this.realtime.online || this.syncing || this._stopped) return 0;
+    const now = this.now();
+    if (now < this._pausedUntil) {
+      this._flushLater(this._pausedUntil - now);
+      return 0;
+    }
+    this._refillTokens();
     let sent = 0;
     for (const item of this.outbox.sendable()) {
       if (this.inFlight.has(item.client_id)) continue;
+      if (this._tokens < 1) {
+        this._flushLater(Math.ceil(((1 - this._tokens) * 1000) / this.sendRate));
+        break;
+      }
       const data = { chat_id: item.chat_id, client_id: item.client_id, text: item.text };
       if (item.reply_to_id) data.reply_to_id = item.reply_to_id;
       if (item.attachments?.length) data.attachment_ids = item.attachments.map((a) => a.id);
-      if (!this.realtime.send('send_message', data)) break;
+      if (!this._sendFrame('send_message', data)) break;
       this.inFlight.add(item.client_id);
       sent += 1;
     }
     return sent;
   }
 
+  // Every frame sent here spends from the budget; acks and read marks go even when it is
+  // spent (they are few and coalesced), and the outbox then waits the longer.
+  _sendFrame(type, data) {
+    if (!this.realtime.send(type, data)) return false;
+    this._refillTokens();
+    this._tokens -= 1;
+    return true;
+  }
+
+  _refillTokens() {
+    const now = this.now();
+    if (now <= this._tokensAt) return; // a pause the server asked for is not over yet
+    this._tokens = Math.min(this.sendBurst, this._tokens + ((now - this._tokensAt) * this.sendRate) / 1000);
+    this._tokensAt = now;
+  }
+
+  _flushLater(ms) {
+    if (this._flushTimer !== null) return; // the pending flush sends what is due then
+    this._flushTimer = this.setT(() => {
+      this._flushTimer = null;
+      this.flushOutbox();
+    }, ms);
+  }
+
+  // A new socket has the server's whole budget again.
+  _resetSendBudget() {
+    this._tokens = this.sendBurst;
+    this._tokensAt = this.now();
+    this._pausedUntil = 0;
+    this.clearT(this._flushTimer);
+    this._flushTimer = null;
+  }
+
+  // The server refused a frame (throttled) or could not store a send (service unavailable):
+  // nothing more goes out until its retry_after, when the budget starts again from the one
+  // frame the server will then take.
+  _pauseSending(retryAfter) {
+    const hint = Number(retryAfter);
+    const wait = hint > 0 ? Math.min(MAX_RETRY_MS, Math.max(50, hint * 1000)) : DEFAULT_RETRY_MS;
+    this._pausedUntil = Math.max(this._pausedUntil, this.now() + wait);
+    this._tokens = 1;
+    this._tokensAt = this._pausedUntil;
+    this.clearT(this._flushTimer);
+    this._flushTimer = null;
+    this._flushLater(this._pausedUntil - this.now());
+  }
+
   /** The socket dropped: whatever was in flight must go again after the next ready. */
   onDisconnected() {
     this.inFlight.clear();
     this.clearT(this._ackTimer);
+    this.clearT(this._flushTimer);
     this._ackTimer = null;
+    this._flushTimer = null;
     this._ackedCursor = null;
   }
 
@@ -318,27 +410,43 @@ export class SyncEngine {
 
   async _error(data) {
     const clientId = data.client_id;
-    if (clientId && this.outbox.has(clientId)) {
-      this.inFlight.delete(clientId);
-      if (PERMANENT.has(data.code)) {
-        await this.outbox.markFailed(clientId, data.code);
-        this.store.changed({ kind: 'outbox', chatId: this.outbox.get(clientId)?.chat_id });
-      } else {
-        // throttled or storage trouble: try again a little later
-        const wait = Math.max(1, Number(data.retry_after) || 2) * 1000;
-        this.clearT(this._retryTimer);
-        this._retryTimer = this.setT(() => this.flushOutbox(), wait);
-      }
+    const queued = !!clientId && this.outbox.has(clientId);
+    if (queued) this.inFlight.delete(clientId);
+    if (queued && PERMANENT.has(data.code)) {
+      await this.outbox.markFailed(clientId, data.code);
+      this.store.changed({ kind: 'outbox', chatId: this.outbox.get(clientId)?.chat_id });
+    } else if (queued || data.code === ErrorCode.THROTTLED) {
+      // Throttled or storage trouble: the entry stays pending and goes again after
+      // retry_after. A throttled frame of another kind still says the budget is spent.
+      this._pauseSending(data.retry_after);
     }
     this.onEvent({ type: 'error', data }, {});
   }
 
   // --- reading -------------------------------------------------------------------------
 
-  /** Moves my read watermark (socket when connected, REST otherwise). */
-  async markRead(chatId, messageId) {
+  /** Moves my read watermark: here at once, on the server (socket when connected, REST
+   * otherwise) at once too unless this chat was marked less than `readDelay` ago; then
+   * the highest mark of the meantime goes when that time is up. */
+  markRead(chatId, messageId) {
     this.store.markReadLocally(chatId, messageId);
-    if (this.realtime.send('mark_read', { chat_id: chatId, message_id: messageId })) return;
+    let read = this._reads.get(chatId);
+    if (!read) this._reads.set(chatId, (read = { pending: 0, sentAt: -Infinity, timer: null }));
+    read.pending = Math.max(read.pending, messageId);
+    if (read.timer !== null) return Promise.resolve();
+    const wait = Math.max(read.sentAt + this.readDelay, this.realtime.online ? this._pausedUntil : 0) - this.now();
+    if (wait <= 0) return this._sendRead(chatId, read);
+    read.timer = this.setT(() => {
+      read.timer = null;
+      this._sendRead(chatId, read);
+    }, wait);
+    return Promise.resolve();
+  }
+
+  async _sendRead(chatId, read) {
+    const messageId = read.pending;
+    read.sentAt = this.now();
+    if (this._stopped || this._sendFrame('mark_read', { chat_id: chatId, message_id: messageId })) return;
     try {
       await this.api.markRead(chatId, messageId);
     } catch {
