@@ -1,6 +1,7 @@
 // Faults between the client and a real server: a catch-up /sync that fails (a 503 while the
 // database restarts) must be retried without skipping anything, and a long outbox after a
-// reconnect must drain past the socket's rate limit (20 frames a second, 60 at once).
+// reconnect must drain without the socket's rate limit (20 frames a second, 60 at once)
+// refusing any of it. The second test goes on in the first one's page.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
