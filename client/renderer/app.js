@@ -238,6 +238,7 @@ function createApp({ desktop, serverUrl, i18n }) {
 
   function stopSession() {
     app.realtime?.stop();
+    app.engine?.stop(); // a catch-up waiting to retry gives up
     for (const url of app.ui.blobUrls.values()) URL.revokeObjectURL(url);
     const { authMode } = app.ui;
     Object.assign(app.ui, createUiState(), { authMode });

@@ -86,7 +86,18 @@ async function setup(opts = {}) {
   const outbox = new Outbox({ storage, userId: ME.id });
   await outbox.load();
   const events = [];
-  const engine = new SyncEngine({ api, realtime, store, outbox, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout, onEvent: (f) => events.push(f.type) });
+  const engine = new SyncEngine({
+    api,
+    realtime,
+    store,
+    outbox,
+    setTimeout: clock.setTimeout,
+    clearTimeout: clock.clearTimeout,
+    now: () => clock.now,
+    random: () => 0.5,
+    onEvent: (f) => events.push(f.type),
+    ...opts.engine,
+  });
   return { clock, api, realtime, store, outbox, engine, events, storage };
 }
 
@@ -287,4 +298,278 @@ test('chat list is ordered by last activity', async () => {
   engine.handleFrame(feed(2, 'new_message', { message: msg(2, { chat: 12 }) }));
   engine.handleFrame(feed(3, 'new_message', { message: msg(3, { chat: 11 }) }));
   assert.deepEqual(store.chatList().map((c) => c.id), [11, 12, 10]);
+});
+
+// --- a failed catch-up -----------------------------------------------------------------
+
+const unavailable = (retryAfter = null) => new ApiError(503, 'service_unavailable', 'The database is unavailable.', { code: 'service_unavailable', retry_after: retryAfter }, retryAfter);
+
+/** Runs the fake clock forward in small steps, letting the engine's promises settle. */
+async function elapse(clock, ms, step = 100) {
+  for (let t = 0; t < ms; t += step) {
+    clock.advance(step);
+    await flush();
+  }
+}
+
+/** Records the cursor of every feed event the store is given, and the engine's cursor then. */
+function recordApplied(engine, store) {
+  const applied = [];
+  const apply = store.apply.bind(store);
+  store.apply = (frame) => {
+    if (frame.cursor !== undefined) applied.push(frame.cursor);
+    return apply(frame);
+  };
+  return applied;
+}
+
+test('a failed catch-up /sync is retried, and the cursor never passes an event not applied', async () => {
+  const { engine, api, store, realtime, clock } = await setup();
+  await engine.bootstrap(); // cursor 0
+  store.addHistory(10, [], false);
+  const applied = recordApplied(engine, store);
+  // 1-3 happened while the socket was down: only /sync has them
+  api.events.push(feed(1, 'new_message', { message: msg(1) }), feed(2, 'new_message', { message: msg(2) }), feed(3, 'new_message', { message: msg(3) }));
+  api.failSync = unavailable(1);
+  realtime.online = true;
+  const done = engine.onReady();
+  await flush();
+  // the new socket pushes 4 and 5 while the database is restarting
+  api.events.push(feed(4, 'new_message', { message: msg(4) }), feed(5, 'new_message', { message: msg(5) }));
+  engine.handleFrame(feed(4, 'new_message', { message: msg(4) }));
+  engine.handleFrame(feed(5, 'new_message', { message: msg(5) }));
+  await elapse(clock, 3000);
+  assert.equal(engine.cursor, 0, 'the cursor stays before the events it has not fetched');
+  assert.deepEqual(applied, [], 'pushes are held while the sync fails');
+  assert.ok(api.calls.filter((c) => c[0] === 'sync' && c[1] === 0).length >= 2, 'the sync is retried');
+
+  api.failSync = null;
+  await elapse(clock, 20000);
+  await done;
+  assert.deepEqual(applied, [1, 2, 3, 4, 5], 'every event applied once, in order');
+  assert.deepEqual(store.history(10).map((m) => m.id), [1, 2, 3, 4, 5]);
+  assert.equal(store.chats.get(10).unread_count, 5);
+  assert.equal(engine.cursor, 5);
+  assert.equal(engine.syncing, false);
+});
+
+test('catch-up retries wait with growing, jittered steps and at least the server\'s Retry-After', async () => {
+  const { engine, api, realtime, clock } = await setup();
+  await engine.bootstrap();
+  realtime.online = true;
+  api.failSync = unavailable(null);
+  engine.onReady();
+  await flush();
+  const waits = [];
+  for (let i = 0; i < 4; i += 1) {
+    waits.push(...clock.pending());
+    clock.advance(Math.max(...clock.pending()));
+    await flush();
+  }
+  assert.deepEqual(waits, [750, 1500, 3000, 6000], 'backoff with jitter (random = 0.5)');
+  api.failSync = unavailable(20);
+  clock.advance(Math.max(...clock.pending()));
+  await flush();
+  assert.ok(clock.pending().every((ms) => ms >= 20000), `Retry-After respected: ${clock.pending()}`);
+});
+
+test('a reconnect during a failing catch-up does not start a second one, but pages again after it', async () => {
+  const { engine, api, store, realtime, clock } = await setup();
+  await engine.bootstrap();
+  store.addHistory(10, [], false);
+  let running = 0;
+  let most = 0;
+  const orig = api.sync;
+  api.sync = async (...args) => {
+    running += 1;
+    most = Math.max(most, running);
+    try {
+      await flush();
+      return await orig(...args);
+    } finally {
+      running -= 1;
+    }
+  };
+  api.failSync = unavailable(1);
+  realtime.online = true;
+  const first = engine.onReady();
+  await flush();
+  // the socket drops and comes back while the sync waits to retry; 1 is only in /sync
+  api.events.push(feed(1, 'new_message', { message: msg(1) }));
+  engine.onDisconnected();
+  const second = engine.onReady();
+  await elapse(clock, 500);
+  api.failSync = null;
+  await elapse(clock, 20000);
+  await Promise.all([first, second]);
+  assert.equal(most, 1, 'one sync request at a time');
+  assert.deepEqual(store.history(10).map((m) => m.id), [1]);
+  assert.equal(engine.cursor, 1);
+});
+
+test('too many held pushes are dropped and fetched by the sync instead', async () => {
+  const { engine, api, store, realtime, clock } = await setup({ engine: { maxHeld: 3 } });
+  await engine.bootstrap();
+  store.addHistory(10, [], false);
+  const applied = recordApplied(engine, store);
+  api.failSync = unavailable(1);
+  realtime.online = true;
+  const done = engine.onReady();
+  await flush();
+  for (let i = 1; i <= 8; i += 1) {
+    api.events.push(feed(i, 'new_message', { message: msg(i) }));
+    engine.handleFrame(feed(i, 'new_message', { message: msg(i) }));
+  }
+  assert.ok(engine.held.length <= 3, `held ${engine.held.length}`);
+  api.failSync = null;
+  await elapse(clock, 20000);
+  await done;
+  assert.deepEqual(applied, [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.equal(engine.cursor, 8);
+});
+
+test('a failed first snapshot is retried; held pushes never stand in for it', async () => {
+  const { engine, api, store, realtime, clock } = await setup({ head: 7 });
+  realtime.online = true;
+  api.failSync = new ApiError(0, 'network_error', 'offline');
+  const done = engine.onReady(); // cursor null: the catch-up takes the snapshot
+  await flush();
+  engine.handleFrame(feed(8, 'new_message', { message: msg(8) }));
+  await elapse(clock, 2000);
+  assert.equal(engine.cursor, null, 'no cursor without a snapshot');
+  api.failSync = null;
+  await elapse(clock, 20000);
+  await done;
+  assert.equal(engine.cursor, 8);
+  assert.equal(store.chats.size, 1);
+});
+
+test('stop() ends a catch-up that is waiting to retry', async () => {
+  const { engine, api, realtime, clock } = await setup();
+  await engine.bootstrap();
+  realtime.online = true;
+  api.failSync = unavailable(1);
+  const done = engine.onReady();
+  await elapse(clock, 1000);
+  const calls = api.calls.length;
+  engine.stop();
+  await done;
+  await elapse(clock, 60000, 1000);
+  assert.equal(api.calls.length, calls, 'no request after stop');
+  assert.deepEqual(clock.pending(), []);
+});
+
+// --- a long outbox and the socket's rate limit -----------------------------------------
+
+/**
+ * A socket with the server's rate limit (a token bucket: 20 frames a second, 60 at once):
+ * a frame over it is answered with a `throttled` error naming its client_id, the others
+ * with `message_sent`. A client_id is stored once, however often it comes.
+ */
+function throttlingSocket(clock, { rate = 20, burst = 60, spent = 0 } = {}) {
+  const socket = {
+    online: false,
+    engine: null,
+    frames: [],
+    stored: [], // client_ids in the order the server stored them
+    refused: [],
+    tokens: burst - spent,
+    at: 0,
+    send(type, data) {
+      if (!this.online) return false;
+      this.frames.push({ type, data });
+      this.tokens = Math.min(burst, this.tokens + ((clock.now - this.at) * rate) / 1000);
+      this.at = clock.now;
+      let reply;
+      if (this.tokens < 1) {
+        this.refused.push(data.client_id);
+        reply = { type: 'error', data: { code: 'throttled', message: 'Too many frames; slow down.', client_id: data.client_id, chat_id: data.chat_id, retry_after: (1 - this.tokens) / rate } };
+      } else {
+        this.tokens -= 1;
+        if (type !== 'send_message') return true;
+        let id = this.stored.indexOf(data.client_id) + 1;
+        if (!id) id = this.stored.push(data.client_id);
+        reply = { type: 'message_sent', data: { client_id: data.client_id, message: msg(id, { sender: ME.id, client_id: data.client_id, text: data.text }) } };
+      }
+      queueMicrotask(() => this.engine.handleFrame(reply));
+      return true;
+    },
+  };
+  return socket;
+}
+
+async function outboxOf(count, socketOptions = {}) {
+  const ctx = await setup();
+  const socket = throttlingSocket(ctx.clock, socketOptions);
+  ctx.engine.realtime = socket;
+  socket.engine = ctx.engine;
+  await ctx.engine.bootstrap();
+  const items = [];
+  for (let i = 0; i < count; i += 1) items.push(await ctx.engine.send({ chat_id: 10, text: `offline ${i}` }));
+  assert.equal(socket.frames.length, 0, 'written offline');
+  return { ...ctx, socket, ids: items.map((x) => x.client_id) };
+}
+
+test('a long outbox after a reconnect drains under the socket\'s rate limit, each message stored once', async () => {
+  const { engine, socket, outbox, clock, ids } = await outboxOf(100);
+  socket.online = true;
+  await engine.onReady();
+  await flush();
+  assert.equal(socket.frames.length, 50, 'a first burst at once');
+  await elapse(clock, 10000);
+  assert.deepEqual(socket.refused, [], 'nothing refused');
+  assert.deepEqual(socket.stored, ids, 'all stored once, in the order written');
+  assert.deepEqual(socket.frames.filter((f) => f.type === 'send_message').map((f) => f.data.client_id), ids, 'each sent once');
+  assert.equal(outbox.list().length, 0);
+  assert.ok(clock.now >= 3000, 'the rest at about 15 a second');
+});
+
+test('sends the server throttles stay pending and go again after its retry_after, stored once', async () => {
+  // Other frames (acks, typing, marks) have used most of this socket's budget already.
+  const { engine, socket, outbox, clock, ids } = await outboxOf(100, { spent: 40 });
+  socket.online = true;
+  await engine.onReady();
+  await flush();
+  assert.equal(socket.refused.length, 30, 'the burst over the limit is refused');
+  assert.equal(outbox.list().length, 80, 'refused ones are still pending');
+  assert.ok(outbox.list().every((x) => !x.failed), 'and not marked failed');
+  await elapse(clock, 15000);
+  assert.deepEqual(socket.stored, ids, 'all stored once, in the order written');
+  assert.equal(new Set(socket.refused).size, socket.refused.length, 'none refused twice');
+  assert.equal(outbox.list().length, 0, 'nothing left stuck');
+});
+
+test('a throttled frame of another kind pauses the outbox until its retry_after', async () => {
+  const { engine, realtime, clock } = await setup();
+  await engine.bootstrap();
+  realtime.online = true;
+  await engine.onReady();
+  engine.handleFrame({ type: 'error', data: { code: 'throttled', message: 'slow down', retry_after: 0.5 } });
+  await flush();
+  const item = await engine.send({ chat_id: 10, text: 'later' });
+  assert.deepEqual(realtime.sent.filter((f) => f.type === 'send_message'), []);
+  clock.advance(500);
+  assert.deepEqual(realtime.sent.filter((f) => f.type === 'send_message').map((f) => f.data.client_id), [item.client_id]);
+});
+
+test('reading a burst of messages as they come costs two read marks, not one per message', async () => {
+  const { engine, realtime, store, clock } = await setup();
+  await engine.bootstrap();
+  realtime.online = true;
+  await engine.onReady();
+  clock.advance(1000);
+  realtime.sent = [];
+  for (let id = 1; id <= 30; id += 1) {
+    engine.markRead(10, id);
+    clock.advance(20);
+  }
+  const mine = () => store.chats.get(10).members.find((m) => m.user_id === ME.id).read_message_id;
+  assert.equal(mine(), 30, 'marked here at once');
+  const marks = () => realtime.sent.filter((f) => f.type === 'mark_read').map((f) => f.data.message_id);
+  assert.deepEqual(marks(), [1], 'the first mark at once');
+  clock.advance(1000);
+  assert.deepEqual(marks(), [1, 30], 'then the highest of the rest');
+  engine.markRead(10, 31);
+  clock.advance(1000);
+  assert.deepEqual(marks(), [1, 30, 31]);
 });
