@@ -5,10 +5,9 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MessengerServer, launchBrowser, newUserPage, chatItem, eventually, rest } from './harness.js';
+import { MessengerServer, PASSWORD, launchBrowser, newUserPage, chatItem, eventually, rest } from './harness.js';
 
 const stamp = Date.now().toString(36).slice(-5);
-const PASSWORD = 'password123';
 
 /** The texts of the confirmed messages of the open chat, top to bottom. */
 const shownTexts = (page) => page.$$eval('#message-list .msg:not(.pending) .msg-text', (els) => els.map((el) => el.textContent));
