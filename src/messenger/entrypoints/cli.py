@@ -8,6 +8,7 @@ import getpass
 import importlib.util
 import logging
 import os
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +16,9 @@ from messenger.container import Container, running, upgrade_database
 from messenger.domain.errors import DomainError
 from messenger.domain.model import AccessClaims
 from messenger.settings import Settings, SettingsError
+
+# How long a shutdown waits for socket sends in hand to finish and be acknowledged.
+SOCKET_DRAIN_S = 5.0
 
 
 def _settings() -> Settings:
@@ -41,6 +45,7 @@ def serve(host: str, port: int, *, access_log: bool = False) -> None:
     import uvicorn
 
     from messenger.entrypoints.http import create_app
+    from messenger.entrypoints.http.app import DRAIN_SOCKETS
     from messenger.entrypoints.ws import SessionConfig
     from messenger.entrypoints.ws.uvicorn_protocol import CompactWebSocketProtocol
 
@@ -48,7 +53,7 @@ def serve(host: str, port: int, *, access_log: bool = False) -> None:
     _prepare_sqlite_dir(settings.database_url)
     settings.upload_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(Container(settings=settings))
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -72,6 +77,20 @@ def serve(host: str, port: int, *, access_log: bool = False) -> None:
         proxy_headers=bool(os.environ.get("FORWARDED_ALLOW_IPS")),
         server_header=False,
     )
+    drain = app.state[DRAIN_SOCKETS]
+
+    class DrainingServer(uvicorn.Server):
+        """On SIGTERM/SIGINT the app first finishes the socket frames in hand and
+        acknowledges them; only then does uvicorn close the sockets."""
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            try:
+                await drain(SOCKET_DRAIN_S)
+            except Exception:
+                logging.getLogger(__name__).exception("Draining the sockets failed")
+            await super().shutdown(sockets)
+
+    DrainingServer(config).run()
 
 
 def migrate() -> None:

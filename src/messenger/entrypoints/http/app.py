@@ -32,6 +32,9 @@ from messenger.settings import Settings
 MAX_JSON_BODY = 1024 * 1024
 
 
+DRAIN_SOCKETS = "drain_sockets"
+
+
 def create_app(
     container: Container,
     *,
@@ -111,7 +114,7 @@ def create_app(
             }
         ),
     )
-    return Litestar(
+    app = Litestar(
         # The browser client at "/" (nothing when the checkout has no client/renderer).
         route_handlers=[api, *web_client_route_handlers()],
         dependencies={
@@ -135,3 +138,7 @@ def create_app(
         request_max_body_size=MAX_JSON_BODY,
         debug=debug,
     )
+    # For the ASGI server to call before it closes sockets on a shutdown (``serve`` does):
+    # sends in hand finish and are acknowledged first.
+    app.state[DRAIN_SOCKETS] = realtime.drain
+    return app

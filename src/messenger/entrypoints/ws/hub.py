@@ -233,6 +233,12 @@ class Connection:
     def backlog(self) -> int:
         return len(self._queue) if self._queue is not None else 0
 
+    async def flushed(self) -> None:
+        """Until what is queued now has been written (or the connection closed)."""
+        while self._writer is not None and not self.closed:
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(self._writer)
+
 
 class ConnectionHub:
     """Routes every delivery to the sockets of its recipients held by this process."""
@@ -271,6 +277,9 @@ class ConnectionHub:
         self._idle_readies = asyncio.Condition()
         self.refills = 0
         self.dispatcher_failures = 0
+        # Client frames being handled now, and what ``drain`` waits on until they are done.
+        self.handling = 0
+        self._handled: asyncio.Event | None = None
         # Sessions ended lately (session id -> when we heard), oldest first.
         self._ended: dict[str, float] = {}
 
@@ -290,6 +299,34 @@ class ConnectionHub:
         self._seen_head = head
         self._dispatcher = asyncio.create_task(self._supervise(), name="ws-hub-dispatcher")
         self.accepting = True
+
+    def frame_done(self) -> None:
+        """A session finished handling a client frame (its answer is queued)."""
+        self.handling -= 1
+        if self.handling == 0 and self._handled is not None:
+            self._handled.set()
+
+    async def drain(self, grace: float = 5.0) -> None:
+        """Before a shutdown: take no new sockets or frames, let the frames being handled
+        finish and their answers (``message_sent``) go out, then close every socket with
+        1012, all within ``grace`` seconds. A send that committed is acknowledged, so the
+        client does not have to find out by resending it."""
+        self.accepting = False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        if self.handling:
+            self._handled = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout_at(deadline):
+                    await self._handled.wait()
+        connections = [c for conns in self._users.values() for c in conns]
+        flushes = [asyncio.ensure_future(c.flushed()) for c in connections if c.backlog]
+        if flushes:
+            await asyncio.wait(flushes, timeout=max(deadline - loop.time(), 0.0))
+            for flush in flushes:
+                flush.cancel()
+        for connection in connections:
+            connection.close(CLOSE_RESTART, "server restarting")
 
     async def stop(self, code: int = CLOSE_RESTART, grace: float = 5.0) -> None:
         """Close every socket (1012 by default) and stop dispatching."""

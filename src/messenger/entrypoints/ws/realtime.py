@@ -259,6 +259,13 @@ class Realtime:
             self.hub = None
             await hub.stop()
 
+    async def drain(self, grace: float = 5.0) -> None:
+        """Before the server shuts down: finish the frames in hand, acknowledge them, then
+        close every socket with 1012 (see ``ConnectionHub.drain``)."""
+        hub = self.hub
+        if hub is not None:
+            await hub.drain(grace)
+
     def origin_allowed(self, headers: Iterable[tuple[bytes, bytes]]) -> bool:
         """Whether a socket handshake with these headers may open (see ``origin_allowed``)."""
         return origin_allowed(

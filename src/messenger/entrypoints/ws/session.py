@@ -268,7 +268,16 @@ class Session:
                     )
                 )
                 continue
-            await self._handle(connection, raw)
+            hub = self.hub
+            if not hub.accepting:
+                # Shutting down: frames in hand finish, new ones wait for the next server
+                # (the client resends what it did not see acknowledged).
+                continue
+            hub.handling += 1
+            try:
+                await self._handle(connection, raw)
+            finally:
+                hub.frame_done()
 
     async def _handle(self, connection: Connection, raw: str | bytes) -> None:
         try:
