@@ -3,10 +3,10 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MessengerServer, launchBrowser, newUserPage, eventually, rest } from './harness.js';
+import { MessengerServer, PASSWORD, launchBrowser, newUserPage, eventually, rest } from './harness.js';
 
 const stamp = Date.now().toString(36).slice(-5);
-const PASSWORD = 'password123';
+
 // More than the client's page of 100 chats.
 const TOTAL = 130;
 

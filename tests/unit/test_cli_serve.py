@@ -21,7 +21,18 @@ def uvicorn_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str
     monkeypatch.setenv("MESSENGER_UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.delenv("MESSENGER_WS_COMPRESSION", raising=False)
     options: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: options.update(kwargs))
+
+    def run(server: uvicorn.Server, sockets: Any = None) -> None:
+        config = server.config
+        options.update(
+            server=server,
+            ws=config.ws,
+            ws_per_message_deflate=config.ws_per_message_deflate,
+            ws_max_size=config.ws_max_size,
+            proxy_headers=config.proxy_headers,
+        )
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
     return options
 
 
@@ -31,6 +42,14 @@ def test_serve_uses_the_compact_socket_protocol_without_compression(
     cli.serve("127.0.0.1", 8123)
     assert uvicorn_options["ws"] is CompactWebSocketProtocol
     assert uvicorn_options["ws_per_message_deflate"] is False
+
+
+def test_serve_drains_the_sockets_before_uvicorn_closes_them(
+    uvicorn_options: dict[str, Any],
+) -> None:
+    cli.serve("127.0.0.1", 8123)
+    server = uvicorn_options["server"]
+    assert type(server).shutdown is not uvicorn.Server.shutdown
 
 
 def test_socket_compression_can_be_turned_on(
