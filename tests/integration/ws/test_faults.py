@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import signal
+import socket as pysocket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,6 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.integration.conftest import services_required
 from tests.integration.ws.conftest import (
@@ -27,6 +31,7 @@ from tests.integration.ws.conftest import (
     User,
     free_port,
     open_dialog,
+    post,
     register,
     server_env,
     socket_of,
@@ -191,3 +196,30 @@ async def test_a_graceful_shutdown_acknowledges_every_send_it_stored(
     assert stored, "the shutdown came before any send was stored"
     # Before: sends stored in the last moments were never acknowledged (117 of 827).
     assert stored - acked == set()
+
+
+async def test_a_client_that_stops_reading_is_closed_with_1013(
+    server: ServerProcess,
+) -> None:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        alice, bob = await register(http, "alice"), await register(http, "bob")
+        chat = await open_dialog(http, alice, bob)
+        # A client that reads nothing: a small receive buffer, and the websockets library
+        # stops reading the TCP socket once one frame waits unread.
+        raw = pysocket.create_connection(("127.0.0.1", server.port))
+        raw.setsockopt(pysocket.SOL_SOCKET, pysocket.SO_RCVBUF, 32 * 1024)
+        async with connect(server.ws_url, sock=raw, max_queue=1) as ws:
+            await ws.send(json.dumps({"type": "auth", "data": {"token": alice.token}}))
+            assert json.loads(await ws.recv())["type"] == "ready"
+            text = "ы" * 5000  # ~10 KiB a frame
+            for n in range(400):  # ~4 MiB in all: past the bound of 1 MiB + the buffers
+                await post(http, bob, chat, f"flood-{n}", text)
+            received = 0
+            with contextlib.suppress(ConnectionClosed):
+                async with asyncio.timeout(20):
+                    async for _ in ws:
+                        received += 1
+            # Before: the kernel's buffers took it all, the socket stayed open and 400
+            # frames arrived late (or the socket died with 1006 / 1011 much later).
+            assert ws.close_code == 1013
+            assert received < 400

@@ -66,6 +66,9 @@ class HubConfig:
     """Tuning of the hub; the defaults suit a company-sized deployment."""
 
     queue_size: int = 1000  # frames a connection may lag behind before it is dropped
+    # ... and bytes: with the socket's send buffer kept small (``CompactWebSocketProtocol``)
+    # this bounds what a client that stopped reading holds on the server.
+    queue_bytes: int = 1 << 20
     gap_timeout: float = 1.0  # how long a missing feed position is waited for
     head_poll_interval: float = 5.0  # how often the feed head is compared with what we saw
     # How long a close frame may take to go out; a stuck client never takes it, and its
@@ -93,7 +96,9 @@ class Connection:
         "_closing",
         "_floor",
         "_queue",
+        "_queue_bytes",
         "_queue_size",
+        "_queued_bytes",
         "_writer",
         "_writing",
         "close_code",
@@ -113,6 +118,7 @@ class Connection:
         queue_size: int,
         close_timeout: float = 5.0,
         session_id: str = "",
+        queue_bytes: int = 0,
     ) -> None:
         self.user_id = user_id
         # The session the socket authenticated with (it may change when the client
@@ -121,6 +127,8 @@ class Connection:
         self.transport = transport
         self._queue: deque[_Item] | None = None
         self._queue_size = queue_size
+        self._queue_bytes = queue_bytes
+        self._queued_bytes = 0
         # The highest feed position handed to this connection (or known to be covered by
         # the ``ready`` cursor or a refill from the feed): later arrivals at or below it
         # are duplicates.
@@ -148,10 +156,11 @@ class Connection:
         queue = self._queue
         if queue is None:
             queue = self._queue = deque()
-        if len(queue) >= self._queue_size > 0:
+        if len(queue) >= self._queue_size > 0 or self._queued_bytes > self._queue_bytes > 0:
             self.close(CLOSE_TRY_AGAIN, "too slow; reconnect and sync")
             return
         queue.append((position, data))
+        self._queued_bytes += len(data)
         if self._writing and self._writer is None:
             self._start_task()
 
@@ -176,6 +185,7 @@ class Connection:
         try:
             while queue:
                 position, data = queue.popleft()
+                self._queued_bytes -= len(data)
                 if position is not None and position <= self._floor:
                     continue
                 await self.transport.send(data)
@@ -358,8 +368,14 @@ class ConnectionHub:
 
     def connect(self, user_id: int, transport: Transport, session_id: str = "") -> Connection:
         """Register a socket; it receives pushes from now on (queued until it is ready)."""
+        config = self.config
         connection = Connection(
-            user_id, transport, self.config.queue_size, self.config.close_timeout, session_id
+            user_id,
+            transport,
+            config.queue_size,
+            config.close_timeout,
+            session_id,
+            config.queue_bytes,
         )
         conns = self._users.setdefault(user_id, set())
         conns.add(connection)

@@ -14,12 +14,19 @@ uvicorn's own (pinned in ``pyproject.toml``): ``messenger serve`` passes the cla
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+from asyncio import BaseTransport
 from typing import Any
 
 from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
 from uvicorn.config import Config
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
+
+# What the kernel may buffer for one socket's unread frames (it doubles it for its own
+# bookkeeping): plenty for a chat's frames at any sane speed.
+SEND_BUFFER_BYTES = 256 * 1024
 
 
 class ReceiveBuffer:
@@ -109,6 +116,15 @@ class CompactWebSocketProtocol(WebSocketsSansIOProtocol):
         # Only the methods these attributes are used through exist on the replacements.
         self.queue = ReceiveBuffer()  # type: ignore[assignment]
         self.writable = WritableFlag()  # type: ignore[assignment]
+
+    def connection_made(self, transport: BaseTransport) -> None:
+        super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # The kernel would otherwise take megabytes (autotuned) for a client that stopped
+            # reading, hiding it from the hub's per-connection bound until far too late.
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
 
     async def send(self, message: ASGISendEvent) -> None:
         await super().send(message)
