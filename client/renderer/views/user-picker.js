@@ -1,7 +1,7 @@
 // Search-as-you-type people picker, used by the new-group dialog and the chat info panel.
 
 import { h } from './dom.js';
-import { avatar } from './common.js';
+import { avatar, isOnline } from './common.js';
 import { icon } from '../lib/icons.js';
 
 /** One user (`onPick`) or several (`multi`, collected into `selected`: id -> user). */
@@ -50,7 +50,7 @@ export function userPicker(app, { exclude = new Set(), onPick, multi = false, se
                   } else onPick(u);
                 },
               },
-              avatar(u.display_name || u.username, u.id, u.avatar_url, 'small'),
+              withPresence(app, avatar(u.display_name || u.username, u.id, u.avatar_url, 'small'), u.id),
               h('div', { class: 'chat-item-body' }, h('div', { class: 'ellipsis', text: u.display_name || u.username }), h('div', { class: 'muted small', text: `@${u.username}` })),
             ),
           );
@@ -62,4 +62,10 @@ export function userPicker(app, { exclude = new Set(), onPick, multi = false, se
   });
   renderChips();
   return h('div', { class: 'picker' }, chips, input, results);
+}
+
+// People one shares a chat with are known to be online or not (the server tells only them).
+function withPresence(app, av, userId) {
+  if (isOnline(app, userId)) av.append(h('i', { class: 'online-dot' }));
+  return av;
 }
