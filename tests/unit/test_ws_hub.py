@@ -724,3 +724,24 @@ async def test_the_dispatcher_survives_a_failure_and_catches_up_from_the_feed(
     assert harness.hub.dispatcher_failures == 1
     await harness.app.post_message(alice, dialog.chat.id, "c-2", "and on")
     assert (await b.frame("new_message", count=2))["data"]["message"]["text"] == "and on"
+
+
+async def test_new_chat_mates_are_introduced_also_when_the_chat_came_from_the_feed(
+    relayed: tuple[Messenger, list[Notification], ConnectionHub],
+) -> None:
+    app, captured, hub = relayed
+    relay: InProcessNotifier = hub.relay  # type: ignore[attr-defined]
+    alice, a = await _ready_socket(app, hub, "alice")
+    bob, b = await _ready_socket(app, hub, "bob")
+
+    await app.open_dialog(alice, bob)  # its announcement never reaches the hub
+    await a.frame("chat_created")  # refilled from the feed
+    await b.frame("chat_created")
+
+    async with asyncio.timeout(2):
+        while len([n for n in captured if n.event.type == "presence"]) < 2:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    await relay.publish([n for n in captured if n.event.type == "presence"])
+    await a.wait_for(lambda s: bob in online_of(s))
+    await b.wait_for(lambda s: alice in online_of(s))
+    assert hub.refills >= 1

@@ -274,16 +274,11 @@ class Wire:
         if isinstance(event, ev.SessionsEnded):
             # Acted on by delivery (the sockets of these sessions close), never sent.
             return ev.Delivery(b"", notification.recipients, None, frozenset(event.session_ids))
-        introduces: frozenset[int] = frozenset()
-        if isinstance(event, ev.ChatCreated):
-            introduces = frozenset(m.membership.user_id for m in event.members)
-        elif isinstance(event, ev.MemberAdded):
-            introduces = frozenset({event.member.membership.user_id})
         return ev.Delivery(
             self.event(notification.event, notification.position),
             notification.recipients,
             notification.position,
-            introduces=introduces,
+            introduces=event.introduces,
         )
 
     def ready(self, user: model.User, cursor: int) -> bytes:

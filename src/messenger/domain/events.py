@@ -28,6 +28,12 @@ class Event:
         """A user the event concerns even when not (or no longer) a member."""
         return None
 
+    @property
+    def introduces(self) -> frozenset[int]:
+        """Users who become chat-mates of the chat's other members with this event: each
+        side is then told whether the other is online."""
+        return frozenset()
+
 
 @dataclass(frozen=True)
 class MessagePosted(Event):
@@ -93,6 +99,10 @@ class ChatCreated(Event):
     def chat_id(self) -> int:
         return self.chat.id
 
+    @property
+    def introduces(self) -> frozenset[int]:
+        return frozenset(m.membership.user_id for m in self.members)
+
 
 @dataclass(frozen=True)
 class ChatUpdated(Event):
@@ -121,6 +131,10 @@ class MemberAdded(Event):
     @property
     def subject_user_id(self) -> int:
         return self.member.membership.user_id
+
+    @property
+    def introduces(self) -> frozenset[int]:
+        return frozenset({self.member.membership.user_id})
 
 
 @dataclass(frozen=True)

@@ -186,5 +186,5 @@ async def test_new_chat_mates_on_different_processes_see_each_other_online_at_on
 
     async with socket_of(server_a, alice) as a, socket_of(server_b, bob) as b:
         await open_dialog(http_a, alice, bob)
-        await a.until(lambda: bob.id in online(a), within=3)
-        await b.until(lambda: alice.id in online(b), within=3)
+        await a.until(lambda: bob.id in online(a), within=10)
+        await b.until(lambda: alice.id in online(b), within=10)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from messenger.domain.errors import DomainError, ResyncRequired
-from messenger.domain.events import Delivery
+from messenger.domain.events import ChatCreated, Delivery, MemberAdded
 from messenger.domain.ports import EventStream
 from messenger.domain.service import Messenger
 from messenger.entrypoints.ws.protocol import (
@@ -608,10 +608,13 @@ class ConnectionHub:
                         connection.close(CLOSE_TRY_AGAIN, "resync")
                 return
             log.info("Socket hub: refilling connections up to %s from the feed", head)
+            introduced: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
             for user_id, conns in list(self._users.items()):
                 ready = [c for c in conns if c.ready and not c.closed]
                 if ready:
-                    await self._refill_user(user_id, ready, head)
+                    await self._refill_user(user_id, ready, head, introduced)
+            for newcomers, members in introduced.values():
+                self._introduce(newcomers, members)
             # Everything up to ``head`` came from the feed; what is still on its way is
             # older and connections drop it.
             self._ahead = {p: n for p, n in self._ahead.items() if p > head}
@@ -629,7 +632,13 @@ class ConnectionHub:
         self._ahead.clear()
         self._waiting_since = None
 
-    async def _refill_user(self, user_id: int, conns: list[Connection], head: int) -> None:
+    async def _refill_user(
+        self,
+        user_id: int,
+        conns: list[Connection],
+        head: int,
+        introduced: dict[int, tuple[frozenset[int], frozenset[int]]],
+    ) -> None:
         since = min(c.cursor for c in conns)
         try:
             changes = await self.messenger.get_changes_since(user_id, since)
@@ -646,5 +655,12 @@ class ConnectionHub:
             data = self.frames.event(entry.event, entry.position)
             for connection in conns:
                 connection.push(data, entry.position)
+            event = entry.event
+            if event.introduces and isinstance(event, ChatCreated | MemberAdded):
+                # Its delivery was not routed here (it came from the feed): introduce now.
+                introduced[entry.position] = (
+                    event.introduces,
+                    frozenset(m.membership.user_id for m in event.members),
+                )
         for connection in conns:
             connection.cursor = max(connection.cursor, changes.cursor, head)
