@@ -745,3 +745,55 @@ async def test_new_chat_mates_are_introduced_also_when_the_chat_came_from_the_fe
     await a.wait_for(lambda s: bob in online_of(s))
     await b.wait_for(lambda s: alice in online_of(s))
     assert hub.refills >= 1
+
+
+async def test_the_socket_keeps_reading_while_a_send_waits_for_storage(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, bob = await harness.users("alice", "bob")
+    dialog, _ = await harness.app.open_dialog(alice, bob)
+    sock = await harness.connect(alice)
+    stalled = asyncio.Event()
+    post = harness.app.post_message
+
+    async def slow_post(*args: Any, **kwargs: Any) -> Any:
+        await stalled.wait()  # the database stalls until the test lets it go
+        return await post(*args, **kwargs)
+
+    monkeypatch.setattr(harness.app, "post_message", slow_post)
+    for n in (1, 2):
+        sock.send_frame(
+            "send_message", {"chat_id": dialog.chat.id, "client_id": f"c-{n}", "text": "x"}
+        )
+    sock.send_frame("ping")
+
+    await sock.frame("pong")  # before: only once the sends were done
+    assert sock.of_type("message_sent") == []
+    stalled.set()
+    await sock.frame("message_sent", count=2)
+    assert [f["data"]["client_id"] for f in sock.of_type("message_sent")] == ["c-1", "c-2"]
+
+
+async def test_requests_beyond_what_may_wait_are_throttled_with_their_client_id(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.config = SessionConfig(rate=1000, burst=1000, max_waiting=3)
+    alice, bob = await harness.users("alice", "bob")
+    dialog, _ = await harness.app.open_dialog(alice, bob)
+    sock = await harness.connect(alice)
+    stalled = asyncio.Event()
+    post = harness.app.post_message
+
+    async def slow_post(*args: Any, **kwargs: Any) -> Any:
+        await stalled.wait()
+        return await post(*args, **kwargs)
+
+    monkeypatch.setattr(harness.app, "post_message", slow_post)
+    for n in range(5):
+        sock.send_frame(
+            "send_message", {"chat_id": dialog.chat.id, "client_id": f"c-{n}", "text": "x"}
+        )
+    await sock.frame("error", count=2)
+    assert [e["data"]["client_id"] for e in sock.of_type("error")] == ["c-3", "c-4"]
+    stalled.set()
+    await sock.frame("message_sent", count=3)

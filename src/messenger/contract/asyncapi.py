@@ -29,6 +29,9 @@ on it pushes every feed frame after that cursor in ascending cursor order, witho
 a client that reconnects syncs from the last cursor it applied. Applying by cursor is
 idempotent: ignore feed frames whose cursor is not above the one you hold.
 
+Requests are handled one at a time, in the order sent; `ping` is answered with `pong` at
+once, even while requests before it wait for storage (it says the link is alive).
+
 The session stays authenticated until the access token's expiry: before then, send a fresh
 `auth` frame on the open socket (answered with `auth_ok` and the new `expires_at`; no
 reconnect).

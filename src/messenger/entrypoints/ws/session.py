@@ -12,8 +12,11 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
+
+import msgspec
 
 from messenger.contract import PONG, ErrorCode, error_frame
 from messenger.contract.shapes import (
@@ -57,6 +60,12 @@ class SessionConfig:
     # Typing frames of one chat are forwarded at most this often; clients show a typing
     # indicator for ~5 s after the last ``typing`` frame and repeat theirs every ~3 s.
     typing_interval: float = 2.0
+    # Requests read but not handled yet (the one in hand included); more are refused with
+    # ``throttled`` until the storage catches up.
+    max_waiting: int = 64
+
+
+_EARLY_S = 0.05  # how much earlier than asked a timer may fire and still count
 
 
 class _Closed(Exception):
@@ -91,7 +100,17 @@ class Session:
     task and each suspended coroutine costs memory on every one of thousands of sockets.
     """
 
-    __slots__ = ("_bucket", "_expires", "_typing_sent", "config", "hub", "messenger", "transport")
+    __slots__ = (
+        "_bucket",
+        "_expires",
+        "_typing_sent",
+        "_waiting",
+        "_worker",
+        "config",
+        "hub",
+        "messenger",
+        "transport",
+    )
 
     def __init__(
         self, hub: ConnectionHub, transport: Transport, config: SessionConfig | None = None
@@ -107,6 +126,11 @@ class Session:
         # When the access token the socket last authenticated with expires, in event-loop
         # time (None: it does not): the read loop's wait ends there at the latest.
         self._expires: float | None = None
+        # Requests read and not yet handled, and the task handling them, only while there
+        # are any: the socket goes on reading (and answering pings, and the ASGI server its
+        # keepalive) while a request waits for storage.
+        self._waiting: deque[tuple[str, msgspec.Struct]] | None = None
+        self._worker: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         """Serve the socket until it closes; never raises for anything the client does."""
@@ -125,6 +149,7 @@ class Session:
             if connection.close_code is not None:
                 await connection.wait_closed()
         finally:
+            await self._finish_requests()
             self.hub.disconnect(connection)
             connection.gone()
 
@@ -191,6 +216,10 @@ class Session:
             connection.close(CLOSE_SESSION_REVOKED, "session_revoked")
             return
         self._expires = _loop_deadline(claims.expires_at)
+        reading = connection.reading
+        if reading is not None and not reading.expired():
+            # The read loop waits until the old expiry: have it look again.
+            reading.reschedule(asyncio.get_running_loop().time())
         connection.push(self.hub.frames.auth_ok(claims.expires_at))
 
     async def _auth_frame(self) -> str:
@@ -222,12 +251,10 @@ class Session:
         loop = asyncio.get_running_loop()
         idle = self.config.idle_timeout
         while not connection.closed:
-            deadline = None if idle is None else loop.time() + idle
+            idle_at = None if idle is None else loop.time() + idle
             expires = self._expires
-            # Decided before waiting: a loop's timers may fire a little early (uvloop's
-            # have millisecond steps), so the clock after the wait cannot tell.
-            expiring = expires is not None and (deadline is None or expires < deadline)
-            if expiring:
+            deadline = idle_at
+            if expires is not None and (deadline is None or expires < deadline):
                 deadline = expires
             try:
                 async with asyncio.timeout_at(deadline) as waiting:
@@ -237,12 +264,19 @@ class Session:
                     finally:
                         connection.reading = None
             except TimeoutError:
-                # Expired by ``connection.close`` (then these closes do nothing), by the
-                # token's expiry, or idle.
-                if expiring:
+                # Expired by ``connection.close``, by the token's expiry, by idleness, or
+                # woken to look again (a fresh ``auth`` moved the expiry). A loop's timers
+                # may fire a little early (uvloop's have millisecond steps).
+                if connection.closed:
+                    return
+                now = loop.time() + _EARLY_S
+                if self._expires is not None and now >= self._expires:
                     connection.close(CLOSE_TOKEN_EXPIRED, "token_expired")
-                connection.close(CLOSE_GOING_AWAY, "idle timeout")
-                return
+                    return
+                if idle_at is not None and now >= idle_at:
+                    connection.close(CLOSE_GOING_AWAY, "idle timeout")
+                    return
+                continue
             if raw is None:
                 connection.gone()
                 return
@@ -268,23 +302,73 @@ class Session:
                     )
                 )
                 continue
-            hub = self.hub
-            if not hub.accepting:
+            if not self.hub.accepting:
                 # Shutting down: frames in hand finish, new ones wait for the next server
                 # (the client resends what it did not see acknowledged).
                 continue
-            hub.handling += 1
             try:
-                await self._handle(connection, raw)
-            finally:
-                hub.frame_done()
+                kind, data = parse_frame(raw)
+            except BadFrame as exc:
+                connection.push(error_frame(exc.code, exc.message))
+                continue
+            if kind == "ping":
+                # At once, even while a request waits for storage: it says "alive".
+                connection.push(PONG)
+                continue
+            self._submit(connection, kind, data)
 
-    async def _handle(self, connection: Connection, raw: str | bytes) -> None:
-        try:
-            kind, data = parse_frame(raw)
-        except BadFrame as exc:
-            connection.push(error_frame(exc.code, exc.message))
+    def _submit(self, connection: Connection, kind: str, data: msgspec.Struct) -> None:
+        """Queue a request for the worker, which handles them one by one, in order."""
+        waiting = self._waiting
+        if waiting is None:
+            waiting = self._waiting = deque()
+        elif len(waiting) >= self.config.max_waiting:
+            client_id, chat_id = _ids_of(data)
+            connection.push(
+                error_frame(
+                    ErrorCode.THROTTLED,
+                    "Too many requests waiting; slow down.",
+                    retry_after=1.0,
+                    client_id=client_id,
+                    chat_id=chat_id,
+                )
+            )
             return
+        waiting.append((kind, data))
+        self.hub.handling += 1
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._work(connection, waiting))
+
+    async def _work(
+        self, connection: Connection, waiting: deque[tuple[str, msgspec.Struct]]
+    ) -> None:
+        try:
+            while waiting:
+                kind, data = waiting[0]
+                try:
+                    await self._handle(connection, kind, data)
+                finally:
+                    waiting.popleft()
+                    self.hub.frame_done()
+        finally:
+            self._worker = None
+            if self._waiting is waiting and not waiting:
+                self._waiting = None  # an empty deque still holds ~1 KiB
+
+    async def _finish_requests(self) -> None:
+        """The socket is gone: drop what was not started, let the one in hand finish (a
+        post in hand is stored anyway; the client learns of it when it syncs)."""
+        waiting = self._waiting
+        if waiting is not None:
+            while len(waiting) > 1:
+                waiting.pop()
+                self.hub.frame_done()
+        worker = self._worker
+        if worker is not None:
+            with contextlib.suppress(BaseException):
+                await worker
+
+    async def _handle(self, connection: Connection, kind: str, data: msgspec.Struct) -> None:
         user_id = connection.user_id
         # The request an error frame answers, for the client to match it up.
         client_id: str | None = None
@@ -316,8 +400,6 @@ class Session:
                 await self.messenger.mark_read(user_id, data.chat_id, data.message_id)
             elif isinstance(data, AckRequest):
                 await self.messenger.acknowledge_delivery(user_id, data.cursor)
-            elif kind == "ping":
-                connection.push(PONG)
             elif isinstance(data, AuthRequest):
                 await self._authenticate_again(connection, data.token)
         except DomainError as exc:
@@ -350,6 +432,10 @@ def _request_of(raw: str | bytes) -> tuple[str | None, int | None]:
         _, data = parse_frame(raw)
     except BadFrame:
         return None, None
+    return _ids_of(data)
+
+
+def _ids_of(data: msgspec.Struct) -> tuple[str | None, int | None]:
     if isinstance(data, SendMessageRequest):
         return data.client_id, data.chat_id
     if isinstance(data, TypingRequest | MarkReadRequest):
