@@ -26,6 +26,7 @@ from messenger.entrypoints.http.errors import (
     problem_response,
 )
 from messenger.entrypoints.http.files import files_router
+from messenger.entrypoints.http.problems import document_problems
 from messenger.entrypoints.http.system import ReadinessCheck, health, ready
 from messenger.entrypoints.http.users import users_router
 from messenger.entrypoints.webclient import web_client_route_handlers
@@ -125,7 +126,7 @@ def create_app(
             }
         ),
     )
-    return Litestar(
+    app = Litestar(
         # The browser client at "/" (nothing when the checkout has no client/renderer).
         route_handlers=[api, *web_client_route_handlers()],
         dependencies={
@@ -149,3 +150,5 @@ def create_app(
         request_max_body_size=MAX_JSON_BODY,
         debug=debug,
     )
+    document_problems(app)
+    return app

@@ -50,6 +50,7 @@ async def list_chats(
     "/",
     summary="Open the dialog with a user (200 if it existed) or create a group",
     responses={200: ResponseSpec(data_container=shapes.Chat, description="The existing dialog")},
+    opt={"problems": (404,)},
 )
 async def create_chat(
     data: JSONBody[DirectChatIn | GroupChatIn],
@@ -75,7 +76,7 @@ async def get_chat(
     return wire.chat_details(await messenger.get_chat(claims.user_id, chat_id))
 
 
-@patch("/{chat_id:int}", summary="Rename a group (owner or admin)")
+@patch("/{chat_id:int}", summary="Rename a group (owner or admin)", opt={"problems": (403,)})
 async def update_chat(
     chat_id: PathId,
     data: JSONBody[ChatPatch],
@@ -88,7 +89,12 @@ async def update_chat(
     return wire.chat_details(await messenger.rename_group(claims.user_id, chat_id, data.title))
 
 
-@post("/{chat_id:int}/members", status_code=201, summary="Add a member to a group")
+@post(
+    "/{chat_id:int}/members",
+    status_code=201,
+    summary="Add a member to a group",
+    opt={"problems": (403, 409)},
+)
 async def add_member(
     chat_id: PathId,
     data: JSONBody[AddMemberIn],
@@ -100,7 +106,11 @@ async def add_member(
     return wire.member(member)
 
 
-@patch("/{chat_id:int}/members/{user_id:int}", summary="Change a member's role (owner)")
+@patch(
+    "/{chat_id:int}/members/{user_id:int}",
+    summary="Change a member's role (owner)",
+    opt={"problems": (403,)},
+)
 async def change_role(
     chat_id: PathId,
     user_id: PathId,
@@ -117,6 +127,7 @@ async def change_role(
     "/{chat_id:int}/members/{user_id:int}",
     status_code=204,
     summary="Remove a member (admins) or leave (yourself)",
+    opt={"problems": (403,)},
 )
 async def remove_member(
     chat_id: PathId,
@@ -182,7 +193,7 @@ async def mark_read(
     )
 
 
-@patch("/{message_id:int}", summary="Edit your message")
+@patch("/{message_id:int}", summary="Edit your message", opt={"problems": (403,)})
 async def edit_message(
     message_id: PathId,
     data: JSONBody[EditMessageIn],
@@ -193,7 +204,12 @@ async def edit_message(
     return wire.message(await messenger.edit_message(claims.user_id, message_id, data.text))
 
 
-@delete("/{message_id:int}", status_code=200, summary="Delete a message, leaving a tombstone")
+@delete(
+    "/{message_id:int}",
+    status_code=200,
+    summary="Delete a message, leaving a tombstone",
+    opt={"problems": (403,)},
+)
 async def delete_message(
     message_id: PathId,
     messenger: NamedDependency[Messenger],
