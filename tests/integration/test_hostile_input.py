@@ -636,6 +636,14 @@ def _frames_until(ws: ClientConnection, stop: Callable[[dict[str, Any]], bool]) 
         return frames
 
 
+def _as_bytes(frame: str | bytes) -> bytes:
+    return frame.encode() if isinstance(frame, str) else frame
+
+
+def _codes(frames: list[Any]) -> list[str]:
+    return [f["data"]["code"] for f in frames if f["type"] == "error"]
+
+
 def test_hostile_first_frames_are_refused_without_a_server_error(world: World) -> None:
     url = world.server.url.replace("http", "ws") + "/api/v1/ws"
 
@@ -649,6 +657,9 @@ def test_hostile_first_frames_are_refused_without_a_server_error(world: World) -
                 pytest.fail(f"{frame!r:.200} authenticated without a token")
             code = ws.close_code
             assert code in REFUSED, f"{frame!r:.200} -> close {code}, {frames}"
+            raw = _as_bytes(frame)
+            if len(raw) <= 64 * 1024 and not is_json(raw):
+                assert _codes(frames) == ["malformed_request"], f"{frame!r:.200} -> {frames}"
 
     attack()
 
@@ -674,10 +685,13 @@ def test_hostile_frames_after_auth_get_error_frames_and_the_socket_stays_usable(
             ws.send(frame)
             ws.send('{"type": "ping", "data": {}}')
             frames = _frames_until(ws, lambda f: f["type"] == "pong")
-            if len(frame.encode() if isinstance(frame, str) else frame) > 64 * 1024:
+            raw = _as_bytes(frame)
+            if len(raw) > 64 * 1024:
                 assert ws.close_code == 1009, f"{frame!r:.100} -> {ws.close_code}"
                 return
             assert frames, f"{frame!r:.200} -> closed {ws.close_code}"
             assert frames[-1]["type"] == "pong", f"{frame!r:.200} -> {frames}"
+            if not is_json(raw):
+                assert _codes(frames) == ["malformed_request"], f"{frame!r:.200} -> {frames}"
 
     attack()
