@@ -32,7 +32,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from litestar.routes import HTTPRoute
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from messenger.container import Container, upgrade_database
@@ -480,10 +480,10 @@ def _request(data: st.DataObject, operation: Operation, world: World) -> Hostile
 
     headers: dict[str, str | bytes] = {}
     who = data.draw(st.sampled_from(["valid", "valid", "none", "garbage"]), label="token")
+    auth_route = operation.path_format.startswith("/api/v1/auth/")
+    # Ending a session (logout, revocation) would log the suite out: a session of its own.
+    token = world.login(world.username) if auth_route and who != "none" else world.token
     if who == "valid":
-        # Ending a session (logout, revocation) would log the suite out: its own session.
-        auth_route = operation.path_format.startswith("/api/v1/auth/")
-        token = world.login(world.username) if auth_route else world.token
         headers["Authorization"] = f"Bearer {token}"
     elif who == "garbage":
         pristine = False
@@ -492,8 +492,8 @@ def _request(data: st.DataObject, operation: Operation, world: World) -> Hostile
                 [
                     b"Bearer \xff\xfe",
                     b"Bearer " + b"A" * 9000,
-                    f"Bearer {world.token}x".encode(),
-                    f"bearer  {world.token}".encode(),
+                    f"Bearer {token}x".encode(),
+                    f"bearer  {token}".encode(),
                     b"Bearer a.b.c",
                     b"Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.",
                     b"Basic Zm9vOmJhcg==",
@@ -502,7 +502,7 @@ def _request(data: st.DataObject, operation: Operation, world: World) -> Hostile
             label="authorization",
         )
     else:
-        pristine = operation.path_format.startswith("/api/v1/auth/") and pristine
+        pristine = auth_route and pristine
     if data.draw(st.integers(0, 4), label="odd accept") == 0:
         headers["Accept"] = data.draw(st.sampled_from([b"text/html", b"*/*;q=x", b"\xff", b""]))
 
@@ -648,9 +648,22 @@ def test_hostile_first_frames_are_refused_without_a_server_error(world: World) -
     url = world.server.url.replace("http", "ws") + "/api/v1/ws"
 
     @hostile(scale=25)
-    @given(frame=hostile_frame(world.numbers, token=None))
-    def attack(frame: str | bytes) -> None:
-        with connect(url, max_size=None) as ws:
+    @given(
+        frame=hostile_frame(world.numbers, token=None),
+        query=st.one_of(st.just(""), hostile_query(("token", "access_token"))),
+    )
+    def attack(frame: str | bytes, query: str) -> None:
+        try:
+            ws = connect(f"{url}?{query}" if query else url, max_size=None)
+        except InvalidStatus as exc:
+            refused = exc.response.status_code
+        else:
+            refused = None
+        if refused is not None:
+            # The handshake may be refused (a query it cannot parse), never fail.
+            assert refused < 500, f"?{query} -> {refused}"
+            return
+        with ws:
             ws.send(frame)
             frames = _frames_until(ws, lambda f: f["type"] == "ready")
             if frames and frames[-1]["type"] == "ready":
@@ -693,5 +706,37 @@ def test_hostile_frames_after_auth_get_error_frames_and_the_socket_stays_usable(
             assert frames[-1]["type"] == "pong", f"{frame!r:.200} -> {frames}"
             if not is_json(raw):
                 assert _codes(frames) == ["malformed_request"], f"{frame!r:.200} -> {frames}"
+
+    attack()
+
+
+def test_text_frames_that_are_not_utf8_close_the_socket_with_1007(world: World) -> None:
+    url = world.server.url.replace("http", "ws") + "/api/v1/ws"
+
+    def invalid_utf8(raw: bytes) -> bool:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return True
+        return False
+
+    @hostile(scale=3)
+    @given(
+        payload=st.one_of(
+            st.sampled_from([b'{"type": "ping", "data": {"x": "\xff"}}', b"\xed\xa0\x80"]),
+            st.binary(min_size=1, max_size=32).filter(invalid_utf8),
+        ),
+        authenticated=st.booleans(),
+    )
+    def attack(payload: bytes, authenticated: bool) -> None:
+        with connect(url, max_size=None) as ws:
+            if authenticated:
+                ws.send(json.dumps({"type": "auth", "data": {"token": world.token}}))
+                ready = _frames_until(ws, lambda f: f["type"] == "ready")
+                assert ready[-1]["type"] == "ready", ready
+            # A text frame must be UTF-8 (RFC 6455 section 8.1): the protocol layer refuses it.
+            ws.send(payload, text=True)
+            frames = _frames_until(ws, lambda f: False)
+            assert ws.close_code == 1007, f"{payload!r} -> {ws.close_code}, {frames}"
 
     attack()
