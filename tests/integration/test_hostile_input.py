@@ -4,9 +4,10 @@ Hypothesis throws raw bytes and pathological JSON (deep nesting, huge and non-fi
 invalid UTF-8, NUL, lone surrogates, giant strings, truncation) at every route of the app's
 route table, as bodies, query strings and path segments, with a valid token, none and
 garbage ones; and the same as socket frames before and after ``auth``. Every answer must be
-a 4xx (or 2xx) problem-details response with a published ``code``; a body that is not JSON
-must be ``malformed_request``; a socket must answer with ``error`` frames or close with
-1008/1009, never 1011/4500, and stay usable after ``auth``.
+a 4xx (or 2xx) problem-details response with a published ``code`` and a status the OpenAPI
+document lists for the operation; a body that is not JSON must be ``malformed_request``. A
+text frame that is not UTF-8 closes with 1007; any other socket frame gets ``error`` frames
+or a close with 1008/1009, never 1011/4500, and the socket stays usable after ``auth``.
 
 The routes come from the app itself (``create_app``'s route table and OpenAPI document), so
 a new endpoint or frame type is covered without touching this file. The server is a real
@@ -80,6 +81,8 @@ class Operation:
     path_params: tuple[str, ...]
     query: tuple[str, ...] = ()
     body_schema: dict[str, Any] | None = None  # the JSON body's schema, if it takes one
+    # The statuses its OpenAPI operation documents (None: not in the document).
+    documented: frozenset[int] | None = None
     label: str = ""
 
 
@@ -107,6 +110,7 @@ def _routes() -> tuple[list[Operation], dict[str, Any]]:
                         p["name"] for p in spec.get("parameters", []) if p["in"] == "query"
                     ),
                     body_schema=body["schema"] if body else None,
+                    documented=frozenset(map(int, spec["responses"])) if spec else None,
                     label=f"{method} {route.path_format}",
                 )
             )
@@ -462,10 +466,12 @@ class HostileRequest:
     # The path and query name things that exist, the caller may call it, and the body is
     # sent as JSON: a body that is not JSON must then be answered with malformed_request.
     expects_malformed: bool
+    # The path is the operation's (a hostile segment may lead to another route, or none).
+    on_route: bool
 
 
 def _request(data: st.DataObject, operation: Operation, world: World) -> HostileRequest:
-    pristine = True
+    pristine = on_route = True
     path = operation.path_format
     for name in operation.path_params:
         known = world.ids.get(name, ["1"])
@@ -473,6 +479,7 @@ def _request(data: st.DataObject, operation: Operation, world: World) -> Hostile
             segment = data.draw(st.sampled_from(known), label=name)
         else:
             segment, pristine = data.draw(hostile_segment(), label=name), False
+            on_route = False
         path = path.replace("{" + name + "}", segment)
     url = path
     if data.draw(st.integers(0, 2), label="with query") == 0:
@@ -536,7 +543,7 @@ def _request(data: st.DataObject, operation: Operation, world: World) -> Hostile
         and 0 < len(body) < 1024 * 1024
         and not is_json(body)
     )
-    return HostileRequest(operation.method, url, headers, body, expects_malformed)
+    return HostileRequest(operation.method, url, headers, body, expects_malformed, on_route)
 
 
 def check_problem(response: httpx.Response, what: str) -> None:
@@ -564,6 +571,10 @@ def test_no_hostile_request_gets_a_server_error(world: World, operation: Operati
             )
             what = f"{request.method} {request.url[:200]} {request.body!r:.200}"
             check_problem(response, what)
+            if operation.documented is not None and request.on_route:
+                assert response.status_code in operation.documented, (
+                    f"{what} -> {response.status_code}, not in the document: {response.text[:300]}"
+                )
             if request.expects_malformed:
                 assert response.status_code == 400, f"{what} -> {response.text[:300]}"
                 assert response.json()["code"] == "malformed_request", what
