@@ -167,7 +167,8 @@ HOSTILE_STRINGS = [
     "' OR 1=1 --",
     "\u0661\u0662",  # Arabic-Indic digits: int() accepts them
     "x" * 5001,
-    "x" * 70_000,
+    "x" * 70_000,  # over a socket frame's 64 KiB
+    "x" * 1_100_000,  # over a JSON body's 1 MiB
 ]
 HOSTILE_NUMBERS = ["0", "-1", "-0", "1.5", "1e400", "-1e400", "1e-400", str(2**63), str(10**400)]
 HOSTILE_LITERALS = ["null", "true", "[]", "{}", "NaN", "Infinity", '"1"', "[1]", '{"a": 1}']
