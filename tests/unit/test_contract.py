@@ -503,3 +503,26 @@ def test_an_avatar_that_was_an_outside_url_reads_as_no_avatar() -> None:
     created = decode_event(row)
     assert isinstance(created, ev.ChatCreated)
     assert created.members[0].profile.avatar_file_id is None
+
+
+def test_every_documented_error_is_problem_details_and_the_shared_ones_are_there() -> None:
+    openapi = _app().openapi_schema.to_schema()
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            errors = {int(s) for s in responses if s[0] in "45"}
+            for status in errors:
+                content = responses[str(status)]["content"]
+                assert content == {"application/problem+json": {"schema": problem}}, (path, status)
+            label = f"{method.upper()} {path}"
+            if "requestBody" in operation:
+                assert {400, 413, 422} <= errors, label
+            if any(p["in"] == "path" for p in operation.get("parameters", [])):
+                assert {404, 422} <= errors, label
+            if operation.get("security"):
+                assert {401, 503} <= errors, label
+    chats = openapi["paths"]["/api/v1/chats/{chat_id}/members"]["post"]["responses"]
+    assert {"201", "400", "401", "403", "404", "409", "413", "422", "429", "503"} == set(chats)
+    assert set(openapi["paths"]["/api/v1/health"]["get"]["responses"]) == {"200"}
+    assert "410" in openapi["paths"]["/api/v1/sync"]["get"]["responses"]

@@ -239,6 +239,22 @@ async def test_undecodable_frames_get_malformed_request_and_the_socket_stays_ope
     assert sock.close_code is None
 
 
+async def test_an_unknown_frame_type_with_undecodable_data_is_malformed_request(
+    harness: Harness,
+) -> None:
+    # Found by the hostile-input suite: the code must not depend on whether the type is known.
+    alice = await harness.user("alice")
+    sock = await harness.connect(alice)
+    sock.incoming.put_nowait(b'{"type": "fly", "data": {"x": "\xed\xa0\x80"}}')
+    sock.incoming.put_nowait('{"type": "error", "data": {"x": -1e400}}')
+    sock.incoming.put_nowait('{"type": "fly", "data": {"x": 1}}')
+    sock.send_frame("ping")
+
+    await sock.frame("pong")
+    codes = [f["data"]["code"] for f in sock.of_type("error")]
+    assert codes == ["malformed_request", "malformed_request", "bad_request"]
+
+
 async def test_an_undecodable_auth_frame_is_answered_with_malformed_request_then_1008(
     harness: Harness,
 ) -> None:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 import uvicorn
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from messenger.entrypoints.ws.uvicorn_protocol import (
     CompactWebSocketProtocol,
@@ -148,3 +149,40 @@ async def test_stopping_the_server_closes_open_sockets_with_1012(
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 10)
     assert ws.close_code == 1012
+
+
+async def test_a_text_frame_that_is_not_utf8_closes_with_1007_and_logs_no_traceback(
+    server: tuple[uvicorn.Server, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Found by the hostile-input suite: uvicorn logs every such frame as an ERROR with a
+    # full traceback, which any client can repeat to flood the log.
+    _, url = server
+    with caplog.at_level(logging.DEBUG):
+        async with connect(url) as bad:
+            await bad.send(b'{"type": "ping", "data": "\xff"}', text=True)
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(bad.recv(), 10)
+        async with connect(url) as good:
+            await good.send("still serving")
+            assert await good.recv() == "still serving"
+    assert bad.close_code == 1007
+    records = [r for r in caplog.records if "UTF-8" in r.getMessage()]
+    assert records, "the refusal is logged"
+    assert all(r.levelno < logging.ERROR and r.exc_info is None for r in records), records
+
+
+async def test_a_handshake_over_8_kib_is_refused_at_once_not_left_hanging(
+    server: tuple[uvicorn.Server, str],
+) -> None:
+    # Found by the hostile-input suite: websockets refuses a request line or header over
+    # 8 KiB with 414 / 431, but uvicorn never sent that answer and kept the connection open.
+    uvicorn_server, url = server
+    for target, headers, status in (
+        (f"{url}?q={'x' * 9000}", {}, 414),
+        (url, {"Cookie": "c=" + "x" * 9000}, 431),
+    ):
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(target, additional_headers=headers, open_timeout=5)
+        assert refused.value.response.status_code == status
+    await asyncio.sleep(0.05)
+    assert not uvicorn_server.server_state.connections

@@ -223,3 +223,10 @@ def test_a_path_with_a_newline_is_logged_quoted_on_one_line(
     message = records[0].getMessage()
     assert "\n" not in message
     assert "x\\nERROR - forged line" in message
+
+
+def test_unknown_pages_under_the_docs_are_problem_details(server: LiveServer) -> None:
+    with httpx.Client(base_url=server.url, timeout=30) as root:
+        for path in ("/api/v1/docs/nope", "/api/v1/docs/%00", "/api/v1/docs/swagger"):
+            assert_problem(root.get(path), 404, "not_found")
+        assert root.get("/api/v1/docs/openapi.json").status_code == 200

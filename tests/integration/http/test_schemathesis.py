@@ -1,7 +1,8 @@
 """Property-based fuzzing of every operation of the app's own OpenAPI schema.
 
 Positive and negative data, with a valid bearer token: whatever arrives, the server answers
-without a 5xx.
+without a 5xx, and as the document says it answers: a documented status code, the
+documented content type and headers, a body of the documented schema (errors included).
 """
 
 from __future__ import annotations
@@ -17,6 +18,14 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.errors import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.integration.http.conftest import LiveServer
 from tests.integration.http.support import PASSWORD, Account, register, unique
@@ -24,6 +33,14 @@ from tests.integration.http.support import PASSWORD, Account, register, unique
 pytestmark = pytest.mark.integration
 
 MAX_EXAMPLES = int(os.environ.get("MESSENGER_FUZZ_EXAMPLES", "25"))
+# What every answer is checked for: not a server error, and conformance to the document.
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +84,7 @@ def _fuzz(
     mode: GenerationMode,
     auth: Callable[[Any], dict[str, str]],
     calls: Counter[str],
-    failures: list[str],
+    failures: dict[str, str],
 ) -> None:
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
@@ -78,15 +95,21 @@ def _fuzz(
         phases=[Phase.explicit, Phase.generate],
     )
     def call(case: Any) -> None:
-        response = case.call(headers={**(case.headers or {}), **auth(case)})
+        headers = {**(case.headers or {}), **auth(case)}
+        response = case.call(headers=headers)
         calls[f"{response.status_code // 100}xx"] += 1
         content_type = (response.headers.get("content-type") or [""])[0]
         problem = content_type.startswith("application/problem+json")
-        if response.status_code >= 500 or (response.status_code >= 400 and not problem):
-            failures.append(
-                f"{case.method} {case.formatted_path} [{mode.value}] -> "
-                f"{response.status_code}: {response.text[:300]}"
-            )
+        # One line per operation, status and kind of failure, with one example each.
+        label = f"{case.method} {case.path} [{mode.value}] -> {response.status_code}"
+        if response.status_code >= 400 and not problem:
+            failures.setdefault(f"{label}: not problem details", response.text[:300])
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                example = f"{case.formatted_path}: {failure.message[:300]}"
+                failures.setdefault(f"{label}: {failure.title}", example)
 
     call()
 
@@ -95,7 +118,7 @@ def test_no_input_gets_a_server_error(server: LiveServer, fuzz_user: Account) ->
     schema = schemathesis.openapi.from_url(f"{server.url}/api/v1/docs/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     calls: Counter[str] = Counter()
-    failures: list[str] = []
+    failures: dict[str, str] = {}
     skipped: list[str] = []
 
     for operation in operations:
@@ -114,4 +137,4 @@ def test_no_input_gets_a_server_error(server: LiveServer, fuzz_user: Account) ->
         f"{dict(calls)}; no negative data for {skipped}"
     )
     assert len(operations) >= 20
-    assert not failures, "\n".join(failures[:20])
+    assert not failures, "\n".join(f"{k}\n    {v}" for k, v in sorted(failures.items()))

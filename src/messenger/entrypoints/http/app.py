@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Litestar, Response, Router
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -14,14 +15,19 @@ from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.types import ControllerRouterHandler
 
 from messenger.container import Container, running
-from messenger.contract import API_PREFIX, Wire
+from messenger.contract import API_PREFIX, ErrorCode, Wire
 from messenger.domain.errors import ServiceUnavailable
 from messenger.entrypoints.housekeeping import sweeping_uploads
 from messenger.entrypoints.http.auth import auth_router
 from messenger.entrypoints.http.chats import chats_router, messages_router
 from messenger.entrypoints.http.deps import Runtime, provide_claims, provide_wire_after
-from messenger.entrypoints.http.errors import DecodingRequest, exception_handlers
+from messenger.entrypoints.http.errors import (
+    DecodingRequest,
+    exception_handlers,
+    problem_response,
+)
 from messenger.entrypoints.http.files import files_router
+from messenger.entrypoints.http.problems import document_problems
 from messenger.entrypoints.http.system import ReadinessCheck, health, ready
 from messenger.entrypoints.http.users import users_router
 from messenger.entrypoints.webclient import web_client_route_handlers
@@ -33,6 +39,14 @@ MAX_JSON_BODY = 1024 * 1024
 
 
 DRAIN_SOCKETS = "drain_sockets"
+
+
+async def _docs_not_found_as_problem(response: Response[Any]) -> Response[Any]:
+    # Litestar answers unknown paths under the docs with its own HTML page; every error of
+    # the API is problem details.
+    if response.status_code == 404:
+        return problem_response(404, ErrorCode.NOT_FOUND, "No such page.")
+    return response
 
 
 def create_app(
@@ -98,6 +112,12 @@ def create_app(
         "details (`Problem`) with a stable `code` (`ErrorCode`). The socket protocol is "
         f"published as AsyncAPI at `{API_PREFIX}/docs/asyncapi.json`.",
         path=f"{API_PREFIX}/docs",
+        openapi_router=Router(
+            f"{API_PREFIX}/docs",
+            route_handlers=[],
+            include_in_schema=False,
+            after_request=_docs_not_found_as_problem,
+        ),
         servers=[Server(url=settings.root_path or "/")],
         render_plugins=[
             JsonRenderPlugin(path="/openapi.json"),
@@ -138,6 +158,7 @@ def create_app(
         request_max_body_size=MAX_JSON_BODY,
         debug=debug,
     )
+    document_problems(app)
     # For the ASGI server to call before it closes sockets on a shutdown (``serve`` does):
     # sends in hand finish and are acknowledged first.
     app.state[DRAIN_SOCKETS] = realtime.drain

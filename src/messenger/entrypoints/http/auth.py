@@ -49,7 +49,12 @@ def _auth_out(result: AuthResult, wire: Wire) -> AuthOut:
     )
 
 
-@post("/register", status_code=201, summary="Create an account and log in")
+@post(
+    "/register",
+    status_code=201,
+    summary="Create an account and log in",
+    opt={"problems": (409, 429)},
+)
 async def register(
     data: JSONBody[RegisterIn], messenger: NamedDependency[Messenger], wire: NamedDependency[Wire]
 ) -> AuthOut:
@@ -63,7 +68,12 @@ async def register(
     return _auth_out(result, wire)
 
 
-@post("/login", status_code=200, summary="Log in with username or email")
+@post(
+    "/login",
+    status_code=200,
+    summary="Log in with username or email",
+    opt={"problems": (401, 429)},
+)
 async def login(
     request: Request[Any, Any, Any],
     data: JSONBody[LoginIn],
@@ -78,7 +88,12 @@ async def login(
     )
 
 
-@post("/refresh", status_code=200, summary="Trade a refresh token for a new pair")
+@post(
+    "/refresh",
+    status_code=200,
+    summary="Trade a refresh token for a new pair",
+    opt={"problems": (401, 429)},
+)
 async def refresh(
     data: JSONBody[RefreshIn], messenger: NamedDependency[Messenger], wire: NamedDependency[Wire]
 ) -> AuthOut:

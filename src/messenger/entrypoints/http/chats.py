@@ -54,6 +54,7 @@ async def list_chats(
     "/",
     summary="Open the dialog with a user (200 if it existed) or create a group",
     responses={200: ResponseSpec(data_container=shapes.Chat, description="The existing dialog")},
+    opt={"problems": (404, 429)},
 )
 async def create_chat(
     data: JSONBody[DirectChatIn | GroupChatIn],
@@ -79,7 +80,7 @@ async def get_chat(
     return wire.chat_details(await messenger.get_chat(claims.user_id, chat_id))
 
 
-@patch("/{chat_id:int}", summary="Rename a group (owner or admin)")
+@patch("/{chat_id:int}", summary="Rename a group (owner or admin)", opt={"problems": (403,)})
 async def update_chat(
     chat_id: PathId,
     data: JSONBody[ChatPatch],
@@ -92,7 +93,12 @@ async def update_chat(
     return wire.chat_details(await messenger.rename_group(claims.user_id, chat_id, data.title))
 
 
-@post("/{chat_id:int}/members", status_code=201, summary="Add a member to a group")
+@post(
+    "/{chat_id:int}/members",
+    status_code=201,
+    summary="Add a member to a group",
+    opt={"problems": (403, 409, 429)},
+)
 async def add_member(
     chat_id: PathId,
     data: JSONBody[AddMemberIn],
@@ -104,7 +110,11 @@ async def add_member(
     return wire.member(member)
 
 
-@patch("/{chat_id:int}/members/{user_id:int}", summary="Change a member's role (owner)")
+@patch(
+    "/{chat_id:int}/members/{user_id:int}",
+    summary="Change a member's role (owner)",
+    opt={"problems": (403,)},
+)
 async def change_role(
     chat_id: PathId,
     user_id: PathId,
@@ -121,6 +131,7 @@ async def change_role(
     "/{chat_id:int}/members/{user_id:int}",
     status_code=204,
     summary="Remove a member (admins) or leave (yourself)",
+    opt={"problems": (403,)},
 )
 async def remove_member(
     chat_id: PathId,
@@ -152,6 +163,7 @@ async def list_messages(
     status_code=201,
     summary="Send a message; resending the same client_id returns the first one",
     responses={200: ResponseSpec(data_container=shapes.Message, description="Already stored")},
+    opt={"problems": (429,)},
 )
 async def post_message(
     chat_id: PathId,
@@ -186,7 +198,7 @@ async def mark_read(
     )
 
 
-@patch("/{message_id:int}", summary="Edit your message")
+@patch("/{message_id:int}", summary="Edit your message", opt={"problems": (403,)})
 async def edit_message(
     message_id: PathId,
     data: JSONBody[EditMessageIn],
@@ -197,7 +209,12 @@ async def edit_message(
     return wire.message(await messenger.edit_message(claims.user_id, message_id, data.text))
 
 
-@delete("/{message_id:int}", status_code=200, summary="Delete a message, leaving a tombstone")
+@delete(
+    "/{message_id:int}",
+    status_code=200,
+    summary="Delete a message, leaving a tombstone",
+    opt={"problems": (403,)},
+)
 async def delete_message(
     message_id: PathId,
     messenger: NamedDependency[Messenger],

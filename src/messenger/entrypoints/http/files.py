@@ -62,6 +62,7 @@ class _UploadOperation(Operation):
     "/",
     status_code=201,
     summary="Upload a file (multipart/form-data, field 'file')",
+    opt={"problems": (400, 413, 429)},
     operation_class=_UploadOperation,
 )
 async def upload_file(

@@ -6,9 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from litestar import get
 from litestar.di import NamedDependency
-from litestar.openapi.datastructures import ResponseSpec
 
-from messenger.entrypoints.http.schemas import Health, Problem
+from messenger.entrypoints.http.schemas import Health
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
@@ -22,15 +21,7 @@ async def health() -> Health:
     "/ready",
     summary="Readiness: the database answers (503 otherwise)",
     tags=["system"],
-    # Every error answer of the API is a Problem; its ``code`` is the ``ErrorCode`` enum.
-    responses={
-        503: ResponseSpec(
-            data_container=Problem,
-            description="Not ready (problem details, code service_unavailable)",
-            media_type="application/problem+json",
-            generate_examples=False,
-        )
-    },
+    opt={"problems": (503,)},
 )
 async def ready(readiness: NamedDependency[ReadinessCheck]) -> Health:
     await readiness()

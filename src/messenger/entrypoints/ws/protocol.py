@@ -111,6 +111,9 @@ def parse_frame(raw: str | bytes) -> tuple[str, msgspec.Struct]:
         raise _malformed() from None
     decoder = _data_decoders.get(frame.type)
     if decoder is None:
+        # ``data`` was not decoded yet: undecodable is malformed_request whatever the type.
+        if not _decodes(frame.data):
+            raise _malformed()
         raise BadFrame("bad_request", f"Unknown frame type {frame.type!r}.")
     try:
         data: msgspec.Struct = decoder.decode(frame.data)

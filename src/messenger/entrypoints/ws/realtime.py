@@ -333,7 +333,7 @@ class Realtime:
         return socket_endpoint
 
 
-@get(SYNC_PATH, name="sync", tags=["realtime"], security=BEARER)
+@get(SYNC_PATH, name="sync", tags=["realtime"], security=BEARER, opt={"problems": (410,)})
 async def sync(
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],

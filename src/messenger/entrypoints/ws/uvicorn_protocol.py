@@ -6,8 +6,10 @@ one keeps matters more than the speed of any one. uvicorn's protocol keeps, per 
 ``Event`` for write flow control (a deque: ~0.8 KiB), and holds the handshake's parsed
 request and response (each with its headers, ~2 KiB) for as long as the socket is open.
 This subclass puts small single-purpose objects in place of the first two and drops the
-handshake once it is answered. Everything else, the frames on the wire included, is
-uvicorn's own (pinned in ``pyproject.toml``): ``messenger serve`` passes the class as
+handshake once it is answered. It also answers a handshake websockets refuses before it
+is a request (uvicorn left those hanging), and refuses a text frame that is not UTF-8 as
+uvicorn does but without a traceback in the log. Everything else, the frames on the wire
+included, is uvicorn's own (pinned in ``pyproject.toml``): ``messenger serve`` passes the class as
 ``ws=``.
 """
 
@@ -125,6 +127,34 @@ class CompactWebSocketProtocol(WebSocketsSansIOProtocol):
             # reading, hiding it from the hub's per-connection bound until far too late.
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if not self.handshake_initiated and self.conn.handshake_exc is not None:
+            # websockets refused the handshake without a request to show for it (a request
+            # line or header over 8 KiB: 414 / 431; or no valid request at all). uvicorn
+            # acts only on a request, so the answer was never sent and the connection
+            # stayed open for good: send it and close.
+            self.handshake_complete = True
+            self.close_sent = True
+            self.transport.write(b"".join(self.conn.data_to_send()))
+            self.transport.close()
+
+    def send_receive_event_to_app(self) -> None:
+        if self.curr_msg_data_type == "text" and not self.close_sent:
+            data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
+            try:
+                data.decode()
+            except UnicodeDecodeError:
+                # A client's fault, not the server's: uvicorn would log it as an ERROR with a
+                # traceback, which any client could repeat to flood the log. The same close
+                # (1007, RFC 6455 section 8.1) and a one-line warning, as for a bad HTTP request.
+                self.frames = []
+                self.logger.warning("Closing a socket with 1007: a text frame that is not UTF-8.")
+                self.conn.send_close(1007)
+                self.handle_parser_exception()
+                return
+        super().send_receive_event_to_app()
 
     async def send(self, message: ASGISendEvent) -> None:
         await super().send(message)
