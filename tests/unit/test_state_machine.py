@@ -1,6 +1,8 @@
 """A hypothesis state machine over the whole domain, on the in-memory adapters.
 
-After every step it checks the invariants the product promises: one dialog per pair,
+After every step it checks the invariants the product promises: an ended session (log out,
+revoked device, reused refresh token, new password) is refused at once and its sockets are
+told to close, one dialog per pair,
 history pages ascend and never overlap, resends never duplicate, unread counts equal a
 recount, watermarks never move back, nobody outside a chat is told about it, and replaying
 the change feed from any earlier cursor onto the state seen then gives exactly today's state
@@ -27,7 +29,7 @@ from hypothesis.stateful import (
 )
 
 from messenger.adapters.memory import InMemoryStore, InMemoryUnitOfWorkFactory, TickingClock
-from messenger.domain.errors import DomainError
+from messenger.domain.errors import DomainError, InvalidToken
 from messenger.domain.events import (
     ChatCreated,
     ChatUpdated,
@@ -41,9 +43,10 @@ from messenger.domain.events import (
     MessagesDelivered,
     MessagesRead,
     Notification,
+    SessionsEnded,
     UserTyping,
 )
-from messenger.domain.model import ChatKind, ChatMember, ChatSummary, Role
+from messenger.domain.model import AccessClaims, ChatKind, ChatMember, ChatSummary, Role
 from messenger.domain.service import Messenger
 from messenger.embedded import in_memory
 
@@ -51,6 +54,17 @@ T = TypeVar("T")
 USERS = 4
 CLIENT_IDS = st.sampled_from(["a", "b", "c", "d", "e", "f"])
 TEXTS = st.sampled_from(["hi", "привет", "👋 ok", "  spaced  ", "x" * 40])
+
+
+@dataclass
+class Device:
+    """One logged-in device: its session and its latest tokens."""
+
+    user_id: int
+    session_id: str
+    access_token: str
+    refresh_token: str
+    used_refresh_tokens: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -122,6 +136,7 @@ def apply_event(state: ClientState, event: Event, me: int) -> None:
 class MessengerMachine(RuleBasedStateMachine):
     chats = Bundle("chats")
     messages = Bundle("messages")
+    devices = Bundle("devices")
 
     def __init__(self) -> None:
         super().__init__()
@@ -135,6 +150,10 @@ class MessengerMachine(RuleBasedStateMachine):
         self.snapshots: dict[int, list[tuple[int, ClientState]]] = {}
         self.violations: list[str] = []
         self.app.ports.notifier.subscribe(self._check_audience)  # type: ignore[attr-defined]
+        self.passwords: dict[int, str] = {}
+        self.all_devices: list[Device] = []
+        self.ended: set[str] = set()  # sessions whose end was published (sockets close)
+        self.app.ports.notifier.subscribe(self._note_ended)  # type: ignore[attr-defined]
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coro)
@@ -143,6 +162,18 @@ class MessengerMachine(RuleBasedStateMachine):
         self.loop.close()
 
     # --- audience check, at publish time (right after commit) -----------------------------
+
+    def _note_ended(self, note: Notification) -> None:
+        event = note.event
+        if isinstance(event, SessionsEnded):
+            if note.recipients != {event.user_id}:
+                self.violations.append(f"sessions_ended went to {sorted(note.recipients)}")
+            owners = {
+                s.user_id for s in self.uow.store.sessions.values() if s.id in event.session_ids
+            }
+            if owners - {event.user_id}:
+                self.violations.append("sessions_ended named another user's session")
+            self.ended.update(event.session_ids)
 
     def _check_audience(self, note: Notification) -> None:
         store = self.uow.store
@@ -167,6 +198,15 @@ class MessengerMachine(RuleBasedStateMachine):
         for i in range(USERS):
             result = self.run(self.app.register(f"user{i}", "password-123"))
             self.users.append(result.user.id)
+            self.passwords[result.user.id] = "password-123"
+            self.all_devices.append(
+                Device(
+                    result.user.id,
+                    result.session.id,
+                    result.access_token,
+                    result.refresh_token,
+                )
+            )
 
     def _user(self, index: int) -> int:
         return self.users[index]
@@ -268,6 +308,46 @@ class MessengerMachine(RuleBasedStateMachine):
         head = len(self.uow.store.feed)
         self.run(self.app.acknowledge_delivery(self._user(user), head))
 
+    # --- sessions: what a rule ends must stop seeing at once ------------------------------
+
+    @rule(target=devices, user=st.integers(0, USERS - 1))
+    def log_in(self, user: int) -> Device:
+        uid = self._user(user)
+        result = self.run(self.app.authenticate(f"user{user}", self.passwords[uid]))
+        device = Device(uid, result.session.id, result.access_token, result.refresh_token)
+        self.all_devices.append(device)
+        return device
+
+    @rule(device=devices)
+    def refresh(self, device: Device) -> None:
+        with contextlib.suppress(InvalidToken):  # the session may have ended meanwhile
+            result = self.run(self.app.refresh_session(device.refresh_token))
+            device.used_refresh_tokens.append(device.refresh_token)
+            device.access_token, device.refresh_token = result.access_token, result.refresh_token
+
+    @rule(device=devices)
+    def reuse_an_old_refresh_token(self, device: Device) -> None:
+        if device.used_refresh_tokens:
+            with contextlib.suppress(InvalidToken):
+                self.run(self.app.refresh_session(device.used_refresh_tokens[0]))
+
+    @rule(device=devices)
+    def log_out(self, device: Device) -> None:
+        self._expect_maybe(self.app.log_out(AccessClaims(device.user_id, device.session_id)))
+
+    @rule(actor=st.integers(0, USERS - 1), device=devices)
+    def revoke_a_device(self, actor: int, device: Device) -> None:
+        # Someone else's device is "not found", never revoked.
+        self._expect_maybe(self.app.revoke_session(self._user(actor), device.session_id))
+
+    @rule(device=devices, n=st.integers(0, 3))
+    def change_password(self, device: Device, n: int) -> None:
+        uid, new = device.user_id, f"violet kettle {n}"
+        with contextlib.suppress(DomainError):
+            claims = AccessClaims(uid, device.session_id)
+            self.run(self.app.change_password(claims, self.passwords[uid], new))
+            self.passwords[uid] = new
+
     @rule(user=st.integers(0, USERS - 1))
     def take_snapshot(self, user: int) -> None:
         uid = self._user(user)
@@ -346,6 +426,20 @@ class MessengerMachine(RuleBasedStateMachine):
     @invariant()
     def audiences_are_exactly_the_members(self) -> None:
         assert not self.violations, self.violations
+
+    @invariant()
+    def an_ended_session_is_refused_at_once_and_its_sockets_are_told(self) -> None:
+        for device in self.all_devices:
+            session = self.uow.store.sessions[device.session_id]
+            try:
+                claims = self.run(self.app.authorize(device.access_token))
+            except InvalidToken:
+                assert not session.active, "a live session's token was refused"
+                assert device.session_id in self.ended, "its sockets were not told to close"
+            else:
+                assert session.active, "an ended session's token still works"
+                assert claims.user_id == device.user_id
+                assert device.session_id not in self.ended
 
     @invariant()
     def one_dialog_per_pair(self) -> None:
