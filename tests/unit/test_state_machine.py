@@ -2,9 +2,9 @@
 
 After every step it checks the invariants the product promises: an ended session (log out,
 revoked device, reused refresh token, new password) is refused at once and its sockets are
-told to close, one dialog per pair,
-history pages ascend and never overlap, resends never duplicate, unread counts equal a
-recount, watermarks never move back, nobody outside a chat is told about it, and replaying
+told to close; one dialog per pair; history pages ascend and never overlap; resends never
+duplicate; unread counts equal a recount; watermarks never move back; nobody outside a chat
+is told about it; and replaying
 the change feed from any earlier cursor onto the state seen then gives exactly today's state
 (Zulip's ``verify_action`` idea, applied to every user at once).
 """
