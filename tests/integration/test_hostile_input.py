@@ -18,6 +18,7 @@ derandomized so CI sees the same ones every run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -707,13 +708,19 @@ def test_hostile_frames_after_auth_get_error_frames_and_the_socket_stays_usable(
                 # The hostile ``auth`` frame was refused: that is the case above.
                 assert ws.close_code in REFUSED, f"{auth!r:.200} -> {ws.close_code}"
                 return
+            raw = _as_bytes(frame)
+            if len(raw) > 64 * 1024:
+                # Refused from its header on (1009); the server closes while the rest of the
+                # frame is still on its way, so the client may see the reset of that close
+                # (1006) before the close frame itself. Never 1011.
+                with contextlib.suppress(ConnectionClosed, OSError):
+                    ws.send(frame)
+                    _frames_until(ws, lambda f: False)
+                assert ws.close_code in (1009, 1006), f"{frame!r:.100} -> {ws.close_code}"
+                return
             ws.send(frame)
             ws.send('{"type": "ping", "data": {}}')
             frames = _frames_until(ws, lambda f: f["type"] == "pong")
-            raw = _as_bytes(frame)
-            if len(raw) > 64 * 1024:
-                assert ws.close_code == 1009, f"{frame!r:.100} -> {ws.close_code}"
-                return
             assert frames, f"{frame!r:.200} -> closed {ws.close_code}"
             assert frames[-1]["type"] == "pong", f"{frame!r:.200} -> {frames}"
             if not is_json(raw):
