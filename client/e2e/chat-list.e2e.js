@@ -1,9 +1,9 @@
 // A chat list longer than one page of GET /chats: the client follows `next_cursor`, so the
 // oldest chats (on the last page) are listed too, each once, and the newest stays on top.
 
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MessengerServer, PASSWORD, launchBrowser, newUserPage, eventually, rest } from './harness.js';
+import { PASSWORD, newUserPage, eventually, rest, serverAndBrowser } from './harness.js';
 
 const stamp = Date.now().toString(36).slice(-5);
 
@@ -11,31 +11,19 @@ const stamp = Date.now().toString(36).slice(-5);
 const TOTAL = 130;
 
 describe('a long chat list', { timeout: 180000 }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = new MessengerServer();
-    await server.start();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.dispose();
-  });
+  const ctx = serverAndBrowser();
 
   test('every chat of a list longer than one page is shown once, newest first', async () => {
-    const alice = await rest(server, null, 'POST', '/auth/register', { username: `ann_${stamp}`, password: PASSWORD, display_name: 'Анна' });
-    const bob = await rest(server, null, 'POST', '/auth/register', { username: `ben_${stamp}`, password: PASSWORD, display_name: 'Бен' });
+    const alice = await rest(ctx.server, null, 'POST', '/auth/register', { username: `ann_${stamp}`, password: PASSWORD, display_name: 'Анна' });
+    const bob = await rest(ctx.server, null, 'POST', '/auth/register', { username: `ben_${stamp}`, password: PASSWORD, display_name: 'Бен' });
     for (let i = 1; i <= TOTAL; i += 1) {
-      await rest(server, bob.access_token, 'POST', '/chats', { kind: 'group', title: `Группа ${i}`, member_ids: [alice.user.id] });
+      await rest(ctx.server, bob.access_token, 'POST', '/chats', { kind: 'group', title: `Группа ${i}`, member_ids: [alice.user.id] });
     }
-    const first = await rest(server, alice.access_token, 'GET', '/chats');
+    const first = await rest(ctx.server, alice.access_token, 'GET', '/chats');
     assert.equal(first.items.length, 50, 'the server answers a page, not the whole list');
     assert.equal(first.has_more, true);
 
-    const page = await newUserPage(browser, server.url);
+    const page = await newUserPage(ctx.browser, ctx.server.url);
     await page.fill('input[name="login"]', alice.user.username);
     await page.fill('input[name="password"]', PASSWORD);
     await page.click('#auth-submit');

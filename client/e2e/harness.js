@@ -2,6 +2,7 @@
 // database across restarts), Debian's Chromium through playwright-core, and UI helpers.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { before, after } from 'node:test';
 import { mkdtempSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -200,4 +201,22 @@ export async function rest(server, token, method, path, body = undefined) {
 /** Resolves after the page has drawn two more frames (layout and scroll settled). */
 export function settled(page) {
   return page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+/**
+ * For a describe block: a server on a fresh database and a browser, started before its tests
+ * and stopped after them. The returned object holds them (`ctx.server`, `ctx.browser`).
+ */
+export function serverAndBrowser() {
+  const ctx = { server: null, browser: null };
+  before(async () => {
+    ctx.server = new MessengerServer();
+    await ctx.server.start();
+    ctx.browser = await launchBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.dispose();
+  });
+  return ctx;
 }

@@ -3,9 +3,9 @@
 // visible message must leave the reader's scroll position, draft and focus alone, and
 // must redraw only their own rows (the other rows keep their DOM nodes).
 
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MessengerServer, PASSWORD, launchBrowser, newUserPage, chatItem, eventually, rest, settled, shot } from './harness.js';
+import { PASSWORD, newUserPage, chatItem, eventually, rest, settled, shot, serverAndBrowser } from './harness.js';
 
 const stamp = Date.now().toString(36).slice(-5);
 const TOTAL = 500;
@@ -36,32 +36,20 @@ const composerState = (page) =>
   });
 
 describe('a long chat keeps the reader in place', { timeout: 240000 }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = new MessengerServer();
-    await server.start();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.dispose();
-  });
+  const ctx = serverAndBrowser();
 
   test('scroll position, draft and focus survive a new message and an edit in a 500-message chat', async () => {
-    const alice = await rest(server, null, 'POST', '/auth/register', { username: `ann_${stamp}`, password: PASSWORD, display_name: 'Анна' });
-    const bob = await rest(server, null, 'POST', '/auth/register', { username: `ben_${stamp}`, password: PASSWORD, display_name: 'Бен' });
-    const chat = await rest(server, bob.access_token, 'POST', '/chats', { kind: 'direct', user_id: alice.user.id });
+    const alice = await rest(ctx.server, null, 'POST', '/auth/register', { username: `ann_${stamp}`, password: PASSWORD, display_name: 'Анна' });
+    const bob = await rest(ctx.server, null, 'POST', '/auth/register', { username: `ben_${stamp}`, password: PASSWORD, display_name: 'Бен' });
+    const chat = await rest(ctx.server, bob.access_token, 'POST', '/chats', { kind: 'direct', user_id: alice.user.id });
     const ids = [];
     for (let i = 1; i <= TOTAL; i += 1) {
       const from = i % 4 === 0 ? alice : bob; // some of the reader's own messages, with receipts
-      const m = await rest(server, from.access_token, 'POST', `/chats/${chat.id}/messages`, { client_id: `seed-${stamp}-${i}`, text: text(i) });
+      const m = await rest(ctx.server, from.access_token, 'POST', `/chats/${chat.id}/messages`, { client_id: `seed-${stamp}-${i}`, text: text(i) });
       ids.push(m.id);
     }
 
-    const page = await newUserPage(browser, server.url);
+    const page = await newUserPage(ctx.browser, ctx.server.url);
     await page.fill('input[name="login"]', alice.user.username);
     await page.fill('input[name="password"]', PASSWORD);
     await page.click('#auth-submit');
@@ -98,7 +86,7 @@ describe('a long chat keeps the reader in place', { timeout: 240000 }, () => {
     assert.ok(shown >= 250, `${shown} rows loaded`);
 
     // The other side writes.
-    const incoming = await rest(server, bob.access_token, 'POST', `/chats/${chat.id}/messages`, { client_id: `live-${stamp}`, text: 'Новое сообщение' });
+    const incoming = await rest(ctx.server, bob.access_token, 'POST', `/chats/${chat.id}/messages`, { client_id: `live-${stamp}`, text: 'Новое сообщение' });
     await page.waitForSelector(`.msg[data-id="${incoming.id}"]`, { state: 'attached' });
     await settled(page);
     assert.deepEqual(await rowTops(page, watched), before, 'the rows on screen did not move');
@@ -106,7 +94,7 @@ describe('a long chat keeps the reader in place', { timeout: 240000 }, () => {
     assert.equal(await taggedRows(page), shown, 'every earlier row is the same DOM node');
 
     // The other side edits the message in the middle of the screen.
-    await rest(server, bob.access_token, 'PATCH', `/messages/${middle}`, { text: 'Сообщение 250 (исправлено)' });
+    await rest(ctx.server, bob.access_token, 'PATCH', `/messages/${middle}`, { text: 'Сообщение 250 (исправлено)' });
     const edited = page.locator(`.msg[data-id="${middle}"]`);
     await eventually(async () => (await edited.locator('.msg-text').textContent()) === 'Сообщение 250 (исправлено)', { message: 'the edit shown' });
     assert.equal(await edited.locator('.edited').count(), 1);

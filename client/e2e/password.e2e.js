@@ -2,31 +2,19 @@
 // text, and the settings dialog changes the password (its errors shown in place), after
 // which only the new password logs in and the other device's session is over.
 
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MessengerServer, PASSWORD, launchBrowser, newUserPage, register, eventually, rest, shot } from './harness.js';
+import { PASSWORD, newUserPage, register, eventually, rest, shot, serverAndBrowser } from './harness.js';
 
 const stamp = Date.now().toString(36).slice(-5);
 const ANNA = { username: `anna_${stamp}`, display_name: 'Анна' };
 const NEW_PASSWORD = 'violet kettle marathon';
 
 describe('passwords in the browser', { timeout: 120000 }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = new MessengerServer();
-    await server.start();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.dispose();
-  });
+  const ctx = serverAndBrowser();
 
   test('a common password is refused at registration, then the settings change the password', async () => {
-    const page = await newUserPage(browser, server.url);
+    const page = await newUserPage(ctx.browser, ctx.server.url);
     await register(page, { ...ANNA, password: 'Password123' });
     await eventually(async () => (await page.textContent('#auth-error'))?.startsWith('Это один из самых распространённых паролей'), {
       message: 'password_too_common shown in Russian',
@@ -35,7 +23,7 @@ describe('passwords in the browser', { timeout: 120000 }, () => {
     await register(page, ANNA);
     await page.waitForSelector('#main-screen:not([hidden])');
     // Another device of the same account.
-    const other = await rest(server, null, 'POST', '/auth/login', { login: ANNA.username, password: PASSWORD });
+    const other = await rest(ctx.server, null, 'POST', '/auth/login', { login: ANNA.username, password: PASSWORD });
 
     await page.click('#btn-settings');
     await page.waitForSelector('#password-form');
@@ -68,9 +56,9 @@ describe('passwords in the browser', { timeout: 120000 }, () => {
 
     // This device stays signed in; the other one is signed out; only the new password works.
     const me = await page.evaluate(() => JSON.parse(localStorage.getItem('messenger.session')).access_token);
-    assert.equal((await rest(server, me, 'GET', '/users/me')).username, ANNA.username);
-    await assert.rejects(rest(server, other.access_token, 'GET', '/users/me'), /401/);
-    await assert.rejects(rest(server, null, 'POST', '/auth/login', { login: ANNA.username, password: PASSWORD }), /401/);
-    assert.ok(await rest(server, null, 'POST', '/auth/login', { login: ANNA.username, password: NEW_PASSWORD }));
+    assert.equal((await rest(ctx.server, me, 'GET', '/users/me')).username, ANNA.username);
+    await assert.rejects(rest(ctx.server, other.access_token, 'GET', '/users/me'), /401/);
+    await assert.rejects(rest(ctx.server, null, 'POST', '/auth/login', { login: ANNA.username, password: PASSWORD }), /401/);
+    assert.ok(await rest(ctx.server, null, 'POST', '/auth/login', { login: ANNA.username, password: NEW_PASSWORD }));
   });
 });

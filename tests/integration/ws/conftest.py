@@ -166,6 +166,13 @@ def server(
     proc.stop()
 
 
+@pytest.fixture
+async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the module's server."""
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        yield client
+
+
 # --- clients -------------------------------------------------------------------------------
 
 
@@ -188,6 +195,29 @@ async def register(http: httpx.AsyncClient, prefix: str) -> User:
     assert response.status_code == 201, response.text
     body = response.json()
     return User(id=body["user"]["id"], username=username, token=body["access_token"])
+
+
+@dataclass
+class Login:
+    """Another device of a user: its session's tokens and id."""
+
+    user: User
+    refresh_token: str
+    session_id: str
+
+
+async def log_in(http: httpx.AsyncClient, user: User) -> Login:
+    """Log ``user`` in once more (a new session, as another device does)."""
+    response = await http.post(
+        "/api/v1/auth/login", json={"login": user.username, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return Login(
+        User(user.id, user.username, body["access_token"]),
+        body["refresh_token"],
+        body["session_id"],
+    )
 
 
 async def open_dialog(http: httpx.AsyncClient, a: User, b: User) -> int:

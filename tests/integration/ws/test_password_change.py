@@ -3,7 +3,7 @@ process, and leaves the socket of the session that changed it open."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -12,6 +12,7 @@ from tests.integration.ws.conftest import (
     PASSWORD,
     ServerProcess,
     User,
+    log_in,
     redis_url,
     register,
     server_env,
@@ -23,14 +24,6 @@ pytestmark = pytest.mark.integration
 NEW_PASSWORD = "violet kettle marathon"
 
 
-async def _another_session(http: httpx.AsyncClient, user: User) -> User:
-    response = await http.post(
-        "/api/v1/auth/login", json={"login": user.username, "password": PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    return User(id=user.id, username=user.username, token=response.json()["access_token"])
-
-
 async def _change_password(http: httpx.AsyncClient, user: User) -> None:
     response = await http.post(
         "/api/v1/auth/password",
@@ -40,17 +33,11 @@ async def _change_password(http: httpx.AsyncClient, user: User) -> None:
     assert response.status_code == 204, response.text
 
 
-@pytest.fixture
-async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-        yield client
-
-
 async def test_a_password_change_closes_the_sockets_of_the_other_sessions_with_4001(
     server: ServerProcess, http: httpx.AsyncClient
 ) -> None:
     laptop = await register(http, "alice")
-    phone = await _another_session(http, laptop)
+    phone = (await log_in(http, laptop)).user
     bob = await register(http, "bob")
     async with (
         socket_of(server, laptop) as on_laptop,
@@ -97,7 +84,7 @@ async def test_a_password_changed_through_one_process_closes_sockets_on_the_othe
     a, b = pair
     async with httpx.AsyncClient(base_url=a.url, timeout=30) as http_a:
         laptop = await register(http_a, "alice")
-        phone = await _another_session(http_a, laptop)
+        phone = (await log_in(http_a, laptop)).user
         async with socket_of(b, phone) as on_phone, socket_of(b, laptop) as on_laptop:
             await _change_password(http_a, laptop)
 

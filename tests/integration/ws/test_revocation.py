@@ -5,16 +5,14 @@ expiry they close with 4002 unless the client authenticated again on the open so
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.integration.ws.conftest import (
-    PASSWORD,
     ServerProcess,
-    User,
+    log_in,
     open_dialog,
     post,
     register,
@@ -23,34 +21,6 @@ from tests.integration.ws.conftest import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-@dataclass
-class Login:
-    """One device's session: its tokens and id."""
-
-    user: User
-    refresh_token: str
-    session_id: str
-
-
-async def log_in(http: httpx.AsyncClient, user: User) -> Login:
-    response = await http.post(
-        "/api/v1/auth/login", json={"login": user.username, "password": PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    return Login(
-        User(user.id, user.username, body["access_token"]),
-        body["refresh_token"],
-        body["session_id"],
-    )
-
-
-@pytest.fixture
-async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-        yield client
 
 
 async def test_logging_out_closes_that_sessions_socket_with_4001_and_no_other(

@@ -7,7 +7,6 @@ import contextlib
 import secrets
 import socket as pysocket
 import time
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -27,12 +26,6 @@ from tests.integration.ws.conftest import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-        yield client
 
 
 async def test_a_message_sent_over_the_socket_reaches_every_device_of_every_member_once(
