@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -105,6 +106,14 @@ class ServerProcess:
         self.proc = None
         return code
 
+    def kill(self) -> None:
+        """SIGKILL: the process dies mid-work, as in a crash or an OOM kill."""
+        if self.proc is None:
+            return
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
@@ -143,6 +152,72 @@ def server_env(database_url: str, broker_url: str | None = None) -> dict[str, st
     if broker_url:
         env["MESSENGER_BROKER_URL"] = broker_url
     return env
+
+
+class PrivateRedis:
+    """A ``redis-server`` of the test's own, which it may pause, resume, kill and start
+    again on the same port (what a broker restart looks like to its clients)."""
+
+    def __init__(self, log_path: Path) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not os.path.exists(binary):
+            message = "redis-server is not installed (scripts/services.sh installs it)"
+            if services_required():
+                pytest.fail(message)
+            pytest.skip(message)
+        self.binary = binary
+        self.log_path = log_path
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        """Start (again) on this broker's port and wait until it answers."""
+        self.proc = subprocess.Popen(
+            [
+                *(self.binary, "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--logfile", str(self.log_path)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            with contextlib.suppress(redis.RedisError):
+                client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+                client.ping()
+                client.close()
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def pause(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
+    def kill(self) -> None:
+        """SIGKILL: every connection to it drops at once."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.resume()
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.proc = None
 
 
 @pytest.fixture(scope="module")
