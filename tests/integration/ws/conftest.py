@@ -41,6 +41,25 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 ORIGIN = "http://localhost:3000"  # a development origin, allowed as `make run` allows it
 
 
+# The fault suite's counts (test_fault_suite.py), shown at the end of the run.
+FAULT_COUNTS = pytest.StashKey[list[dict[str, Any]]]()
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    counts = config.stash.get(FAULT_COUNTS, [])
+    if not counts:
+        return
+    terminalreporter.section("fault suite: acknowledged-but-lost / duplicated / missed")
+    for c in counts:
+        terminalreporter.write_line(
+            f"{c['scenario']}: {c['acked_but_lost']} / {c['duplicated']} / "
+            f"{c['missed_after_sync']} of {c['acknowledged']} acknowledged "
+            f"({c['reconnects']} reconnects, errors {c['errors']}, {c['seconds']} s)"
+        )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -49,12 +68,16 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``messenger serve`` in a child process."""
+    """``messenger serve`` in a child process (after ``preamble``, Python code that may
+    put a fault in place)."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, port: int | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], log_path: Path, port: int | None = None, preamble: str = ""
+    ) -> None:
         self.env = env
         self.port = port or free_port()
         self.log_path = log_path
+        self.preamble = preamble
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -71,7 +94,7 @@ class ServerProcess:
             [
                 sys.executable,
                 "-c",
-                "from messenger.entrypoints.cli import main; main()",
+                f"{self.preamble}\nfrom messenger.entrypoints.cli import main; main()",
                 "serve",
                 "--port",
                 str(self.port),
