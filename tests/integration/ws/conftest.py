@@ -56,7 +56,8 @@ def pytest_terminal_summary(
         terminalreporter.write_line(
             f"{c['scenario']}: {c['acked_but_lost']} / {c['duplicated']} / "
             f"{c['missed_after_sync']} of {c['acknowledged']} acknowledged "
-            f"({c['reconnects']} reconnects, errors {c['errors']}, {c['seconds']} s)"
+            f"({c['resent']} resent, {c['reconnects']} reconnects, errors {c['errors']}, "
+            f"{c['seconds']} s)"
         )
 
 

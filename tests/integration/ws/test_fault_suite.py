@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import json
 import random
-import statistics
 import subprocess
 import time
 from collections import Counter
@@ -124,8 +123,10 @@ class SimClient:
         self.fail_first_sync = fail_first_sync
         self.outbox: dict[str, tuple[int, str]] = {}  # in the order the user wrote them
         self.in_flight: set[str] = set()
+        self.sent: Counter[str] = Counter()  # client_id -> times sent
         self.acked: dict[str, int] = {}  # client_id -> the id message_sent named
         self.ack_conflicts = 0  # one client_id acknowledged as two different messages
+        self.out_of_order = 0  # pushes of one socket not in ascending cursor order
         self.seen: Counter[int] = Counter()  # message id -> times applied from the feed
         self.seen_at: dict[tuple[int, str], float] = {}  # (sender, client_id) -> when
         self.arrived = asyncio.Event()  # set whenever a message is applied
@@ -189,7 +190,8 @@ class SimClient:
 
     @property
     def settled(self) -> bool:
-        """Connected, caught up, and every message the user wrote acknowledged."""
+        """Connected, caught up, and every message the user wrote confirmed (acknowledged,
+        or seen in the feed)."""
         return self.online and not self.syncing and not self.outbox
 
     # --- the socket ----------------------------------------------------------------------
@@ -215,6 +217,7 @@ class SimClient:
     async def _serve(self, ws: ClientConnection) -> None:
         sender: asyncio.Task[None] | None = None
         catch_up: asyncio.Task[None] | None = None
+        last_pushed: int | None = None
         try:
             async for raw in ws:
                 frame = json.loads(raw)
@@ -224,6 +227,7 @@ class SimClient:
                     self.violations.append(str(exc))
                 if frame["type"] == "ready":
                     self.stats.readies += 1
+                    last_pushed = frame["data"]["cursor"]
                     self.online = True
                     self.syncing = True
                     self._held = []
@@ -234,10 +238,15 @@ class SimClient:
                     self._paused_until = 0.0
                     if catch_up is not None:
                         catch_up.cancel()
-                    catch_up = asyncio.create_task(self._catch_up_then_hold_no_more())
+                    catch_up = asyncio.create_task(self._catch_up_then_apply_held())
                     if sender is None:
                         sender = asyncio.create_task(self._send_loop(ws))
                 elif "cursor" in frame:
+                    # After ready, a socket pushes every feed event above ready's cursor
+                    # in ascending order.
+                    if last_pushed is None or frame["cursor"] <= last_pushed:
+                        self.out_of_order += 1
+                    last_pushed = frame["cursor"]
                     if self.syncing:
                         self._held.append(frame)
                     else:
@@ -263,7 +272,7 @@ class SimClient:
         self.in_flight.clear()  # whatever was in flight goes again after the next ready
         self._acked_cursor = -1
 
-    async def _catch_up_then_hold_no_more(self) -> None:
+    async def _catch_up_then_apply_held(self) -> None:
         await self._catch_up(first_may_fail=self.fail_first_sync)
         held = sorted(self._held, key=lambda f: f["cursor"])
         self._held = []
@@ -369,6 +378,7 @@ class SimClient:
                         break
                     self._tokens -= 1
                     self.in_flight.add(client_id)
+                    self.sent[client_id] += 1
                     frame = {"chat_id": chat_id, "client_id": client_id, "text": text}
                     await ws.send(json.dumps({"type": "send_message", "data": frame}))
                 # Delivery acks, coalesced to one a second as the real client's are.
@@ -394,8 +404,10 @@ class Counts:
     acked_but_lost: int
     duplicated: int
     missed_after_sync: int
+    out_of_order: int
     acknowledged: int
     stored: int
+    resent: int  # messages sent more than once (after a reconnect, throttling, a 503)
     seconds: float
     reconnects: int
     failed_syncs: int
@@ -443,6 +455,16 @@ async def load(clients: Sequence[SimClient], per_second: float = 5.0) -> AsyncIt
         for task in writers:
             task.cancel()
         await asyncio.gather(*writers, return_exceptions=True)
+
+
+async def all_online(clients: Sequence[SimClient], within: float = RECOVERY) -> None:
+    """Wait until every client has a socket that said ``ready`` (after a restart)."""
+    deadline = time.monotonic() + within
+    while not all(c.online for c in clients):
+        if time.monotonic() > deadline:
+            offline = [asdict(c.stats) for c in clients if not c.online]
+            pytest.fail(f"clients did not reconnect within {within:.0f} s: {offline}")
+        await asyncio.sleep(0.05)
 
 
 async def delivery_time(sender: SimClient, recipient: SimClient) -> float:
@@ -516,8 +538,10 @@ def tally(scenario: str, database_url: str, population: Population, started: flo
         acked_but_lost=lost,
         duplicated=duplicated,
         missed_after_sync=missed,
+        out_of_order=sum(c.out_of_order for c in population.clients),
         acknowledged=sum(len(c.acked) for c in population.clients),
         stored=len(rows),
+        resent=sum(1 for c in population.clients for n in c.sent.values() if n > 1),
         seconds=round(time.monotonic() - started, 1),
         reconnects=sum(max(0, c.stats.readies - 1) for c in population.clients),
         failed_syncs=sum(c.stats.failed_syncs for c in population.clients),
@@ -570,6 +594,7 @@ async def run_scenario(
         assert not client.permanent_errors, client.permanent_errors[0]
     assert counts.stored >= counts.acknowledged > 0
     assert (counts.acked_but_lost, counts.duplicated, counts.missed_after_sync) == (0, 0, 0), counts
+    assert counts.out_of_order == 0, counts
     return counts
 
 
@@ -607,14 +632,22 @@ async def test_kill_9_of_the_server_under_load_loses_and_repeats_nothing(
 
         async def five_kills() -> None:
             for _ in range(5):
-                await asyncio.sleep(1.5)
+                # Each kill finds every client connected, with sends in flight.
+                await all_online(population.clients)
+                await asyncio.sleep(1.0)
                 await asyncio.to_thread(server.kill)
                 await asyncio.sleep(0.3)
                 await asyncio.to_thread(server.start)
-            await asyncio.sleep(2.0)
+            await all_online(population.clients)
+            await asyncio.sleep(1.0)
 
         counts = await run_scenario(
-            "kill -9 of the server (x5)", mariadb_ws_url, population, five_kills, report
+            "kill -9 of the server (x5)",
+            mariadb_ws_url,
+            population,
+            five_kills,
+            report,
+            per_second=10.0,  # more sends in flight when the server dies
         )
     assert counts.reconnects >= 5 * len(population.clients)
     assert counts.failed_syncs >= counts.reconnects
@@ -673,9 +706,10 @@ async def test_a_paused_then_killed_redis_with_two_processes_loses_and_repeats_n
             near, far = population.clients[0], population.clients[1]  # on A and on B
             delivery: dict[str, list[float]] = {}
 
-            async def probe(phase: str) -> None:
-                """Five messages from A to B, one after the other (~5 s without Redis)."""
-                delivery[phase] = [await delivery_time(near, far) for _ in range(5)]
+            async def probe(phase: str, times: int = 5) -> None:
+                """Messages from A to B, one after the other (~1 s each without Redis)."""
+                for _ in range(times):
+                    delivery.setdefault(phase, []).append(await delivery_time(near, far))
 
             async def broker_faults() -> None:
                 await asyncio.sleep(2.0)
@@ -686,8 +720,15 @@ async def test_a_paused_then_killed_redis_with_two_processes_loses_and_repeats_n
                 await asyncio.to_thread(broker.kill)
                 await probe("killed")
                 await asyncio.to_thread(broker.start)
-                await asyncio.sleep(2.0)
-                await probe("restarted")
+                restarted = time.monotonic()
+                # Both processes reconnect to Redis (their backoff reaches 5 s) and its
+                # fan-out is used again: three deliveries in a row take milliseconds.
+                while True:
+                    await probe("restarted", 1)
+                    recent = delivery["restarted"][-3:]
+                    if len(recent) == 3 and max(recent) < 0.3:
+                        break
+                    assert time.monotonic() - restarted < 20, delivery
 
             await run_scenario(
                 "redis paused, then killed (2 processes)",
@@ -699,10 +740,8 @@ async def test_a_paused_then_killed_redis_with_two_processes_loses_and_repeats_n
     finally:
         broker.stop()
     print("delivery A -> B (s):", {k: [round(t, 3) for t in v] for k, v in delivery.items()})
-    # Without Redis the other process still delivers, from the feed (its hole timer, ~1 s);
-    # once Redis is back, its fan-out is used again (milliseconds).
+    # Without Redis the other process still delivers, from the feed (its hole timer, ~1 s).
     assert max(delivery["paused"] + delivery["killed"]) < 5.0, delivery
-    assert statistics.median(delivery["restarted"]) < 0.5, delivery
 
 
 async def test_a_resend_burst_over_the_rate_limit_is_throttled_and_completed(
