@@ -170,6 +170,12 @@ class SimClient:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
 
+    async def drop(self) -> None:
+        """Close the socket (the network dropped it): the client reconnects and catches up."""
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._ws.close(), 2)
+
     async def close(self) -> None:
         """Close the socket and stop reconnecting."""
         self._stopped = True
@@ -674,7 +680,11 @@ async def test_a_database_fault_under_load_loses_and_repeats_nothing(
                     proxy.resume()
                 else:
                     await proxy.reset()
-                    await asyncio.sleep(4.0)
+                    await asyncio.sleep(1.0)
+                    # Clients that reconnect meanwhile: their ready and catch-up fail too.
+                    for client in population.clients:
+                        await client.drop()
+                    await asyncio.sleep(3.0)
                     await proxy.restore()
                 await asyncio.sleep(3.0)
 
@@ -740,8 +750,9 @@ async def test_a_paused_then_killed_redis_with_two_processes_loses_and_repeats_n
     finally:
         broker.stop()
     print("delivery A -> B (s):", {k: [round(t, 3) for t in v] for k, v in delivery.items()})
-    # Without Redis the other process still delivers, from the feed (its hole timer, ~1 s).
-    assert max(delivery["paused"] + delivery["killed"]) < 5.0, delivery
+    # Without Redis the other process still delivers, from the feed: its hole timer (1 s)
+    # or, at the latest, its look at the feed head (every 5 s).
+    assert max(delivery["paused"] + delivery["killed"]) < 8.0, delivery
 
 
 async def test_a_resend_burst_over_the_rate_limit_is_throttled_and_completed(
