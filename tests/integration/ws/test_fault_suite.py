@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import random
 import subprocess
 import time
@@ -812,7 +813,11 @@ def small_disk(path: Path, size: int) -> Iterator[tuple[str, dict[str, str]]]:
         mounted = None
     if mounted is None or mounted.returncode != 0:
         print("no tmpfs could be mounted: the server's file writes fail instead")
-        yield full_disk.PREAMBLE, {"MESSENGER_TEST_DISK_BYTES": str(size)}
+        # The preamble imports this repository's tests package, wherever pytest runs.
+        root = str(Path(__file__).resolve().parents[3])
+        path_env = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+        env = {"MESSENGER_TEST_DISK_BYTES": str(size), "PYTHONPATH": path_env}
+        yield full_disk.PREAMBLE, env
         return
     try:
         yield "", {}
