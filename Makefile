@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export MESSENGER_DATABASE_URL ?= sqlite+aiosqlite:///var/messenger.db
 
-.PHONY: install run test test-unit test-integration lint format bench bench-full services migrate clean \
+.PHONY: install run test test-unit test-integration test-faults lint format bench bench-full services migrate clean \
 	client-install test-client test-e2e
 
 $(PY):
@@ -40,6 +40,10 @@ test-unit: install
 
 test-integration: install
 	$(BIN)/pytest -q tests/integration
+
+# The fault suite alone (it is part of `make test` too): faults under load, counted.
+test-faults: install
+	$(BIN)/pytest -q -m faults tests/integration
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -1,5 +1,7 @@
 """A TCP proxy that can stall: the peer behind it stops answering without closing anything
-(a paused server, a partition without a reset), which no timeout of the OS notices."""
+(a paused server, a partition without a reset), which no timeout of the OS notices; and that
+can die: every connection drops and new ones are refused until it is restored (a killed or
+restarting server)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ import contextlib
 
 class StallingProxy:
     """Forwards 127.0.0.1:<port> to ``target``; ``stall()`` stops passing bytes both ways
-    (they wait in the kernel's buffers), ``resume()`` lets them through again."""
+    (they wait in the kernel's buffers), ``resume()`` lets them through again; ``reset()``
+    drops every connection and refuses new ones, ``restore()`` accepts them again."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self._target = (target_host, target_port)
@@ -17,12 +20,29 @@ class StallingProxy:
         self._flowing.set()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
         self.port = 0
 
     async def start(self) -> int:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
+
+    async def reset(self) -> None:
+        """Drop every connection at once, both ways, and refuse new ones (connection
+        refused) until ``restore()``: what clients of a killed server see."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+        self.resume()
+        await asyncio.sleep(0)
+
+    async def restore(self) -> None:
+        """Accept connections again, on the same port."""
+        await self.start()
 
     def stall(self) -> None:
         self._flowing.clear()
@@ -44,6 +64,7 @@ class StallingProxy:
         except OSError:
             writer.close()
             return
+        self._writers |= {writer, up_writer}
         for pump in (self._pump(reader, up_writer), self._pump(up_reader, writer)):
             task = asyncio.create_task(pump)
             self._tasks.add(task)
@@ -62,5 +83,6 @@ class StallingProxy:
         except (OSError, asyncio.IncompleteReadError):
             pass
         finally:
+            self._writers.discard(writer)
             with contextlib.suppress(Exception):
                 writer.close()

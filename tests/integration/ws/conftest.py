@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -40,6 +41,26 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 ORIGIN = "http://localhost:3000"  # a development origin, allowed as `make run` allows it
 
 
+# The fault suite's counts (test_fault_suite.py), shown at the end of the run.
+FAULT_COUNTS = pytest.StashKey[list[dict[str, Any]]]()
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    counts = config.stash.get(FAULT_COUNTS, [])
+    if not counts:
+        return
+    terminalreporter.section("fault suite: acknowledged-but-lost / duplicated / missed")
+    for c in counts:
+        terminalreporter.write_line(
+            f"{c['scenario']}: {c['acked_but_lost']} / {c['duplicated']} / "
+            f"{c['missed_after_sync']} of {c['acknowledged']} acknowledged "
+            f"({c['resent']} resent, {c['reconnects']} reconnects, errors {c['errors']}, "
+            f"{c['seconds']} s)"
+        )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -48,12 +69,16 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``messenger serve`` in a child process."""
+    """``messenger serve`` in a child process (after ``preamble``, Python code that may
+    put a fault in place)."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, port: int | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], log_path: Path, port: int | None = None, preamble: str = ""
+    ) -> None:
         self.env = env
         self.port = port or free_port()
         self.log_path = log_path
+        self.preamble = preamble
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -70,7 +95,7 @@ class ServerProcess:
             [
                 sys.executable,
                 "-c",
-                "from messenger.entrypoints.cli import main; main()",
+                f"{self.preamble}\nfrom messenger.entrypoints.cli import main; main()",
                 "serve",
                 "--port",
                 str(self.port),
@@ -104,6 +129,14 @@ class ServerProcess:
         code = self.proc.returncode
         self.proc = None
         return code
+
+    def kill(self) -> None:
+        """SIGKILL: the process dies mid-work, as in a crash or an OOM kill."""
+        if self.proc is None:
+            return
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -143,6 +176,72 @@ def server_env(database_url: str, broker_url: str | None = None) -> dict[str, st
     if broker_url:
         env["MESSENGER_BROKER_URL"] = broker_url
     return env
+
+
+class PrivateRedis:
+    """A ``redis-server`` of the test's own, which it may pause, resume, kill and start
+    again on the same port (what a broker restart looks like to its clients)."""
+
+    def __init__(self, log_path: Path) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not os.path.exists(binary):
+            message = "redis-server is not installed (scripts/services.sh installs it)"
+            if services_required():
+                pytest.fail(message)
+            pytest.skip(message)
+        self.binary = binary
+        self.log_path = log_path
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        """Start (again) on this broker's port and wait until it answers."""
+        self.proc = subprocess.Popen(
+            [
+                *(self.binary, "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--logfile", str(self.log_path)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            with contextlib.suppress(redis.RedisError):
+                client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+                client.ping()
+                client.close()
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def pause(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
+    def kill(self) -> None:
+        """SIGKILL: every connection to it drops at once."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.resume()
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.proc = None
 
 
 @pytest.fixture(scope="module")

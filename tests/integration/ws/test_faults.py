@@ -9,27 +9,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import shutil
 import signal
 import socket as pysocket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import redis
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.integration.conftest import services_required
 from tests.integration.ws.conftest import (
     PASSWORD,
+    PrivateRedis,
     ServerProcess,
     User,
-    free_port,
     open_dialog,
     post,
     register,
@@ -49,52 +44,6 @@ async def log_in_again(http: httpx.AsyncClient, user: User) -> User:
     )
     assert response.status_code == 200, response.text
     return User(user.id, user.username, response.json()["access_token"])
-
-
-class PrivateRedis:
-    """A ``redis-server`` of the test's own, which it may pause and resume."""
-
-    def __init__(self, log_path: Path) -> None:
-        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        if not os.path.exists(binary):
-            message = "redis-server is not installed (scripts/services.sh installs it)"
-            if services_required():
-                pytest.fail(message)
-            pytest.skip(message)
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            [
-                *(binary, "--port", str(self.port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no", "--logfile", str(log_path)),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            with contextlib.suppress(redis.RedisError):
-                client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
-                client.ping()
-                client.close()
-                return
-            if time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def pause(self) -> None:
-        self.proc.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        self.proc.send_signal(signal.SIGCONT)
-
-    def stop(self) -> None:
-        self.resume()
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
