@@ -182,6 +182,14 @@ def _trust_follows_revocations(
         unsubscribe()
 
 
+def _all_ready(storage: ReadinessCheck, files: FileStore) -> ReadinessCheck:
+    async def ready() -> None:
+        await storage()
+        await files.check()
+
+    return ready
+
+
 class Container(containers.DeclarativeContainer):
     """Ports, adapters and the ``Messenger`` facade, built from ``Settings``."""
 
@@ -273,6 +281,9 @@ class Container(containers.DeclarativeContainer):
         )
     )
 
+    # What /ready asks: the database answers and files can be stored.
+    ready = providers.Callable(_all_ready, readiness, files)
+
     revocations = providers.Resource(
         _trust_follows_revocations, settings.provided.broker_url, events, sessions
     )
@@ -343,7 +354,7 @@ async def running(container: Container) -> AsyncIterator[tuple[Messenger, Readin
     await _resolve(container.init_resources())
     try:
         messenger: Messenger = await _resolve(container.messenger())
-        readiness: ReadinessCheck = await _resolve(container.readiness())
+        readiness: ReadinessCheck = await _resolve(container.ready())
         yield messenger, readiness
     finally:
         await _resolve(container.shutdown_resources())

@@ -141,3 +141,28 @@ async def test_a_full_disk_is_service_unavailable_and_leaves_nothing_behind(
         await store.save(key, chunks([b"x" * 100_000] * 3), max_size=1_000_000)
     assert caught.value.retry_after is not None
     assert list((tmp_path / key[:2]).iterdir()) == []
+
+
+class _Disk:
+    """What ``os.statvfs`` says of a disk."""
+
+    def __init__(self, free: int, read_only: bool = False) -> None:
+        self.f_bavail, self.f_frsize = free, 1
+        self.f_flag = os.ST_RDONLY if read_only else 0
+
+
+@pytest.mark.parametrize(
+    ("disk", "ready"),
+    [(_Disk(10 << 20), True), (_Disk(100), False), (_Disk(10 << 20, read_only=True), False)],
+)
+async def test_the_file_store_says_when_it_cannot_store_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, disk: _Disk, ready: bool
+) -> None:
+    store = LocalFileStore(tmp_path)
+    await store.check()  # the real disk of the tests has room
+    monkeypatch.setattr(os, "statvfs", lambda _: disk)
+    if ready:
+        await store.check()
+    else:
+        with pytest.raises(ServiceUnavailable):
+            await store.check()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -14,7 +15,7 @@ import messenger
 from messenger.adapters.memory import InMemoryTokens, InProcessNotifier, SystemClock
 from messenger.container import in_memory_container
 from messenger.contract import Wire
-from messenger.domain.errors import InvalidToken
+from messenger.domain.errors import InvalidToken, ServiceUnavailable
 from messenger.domain.events import Delivery, Notification
 from messenger.domain.service import Messenger
 from messenger.entrypoints.ws import ConnectionHub, HubConfig, Session, SessionConfig
@@ -813,3 +814,21 @@ async def test_requests_beyond_what_may_wait_are_throttled_with_their_client_id(
     assert [e["data"]["client_id"] for e in sock.of_type("error")] == ["c-3", "c-4"]
     stalled.set()
     await sock.frame("message_sent", count=3)
+
+
+async def test_presence_reports_failing_while_storage_is_down_are_logged_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    users = await harness.users("alice", "bob", "carol")
+
+    async def storage_down(user_id: int, online: bool) -> None:
+        raise ServiceUnavailable("The database is unavailable.")
+
+    monkeypatch.setattr(harness.app, "report_presence", storage_down)
+    with caplog.at_level(logging.WARNING, logger="messenger.entrypoints.ws.hub"):
+        for uid in users:
+            await harness.connect(uid)
+        await settle()
+    lines = [r for r in caplog.records if "Presence" in r.getMessage()]
+    assert len(lines) == 1
+    assert lines[0].exc_info is None  # one line, no traceback

@@ -321,6 +321,10 @@ class FileStore(Protocol):
 
     async def delete(self, storage_key: str) -> None: ...
 
+    async def check(self) -> None:
+        """Raise ``ServiceUnavailable`` while files cannot be stored (a full or read-only
+        disk): readiness probes report it."""
+
 
 class LoginThrottle(Protocol):
     """Counts failed logins per account so guessing gets slower."""

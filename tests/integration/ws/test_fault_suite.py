@@ -841,8 +841,11 @@ async def test_a_full_upload_disk_refuses_uploads_and_posting_goes_on(
             statuses: Counter[int] = Counter()
             refusals: list[httpx.Response] = []
 
+            readiness: list[int] = []
+
             async def fill_the_disk() -> None:
                 async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+                    readiness.append((await http.get("/api/v1/ready")).status_code)
                     for n in range(30):  # 30 x 64 KiB: twice what the disk holds
                         response = await http.post(
                             "/api/v1/files",
@@ -855,14 +858,16 @@ async def test_a_full_upload_disk_refuses_uploads_and_posting_goes_on(
                         if response.status_code != 201:
                             refusals.append(response)
                         await asyncio.sleep(0.15)
-                    ready = await http.get("/api/v1/ready")
-                    print(f"/ready with the upload disk full: {ready.status_code}")
+                    readiness.append((await http.get("/api/v1/ready")).status_code)
+                    print(f"/ready before and with the upload disk full: {readiness}")
                 await asyncio.sleep(1.0)
 
             await run_scenario(
                 "full upload disk", mariadb_ws_url, population, fill_the_disk, report
             )
     print(f"uploads: {dict(statuses)}")
+    if not preamble:  # a real (tmpfs) disk that fills up, which /ready can see
+        assert readiness == [200, 503], readiness
     assert statuses[201] > 0, statuses
     assert refusals, "the disk never filled up"
     for response in refusals:

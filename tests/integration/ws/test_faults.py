@@ -21,10 +21,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.integration.ws.conftest import (
-    PASSWORD,
     PrivateRedis,
     ServerProcess,
-    User,
+    log_in,
     open_dialog,
     post,
     register,
@@ -34,16 +33,6 @@ from tests.integration.ws.conftest import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-async def log_in_again(http: httpx.AsyncClient, user: User) -> User:
-    """A fresh token of ``user`` (on a restarted server the old one is still valid, but its
-    session might have been the one a test ended)."""
-    response = await http.post(
-        "/api/v1/auth/login", json={"login": user.username, "password": PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    return User(user.id, user.username, response.json()["access_token"])
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +125,7 @@ async def test_a_graceful_shutdown_acknowledges_every_send_it_stored(
                 page = await http.get(
                     f"/api/v1/chats/{chat}/messages",
                     params={"limit": 100},
-                    headers=(await log_in_again(http, user)).headers,
+                    headers=(await log_in(http, user)).user.headers,
                 )
                 stored |= {m["client_id"] for m in page.json()["items"]}
     finally:

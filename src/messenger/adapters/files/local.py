@@ -17,6 +17,8 @@ _READ_CHUNK = 64 * 1024
 # The disk cannot take the file now (full, over quota, read-only, failing): the upload may
 # succeed later, so it is 503, not the client's fault and not a 500.
 _STORAGE_TROUBLE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
+# Less free space than this is a full disk: not even one chunk of an upload fits.
+MIN_FREE_BYTES = _READ_CHUNK
 
 
 class LocalFileStore:
@@ -58,6 +60,18 @@ class LocalFileStore:
                 ) from exc
             raise
         return size
+
+    async def check(self) -> None:
+        try:
+            stat = await asyncio.to_thread(os.statvfs, self._root)
+        except FileNotFoundError:
+            return  # made on the first upload
+        except OSError as exc:
+            raise ServiceUnavailable("The upload directory is unreadable.") from exc
+        if stat.f_flag & os.ST_RDONLY:
+            raise ServiceUnavailable("The upload disk is read-only.", retry_after=30.0)
+        if stat.f_bavail * stat.f_frsize < MIN_FREE_BYTES:
+            raise ServiceUnavailable("The upload disk is full.", retry_after=30.0)
 
     async def open(self, storage_key: str) -> AsyncIterator[bytes]:
         path = self._path(storage_key)

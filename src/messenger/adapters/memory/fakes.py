@@ -147,6 +147,9 @@ class InMemoryFileStore:
     def __init__(self) -> None:
         self._blobs: dict[str, bytes] = {}
 
+    async def check(self) -> None:
+        return None
+
     async def save(self, storage_key: str, chunks: AsyncIterable[bytes], max_size: int) -> int:
         parts: list[bytes] = []
         size = 0

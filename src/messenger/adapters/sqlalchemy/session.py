@@ -191,7 +191,7 @@ def _raise_unavailable(exc: BaseException) -> None:
     """Raise the domain's ServiceUnavailable if ``exc`` is storage trouble; else return."""
     found = unavailable_error(exc)
     if found is not None and found is not exc:
-        _report(found, exc)
+        report_trouble(found, exc)
         raise found from exc
 
 
@@ -199,7 +199,8 @@ _REPORT_EVERY = 30.0  # seconds: one log line per kind of storage trouble and in
 _reported_at: dict[str, float] = {}
 
 
-def _report(error: ServiceUnavailable, cause: BaseException) -> None:
+def report_trouble(error: ServiceUnavailable, cause: BaseException) -> None:
+    """Log storage trouble: one line per kind of trouble every 30 s."""
     # Under an outage every request fails the same way: a line per request (or a traceback
     # per socket frame) would flood the log and the disk that may be full already.
     now = time.monotonic()

@@ -31,7 +31,7 @@ from messenger.adapters.sqlalchemy.repositories import (
     SqlAlchemySessionRepository,
     SqlAlchemyUserRepository,
 )
-from messenger.adapters.sqlalchemy.session import SqlSession
+from messenger.adapters.sqlalchemy.session import SqlSession, report_trouble
 from messenger.domain.errors import ServiceUnavailable
 from messenger.domain.events import Event, Notification
 from messenger.domain.ports import ChatRepository, MembershipRepository, MessageRepository
@@ -116,9 +116,9 @@ class SqlAlchemyUnitOfWork:
         except TimeoutError:
             # The connection stopped mid-statement: it cannot be used again.
             await self.session.discard()
-            raise ServiceUnavailable(
-                "The database did not answer in time.", retry_after=2.0
-            ) from exc
+            error = ServiceUnavailable("The database did not answer in time.", retry_after=2.0)
+            report_trouble(error, TimeoutError(f"no answer within {self._timeout} s"))
+            raise error from exc
         await self.session.close()
 
     def record(self, event: Event, recipients: Iterable[int]) -> None:

@@ -84,6 +84,7 @@ class HubConfig:
 
 
 _Item = tuple[int | None, bytes]
+_WARN_EVERY_S = 30.0
 
 
 class Connection:
@@ -292,6 +293,7 @@ class ConnectionHub:
         self._handled: asyncio.Event | None = None
         # Sessions ended lately (session id -> when we heard), oldest first.
         self._ended: dict[str, float] = {}
+        self._warned: dict[str, float] = {}
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -433,8 +435,11 @@ class ConnectionHub:
                     await previous
             try:
                 await self.messenger.report_presence(user_id, online)
+            except DomainError as exc:
+                # Storage down: every connect and disconnect fails alike; say it once.
+                self._warn("presence", "Presence reports fail: %s", exc.message)
             except Exception:
-                log.warning("Presence report for user %s failed", user_id, exc_info=True)
+                log.exception("Presence report for user %s failed", user_id)
 
         task = asyncio.create_task(report())
         self._presence[user_id] = task
@@ -560,8 +565,17 @@ class ConnectionHub:
     async def _announce(self, user_id: int, to: frozenset[int]) -> None:
         try:
             await self.messenger.announce_presence(user_id, to)
+        except DomainError as exc:
+            self._warn("presence", "Presence reports fail: %s", exc.message)
         except Exception:
-            log.warning("Presence announcement for user %s failed", user_id, exc_info=True)
+            log.exception("Presence announcement for user %s failed", user_id)
+
+    def _warn(self, kind: str, message: str, *args: object) -> None:
+        """One warning line per kind of trouble every 30 s, not one per socket."""
+        now = self._now()
+        if now - self._warned.get(kind, -_WARN_EVERY_S) >= _WARN_EVERY_S:
+            self._warned[kind] = now
+            log.warning(message, *args)
 
     def _end_sessions(self, delivery: Delivery) -> None:
         """Close every socket of the ended sessions (4001), and remember them for a while
