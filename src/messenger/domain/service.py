@@ -42,6 +42,7 @@ class Messenger:
         self.list_chats = uc.ListChats(ports)
         self.post_message = uc.PostMessage(ports)
         self.edit_message = uc.EditMessage(ports)
+        self.attach_files_to_message = uc.AttachFilesToMessage(ports)
         self.get_edit_history = uc.GetEditHistory(ports)
         self.delete_message = uc.DeleteMessage(ports)
         self.read_history = uc.ReadHistory(ports)

@@ -32,9 +32,10 @@ from messenger.domain.usecases.feed import (
     ListContacts,
     ReportPresence,
 )
-from messenger.domain.usecases.files import DeleteAbandonedUploads, OpenFile, UploadFile
+from messenger.domain.usecases.files import DeleteAbandonedUploads, NewFile, OpenFile, UploadFile
 from messenger.domain.usecases.messages import (
     AcknowledgeDelivery,
+    AttachFilesToMessage,
     DeleteMessage,
     EditMessage,
     GetEditHistory,
@@ -50,6 +51,7 @@ __all__ = [
     "AcknowledgeDelivery",
     "AddMember",
     "AnnouncePresence",
+    "AttachFilesToMessage",
     "Authenticate",
     "Authorize",
     "ChangePassword",
@@ -69,6 +71,7 @@ __all__ = [
     "ListSessions",
     "LogOut",
     "MarkRead",
+    "NewFile",
     "OpenDialog",
     "OpenFile",
     "Ports",
