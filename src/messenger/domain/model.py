@@ -419,6 +419,9 @@ class Limits:
     max_upload_bytes: int = 20 * 1024 * 1024
     # Posts written in one transaction at most (group commit).
     max_post_batch: int = 64
+    # In chats of more members than this, ``typing`` goes only to devices where the chat is
+    # open (in a 5,000-member channel, typing to everyone would be most of the traffic).
+    typing_joined_above: int = 100
     max_search_results: int = 50
     # How long a process trusts a session it found active without asking storage again;
     # a revocation made by another process reaches this one within this delay (0: no cache).

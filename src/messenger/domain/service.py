@@ -49,6 +49,7 @@ class Messenger:
         self.mark_read = uc.MarkRead(ports)
         self.acknowledge_delivery = uc.AcknowledgeDelivery(ports)
         self.send_typing = uc.SendTyping(ports)
+        self.open_chat = uc.OpenChat(ports)
         self.get_changes_since = uc.GetChangesSince(ports)
         self.report_presence = uc.ReportPresence(ports)
         self.announce_presence = uc.AnnouncePresence(ports)

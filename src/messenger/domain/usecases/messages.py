@@ -500,6 +500,16 @@ class SendTyping(UseCase):
                 raise ChatNotFound()
             others = members - {user_id}
         if others:
-            await self._publish(
-                [Notification(UserTyping(chat=chat_id, user_id=user_id), frozenset(others))]
-            )
+            big = len(members) > self._limits.typing_joined_above
+            event = UserTyping(chat=chat_id, user_id=user_id, only_where_open=big)
+            await self._publish([Notification(event, frozenset(others))])
+
+
+class OpenChat(UseCase):
+    """The user opens a chat on a device (in big chats, typing then reaches it there):
+    only its members may."""
+
+    async def __call__(self, user_id: int, chat_id: int) -> None:
+        async with self._uow(read_only=True) as uow:
+            if user_id not in await uow.members.member_ids(chat_id):
+                raise ChatNotFound()
