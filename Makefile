@@ -32,14 +32,19 @@ run: install migrate
 	MESSENGER_CORS_ORIGINS=$${MESSENGER_CORS_ORIGINS:-http://localhost:3000,http://127.0.0.1:3000,app://.} \
 	$(BIN)/messenger serve --host $(HOST) --port $(PORT)
 
+# The whole suite needs MariaDB and Redis: scripts/ensure-services.sh starts them where it
+# may (root or passwordless sudo, as .ci/run does) or stops with one line saying what is
+# missing; pytest then fails, never skips, on a missing service. `make test-unit` needs none.
 test: install
-	$(BIN)/pytest -q
+	bash scripts/ensure-services.sh
+	MESSENGER_REQUIRE_SERVICES=1 $(BIN)/pytest -q
 
 test-unit: install
 	$(BIN)/pytest -q tests/unit
 
 test-integration: install
-	$(BIN)/pytest -q tests/integration
+	bash scripts/ensure-services.sh
+	MESSENGER_REQUIRE_SERVICES=1 $(BIN)/pytest -q tests/integration
 
 # The fault suite alone (it is part of `make test` too): faults under load, counted.
 test-faults: install

@@ -43,6 +43,9 @@ export class MessengerServer {
       // limit): the chat-list test opens 130 dialogs at once.
       MESSENGER_LIMIT_POST_RATE: '0',
       MESSENGER_LIMIT_CHATS_PER_HOUR: '0',
+      // Every chat counts as big: typing reaches only sockets that joined the chat, so the
+      // typing test also proves the client joins the chat it shows.
+      MESSENGER_TYPING_JOINED_ABOVE: '1',
       PYTHONUNBUFFERED: '1',
     };
     this.proc = null;

@@ -272,6 +272,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     if (!store.chats.has(chatId)) return;
     const changed = store.openChatId !== chatId;
     store.openChatId = chatId;
+    app.engine?.followOpenChat();
     if (changed) {
       views.composer.reset();
       ui.stickNext = true;
@@ -285,6 +286,7 @@ function createApp({ desktop, serverUrl, i18n }) {
 
   app.closeChat = () => {
     app.store.openChatId = null;
+    app.engine?.followOpenChat();
     app.views.chatInfo.close();
     app.renderAll();
   };

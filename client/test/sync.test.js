@@ -573,3 +573,31 @@ test('reading a burst of messages as they come costs two read marks, not one per
   clock.advance(1000);
   assert.deepEqual(marks(), [1, 30, 31]);
 });
+
+test('the chat on screen is joined on the socket, left when another opens, and joined again after a reconnect', async () => {
+  const { engine, realtime, store } = await setup({ chats: [chat(10), chat(11)] });
+  await engine.bootstrap();
+  store.openChatId = 10;
+  engine.followOpenChat(); // offline: nothing sent
+  assert.deepEqual(realtime.sent, []);
+  realtime.online = true;
+  await engine.onReady();
+  store.openChatId = 11;
+  engine.followOpenChat();
+  engine.followOpenChat(); // unchanged: nothing more
+  store.openChatId = null;
+  engine.followOpenChat();
+  const frames = realtime.sent.filter((f) => f.type === 'join_chat' || f.type === 'leave_chat');
+  assert.deepEqual(frames, [
+    { type: 'join_chat', data: { chat_id: 10 } },
+    { type: 'leave_chat', data: { chat_id: 10 } },
+    { type: 'join_chat', data: { chat_id: 11 } },
+    { type: 'leave_chat', data: { chat_id: 11 } },
+  ]);
+  // A reconnect: the new socket is told again.
+  store.openChatId = 11;
+  engine.followOpenChat();
+  realtime.sent = [];
+  await engine.onReady();
+  assert.deepEqual(realtime.sent.filter((f) => f.type === 'join_chat'), [{ type: 'join_chat', data: { chat_id: 11 } }]);
+});

@@ -276,6 +276,7 @@ class Container(containers.DeclarativeContainer):
             uploads_per_minute=settings.provided.limit_uploads_per_minute,
             upload_quota_bytes=settings.provided.limit_upload_quota_bytes,
             unattached_upload_hours=settings.provided.limit_unattached_upload_hours,
+            typing_joined_above=settings.provided.typing_joined_above,
             session_idle=providers.Factory(timedelta, days=settings.provided.session_idle_days),
             session_lifetime=providers.Factory(timedelta, days=settings.provided.session_max_days),
         )

@@ -73,6 +73,9 @@ class Settings:
     # and this many days after login whatever happens.
     session_idle_days: int = 30
     session_max_days: int = 90
+    # In chats of more members than this, ``typing`` reaches only sockets that sent
+    # ``join_chat`` for the chat (the domain's ``Limits.typing_joined_above``).
+    typing_joined_above: int = 100
 
     def __post_init__(self) -> None:
         if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
@@ -88,6 +91,8 @@ class Settings:
                 raise SettingsError(f"MESSENGER_{name.upper()} must not be negative.")
         if self.limit_post_rate and self.limit_post_burst < 1:
             raise SettingsError("MESSENGER_LIMIT_POST_BURST must be at least 1.")
+        if self.typing_joined_above < 0:
+            raise SettingsError("MESSENGER_TYPING_JOINED_ABOVE must not be negative.")
         if self.ws_unauth_per_address < 1:
             raise SettingsError("MESSENGER_WS_UNAUTH_PER_ADDRESS must be positive.")
         if not 1 <= self.session_idle_days <= self.session_max_days:
@@ -136,6 +141,7 @@ class Settings:
             ws_unauth_per_address=_int(env, "MESSENGER_WS_UNAUTH_PER_ADDRESS", 100),
             session_idle_days=_int(env, "MESSENGER_SESSION_IDLE_DAYS", 30),
             session_max_days=_int(env, "MESSENGER_SESSION_MAX_DAYS", 90),
+            typing_joined_above=_int(env, "MESSENGER_TYPING_JOINED_ABOVE", 100),
         )
 
 

@@ -384,10 +384,24 @@ def test_revocations_and_new_chat_mates_cross_the_broker_too() -> None:
     assert decode_delivery(encode_delivery(created)) == created
 
 
+def test_typing_for_open_chats_only_crosses_the_broker_with_its_chat() -> None:
+    big = Wire().delivery(
+        ev.Notification(ev.UserTyping(3, 1, only_where_open=True), frozenset({2}))
+    )
+    assert big.open_chat == 3
+    assert decode_delivery(encode_delivery(big)) == big
+    small = Wire().delivery(ev.Notification(ev.UserTyping(3, 1), frozenset({2})))
+    assert small.open_chat is None
+    assert len(json.loads(encode_delivery(small))) == 3
+    # The frame is the same either way: which sockets get it is delivery's business.
+    assert big.frame == small.frame
+
+
 def test_client_frames_are_parsed_as_the_document_describes_them() -> None:
     document = asyncapi_document()
     names = {m["name"] for m in document["components"]["messages"].values()}
     assert {"auth", "send_message", "typing", "mark_read", "ack", "ping"} <= names
+    assert {"join_chat", "leave_chat"} <= names
     kind, data = parse_frame(
         b'{"type":"send_message","data":{"chat_id":1,"client_id":"c","text":"t"}}'
     )

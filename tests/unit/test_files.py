@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,18 @@ import pytest
 import messenger
 from messenger.adapters.files import LocalFileStore
 from messenger.adapters.memory import InMemoryFileStore, TickingClock
-from messenger.domain.errors import NotFound, PayloadTooLarge, ServiceUnavailable
+from messenger.domain.errors import (
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    QuotaExceeded,
+    ServiceUnavailable,
+    ValidationError,
+)
 from messenger.domain.model import Limits
 from messenger.domain.service import Messenger
-from messenger.domain.usecases.files import clean_content_type, clean_file_name
-from tests.unit.conftest import chunks, read_all, store_of
+from messenger.domain.usecases.files import NewFile, clean_content_type, clean_file_name
+from tests.unit.conftest import Published, chunks, read_all, store_of
 
 
 async def test_an_upload_is_stored_and_its_uploader_can_open_it(app: Messenger, alice: int) -> None:
@@ -166,3 +174,111 @@ async def test_the_file_store_says_when_it_cannot_store_files(
     else:
         with pytest.raises(ServiceUnavailable):
             await store.check()
+
+
+# --- attaching files to a sent message ------------------------------------------------------
+
+
+async def new_files(*contents: bytes) -> AsyncIterator[NewFile]:
+    for i, content in enumerate(contents):
+        yield NewFile(f"f{i}.txt", "text/plain", chunks([content]))
+
+
+async def test_the_author_attaches_files_to_a_sent_message_and_members_can_open_them(
+    app: Messenger, group: int, alice: int, bob: int, carol: int, published: Published
+) -> None:
+    message = (await app.post_message(alice, group, "a-1", "see below")).message
+    published.clear()
+
+    updated = await app.attach_files_to_message(alice, message.id, new_files(b"one", b"two"))
+
+    assert [a.name for a in updated.attachments] == ["f0.txt", "f1.txt"]
+    assert updated.text == "see below"
+    assert updated.edited_at is None
+    assert published.types() == ["message_updated"]
+    assert published.items[0].recipients == {alice, bob, carol}
+    assert (await app.read_history(bob, group)).items == (updated,)
+    _, content = await app.open_file(carol, updated.attachments[1].id)
+    assert await read_all(content) == b"two"
+    # Attached: the sweep of abandoned uploads leaves them alone.
+    assert await app.delete_abandoned_uploads() == 0
+
+
+async def test_attaching_keeps_the_files_a_message_already_has(
+    app: Messenger, dialog: int, alice: int
+) -> None:
+    first = await app.upload_file(alice, "a.txt", None, chunks([b"a"]))
+    message = (await app.post_message(alice, dialog, "a-1", "", attachment_ids=[first.id])).message
+
+    updated = await app.attach_files_to_message(alice, message.id, new_files(b"b"))
+
+    assert updated.attachments[0].id == first.id
+    assert len(updated.attachments) == 2
+
+
+@pytest.mark.parametrize("who", ["bob", "carol"])
+async def test_only_the_author_attaches_files_and_nothing_is_stored_otherwise(
+    app: Messenger, dialog: int, alice: int, bob: int, carol: int, who: str
+) -> None:
+    message = (await app.post_message(alice, dialog, "a-1", "hello")).message
+    expected = {"bob": Forbidden, "carol": NotFound}[who]
+
+    with pytest.raises(expected):
+        await app.attach_files_to_message(
+            {"bob": bob, "carol": carol}[who], message.id, new_files(b"x")
+        )
+
+    assert not store_of(app).files
+
+
+async def test_a_deleted_message_gets_no_files(app: Messenger, dialog: int, alice: int) -> None:
+    message = (await app.post_message(alice, dialog, "a-1", "hello")).message
+    await app.delete_message(alice, message.id)
+
+    with pytest.raises(Forbidden):
+        await app.attach_files_to_message(alice, message.id, new_files(b"x"))
+
+
+async def test_more_files_than_the_attachment_limit_are_refused_and_none_is_kept() -> None:
+    app = messenger.in_memory(clock=TickingClock(), limits=Limits(max_attachments=3))
+    alice = (await app.register("alice", "password-123")).user.id
+    bob = (await app.register("bob", "password-123")).user.id
+    chat = (await app.open_dialog(alice, bob))[0].chat.id
+    message = (await app.post_message(alice, chat, "a-1", "hi")).message
+    await app.attach_files_to_message(alice, message.id, new_files(b"1", b"2"))
+
+    with pytest.raises(ValidationError) as caught:
+        await app.attach_files_to_message(alice, message.id, new_files(b"3", b"4"))
+
+    assert caught.value.field == "file"
+    assert len(store_of(app).files) == 2
+    files = app.ports.files
+    assert isinstance(files, InMemoryFileStore)
+    assert len(files._blobs) == 2
+    assert (
+        len((await app.attach_files_to_message(alice, message.id, new_files(b"3"))).attachments)
+        == 3
+    )
+    with pytest.raises(ValidationError):
+        await app.attach_files_to_message(alice, message.id, new_files(b"5"))
+
+
+async def test_attaching_no_file_is_refused(app: Messenger, dialog: int, alice: int) -> None:
+    message = (await app.post_message(alice, dialog, "a-1", "hello")).message
+
+    with pytest.raises(ValidationError):
+        await app.attach_files_to_message(alice, message.id, new_files())
+
+
+async def test_attached_files_count_against_the_upload_quota() -> None:
+    app = messenger.in_memory(clock=TickingClock(), limits=Limits(upload_quota_bytes=5))
+    alice = (await app.register("alice", "password-123")).user.id
+    bob = (await app.register("bob", "password-123")).user.id
+    chat = (await app.open_dialog(alice, bob))[0].chat.id
+    message = (await app.post_message(alice, chat, "a-1", "hi")).message
+
+    with pytest.raises(QuotaExceeded):
+        await app.attach_files_to_message(alice, message.id, new_files(b"123", b"456"))
+
+    assert not store_of(app).files
+    assert (await app.read_history(bob, chat)).items[0].attachments == ()

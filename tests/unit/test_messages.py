@@ -18,7 +18,7 @@ from messenger.domain.errors import (
     NotFound,
     ValidationError,
 )
-from messenger.domain.events import MessagesDelivered
+from messenger.domain.events import MessagesDelivered, Notification
 from messenger.domain.model import Limits, Role
 from messenger.domain.service import Messenger
 from tests.unit.conftest import Published, chunks, store_of
@@ -805,3 +805,33 @@ async def test_typing_alone_in_a_group_notifies_nobody(
     await app.send_typing(alice, chat)
 
     assert published.items == []
+
+
+async def test_typing_in_a_chat_above_the_threshold_is_only_for_devices_where_it_is_open() -> None:
+    app = messenger.in_memory(clock=TickingClock(), limits=Limits(typing_joined_above=2))
+    alice, bob, carol = [
+        (await app.register(n, "password-123")).user.id for n in ("alice", "bob", "carol")
+    ]
+    seen: list[Notification] = []
+    app.ports.notifier.subscribe(seen.append)  # type: ignore[attr-defined]
+    pair = (await app.create_group(alice, "Two", [bob])).chat.id
+    three = (await app.create_group(alice, "Three", [bob, carol])).chat.id
+    seen.clear()
+
+    await app.send_typing(alice, pair)
+    await app.send_typing(alice, three)
+
+    events = [n.event for n in seen]
+    assert [(e.chat_id, getattr(e, "only_where_open", None)) for e in events] == [
+        (pair, False),
+        (three, True),
+    ]
+
+
+async def test_only_members_open_a_chat(app: Messenger, group: int, alice: int, dave: int) -> None:
+    await app.open_chat(alice, group)
+
+    with pytest.raises(ChatNotFound):
+        await app.open_chat(dave, group)
+    with pytest.raises(ChatNotFound):
+        await app.open_chat(alice, 999)

@@ -17,8 +17,10 @@ from messenger.container import in_memory_container
 from messenger.contract import Wire
 from messenger.domain.errors import InvalidToken, ServiceUnavailable
 from messenger.domain.events import Delivery, Notification
+from messenger.domain.model import Limits
 from messenger.domain.service import Messenger
 from messenger.entrypoints.ws import ConnectionHub, HubConfig, Session, SessionConfig
+from messenger.entrypoints.ws.hub import MAX_JOINED_CHATS, Connection
 from tests.contract_check import check_server_frame
 
 Frame = dict[str, Any]
@@ -355,6 +357,53 @@ async def test_typing_goes_only_to_the_other_members(harness: Harness) -> None:
     await settle()
     assert a.of_type("typing") == []
     assert e.of_type("typing") == []
+
+
+async def test_typing_in_a_big_group_reaches_only_the_sockets_that_joined_it() -> None:
+    app = messenger.in_memory(limits=Limits(typing_joined_above=2))
+    assert app.events is not None
+    hub = ConnectionHub(app, app.events, Wire(), HubConfig(gap_timeout=0.2))
+    await hub.start()
+    h = Harness(app, hub, SessionConfig(auth_timeout=0.3, rate=1000, burst=1000))
+    try:
+        alice, bob, carol = await h.users("alice", "bob", "carol")
+        group = (await app.create_group(alice, "Big", [bob, carol])).chat.id
+        a, bob_open, bob_other, c = [await h.connect(u) for u in (alice, bob, bob, carol)]
+
+        bob_open.send_frame("join_chat", {"chat_id": group})
+        bob_open.send_frame("join_chat", {"chat_id": 999})  # handled after the first
+        assert (await bob_open.frame("error"))["data"]["code"] == "not_found"
+        a.send_frame("typing", {"chat_id": group})
+        await bob_open.frame("typing")
+        await app.post_message(alice, group, "c-1", "after typing")
+        for sock in (bob_other, c):
+            await sock.frame("new_message")
+            assert sock.of_type("typing") == []
+
+        bob_open.send_frame("leave_chat", {"chat_id": group})
+        bob_open.send_frame("join_chat", {"chat_id": 999})
+        await bob_open.frame("error", count=2)
+        assert all(x.joined is None for x in hub.connections_of(bob))
+    finally:
+        await hub.stop(grace=1.0)
+        for task in h.tasks:
+            task.cancel()
+        await asyncio.gather(*h.tasks, return_exceptions=True)
+
+
+def test_a_socket_keeps_only_the_chats_it_opened_last() -> None:
+    connection = Connection(1, FakeSocket(), queue_size=10)
+    assert connection.joined is None  # most sockets open nothing: no dict at all
+    for chat_id in range(MAX_JOINED_CHATS + 5):
+        connection.join(chat_id)
+    connection.join(10)  # opened again: now the newest
+    assert connection.joined is not None
+    assert len(connection.joined) == MAX_JOINED_CHATS
+    assert list(connection.joined)[-1] == 10
+    assert 0 not in connection.joined
+    for chat_id in list(connection.joined):
+        connection.leave(chat_id)
+    assert connection.joined is None
 
 
 async def test_presence_follows_the_first_and_the_last_socket_and_only_contacts_see_it(

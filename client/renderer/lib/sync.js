@@ -87,6 +87,7 @@ export class SyncEngine {
     this._resyncDue = false;
     this._wake = null; // ends the wait before the next catch-up attempt
     this._stopped = false;
+    this._joinedChat = null; // the chat this socket was told is open (`join_chat`)
     // The outbox's share of the socket's rate limit (a token bucket), and a pause the
     // server asked for (retry_after).
     this._tokens = sendBurst;
@@ -105,8 +106,21 @@ export class SyncEngine {
     return this.cursor;
   }
 
+  /** Tells the socket which chat is on screen (`store.openChatId`) with `leave_chat` /
+   * `join_chat`: in big groups the server sends typing only to sockets that joined the chat.
+   * Offline, nothing is sent; the next `ready` joins the chat open then. */
+  followOpenChat() {
+    const open = this.store.openChatId;
+    if (this._stopped || open === this._joinedChat) return;
+    if (this._joinedChat !== null) this.realtime.send('leave_chat', { chat_id: this._joinedChat });
+    this._joinedChat = open !== null && this.realtime.send('join_chat', { chat_id: open }) ? open : null;
+  }
+
   /** The socket said `ready`: catch up, then resend what is unsent. */
   onReady() {
+    // A new socket has no chat open: tell it the one on screen again.
+    this._joinedChat = null;
+    this.followOpenChat();
     this.inFlight.clear();
     this._resetSendBudget();
     this.syncing = true;

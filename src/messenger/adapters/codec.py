@@ -406,10 +406,11 @@ class _Envelope(msgspec.Struct, array_like=True, gc=False):
 
 
 class _LongEnvelope(_Envelope, array_like=True, gc=False):
-    # Only revocations and new chat-mates carry these, so every other envelope stays three
-    # items long.
+    # Only revocations, new chat-mates and typing in big chats carry these, so every other
+    # envelope stays three items long.
     ends_sessions: frozenset[str] = frozenset()
     introduces: frozenset[int] = frozenset()
+    open_chat: int | None = None
 
 
 _envelope_decoder = msgspec.json.Decoder(_LongEnvelope)
@@ -417,8 +418,8 @@ _envelope_decoder = msgspec.json.Decoder(_LongEnvelope)
 
 def encode_delivery(delivery: ev.Delivery) -> bytes:
     """A delivery for the broker: ``[position, [recipients...], frame, [sessions...]?,
-    [introduced users...]?]``."""
-    if delivery.ends_sessions or delivery.introduces:
+    [introduced users...]?, open chat?]``."""
+    if delivery.ends_sessions or delivery.introduces or delivery.open_chat is not None:
         return _encoder.encode(
             _LongEnvelope(
                 delivery.position,
@@ -426,6 +427,7 @@ def encode_delivery(delivery: ev.Delivery) -> bytes:
                 msgspec.Raw(delivery.frame or b"null"),
                 delivery.ends_sessions,
                 delivery.introduces,
+                delivery.open_chat,
             )
         )
     return _encoder.encode(
@@ -443,4 +445,5 @@ def decode_delivery(raw: bytes) -> ev.Delivery:
         envelope.position,
         envelope.ends_sessions,
         envelope.introduces,
+        envelope.open_chat,
     )

@@ -22,7 +22,7 @@ from messenger.contract.errors import ErrorCode
 # The version of this contract: the AsyncAPI document's ``info.version`` and the ``ready``
 # frame's ``version``. A new frame type or field raises the minor version (clients ignore
 # what they do not know); anything a client could trip over raises the major version.
-CONTRACT_VERSION = "1.1.0"
+CONTRACT_VERSION = "1.2.0"
 
 # --- objects (the REST API's response bodies, and what frames carry) ----------------------
 
@@ -343,6 +343,20 @@ class TypingRequest(msgspec.Struct, frozen=True):
     chat_id: int
 
 
+class JoinChatRequest(msgspec.Struct, frozen=True):
+    """The chat is open on this socket: in chats of more than ``MESSENGER_TYPING_JOINED_ABOVE``
+    members (100 by default) ``typing`` reaches only sockets that joined it. A chat the
+    caller is not in is an ``error`` frame with ``not_found``."""
+
+    chat_id: int
+
+
+class LeaveChatRequest(msgspec.Struct, frozen=True):
+    """The chat is no longer open on this socket."""
+
+    chat_id: int
+
+
 class MarkReadRequest(msgspec.Struct, frozen=True):
     chat_id: int
     message_id: int
@@ -374,6 +388,14 @@ class MarkReadFrame(ClientFrame, tag="mark_read", frozen=True):
     data: MarkReadRequest
 
 
+class JoinChatFrame(ClientFrame, tag="join_chat", frozen=True):
+    data: JoinChatRequest
+
+
+class LeaveChatFrame(ClientFrame, tag="leave_chat", frozen=True):
+    data: LeaveChatRequest
+
+
 class AckFrame(ClientFrame, tag="ack", frozen=True):
     data: AckRequest
 
@@ -383,5 +405,12 @@ class PingFrame(ClientFrame, tag="ping", frozen=True):
 
 
 ClientFrames = (
-    AuthFrame | SendMessageFrame | TypingRequestFrame | MarkReadFrame | AckFrame | PingFrame
+    AuthFrame
+    | SendMessageFrame
+    | TypingRequestFrame
+    | MarkReadFrame
+    | AckFrame
+    | PingFrame
+    | JoinChatFrame
+    | LeaveChatFrame
 )

@@ -279,6 +279,9 @@ class Wire:
             notification.recipients,
             notification.position,
             introduces=event.introduces,
+            open_chat=(
+                event.chat if isinstance(event, ev.UserTyping) and event.only_where_open else None
+            ),
         )
 
     def ready(self, user: model.User, cursor: int) -> bytes:

@@ -170,6 +170,8 @@ class UserTyping(Event):
     type: ClassVar[str] = "typing"
     chat: int
     user_id: int
+    # A big chat (``Limits.typing_joined_above``): only devices where it is open are told.
+    only_where_open: bool = False
 
     @property
     def chat_id(self) -> int:
@@ -242,6 +244,9 @@ class Delivery:
     # Users who just became chat-mates of the other recipients (a new chat's members, an
     # added member): delivery tells each side which of the other is online.
     introduces: frozenset[int] = frozenset()
+    # Only the recipients' sockets that have this chat open (``join_chat``) get the frame:
+    # typing in big chats.
+    open_chat: int | None = None
 
 
 __all__ = [

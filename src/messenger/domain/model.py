@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -279,6 +280,23 @@ class Message:
         self.edited_at = now
         return previous
 
+    def room_for_attachments(self, editor_id: int, limit: int) -> int:
+        """How many more files the author may attach (at least one, or an error)."""
+        if editor_id != self.sender_id:
+            raise Forbidden("Only the author can attach files to a message.")
+        if self.deleted:
+            raise Forbidden("A deleted message cannot get attachments.")
+        room = limit - len(self.attachments)
+        if room <= 0:
+            raise ValidationError(f"A message may carry at most {limit} files.", field="file")
+        return room
+
+    def attach(self, editor_id: int, attachments: Sequence[Attachment], limit: int) -> None:
+        """Add files after sending; the text and its edit history stay as they are."""
+        if len(attachments) > self.room_for_attachments(editor_id, limit):
+            raise ValidationError(f"A message may carry at most {limit} files.", field="file")
+        self.attachments = (*self.attachments, *attachments)
+
     def delete(self, now: datetime) -> None:
         # A tombstone keeps the id (ordering, replies, read marks) but nothing of the content.
         self.text = ""
@@ -401,6 +419,9 @@ class Limits:
     max_upload_bytes: int = 20 * 1024 * 1024
     # Posts written in one transaction at most (group commit).
     max_post_batch: int = 64
+    # In chats of more members than this, ``typing`` goes only to devices where the chat is
+    # open (in a 5,000-member channel, typing to everyone would be most of the traffic).
+    typing_joined_above: int = 100
     max_search_results: int = 50
     # How long a process trusts a session it found active without asking storage again;
     # a revocation made by another process reaches this one within this delay (0: no cache).

@@ -209,6 +209,26 @@ case(
     owner=403,
 )
 case(
+    "PUT /messages/{id}",
+    lambda h, w, a: h.put(f"/messages/{w.message_id}", json={"text": unique("t")}, headers=a),
+    stranger=404,
+    member=403,
+    author=200,
+    admin=403,
+    owner=403,
+)
+case(
+    "POST /messages/{id}/files",
+    lambda h, w, a: h.post(
+        f"/messages/{w.post_by_author(h)}/files", files={"file": ("b.txt", b"b")}, headers=a
+    ),
+    stranger=404,
+    member=403,
+    author=200,
+    admin=403,
+    owner=403,
+)
+case(
     "DELETE /messages/{id}",
     lambda h, w, a: h.delete(f"/messages/{w.post_by_author(h)}", headers=a),
     stranger=404,

@@ -32,13 +32,15 @@ from messenger.domain.usecases.feed import (
     ListContacts,
     ReportPresence,
 )
-from messenger.domain.usecases.files import DeleteAbandonedUploads, OpenFile, UploadFile
+from messenger.domain.usecases.files import DeleteAbandonedUploads, NewFile, OpenFile, UploadFile
 from messenger.domain.usecases.messages import (
     AcknowledgeDelivery,
+    AttachFilesToMessage,
     DeleteMessage,
     EditMessage,
     GetEditHistory,
     MarkRead,
+    OpenChat,
     PostMessage,
     PostResult,
     ReadHistory,
@@ -50,6 +52,7 @@ __all__ = [
     "AcknowledgeDelivery",
     "AddMember",
     "AnnouncePresence",
+    "AttachFilesToMessage",
     "Authenticate",
     "Authorize",
     "ChangePassword",
@@ -69,6 +72,8 @@ __all__ = [
     "ListSessions",
     "LogOut",
     "MarkRead",
+    "NewFile",
+    "OpenChat",
     "OpenDialog",
     "OpenFile",
     "Ports",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
 from datetime import timedelta
 
 from messenger.domain.errors import NotFound, QuotaExceeded
@@ -25,6 +26,15 @@ def clean_content_type(raw: str | None) -> str:
     if not value or "/" not in value or len(value) > 100:
         return "application/octet-stream"
     return value
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """A file as it arrives: the name and type the client gave, and its bytes on demand."""
+
+    name: str
+    content_type: str | None
+    chunks: AsyncIterable[bytes]
 
 
 class UploadFile(UseCase):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, Sequence
 from dataclasses import dataclass
 
 from messenger.domain.errors import (
@@ -33,12 +33,14 @@ from messenger.domain.model import (
     Message,
     MessageEdit,
     Page,
+    StoredFile,
     check_client_id,
     clean_text,
 )
 from messenger.domain.paging import Listing, Order, page_size, paginate
 from messenger.domain.ports import UnitOfWork
 from messenger.domain.usecases.base import Ports, UseCase, load_membership
+from messenger.domain.usecases.files import NewFile, UploadFile
 
 logger = logging.getLogger(__name__)
 
@@ -266,15 +268,12 @@ async def _attachments(
         # read someone else's file.
         if file is None or file.owner_id != user_id:
             raise ValidationError(f"Unknown attachment {file_id!r}.", field="attachment_ids")
-        result.append(
-            Attachment(
-                id=file.id,
-                name=file.name,
-                content_type=file.content_type,
-                size=file.size,
-            )
-        )
+        result.append(_attachment(file))
     return tuple(result)
+
+
+def _attachment(file: StoredFile) -> Attachment:
+    return Attachment(id=file.id, name=file.name, content_type=file.content_type, size=file.size)
 
 
 class EditMessage(UseCase):
@@ -298,6 +297,67 @@ class EditMessage(UseCase):
             notifications = await uow.commit()
         await self._publish(notifications)
         return message
+
+
+class AttachFilesToMessage(UseCase):
+    """Attach files to your own message after sending it, up to ``Limits.max_attachments``
+    in all; the members see the message updated. Each file is an upload (``UploadFile``:
+    its budget and quota apply); if the attaching fails, the files just stored go again."""
+
+    def __init__(self, ports: Ports) -> None:
+        super().__init__(ports)
+        self._upload = UploadFile(ports)
+
+    async def __call__(
+        self, user_id: int, message_id: int, files: AsyncIterable[NewFile]
+    ) -> Message:
+        limit = self._limits.max_attachments
+        async with self._uow(read_only=True) as uow:
+            message = await _load_message(uow, message_id, user_id)
+        # Strangers, other members and full messages are refused before a byte is stored.
+        room = message.room_for_attachments(user_id, limit)
+        stored: list[StoredFile] = []
+        try:
+            await self._upload_all(user_id, files, room, stored)
+            async with self._uow() as uow:
+                # Read again under the write lock: an edit, a delete or another attach may
+                # have come first.
+                message = await _load_message(uow, message_id, user_id)
+                message.attach(user_id, [_attachment(f) for f in stored], limit)
+                await uow.messages.update(message)
+                uow.record(MessageEdited(message=message), await _recipients(uow, message.chat_id))
+                notifications = await uow.commit()
+        except BaseException:
+            await self._discard(stored)
+            raise
+        await self._publish(notifications)
+        return message
+
+    async def _upload_all(
+        self, user_id: int, files: AsyncIterable[NewFile], room: int, stored: list[StoredFile]
+    ) -> None:
+        """Store the files one by one into ``stored`` (so a failure knows what to discard)."""
+        async for new in files:
+            if len(stored) == room:
+                limit = self._limits.max_attachments
+                raise ValidationError(f"A message may carry at most {limit} files.", field="file")
+            stored.append(await self._upload(user_id, new.name, new.content_type, new.chunks))
+        if not stored:
+            raise ValidationError("Send at least one file.", field="file")
+
+    async def _discard(self, stored: Sequence[StoredFile]) -> None:
+        """Delete uploads no message got; the sweep of abandoned uploads is the fallback."""
+        if not stored:
+            return
+        try:
+            async with self._uow() as uow:
+                removed = set(await uow.files.remove_unattached([f.id for f in stored]))
+                await uow.commit()
+            for file in stored:
+                if file.id in removed:
+                    await self._ports.files.delete(file.storage_key)
+        except Exception:
+            logger.exception("discarding %d uploads failed; the sweep will", len(stored))
 
 
 # Edits are only ever appended (deleting a message drops them all), so the count shown
@@ -440,6 +500,16 @@ class SendTyping(UseCase):
                 raise ChatNotFound()
             others = members - {user_id}
         if others:
-            await self._publish(
-                [Notification(UserTyping(chat=chat_id, user_id=user_id), frozenset(others))]
-            )
+            big = len(members) > self._limits.typing_joined_above
+            event = UserTyping(chat=chat_id, user_id=user_id, only_where_open=big)
+            await self._publish([Notification(event, frozenset(others))])
+
+
+class OpenChat(UseCase):
+    """The user opens a chat on a device (in big chats, typing then reaches it there):
+    only its members may."""
+
+    async def __call__(self, user_id: int, chat_id: int) -> None:
+        async with self._uow(read_only=True) as uow:
+            if user_id not in await uow.members.member_ids(chat_id):
+                raise ChatNotFound()

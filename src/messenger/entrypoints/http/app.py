@@ -26,7 +26,7 @@ from messenger.entrypoints.http.errors import (
     exception_handlers,
     problem_response,
 )
-from messenger.entrypoints.http.files import files_router
+from messenger.entrypoints.http.files import files_router, message_files_router
 from messenger.entrypoints.http.problems import document_problems
 from messenger.entrypoints.http.system import ReadinessCheck, health, ready
 from messenger.entrypoints.http.users import users_router
@@ -99,6 +99,7 @@ def create_app(
             chats_router(),
             messages_router(),
             files_router(settings.max_upload_bytes),
+            message_files_router(settings.max_upload_bytes, container.limits().max_attachments),
             *realtime.route_handlers,
             # Like openapi.json: always there (only the HTML pages follow MESSENGER_DOCS).
             realtime.docs_route_handler(settings.root_path),
@@ -149,7 +150,7 @@ def create_app(
         lifespan=[lifespan],
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),
-            allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type"],
             expose_headers=["Retry-After", "Content-Disposition", "Location"],
             max_age=600,

@@ -1,4 +1,5 @@
-"""``/files``: streaming upload and download."""
+"""``/files``: streaming upload and download; ``/messages/{id}/files``: attaching uploads to
+a message already sent."""
 
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ from messenger.contract import shapes
 from messenger.contract.wire import Wire
 from messenger.domain.model import AccessClaims
 from messenger.domain.service import Messenger
+from messenger.domain.usecases import NewFile
 from messenger.entrypoints.http.deps import BEARER
-from messenger.entrypoints.http.multipart import read_file_part
+from messenger.entrypoints.http.multipart import read_file_part, read_file_parts
+from messenger.entrypoints.http.schemas import MAX_ID
 
 # Multipart framing around the file: boundaries, part headers, a few small fields.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -49,6 +52,31 @@ class _UploadOperation(Operation):
                                 format=None,
                                 content_media_type="application/octet-stream",
                             )
+                        },
+                        required=["file"],
+                    )
+                )
+            },
+        )
+    )
+
+
+_FILE = Schema(type=OpenAPIType.STRING, format=None, content_media_type="application/octet-stream")
+
+
+@dataclass
+class _AttachOperation(Operation):
+    """Documents the multipart body of ``attach_files``: one or more ``file`` parts."""
+
+    request_body: RequestBody | None = field(
+        default_factory=lambda: RequestBody(
+            required=True,
+            content={
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        properties={
+                            "file": Schema(type=OpenAPIType.ARRAY, items=_FILE, min_items=1)
                         },
                         required=["file"],
                     )
@@ -132,6 +160,42 @@ async def download_file(
             "Content-Security-Policy": "sandbox; default-src 'none'",
             "Cache-Control": "private, max-age=3600",
         },
+    )
+
+
+@post(
+    "/{message_id:int}/files",
+    status_code=200,
+    summary="Attach files to your message (multipart/form-data, field 'file', repeatable)",
+    opt={"problems": (400, 403, 413, 422, 429)},
+    operation_class=_AttachOperation,
+)
+async def attach_files(
+    message_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
+    request: Request[Any, Any, Any],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.Message:
+    content_type = request.headers.get("content-type")
+
+    async def files() -> AsyncIterator[NewFile]:
+        async for part in read_file_parts(content_type, request.stream()):
+            yield NewFile(part.filename, part.content_type, part.chunks)
+
+    return wire.message(
+        await messenger.attach_files_to_message(claims.user_id, message_id, files())
+    )
+
+
+def message_files_router(max_upload_bytes: int, max_files: int) -> Router:
+    """``POST /messages/{id}/files``: a body may carry up to ``max_files`` uploads."""
+    return Router(
+        path="/messages",
+        route_handlers=[attach_files],
+        security=BEARER,
+        tags=["messages"],
+        request_max_body_size=max_files * (max_upload_bytes + MULTIPART_OVERHEAD),
     )
 
 

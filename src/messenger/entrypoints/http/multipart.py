@@ -26,6 +26,9 @@ class _Part:
     name: str | None = None
     filename: str | None = None
     content_type: str | None = None
+    # A file part's bytes parsed but not yet handed out, and whether its end was parsed.
+    pending: list[bytes] = field(default_factory=list)
+    done: bool = False
 
 
 @dataclass
@@ -42,10 +45,10 @@ class _State:
         self.part: _Part | None = None
         self.header_field = b""
         self.header_value = b""
-        self.file: _Part | None = None
-        self.file_started = False
-        self.file_done = False
-        self.pending: list[bytes] = []
+        # The ``file`` parts whose headers were parsed, in order; ``wanted`` those whose
+        # bytes are kept (a part skipped by its reader parses on, its bytes dropped).
+        self.files: list[_Part] = []
+        self.wanted: _Part | None = None
         self.ended = False
 
 
@@ -77,17 +80,17 @@ def _callbacks(state: _State) -> dict[str, object]:
         part.name = name.decode("utf-8", "replace") if name is not None else None
         part.filename = filename.decode("utf-8", "replace") if filename is not None else None
         part.content_type = part.headers.get("content-type")
-        if part.name == FILE_FIELD and state.file is None:
-            state.file = part
-            state.file_started = True
+        if part.name == FILE_FIELD:
+            state.files.append(part)
+            state.wanted = part
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
-        if state.part is not None and state.part is state.file and not state.file_done:
-            state.pending.append(data[start:end])
+        if state.part is not None and state.part is state.wanted:
+            state.part.pending.append(data[start:end])
 
     def on_part_end() -> None:
-        if state.part is not None and state.part is state.file:
-            state.file_done = True
+        if state.part is not None:
+            state.part.done = True
         state.part = None
 
     def on_end() -> None:
@@ -105,8 +108,12 @@ def _callbacks(state: _State) -> dict[str, object]:
     }
 
 
-async def read_file_part(content_type: str | None, body: AsyncIterator[bytes]) -> FilePart:
-    """Parse up to the headers of the ``file`` part; its bytes are then read on demand."""
+async def read_file_parts(
+    content_type: str | None, body: AsyncIterator[bytes], *, limit: int | None = None
+) -> AsyncIterator[FilePart]:
+    """Each ``file`` part in order, once its headers are parsed; its bytes are read on demand
+    (and dropped if the reader asks for the next part first). No ``file`` part at all is
+    ``MalformedUpload``; after ``limit`` parts the rest of the body is drained unread."""
     media_type, options = parse_options_header(content_type or "")
     boundary = options.get(b"boundary")
     if media_type != b"multipart/form-data" or not boundary:
@@ -123,36 +130,60 @@ async def read_file_part(content_type: str | None, body: AsyncIterator[bytes]) -
         except (MultipartParseError, FormParserError, ValueError):
             raise MalformedUpload() from None
 
-    while not state.file_started:
-        chunk = await anext(body, None)
-        if chunk is None:
-            raise MalformedUpload()
-        if chunk:
-            feed(chunk)
-    file = state.file
-    if file is None:
-        raise MalformedUpload()
-
-    async def chunks() -> AsyncIterator[bytes]:
+    async def chunks(file: _Part) -> AsyncIterator[bytes]:
         while True:
-            if state.pending:
-                data, state.pending = b"".join(state.pending), []
+            if file.pending:
+                data, file.pending = b"".join(file.pending), []
                 if data:
                     yield data
-            if state.file_done:
-                break
+            if file.done:
+                return
             chunk = await anext(body, None)
             if chunk is None:
                 raise MalformedUpload("The upload ended before the file did.")
             if chunk:
                 feed(chunk)
-        # Drain the rest of the body so the connection can be reused.
-        async for rest in body:
-            if rest:
-                feed(rest)
 
-    return FilePart(
-        filename=file.filename or "file",
-        content_type=file.content_type,
-        chunks=chunks(),
-    )
+    handed = 0
+    while limit is None or handed < limit:
+        while len(state.files) <= handed and not state.ended:
+            chunk = await anext(body, None)
+            if chunk is None:
+                break
+            if chunk:
+                feed(chunk)
+        if len(state.files) <= handed:
+            if handed == 0:
+                raise MalformedUpload()
+            return
+        file = state.files[handed]
+        handed += 1
+        yield FilePart(
+            filename=file.filename or "file",
+            content_type=file.content_type,
+            chunks=chunks(file),
+        )
+        # The reader moved on: whatever is left of this part is parsed past, not kept.
+        if state.wanted is file:
+            state.wanted = None
+        file.pending.clear()
+    # Drain the rest of the body so the connection can be reused.
+    state.wanted = None
+    async for rest in body:
+        if rest:
+            feed(rest)
+
+
+async def read_file_part(content_type: str | None, body: AsyncIterator[bytes]) -> FilePart:
+    """Parse up to the headers of the first ``file`` part; its bytes are then read on
+    demand, and the rest of the body is drained after them."""
+    parts = read_file_parts(content_type, body, limit=1)
+    first = await anext(parts)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        async for chunk in first.chunks:
+            yield chunk
+        async for _ in parts:  # drains the body
+            pass
+
+    return FilePart(first.filename, first.content_type, chunks())

@@ -22,6 +22,12 @@ while frames wait to go out (most sockets are idle most of the time, and a write
 waiting on an empty queue, or an empty queue, cost memory on each): a slow or stuck client
 only fills its own queue, and when that overflows the socket is closed with 1013 so the
 client reconnects and catches up with ``sync``.
+
+Open chats. A socket may say which chats are open on it (``join_chat``, ``leave_chat``):
+``Connection.joined``, ``None`` on the many sockets that open none. A delivery with an
+``open_chat`` (typing in a chat bigger than ``Limits.typing_joined_above``, decided by the
+domain when it publishes) goes only to its recipients' sockets that have that chat open;
+every other delivery goes to all of their sockets, as before.
 """
 
 from __future__ import annotations
@@ -86,6 +92,10 @@ class HubConfig:
 _Item = tuple[int | None, bytes]
 _WARN_EVERY_S = 30.0
 
+# Chats one socket may have open at once (``join_chat``): a client that never sends
+# ``leave_chat`` cannot grow a socket's memory without bound.
+MAX_JOINED_CHATS = 32
+
 
 class Connection:
     """One authenticated socket: its outbound queue, its writer task and its cursor."""
@@ -105,6 +115,7 @@ class Connection:
         "close_code",
         "closed",
         "cursor",
+        "joined",
         "reading",
         "ready",
         "session_id",
@@ -145,6 +156,27 @@ class Connection:
         self._writing = False  # the session said the ``ready`` frame is out
         self._closing: asyncio.Task[None] | None = None
         self._close_timeout = close_timeout
+        # The chats open on this socket (``join_chat``), in the order they were opened;
+        # ``None`` for the many sockets that open none (an empty dict costs ~64 bytes).
+        self.joined: dict[int, None] | None = None
+
+    def join(self, chat_id: int) -> None:
+        """The chat is open on this socket; the oldest of too many is taken as closed."""
+        joined = self.joined
+        if joined is None:
+            joined = self.joined = {}
+        joined.pop(chat_id, None)
+        joined[chat_id] = None
+        if len(joined) > MAX_JOINED_CHATS:
+            del joined[next(iter(joined))]
+
+    def leave(self, chat_id: int) -> None:
+        """The chat is no longer open on this socket."""
+        joined = self.joined
+        if joined is not None:
+            joined.pop(chat_id, None)
+            if not joined:
+                self.joined = None
 
     def push(self, data: bytes, position: int | None = None) -> None:
         """Queue a frame; never blocks. Overflow closes the connection (1013)."""
@@ -537,6 +569,15 @@ class ConnectionHub:
             self._end_sessions(delivery)
             return
         frame, position, users = delivery.frame, delivery.position, self._users
+        open_chat = delivery.open_chat
+        if open_chat is not None:
+            # Typing in a big chat: only the sockets where the chat is open.
+            for user_id in delivery.recipients:
+                for connection in users.get(user_id, ()):
+                    joined = connection.joined
+                    if joined is not None and open_chat in joined:
+                        connection.push(frame, position)
+            return
         for user_id in delivery.recipients:
             for connection in users.get(user_id, ()):
                 connection.push(frame, position)

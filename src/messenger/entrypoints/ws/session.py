@@ -22,6 +22,8 @@ from messenger.contract import PONG, ErrorCode, error_frame
 from messenger.contract.shapes import (
     AckRequest,
     AuthRequest,
+    JoinChatRequest,
+    LeaveChatRequest,
     MarkReadRequest,
     SendMessageRequest,
     TypingRequest,
@@ -398,6 +400,12 @@ class Session:
                 chat_id = data.chat_id
                 # The ``messages_read`` event reaches this socket like every other member's.
                 await self.messenger.mark_read(user_id, data.chat_id, data.message_id)
+            elif isinstance(data, JoinChatRequest):
+                chat_id = data.chat_id
+                await self.messenger.open_chat(user_id, data.chat_id)
+                connection.join(data.chat_id)
+            elif isinstance(data, LeaveChatRequest):
+                connection.leave(data.chat_id)
             elif isinstance(data, AckRequest):
                 await self.messenger.acknowledge_delivery(user_id, data.cursor)
             elif isinstance(data, AuthRequest):
@@ -438,7 +446,7 @@ def _request_of(raw: str | bytes) -> tuple[str | None, int | None]:
 def _ids_of(data: msgspec.Struct) -> tuple[str | None, int | None]:
     if isinstance(data, SendMessageRequest):
         return data.client_id, data.chat_id
-    if isinstance(data, TypingRequest | MarkReadRequest):
+    if isinstance(data, TypingRequest | MarkReadRequest | JoinChatRequest | LeaveChatRequest):
         return None, data.chat_id
     return None, None
 
