@@ -48,7 +48,8 @@ test-integration: install
 
 # The fault suite alone (it is part of `make test` too): faults under load, counted.
 test-faults: install
-	$(BIN)/pytest -q -m faults tests/integration
+	bash scripts/ensure-services.sh
+	MESSENGER_REQUIRE_SERVICES=1 $(BIN)/pytest -q -m faults tests/integration
 
 lint: install
 	$(BIN)/ruff check src tests bench
