@@ -677,13 +677,21 @@ def test_hostile_first_frames_are_refused_without_a_server_error(world: World) -
             assert refused < 500, f"?{query} -> {refused}"
             return
         with ws:
+            raw = _as_bytes(frame)
+            if len(raw) > 64 * 1024:
+                # Refused from its header on (1009), while the rest is still being sent: the
+                # send may fail on that close, or on its reset (1006). Never 1011.
+                with contextlib.suppress(ConnectionClosed, OSError):
+                    ws.send(frame)
+                    _frames_until(ws, lambda f: False)
+                assert ws.close_code in (1009, 1006), f"{frame!r:.100} -> {ws.close_code}"
+                return
             ws.send(frame)
             frames = _frames_until(ws, lambda f: f["type"] == "ready")
             if frames and frames[-1]["type"] == "ready":
                 pytest.fail(f"{frame!r:.200} authenticated without a token")
             code = ws.close_code
             assert code in REFUSED, f"{frame!r:.200} -> close {code}, {frames}"
-            raw = _as_bytes(frame)
             if len(raw) <= 64 * 1024 and not is_json(raw):
                 assert _codes(frames) == ["malformed_request"], f"{frame!r:.200} -> {frames}"
 
