@@ -649,6 +649,16 @@ def _frames_until(ws: ClientConnection, stop: Callable[[dict[str, Any]], bool]) 
         return frames
 
 
+def _assert_refused_as_too_big(ws: ClientConnection, frame: str | bytes) -> None:
+    """A frame over 64 KiB is refused from its header on (1009). The server closes while the
+    rest is still on its way, so the client's send may fail on that close or on its reset
+    (1006) before the close frame is read. Never 1011."""
+    with contextlib.suppress(ConnectionClosed, OSError):
+        ws.send(frame)
+        _frames_until(ws, lambda f: False)
+    assert ws.close_code in (1009, 1006), f"{frame!r:.100} -> {ws.close_code}"
+
+
 def _as_bytes(frame: str | bytes) -> bytes:
     return frame.encode() if isinstance(frame, str) else frame
 
@@ -679,12 +689,7 @@ def test_hostile_first_frames_are_refused_without_a_server_error(world: World) -
         with ws:
             raw = _as_bytes(frame)
             if len(raw) > 64 * 1024:
-                # Refused from its header on (1009), while the rest is still being sent: the
-                # send may fail on that close, or on its reset (1006). Never 1011.
-                with contextlib.suppress(ConnectionClosed, OSError):
-                    ws.send(frame)
-                    _frames_until(ws, lambda f: False)
-                assert ws.close_code in (1009, 1006), f"{frame!r:.100} -> {ws.close_code}"
+                _assert_refused_as_too_big(ws, frame)
                 return
             ws.send(frame)
             frames = _frames_until(ws, lambda f: f["type"] == "ready")
@@ -718,13 +723,7 @@ def test_hostile_frames_after_auth_get_error_frames_and_the_socket_stays_usable(
                 return
             raw = _as_bytes(frame)
             if len(raw) > 64 * 1024:
-                # Refused from its header on (1009); the server closes while the rest of the
-                # frame is still on its way, so the client may see the reset of that close
-                # (1006) before the close frame itself. Never 1011.
-                with contextlib.suppress(ConnectionClosed, OSError):
-                    ws.send(frame)
-                    _frames_until(ws, lambda f: False)
-                assert ws.close_code in (1009, 1006), f"{frame!r:.100} -> {ws.close_code}"
+                _assert_refused_as_too_big(ws, frame)
                 return
             ws.send(frame)
             ws.send('{"type": "ping", "data": {}}')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Response, Router, delete, get, patch, post, put
+from litestar import HttpMethod, Response, Router, delete, get, patch, post, route
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter, QueryParameter
@@ -198,7 +198,12 @@ async def mark_read(
     )
 
 
-@patch("/{message_id:int}", summary="Edit your message", opt={"problems": (403,)})
+@route(
+    "/{message_id:int}",
+    http_method=[HttpMethod.PATCH, HttpMethod.PUT],
+    summary="Edit your message (PUT is the same as PATCH)",
+    opt={"problems": (403,)},
+)
 async def edit_message(
     message_id: PathId,
     data: JSONBody[EditMessageIn],
@@ -206,23 +211,8 @@ async def edit_message(
     claims: NamedDependency[AccessClaims],
     wire: NamedDependency[Wire],
 ) -> shapes.Message:
-    return wire.message(await messenger.edit_message(claims.user_id, message_id, data.text))
-
-
-@put(
-    "/{message_id:int}",
-    summary="Edit your message (the same as PATCH)",
-    opt={"problems": (403,)},
-)
-async def replace_message_text(
-    message_id: PathId,
-    data: JSONBody[EditMessageIn],
-    messenger: NamedDependency[Messenger],
-    claims: NamedDependency[AccessClaims],
-    wire: NamedDependency[Wire],
-) -> shapes.Message:
-    # Clients written against PUT-edits APIs (seed 001) edit this way; the text is the whole
-    # editable content, so replacing and patching it are the same.
+    # PUT too: clients written against PUT-edits APIs (seed 001) edit that way; the text is
+    # the whole editable content, so replacing and patching it are the same.
     return wire.message(await messenger.edit_message(claims.user_id, message_id, data.text))
 
 
@@ -277,7 +267,7 @@ def chats_router() -> Router:
 def messages_router() -> Router:
     return Router(
         path="/messages",
-        route_handlers=[edit_message, replace_message_text, delete_message, message_edits],
+        route_handlers=[edit_message, delete_message, message_edits],
         security=BEARER,
         tags=["messages"],
     )

@@ -34,54 +34,36 @@ from messenger.entrypoints.http.schemas import MAX_ID
 MULTIPART_OVERHEAD = 64 * 1024
 
 
-@dataclass
-class _UploadOperation(Operation):
-    """Documents the multipart body the handler parses itself (it is streamed, so Litestar
-    never sees it as a ``data`` parameter)."""
+_FILE = Schema(type=OpenAPIType.STRING, format=None, content_media_type="application/octet-stream")
 
-    request_body: RequestBody | None = field(
-        default_factory=lambda: RequestBody(
-            required=True,
-            content={
-                "multipart/form-data": OpenAPIMediaType(
-                    schema=Schema(
-                        type=OpenAPIType.OBJECT,
-                        properties={
-                            "file": Schema(
-                                type=OpenAPIType.STRING,
-                                format=None,
-                                content_media_type="application/octet-stream",
-                            )
-                        },
-                        required=["file"],
-                    )
-                )
-            },
-        )
+
+def _multipart_body(file: Schema) -> RequestBody:
+    """A multipart body whose ``file`` field is ``file``: the handlers parse (stream) it
+    themselves, so Litestar never sees it as a ``data`` parameter to document."""
+    return RequestBody(
+        required=True,
+        content={
+            "multipart/form-data": OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.OBJECT, properties={"file": file}, required=["file"])
+            )
+        },
     )
 
 
-_FILE = Schema(type=OpenAPIType.STRING, format=None, content_media_type="application/octet-stream")
+@dataclass
+class _UploadOperation(Operation):
+    """Documents the upload's body: one ``file`` part."""
+
+    request_body: RequestBody | None = field(default_factory=lambda: _multipart_body(_FILE))
 
 
 @dataclass
 class _AttachOperation(Operation):
-    """Documents the multipart body of ``attach_files``: one or more ``file`` parts."""
+    """Documents the body of ``attach_files``: one or more ``file`` parts."""
 
     request_body: RequestBody | None = field(
-        default_factory=lambda: RequestBody(
-            required=True,
-            content={
-                "multipart/form-data": OpenAPIMediaType(
-                    schema=Schema(
-                        type=OpenAPIType.OBJECT,
-                        properties={
-                            "file": Schema(type=OpenAPIType.ARRAY, items=_FILE, min_items=1)
-                        },
-                        required=["file"],
-                    )
-                )
-            },
+        default_factory=lambda: _multipart_body(
+            Schema(type=OpenAPIType.ARRAY, items=_FILE, min_items=1)
         )
     )
 
