@@ -108,6 +108,18 @@ def clean_display_name(raw: str | None, fallback: str) -> str:
     return name
 
 
+def clean_local_name(raw: str | None) -> str | None:
+    """A contact's local name as stored (cleaned like a display name); None for none."""
+    name = strip_unsafe(raw or "").strip()
+    if not name:
+        return None
+    if len(name) > DISPLAY_NAME_MAX:
+        raise ValidationError(
+            f"Local name must be at most {DISPLAY_NAME_MAX} characters.", field="local_name"
+        )
+    return name
+
+
 def clean_bio(raw: str) -> str:
     bio = strip_unsafe(raw, keep_newlines=True).strip()
     if len(bio) > BIO_MAX:
@@ -193,6 +205,35 @@ class PublicProfile:
     bio: str
     created_at: datetime
     last_seen_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ProfileView(PublicProfile):
+    """Another user's profile as one viewer sees it (privacy applied), with what the viewer
+    made of them: a contact (and the local name only the viewer sees), or blocked."""
+
+    is_contact: bool = False
+    local_name: str | None = None
+    blocked: bool = False
+
+
+@dataclass
+class Contact:
+    """Someone in a user's contacts, with the name only that user sees them by."""
+
+    owner_id: int
+    user_id: int
+    local_name: str | None
+    created_at: datetime
+
+
+@dataclass
+class Block:
+    """A user blocked another: the blocked one is kept away from the blocker."""
+
+    blocker_id: int
+    blocked_id: int
+    created_at: datetime
 
 
 @dataclass
@@ -448,16 +489,19 @@ __all__ = [
     "AccessClaims",
     "Attachment",
     "AuthResult",
+    "Block",
     "Chat",
     "ChatDetails",
     "ChatKind",
     "ChatMember",
     "ChatSummary",
+    "Contact",
     "Limits",
     "Membership",
     "Message",
     "MessageEdit",
     "Page",
+    "ProfileView",
     "PublicProfile",
     "RefreshToken",
     "Role",

@@ -14,9 +14,15 @@ from typing import Any
 from messenger.adapters.codec import encode_event
 from messenger.adapters.sqlalchemy.session import SqlSession
 from messenger.adapters.sqlalchemy.tables import feed, feed_head
-from messenger.domain.events import FEED_EVENTS, Event, MessagePosted, Notification
+from messenger.domain.events import FEED_EVENTS, Event, MessagePosted, MessagesRead, Notification
 
 _FEED_INSERT = feed.insert()
+
+
+def _reader(event: Event) -> int | None:
+    return event.user_id if isinstance(event, MessagesRead) else None
+
+
 _HEAD_UPDATE = feed_head.update().where(feed_head.c.id == 1)
 
 
@@ -58,6 +64,9 @@ class FeedWriter:
                 head += 1
                 position = head
                 posted = event.message if isinstance(event, MessagePosted) else None
+                # A read mark's reader, so that ``since`` can leave out the marks of others
+                # for a reader who has read receipts off (see repositories/feed.py).
+                actor = posted.sender_id if posted else _reader(event)
                 rows.append(
                     {
                         "position": position,
@@ -65,7 +74,7 @@ class FeedWriter:
                         "subject_user_id": event.subject_user_id,
                         "type": event.type,
                         "message_id": posted.id if posted else None,
-                        "sender_id": posted.sender_id if posted else None,
+                        "sender_id": actor,
                         "payload": encode_event(event).decode(),
                         "created_at": now,
                     }

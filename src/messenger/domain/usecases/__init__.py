@@ -25,11 +25,20 @@ from messenger.domain.usecases.chats import (
     RemoveMember,
     RenameGroup,
 )
+from messenger.domain.usecases.contacts import (
+    AddContact,
+    BlockUser,
+    ListBlockedUsers,
+    ListContacts,
+    RemoveContact,
+    RenameContact,
+    UnblockUser,
+)
 from messenger.domain.usecases.feed import (
     AnnouncePresence,
     Changes,
     GetChangesSince,
-    ListContacts,
+    ListChatMates,
     ReportPresence,
 )
 from messenger.domain.usecases.files import DeleteAbandonedUploads, NewFile, OpenFile, UploadFile
@@ -47,15 +56,19 @@ from messenger.domain.usecases.messages import (
     ReadState,
     SendTyping,
 )
+from messenger.domain.usecases.privacy import ChangePrivacy, GetPrivacy
 
 __all__ = [
     "AcknowledgeDelivery",
+    "AddContact",
     "AddMember",
     "AnnouncePresence",
     "AttachFilesToMessage",
     "Authenticate",
     "Authorize",
+    "BlockUser",
     "ChangePassword",
+    "ChangePrivacy",
     "ChangeRole",
     "Changes",
     "CreateGroup",
@@ -66,7 +79,10 @@ __all__ = [
     "GetChat",
     "GetEditHistory",
     "GetMyAccount",
+    "GetPrivacy",
     "GetProfile",
+    "ListBlockedUsers",
+    "ListChatMates",
     "ListChats",
     "ListContacts",
     "ListSessions",
@@ -83,12 +99,15 @@ __all__ = [
     "ReadState",
     "RefreshSession",
     "Register",
+    "RemoveContact",
     "RemoveMember",
+    "RenameContact",
     "RenameGroup",
     "ReportPresence",
     "RevokeSession",
     "SearchUsers",
     "SendTyping",
+    "UnblockUser",
     "UpdateProfile",
     "UploadFile",
     "UseCase",

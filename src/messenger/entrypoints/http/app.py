@@ -20,6 +20,7 @@ from messenger.domain.errors import ServiceUnavailable
 from messenger.entrypoints.housekeeping import sweeping_uploads
 from messenger.entrypoints.http.auth import auth_router
 from messenger.entrypoints.http.chats import chats_router, messages_router
+from messenger.entrypoints.http.contacts import contacts_router, relations_router
 from messenger.entrypoints.http.deps import Runtime, provide_claims, provide_wire_after
 from messenger.entrypoints.http.errors import (
     DecodingRequest,
@@ -96,6 +97,8 @@ def create_app(
             ready,
             auth_router(settings.auth_rate_limit),
             users_router(),
+            relations_router(),
+            contacts_router(),
             chats_router(),
             messages_router(),
             files_router(settings.max_upload_bytes),
