@@ -18,9 +18,12 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 from messenger.domain.errors import ValidationError
 from messenger.domain.model import ChatMember, Membership, PublicProfile
+
+P = TypeVar("P", bound=PublicProfile)
 
 
 class Audience(StrEnum):
@@ -102,24 +105,22 @@ _SETTINGS = frozenset(f.name for f in dataclasses.fields(PrivacySettings))
 _AUDIENCES = tuple(a.value for a in Audience)
 
 # What each setting hides in a profile, and the value a hidden field shows instead. Fields
-# of the profile that this build does not have are skipped (``birthdate`` arrives with the
-# profile fields of the same issue).
+# a profile does not have are skipped (``birthdate`` arrives with the profile fields).
 _GUARDED: dict[str, dict[str, object]] = {
     "last_seen": {"last_seen_at": None},
     "avatar": {"avatar_file_id": None},
     "bio": {"bio": ""},
     "birthdate": {"birthdate": None},
 }
-_PROFILE_FIELDS = frozenset(f.name for f in dataclasses.fields(PublicProfile))
 
 
-def profile_for(rel: Relation, profile: PublicProfile, settings: PrivacySettings) -> PublicProfile:
+def profile_for(rel: Relation, profile: P, settings: PrivacySettings) -> P:
     """``profile`` as a viewer of relation ``rel`` may see it: hidden fields are null (the
     bio empty)."""
     hidden: dict[str, object] = {}
     for setting, fields in _GUARDED.items():
         if not visible(getattr(settings, setting), rel):
-            hidden.update((k, v) for k, v in fields.items() if k in _PROFILE_FIELDS)
+            hidden.update((k, v) for k, v in fields.items() if hasattr(profile, k))
     return dataclasses.replace(profile, **hidden) if hidden else profile  # type: ignore[arg-type]
 
 
