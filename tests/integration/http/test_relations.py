@@ -333,3 +333,24 @@ def test_changes_of_ones_own_lists_and_settings_reach_ones_devices_through_sync(
     ]
     theirs = http.get("/sync", params={"since": cursor}, headers=bob.headers).json()["events"]
     assert theirs == []
+
+
+def test_the_new_refusals_are_documented_where_they_can_happen(http: httpx.Client) -> None:
+    paths = http.get("/docs/openapi.json").json()["paths"]
+
+    for path, method in (
+        ("/api/v1/chats", "post"),
+        ("/api/v1/chats/{chat_id}/messages", "post"),
+        ("/api/v1/chats/{chat_id}/members", "post"),
+    ):
+        assert "403" in paths[path][method]["responses"], (path, method)
+    for path, methods in (
+        ("/api/v1/contacts", ("get",)),
+        ("/api/v1/contacts/{user_id}", ("put", "delete")),
+        ("/api/v1/contacts/{contact_id}/local-name", ("put", "delete")),
+        ("/api/v1/users/{user_id}/block", ("put", "delete")),
+        ("/api/v1/users/me/blocked", ("get",)),
+        ("/api/v1/users/me/privacy", ("get", "put")),
+    ):
+        for method in methods:
+            assert "401" in paths[path][method]["responses"], (path, method)
