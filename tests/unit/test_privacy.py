@@ -211,5 +211,12 @@ def test_a_frame_carries_what_strangers_may_see_and_nothing_guarded_of_a_blocker
         None,
         None,
     )
-    assert [m.membership.read_message_id for m in shared] == [0, 0]
     assert [m.membership.delivered_message_id for m in shared] == [5, 6]
+
+
+def test_a_frame_carries_read_marks_only_when_every_member_has_receipts_on() -> None:
+    members = [member(1, 5), member(2, 6)]
+
+    assert [m.membership.read_message_id for m in for_all(members, {}, [])] == [5, 6]
+    quiet = {2: PrivacySettings(read_receipts=False)}
+    assert [m.membership.read_message_id for m in for_all(members, quiet, [])] == [0, 0]

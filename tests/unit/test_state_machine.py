@@ -121,8 +121,8 @@ def apply_event(
 ) -> None:
     """How a client folds one feed event into its state (the rule clients implement).
 
-    A frame carries no read marks (they are not the same for every recipient): a client
-    added to a chat reads them (``read_marks``, the REST read of the chat's members)."""
+    A frame carries read marks only when every recipient may see them: a client added to a
+    chat reads them (``read_marks``, the REST read of the chat's members)."""
     match event:
         case ChatCreated(chat=chat, members=members):
             state[chat.id] = _from_members(chat.kind.value, chat.title, members)
@@ -309,10 +309,11 @@ class MessengerMachine(RuleBasedStateMachine):
                     if not (self._settings(r).read_receipts and self._settings(uid).read_receipts):
                         found.append(f"read mark of {uid} told to {r}")
             case ChatCreated(members=members) | MemberAdded(members=members):
+                quiet = [r for r in told if not self._settings(r).read_receipts]
                 for m in members:
                     found += self._profile_violations(0, m.profile, event.type, for_all=told)
-                    if m.membership.read_message_id:
-                        found.append(f"{event.type} carried the read mark of {m.profile.id}")
+                    if m.membership.read_message_id and quiet:
+                        found.append(f"{event.type} showed {quiet} the read mark of {m.profile.id}")
             case ContactsUpdated() | BlocksUpdated() | PrivacyUpdated():
                 if told != {event.subject_user_id}:
                     found.append(f"{event.type} of {event.subject_user_id} went to {sorted(told)}")

@@ -183,21 +183,20 @@ def for_all(
     settings: Mapping[int, PrivacySettings],
     blockers: Iterable[int],
 ) -> tuple[ChatMember, ...]:
-    """Members as a frame to all of them (and to anyone else) may carry them: what the
-    least allowed recipient may see. Profiles show what strangers may see, nothing guarded
-    of an owner who ``blockers`` says blocked someone; read marks show not at all (some
-    recipient may have receipts off, and a stored frame is replayed later to members whose
-    settings changed meanwhile)."""
+    """Members as a frame to all of them may carry them: what every one of them may see.
+    Profiles show what strangers may see, and nothing guarded of an owner who ``blockers``
+    says blocked one of them; read marks show only when every member has read receipts on
+    (anyone with them off may not see the others')."""
+    members = tuple(members)
     blocking = frozenset(blockers)
+    marks = all(settings.get(m.profile.id, DEFAULT).read_receipts for m in members)
     result = []
     for m in members:
         owner = m.profile.id
         rel = Relation.BLOCKED if owner in blocking else Relation.STRANGER
+        membership = m.membership if marks else dataclasses.replace(m.membership, read_message_id=0)
         result.append(
-            ChatMember(
-                dataclasses.replace(m.membership, read_message_id=0),
-                profile_for(rel, m.profile, settings.get(owner, DEFAULT)),
-            )
+            ChatMember(membership, profile_for(rel, m.profile, settings.get(owner, DEFAULT)))
         )
     return tuple(result)
 

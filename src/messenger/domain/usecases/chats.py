@@ -55,7 +55,8 @@ def _member_ids(details: ChatDetails) -> set[int]:
 
 
 def _for_all(membership: Membership) -> Membership:
-    """A membership as a frame may carry it: no read mark (``privacy.for_all``)."""
+    """A membership in a ``member_updated`` frame: its role is the news, and its read mark,
+    which some members may not see, is left out."""
     return dataclasses.replace(membership, read_message_id=0)
 
 
