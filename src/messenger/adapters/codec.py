@@ -18,7 +18,7 @@ publishing process (``encode_delivery``), with its recipients and feed position.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Union
 
 import msgspec
@@ -141,6 +141,25 @@ class _Presence1(msgspec.Struct, gc=False):
     last_seen_at: datetime | None
 
 
+class _UserProfile1(msgspec.Struct, gc=False):
+    # Written since profile_updated; unlike _Profile1 it keeps the avatar as its file id and
+    # carries the fields profiles gained with it.
+    id: int
+    username: str
+    display_name: str
+    avatar_file_id: str | None
+    bio: str
+    created_at: datetime
+    last_seen_at: datetime | None
+    birthdate: date | None
+    avatar_preset: str | None
+    avatar_frame: str | None
+
+
+class _ProfileUpdated1(msgspec.Struct, gc=False):
+    profile: _UserProfile1
+
+
 # --- domain -> storage ---------------------------------------------------------------------
 
 
@@ -215,6 +234,21 @@ def _avatar_file_id(url: str | None) -> str | None:
     return file_id if files and file_id and "/" not in file_id else None
 
 
+def _user_profile(p: m.PublicProfile) -> _UserProfile1:
+    return _UserProfile1(
+        p.id,
+        p.username,
+        p.display_name,
+        p.avatar_file_id,
+        p.bio,
+        p.created_at,
+        p.last_seen_at,
+        p.birthdate,
+        p.avatar_preset,
+        p.avatar_frame,
+    )
+
+
 def _chat_member(x: m.ChatMember) -> _ChatMember1:
     return _ChatMember1(_membership(x.membership), _profile(x.profile))
 
@@ -240,6 +274,8 @@ def _stored(event: ev.Event) -> msgspec.Struct:
             return _MemberUpdated1(event.chat, _membership(event.membership), event.by_user_id)
         case ev.MemberRemoved():
             return _MemberRemoved1(event.chat, event.user_id, event.by_user_id)
+        case ev.ProfileUpdated():
+            return _ProfileUpdated1(_user_profile(event.profile))
         case ev.UserTyping():
             return _Typing1(event.chat, event.user_id)
         case ev.PresenceChanged():
@@ -309,6 +345,21 @@ def _domain_chat_member(x: _ChatMember1) -> m.ChatMember:
     )
 
 
+def _domain_profile(p: _UserProfile1) -> m.PublicProfile:
+    return m.PublicProfile(
+        id=p.id,
+        username=p.username,
+        display_name=p.display_name,
+        avatar_file_id=p.avatar_file_id,
+        bio=p.bio,
+        created_at=p.created_at,
+        last_seen_at=p.last_seen_at,
+        birthdate=p.birthdate,
+        avatar_preset=p.avatar_preset,
+        avatar_frame=p.avatar_frame,
+    )
+
+
 def _message_event(
     cls: type[ev.MessagePosted | ev.MessageEdited | ev.MessageDeleted],
 ) -> Callable[[Any], ev.Event]:
@@ -349,6 +400,10 @@ _V1: dict[str, tuple[type[msgspec.Struct], Callable[[Any], ev.Event]]] = {
     ev.MemberRemoved.type: (
         _MemberRemoved1,
         lambda d: ev.MemberRemoved(d.chat, d.user_id, d.by_user_id),
+    ),
+    ev.ProfileUpdated.type: (
+        _ProfileUpdated1,
+        lambda d: ev.ProfileUpdated(_domain_profile(d.profile)),
     ),
     ev.UserTyping.type: (_Typing1, lambda d: ev.UserTyping(d.chat, d.user_id)),
     ev.PresenceChanged.type: (
