@@ -8,7 +8,16 @@ from datetime import UTC, date, datetime
 from messenger.adapters.codec import decode_delivery, decode_event, encode_delivery, encode_event
 from messenger.contract import Wire, asyncapi_document
 from messenger.domain import events as ev
-from messenger.domain.model import PresetKind, PublicProfile, User
+from messenger.domain.model import (
+    Chat,
+    ChatKind,
+    ChatMember,
+    Membership,
+    PresetKind,
+    PublicProfile,
+    Role,
+    User,
+)
 from tests.contract_check import check_server_frame, check_sync_event
 
 T = datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
@@ -116,3 +125,18 @@ def test_preset_and_frame_urls_live_under_the_root_path() -> None:
     wire = Wire("/chat/")
     assert wire.preset_url(PresetKind.AVATAR, "cat") == "/chat/api/v1/avatars/presets/cat.svg"
     assert wire.preset_url(PresetKind.FRAME, "gold") == "/chat/api/v1/avatar-frames/gold.svg"
+
+
+def test_a_chat_created_row_keeps_the_members_presets_frames_and_birthdates() -> None:
+    # Sync replays chat_created from the stored row: it must show what the push showed.
+    chat = Chat(
+        id=5, kind=ChatKind.DIRECT, title=None, created_by=1, created_at=T, last_activity_at=T
+    )
+    member = ChatMember(Membership(chat_id=5, user_id=1, role=Role.MEMBER, joined_at=T), ALICE)
+    created = ev.ChatCreated(chat, (member,))
+
+    stored = encode_event(created)
+
+    assert decode_event(stored) == created
+    assert Wire().event(decode_event(stored), 3) == Wire().event(created, 3)
+    assert b'"avatar_preset":"cat"' in stored

@@ -6,7 +6,10 @@ of a domain class changes a mapping below, never the stored rows; a new layout i
 version, and the Structs of the old one stay to read old rows.
 
 Version 1 is byte for byte the layout the feed had before it had a storage form (msgspec's
-encoding of the domain dataclasses), so rows written then decode as they are. Rows of that
+encoding of the domain dataclasses), so rows written then decode as they are. A Struct of a
+version may gain optional fields at its end, with a default that is not written
+(``omit_defaults``): rows without them read as before, and what lacks them is still written
+as before. Rows of that
 time carry a ``url`` in each attachment; it is ignored (URLs are made at the delivery
 edge from the file id). A row without ``"v"`` is version 1, and version 1 rows are still
 written without it.
@@ -77,7 +80,7 @@ class _Membership1(msgspec.Struct, gc=False):
     delivered_message_id: int = 0
 
 
-class _Profile1(msgspec.Struct, gc=False):
+class _Profile1(msgspec.Struct, omit_defaults=True, gc=False):
     id: int
     username: str
     display_name: str
@@ -85,6 +88,11 @@ class _Profile1(msgspec.Struct, gc=False):
     bio: str
     created_at: datetime
     last_seen_at: datetime | None
+    # Added since, at the end and left out when unset: a profile without them is stored
+    # byte for byte as version 1 had it, and a row without them reads as before.
+    birthdate: date | None = None
+    avatar_preset: str | None = None
+    avatar_frame: str | None = None
 
 
 class _ChatMember1(msgspec.Struct, gc=False):
@@ -222,6 +230,9 @@ def _profile(p: m.PublicProfile) -> _Profile1:
         p.bio,
         p.created_at,
         p.last_seen_at,
+        p.birthdate,
+        p.avatar_preset,
+        p.avatar_frame,
     )
 
 
@@ -341,6 +352,9 @@ def _domain_chat_member(x: _ChatMember1) -> m.ChatMember:
             bio=p.bio,
             created_at=p.created_at,
             last_seen_at=p.last_seen_at,
+            birthdate=p.birthdate,
+            avatar_preset=p.avatar_preset,
+            avatar_frame=p.avatar_frame,
         ),
     )
 

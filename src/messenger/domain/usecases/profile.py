@@ -44,8 +44,9 @@ async def tell_chat_mates(uow: UnitOfWork, event: ProfileUpdated) -> list[Notifi
     return [Notification(event, audience)] if audience else []
 
 
-class _ProfileChange(UseCase):
-    """A use case that changes the caller's profile and tells whoever sees it."""
+class ProfileChange(UseCase):
+    """Base of the use cases that change the caller's profile: ``_save`` stores it, commits
+    and returns the ``ProfileUpdated`` notifications to publish after the commit."""
 
     async def _load(self, uow: UnitOfWork, user_id: int) -> User:
         user = await uow.users.get(user_id)
@@ -67,7 +68,7 @@ class _ProfileChange(UseCase):
         return [*await uow.commit(), *pushes]
 
 
-class UpdateProfile(_ProfileChange):
+class UpdateProfile(ProfileChange):
     """Change display name, username, avatar, bio or birthdate.
 
     ``None`` leaves a field as it is, but for ``birthdate``, where ``None`` clears it and
@@ -114,7 +115,7 @@ class UpdateProfile(_ProfileChange):
         return user
 
 
-class ChoosePresetAvatar(_ProfileChange):
+class ChoosePresetAvatar(ProfileChange):
     """Show one of the server's preset avatars instead of an uploaded one."""
 
     async def __call__(self, user_id: int, preset: str) -> User:
@@ -128,7 +129,7 @@ class ChoosePresetAvatar(_ProfileChange):
         return user
 
 
-class ChooseAvatarFrame(_ProfileChange):
+class ChooseAvatarFrame(ProfileChange):
     """Draw one of the server's frames around one's avatar; ``None`` takes it off."""
 
     async def __call__(self, user_id: int, frame: str | None) -> User:
