@@ -6,7 +6,10 @@ of a domain class changes a mapping below, never the stored rows; a new layout i
 version, and the Structs of the old one stay to read old rows.
 
 Version 1 is byte for byte the layout the feed had before it had a storage form (msgspec's
-encoding of the domain dataclasses), so rows written then decode as they are. Rows of that
+encoding of the domain dataclasses), so rows written then decode as they are. A Struct of a
+version may gain optional fields at its end, with a default that is not written
+(``omit_defaults``): rows without them read as before, and what lacks them is still written
+as before. Rows of that
 time carry a ``url`` in each attachment; it is ignored (URLs are made at the delivery
 edge from the file id). A row without ``"v"`` is version 1, and version 1 rows are still
 written without it.
@@ -18,7 +21,7 @@ publishing process (``encode_delivery``), with its recipients and feed position.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Union
 
 import msgspec
@@ -77,7 +80,7 @@ class _Membership1(msgspec.Struct, gc=False):
     delivered_message_id: int = 0
 
 
-class _Profile1(msgspec.Struct, gc=False):
+class _Profile1(msgspec.Struct, omit_defaults=True, gc=False):
     id: int
     username: str
     display_name: str
@@ -85,6 +88,11 @@ class _Profile1(msgspec.Struct, gc=False):
     bio: str
     created_at: datetime
     last_seen_at: datetime | None
+    # Added since, at the end and left out when unset: a profile without them is stored
+    # byte for byte as version 1 had it, and a row without them reads as before.
+    birthdate: date | None = None
+    avatar_preset: str | None = None
+    avatar_frame: str | None = None
 
 
 class _ChatMember1(msgspec.Struct, gc=False):
@@ -139,6 +147,25 @@ class _Presence1(msgspec.Struct, gc=False):
     user_id: int
     online: bool
     last_seen_at: datetime | None
+
+
+class _UserProfile1(msgspec.Struct, gc=False):
+    # Written since profile_updated; unlike _Profile1 it keeps the avatar as its file id and
+    # carries the fields profiles gained with it.
+    id: int
+    username: str
+    display_name: str
+    avatar_file_id: str | None
+    bio: str
+    created_at: datetime
+    last_seen_at: datetime | None
+    birthdate: date | None
+    avatar_preset: str | None
+    avatar_frame: str | None
+
+
+class _ProfileUpdated1(msgspec.Struct, gc=False):
+    profile: _UserProfile1
 
 
 # --- domain -> storage ---------------------------------------------------------------------
@@ -203,6 +230,9 @@ def _profile(p: m.PublicProfile) -> _Profile1:
         p.bio,
         p.created_at,
         p.last_seen_at,
+        p.birthdate,
+        p.avatar_preset,
+        p.avatar_frame,
     )
 
 
@@ -213,6 +243,21 @@ def _avatar_file_id(url: str | None) -> str | None:
         return None
     _, files, file_id = url.rpartition(_V1_FILES_URL)
     return file_id if files and file_id and "/" not in file_id else None
+
+
+def _user_profile(p: m.PublicProfile) -> _UserProfile1:
+    return _UserProfile1(
+        p.id,
+        p.username,
+        p.display_name,
+        p.avatar_file_id,
+        p.bio,
+        p.created_at,
+        p.last_seen_at,
+        p.birthdate,
+        p.avatar_preset,
+        p.avatar_frame,
+    )
 
 
 def _chat_member(x: m.ChatMember) -> _ChatMember1:
@@ -240,6 +285,8 @@ def _stored(event: ev.Event) -> msgspec.Struct:
             return _MemberUpdated1(event.chat, _membership(event.membership), event.by_user_id)
         case ev.MemberRemoved():
             return _MemberRemoved1(event.chat, event.user_id, event.by_user_id)
+        case ev.ProfileUpdated():
+            return _ProfileUpdated1(_user_profile(event.profile))
         case ev.UserTyping():
             return _Typing1(event.chat, event.user_id)
         case ev.PresenceChanged():
@@ -305,7 +352,25 @@ def _domain_chat_member(x: _ChatMember1) -> m.ChatMember:
             bio=p.bio,
             created_at=p.created_at,
             last_seen_at=p.last_seen_at,
+            birthdate=p.birthdate,
+            avatar_preset=p.avatar_preset,
+            avatar_frame=p.avatar_frame,
         ),
+    )
+
+
+def _domain_profile(p: _UserProfile1) -> m.PublicProfile:
+    return m.PublicProfile(
+        id=p.id,
+        username=p.username,
+        display_name=p.display_name,
+        avatar_file_id=p.avatar_file_id,
+        bio=p.bio,
+        created_at=p.created_at,
+        last_seen_at=p.last_seen_at,
+        birthdate=p.birthdate,
+        avatar_preset=p.avatar_preset,
+        avatar_frame=p.avatar_frame,
     )
 
 
@@ -349,6 +414,10 @@ _V1: dict[str, tuple[type[msgspec.Struct], Callable[[Any], ev.Event]]] = {
     ev.MemberRemoved.type: (
         _MemberRemoved1,
         lambda d: ev.MemberRemoved(d.chat, d.user_id, d.by_user_id),
+    ),
+    ev.ProfileUpdated.type: (
+        _ProfileUpdated1,
+        lambda d: ev.ProfileUpdated(_domain_profile(d.profile)),
     ),
     ev.UserTyping.type: (_Typing1, lambda d: ev.UserTyping(d.chat, d.user_id)),
     ev.PresenceChanged.type: (

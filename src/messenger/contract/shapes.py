@@ -11,7 +11,7 @@ hot path and never form reference cycles.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 import msgspec
@@ -22,13 +22,27 @@ from messenger.contract.errors import ErrorCode
 # The version of this contract: the AsyncAPI document's ``info.version`` and the ``ready``
 # frame's ``version``. A new frame type or field raises the minor version (clients ignore
 # what they do not know); anything a client could trip over raises the major version.
-CONTRACT_VERSION = "1.2.0"
+CONTRACT_VERSION = "1.3.0"
 
 # --- objects (the REST API's response bodies, and what frames carry) ----------------------
 
 
+class Avatar(msgspec.Struct, kw_only=True, gc=False):
+    """Where a client loads an avatar: ``small`` for lists (96 px), ``large`` for the
+    profile (512 px); a preset avatar is one SVG for both."""
+
+    small: str
+    large: str
+
+
 class PublicProfile(msgspec.Struct, kw_only=True, gc=False):
-    """What any signed-in user may see of another user."""
+    """What any signed-in user may see of another user.
+
+    ``avatar`` is null when there is no avatar; ``avatar_url`` is ``avatar.large`` (kept
+    for older clients). ``avatar_preset`` and ``avatar_frame`` are ids of the server's
+    preset avatars and frames (``GET /avatars/list``, ``GET /avatar-frames/list``); the
+    client draws the frame around the avatar.
+    """
 
     id: int
     username: str
@@ -37,6 +51,10 @@ class PublicProfile(msgspec.Struct, kw_only=True, gc=False):
     bio: str
     created_at: datetime
     last_seen_at: datetime | None
+    birthdate: date | None
+    avatar: Avatar | None
+    avatar_preset: str | None
+    avatar_frame: str | None
 
 
 class User(PublicProfile, kw_only=True, gc=False):
@@ -101,6 +119,13 @@ class ChatSummary(Chat, kw_only=True, gc=False):
     unread_count: int
 
 
+class PresetImage(msgspec.Struct, kw_only=True, gc=False):
+    """A preset avatar or an avatar frame the server ships: an SVG image at ``url``."""
+
+    id: str
+    url: str
+
+
 class Session(msgspec.Struct, kw_only=True, gc=False):
     """A logged-in device."""
 
@@ -156,6 +181,16 @@ class MemberRemovedData(msgspec.Struct, kw_only=True, gc=False):
     chat_id: int
     user_id: int
     by_user_id: int
+
+
+class ProfileUpdatedData(msgspec.Struct, kw_only=True, gc=False):
+    """A user changed their profile (name, username, bio, birthdate, avatar or frame).
+
+    The user's own devices get it with a ``cursor`` (it is in their feed and in ``sync``);
+    users who share a chat with them get it without one (re-read profiles over REST after a
+    reconnect)."""
+
+    user: PublicProfile
 
 
 class TypingData(msgspec.Struct, kw_only=True, gc=False):
@@ -270,6 +305,11 @@ class MemberRemovedFrame(Frame, tag="member_removed", gc=False):
     cursor: int
 
 
+class ProfileUpdatedFrame(Frame, tag="profile_updated", gc=False):
+    data: ProfileUpdatedData
+    cursor: int | UnsetType = UNSET
+
+
 class TypingFrame(Frame, tag="typing", gc=False):
     data: TypingData
 
@@ -311,6 +351,7 @@ FeedFrame = (
     | MemberAddedFrame
     | MemberUpdatedFrame
     | MemberRemovedFrame
+    | ProfileUpdatedFrame
 )
 ServerFrame = (
     FeedFrame

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from messenger.domain.model import Chat, ChatMember, Membership, Message, Role
+from messenger.domain.model import Chat, ChatMember, Membership, Message, PublicProfile, Role
 
 
 @dataclass(frozen=True)
@@ -166,6 +166,23 @@ class MemberRemoved(Event):
 
 
 @dataclass(frozen=True)
+class ProfileUpdated(Event):
+    """A user changed their profile (name, username, bio, birthdate, avatar, frame).
+
+    Stored in the feed about the user, so each of their devices catches up on it; their
+    chat-mates are pushed the same event without a feed position (their own feeds do not
+    keep other people's profile changes: a REST read shows the current profile).
+    """
+
+    type: ClassVar[str] = "profile_updated"
+    profile: PublicProfile
+
+    @property
+    def subject_user_id(self) -> int:
+        return self.profile.id
+
+
+@dataclass(frozen=True)
 class UserTyping(Event):
     type: ClassVar[str] = "typing"
     chat: int
@@ -208,6 +225,7 @@ FEED_EVENTS: tuple[type[Event], ...] = (
     MemberAdded,
     MemberUpdated,
     MemberRemoved,
+    ProfileUpdated,
 )
 EPHEMERAL_EVENTS: tuple[type[Event], ...] = (UserTyping, PresenceChanged, SessionsEnded)
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in FEED_EVENTS + EPHEMERAL_EVENTS}
@@ -268,6 +286,7 @@ __all__ = [
     "MessagesRead",
     "Notification",
     "PresenceChanged",
+    "ProfileUpdated",
     "Role",
     "SessionsEnded",
     "UserTyping",

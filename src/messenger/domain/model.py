@@ -11,8 +11,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import date, datetime, timedelta
+from enum import Enum, StrEnum
 
 from messenger.domain.errors import Forbidden, MessageTooLong, ValidationError
 
@@ -28,6 +28,19 @@ TITLE_MAX = 100
 DEFAULT_MESSAGE_MAX = 5000
 DEVICE_NAME_MAX = 100
 CLIENT_ID_MAX = 64
+# Nobody alive was born before; the bound also keeps typos like 0199 out.
+BIRTHDATE_MIN = date(1900, 1, 1)
+# Ids of preset avatars and frames: they become file names in URLs.
+PRESET_ID_RE = re.compile(r"^[a-z0-9-]{1,64}$")
+
+
+class Unset(Enum):
+    """A field left out of a change, where ``None`` is a value of its own ("clear it")."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
 
 
 class ChatKind(StrEnum):
@@ -126,6 +139,44 @@ def check_avatar(file: StoredFile | None, user_id: int) -> str:
     return file.id
 
 
+def check_birthdate(birthdate: date | None, today: date) -> date | None:
+    """A birthdate as it may be kept: not in the future and not before 1900 (None: none)."""
+    if birthdate is None:
+        return None
+    if not BIRTHDATE_MIN <= birthdate <= today:
+        raise ValidationError(
+            f"Birthdate must be between {BIRTHDATE_MIN.isoformat()} and today.",
+            field="birthdate",
+        )
+    return birthdate
+
+
+class PresetKind(StrEnum):
+    """The two kinds of images the server ships for profiles."""
+
+    AVATAR = "avatar"
+    FRAME = "frame"
+
+
+@dataclass(frozen=True)
+class AvatarCatalog:
+    """The ids of the preset avatars and frames the server ships (the images themselves
+    are the delivery edge's business)."""
+
+    presets: frozenset[str] = frozenset()
+    frames: frozenset[str] = frozenset()
+
+    def ids(self, kind: PresetKind) -> frozenset[str]:
+        return self.presets if kind is PresetKind.AVATAR else self.frames
+
+    def check(self, kind: PresetKind, preset_id: str) -> str:
+        """``preset_id`` if the server ships it; a validation error on the kind's field."""
+        if preset_id not in self.ids(kind):
+            name = "preset" if kind is PresetKind.AVATAR else "frame"
+            raise ValidationError(f"There is no such {name}.", field=name)
+        return preset_id
+
+
 def clean_title(raw: str) -> str:
     title = strip_unsafe(raw).strip()
     if not 1 <= len(title) <= TITLE_MAX:
@@ -169,6 +220,11 @@ class User:
     # The highest feed cursor any of the user's devices acknowledged; the floor for the
     # next delivery-watermark computation so an ack never rescans the whole feed.
     delivered_cursor: int = 0
+    birthdate: date | None = None
+    # One of the server's preset avatars (shown when there is no uploaded avatar).
+    avatar_preset: str | None = None
+    # One of the server's frames, drawn around the avatar.
+    avatar_frame: str | None = None
 
     def public(self) -> PublicProfile:
         return PublicProfile(
@@ -179,7 +235,15 @@ class User:
             bio=self.bio,
             created_at=self.created_at,
             last_seen_at=self.last_seen_at,
+            birthdate=self.birthdate,
+            avatar_preset=self.avatar_preset,
+            avatar_frame=self.avatar_frame,
         )
+
+    def choose_preset_avatar(self, preset: str) -> None:
+        """Show one of the server's avatars; it replaces an uploaded one."""
+        self.avatar_preset = preset
+        self.avatar_file_id = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +257,10 @@ class PublicProfile:
     bio: str
     created_at: datetime
     last_seen_at: datetime | None
+    # Defaults: profiles stored in the feed before these fields existed lack them.
+    birthdate: date | None = None
+    avatar_preset: str | None = None
+    avatar_frame: str | None = None
 
 
 @dataclass
@@ -448,6 +516,7 @@ __all__ = [
     "AccessClaims",
     "Attachment",
     "AuthResult",
+    "AvatarCatalog",
     "Chat",
     "ChatDetails",
     "ChatKind",
@@ -458,10 +527,12 @@ __all__ = [
     "Message",
     "MessageEdit",
     "Page",
+    "PresetKind",
     "PublicProfile",
     "RefreshToken",
     "Role",
     "Session",
     "StoredFile",
+    "Unset",
     "User",
 ]

@@ -149,6 +149,11 @@ class InMemoryUserRepository(_Repo):
 
     async def update(self, user: User) -> None:
         old = self._s.users[user.id]
+        if user.username != old.username:
+            if self._s.usernames.get(user.username, user.id) != user.id:
+                raise UsernameTaken()
+            self._j.delete(self._s.usernames, old.username)
+            self._j.put(self._s.usernames, user.username, user.id)
         if user.email != old.email:
             if user.email is not None and self._s.emails.get(user.email, user.id) != user.id:
                 raise EmailTaken()

@@ -192,6 +192,10 @@ users = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("last_seen_at", UTCDateTime(), nullable=True),
     sa.Column("delivered_cursor", Int64(), nullable=False),
+    sa.Column("birthdate", sa.Date(), nullable=True),
+    # Ids of the server's preset avatar and frame (see migration 0003).
+    sa.Column("avatar_preset", key(64), nullable=True),
+    sa.Column("avatar_frame", key(64), nullable=True),
     **MYSQL_TABLE,
 )
 

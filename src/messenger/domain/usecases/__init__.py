@@ -12,7 +12,6 @@ from messenger.domain.usecases.accounts import (
     Register,
     RevokeSession,
     SearchUsers,
-    UpdateProfile,
 )
 from messenger.domain.usecases.base import Ports, UseCase
 from messenger.domain.usecases.chats import (
@@ -47,6 +46,15 @@ from messenger.domain.usecases.messages import (
     ReadState,
     SendTyping,
 )
+from messenger.domain.usecases.profile import (
+    ChooseAvatarFrame,
+    ChoosePresetAvatar,
+    ListPresets,
+    ProfileChange,
+    UpdateProfile,
+    profile_audience,
+    tell_chat_mates,
+)
 
 __all__ = [
     "AcknowledgeDelivery",
@@ -58,6 +66,8 @@ __all__ = [
     "ChangePassword",
     "ChangeRole",
     "Changes",
+    "ChooseAvatarFrame",
+    "ChoosePresetAvatar",
     "CreateGroup",
     "DeleteAbandonedUploads",
     "DeleteMessage",
@@ -69,6 +79,7 @@ __all__ = [
     "GetProfile",
     "ListChats",
     "ListContacts",
+    "ListPresets",
     "ListSessions",
     "LogOut",
     "MarkRead",
@@ -79,6 +90,7 @@ __all__ = [
     "Ports",
     "PostMessage",
     "PostResult",
+    "ProfileChange",
     "ReadHistory",
     "ReadState",
     "RefreshSession",
@@ -92,4 +104,6 @@ __all__ = [
     "UpdateProfile",
     "UploadFile",
     "UseCase",
+    "profile_audience",
+    "tell_chat_mates",
 ]

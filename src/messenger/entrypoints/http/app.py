@@ -19,6 +19,7 @@ from messenger.contract import API_PREFIX, ErrorCode, Wire
 from messenger.domain.errors import ServiceUnavailable
 from messenger.entrypoints.housekeeping import sweeping_uploads
 from messenger.entrypoints.http.auth import auth_router
+from messenger.entrypoints.http.avatars import avatars_router
 from messenger.entrypoints.http.chats import chats_router, messages_router
 from messenger.entrypoints.http.deps import Runtime, provide_claims, provide_wire_after
 from messenger.entrypoints.http.errors import (
@@ -96,6 +97,7 @@ def create_app(
             ready,
             auth_router(settings.auth_rate_limit),
             users_router(),
+            avatars_router(),
             chats_router(),
             messages_router(),
             files_router(settings.max_upload_bytes),

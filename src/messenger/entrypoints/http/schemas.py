@@ -6,7 +6,7 @@ the real rules and explains them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 import msgspec
@@ -59,12 +59,46 @@ class AuthOut(msgspec.Struct, kw_only=True):
     session_id: str
 
 
+Bio = Annotated[str, Meta(max_length=5000)]
+# An ISO date, "YYYY-MM-DD": from 1900 on and not in the future (the domain's rule).
+Birthdate = Annotated[date, Meta(description="An ISO date (YYYY-MM-DD), 1900 to today.")]
+
+
 class ProfilePatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Fields left out stay as they are; ``avatar_url: null`` removes the avatar."""
+    """Fields left out stay as they are; ``avatar_url: null`` removes the avatar and
+    ``birthdate: null`` the birthdate. ``username`` follows the rules of registration."""
 
     display_name: ShortText | UnsetType = UNSET
     avatar_url: Annotated[str, Meta(max_length=1000)] | UnsetType | None = UNSET
-    bio: Annotated[str, Meta(max_length=5000)] | UnsetType = UNSET
+    bio: Bio | UnsetType = UNSET
+    username: ShortText | UnsetType = UNSET
+    birthdate: Birthdate | UnsetType | None = UNSET
+
+
+class UsernameIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    username: ShortText
+
+
+class BioIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    bio: Bio
+
+
+class BirthdateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """``null`` clears the birthdate."""
+
+    birthdate: Birthdate | None
+
+
+class PresetAvatarIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The id of a preset avatar (``GET /avatars/list``); it replaces an uploaded avatar."""
+
+    preset: ShortText
+
+
+class AvatarFrameIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The id of a frame (``GET /avatar-frames/list``); ``null`` takes the frame off."""
+
+    frame: ShortText | None
 
 
 class DirectChatIn(msgspec.Struct, kw_only=True, tag_field="kind", tag="direct"):
@@ -148,6 +182,10 @@ class ChatList(Page[shapes.ChatSummary]):
 
 class ProfileList(Page[shapes.PublicProfile]):
     """A page of search results, by username."""
+
+
+class PresetList(Page[shapes.PresetImage]):
+    """A page of the preset avatars or frames the server ships, by id."""
 
 
 class SessionList(Page[shapes.Session]):
