@@ -3,12 +3,13 @@ the ``settings_updated`` every change sends to all the user's devices (and only 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import messenger
@@ -19,7 +20,14 @@ from messenger.domain import events as ev
 from messenger.domain.errors import NotFound, TooManyThemes, ValidationError
 from messenger.domain.model import Limits
 from messenger.domain.service import Messenger
-from messenger.domain.themes import COLOR_TOKENS, Theme, UserSettings, clean_colors
+from messenger.domain.themes import (
+    BUILT_IN_THEMES,
+    COLOR_TOKENS,
+    LANGUAGES,
+    Theme,
+    UserSettings,
+    clean_colors,
+)
 from tests.contract_check import check_server_frame, check_sync_event
 from tests.unit.conftest import Published, chunks, store_of
 
@@ -296,6 +304,72 @@ async def test_a_refused_change_publishes_nothing(
 
     assert published.items == []
     assert (await app.get_settings(alice)).language == "system"
+
+
+async def test_choosing_nothing_changes_nothing_and_tells_nobody(
+    app: Messenger, alice: int, published: Published
+) -> None:
+    await app.change_settings(alice, language="en")
+    published.clear()
+
+    assert await app.change_settings(alice) == UserSettings(alice, "system", "en")
+    assert published.items == []
+
+
+# A user's actions: make a theme, delete, choose (a built-in or an own theme, by index into
+# both), pick a language; indexes past the end pick nothing there.
+ACTIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("create"), st.integers(0, 0)),
+        st.tuples(st.just("delete"), st.integers(0, 3)),
+        st.tuples(st.just("choose"), st.integers(0, 6)),
+        st.tuples(st.just("language"), st.integers(0, len(LANGUAGES) - 1)),
+    ),
+    max_size=14,
+)
+
+
+async def _play(actions: list[tuple[str, int]]) -> None:
+    app = messenger.in_memory(clock=TickingClock(), limits=Limits(max_themes=3))
+    alice = (await app.register("alice", "password-123")).user.id
+    seen: list[ev.Notification] = []
+    app.ports.notifier.subscribe(seen.append)  # type: ignore[attr-defined]
+    for action, n in actions:
+        own = [t.id for t in (await app.list_themes(alice)).items]
+        try:
+            if action == "create":
+                await app.create_theme(alice, "T", {"accent": "#ff8800"})
+            elif action == "delete" and n < len(own):
+                await app.delete_theme(alice, own[n])
+            elif action == "choose" and n < len(BUILT_IN_THEMES) + len(own):
+                await app.change_settings(alice, theme_id=[*BUILT_IN_THEMES, *own][n])
+            elif action == "language":
+                await app.change_settings(alice, language=LANGUAGES[n])
+        except TooManyThemes:
+            pass
+        now = await app.get_settings(alice)
+        themes = (await app.list_themes(alice)).items
+        # The active theme always exists: a built-in one or one of the user's.
+        assert now.theme_id in BUILT_IN_THEMES or now.theme_id in {t.id for t in themes}
+        # The newest settings_updated, pushed and replayed alike, is the state as stored.
+        replay = await app.get_changes_since(alice, 0)
+        for last in (
+            seen[-1].event if seen else None,
+            replay.entries[-1].event if replay.entries else None,
+        ):
+            if last is None:
+                assert (now, themes) == (UserSettings(alice), ())
+                continue
+            assert isinstance(last, ev.SettingsUpdated)
+            assert (last.settings, last.themes) == (now, themes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ACTIONS)
+def test_the_newest_settings_updated_is_always_the_stored_state(
+    actions: list[tuple[str, int]],
+) -> None:
+    asyncio.run(_play(actions))
 
 
 def _event() -> ev.SettingsUpdated:

@@ -144,6 +144,10 @@ class ChangeSettings(UseCase):
     async def __call__(
         self, user_id: int, *, theme_id: str | None = None, language: str | None = None
     ) -> UserSettings:
+        if theme_id is None and language is None:
+            # Nothing chosen: nothing to tell the other devices.
+            async with self._uow(read_only=True) as uow:
+                return await uow.settings.get(user_id)
         async with self._uow() as uow:
             settings = await uow.settings.get(user_id)
             if theme_id is not None:
