@@ -150,6 +150,8 @@ def test_settings_default_change_partially_and_fall_back_when_the_theme_goes(
     assert partial.json() == {"theme_id": theme["id"], "language": "en"}
     dark = http.put("/users/me/settings", json={"theme_id": "dark"}, headers=alice.headers)
     assert dark.json() == {"theme_id": "dark", "language": "en"}
+    unchanged = http.put("/users/me/settings", json={}, headers=alice.headers)
+    assert unchanged.json() == {"theme_id": "dark", "language": "en"}
     http.put("/users/me/settings", json={"theme_id": theme["id"]}, headers=alice.headers)
 
     deleted = http.delete(f"/users/me/themes/{theme['id']}", headers=alice.headers)
