@@ -22,7 +22,8 @@ import { createMessageList } from './views/messages.js';
 import { createComposer } from './views/composer.js';
 import { createChatInfo } from './views/chat-info.js';
 import { createNewGroup } from './views/new-group.js';
-import { createSettings, applyTheme } from './views/settings.js';
+import { createSettings } from './views/settings.js';
+import { createThemeEditor, applyCachedTheme } from './views/theme-editor.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -59,6 +60,7 @@ function createViews(app) {
     chatInfo: createChatInfo(app),
     newGroup: createNewGroup(app),
     settings: createSettings(app),
+    themeEditor: createThemeEditor(app),
   };
 }
 
@@ -70,6 +72,7 @@ const VIEWS_BY_CHANGE = Object.freeze({
   typing: ['chatList.render', 'chatHeader.render'],
   messages: ['messages.render'],
   outbox: ['messages.render'],
+  settings: ['themeEditor.render'],
 });
 
 function createApp({ desktop, serverUrl, i18n }) {
@@ -139,6 +142,7 @@ function createApp({ desktop, serverUrl, i18n }) {
   function onEngineEvent(frame, result) {
     const { store } = app;
     if (frame.type === 'resynced') {
+      app.views.themeEditor.load();
       if (store.openChatId !== null) app.views.messages.loadHistory(store.openChatId, { reset: true });
       return;
     }
@@ -232,6 +236,7 @@ function createApp({ desktop, serverUrl, i18n }) {
       if (!(err instanceof ApiError) || !err.isNetwork) console.warn('bootstrap', err);
     }
     if (app.store !== store) return; // logged out meanwhile
+    app.views.themeEditor.load();
     realtime.start();
     app.views.banner.render();
   };
@@ -307,7 +312,7 @@ async function main() {
   const app = createApp({ desktop, serverUrl, i18n });
   for (const el of document.querySelectorAll('[data-icon]')) el.replaceChildren(icon(el.dataset.icon));
   createViews(app);
-  applyTheme();
+  applyCachedTheme();
   await app.setLanguage(localStorage.getItem(LANG_KEY) || DEFAULT_LANGUAGE);
   app.api = new ApiClient({ baseUrl: `${serverUrl}/api/v1`, tokens: new TokenStore(localStorage), onLoggedOut: app.onLoggedOut });
   window.addEventListener('online', () => app.realtime?.reconnectNow());

@@ -24,6 +24,7 @@ export const ErrorCode = Object.freeze({
   QUOTA_EXCEEDED: 'quota_exceeded',
   SERVICE_UNAVAILABLE: 'service_unavailable',
   PASSWORD_TOO_COMMON: 'password_too_common',
+  TOO_MANY_THEMES: 'too_many_themes',
   MALFORMED_REQUEST: 'malformed_request',
   BAD_REQUEST: 'bad_request',
   UNAUTHORIZED: 'unauthorized',

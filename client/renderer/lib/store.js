@@ -13,6 +13,12 @@ export class Store {
     this.online = new Map(); // user id -> boolean
     this.typing = new Map(); // chat id -> Map(user id -> expires at ms)
     this.openChatId = null;
+    // The user's settings ({theme_id, language}) and own themes, synced by the server;
+    // null until loaded. `settingsVersion` counts their changes (a load that started
+    // before one must not overwrite it).
+    this.settings = null;
+    this.themes = [];
+    this.settingsVersion = 0;
     this.listeners = new Set();
   }
 
@@ -29,6 +35,14 @@ export class Store {
     this.me = user;
     if (user) this.users.set(user.id, { ...this.users.get(user.id), ...user });
     this.changed({ kind: 'me' });
+  }
+
+  /** The settings and every theme, as GET /users/me/settings and /themes or `settings_updated` have them. */
+  setSettings(settings, themes) {
+    this.settings = { ...settings };
+    this.themes = [...(themes || [])];
+    this.settingsVersion += 1;
+    this.changed({ kind: 'settings' });
   }
 
   // --- snapshots ---------------------------------------------------------------------
@@ -161,6 +175,9 @@ export class Store {
         if (chat) this.upsertChat({ ...chat, members: chat.members.filter((m) => m.user_id !== d.user_id) });
         return { chatId: d.chat_id };
       }
+      case 'settings_updated':
+        this.setSettings(d.settings, d.themes);
+        return {};
       case 'typing':
         return this._typing(d);
       case 'presence':

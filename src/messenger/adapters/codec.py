@@ -28,6 +28,7 @@ import msgspec
 
 from messenger.domain import events as ev
 from messenger.domain import model as m
+from messenger.domain import themes as th
 
 STORAGE_VERSION = 1
 
@@ -168,6 +169,27 @@ class _ProfileUpdated1(msgspec.Struct, gc=False):
     profile: _UserProfile1
 
 
+class _Theme1(msgspec.Struct, gc=False):
+    id: str
+    owner_id: int
+    name: str
+    colors: dict[str, str]
+    background: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class _Settings1(msgspec.Struct, gc=False):
+    user_id: int
+    theme_id: str
+    language: str
+
+
+class _SettingsUpdated1(msgspec.Struct, gc=False):
+    settings: _Settings1
+    themes: tuple[_Theme1, ...]
+
+
 # --- domain -> storage ---------------------------------------------------------------------
 
 
@@ -264,6 +286,12 @@ def _chat_member(x: m.ChatMember) -> _ChatMember1:
     return _ChatMember1(_membership(x.membership), _profile(x.profile))
 
 
+def _theme(t: th.Theme) -> _Theme1:
+    return _Theme1(
+        t.id, t.owner_id, t.name, dict(t.colors), t.background, t.created_at, t.updated_at
+    )
+
+
 def _stored(event: ev.Event) -> msgspec.Struct:
     match event:
         case ev.MessagePosted() | ev.MessageEdited() | ev.MessageDeleted():
@@ -291,6 +319,11 @@ def _stored(event: ev.Event) -> msgspec.Struct:
             return _Typing1(event.chat, event.user_id)
         case ev.PresenceChanged():
             return _Presence1(event.user_id, event.online, event.last_seen_at)
+        case ev.SettingsUpdated():
+            x = event.settings
+            return _SettingsUpdated1(
+                _Settings1(x.user_id, x.theme_id, x.language), tuple(map(_theme, event.themes))
+            )
     raise ValueError(f"no storage form for event {event.type!r}")
 
 
@@ -374,6 +407,25 @@ def _domain_profile(p: _UserProfile1) -> m.PublicProfile:
     )
 
 
+def _domain_settings_updated(d: _SettingsUpdated1) -> ev.SettingsUpdated:
+    x = d.settings
+    return ev.SettingsUpdated(
+        th.UserSettings(user_id=x.user_id, theme_id=x.theme_id, language=x.language),
+        tuple(
+            th.Theme(
+                id=t.id,
+                owner_id=t.owner_id,
+                name=t.name,
+                colors=t.colors,
+                background=t.background,
+                created_at=t.created_at,
+                updated_at=t.updated_at,
+            )
+            for t in d.themes
+        ),
+    )
+
+
 def _message_event(
     cls: type[ev.MessagePosted | ev.MessageEdited | ev.MessageDeleted],
 ) -> Callable[[Any], ev.Event]:
@@ -424,6 +476,7 @@ _V1: dict[str, tuple[type[msgspec.Struct], Callable[[Any], ev.Event]]] = {
         _Presence1,
         lambda d: ev.PresenceChanged(d.user_id, d.online, d.last_seen_at),
     ),
+    ev.SettingsUpdated.type: (_SettingsUpdated1, _domain_settings_updated),
 }
 
 

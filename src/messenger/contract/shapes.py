@@ -136,6 +136,31 @@ class Session(msgspec.Struct, kw_only=True, gc=False):
     current: bool
 
 
+class Theme(msgspec.Struct, kw_only=True, gc=False):
+    """A colour theme the user made. ``colors`` maps colour tokens (``background``,
+    ``surface``, ``text``, ``text_muted``, ``border``, ``accent``, ``bubble_in``,
+    ``bubble_in_text``, ``bubble_out``, ``bubble_out_text``, ``danger``) to ``#rrggbb``;
+    tokens left out keep the built-in palette's colours. ``background`` (of the chat pane)
+    is a ``#rrggbb`` colour or the id of an image the user uploaded, which
+    ``background_url`` downloads (null for a colour)."""
+
+    id: str
+    name: str
+    colors: dict[str, str]
+    background: str | None
+    background_url: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Settings(msgspec.Struct, kw_only=True, gc=False):
+    """What the user chose for all their devices: ``theme_id`` is one of their themes'
+    ids or a built-in theme (``system``, ``light``, ``dark``)."""
+
+    theme_id: str
+    language: Literal["system", "en", "ru"]
+
+
 # --- the data of server frames -------------------------------------------------------------
 
 
@@ -202,6 +227,14 @@ class PresenceData(msgspec.Struct, kw_only=True, gc=False):
     user_id: int
     online: bool
     last_seen_at: datetime | None
+
+
+class SettingsUpdatedData(msgspec.Struct, kw_only=True, gc=False):
+    """The user's settings or themes changed (on any of their devices): the settings and
+    every theme of the user, as they are now."""
+
+    settings: Settings
+    themes: list[Theme]
 
 
 class AuthOkData(msgspec.Struct, kw_only=True, gc=False):
@@ -310,6 +343,11 @@ class ProfileUpdatedFrame(Frame, tag="profile_updated", gc=False):
     cursor: int | UnsetType = UNSET
 
 
+class SettingsUpdatedFrame(Frame, tag="settings_updated", gc=False):
+    data: SettingsUpdatedData
+    cursor: int
+
+
 class TypingFrame(Frame, tag="typing", gc=False):
     data: TypingData
 
@@ -352,6 +390,7 @@ FeedFrame = (
     | MemberUpdatedFrame
     | MemberRemovedFrame
     | ProfileUpdatedFrame
+    | SettingsUpdatedFrame
 )
 ServerFrame = (
     FeedFrame

@@ -23,6 +23,7 @@ from messenger.contract import shapes as s
 from messenger.contract.errors import ErrorCode
 from messenger.domain import events as ev
 from messenger.domain import model
+from messenger.domain import themes as th
 
 API_PREFIX = "/api/v1"
 FILES_PATH = f"{API_PREFIX}/files"
@@ -203,6 +204,21 @@ class Wire:
             current=sess.id == current_session_id,
         )
 
+    def theme(self, t: th.Theme) -> s.Theme:
+        image = t.background_file_id
+        return s.Theme(
+            id=t.id,
+            name=t.name,
+            colors=dict(t.colors),
+            background=t.background,
+            background_url=None if image is None else self._files_url + image,
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+        )
+
+    def settings(self, x: th.UserSettings) -> s.Settings:
+        return s.Settings(theme_id=x.theme_id, language=x.language)  # type: ignore[arg-type]
+
     # --- frames ------------------------------------------------------------------------------
 
     def frame(self, event: ev.Event, cursor: int | None = None) -> s.ServerFrame:
@@ -300,6 +316,14 @@ class Wire:
             case ev.ProfileUpdated():
                 return s.ProfileUpdatedFrame(
                     data=s.ProfileUpdatedData(user=self.public_profile(event.profile)),
+                    cursor=cursor,
+                )
+            case ev.SettingsUpdated():
+                return s.SettingsUpdatedFrame(
+                    data=s.SettingsUpdatedData(
+                        settings=self.settings(event.settings),
+                        themes=[self.theme(t) for t in event.themes],
+                    ),
                     cursor=cursor,
                 )
         raise ValueError(f"no feed frame for event {event.type!r}")

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from messenger.domain.model import Chat, ChatMember, Membership, Message, PublicProfile, Role
+from messenger.domain.themes import Theme, UserSettings
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,20 @@ class ProfileUpdated(Event):
 
 
 @dataclass(frozen=True)
+class SettingsUpdated(Event):
+    """A user's settings or themes changed: the whole of both, so that a device applies
+    the event alone, whatever it missed before."""
+
+    type: ClassVar[str] = "settings_updated"
+    settings: UserSettings
+    themes: tuple[Theme, ...]
+
+    @property
+    def subject_user_id(self) -> int:
+        return self.settings.user_id
+
+
+@dataclass(frozen=True)
 class UserTyping(Event):
     type: ClassVar[str] = "typing"
     chat: int
@@ -226,6 +241,7 @@ FEED_EVENTS: tuple[type[Event], ...] = (
     MemberUpdated,
     MemberRemoved,
     ProfileUpdated,
+    SettingsUpdated,
 )
 EPHEMERAL_EVENTS: tuple[type[Event], ...] = (UserTyping, PresenceChanged, SessionsEnded)
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in FEED_EVENTS + EPHEMERAL_EVENTS}
@@ -289,5 +305,6 @@ __all__ = [
     "ProfileUpdated",
     "Role",
     "SessionsEnded",
+    "SettingsUpdated",
     "UserTyping",
 ]

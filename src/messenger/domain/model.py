@@ -484,6 +484,8 @@ class Limits:
     max_group_members: int = 1000
     max_feed_page: int = 1000
     max_attachments: int = 10
+    # Every theme of a user travels in each ``settings_updated``, so their number is capped.
+    max_themes: int = 50
     max_upload_bytes: int = 20 * 1024 * 1024
     # Posts written in one transaction at most (group commit).
     max_post_batch: int = 64

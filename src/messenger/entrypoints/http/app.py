@@ -30,6 +30,7 @@ from messenger.entrypoints.http.errors import (
 from messenger.entrypoints.http.files import files_router, message_files_router
 from messenger.entrypoints.http.problems import document_problems
 from messenger.entrypoints.http.system import ReadinessCheck, health, ready
+from messenger.entrypoints.http.themes import themes_router
 from messenger.entrypoints.http.users import users_router
 from messenger.entrypoints.webclient import web_client_route_handlers
 from messenger.entrypoints.ws import Realtime
@@ -98,6 +99,7 @@ def create_app(
             auth_router(settings.auth_rate_limit),
             users_router(),
             avatars_router(),
+            themes_router(),
             chats_router(),
             messages_router(),
             files_router(settings.max_upload_bytes),

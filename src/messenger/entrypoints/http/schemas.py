@@ -206,6 +206,34 @@ class EditList(Page[MessageEditOut]):
     """A page of a message's earlier texts, oldest first."""
 
 
+# Outer bounds only: the domain knows the tokens, the colour format and the name's length.
+ColorToken = Annotated[str, Meta(max_length=64)]
+ColorValue = Annotated[str, Meta(max_length=64)]
+
+
+class ThemeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A theme as made or replaced: ``colors`` maps colour tokens to ``#rrggbb`` (see
+    ``Theme``); ``background`` is a ``#rrggbb`` colour, the ``id`` of an image the caller
+    uploaded (``POST /files``), or null for none."""
+
+    name: ShortText
+    colors: Annotated[dict[ColorToken, ColorValue], Meta(max_length=64)] = {}
+    background: Annotated[str, Meta(max_length=64)] | None = None
+
+
+class SettingsPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Fields left out stay as they are. ``theme_id``: one of the caller's themes' ids or
+    ``system``, ``light``, ``dark``; ``language``: ``system``, ``en`` or ``ru``."""
+
+    theme_id: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET
+    language: Annotated[str, Meta(max_length=16)] | UnsetType = UNSET
+
+
+class ThemeList(Page[shapes.Theme]):
+    """A page of the caller's themes, oldest first (at most ``max_themes``, 50 by
+    default, so the first page of the default size holds them all)."""
+
+
 class Health(msgspec.Struct, kw_only=True):
     status: Literal["ok"]
 
