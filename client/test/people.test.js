@@ -195,3 +195,49 @@ test('an unknown frame type is ignored', () => {
   assert.deepEqual(store.apply(frame('settings_updated', { settings: { theme_id: 'dark', language: 'en' } })), {});
   assert.deepEqual(changes, []);
 });
+
+test('the same frames coming through /sync after a reconnect are applied once, in feed order', async () => {
+  const { SyncEngine } = await import('../renderer/lib/sync.js');
+  const { Outbox, MemoryOutboxStorage } = await import('../renderer/lib/outbox.js');
+  const { FakeClock } = await import('./fakes.js');
+  const clock = new FakeClock();
+  const events = [
+    { cursor: 1, type: 'new_message', data: { message: msg(1) } },
+    { cursor: 2, type: 'new_message', data: { message: msg(2) } },
+    { cursor: 3, type: 'contacts_updated', data: { user_id: BOB.id, contact: { user_id: BOB.id, local_name: 'Bobby' } } },
+    { cursor: 4, type: 'message_hidden', data: { chat_id: 10, message_id: 2 } },
+    { cursor: 5, type: 'blocks_updated', data: { user_id: CAROL.id, blocked: true } },
+    { cursor: 6, type: 'privacy_updated', data: { privacy: { last_seen: 'nobody' } } },
+    { cursor: 7, type: 'chat_cleared', data: { chat_id: 10, up_to_message_id: 1 } },
+    { cursor: 8, type: 'profile_updated', data: { user: { ...BOB, display_name: 'Robert' } } },
+  ];
+  const api = {
+    async sync(since) {
+      if (since === undefined) return { cursor: 0 };
+      const page = events.filter((e) => e.cursor > since);
+      return { events: page, cursor: page.at(-1)?.cursor ?? since, has_more: false };
+    },
+    async chats() {
+      return { items: [dialog()] };
+    },
+  };
+  const realtime = { online: true, send: () => true };
+  const store = new Store();
+  store.setMe(ME);
+  const outbox = new Outbox({ storage: new MemoryOutboxStorage(), userId: ME.id });
+  await outbox.load();
+  const engine = new SyncEngine({ api, realtime, store, outbox, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout, now: () => clock.now });
+  await engine.bootstrap();
+  store.addHistory(10, [], false);
+  await engine.onReady();
+  // A push of an event the sync already applied changes nothing.
+  engine.handleFrame(events[2]);
+  engine.handleFrame({ cursor: 4, type: 'contacts_updated', data: { user_id: BOB.id, contact: null } });
+  assert.deepEqual(store.history(10), []);
+  assert.equal(store.nameOf(BOB.id), 'Bobby');
+  assert.equal(store.users.get(BOB.id).display_name, 'Robert');
+  assert.ok(store.isBlocked(CAROL.id));
+  assert.deepEqual(store.privacy, { last_seen: 'nobody' });
+  assert.equal(store.chats.get(10).last_message, null, 'message 2 hidden, message 1 cleared');
+  assert.equal(engine.cursor, 8);
+});
