@@ -7,10 +7,14 @@ import { flush } from './fakes.js';
 const SMALL = '/api/v1/users/2/avatar?size=96&v=4';
 const LARGE = '/api/v1/users/2/avatar?size=512&v=4';
 
-test('an uploaded avatar comes first, then a preset, then the initials; the frame goes around any', () => {
+test('a preset comes first, then an uploaded avatar, then the initials; the frame goes around any', () => {
   const avatar = { small: SMALL, large: LARGE };
-  assert.deepEqual(avatarSource({ id: 2, avatar, avatar_preset: 'cat', avatar_frame: 'gold' }), { kind: 'upload', url: SMALL, frame: framePath('gold') });
+  assert.deepEqual(avatarSource({ id: 2, avatar, avatar_preset: null, avatar_frame: 'gold' }), { kind: 'upload', url: SMALL, frame: framePath('gold') });
   assert.equal(avatarSource({ id: 2, avatar }, 'large').url, LARGE);
+  // The server gives a chosen preset's picture as `avatar` as well.
+  const presetAvatar = { small: '/api/v1/avatars/presets/fox.svg', large: '/api/v1/avatars/presets/fox.svg' };
+  assert.deepEqual(avatarSource({ id: 2, avatar: presetAvatar, avatar_preset: 'fox' }), { kind: 'preset', url: presetPath('fox'), frame: null });
+  assert.equal(avatarSource({ id: 2, avatar: presetAvatar, avatar_preset: null }).kind, 'preset', 'a public picture is never fetched with the token');
   assert.deepEqual(avatarSource({ id: 2, avatar: null, avatar_preset: 'cat' }), { kind: 'preset', url: presetPath('cat'), frame: null });
   assert.deepEqual(avatarSource({ id: 2, avatar: null, avatar_preset: null, avatar_frame: 'leaf' }), { kind: 'initials', url: null, frame: '/api/v1/avatar-frames/leaf.svg' });
   assert.equal(presetPath('cat'), '/api/v1/avatars/presets/cat.svg');

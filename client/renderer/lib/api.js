@@ -266,16 +266,18 @@ export class ApiClient {
     return this.request('DELETE', '/users/me/avatar');
   }
 
-  presetAvatars() {
-    return this.request('GET', '/avatars/list');
+  /** A page of the server's preset avatars: `{items: [{id, url}], has_more, next_cursor}`. */
+  presetAvatars({ cursor } = {}) {
+    return this.request('GET', '/avatars/list', { query: { cursor } });
   }
 
   setPresetAvatar(preset) {
     return this.request('PUT', '/users/me/preset-avatar', { body: { preset } });
   }
 
-  avatarFrames() {
-    return this.request('GET', '/avatar-frames/list');
+  /** A page of the server's avatar frames, as presetAvatars. */
+  avatarFrames({ cursor } = {}) {
+    return this.request('GET', '/avatar-frames/list', { query: { cursor } });
   }
 
   setAvatarFrame(frame) {

@@ -9,22 +9,26 @@ import { ApiError } from './api.js';
 export const presetPath = (id) => `/api/v1/avatars/presets/${encodeURIComponent(id)}.svg`;
 /** The path of an avatar frame's picture (a public static file). */
 export const framePath = (id) => `/api/v1/avatar-frames/${encodeURIComponent(id)}.svg`;
+// Pictures anyone may load (the server's presets and frames).
+const PUBLIC_PICTURE = /\/api\/v1\/(avatars\/presets|avatar-frames)\//;
 
 /**
  * What to draw for a profile, as plain values (views compare them to decide on a redraw):
- * `kind` is 'deleted' (a neutral placeholder), 'upload' (`url` is fetched with the token),
- * 'preset' (`url` is a public picture) or 'initials'; `frame` is a frame's picture or null.
+ * `kind` is 'deleted' (a neutral placeholder), 'preset' (`url` is a public picture),
+ * 'upload' (`url` is fetched with the token) or 'initials'; `frame` is a frame's picture or null.
  * `size` picks the uploaded picture: 'small' (96 px) or 'large' (512 px).
  */
 export function avatarSource(profile, size = 'small') {
   const p = profile || {};
   if (p.deleted) return { kind: 'deleted', url: null, frame: null };
   const frame = p.avatar_frame ? framePath(p.avatar_frame) : null;
+  // A chosen preset replaces an uploaded picture (the server then gives the preset's
+  // public address as `avatar` too): a plain <img>, no token, no blob.
+  if (p.avatar_preset) return { kind: 'preset', url: presetPath(p.avatar_preset), frame };
   if (p.avatar && (p.avatar.small || p.avatar.large)) {
     const url = size === 'large' ? p.avatar.large || p.avatar.small : p.avatar.small || p.avatar.large;
-    return { kind: 'upload', url, frame };
+    return { kind: PUBLIC_PICTURE.test(url) ? 'preset' : 'upload', url, frame };
   }
-  if (p.avatar_preset) return { kind: 'preset', url: presetPath(p.avatar_preset), frame };
   // A server without `avatar` (before issue 14) names an uploaded file in avatar_url.
   if (!('avatar' in p) && typeof p.avatar_url === 'string' && p.avatar_url.startsWith('/')) {
     return { kind: 'upload', url: p.avatar_url, frame };

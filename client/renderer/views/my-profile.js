@@ -135,16 +135,16 @@ export function createMyProfile(app) {
   }
 
   async function loadChoices(s) {
-    const list = async (fn, pathOf) => {
+    // Both lists are paged; the server ships a handful of each, read to the end.
+    const list = async (fetchPage, pathOf) => {
       try {
-        const answer = await fn();
-        const items = Array.isArray(answer) ? answer : answer?.items || [];
+        const items = await app.api.allPages(fetchPage);
         return { items: items.map((i) => ({ id: i.id, url: i.url || pathOf(i.id), title: i.name || i.title || '' })) };
       } catch (err) {
         return { error: err?.status === 404 ? t('profile.choices_unavailable') : app.format.error(err) };
       }
     };
-    const [presets, frames] = await Promise.all([list(() => app.api.presetAvatars(), presetPath), list(() => app.api.avatarFrames(), framePath)]);
+    const [presets, frames] = await Promise.all([list((cursor) => app.api.presetAvatars({ cursor }), presetPath), list((cursor) => app.api.avatarFrames({ cursor }), framePath)]);
     s.presetList = presets;
     s.frameList = frames;
     render();
