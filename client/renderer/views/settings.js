@@ -8,6 +8,7 @@ import { LANGUAGES } from '../lib/i18n.js';
 import { ApiError } from '../lib/api.js';
 import { ErrorCode } from '../lib/errorcodes.js';
 import { PASSWORD_MAX, validatePasswordChange } from '../lib/validate.js';
+import { accountMenu } from './account-menu.js';
 
 export function createSettings(app) {
   const t = app.t;
@@ -133,6 +134,7 @@ export function createSettings(app) {
             }),
           )
         : h('p', { class: 'muted small', text: t('settings.server_web', { url: app.serverUrl }) }),
+      user && app.store ? accountMenu(app) : null,
       user ? passwordForm(user) : null,
     );
     openModal(app, t('settings.title'), body);
