@@ -27,6 +27,7 @@ from dependency_injector import containers, providers
 
 from messenger.adapters.batching import BatchingCommitter
 from messenger.adapters.files import LocalFileStore
+from messenger.adapters.images import PillowImages
 from messenger.adapters.memory import (
     DirectCommitter,
     FastHasher,
@@ -52,6 +53,7 @@ from messenger.domain.ports import (
     EventStream,
     FileStore,
     IdSource,
+    Images,
     LoginThrottle,
     Notifier,
     PasswordHasher,
@@ -265,6 +267,10 @@ class Container(containers.DeclarativeContainer):
     rates: providers.Dependency[RateLimiter] = providers.Dependency(
         default=providers.Singleton(InMemoryRateLimiter)
     )
+    # In-process either way (Pillow in worker threads); tests of the rules use a fake.
+    images: providers.Dependency[Images] = providers.Dependency(
+        default=providers.Singleton(PillowImages)
+    )
     limits: providers.Dependency[Limits] = providers.Dependency(
         default=providers.Singleton(
             Limits,
@@ -303,6 +309,7 @@ class Container(containers.DeclarativeContainer):
         committer=committer,
         sessions=sessions,
         rates=rates,
+        images=images,
         limits=limits,
     )
     messenger = providers.Singleton(Messenger, ports, events=events)

@@ -114,24 +114,26 @@ EVENTS: list[ev.Event] = [
     ev.PresenceChanged(1, online=True, last_seen_at=None),
 ]
 
-# What clients received before the contract existed (ready has gained ``version`` since).
+# What clients received before the contract existed (ready has gained ``version`` since),
+# with what 1.3.0 added: attachments' ``width``, ``height``, ``thumbnail_url``; profiles'
+# ``avatar``, and ``avatar_url`` became the URL of the large avatar image.
 FRAMES_BEFORE = {
     "new_message": (
         '{"type":"new_message","data":{"message":{"id":7,"chat_id":3,"sender_id":1,"client_id":"c-1",'
         '"text":"Привет 👋","reply_to_id":5,"attachments":[{"id":"f1","name":"plan.pdf","content_type":"application/pdf",'
-        '"size":1234,"url":"/api/v1/files/f1"}],"created_at":"2026-03-04T05:06:07.123456Z",'
+        '"size":1234,"url":"/api/v1/files/f1","width":null,"height":null,"thumbnail_url":null}],"created_at":"2026-03-04T05:06:07.123456Z",'
         '"edited_at":null,"deleted":false}},"cursor":10}'
     ),
     "message_updated": (
         '{"type":"message_updated","data":{"message":{"id":7,"chat_id":3,"sender_id":1,"client_id":"c-1",'
         '"text":"Привет 👋","reply_to_id":5,"attachments":[{"id":"f1","name":"plan.pdf","content_type":"application/pdf",'
-        '"size":1234,"url":"/api/v1/files/f1"}],"created_at":"2026-03-04T05:06:07.123456Z",'
+        '"size":1234,"url":"/api/v1/files/f1","width":null,"height":null,"thumbnail_url":null}],"created_at":"2026-03-04T05:06:07.123456Z",'
         '"edited_at":null,"deleted":false}},"cursor":11}'
     ),
     "message_deleted": (
         '{"type":"message_deleted","data":{"message":{"id":7,"chat_id":3,"sender_id":1,"client_id":"c-1",'
         '"text":"Привет 👋","reply_to_id":5,"attachments":[{"id":"f1","name":"plan.pdf","content_type":"application/pdf",'
-        '"size":1234,"url":"/api/v1/files/f1"}],"created_at":"2026-03-04T05:06:07.123456Z",'
+        '"size":1234,"url":"/api/v1/files/f1","width":null,"height":null,"thumbnail_url":null}],"created_at":"2026-03-04T05:06:07.123456Z",'
         '"edited_at":null,"deleted":false}},"cursor":12}'
     ),
     "messages_read": (
@@ -145,8 +147,8 @@ FRAMES_BEFORE = {
         '"created_at":"2026-03-04T05:06:07.123456Z","last_activity_at":"2026-03-04T05:06:07.123456Z",'
         '"last_message_id":7,"members":[{"user_id":1,"role":"owner","joined_at":"2026-03-04T05:06:07.123456Z",'
         '"read_message_id":7,"delivered_message_id":7,"user":{"id":1,"username":"alice","display_name":"Alice",'
-        '"avatar_url":"/api/v1/files/a1","bio":"hi","created_at":"2026-03-04T05:06:07.123456Z",'
-        '"last_seen_at":"2026-03-04T05:06:07.123456Z"}}]}},"cursor":15}'
+        '"avatar_url":"/api/v1/users/1/avatar?size=512&v=a1","bio":"hi","created_at":"2026-03-04T05:06:07.123456Z",'
+        '"last_seen_at":"2026-03-04T05:06:07.123456Z","avatar":{"small":"/api/v1/users/1/avatar?size=96&v=a1","large":"/api/v1/users/1/avatar?size=512&v=a1"}}}]}},"cursor":15}'
     ),
     "chat_updated": (
         '{"type":"chat_updated","data":{"chat":{"id":3,"kind":"group","title":"Team","created_by":1,'
@@ -157,21 +159,21 @@ FRAMES_BEFORE = {
         '{"type":"member_added","data":{"chat_id":3,"member":{"user_id":2,"role":"member",'
         '"joined_at":"2026-03-04T05:06:07.123456Z","read_message_id":0,"delivered_message_id":0,'
         '"user":{"id":2,"username":"bob","display_name":"Bob","avatar_url":null,"bio":"",'
-        '"created_at":"2026-03-04T05:06:07.123456Z","last_seen_at":null}},"members":[{"user_id":1,'
+        '"created_at":"2026-03-04T05:06:07.123456Z","last_seen_at":null,"avatar":null}},"members":[{"user_id":1,'
         '"role":"owner","joined_at":"2026-03-04T05:06:07.123456Z","read_message_id":7,"delivered_message_id":7,'
-        '"user":{"id":1,"username":"alice","display_name":"Alice","avatar_url":"/api/v1/files/a1",'
-        '"bio":"hi","created_at":"2026-03-04T05:06:07.123456Z","last_seen_at":"2026-03-04T05:06:07.123456Z"}},'
+        '"user":{"id":1,"username":"alice","display_name":"Alice","avatar_url":"/api/v1/users/1/avatar?size=512&v=a1",'
+        '"bio":"hi","created_at":"2026-03-04T05:06:07.123456Z","last_seen_at":"2026-03-04T05:06:07.123456Z","avatar":{"small":"/api/v1/users/1/avatar?size=96&v=a1","large":"/api/v1/users/1/avatar?size=512&v=a1"}}},'
         '{"user_id":2,"role":"member","joined_at":"2026-03-04T05:06:07.123456Z","read_message_id":0,'
         '"delivered_message_id":0,"user":{"id":2,"username":"bob","display_name":"Bob","avatar_url":null,'
-        '"bio":"","created_at":"2026-03-04T05:06:07.123456Z","last_seen_at":null}}],"chat":{'
+        '"bio":"","created_at":"2026-03-04T05:06:07.123456Z","last_seen_at":null,"avatar":null}}],"chat":{'
         '"id":3,"kind":"group","title":"Team","created_by":1,"created_at":"2026-03-04T05:06:07.123456Z",'
         '"last_activity_at":"2026-03-04T05:06:07.123456Z","last_message_id":7,"members":['
         '{"user_id":1,"role":"owner","joined_at":"2026-03-04T05:06:07.123456Z","read_message_id":7,'
         '"delivered_message_id":7,"user":{"id":1,"username":"alice","display_name":"Alice",'
-        '"avatar_url":"/api/v1/files/a1","bio":"hi","created_at":"2026-03-04T05:06:07.123456Z",'
-        '"last_seen_at":"2026-03-04T05:06:07.123456Z"}},{"user_id":2,"role":"member","joined_at":"2026-03-04T05:06:07.123456Z",'
+        '"avatar_url":"/api/v1/users/1/avatar?size=512&v=a1","bio":"hi","created_at":"2026-03-04T05:06:07.123456Z",'
+        '"last_seen_at":"2026-03-04T05:06:07.123456Z","avatar":{"small":"/api/v1/users/1/avatar?size=96&v=a1","large":"/api/v1/users/1/avatar?size=512&v=a1"}}},{"user_id":2,"role":"member","joined_at":"2026-03-04T05:06:07.123456Z",'
         '"read_message_id":0,"delivered_message_id":0,"user":{"id":2,"username":"bob","display_name":"Bob",'
-        '"avatar_url":null,"bio":"","created_at":"2026-03-04T05:06:07.123456Z","last_seen_at":null}}]},'
+        '"avatar_url":null,"bio":"","created_at":"2026-03-04T05:06:07.123456Z","last_seen_at":null,"avatar":null}}]},'
         '"by_user_id":1},"cursor":17}'
     ),
     "member_updated": (
@@ -187,12 +189,12 @@ FRAMES_BEFORE = {
     "ready": (
         '{"type":"ready","data":{"user":{"id":1,"username":"alice","display_name":"Alice",'
         '"avatar_url":null,"bio":"","created_at":"2026-03-04T05:06:07.123456Z","last_seen_at":"2026-03-04T05:06:07.123456Z",'
-        '"email":"a@x.io"},"cursor":42}}'
+        '"avatar":null,"email":"a@x.io"},"cursor":42}}'
     ),
     "message_sent": (
         '{"type":"message_sent","data":{"client_id":"c-1","message":{"id":7,"chat_id":3,"sender_id":1,'
         '"client_id":"c-1","text":"Привет 👋","reply_to_id":5,"attachments":[{"id":"f1","name":"plan.pdf",'
-        '"content_type":"application/pdf","size":1234,"url":"/api/v1/files/f1"}],"created_at":"2026-03-04T05:06:07.123456Z",'
+        '"content_type":"application/pdf","size":1234,"url":"/api/v1/files/f1","width":null,"height":null,"thumbnail_url":null}],"created_at":"2026-03-04T05:06:07.123456Z",'
         '"edited_at":null,"deleted":false}}}'
     ),
     "pong": ('{"type":"pong","data":{}}'),

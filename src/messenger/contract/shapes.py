@@ -22,13 +22,22 @@ from messenger.contract.errors import ErrorCode
 # The version of this contract: the AsyncAPI document's ``info.version`` and the ``ready``
 # frame's ``version``. A new frame type or field raises the minor version (clients ignore
 # what they do not know); anything a client could trip over raises the major version.
-CONTRACT_VERSION = "1.2.0"
+CONTRACT_VERSION = "1.3.0"
 
 # --- objects (the REST API's response bodies, and what frames carry) ----------------------
 
 
+class AvatarUrls(msgspec.Struct, kw_only=True, gc=False):
+    """Where a user's avatar image is, at 96 px (``small``) and 512 px (``large``): bearer
+    auth; the URL changes with the avatar, so what it returned may be kept for good."""
+
+    small: str
+    large: str
+
+
 class PublicProfile(msgspec.Struct, kw_only=True, gc=False):
-    """What any signed-in user may see of another user."""
+    """What any signed-in user may see of another user. ``avatar_url`` is
+    ``avatar.large``, for clients of before ``avatar``."""
 
     id: int
     username: str
@@ -37,6 +46,7 @@ class PublicProfile(msgspec.Struct, kw_only=True, gc=False):
     bio: str
     created_at: datetime
     last_seen_at: datetime | None
+    avatar: AvatarUrls | None = None
 
 
 class User(PublicProfile, kw_only=True, gc=False):
@@ -57,13 +67,20 @@ class Member(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
 
 
 class Attachment(msgspec.Struct, kw_only=True, gc=False):
-    """A file attached to a message; ``url`` downloads it (made by the server from ``id``)."""
+    """A file attached to a message; ``url`` downloads it (made by the server from ``id``).
+
+    An image (recognised by the server from its bytes) has its ``width`` and ``height`` in
+    pixels and a ``thumbnail_url`` (WebP, within 320 x 320); anything else has null there.
+    """
 
     id: str
     name: str
     content_type: str
     size: int
     url: str
+    width: int | None = None
+    height: int | None = None
+    thumbnail_url: str | None = None
 
 
 class File(Attachment, kw_only=True, gc=False):
@@ -99,6 +116,15 @@ class ChatSummary(Chat, kw_only=True, gc=False):
 
     last_message: Message | None
     unread_count: int
+
+
+class MediaItem(msgspec.Struct, kw_only=True, gc=False):
+    """A file of a chat's media gallery, and the message that carries it."""
+
+    file: Attachment
+    message_id: int
+    sender_id: int
+    posted_at: datetime
 
 
 class Session(msgspec.Struct, kw_only=True, gc=False):

@@ -57,9 +57,26 @@ class Wire:
         # One path segment of unreserved characters: nothing may follow the id.
         return file_id if _FILE_ID.fullmatch(file_id) else None
 
-    def avatar_url(self, file_id: str | None) -> str | None:
-        """Where clients load an avatar (a file's URL), or None without one."""
-        return None if file_id is None else self._files_url + file_id
+    def avatar_image_url(self, user_id: int, file_id: str, size: int) -> str:
+        """Where clients load a user's avatar at ``size`` px: ``file_id`` (the avatar's 512 px
+        file) makes its version, so a new avatar is a new URL."""
+        version = model.avatar_version(file_id)
+        return f"{self.root_path}{API_PREFIX}/users/{user_id}/avatar?size={size}&v={version}"
+
+    def avatar_urls(self, user_id: int, file_id: str | None) -> s.AvatarUrls | None:
+        """Both sizes of a user's avatar, or None without one."""
+        if file_id is None:
+            return None
+        return s.AvatarUrls(
+            small=self.avatar_image_url(user_id, file_id, model.AVATAR_SMALL),
+            large=self.avatar_image_url(user_id, file_id, model.AVATAR_LARGE),
+        )
+
+    def avatar_url(self, user_id: int, file_id: str | None) -> str | None:
+        """The large avatar's URL (``avatar_url``, for clients of before ``avatar``)."""
+        if file_id is None:
+            return None
+        return self.avatar_image_url(user_id, file_id, model.AVATAR_LARGE)
 
     # --- objects -----------------------------------------------------------------------------
 
@@ -68,10 +85,11 @@ class Wire:
             id=p.id,
             username=p.username,
             display_name=p.display_name,
-            avatar_url=self.avatar_url(p.avatar_file_id),
+            avatar_url=self.avatar_url(p.id, p.avatar_file_id),
             bio=p.bio,
             created_at=p.created_at,
             last_seen_at=p.last_seen_at,
+            avatar=self.avatar_urls(p.id, p.avatar_file_id),
         )
 
     def user(self, u: model.User) -> s.User:
@@ -80,10 +98,11 @@ class Wire:
             username=u.username,
             email=u.email,
             display_name=u.display_name,
-            avatar_url=self.avatar_url(u.avatar_file_id),
+            avatar_url=self.avatar_url(u.id, u.avatar_file_id),
             bio=u.bio,
             created_at=u.created_at,
             last_seen_at=u.last_seen_at,
+            avatar=self.avatar_urls(u.id, u.avatar_file_id),
         )
 
     def membership(
@@ -108,6 +127,9 @@ class Wire:
             content_type=a.content_type,
             size=a.size,
             url=self._files_url + a.id,
+            width=a.width,
+            height=a.height,
+            thumbnail_url=None if a.thumbnail_id is None else self._files_url + a.thumbnail_id,
         )
 
     def file(self, f: model.StoredFile) -> s.File:
@@ -117,6 +139,17 @@ class Wire:
             content_type=f.content_type,
             size=f.size,
             url=self._files_url + f.id,
+            width=f.width,
+            height=f.height,
+            thumbnail_url=None if f.thumbnail_id is None else self._files_url + f.thumbnail_id,
+        )
+
+    def media_item(self, m: model.MediaItem) -> s.MediaItem:
+        return s.MediaItem(
+            file=self.attachment(m.file),
+            message_id=m.message_id,
+            sender_id=m.sender_id,
+            posted_at=m.posted_at,
         )
 
     def message(self, m: model.Message) -> s.Message:

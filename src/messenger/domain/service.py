@@ -57,3 +57,8 @@ class Messenger:
         self.upload_file = uc.UploadFile(ports)
         self.open_file = uc.OpenFile(ports)
         self.delete_abandoned_uploads = uc.DeleteAbandonedUploads(ports)
+        self.upload_avatar = uc.UploadAvatar(ports)
+        self.set_avatar_from_upload = uc.SetAvatarFromUpload(ports)
+        self.remove_avatar = uc.RemoveAvatar(ports)
+        self.get_avatar = uc.GetAvatar(ports)
+        self.list_chat_media = uc.ListChatMedia(ports)

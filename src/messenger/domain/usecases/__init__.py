@@ -14,6 +14,13 @@ from messenger.domain.usecases.accounts import (
     SearchUsers,
     UpdateProfile,
 )
+from messenger.domain.usecases.avatars import (
+    AvatarImage,
+    GetAvatar,
+    RemoveAvatar,
+    SetAvatarFromUpload,
+    UploadAvatar,
+)
 from messenger.domain.usecases.base import Ports, UseCase
 from messenger.domain.usecases.chats import (
     AddMember,
@@ -33,6 +40,7 @@ from messenger.domain.usecases.feed import (
     ReportPresence,
 )
 from messenger.domain.usecases.files import DeleteAbandonedUploads, NewFile, OpenFile, UploadFile
+from messenger.domain.usecases.media import ListChatMedia
 from messenger.domain.usecases.messages import (
     AcknowledgeDelivery,
     AttachFilesToMessage,
@@ -55,6 +63,7 @@ __all__ = [
     "AttachFilesToMessage",
     "Authenticate",
     "Authorize",
+    "AvatarImage",
     "ChangePassword",
     "ChangeRole",
     "Changes",
@@ -62,11 +71,13 @@ __all__ = [
     "DeleteAbandonedUploads",
     "DeleteMessage",
     "EditMessage",
+    "GetAvatar",
     "GetChangesSince",
     "GetChat",
     "GetEditHistory",
     "GetMyAccount",
     "GetProfile",
+    "ListChatMedia",
     "ListChats",
     "ListContacts",
     "ListSessions",
@@ -83,13 +94,16 @@ __all__ = [
     "ReadState",
     "RefreshSession",
     "Register",
+    "RemoveAvatar",
     "RemoveMember",
     "RenameGroup",
     "ReportPresence",
     "RevokeSession",
     "SearchUsers",
     "SendTyping",
+    "SetAvatarFromUpload",
     "UpdateProfile",
+    "UploadAvatar",
     "UploadFile",
     "UseCase",
 ]

@@ -27,37 +27,48 @@ async def get_me(
     return wire.user(await messenger.get_my_account(claims.user_id))
 
 
-@patch("/me", summary="Change display name, avatar URL or bio")
+@patch(
+    "/me",
+    summary="Change display name, avatar URL or bio",
+    opt={"problems": (413, 422, 429)},
+)
 async def update_me(
     data: JSONBody[ProfilePatch],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
     wire: NamedDependency[Wire],
 ) -> shapes.User:
-    """``avatar_url`` is the ``url`` of a file the caller uploaded (``POST /files``), as
-    the server gave it; ``null`` or ``""`` removes the avatar."""
+    """``avatar_url`` (for clients of before ``POST /users/me/avatar``) is the ``url`` of an
+    image the caller uploaded (``POST /files``), as the server gave it: it is made into the
+    avatar as that upload would be. ``null`` or ``""`` removes the avatar; the current
+    ``avatar_url`` sent back leaves it."""
+    if data.avatar_url is not UNSET:
+        await _change_avatar(messenger, wire, claims.user_id, data.avatar_url)
     user = await messenger.update_profile(
         claims.user_id,
         display_name=None if data.display_name is UNSET else data.display_name,
-        # The use case reads "" as "remove the avatar" and None as "leave it".
-        avatar_file_id=None if data.avatar_url is UNSET else _avatar_file(wire, data.avatar_url),
         bio=None if data.bio is UNSET else data.bio,
     )
     return wire.user(user)
 
 
-def _avatar_file(wire: Wire, url: str | None) -> str:
+async def _change_avatar(messenger: Messenger, wire: Wire, user_id: int, url: str | None) -> None:
     url = (url or "").strip()
     if not url:
-        return ""
+        await messenger.remove_avatar(user_id)
+        return
     file_id = wire.file_id_of(url)
-    if file_id is None:
-        raise ValidationError(
-            "The avatar must be the URL of a file you uploaded to this server "
-            f"({wire.file_url('{id}')}).",
-            field="avatar_url",
-        )
-    return file_id
+    if file_id is not None:
+        await messenger.set_avatar_from_upload(user_id, file_id)
+        return
+    me = await messenger.get_my_account(user_id)
+    if url == wire.avatar_url(me.id, me.avatar_file_id):
+        return
+    raise ValidationError(
+        "The avatar must be the URL of a file you uploaded to this server "
+        f"({wire.file_url('{id}')}).",
+        field="avatar_url",
+    )
 
 
 @get("/", summary="Search users by username or display name (a page, by username)")
