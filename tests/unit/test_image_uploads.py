@@ -72,7 +72,8 @@ async def test_an_image_above_the_image_limits_stays_a_plain_file(clock: Ticking
     big_file = await upload(app, alice, fake_image(10, 10, b"x" * 200))
     many_pixels = await upload(app, alice, fake_image(200, 200))
 
-    assert big_file.width is None and many_pixels.width is None
+    assert big_file.width is None
+    assert many_pixels.width is None
     assert images.made == []  # neither was decoded
 
 

@@ -66,7 +66,8 @@ async def test_an_animated_gif_gives_its_first_frame(images: PillowImages) -> No
     assert getattr(image, "n_frames", 1) == 1
     pixel = image.getpixel((48, 48))
     assert isinstance(pixel, tuple)
-    assert pixel[1] > 150 and pixel[2] < 60
+    assert pixel[1] > 150
+    assert pixel[2] < 60
 
 
 async def test_a_text_file_named_png_is_not_an_image(images: PillowImages) -> None:
@@ -106,9 +107,12 @@ async def test_a_wide_image_is_cropped_to_its_centred_square(images: PillowImage
     assert image.size == (96, 96)
     left = image.getpixel((10, 48))
     right = image.getpixel((86, 48))
-    assert isinstance(left, tuple) and isinstance(right, tuple)
-    assert left[0] > 200 and left[2] < 60
-    assert right[2] > 200 and right[0] < 60
+    assert isinstance(left, tuple)
+    assert isinstance(right, tuple)
+    assert left[0] > 200
+    assert left[2] < 60
+    assert right[2] > 200
+    assert right[0] < 60
 
 
 async def test_a_thumbnail_fits_the_box_keeps_proportions_and_never_grows(
@@ -130,4 +134,5 @@ async def test_transparency_is_kept(images: PillowImages) -> None:
     image = opened(avatar)
     assert image.mode == "RGBA"
     pixel = image.getpixel((48, 48))
-    assert isinstance(pixel, tuple) and pixel[3] == 0
+    assert isinstance(pixel, tuple)
+    assert pixel[3] == 0
