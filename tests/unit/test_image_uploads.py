@@ -3,9 +3,12 @@ and a thumbnail; a chat's members page through its images and files, newest firs
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from messenger.adapters.memory import FakeImages, TickingClock, fake_image
 from messenger.container import in_memory_container
@@ -200,3 +203,44 @@ async def test_a_bad_kind_or_cursor_is_a_validation_error(
 
     with pytest.raises(ValidationError):
         await app.list_chat_media(alice, chat, kind, cursor=cursor)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    files_per_message=st.lists(
+        st.lists(st.booleans(), min_size=1, max_size=3), min_size=1, max_size=6
+    ),
+    deleted=st.sets(st.integers(0, 5)),
+    limit=st.integers(1, 4),
+)
+def test_paging_the_gallery_gives_each_live_image_once_newest_first(
+    files_per_message: list[list[bool]], deleted: set[int], limit: int
+) -> None:
+    """``files_per_message``: per message, whether each of its files is an image."""
+
+    async def scenario() -> None:
+        app: Messenger = in_memory_container(clock=TickingClock(), images=FakeImages()).messenger()
+        alice, bob = await new_user(app, "alice"), await new_user(app, "bob")
+        chat = await dialog(app, alice, bob)
+        expected: list[tuple[int, str]] = []
+        for i, kinds in enumerate(files_per_message):
+            files = [
+                await upload(app, alice, fake_image(8, 8) if image else b"text") for image in kinds
+            ]
+            message_id = await post(app, alice, chat, *files)
+            if i in deleted:
+                await app.delete_message(alice, message_id)
+            else:
+                expected += [(message_id, f.id) for f in files if f.width is not None]
+        seen: list[tuple[int, str]] = []
+        cursor = None
+        while True:
+            page = await app.list_chat_media(bob, chat, "image", limit=limit, cursor=cursor)
+            assert len(page.items) <= limit
+            seen += [(m.message_id, m.file.id) for m in page.items]
+            if not page.has_more:
+                break
+            cursor = page.next_cursor
+        assert seen == sorted(expected, reverse=True)
+
+    asyncio.run(scenario())

@@ -46,6 +46,11 @@ async def _avatar_files(uow: UnitOfWork, user: User) -> list[StoredFile]:
 class _ChangeAvatar(UseCase):
     """Shared by the ways an image becomes an avatar: re-encode, store, swap, clean up."""
 
+    def _spend_upload(self, user_id: int) -> None:
+        # Re-encoding is CPU work a client could ask for in a loop: it costs an upload.
+        per_minute = self._limits.uploads_per_minute
+        self._spend("uploads", user_id, per_minute / 60, per_minute)
+
     async def _become_avatar(self, user_id: int, data: bytes) -> User:
         limits = self._limits
         store = self._ports.files
@@ -87,6 +92,8 @@ class _ChangeAvatar(UseCase):
                 user.avatar_file_id = large.id
                 await uow.files.remove([f.id for f in replaced])
                 await uow.users.update(user)
+                # (profile_updated, once the contract has it, is recorded here and in
+                # RemoveAvatar: the avatar's URLs changed.)
                 await uow.commit()
         except BaseException:
             await store.delete(small.storage_key)
@@ -103,8 +110,7 @@ class UploadAvatar(_ChangeAvatar):
     upload budget and the storage quota apply; the avatar it replaces is deleted."""
 
     async def __call__(self, user_id: int, chunks: AsyncIterable[bytes]) -> User:
-        per_minute = self._limits.uploads_per_minute
-        self._spend("uploads", user_id, per_minute / 60, per_minute)
+        self._spend_upload(user_id)
         data = await read_at_most(chunks, self._limits.max_avatar_bytes)
         return await self._become_avatar(user_id, data)
 
@@ -122,6 +128,7 @@ class SetAvatarFromUpload(_ChangeAvatar):
         assert file is not None  # check_avatar refused None
         if user.avatar_file_id == file.id:
             return user  # already the avatar: an unchanged profile sent back
+        self._spend_upload(user_id)
         if file.size > self._limits.max_avatar_bytes:
             raise PayloadTooLarge(f"An avatar is at most {self._limits.max_avatar_bytes} bytes.")
         data = await read_at_most(self._ports.files.open(file.storage_key), file.size)
