@@ -13,6 +13,13 @@ from messenger.domain.usecases.accounts import (
     RevokeSession,
     SearchUsers,
 )
+from messenger.domain.usecases.avatars import (
+    AvatarImage,
+    GetAvatar,
+    RemoveAvatar,
+    SetAvatarFromUpload,
+    UploadAvatar,
+)
 from messenger.domain.usecases.base import Ports, UseCase
 from messenger.domain.usecases.chats import (
     AddMember,
@@ -32,6 +39,7 @@ from messenger.domain.usecases.feed import (
     ReportPresence,
 )
 from messenger.domain.usecases.files import DeleteAbandonedUploads, NewFile, OpenFile, UploadFile
+from messenger.domain.usecases.media import ListChatMedia
 from messenger.domain.usecases.messages import (
     AcknowledgeDelivery,
     AttachFilesToMessage,
@@ -71,6 +79,7 @@ __all__ = [
     "AttachFilesToMessage",
     "Authenticate",
     "Authorize",
+    "AvatarImage",
     "ChangePassword",
     "ChangeRole",
     "ChangeSettings",
@@ -84,12 +93,14 @@ __all__ = [
     "DeleteTheme",
     "EditMessage",
     "EditTheme",
+    "GetAvatar",
     "GetChangesSince",
     "GetChat",
     "GetEditHistory",
     "GetMyAccount",
     "GetProfile",
     "GetSettings",
+    "ListChatMedia",
     "ListChats",
     "ListContacts",
     "ListPresets",
@@ -109,13 +120,16 @@ __all__ = [
     "ReadState",
     "RefreshSession",
     "Register",
+    "RemoveAvatar",
     "RemoveMember",
     "RenameGroup",
     "ReportPresence",
     "RevokeSession",
     "SearchUsers",
     "SendTyping",
+    "SetAvatarFromUpload",
     "UpdateProfile",
+    "UploadAvatar",
     "UploadFile",
     "UseCase",
     "profile_audience",
