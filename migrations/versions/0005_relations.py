@@ -1,7 +1,7 @@
 """Contacts, blocks and privacy settings.
 
 Revision ID: 0005_relations
-Revises: 0002
+Revises: 0004_images
 Create Date: 2026-12-07
 
 A user's contacts (with the local name only they see), who blocked whom, and each user's
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision: str = "0005_relations"
-down_revision: str | None = "0002"
+down_revision: str | None = "0004_images"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -27,6 +27,7 @@ from dependency_injector import containers, providers
 
 from messenger.adapters.batching import BatchingCommitter
 from messenger.adapters.files import LocalFileStore
+from messenger.adapters.images import PillowImages
 from messenger.adapters.memory import (
     DirectCommitter,
     FastHasher,
@@ -41,9 +42,10 @@ from messenger.adapters.memory import (
     SystemClock,
 )
 from messenger.adapters.security import Argon2Hasher, BundledCommonPasswords, JwtTokenIssuer
+from messenger.assets import bundled_catalog
 from messenger.contract import Wire
 from messenger.domain.events import Delivery
-from messenger.domain.model import Limits
+from messenger.domain.model import AvatarCatalog, Limits
 from messenger.domain.ports import (
     Clock,
     Committer,
@@ -52,6 +54,7 @@ from messenger.domain.ports import (
     EventStream,
     FileStore,
     IdSource,
+    Images,
     LoginThrottle,
     Notifier,
     PasswordHasher,
@@ -265,6 +268,10 @@ class Container(containers.DeclarativeContainer):
     rates: providers.Dependency[RateLimiter] = providers.Dependency(
         default=providers.Singleton(InMemoryRateLimiter)
     )
+    # In-process either way (Pillow in worker threads); tests of the rules use a fake.
+    images: providers.Dependency[Images] = providers.Dependency(
+        default=providers.Singleton(PillowImages)
+    )
     limits: providers.Dependency[Limits] = providers.Dependency(
         default=providers.Singleton(
             Limits,
@@ -280,6 +287,12 @@ class Container(containers.DeclarativeContainer):
             session_idle=providers.Factory(timedelta, days=settings.provided.session_idle_days),
             session_lifetime=providers.Factory(timedelta, days=settings.provided.session_max_days),
         )
+    )
+
+    # The ids of the preset avatars and frames the package ships (their images are served
+    # from the same files).
+    avatars: providers.Dependency[AvatarCatalog] = providers.Dependency(
+        default=providers.Singleton(bundled_catalog)
     )
 
     # What /ready asks: the database answers and files can be stored.
@@ -303,7 +316,9 @@ class Container(containers.DeclarativeContainer):
         committer=committer,
         sessions=sessions,
         rates=rates,
+        images=images,
         limits=limits,
+        avatars=avatars,
     )
     messenger = providers.Singleton(Messenger, ports, events=events)
 

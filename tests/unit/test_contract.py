@@ -303,11 +303,49 @@ def frames_now(wire: Wire) -> dict[str, str]:
 # --- frames --------------------------------------------------------------------------------
 
 
+# A profile as clients received it before profiles gained birthdate, avatar, preset, frame.
+_PROFILE_BEFORE = re.compile(
+    r'"avatar_url":(null|"[^"]*"),"bio":"[^"]*","created_at":"[^"]*","last_seen_at":(null|"[^"]*")'
+)
+
+
+# An attachment as clients received it before attachments gained image sizes.
+_ATTACHMENT_BEFORE = re.compile(r'"url":"/api/v1/files/[^"]*"(?=\})')
+
+
+def _with_profile_fields(frame: str) -> str:
+    """``frame`` with the fields 1.3.0 added: at the end of each profile (none of them set;
+    an uploaded avatar now served at its two sizes, ``avatar_url`` the large one) and of each
+    attachment (no image sizes)."""
+
+    def add(found: re.Match[str]) -> str:
+        url = found.group(1)
+        if url == "null":
+            avatar = "null"
+            old = found.group(0)
+        else:
+            file_id = url.strip('"').rsplit("/", 1)[1]
+            small = f'"/api/v1/users/1/avatar?size=96&v={file_id}"'
+            large = f'"/api/v1/users/1/avatar?size=512&v={file_id}"'
+            avatar = f'{{"small":{small},"large":{large}}}'
+            old = found.group(0).replace(url, large, 1)
+        return f'{old},"birthdate":null,"avatar":{avatar},"avatar_preset":null,"avatar_frame":null'
+
+    with_profiles = _PROFILE_BEFORE.sub(add, frame)
+    return _ATTACHMENT_BEFORE.sub(
+        lambda found: f'{found.group(0)},"width":null,"height":null,"thumbnail_url":null',
+        with_profiles,
+    )
+
+
 def test_every_frame_is_byte_for_byte_what_clients_received_before() -> None:
     now = frames_now(Wire())
-    expected = dict(FRAMES_BEFORE)
+    expected = {kind: _with_profile_fields(frame) for kind, frame in FRAMES_BEFORE.items()}
     expected["ready"] = expected["ready"][:-2] + f',"version":"{CONTRACT_VERSION}"}}}}'
     assert now == expected
+    # Fields were only added, each profile's old fields first and in their order.
+    assert expected["chat_created"] != FRAMES_BEFORE["chat_created"]
+    assert expected["typing"] == FRAMES_BEFORE["typing"]
 
 
 def test_every_frame_is_described_by_the_published_document() -> None:

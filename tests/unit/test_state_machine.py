@@ -4,7 +4,8 @@ After every step it checks the invariants the product promises: an ended session
 revoked device, reused refresh token, new password) is refused at once and its sockets are
 told to close; one dialog per pair; history pages ascend and never overlap; resends never
 duplicate; unread counts equal a recount; watermarks never move back; nobody outside a chat
-is told about it; and replaying
+is told about it; a profile change goes to the user's feed and, pushed, to their chat-mates
+only, and the feed's last word on a user's profile is the profile; and replaying
 the change feed from any earlier cursor onto the state seen then gives exactly today's state
 (Zulip's ``verify_action`` idea, applied to every user at once).
 
@@ -53,11 +54,13 @@ from messenger.domain.events import (
     Notification,
     PresenceChanged,
     PrivacyUpdated,
+    ProfileUpdated,
     SessionsEnded,
     UserTyping,
 )
 from messenger.domain.model import (
     AccessClaims,
+    Chat,
     ChatKind,
     ChatMember,
     ChatSummary,
@@ -161,6 +164,9 @@ def apply_event(
             state[chat_id].delivered[uid] = mid
         case ContactsUpdated() | BlocksUpdated() | PrivacyUpdated():
             pass  # the user's own lists and settings: no chat changes
+        case ProfileUpdated(profile=profile):
+            # Only about the user themself; its own invariant checks it.
+            assert profile.id == me
         case _:
             raise AssertionError(f"unexpected feed event {event!r}")
 
@@ -219,6 +225,22 @@ class MessengerMachine(RuleBasedStateMachine):
     def _check_audience(self, note: Notification) -> None:
         store = self.uow.store
         event = note.event
+        if isinstance(event, ProfileUpdated):
+            uid = event.profile.id
+            mates = {
+                other
+                for (cid, other) in store.members
+                if other != uid and (cid, uid) in store.members
+            }
+            # The feed copy is the user's; chat-mates are pushed one without a position, each
+            # as they may see the profile, and only those who see something change.
+            if note.position is not None:
+                wrong = note.recipients != {uid}
+            else:
+                wrong = not note.recipients or not note.recipients <= mates
+            if wrong:
+                self.violations.append(f"profile_updated: {sorted(note.recipients)}")
+            return
         chat_id = event.chat_id
         if chat_id is None:
             return
@@ -276,6 +298,9 @@ class MessengerMachine(RuleBasedStateMachine):
             ]
         return found
 
+    def _dialog_of(self, a: int, b: int) -> bool:
+        return Chat.direct_key_for(self._user(a), self._user(b)) in self.uow.store.direct_keys
+
     def _may_add(self, actor: int, user: int) -> bool:
         settings = self._settings(user)
         rel = self._relation(actor, user)
@@ -314,6 +339,9 @@ class MessengerMachine(RuleBasedStateMachine):
                     found += self._profile_violations(0, m.profile, event.type, for_all=told)
                     if m.membership.read_message_id and quiet:
                         found.append(f"{event.type} showed {quiet} the read mark of {m.profile.id}")
+            case ProfileUpdated(profile=profile):
+                for r in told - {profile.id}:
+                    found += self._profile_violations(r, profile, event.type)
             case ContactsUpdated() | BlocksUpdated() | PrivacyUpdated():
                 if told != {event.subject_user_id}:
                     found.append(f"{event.type} of {event.subject_user_id} went to {sorted(told)}")
@@ -348,8 +376,11 @@ class MessengerMachine(RuleBasedStateMachine):
     def open_dialog(self, a: int, b: int) -> int:
         if a == b:
             return self._expect_failure(self.app.open_dialog(self._user(a), self._user(b)))
-        if (self._user(b), self._user(a)) in self.uow.store.blocks:
+        blocks = self.uow.store.blocks
+        if (self._user(b), self._user(a)) in blocks:
             # b blocked a: a cannot start it, but b can (and a then finds it).
+            if (self._user(a), self._user(b)) in blocks and not self._dialog_of(a, b):
+                return self._expect_failure(self.app.open_dialog(self._user(a), self._user(b)))
             a, b = b, a
         details, _ = self.run(self.app.open_dialog(self._user(a), self._user(b)))
         again, created = self.run(self.app.open_dialog(self._user(b), self._user(a)))
@@ -445,6 +476,16 @@ class MessengerMachine(RuleBasedStateMachine):
     @rule(chat=chats, actor=st.integers(0, USERS - 1))
     def typing(self, chat: int, actor: int) -> None:
         self._expect_maybe(self.app.send_typing(self._user(actor), chat))
+
+    @rule(
+        user=st.integers(0, USERS - 1),
+        bio=st.sampled_from(["", "hi", "привет"]),
+        frame=st.sampled_from([None, "gold", "no-such-frame"]),
+    )
+    def change_profile(self, user: int, bio: str, frame: str | None) -> None:
+        uid = self._user(user)
+        self.run(self.app.update_profile(uid, bio=bio))
+        self._expect_maybe(self.app.choose_avatar_frame(uid, frame))
 
     @rule(user=st.integers(0, USERS - 1))
     def acknowledge(self, user: int) -> None:
@@ -728,6 +769,18 @@ class MessengerMachine(RuleBasedStateMachine):
                     assert self._settings(uid).read_receipts, "a read mark after receipts off"
                     continue
                 assert uid in self.pushed.get(entry.position, frozenset()), event
+
+    def the_feeds_last_profile_of_a_user_is_their_profile(self) -> None:
+        for uid in self.users:
+            told = [
+                e.event.profile
+                for e in self.run(self.app.get_changes_since(uid, 0)).entries
+                if isinstance(e.event, ProfileUpdated)
+            ]
+            if told:
+                # Presence moves last_seen_at without a profile change.
+                now = replace(self.run(self.app.get_profile(uid, uid)).public(), last_seen_at=None)
+                assert replace(told[-1], last_seen_at=None) == now
 
     @invariant()
     def replaying_the_feed_from_any_old_cursor_gives_the_fresh_state(self) -> None:

@@ -2,7 +2,7 @@
 // Regenerate: .venv/bin/python -m messenger.contract client/renderer/lib/errorcodes.js
 
 /** The contract version these codes belong to (the ready frame's `version`). */
-export const CONTRACT_VERSION = '1.3.0';
+export const CONTRACT_VERSION = '1.4.0';
 
 /** Every `code` of problem details and of socket `error` frames. */
 export const ErrorCode = Object.freeze({
@@ -26,6 +26,9 @@ export const ErrorCode = Object.freeze({
   PASSWORD_TOO_COMMON: 'password_too_common',
   BLOCKED: 'blocked',
   PRIVACY_RESTRICTED: 'privacy_restricted',
+  TOO_MANY_THEMES: 'too_many_themes',
+  UNSUPPORTED_IMAGE: 'unsupported_image',
+  IMAGE_TOO_LARGE: 'image_too_large',
   MALFORMED_REQUEST: 'malformed_request',
   BAD_REQUEST: 'bad_request',
   UNAUTHORIZED: 'unauthorized',

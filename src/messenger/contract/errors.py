@@ -35,6 +35,9 @@ class ErrorCode(StrEnum):
     PASSWORD_TOO_COMMON = "password_too_common"
     BLOCKED = "blocked"
     PRIVACY_RESTRICTED = "privacy_restricted"
+    TOO_MANY_THEMES = "too_many_themes"
+    UNSUPPORTED_IMAGE = "unsupported_image"
+    IMAGE_TOO_LARGE = "image_too_large"
     # Requests the edges reject before the domain sees them.
     MALFORMED_REQUEST = "malformed_request"
     BAD_REQUEST = "bad_request"

@@ -23,10 +23,14 @@ from messenger.contract import shapes as s
 from messenger.contract.errors import ErrorCode
 from messenger.domain import events as ev
 from messenger.domain import model
+from messenger.domain import themes as th
 from messenger.domain.privacy import PrivacySettings
 
 API_PREFIX = "/api/v1"
 FILES_PATH = f"{API_PREFIX}/files"
+# The images the server ships (static, public): ``{id}.svg`` under each.
+PRESET_AVATARS_PATH = f"{API_PREFIX}/avatars/presets"
+AVATAR_FRAMES_PATH = f"{API_PREFIX}/avatar-frames"
 # What a file id may look like in its URL (the ids are random and at most 64 characters).
 _FILE_ID = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 
@@ -38,11 +42,13 @@ class Wire:
     """Domain objects in their wire shapes (``messenger.contract.shapes``) and encoded
     frames; also the socket hub's ``FrameEncoder``."""
 
-    __slots__ = ("_files_url", "root_path")
+    __slots__ = ("_files_url", "_frames_url", "_presets_url", "root_path")
 
     def __init__(self, root_path: str = "") -> None:
         self.root_path = root_path.rstrip("/")
         self._files_url = f"{self.root_path}{FILES_PATH}/"
+        self._presets_url = f"{self.root_path}{PRESET_AVATARS_PATH}/"
+        self._frames_url = f"{self.root_path}{AVATAR_FRAMES_PATH}/"
 
     # --- URLs --------------------------------------------------------------------------------
 
@@ -58,33 +64,64 @@ class Wire:
         # One path segment of unreserved characters: nothing may follow the id.
         return file_id if _FILE_ID.fullmatch(file_id) else None
 
-    def avatar_url(self, file_id: str | None) -> str | None:
-        """Where clients load an avatar (a file's URL), or None without one."""
-        return None if file_id is None else self._files_url + file_id
+    def preset_url(self, kind: model.PresetKind, preset_id: str) -> str:
+        """Where clients load a preset avatar or a frame (an SVG)."""
+        base = self._presets_url if kind is model.PresetKind.AVATAR else self._frames_url
+        return f"{base}{preset_id}.svg"
+
+    def avatar_of(self, p: model.PublicProfile | model.User) -> s.Avatar | None:
+        """The profile's avatar as clients load it: the uploaded one, else the preset, else
+        None. The one place that decides it (``avatar_url`` follows ``avatar``)."""
+        if p.avatar_file_id is not None:
+            return self.avatar_urls(p.id, p.avatar_file_id)
+        if p.avatar_preset is not None:
+            url = self.preset_url(model.PresetKind.AVATAR, p.avatar_preset)
+            return s.Avatar(small=url, large=url)
+        return None
+
+    def avatar_image_url(self, user_id: int, file_id: str, size: int) -> str:
+        """Where clients load a user's avatar at ``size`` px: ``file_id`` (the avatar's 512 px
+        file) makes its version, so a new avatar is a new URL."""
+        version = model.avatar_version(file_id)
+        return f"{self.root_path}{API_PREFIX}/users/{user_id}/avatar?size={size}&v={version}"
+
+    def avatar_urls(self, user_id: int, file_id: str | None) -> s.Avatar | None:
+        """Both sizes of a user's avatar, or None without one."""
+        if file_id is None:
+            return None
+        return s.Avatar(
+            small=self.avatar_image_url(user_id, file_id, model.AVATAR_SMALL),
+            large=self.avatar_image_url(user_id, file_id, model.AVATAR_LARGE),
+        )
+
+    def avatar_url(self, user_id: int, file_id: str | None) -> str | None:
+        """The large avatar's URL (``avatar_url``, for clients of before ``avatar``)."""
+        if file_id is None:
+            return None
+        return self.avatar_image_url(user_id, file_id, model.AVATAR_LARGE)
 
     # --- objects -----------------------------------------------------------------------------
 
     def public_profile(self, p: model.PublicProfile) -> s.PublicProfile:
+        avatar = self.avatar_of(p)
         return s.PublicProfile(
             id=p.id,
             username=p.username,
             display_name=p.display_name,
-            avatar_url=self.avatar_url(p.avatar_file_id),
+            avatar_url=None if avatar is None else avatar.large,
             bio=p.bio,
             created_at=p.created_at,
             last_seen_at=p.last_seen_at,
+            birthdate=p.birthdate,
+            avatar=avatar,
+            avatar_preset=p.avatar_preset,
+            avatar_frame=p.avatar_frame,
         )
 
     def user_profile(self, p: model.ProfileView) -> s.UserProfile:
         """Another user as the caller sees them (a REST read)."""
         return s.UserProfile(
-            id=p.id,
-            username=p.username,
-            display_name=p.display_name,
-            avatar_url=self.avatar_url(p.avatar_file_id),
-            bio=p.bio,
-            created_at=p.created_at,
-            last_seen_at=p.last_seen_at,
+            **msgspec.structs.asdict(self.public_profile(p)),
             is_contact=p.is_contact,
             local_name=p.local_name,
             blocked=p.blocked,
@@ -103,16 +140,24 @@ class Wire:
         )
 
     def user(self, u: model.User) -> s.User:
+        avatar = self.avatar_of(u)
         return s.User(
             id=u.id,
             username=u.username,
             email=u.email,
             display_name=u.display_name,
-            avatar_url=self.avatar_url(u.avatar_file_id),
+            avatar_url=None if avatar is None else avatar.large,
             bio=u.bio,
             created_at=u.created_at,
             last_seen_at=u.last_seen_at,
+            birthdate=u.birthdate,
+            avatar=avatar,
+            avatar_preset=u.avatar_preset,
+            avatar_frame=u.avatar_frame,
         )
+
+    def preset(self, kind: model.PresetKind, preset_id: str) -> s.PresetImage:
+        return s.PresetImage(id=preset_id, url=self.preset_url(kind, preset_id))
 
     def membership(
         self, m: model.Membership, profile: model.PublicProfile | None = None
@@ -136,6 +181,9 @@ class Wire:
             content_type=a.content_type,
             size=a.size,
             url=self._files_url + a.id,
+            width=a.width,
+            height=a.height,
+            thumbnail_url=None if a.thumbnail_id is None else self._files_url + a.thumbnail_id,
         )
 
     def file(self, f: model.StoredFile) -> s.File:
@@ -145,6 +193,17 @@ class Wire:
             content_type=f.content_type,
             size=f.size,
             url=self._files_url + f.id,
+            width=f.width,
+            height=f.height,
+            thumbnail_url=None if f.thumbnail_id is None else self._files_url + f.thumbnail_id,
+        )
+
+    def media_item(self, m: model.MediaItem) -> s.MediaItem:
+        return s.MediaItem(
+            file=self.attachment(m.file),
+            message_id=m.message_id,
+            sender_id=m.sender_id,
+            posted_at=m.posted_at,
         )
 
     def message(self, m: model.Message) -> s.Message:
@@ -201,6 +260,21 @@ class Wire:
             current=sess.id == current_session_id,
         )
 
+    def theme(self, t: th.Theme) -> s.Theme:
+        image = t.background_file_id
+        return s.Theme(
+            id=t.id,
+            name=t.name,
+            colors=dict(t.colors),
+            background=t.background,
+            background_url=None if image is None else self._files_url + image,
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+        )
+
+    def settings(self, x: th.UserSettings) -> s.Settings:
+        return s.Settings(theme_id=x.theme_id, language=x.language)  # type: ignore[arg-type]
+
     # --- frames ------------------------------------------------------------------------------
 
     def frame(self, event: ev.Event, cursor: int | None = None) -> s.ServerFrame:
@@ -210,6 +284,11 @@ class Wire:
         match event:
             case ev.UserTyping():
                 return s.TypingFrame(data=s.TypingData(chat_id=event.chat, user_id=event.user_id))
+            case ev.ProfileUpdated():
+                # To chat-mates: not in their feed, so no cursor.
+                return s.ProfileUpdatedFrame(
+                    data=s.ProfileUpdatedData(user=self.public_profile(event.profile))
+                )
             case ev.PresenceChanged():
                 return s.PresenceFrame(
                     data=s.PresenceData(
@@ -309,6 +388,19 @@ class Wire:
             case ev.PrivacyUpdated():
                 return s.PrivacyUpdatedFrame(
                     data=s.PrivacyUpdatedData(privacy=self.privacy(event.privacy)),
+                    cursor=cursor,
+                )
+            case ev.ProfileUpdated():
+                return s.ProfileUpdatedFrame(
+                    data=s.ProfileUpdatedData(user=self.public_profile(event.profile)),
+                    cursor=cursor,
+                )
+            case ev.SettingsUpdated():
+                return s.SettingsUpdatedFrame(
+                    data=s.SettingsUpdatedData(
+                        settings=self.settings(event.settings),
+                        themes=[self.theme(t) for t in event.themes],
+                    ),
                     cursor=cursor,
                 )
         raise ValueError(f"no feed frame for event {event.type!r}")

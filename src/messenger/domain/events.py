@@ -12,8 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from messenger.domain.model import Chat, ChatMember, Contact, Membership, Message, Role
+from messenger.domain.model import (
+    Chat,
+    ChatMember,
+    Contact,
+    Membership,
+    Message,
+    PublicProfile,
+    Role,
+)
 from messenger.domain.privacy import PrivacySettings
+from messenger.domain.themes import Theme, UserSettings
 
 
 @dataclass(frozen=True)
@@ -175,6 +184,37 @@ class MemberRemoved(Event):
 
 
 @dataclass(frozen=True)
+class ProfileUpdated(Event):
+    """A user changed their profile (name, username, bio, birthdate, avatar, frame).
+
+    Stored in the feed about the user, so each of their devices catches up on it; their
+    chat-mates are pushed the same event without a feed position (their own feeds do not
+    keep other people's profile changes: a REST read shows the current profile).
+    """
+
+    type: ClassVar[str] = "profile_updated"
+    profile: PublicProfile
+
+    @property
+    def subject_user_id(self) -> int:
+        return self.profile.id
+
+
+@dataclass(frozen=True)
+class SettingsUpdated(Event):
+    """A user's settings or themes changed: the whole of both, so that a device applies
+    the event alone, whatever it missed before."""
+
+    type: ClassVar[str] = "settings_updated"
+    settings: UserSettings
+    themes: tuple[Theme, ...]
+
+    @property
+    def subject_user_id(self) -> int:
+        return self.settings.user_id
+
+
+@dataclass(frozen=True)
 class UserTyping(Event):
     type: ClassVar[str] = "typing"
     chat: int
@@ -261,6 +301,8 @@ FEED_EVENTS: tuple[type[Event], ...] = (
     ContactsUpdated,
     BlocksUpdated,
     PrivacyUpdated,
+    ProfileUpdated,
+    SettingsUpdated,
 )
 EPHEMERAL_EVENTS: tuple[type[Event], ...] = (UserTyping, PresenceChanged, SessionsEnded)
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in FEED_EVENTS + EPHEMERAL_EVENTS}
@@ -324,7 +366,9 @@ __all__ = [
     "Notification",
     "PresenceChanged",
     "PrivacyUpdated",
+    "ProfileUpdated",
     "Role",
     "SessionsEnded",
+    "SettingsUpdated",
     "UserTyping",
 ]

@@ -7,12 +7,13 @@ they are shown to clients and must not be guessable.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import date, datetime, timedelta
+from enum import Enum, StrEnum
 
 from messenger.domain.errors import Forbidden, MessageTooLong, ValidationError
 
@@ -28,11 +29,56 @@ TITLE_MAX = 100
 DEFAULT_MESSAGE_MAX = 5000
 DEVICE_NAME_MAX = 100
 CLIENT_ID_MAX = 64
+# Nobody alive was born before; the bound also keeps typos like 0199 out.
+BIRTHDATE_MIN = date(1900, 1, 1)
+# Ids of preset avatars and frames: they become file names in URLs.
+PRESET_ID_RE = re.compile(r"^[a-z0-9-]{1,64}$")
+
+
+class Unset(Enum):
+    """A field left out of a change, where ``None`` is a value of its own ("clear it")."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
 
 
 class ChatKind(StrEnum):
     DIRECT = "direct"
     GROUP = "group"
+
+
+class FileKind(StrEnum):
+    """What a stored file is for. Variants (``AVATAR_SMALL``, ``THUMBNAIL``) are made by the
+    server from another file, which names them in its ``thumbnail_id``; they live and die
+    with it and are never attached to messages themselves."""
+
+    UPLOAD = "upload"
+    # The 512 px avatar a user's ``avatar_file_id`` names; its thumbnail is the 96 px one.
+    AVATAR = "avatar"
+    AVATAR_SMALL = "avatar_small"
+    THUMBNAIL = "thumbnail"
+
+    @property
+    def is_variant(self) -> bool:
+        return self in (FileKind.AVATAR_SMALL, FileKind.THUMBNAIL)
+
+
+# The two sizes of an avatar (square, in pixels) and the box image attachments' thumbnails
+# fit in.
+AVATAR_LARGE = 512
+AVATAR_SMALL = 96
+AVATAR_SIZES = (AVATAR_LARGE, AVATAR_SMALL)
+THUMBNAIL_BOX = 320
+# Characters of the avatar's file id that make its version in URLs: enough to change with
+# every new avatar, and not the whole id, which would also be its download id.
+AVATAR_VERSION_LENGTH = 12
+
+
+def avatar_version(file_id: str) -> str:
+    """The short version of an avatar (its ``v=`` in URLs), from its 512 px file's id."""
+    return file_id[:AVATAR_VERSION_LENGTH]
 
 
 class Role(StrEnum):
@@ -138,6 +184,44 @@ def check_avatar(file: StoredFile | None, user_id: int) -> str:
     return file.id
 
 
+def check_birthdate(birthdate: date | None, today: date) -> date | None:
+    """A birthdate as it may be kept: not in the future and not before 1900 (None: none)."""
+    if birthdate is None:
+        return None
+    if not BIRTHDATE_MIN <= birthdate <= today:
+        raise ValidationError(
+            f"Birthdate must be between {BIRTHDATE_MIN.isoformat()} and today.",
+            field="birthdate",
+        )
+    return birthdate
+
+
+class PresetKind(StrEnum):
+    """The two kinds of images the server ships for profiles."""
+
+    AVATAR = "avatar"
+    FRAME = "frame"
+
+
+@dataclass(frozen=True)
+class AvatarCatalog:
+    """The ids of the preset avatars and frames the server ships (the images themselves
+    are the delivery edge's business)."""
+
+    presets: frozenset[str] = frozenset()
+    frames: frozenset[str] = frozenset()
+
+    def ids(self, kind: PresetKind) -> frozenset[str]:
+        return self.presets if kind is PresetKind.AVATAR else self.frames
+
+    def check(self, kind: PresetKind, preset_id: str) -> str:
+        """``preset_id`` if the server ships it; a validation error on the kind's field."""
+        if preset_id not in self.ids(kind):
+            name = "preset" if kind is PresetKind.AVATAR else "frame"
+            raise ValidationError(f"There is no such {name}.", field=name)
+        return preset_id
+
+
 def clean_title(raw: str) -> str:
     title = strip_unsafe(raw).strip()
     if not 1 <= len(title) <= TITLE_MAX:
@@ -181,6 +265,11 @@ class User:
     # The highest feed cursor any of the user's devices acknowledged; the floor for the
     # next delivery-watermark computation so an ack never rescans the whole feed.
     delivered_cursor: int = 0
+    birthdate: date | None = None
+    # One of the server's preset avatars (shown when there is no uploaded avatar).
+    avatar_preset: str | None = None
+    # One of the server's frames, drawn around the avatar.
+    avatar_frame: str | None = None
 
     def public(self) -> PublicProfile:
         return PublicProfile(
@@ -191,7 +280,15 @@ class User:
             bio=self.bio,
             created_at=self.created_at,
             last_seen_at=self.last_seen_at,
+            birthdate=self.birthdate,
+            avatar_preset=self.avatar_preset,
+            avatar_frame=self.avatar_frame,
         )
+
+    def choose_preset_avatar(self, preset: str) -> None:
+        """Show one of the server's avatars; it replaces an uploaded one."""
+        self.avatar_preset = preset
+        self.avatar_file_id = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +302,10 @@ class PublicProfile:
     bio: str
     created_at: datetime
     last_seen_at: datetime | None
+    # Defaults: profiles stored in the feed before these fields existed lack them.
+    birthdate: date | None = None
+    avatar_preset: str | None = None
+    avatar_frame: str | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +316,12 @@ class ProfileView(PublicProfile):
     is_contact: bool = False
     local_name: str | None = None
     blocked: bool = False
+
+    def public(self) -> PublicProfile:
+        """The profile alone, as frames carry it."""
+        return PublicProfile(
+            **{f.name: getattr(self, f.name) for f in dataclasses.fields(PublicProfile)}
+        )
 
 
 @dataclass
@@ -292,6 +399,15 @@ class Attachment:
     name: str
     content_type: str
     size: int
+    # Images the server could decode (by their bytes) have their size in pixels and a
+    # thumbnail file; anything else has None in all three.
+    width: int | None = None
+    height: int | None = None
+    thumbnail_id: str | None = None
+
+    @property
+    def is_image(self) -> bool:
+        return self.width is not None
 
 
 @dataclass
@@ -397,6 +513,54 @@ class StoredFile:
     size: int
     storage_key: str
     created_at: datetime
+    # Images (recognised by their bytes, decodable within ``Limits``): size in pixels.
+    width: int | None = None
+    height: int | None = None
+    kind: FileKind = FileKind.UPLOAD
+    # The smaller variant the server made of this file (an image's thumbnail, an avatar's
+    # 96 px version): downloadable by whoever may download this one.
+    thumbnail_id: str | None = None
+
+    def as_attachment(self) -> Attachment:
+        return Attachment(
+            id=self.id,
+            name=self.name,
+            content_type=self.content_type,
+            size=self.size,
+            width=self.width,
+            height=self.height,
+            thumbnail_id=self.thumbnail_id,
+        )
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What an image's bytes say it is: one of the accepted formats, and its size."""
+
+    format: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """An image the server encoded (an avatar size, a thumbnail), ready to store."""
+
+    data: bytes
+    content_type: str
+    extension: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """An attachment in a chat's media gallery, with the message that carries it."""
+
+    file: Attachment
+    message_id: int
+    sender_id: int
+    posted_at: datetime
 
 
 @dataclass(frozen=True)
@@ -457,7 +621,16 @@ class Limits:
     max_group_members: int = 1000
     max_feed_page: int = 1000
     max_attachments: int = 10
+    # Every theme of a user travels in each ``settings_updated``, so their number is capped.
+    max_themes: int = 50
     max_upload_bytes: int = 20 * 1024 * 1024
+    # An avatar upload is read into memory to be re-encoded: it is smaller than any upload.
+    max_avatar_bytes: int = 5 * 1024 * 1024
+    # Uploads up to this size and this many pixels are decoded for a thumbnail; larger ones
+    # stay plain files. Decoding costs memory by the pixel (a 40 MP RGBA image is 160 MB),
+    # whatever the file's size: a small file may claim huge dimensions (a decompression bomb).
+    max_image_bytes: int = 20 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
     # Posts written in one transaction at most (group commit).
     max_post_batch: int = 64
     # In chats of more members than this, ``typing`` goes only to devices where the chat is
@@ -486,9 +659,14 @@ class Limits:
 
 
 __all__ = [
+    "AVATAR_LARGE",
+    "AVATAR_SIZES",
+    "AVATAR_SMALL",
+    "THUMBNAIL_BOX",
     "AccessClaims",
     "Attachment",
     "AuthResult",
+    "AvatarCatalog",
     "Block",
     "Chat",
     "ChatDetails",
@@ -496,16 +674,22 @@ __all__ = [
     "ChatMember",
     "ChatSummary",
     "Contact",
+    "EncodedImage",
+    "FileKind",
+    "ImageInfo",
     "Limits",
+    "MediaItem",
     "Membership",
     "Message",
     "MessageEdit",
     "Page",
+    "PresetKind",
     "ProfileView",
     "PublicProfile",
     "RefreshToken",
     "Role",
     "Session",
     "StoredFile",
+    "Unset",
     "User",
 ]

@@ -26,6 +26,9 @@ from messenger.domain.model import (
     Block,
     Chat,
     Contact,
+    EncodedImage,
+    ImageInfo,
+    MediaItem,
     Membership,
     Message,
     MessageEdit,
@@ -35,6 +38,7 @@ from messenger.domain.model import (
     User,
 )
 from messenger.domain.privacy import PrivacySettings
+from messenger.domain.themes import Theme, UserSettings
 
 
 class UserRepository(Protocol):
@@ -252,7 +256,50 @@ class FileRepository(Protocol):
         more), oldest first."""
 
     async def remove_unattached(self, file_ids: Sequence[str]) -> list[str]:
-        """Delete the rows of those of the files that no message carries; their ids."""
+        """Delete the rows of those of the files that no message carries; their ids.
+
+        Neither counts a variant (``FileKind.is_variant``) as unattached while the file it
+        was made from (whose ``thumbnail_id`` it is) exists: it goes with that file."""
+
+    async def remove(self, file_ids: Sequence[str]) -> None:
+        """Delete these rows whatever refers to them (the caller made sure nothing does)."""
+
+    async def made_from(self, variant_id: str) -> StoredFile | None:
+        """The file whose ``thumbnail_id`` is ``variant_id`` (None for no such file)."""
+
+    async def media_of_chat(
+        self,
+        chat_id: int,
+        *,
+        images: bool,
+        before: tuple[int, str] | None,
+        limit: int,
+        after_message_id: int = 0,
+    ) -> list[MediaItem]:
+        """Up to ``limit`` files attached to live messages of the chat, newest first by
+        (message id, file id): images (``width`` known) or the other files; ``before``: only
+        those that sort below it; ``after_message_id``: only messages above it (the lower
+        bound of what the reader may see of the chat)."""
+
+
+class ThemeRepository(Protocol):
+    async def add(self, theme: Theme) -> None: ...
+
+    async def get(self, theme_id: str) -> Theme | None: ...
+
+    async def update(self, theme: Theme) -> None: ...
+
+    async def remove(self, theme_id: str) -> None: ...
+
+    async def of_user(self, user_id: int) -> list[Theme]:
+        """The user's themes, oldest first (by creation time, then id)."""
+
+
+class SettingsRepository(Protocol):
+    async def get(self, user_id: int) -> UserSettings:
+        """The user's settings; the defaults for a user who never chose any."""
+
+    async def save(self, settings: UserSettings) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -294,6 +341,12 @@ class UnitOfWork(Protocol):
 
     @property
     def privacy(self) -> PrivacyRepository: ...
+
+    @property
+    def themes(self) -> ThemeRepository: ...
+
+    @property
+    def settings(self) -> SettingsRepository: ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -395,6 +448,32 @@ class FileStore(Protocol):
     async def check(self) -> None:
         """Raise ``ServiceUnavailable`` while files cannot be stored (a full or read-only
         disk): readiness probes report it."""
+
+
+class Images(Protocol):
+    """Reading and re-encoding images: PNG, JPEG, WebP and GIF (its first frame), told apart
+    by their bytes only. Decoding is CPU work: adapters do it off the event loop.
+
+    Output keeps no metadata (EXIF, GPS, comments, colour profiles are dropped)."""
+
+    async def probe(self, head: bytes, max_pixels: int) -> ImageInfo | None:
+        """What the first bytes of a file say it is: one of the accepted formats with its
+        size, or None (any other content, a header cut short, more than ``max_pixels``)."""
+
+    async def avatar(
+        self, data: bytes, sizes: Sequence[int], max_pixels: int
+    ) -> list[EncodedImage]:
+        """The image cropped to its centred square and scaled to each of ``sizes``.
+
+        Raises ``UnsupportedImage`` for anything but an accepted image that decodes, and
+        ``ImageTooLarge`` beyond ``max_pixels`` (before decoding a pixel)."""
+
+    async def thumbnail(
+        self, data: bytes, box: int, max_pixels: int
+    ) -> tuple[ImageInfo, EncodedImage]:
+        """The image's size and a copy that fits in ``box`` x ``box`` (never enlarged).
+
+        Raises as ``avatar`` does."""
 
 
 class LoginThrottle(Protocol):

@@ -108,7 +108,7 @@ _AUDIENCES = tuple(a.value for a in Audience)
 # a profile does not have are skipped (``birthdate`` arrives with the profile fields).
 _GUARDED: dict[str, dict[str, object]] = {
     "last_seen": {"last_seen_at": None},
-    "avatar": {"avatar_file_id": None},
+    "avatar": {"avatar_file_id": None, "avatar_preset": None},
     "bio": {"bio": ""},
     "birthdate": {"birthdate": None},
 }

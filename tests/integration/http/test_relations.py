@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.integration.http.support import Account, assert_problem, register, unique
+from tests.pictures import picture
 
 pytestmark = pytest.mark.integration
 
@@ -26,10 +27,13 @@ DEFAULT_PRIVACY = {
 
 def _with_profile(http: httpx.Client, account: Account) -> None:
     """Give the account an avatar and a bio (a last seen time needs a socket)."""
-    file = http.post("/files", files={"file": ("me.png", b"png")}, headers=account.headers).json()
-    patched = http.patch(
-        "/users/me", json={"avatar_url": file["url"], "bio": "Hello"}, headers=account.headers
+    avatar = http.post(
+        "/users/me/avatar",
+        files={"file": ("me.png", picture(16, 16), "image/png")},
+        headers=account.headers,
     )
+    assert avatar.status_code == 200, avatar.text
+    patched = http.patch("/users/me", json={"bio": "Hello"}, headers=account.headers)
     assert patched.status_code == 200, patched.text
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import copy
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +32,7 @@ from messenger.domain.model import (
     Block,
     Chat,
     Contact,
+    MediaItem,
     Membership,
     Message,
     MessageEdit,
@@ -40,6 +42,7 @@ from messenger.domain.model import (
     User,
 )
 from messenger.domain.privacy import DEFAULT, PrivacySettings
+from messenger.domain.themes import Theme, UserSettings
 
 
 @dataclass
@@ -71,6 +74,8 @@ class InMemoryStore:
     blocks: dict[tuple[int, int], Block] = field(default_factory=dict)  # (blocker, blocked)
     privacy: dict[int, PrivacySettings] = field(default_factory=dict)
     attachment_index: dict[str, set[int]] = field(default_factory=dict)
+    themes: dict[str, Theme] = field(default_factory=dict)
+    settings: dict[int, UserSettings] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -162,6 +167,11 @@ class InMemoryUserRepository(_Repo):
 
     async def update(self, user: User) -> None:
         old = self._s.users[user.id]
+        if user.username != old.username:
+            if self._s.usernames.get(user.username, user.id) != user.id:
+                raise UsernameTaken()
+            self._j.delete(self._s.usernames, old.username)
+            self._j.put(self._s.usernames, user.username, user.id)
         if user.email != old.email:
             if user.email is not None and self._s.emails.get(user.email, user.id) != user.id:
                 raise EmailTaken()
@@ -498,7 +508,16 @@ class InMemoryFileRepository(_Repo):
         return [_c(self._s.files[i]) for i in file_ids if i in self._s.files]
 
     def _avatars(self) -> set[str]:
-        return {u.avatar_file_id for u in self._s.users.values() if u.avatar_file_id}
+        # Files in use though no message carries them: avatars and theme backgrounds.
+        used = {u.avatar_file_id for u in self._s.users.values() if u.avatar_file_id}
+        used.update(t.background_file_id for t in self._s.themes.values() if t.background_file_id)
+        return used
+
+    def _unattached(self, file: StoredFile, avatars: set[str]) -> bool:
+        if file.kind.is_variant:
+            # A variant goes with the file it was made from, once that is gone.
+            return all(f.thumbnail_id != file.id for f in self._s.files.values())
+        return not self._s.attachment_index.get(file.id) and file.id not in avatars
 
     async def attached_in_chats_of(self, file_id: str, user_id: int) -> bool:
         for message_id in self._s.attachment_index.get(file_id, ()):
@@ -515,25 +534,95 @@ class InMemoryFileRepository(_Repo):
         found = [
             f
             for f in self._s.files.values()
-            if f.created_at < cutoff
-            and not self._s.attachment_index.get(f.id)
-            and f.id not in avatars
+            if f.created_at < cutoff and self._unattached(f, avatars)
         ]
         found.sort(key=lambda f: (f.created_at, f.id))
         return [_c(f) for f in found[:limit]]
 
     async def remove_unattached(self, file_ids: Sequence[str]) -> list[str]:
-        removed = []
         avatars = self._avatars()
+        # Decided before any is deleted, as one DELETE ... WHERE decides it.
+        removable = [
+            file_id
+            for file_id in dict.fromkeys(file_ids)
+            if file_id in self._s.files and self._unattached(self._s.files[file_id], avatars)
+        ]
+        for file_id in removable:
+            self._j.delete(self._s.files, file_id)
+        return removable
+
+    async def remove(self, file_ids: Sequence[str]) -> None:
         for file_id in dict.fromkeys(file_ids):
-            if (
-                file_id in self._s.files
-                and not self._s.attachment_index.get(file_id)
-                and file_id not in avatars
-            ):
+            if file_id in self._s.files:
                 self._j.delete(self._s.files, file_id)
-                removed.append(file_id)
-        return removed
+
+    async def made_from(self, variant_id: str) -> StoredFile | None:
+        for f in self._s.files.values():
+            if f.thumbnail_id == variant_id:
+                return _c(f)
+        return None
+
+    async def media_of_chat(
+        self,
+        chat_id: int,
+        *,
+        images: bool,
+        before: tuple[int, str] | None,
+        limit: int,
+        after_message_id: int = 0,
+    ) -> list[MediaItem]:
+        found: list[MediaItem] = []
+        for message_id in reversed(self._s.chat_messages.get(chat_id, [])):
+            if message_id <= after_message_id:
+                break
+            message = self._s.messages[message_id]
+            if message.deleted:
+                continue
+            for attachment in sorted(message.attachments, key=lambda a: a.id, reverse=True):
+                if attachment.is_image != images:
+                    continue
+                if before is not None and (message_id, attachment.id) >= before:
+                    continue
+                found.append(
+                    MediaItem(attachment, message_id, message.sender_id, message.created_at)
+                )
+                if len(found) == limit:
+                    return found
+        return found
+
+
+def _ct(theme: Theme) -> Theme:
+    # Its colours are a dict: a shallow copy would share it with the store.
+    return dataclasses.replace(theme, colors=dict(theme.colors))
+
+
+class InMemoryThemeRepository(_Repo):
+    async def add(self, theme: Theme) -> None:
+        self._j.put(self._s.themes, theme.id, _ct(theme))
+
+    async def get(self, theme_id: str) -> Theme | None:
+        theme = self._s.themes.get(theme_id)
+        return _ct(theme) if theme else None
+
+    async def update(self, theme: Theme) -> None:
+        self._j.put(self._s.themes, theme.id, _ct(theme))
+
+    async def remove(self, theme_id: str) -> None:
+        self._j.delete(self._s.themes, theme_id)
+
+    async def of_user(self, user_id: int) -> list[Theme]:
+        found = [t for t in self._s.themes.values() if t.owner_id == user_id]
+        found.sort(key=lambda t: (t.created_at, t.id))
+        return [_ct(t) for t in found]
+
+
+class InMemorySettingsRepository(_Repo):
+    async def get(self, user_id: int) -> UserSettings:
+        settings = self._s.settings.get(user_id)
+        return _c(settings) if settings else UserSettings(user_id=user_id)
+
+    async def save(self, settings: UserSettings) -> None:
+        self._j.put(self._s.settings, settings.user_id, _c(settings))
 
 
 class InMemoryUnitOfWork:
@@ -554,6 +643,8 @@ class InMemoryUnitOfWork:
         self.contacts = InMemoryContactRepository(store, self)
         self.blocks = InMemoryBlockRepository(store, self)
         self.privacy = InMemoryPrivacyRepository(store, self)
+        self.themes = InMemoryThemeRepository(store, self)
+        self.settings = InMemorySettingsRepository(store, self)
 
     def journal(self) -> _Journal:
         if self._journal is None:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 
-from messenger.domain.model import Attachment, ChatKind, Role
+from messenger.domain.model import Attachment, ChatKind, FileKind, Role
 from messenger.domain.privacy import Audience
 
 MYSQL_TABLE: dict[str, Any] = {
@@ -91,18 +91,23 @@ class EnumString(sa.TypeDecorator[_E]):
         return None if value is None else self.enum(value)
 
 
-class StoredAttachment(msgspec.Struct, frozen=True):
+class StoredAttachment(msgspec.Struct, frozen=True, omit_defaults=True):
     """An attachment as the ``messages.attachments`` column holds it.
 
     Its own frozen layout rather than the domain's dataclass, so renaming a domain field is
     a code change here and never a silent change of stored data. Rows written before file
-    URLs were derived at the edge also carry ``url``; it is ignored.
+    URLs were derived at the edge also carry ``url``; it is ignored. The image fields came
+    later: left out when None, so a row of before reads as a file that is no image, and a
+    file that is no image is stored as it was then.
     """
 
     id: str
     name: str
     content_type: str
     size: int
+    width: int | None = None
+    height: int | None = None
+    thumbnail_id: str | None = None
 
 
 _attachments_encoder = msgspec.json.Encoder()
@@ -120,16 +125,46 @@ class AttachmentsJSON(sa.TypeDecorator[tuple[Attachment, ...]]):
     ) -> str | None:
         if not value:
             return None
-        stored = [StoredAttachment(a.id, a.name, a.content_type, a.size) for a in value]
+        stored = [
+            StoredAttachment(
+                a.id, a.name, a.content_type, a.size, a.width, a.height, a.thumbnail_id
+            )
+            for a in value
+        ]
         return _attachments_encoder.encode(stored).decode()
 
     def process_result_value(self, value: Any | None, dialect: Dialect) -> tuple[Attachment, ...]:
         if not value:
             return ()
         return tuple(
-            Attachment(id=a.id, name=a.name, content_type=a.content_type, size=a.size)
+            Attachment(
+                id=a.id,
+                name=a.name,
+                content_type=a.content_type,
+                size=a.size,
+                width=a.width,
+                height=a.height,
+                thumbnail_id=a.thumbnail_id,
+            )
             for a in _attachments_decoder.decode(value)
         )
+
+
+_colors_encoder = msgspec.json.Encoder()
+_colors_decoder = msgspec.json.Decoder(dict[str, str])
+
+
+class ColorsJSON(sa.TypeDecorator[dict[str, str]]):
+    """A theme's colours, token to ``#rrggbb``, as a JSON object."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: dict[str, str] | None, dialect: Dialect) -> str | None:
+        return None if value is None else _colors_encoder.encode(value).decode()
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> dict[str, str]:
+        return {} if not value else _colors_decoder.decode(value)
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -193,6 +228,10 @@ users = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("last_seen_at", UTCDateTime(), nullable=True),
     sa.Column("delivered_cursor", Int64(), nullable=False),
+    sa.Column("birthdate", sa.Date(), nullable=True),
+    # Ids of the server's preset avatar and frame (see migration 0003).
+    sa.Column("avatar_preset", key(64), nullable=True),
+    sa.Column("avatar_frame", key(64), nullable=True),
     **MYSQL_TABLE,
 )
 
@@ -309,6 +348,37 @@ files = sa.Table(
     sa.Column("size", Int64(), nullable=False),
     sa.Column("storage_key", key(255), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
+    # Images (see migration 0004): their size, and the smaller variant made of them.
+    sa.Column("width", sa.Integer, nullable=True),
+    sa.Column("height", sa.Integer, nullable=True),
+    sa.Column("kind", EnumString(FileKind, 16), nullable=False, server_default="upload"),
+    sa.Column("thumbnail_id", key(64), nullable=True, index=True),
+    **MYSQL_TABLE,
+)
+
+themes = sa.Table(
+    "themes",
+    metadata,
+    sa.Column("id", key(64), primary_key=True),
+    sa.Column("owner_id", REF, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("colors", ColorsJSON(), nullable=False),
+    # A "#rrggbb" colour or the id of an uploaded image (files.id; no foreign key: the
+    # column holds colours as well).
+    sa.Column("background", key(64), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "owner_id", "created_at"),
+    **MYSQL_TABLE,
+)
+
+# A row only once a user chose something; no row reads as the defaults.
+user_settings = sa.Table(
+    "user_settings",
+    metadata,
+    sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True, autoincrement=False),
+    sa.Column("theme_id", key(64), nullable=False),
+    sa.Column("language", sa.String(16), nullable=False),
     **MYSQL_TABLE,
 )
 
@@ -353,6 +423,8 @@ DATA_TABLES = (
     "contacts",
     "blocks",
     "privacy_settings",
+    "user_settings",
+    "themes",
     "refresh_tokens",
     "sessions",
     "message_attachments",

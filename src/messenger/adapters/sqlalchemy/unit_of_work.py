@@ -32,6 +32,8 @@ from messenger.adapters.sqlalchemy.repositories import (
     SqlAlchemyMessageRepository,
     SqlAlchemyPrivacyRepository,
     SqlAlchemySessionRepository,
+    SqlAlchemySettingsRepository,
+    SqlAlchemyThemeRepository,
     SqlAlchemyUserRepository,
 )
 from messenger.adapters.sqlalchemy.session import SqlSession, report_trouble
@@ -79,6 +81,8 @@ class SqlAlchemyUnitOfWork:
         self.contacts = SqlAlchemyContactRepository(self.session)
         self.blocks = SqlAlchemyBlockRepository(self.session)
         self.privacy = SqlAlchemyPrivacyRepository(self.session)
+        self.themes = SqlAlchemyThemeRepository(self.session)
+        self.settings = SqlAlchemySettingsRepository(self.session)
 
     def _locked(self, head: int) -> None:
         if self._view is not None:

@@ -12,7 +12,13 @@ from messenger.domain.usecases.accounts import (
     Register,
     RevokeSession,
     SearchUsers,
-    UpdateProfile,
+)
+from messenger.domain.usecases.avatars import (
+    AvatarImage,
+    GetAvatar,
+    RemoveAvatar,
+    SetAvatarFromUpload,
+    UploadAvatar,
 )
 from messenger.domain.usecases.base import Ports, UseCase
 from messenger.domain.usecases.chats import (
@@ -42,6 +48,7 @@ from messenger.domain.usecases.feed import (
     ReportPresence,
 )
 from messenger.domain.usecases.files import DeleteAbandonedUploads, NewFile, OpenFile, UploadFile
+from messenger.domain.usecases.media import ListChatMedia
 from messenger.domain.usecases.messages import (
     AcknowledgeDelivery,
     AttachFilesToMessage,
@@ -57,6 +64,23 @@ from messenger.domain.usecases.messages import (
     SendTyping,
 )
 from messenger.domain.usecases.privacy import ChangePrivacy, GetPrivacy
+from messenger.domain.usecases.profile import (
+    ChooseAvatarFrame,
+    ChoosePresetAvatar,
+    ListPresets,
+    ProfileChange,
+    UpdateProfile,
+    profile_audience,
+    tell_chat_mates,
+)
+from messenger.domain.usecases.themes import (
+    ChangeSettings,
+    CreateTheme,
+    DeleteTheme,
+    EditTheme,
+    GetSettings,
+    ListThemes,
+)
 
 __all__ = [
     "AcknowledgeDelivery",
@@ -66,26 +90,38 @@ __all__ = [
     "AttachFilesToMessage",
     "Authenticate",
     "Authorize",
+    "AvatarImage",
     "BlockUser",
     "ChangePassword",
     "ChangePrivacy",
     "ChangeRole",
+    "ChangeSettings",
     "Changes",
+    "ChooseAvatarFrame",
+    "ChoosePresetAvatar",
     "CreateGroup",
+    "CreateTheme",
     "DeleteAbandonedUploads",
     "DeleteMessage",
+    "DeleteTheme",
     "EditMessage",
+    "EditTheme",
+    "GetAvatar",
     "GetChangesSince",
     "GetChat",
     "GetEditHistory",
     "GetMyAccount",
     "GetPrivacy",
     "GetProfile",
+    "GetSettings",
     "ListBlockedUsers",
     "ListChatMates",
+    "ListChatMedia",
     "ListChats",
     "ListContacts",
+    "ListPresets",
     "ListSessions",
+    "ListThemes",
     "LogOut",
     "MarkRead",
     "NewFile",
@@ -95,10 +131,12 @@ __all__ = [
     "Ports",
     "PostMessage",
     "PostResult",
+    "ProfileChange",
     "ReadHistory",
     "ReadState",
     "RefreshSession",
     "Register",
+    "RemoveAvatar",
     "RemoveContact",
     "RemoveMember",
     "RenameContact",
@@ -107,8 +145,12 @@ __all__ = [
     "RevokeSession",
     "SearchUsers",
     "SendTyping",
+    "SetAvatarFromUpload",
     "UnblockUser",
     "UpdateProfile",
+    "UploadAvatar",
     "UploadFile",
     "UseCase",
+    "profile_audience",
+    "tell_chat_mates",
 ]

@@ -1,4 +1,7 @@
-"""Accounts and sessions: register, log in, refresh, log out, profiles, user search."""
+"""Accounts and sessions: register, log in, refresh, log out, profiles, user search.
+
+Changing a profile is in ``profile.py``.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ from messenger.domain.errors import (
     NotFound,
     PasswordTooCommon,
     UsernameTaken,
-    ValidationError,
     WrongPassword,
 )
 from messenger.domain.model import (
@@ -24,9 +26,7 @@ from messenger.domain.model import (
     RefreshToken,
     Session,
     User,
-    check_avatar,
     check_password,
-    clean_bio,
     clean_display_name,
     normalize_email,
     normalize_username,
@@ -394,39 +394,6 @@ class GetProfile(UseCase):
                 raise NotFound("User not found.")
             [view] = await views_of(uow, viewer_id, [user])
         return view
-
-
-class UpdateProfile(UseCase):
-    """Change display name, avatar or bio; ``None`` leaves a field as it is. The avatar is
-    the id of a file the user uploaded; an empty one removes the avatar."""
-
-    async def __call__(
-        self,
-        user_id: int,
-        *,
-        display_name: str | None = None,
-        avatar_file_id: str | None = None,
-        bio: str | None = None,
-    ) -> User:
-        async with self._uow() as uow:
-            user = await uow.users.get(user_id)
-            if user is None:
-                raise NotFound("User not found.")
-            if display_name is not None:
-                if not display_name.strip():
-                    raise ValidationError("Display name must not be empty.", field="display_name")
-                user.display_name = clean_display_name(display_name, fallback=user.username)
-            if avatar_file_id is not None:
-                user.avatar_file_id = (
-                    check_avatar(await uow.files.get(avatar_file_id), user_id)
-                    if avatar_file_id
-                    else None
-                )
-            if bio is not None:
-                user.bio = clean_bio(bio)
-            await uow.users.update(user)
-            await uow.commit()
-        return user
 
 
 # Usernames are unique: the last one shown is where the next page starts.

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from messenger.domain.errors import ChatNotFound, Throttled
 from messenger.domain.events import Notification, SessionsEnded
 from messenger.domain.model import (
+    AvatarCatalog,
     Chat,
     ChatDetails,
     ChatMember,
@@ -22,6 +23,7 @@ from messenger.domain.ports import (
     CommonPasswords,
     FileStore,
     IdSource,
+    Images,
     LoginThrottle,
     Notifier,
     PasswordHasher,
@@ -55,7 +57,11 @@ class Ports:
     # Per-user budgets of actions that could flood others or the storage (Limits says how
     # much).
     rates: RateLimiter
+    # Decoding and re-encoding images (avatars, thumbnails of image attachments).
+    images: Images
     limits: Limits = field(default_factory=Limits)
+    # The preset avatars and frames the server ships (ids; the composition root reads them).
+    avatars: AvatarCatalog = field(default_factory=AvatarCatalog)
 
 
 class UseCase:

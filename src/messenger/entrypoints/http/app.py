@@ -19,6 +19,7 @@ from messenger.contract import API_PREFIX, ErrorCode, Wire
 from messenger.domain.errors import ServiceUnavailable
 from messenger.entrypoints.housekeeping import sweeping_uploads
 from messenger.entrypoints.http.auth import auth_router
+from messenger.entrypoints.http.avatars import avatars_router
 from messenger.entrypoints.http.chats import chats_router, messages_router
 from messenger.entrypoints.http.contacts import contacts_router, relations_router
 from messenger.entrypoints.http.deps import Runtime, provide_claims, provide_wire_after
@@ -28,8 +29,11 @@ from messenger.entrypoints.http.errors import (
     problem_response,
 )
 from messenger.entrypoints.http.files import files_router, message_files_router
+from messenger.entrypoints.http.media import media_router
+from messenger.entrypoints.http.my_avatar import my_avatar_router
 from messenger.entrypoints.http.problems import document_problems
 from messenger.entrypoints.http.system import ReadinessCheck, health, ready
+from messenger.entrypoints.http.themes import themes_router
 from messenger.entrypoints.http.users import users_router
 from messenger.entrypoints.webclient import web_client_route_handlers
 from messenger.entrypoints.ws import Realtime
@@ -99,9 +103,13 @@ def create_app(
             users_router(),
             relations_router(),
             contacts_router(),
+            avatars_router(),
+            themes_router(),
             chats_router(),
             messages_router(),
             files_router(settings.max_upload_bytes),
+            my_avatar_router(container.limits().max_avatar_bytes),
+            media_router(),
             message_files_router(settings.max_upload_bytes, container.limits().max_attachments),
             *realtime.route_handlers,
             # Like openapi.json: always there (only the HTML pages follow MESSENGER_DOCS).
@@ -154,8 +162,8 @@ def create_app(
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type"],
-            expose_headers=["Retry-After", "Content-Disposition", "Location"],
+            allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+            expose_headers=["Retry-After", "Content-Disposition", "Location", "ETag"],
             max_age=600,
         ),
         openapi_config=openapi,

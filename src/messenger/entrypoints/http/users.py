@@ -1,21 +1,37 @@
-"""``/users``: the caller's account, profiles and search."""
+"""``/users``: the caller's account, profiles and search.
+
+Seed 002's paths answer too, each a thin route over the same use case: ``PUT /me/profile``
+(as ``PATCH /me``), ``PUT /me/username``, ``PUT /me/bio``, ``PUT /me/birthdate``,
+``GET /search`` (as ``GET /``) and ``GET /{user_id}/profile`` (as ``GET /{user_id}``).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Router, get, patch
+from litestar import Router, get, patch, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from msgspec import UNSET
 
 from messenger.contract import shapes
 from messenger.contract.wire import Wire
+from messenger.domain import model
 from messenger.domain.errors import ValidationError
 from messenger.domain.model import AccessClaims
 from messenger.domain.service import Messenger
 from messenger.entrypoints.http.deps import BEARER
-from messenger.entrypoints.http.schemas import MAX_ID, PageCursor, ProfileList, ProfilePatch
+from messenger.entrypoints.http.schemas import (
+    MAX_ID,
+    AvatarFrameIn,
+    BioIn,
+    BirthdateIn,
+    PageCursor,
+    PresetAvatarIn,
+    ProfileList,
+    ProfilePatch,
+    UsernameIn,
+)
 
 
 @get("/me", summary="The caller's own account")
@@ -27,40 +43,132 @@ async def get_me(
     return wire.user(await messenger.get_my_account(claims.user_id))
 
 
-@patch("/me", summary="Change display name, avatar URL or bio")
+async def _apply_patch(
+    data: ProfilePatch, messenger: Messenger, claims: AccessClaims, wire: Wire
+) -> shapes.User:
+    """A profile patch through ``UpdateProfile`` (``PATCH /me`` and ``PUT /me/profile``)."""
+    if data.avatar_url is not UNSET:
+        # For clients of before POST /users/me/avatar: the url of an image the caller
+        # uploaded becomes the avatar as that upload would; the current avatar_url sent
+        # back leaves it.
+        await _change_avatar(messenger, wire, claims.user_id, data.avatar_url)
+    user = await messenger.update_profile(
+        claims.user_id,
+        display_name=None if data.display_name is UNSET else data.display_name,
+        bio=None if data.bio is UNSET else data.bio,
+        username=None if data.username is UNSET else data.username,
+        birthdate=model.UNSET if data.birthdate is UNSET else data.birthdate,
+    )
+    return wire.user(user)
+
+
+@patch(
+    "/me",
+    summary="Change display name, username, avatar URL, bio or birthdate",
+    opt={"problems": (409, 413, 422, 429)},
+)
 async def update_me(
     data: JSONBody[ProfilePatch],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
     wire: NamedDependency[Wire],
 ) -> shapes.User:
-    """``avatar_url`` is the ``url`` of a file the caller uploaded (``POST /files``), as
-    the server gave it; ``null`` or ``""`` removes the avatar."""
-    user = await messenger.update_profile(
-        claims.user_id,
-        display_name=None if data.display_name is UNSET else data.display_name,
-        # The use case reads "" as "remove the avatar" and None as "leave it".
-        avatar_file_id=None if data.avatar_url is UNSET else _avatar_file(wire, data.avatar_url),
-        bio=None if data.bio is UNSET else data.bio,
-    )
-    return wire.user(user)
+    """Fields left out stay as they are. ``avatar_url`` is the ``url`` of a file the
+    caller uploaded (``POST /files``); ``null`` or ``""`` removes the avatar."""
+    return await _apply_patch(data, messenger, claims, wire)
 
 
-def _avatar_file(wire: Wire, url: str | None) -> str:
+@put(
+    "/me/profile",
+    summary="Change the profile (the same as PATCH /users/me)",
+    opt={"problems": (409, 413, 422, 429)},
+)
+async def put_profile(
+    data: JSONBody[ProfilePatch],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.User:
+    # Seed 002's clients write the profile with PUT; fields left out stay, as with PATCH.
+    return await _apply_patch(data, messenger, claims, wire)
+
+
+@put("/me/username", summary="Change the username", opt={"problems": (409,)})
+async def put_username(
+    data: JSONBody[UsernameIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.User:
+    return wire.user(await messenger.update_profile(claims.user_id, username=data.username))
+
+
+@put("/me/bio", summary="Change the bio")
+async def put_bio(
+    data: JSONBody[BioIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.User:
+    return wire.user(await messenger.update_profile(claims.user_id, bio=data.bio))
+
+
+@put("/me/birthdate", summary="Set the birthdate, or clear it with null")
+async def put_birthdate(
+    data: JSONBody[BirthdateIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.User:
+    return wire.user(await messenger.update_profile(claims.user_id, birthdate=data.birthdate))
+
+
+@put("/me/preset-avatar", summary="Show one of the server's preset avatars")
+async def put_preset_avatar(
+    data: JSONBody[PresetAvatarIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.User:
+    """It replaces an uploaded avatar. An unknown id is a ``validation_error`` on
+    ``preset``."""
+    return wire.user(await messenger.choose_preset_avatar(claims.user_id, data.preset))
+
+
+@put("/me/avatar-frame", summary="Draw one of the server's frames around the avatar")
+async def put_avatar_frame(
+    data: JSONBody[AvatarFrameIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.User:
+    """``null`` takes the frame off. An unknown id is a ``validation_error`` on ``frame``."""
+    return wire.user(await messenger.choose_avatar_frame(claims.user_id, data.frame))
+
+
+async def _change_avatar(messenger: Messenger, wire: Wire, user_id: int, url: str | None) -> None:
     url = (url or "").strip()
     if not url:
-        return ""
+        await messenger.remove_avatar(user_id)
+        return
     file_id = wire.file_id_of(url)
-    if file_id is None:
-        raise ValidationError(
-            "The avatar must be the URL of a file you uploaded to this server "
-            f"({wire.file_url('{id}')}).",
-            field="avatar_url",
-        )
-    return file_id
+    if file_id is not None:
+        await messenger.set_avatar_from_upload(user_id, file_id)
+        return
+    me = await messenger.get_my_account(user_id)
+    if url == wire.avatar_url(me.id, me.avatar_file_id):
+        return
+    raise ValidationError(
+        "The avatar must be the URL of a file you uploaded to this server "
+        f"({wire.file_url('{id}')}).",
+        field="avatar_url",
+    )
 
 
-@get("/", summary="Search users by username or display name (a page, by username)")
+@get(
+    ["/", "/search"],
+    summary="Search users by username or display name (a page, by username)",
+)
 async def search_users(
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
@@ -73,7 +181,7 @@ async def search_users(
     return ProfileList.of(page, [wire.user_profile(p) for p in page.items])
 
 
-@get("/{user_id:int}", summary="A user's profile as you may see it")
+@get(["/{user_id:int}", "/{user_id:int}/profile"], summary="A user's profile as you may see it")
 async def get_user(
     user_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
     messenger: NamedDependency[Messenger],
@@ -86,7 +194,18 @@ async def get_user(
 def users_router() -> Router:
     return Router(
         path="/users",
-        route_handlers=[get_me, update_me, search_users, get_user],
+        route_handlers=[
+            get_me,
+            update_me,
+            put_profile,
+            put_username,
+            put_bio,
+            put_birthdate,
+            put_preset_avatar,
+            put_avatar_frame,
+            search_users,
+            get_user,
+        ],
         security=BEARER,
         tags=["users"],
     )

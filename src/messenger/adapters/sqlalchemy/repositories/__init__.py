@@ -21,6 +21,10 @@ from messenger.adapters.sqlalchemy.repositories.relations import (
     SqlAlchemyPrivacyRepository,
 )
 from messenger.adapters.sqlalchemy.repositories.sessions import SqlAlchemySessionRepository
+from messenger.adapters.sqlalchemy.repositories.themes import (
+    SqlAlchemySettingsRepository,
+    SqlAlchemyThemeRepository,
+)
 from messenger.adapters.sqlalchemy.repositories.users import SqlAlchemyUserRepository
 
 __all__ = [
@@ -36,5 +40,7 @@ __all__ = [
     "SqlAlchemyMessageRepository",
     "SqlAlchemyPrivacyRepository",
     "SqlAlchemySessionRepository",
+    "SqlAlchemySettingsRepository",
+    "SqlAlchemyThemeRepository",
     "SqlAlchemyUserRepository",
 ]
