@@ -4,6 +4,8 @@ issue 14, and the privacy matrix over every channel a user learns about another 
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from messenger.domain.errors import (
@@ -21,6 +23,7 @@ from messenger.domain.events import (
     MessagesRead,
     PresenceChanged,
     PrivacyUpdated,
+    ProfileUpdated,
     UserTyping,
 )
 from messenger.domain.model import PublicProfile
@@ -298,7 +301,12 @@ async def test_groups_add_contacts_lets_only_contacts_add_one(
 # --- the matrix: each setting x {contact, stranger, blocked} x {REST, push, sync} --------
 
 RELATIONS = [Relation.CONTACT, Relation.STRANGER, Relation.BLOCKED]
-PROFILE_FIELDS = {"avatar": "avatar_file_id", "bio": "bio", "last_seen": "last_seen_at"}
+PROFILE_FIELDS = {
+    "avatar": "avatar_file_id",
+    "bio": "bio",
+    "last_seen": "last_seen_at",
+    "birthdate": "birthdate",
+}
 
 
 async def _owner_and_viewer(app: Messenger, rel: Relation, **privacy: str) -> tuple[int, int, str]:
@@ -306,7 +314,9 @@ async def _owner_and_viewer(app: Messenger, rel: Relation, **privacy: str) -> tu
     related as ``rel`` says; returns their ids and alice's avatar file id."""
     alice, bob = await new_user(app, "alice"), await new_user(app, "bob")
     avatar = await app.upload_file(alice, "me.png", "image/png", chunks([b"png"]))
-    await app.update_profile(alice, avatar_file_id=avatar.id, bio="Hello")
+    await app.update_profile(
+        alice, avatar_file_id=avatar.id, bio="Hello", birthdate=date(1990, 5, 6)
+    )
     await app.report_presence(alice, online=False)
     if rel is Relation.CONTACT:
         await app.add_contact(alice, bob)
@@ -480,3 +490,53 @@ async def test_a_stranger_still_cannot_read_a_chat_by_marking_it(
 ) -> None:
     with pytest.raises(ChatNotFound):
         await app.mark_read(carol, dialog, 1)
+
+
+async def test_a_preset_avatar_is_hidden_like_an_uploaded_one_and_the_frame_stays(
+    app: Messenger, alice: int, bob: int
+) -> None:
+    await app.choose_preset_avatar(alice, "fox")
+    await app.choose_avatar_frame(alice, "gold")
+    await app.change_privacy(alice, avatar="nobody")
+
+    seen = await app.get_profile(bob, alice)
+
+    assert (seen.avatar_preset, seen.avatar_file_id, seen.avatar_frame) == (None, None, "gold")
+    assert (await app.get_profile(alice, alice)).avatar_preset == "fox"
+
+
+async def test_profile_changes_reach_each_chat_mate_as_they_may_see_them(
+    app: Messenger, group: int, alice: int, bob: int, carol: int, published: Published
+) -> None:
+    await app.add_contact(alice, bob)
+    await app.change_privacy(alice, bio="contacts")
+    published.clear()
+
+    await app.update_profile(alice, bio="Only for friends")
+    pushed = [n for n in published.items if isinstance(n.event, ProfileUpdated)]
+    told = {uid: n.event.profile.bio for n in pushed for uid in n.recipients}
+    # carol sees no bio before or after: nothing changed for her, so she is not told.
+    assert told == {alice: "Only for friends", bob: "Only for friends"}
+
+    published.clear()
+    await app.update_profile(alice, display_name="Alice L.")
+    pushed = [n for n in published.items if isinstance(n.event, ProfileUpdated)]
+    told = {uid: n.event.profile.bio for n in pushed for uid in n.recipients}
+    assert told == {alice: "Only for friends", bob: "Only for friends", carol: ""}
+
+
+async def test_the_avatar_image_is_served_only_to_whom_the_avatar_shows(
+    app: Messenger, alice: int, bob: int, carol: int
+) -> None:
+    picture = await app.upload_file(alice, "me.png", "image/png", chunks([b"png"]))
+    await app.update_profile(alice, avatar_file_id=picture.id)
+    await app.change_privacy(alice, avatar="contacts")
+    await app.add_contact(alice, bob)
+
+    assert await app.get_avatar(bob, alice, 96)
+    assert await app.get_avatar(alice, alice, 512)
+    with pytest.raises(NotFound):
+        await app.get_avatar(carol, alice, 96)
+    await app.block_user(alice, bob)
+    with pytest.raises(NotFound):
+        await app.get_avatar(bob, alice, 96)

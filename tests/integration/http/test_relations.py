@@ -358,3 +358,21 @@ def test_the_new_refusals_are_documented_where_they_can_happen(http: httpx.Clien
     ):
         for method in methods:
             assert "401" in paths[path][method]["responses"], (path, method)
+
+
+def test_the_avatar_image_is_served_only_to_whom_the_avatar_shows(
+    http: httpx.Client, alice: Account, bob: Account
+) -> None:
+    carol = register(http, "carol")
+    _with_profile(http, alice)
+    http.put(f"/contacts/{bob.id}", headers=alice.headers)
+    http.put("/users/me/privacy", json={"avatar": "contacts"}, headers=alice.headers)
+    large = http.get(f"/users/{alice.id}", headers=bob.headers).json()["avatar"]["large"]
+    path = large.removeprefix("/api/v1")
+
+    assert http.get(path, headers=bob.headers).status_code == 200
+    assert http.get(path, headers=alice.headers).status_code == 200
+    assert_problem(http.get(path, headers=carol.headers), 404, "not_found")
+    assert http.get(f"/users/{alice.id}", headers=carol.headers).json()["avatar"] is None
+    http.put(f"/users/{bob.id}/block", headers=alice.headers)
+    assert_problem(http.get(path, headers=bob.headers), 404, "not_found")
