@@ -130,6 +130,18 @@ class _MemberRemoved1(msgspec.Struct, gc=False):
     by_user_id: int
 
 
+class _ChatCleared1(msgspec.Struct, gc=False):
+    user_id: int
+    chat: int
+    up_to_message_id: int
+
+
+class _MessageHidden1(msgspec.Struct, gc=False):
+    user_id: int
+    chat: int
+    message_id: int
+
+
 class _Typing1(msgspec.Struct, gc=False):
     chat: int
     user_id: int
@@ -240,6 +252,10 @@ def _stored(event: ev.Event) -> msgspec.Struct:
             return _MemberUpdated1(event.chat, _membership(event.membership), event.by_user_id)
         case ev.MemberRemoved():
             return _MemberRemoved1(event.chat, event.user_id, event.by_user_id)
+        case ev.ChatCleared():
+            return _ChatCleared1(event.user_id, event.chat, event.up_to_message_id)
+        case ev.MessageHidden():
+            return _MessageHidden1(event.user_id, event.chat, event.message_id)
         case ev.UserTyping():
             return _Typing1(event.chat, event.user_id)
         case ev.PresenceChanged():
@@ -349,6 +365,14 @@ _V1: dict[str, tuple[type[msgspec.Struct], Callable[[Any], ev.Event]]] = {
     ev.MemberRemoved.type: (
         _MemberRemoved1,
         lambda d: ev.MemberRemoved(d.chat, d.user_id, d.by_user_id),
+    ),
+    ev.ChatCleared.type: (
+        _ChatCleared1,
+        lambda d: ev.ChatCleared(d.user_id, d.chat, d.up_to_message_id),
+    ),
+    ev.MessageHidden.type: (
+        _MessageHidden1,
+        lambda d: ev.MessageHidden(d.user_id, d.chat, d.message_id),
     ),
     ev.UserTyping.type: (_Typing1, lambda d: ev.UserTyping(d.chat, d.user_id)),
     ev.PresenceChanged.type: (

@@ -22,13 +22,18 @@ from messenger.contract.errors import ErrorCode
 # The version of this contract: the AsyncAPI document's ``info.version`` and the ``ready``
 # frame's ``version``. A new frame type or field raises the minor version (clients ignore
 # what they do not know); anything a client could trip over raises the major version.
-CONTRACT_VERSION = "1.2.0"
+CONTRACT_VERSION = "1.3.0"
 
 # --- objects (the REST API's response bodies, and what frames carry) ----------------------
 
 
 class PublicProfile(msgspec.Struct, kw_only=True, gc=False):
-    """What any signed-in user may see of another user."""
+    """What any signed-in user may see of another user.
+
+    ``deleted``: the account was deleted. Its id stays (its messages keep their author);
+    its username is a tombstone (``deleted-<id>``), its display name is "Deleted account"
+    (clients that know ``deleted`` show their own translation), and the rest is empty.
+    """
 
     id: int
     username: str
@@ -37,6 +42,7 @@ class PublicProfile(msgspec.Struct, kw_only=True, gc=False):
     bio: str
     created_at: datetime
     last_seen_at: datetime | None
+    deleted: bool = False
 
 
 class User(PublicProfile, kw_only=True, gc=False):
@@ -158,6 +164,29 @@ class MemberRemovedData(msgspec.Struct, kw_only=True, gc=False):
     by_user_id: int
 
 
+class ChatClearedData(msgspec.Struct, kw_only=True, gc=False):
+    """``chat_cleared``: you cleared this chat for yourself (on this or another of your
+    devices); drop its messages up to ``up_to_message_id``. Only your devices get it."""
+
+    chat_id: int
+    up_to_message_id: int
+
+
+class MessageHiddenData(msgspec.Struct, kw_only=True, gc=False):
+    """``message_hidden``: you deleted this message for yourself; drop it. Only your
+    devices get it."""
+
+    chat_id: int
+    message_id: int
+
+
+class ProfileUpdatedData(msgspec.Struct, kw_only=True, gc=False):
+    """``profile_updated``: a user who shares a chat with you changed their profile (or
+    deleted their account: ``user.deleted``)."""
+
+    user: PublicProfile
+
+
 class TypingData(msgspec.Struct, kw_only=True, gc=False):
     chat_id: int
     user_id: int
@@ -270,6 +299,20 @@ class MemberRemovedFrame(Frame, tag="member_removed", gc=False):
     cursor: int
 
 
+class ChatClearedFrame(Frame, tag="chat_cleared", gc=False):
+    data: ChatClearedData
+    cursor: int
+
+
+class MessageHiddenFrame(Frame, tag="message_hidden", gc=False):
+    data: MessageHiddenData
+    cursor: int
+
+
+class ProfileUpdatedFrame(Frame, tag="profile_updated", gc=False):
+    data: ProfileUpdatedData
+
+
 class TypingFrame(Frame, tag="typing", gc=False):
     data: TypingData
 
@@ -311,11 +354,14 @@ FeedFrame = (
     | MemberAddedFrame
     | MemberUpdatedFrame
     | MemberRemovedFrame
+    | ChatClearedFrame
+    | MessageHiddenFrame
 )
 ServerFrame = (
     FeedFrame
     | TypingFrame
     | PresenceFrame
+    | ProfileUpdatedFrame
     | ReadyFrame
     | AuthOkFrame
     | MessageSentFrame

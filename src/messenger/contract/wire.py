@@ -72,6 +72,7 @@ class Wire:
             bio=p.bio,
             created_at=p.created_at,
             last_seen_at=p.last_seen_at,
+            deleted=p.deleted,
         )
 
     def user(self, u: model.User) -> s.User:
@@ -84,6 +85,7 @@ class Wire:
             bio=u.bio,
             created_at=u.created_at,
             last_seen_at=u.last_seen_at,
+            deleted=u.deleted,
         )
 
     def membership(
@@ -190,6 +192,10 @@ class Wire:
                         last_seen_at=event.last_seen_at,
                     )
                 )
+            case ev.ProfileUpdated():
+                return s.ProfileUpdatedFrame(
+                    data=s.ProfileUpdatedData(user=self.public_profile(event.profile))
+                )
         raise ValueError(f"no wire form for event {event.type!r} without a cursor")
 
     def feed_frame(self, event: ev.Event, cursor: int) -> s.FeedFrame:
@@ -260,6 +266,18 @@ class Wire:
                     data=s.MemberRemovedData(
                         chat_id=event.chat, user_id=event.user_id, by_user_id=event.by_user_id
                     ),
+                    cursor=cursor,
+                )
+            case ev.ChatCleared():
+                return s.ChatClearedFrame(
+                    data=s.ChatClearedData(
+                        chat_id=event.chat, up_to_message_id=event.up_to_message_id
+                    ),
+                    cursor=cursor,
+                )
+            case ev.MessageHidden():
+                return s.MessageHiddenFrame(
+                    data=s.MessageHiddenData(chat_id=event.chat, message_id=event.message_id),
                     cursor=cursor,
                 )
         raise ValueError(f"no feed frame for event {event.type!r}")

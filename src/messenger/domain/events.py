@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from messenger.domain.model import Chat, ChatMember, Membership, Message, Role
+from messenger.domain.model import Chat, ChatMember, Membership, Message, PublicProfile, Role
 
 
 @dataclass(frozen=True)
@@ -166,6 +166,47 @@ class MemberRemoved(Event):
 
 
 @dataclass(frozen=True)
+class ChatCleared(Event):
+    """A user cleared a chat for themself: messages up to ``up_to_message_id`` are hidden
+    from them. Only their own devices learn of it."""
+
+    type: ClassVar[str] = "chat_cleared"
+    user_id: int
+    chat: int
+    up_to_message_id: int
+
+    # ``chat_id`` stays None: the feed routes an event with a chat to all of its members,
+    # and this one is the user's alone (``subject_user_id``).
+    @property
+    def subject_user_id(self) -> int:
+        return self.user_id
+
+
+@dataclass(frozen=True)
+class MessageHidden(Event):
+    """A user hid one message for themself; only their own devices learn of it."""
+
+    type: ClassVar[str] = "message_hidden"
+    user_id: int
+    chat: int
+    message_id: int
+
+    # No ``chat_id``, as for ``ChatCleared``: the user's alone.
+    @property
+    def subject_user_id(self) -> int:
+        return self.user_id
+
+
+@dataclass(frozen=True)
+class ProfileUpdated(Event):
+    """A user's public profile changed (here: the account was deleted); pushed to those
+    who share a chat with them, who see the same profile whoever they are."""
+
+    type: ClassVar[str] = "profile_updated"
+    profile: PublicProfile
+
+
+@dataclass(frozen=True)
 class UserTyping(Event):
     type: ClassVar[str] = "typing"
     chat: int
@@ -208,8 +249,15 @@ FEED_EVENTS: tuple[type[Event], ...] = (
     MemberAdded,
     MemberUpdated,
     MemberRemoved,
+    ChatCleared,
+    MessageHidden,
 )
-EPHEMERAL_EVENTS: tuple[type[Event], ...] = (UserTyping, PresenceChanged, SessionsEnded)
+EPHEMERAL_EVENTS: tuple[type[Event], ...] = (
+    UserTyping,
+    PresenceChanged,
+    SessionsEnded,
+    ProfileUpdated,
+)
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in FEED_EVENTS + EPHEMERAL_EVENTS}
 
 
@@ -253,6 +301,7 @@ __all__ = [
     "EPHEMERAL_EVENTS",
     "EVENT_TYPES",
     "FEED_EVENTS",
+    "ChatCleared",
     "ChatCreated",
     "ChatUpdated",
     "Delivery",
@@ -263,11 +312,13 @@ __all__ = [
     "MemberUpdated",
     "MessageDeleted",
     "MessageEdited",
+    "MessageHidden",
     "MessagePosted",
     "MessagesDelivered",
     "MessagesRead",
     "Notification",
     "PresenceChanged",
+    "ProfileUpdated",
     "Role",
     "SessionsEnded",
     "UserTyping",

@@ -19,7 +19,15 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from messenger.domain.errors import Conflict, EmailTaken, UsernameTaken
-from messenger.domain.events import FEED_EVENTS, Event, FeedEntry, MessagePosted, Notification
+from messenger.domain.events import (
+    FEED_EVENTS,
+    Event,
+    FeedEntry,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    Notification,
+)
 from messenger.domain.model import (
     Chat,
     Membership,
@@ -58,6 +66,8 @@ class InMemoryStore:
     tokens: dict[str, RefreshToken] = field(default_factory=dict)
     files: dict[str, StoredFile] = field(default_factory=dict)
     attachment_index: dict[str, set[int]] = field(default_factory=dict)
+    # (user id, message id): messages hidden "for me".
+    hidden: set[tuple[int, int]] = field(default_factory=set)
     counters: dict[str, int] = field(default_factory=dict)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -149,6 +159,11 @@ class InMemoryUserRepository(_Repo):
 
     async def update(self, user: User) -> None:
         old = self._s.users[user.id]
+        if user.username != old.username:
+            if self._s.usernames.get(user.username, user.id) != user.id:
+                raise UsernameTaken()
+            self._j.delete(self._s.usernames, old.username)
+            self._j.put(self._s.usernames, user.username, user.id)
         if user.email != old.email:
             if user.email is not None and self._s.emails.get(user.email, user.id) != user.id:
                 raise EmailTaken()
@@ -165,9 +180,13 @@ class InMemoryUserRepository(_Repo):
             for u in self._s.users.values()
             if (q in u.username or q in u.display_name.lower())
             and (after is None or u.username > after)
+            and not u.deleted
         ]
         found.sort(key=lambda u: u.username)
         return [_c(u) for u in found[:limit]]
+
+    async def erasing(self, limit: int) -> list[int]:
+        return sorted(u.id for u in self._s.users.values() if u.erasing_messages)[:limit]
 
 
 class InMemoryChatRepository(_Repo):
@@ -325,9 +344,35 @@ class InMemoryMessageRepository(_Repo):
             result[chat_id] = sum(
                 1
                 for i in ids[start:]
-                if (m := self._s.messages[i]).sender_id != reader_id and not m.deleted
+                if (m := self._s.messages[i]).sender_id != reader_id
+                and not m.deleted
+                and (reader_id, i) not in self._s.hidden
             )
         return result
+
+    async def hide(self, user_id: int, message_id: int) -> None:
+        key = (user_id, message_id)
+        if key not in self._s.hidden:
+            hidden = self._s.hidden
+            self._j.call(partial(hidden.add, key), partial(hidden.discard, key))
+
+    async def hidden_among(self, user_id: int, message_ids: Sequence[int]) -> set[int]:
+        return {i for i in message_ids if (user_id, i) in self._s.hidden}
+
+    async def hiders(self, message_ids: Sequence[int]) -> dict[int, set[int]]:
+        wanted = set(message_ids)
+        result: dict[int, set[int]] = {}
+        for user_id, message_id in self._s.hidden:
+            if message_id in wanted:
+                result.setdefault(message_id, set()).add(user_id)
+        return result
+
+    async def live_of_sender(self, sender_id: int, limit: int) -> list[Message]:
+        found = sorted(
+            (m for m in self._s.messages.values() if m.sender_id == sender_id and not m.deleted),
+            key=lambda m: m.id,
+        )
+        return [_c(m) for m in found[:limit]]
 
 
 class InMemoryFeedRepository(_Repo):
@@ -337,7 +382,13 @@ class InMemoryFeedRepository(_Repo):
         if stored.chat_id is None:
             return False
         m = self._s.members.get((stored.chat_id, user_id))
-        return m is not None and stored.entry.position >= m.joined_position
+        if m is None or stored.entry.position < m.joined_position:
+            return False
+        event = stored.entry.event
+        if isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
+            message_id = event.message.id
+            return m.sees(message_id) and (user_id, message_id) not in self._s.hidden
+        return True
 
     async def since(self, user_id: int, position: int, up_to: int, limit: int) -> list[FeedEntry]:
         found: list[FeedEntry] = []
@@ -423,6 +474,18 @@ class InMemoryFileRepository(_Repo):
             f
             for f in self._s.files.values()
             if f.created_at < cutoff
+            and not self._s.attachment_index.get(f.id)
+            and f.id not in avatars
+        ]
+        found.sort(key=lambda f: (f.created_at, f.id))
+        return [_c(f) for f in found[:limit]]
+
+    async def unattached_of(self, owner_id: int, limit: int) -> list[StoredFile]:
+        avatars = self._avatars()
+        found = [
+            f
+            for f in self._s.files.values()
+            if f.owner_id == owner_id
             and not self._s.attachment_index.get(f.id)
             and f.id not in avatars
         ]

@@ -79,6 +79,14 @@ class SqlAlchemyFileRepository:
         )
         return [StoredFile(*r) for r in await self._db.read(stmt)]
 
+    async def unattached_of(self, owner_id: int, limit: int) -> list[StoredFile]:
+        stmt = (
+            _FILES.where(files.c.owner_id == owner_id, _UNATTACHED)
+            .order_by(files.c.created_at, files.c.id)
+            .limit(limit)
+        )
+        return [StoredFile(*r) for r in await self._db.read(stmt)]
+
     async def remove_unattached(self, file_ids: Sequence[str]) -> list[str]:
         if not file_ids:
             return []

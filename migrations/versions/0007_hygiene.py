@@ -1,0 +1,77 @@
+"""Account and chat hygiene: deleted accounts, chats cleared and messages hidden "for me".
+
+Revision ID: 0007_hygiene
+Revises: 0002
+Create Date: 2026-12-07
+
+``users.deleted_at`` marks a deleted account (its id stays, so its messages keep their
+author) and ``users.erasing_messages`` a deletion whose erasure of the messages is not
+finished yet (it runs in batches and resumes). ``memberships.cleared_up_to`` hides a chat's
+messages up to an id from one member; ``hidden_messages`` hides single messages from one
+user. Self-contained, like 0001.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import mysql
+
+revision: str = "0007_hygiene"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+MYSQL = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_unicode_ci",
+}
+
+
+def _time() -> sa.types.TypeEngine[object]:
+    # Naive UTC with microseconds.
+    return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+def _drop_column(table: str, column: str) -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite (3.35+) drops a column in place; Alembic would copy the table, which the
+        # foreign keys pointing at it forbid.
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    else:
+        op.drop_column(table, column)
+
+
+def upgrade() -> None:
+    op.add_column("users", sa.Column("deleted_at", _time(), nullable=True))
+    op.add_column(
+        "users",
+        sa.Column("erasing_messages", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.create_index("ix_users_erasing_messages", "users", ["erasing_messages"])
+    op.add_column(
+        "memberships",
+        sa.Column("cleared_up_to", sa.BigInteger(), nullable=False, server_default="0"),
+    )
+    op.create_table(
+        "hidden_messages",
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("message_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_hidden_messages_user_id_users"),
+        sa.ForeignKeyConstraint(
+            ["message_id"], ["messages.id"], name="fk_hidden_messages_message_id_messages"
+        ),
+        sa.PrimaryKeyConstraint("user_id", "message_id", name="pk_hidden_messages"),
+        **MYSQL,
+    )
+    op.create_index("ix_hidden_messages_message_id", "hidden_messages", ["message_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_hidden_messages_message_id", table_name="hidden_messages")
+    op.drop_table("hidden_messages")
+    _drop_column("memberships", "cleared_up_to")
+    op.drop_index("ix_users_erasing_messages", table_name="users")
+    _drop_column("users", "erasing_messages")
+    _drop_column("users", "deleted_at")
