@@ -309,7 +309,9 @@ def test_every_frame_is_byte_for_byte_what_clients_received_before() -> None:
     expected["ready"] = expected["ready"][:-2] + f',"version":"{CONTRACT_VERSION}"}}}}'
     # Profiles have gained ``deleted`` since (contract 1.3), right after ``last_seen_at``.
     expected = {
-        k: v if k == "presence" else re.sub(r'("last_seen_at":(?:null|"[^"]*"))', r'\1,"deleted":false', v)
+        k: v
+        if k == "presence"
+        else re.sub(r'("last_seen_at":(?:null|"[^"]*"))', r'\1,"deleted":false', v)
         for k, v in expected.items()
     }
     assert now == expected
