@@ -8,9 +8,12 @@ Create Date: 2026-12-07
 author) and ``users.erasing_messages`` a deletion whose erasure of the messages is not
 finished yet (it runs in batches and resumes). ``memberships.cleared_up_to`` hides a chat's
 messages up to an id from one member; ``hidden_messages`` hides single messages from one
-user. Self-contained, like 0001.
+user. Feed rows of edits and deletions now name their message (``feed.message_id`` and
+``sender_id``, as posts did), so that sync can leave out those of hidden messages: rows
+written before are filled in from their payload. Self-contained, like 0001.
 """
 
+import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -32,6 +35,41 @@ MYSQL = {
 def _time() -> sa.types.TypeEngine[object]:
     # Naive UTC with microseconds.
     return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+feed = sa.table(
+    "feed",
+    sa.column("position", sa.BigInteger()),
+    sa.column("type", sa.String(32)),
+    sa.column("message_id", sa.BigInteger()),
+    sa.column("sender_id", sa.BigInteger()),
+    sa.column("payload", sa.Text()),
+)
+# Feed events of a message other than its post: their rows had no message id until now.
+_CHANGES = ("message_updated", "message_deleted")
+_BATCH = 1000
+
+
+def _name_the_messages_of_old_feed_rows() -> None:
+    conn = op.get_bind()
+    after = 0
+    while True:
+        rows = conn.execute(
+            sa.select(feed.c.position, feed.c.payload)
+            .where(feed.c.type.in_(_CHANGES), feed.c.message_id.is_(None), feed.c.position > after)
+            .order_by(feed.c.position)
+            .limit(_BATCH)
+        ).all()
+        for position, payload in rows:
+            message = json.loads(payload)["data"]["message"]
+            conn.execute(
+                feed.update()
+                .where(feed.c.position == position)
+                .values(message_id=message["id"], sender_id=message["sender_id"])
+            )
+        if len(rows) < _BATCH:
+            return
+        after = rows[-1][0]
 
 
 def _drop_column(table: str, column: str) -> None:
@@ -66,9 +104,14 @@ def upgrade() -> None:
         **MYSQL,
     )
     op.create_index("ix_hidden_messages_message_id", "hidden_messages", ["message_id"])
+    _name_the_messages_of_old_feed_rows()
 
 
 def downgrade() -> None:
+    # Before, only posts named their message (delivery marks count those rows).
+    op.execute(
+        feed.update().where(feed.c.type.in_(_CHANGES)).values(message_id=None, sender_id=None)
+    )
     # Its index goes with it (MariaDB refuses to drop one a foreign key needs).
     op.drop_table("hidden_messages")
     _drop_column("memberships", "cleared_up_to")
