@@ -63,6 +63,10 @@ class CachedMembershipRepository:
         await self._inner.add(membership)
 
     async def get(self, chat_id: int, user_id: int) -> Membership | None:
+        # History reads the member's row before its (cached) newest page: the head must be
+        # read before the unit's first query, or a page read on an older snapshot could be
+        # put in the cache as exact for a newer head.
+        await self._view.read_head()
         return await self._inner.get(chat_id, user_id)
 
     async def update(self, membership: Membership) -> None:
