@@ -22,7 +22,16 @@ import { createMessageList } from './views/messages.js';
 import { createComposer } from './views/composer.js';
 import { createChatInfo } from './views/chat-info.js';
 import { createNewGroup } from './views/new-group.js';
-import { createSettings, applyTheme } from './views/settings.js';
+import { createSettings } from './views/settings.js';
+import { createThemeEditor, applyCachedTheme } from './views/theme-editor.js';
+// Profiles, contacts, privacy, devices, media (issue 14).
+import { AvatarCache } from './lib/avatars.js';
+import { createMyProfile } from './views/my-profile.js';
+import { createUserProfile } from './views/user-profile.js';
+import { createContacts } from './views/contacts.js';
+import { createPrivacy } from './views/privacy.js';
+import { createSessions } from './views/sessions.js';
+import { createMediaPanel } from './views/media-panel.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -45,6 +54,7 @@ function createUiState() {
     blobUrls: new Map(), // attachment id -> object URL
     infoOpen: false,
     memberPicker: null,
+    media: null, // the info panel's media list (views/media-panel.js)
   };
 }
 
@@ -59,17 +69,35 @@ function createViews(app) {
     chatInfo: createChatInfo(app),
     newGroup: createNewGroup(app),
     settings: createSettings(app),
+    themeEditor: createThemeEditor(app),
+    // Profiles, contacts, privacy, devices, media (issue 14).
+    myProfile: createMyProfile(app),
+    userProfile: createUserProfile(app),
+    contacts: createContacts(app),
+    privacy: createPrivacy(app),
+    sessions: createSessions(app),
+    mediaPanel: createMediaPanel(app),
   };
 }
 
+// The screens of issue 14 that stay open over the main screen; each draws only while open.
+const PEOPLE_SCREENS = ['myProfile.render', 'userProfile.render', 'contacts.render', 'privacy.render', 'sessions.render'];
+// Whatever shows a user's name or avatar.
+const SHOWS_PEOPLE = ['chatList.render', 'chatList.renderMe', 'chatHeader.render', 'messages.render', 'chatInfo.render', 'userProfile.render', 'contacts.render', 'privacy.render'];
+
 // Which views show which kind of store change ({kind} of Store.changed).
 const VIEWS_BY_CHANGE = Object.freeze({
-  me: ['chatList.renderMe'],
+  me: ['chatList.renderMe', 'myProfile.render'],
   chats: ['chatList.render', 'chatHeader.render', 'messages.render', 'chatInfo.render'],
-  presence: ['chatList.render', 'chatHeader.render', 'chatInfo.render'],
+  presence: ['chatList.render', 'chatHeader.render', 'chatInfo.render', 'userProfile.render', 'contacts.render'],
   typing: ['chatList.render', 'chatHeader.render'],
   messages: ['messages.render'],
   outbox: ['messages.render'],
+  settings: ['themeEditor.render'],
+  users: SHOWS_PEOPLE,
+  contacts: SHOWS_PEOPLE,
+  blocks: ['userProfile.render', 'privacy.render', 'chatInfo.render'],
+  privacy: ['privacy.render'],
 });
 
 function createApp({ desktop, serverUrl, i18n }) {
@@ -88,6 +116,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     realtime: null,
     engine: null,
     views: null,
+    avatars: null, // blob URLs of uploaded avatars (lib/avatars.js), per session
   };
 
   /** Calls the views named like 'chatList.render', once each, in the order given. */
@@ -109,6 +138,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     composer.render();
     banner.render();
     chatInfo.render();
+    run(PEOPLE_SCREENS);
   };
 
   // Changes of one task are drawn together in a microtask, each view once.
@@ -139,9 +169,12 @@ function createApp({ desktop, serverUrl, i18n }) {
   function onEngineEvent(frame, result) {
     const { store } = app;
     if (frame.type === 'resynced') {
+      app.views.themeEditor.load();
       if (store.openChatId !== null) app.views.messages.loadHistory(store.openChatId, { reset: true });
+      app.views.contacts.loadAll();
       return;
     }
+    if (frame.type === 'profile_updated' && frame.data?.user?.id === store.me?.id) app.api.tokens.setUser(store.me);
     if (frame.type === 'error' && frame.data?.code && frame.data.code !== ErrorCode.THROTTLED) {
       if (!frame.data.client_id) app.toast(i18n.error(frame.data.code, frame.data.message));
       return;
@@ -221,7 +254,7 @@ function createApp({ desktop, serverUrl, i18n }) {
       onEvent: onEngineEvent,
       onError: (err) => console.warn('sync', err),
     });
-    Object.assign(app, { store, outbox, realtime, engine });
+    Object.assign(app, { store, outbox, realtime, engine, avatars: new AvatarCache({ fetchBlob: (url) => api.fileBlob(url) }) });
     store.subscribe(onStoreChange);
     app.views.auth.hide();
     $('#main-screen').hidden = false;
@@ -232,6 +265,8 @@ function createApp({ desktop, serverUrl, i18n }) {
       if (!(err instanceof ApiError) || !err.isNetwork) console.warn('bootstrap', err);
     }
     if (app.store !== store) return; // logged out meanwhile
+    app.views.themeEditor.load();
+    app.views.contacts.loadAll(); // local names; the chat list is drawn again when they come
     realtime.start();
     app.views.banner.render();
   };
@@ -240,9 +275,10 @@ function createApp({ desktop, serverUrl, i18n }) {
     app.realtime?.stop();
     app.engine?.stop(); // a catch-up waiting to retry gives up
     for (const url of app.ui.blobUrls.values()) URL.revokeObjectURL(url);
+    app.avatars?.clear();
     const { authMode } = app.ui;
     Object.assign(app.ui, createUiState(), { authMode });
-    Object.assign(app, { store: null, outbox: null, realtime: null, engine: null });
+    Object.assign(app, { store: null, outbox: null, realtime: null, engine: null, avatars: null });
     app.views.chatList.clearSearch();
     app.views.chatList.clear();
     app.views.messages.clear();
@@ -257,6 +293,14 @@ function createApp({ desktop, serverUrl, i18n }) {
       /* the token is forgotten locally anyway */
     }
     app.views.auth.show();
+  };
+
+  /** Ends the session here after the server ended it for good (my account deleted). */
+  app.leaveSession = (notice) => {
+    app.api.tokens.clear();
+    if (app.store) stopSession();
+    $('#modal-root').hidden = true;
+    app.views.auth.show(notice);
   };
 
   app.onLoggedOut = () => {
@@ -307,7 +351,7 @@ async function main() {
   const app = createApp({ desktop, serverUrl, i18n });
   for (const el of document.querySelectorAll('[data-icon]')) el.replaceChildren(icon(el.dataset.icon));
   createViews(app);
-  applyTheme();
+  applyCachedTheme();
   await app.setLanguage(localStorage.getItem(LANG_KEY) || DEFAULT_LANGUAGE);
   app.api = new ApiClient({ baseUrl: `${serverUrl}/api/v1`, tokens: new TokenStore(localStorage), onLoggedOut: app.onLoggedOut });
   window.addEventListener('online', () => app.realtime?.reconnectNow());

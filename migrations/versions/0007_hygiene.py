@@ -1,7 +1,7 @@
 """Account and chat hygiene: deleted accounts, chats cleared and messages hidden "for me".
 
 Revision ID: 0007_hygiene
-Revises: 0002
+Revises: 0006_themes
 Create Date: 2026-12-07
 
 ``users.deleted_at`` marks a deleted account (its id stays, so its messages keep their
@@ -21,7 +21,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision: str = "0007_hygiene"
-down_revision: str | None = "0002"
+down_revision: str | None = "0006_themes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -41,9 +41,10 @@ from messenger.adapters.memory import (
     SystemClock,
 )
 from messenger.adapters.security import Argon2Hasher, BundledCommonPasswords, JwtTokenIssuer
+from messenger.assets import bundled_catalog
 from messenger.contract import Wire
 from messenger.domain.events import Delivery
-from messenger.domain.model import Limits
+from messenger.domain.model import AvatarCatalog, Limits
 from messenger.domain.ports import (
     Clock,
     Committer,
@@ -282,6 +283,12 @@ class Container(containers.DeclarativeContainer):
         )
     )
 
+    # The ids of the preset avatars and frames the package ships (their images are served
+    # from the same files).
+    avatars: providers.Dependency[AvatarCatalog] = providers.Dependency(
+        default=providers.Singleton(bundled_catalog)
+    )
+
     # What /ready asks: the database answers and files can be stored.
     ready = providers.Callable(_all_ready, readiness, files)
 
@@ -304,6 +311,7 @@ class Container(containers.DeclarativeContainer):
         sessions=sessions,
         rates=rates,
         limits=limits,
+        avatars=avatars,
     )
     messenger = providers.Singleton(Messenger, ports, events=events)
 

@@ -303,18 +303,36 @@ def frames_now(wire: Wire) -> dict[str, str]:
 # --- frames --------------------------------------------------------------------------------
 
 
+# A profile as clients received it before profiles gained birthdate, avatar, preset, frame.
+_PROFILE_BEFORE = re.compile(
+    r'"avatar_url":(null|"[^"]*"),"bio":"[^"]*","created_at":"[^"]*","last_seen_at":(null|"[^"]*")'
+)
+
+
+def _with_profile_fields(frame: str) -> str:
+    """``frame`` with the fields profiles gained since (1.3.0, and ``deleted`` in 1.4.0), at
+    the end of each profile: none of them set, and an uploaded avatar's URL as both of its
+    sizes."""
+
+    def add(found: re.Match[str]) -> str:
+        url = found.group(1)
+        avatar = "null" if url == "null" else f'{{"small":{url},"large":{url}}}'
+        return (
+            f'{found.group(0)},"birthdate":null,"avatar":{avatar},'
+            '"avatar_preset":null,"avatar_frame":null,"deleted":false'
+        )
+
+    return _PROFILE_BEFORE.sub(add, frame)
+
+
 def test_every_frame_is_byte_for_byte_what_clients_received_before() -> None:
     now = frames_now(Wire())
-    expected = dict(FRAMES_BEFORE)
+    expected = {kind: _with_profile_fields(frame) for kind, frame in FRAMES_BEFORE.items()}
     expected["ready"] = expected["ready"][:-2] + f',"version":"{CONTRACT_VERSION}"}}}}'
-    # Profiles have gained ``deleted`` since (contract 1.3), right after ``last_seen_at``.
-    expected = {
-        k: v
-        if k == "presence"
-        else re.sub(r'("last_seen_at":(?:null|"[^"]*"))', r'\1,"deleted":false', v)
-        for k, v in expected.items()
-    }
     assert now == expected
+    # Fields were only added, each profile's old fields first and in their order.
+    assert expected["chat_created"] != FRAMES_BEFORE["chat_created"]
+    assert expected["typing"] == FRAMES_BEFORE["typing"]
 
 
 def test_every_frame_is_described_by_the_published_document() -> None:

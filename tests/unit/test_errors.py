@@ -32,6 +32,7 @@ EXPECTED_CODES: dict[type[DomainError], str] = {
     errors.ServiceUnavailable: "service_unavailable",
     errors.PasswordTooCommon: "password_too_common",
     errors.WrongPassword: "invalid_credentials",
+    errors.TooManyThemes: "too_many_themes",
     errors.UserDeleted: "user_deleted",
 }
 

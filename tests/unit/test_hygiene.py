@@ -121,6 +121,7 @@ async def test_others_see_a_deleted_account_and_only_chat_mates_are_told(
     alice = result.user.id
     await app.open_dialog(alice, bob)
     await app.update_profile(alice, bio="about me")
+    published.clear()
 
     await app.delete_account(claims_of(result), PASSWORD)
 
@@ -130,8 +131,10 @@ async def test_others_see_a_deleted_account_and_only_chat_mates_are_told(
     assert profile.username == f"deleted-{alice}"
     assert profile.bio == ""
     assert profile.avatar_file_id is None
-    [told] = [n for n in published.items if isinstance(n.event, ProfileUpdated)]
-    assert told.recipients == {bob}
+    # Like any profile change: into the feed about the user, pushed to chat-mates.
+    stored, told = [n for n in published.items if isinstance(n.event, ProfileUpdated)]
+    assert (stored.recipients, stored.position is not None) == ({alice}, True)
+    assert (told.recipients, told.position) == ({bob}, None)
     assert told.event.profile == profile
     assert carol not in told.recipients
 

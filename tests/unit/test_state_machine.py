@@ -4,8 +4,10 @@ After every step it checks the invariants the product promises: an ended session
 revoked device, reused refresh token, new password, deleted account) is refused at once and
 its sockets are told to close; one dialog per pair; history pages ascend and never overlap;
 resends never duplicate; unread counts equal a recount; watermarks never move back; nobody
-outside a chat is told about it; what a user cleared or hid for themself never reaches them
-again (history, last message, unread count, pushes, sync); and replaying
+outside a chat is told about it; a profile change goes to the user's feed and, pushed, to
+their chat-mates only, and the feed's last word on a user's profile is the profile; what a
+user cleared or hid for themself never reaches them again (history, last message, unread
+count, pushes, sync); and replaying
 the change feed from any earlier cursor onto the state seen then gives exactly today's state
 (Zulip's ``verify_action`` idea, applied to every user at once).
 """
@@ -150,6 +152,9 @@ def apply_event(state: ClientState, event: Event, me: int) -> None:
             view = state.get(chat_id)
             if view is not None:
                 view.messages.pop(mid, None)
+        case ProfileUpdated(profile=profile):
+            # Only about the user themself; its own invariant checks it.
+            assert profile.id == me
         case _:
             raise AssertionError(f"unexpected feed event {event!r}")
 
@@ -204,9 +209,16 @@ class MessengerMachine(RuleBasedStateMachine):
                 self.violations.append(f"{event.type} went to {sorted(note.recipients)}")
             return
         if isinstance(event, ProfileUpdated):
-            mates = self.run_sync_contacts(event.profile.id)
-            if note.recipients != mates:
-                self.violations.append(f"profile_updated: {sorted(note.recipients)} != {mates}")
+            uid = event.profile.id
+            mates = {
+                other
+                for (cid, other) in store.members
+                if other != uid and (cid, uid) in store.members
+            }
+            # The feed copy is the user's; chat-mates are pushed one without a position.
+            expected = {uid} if note.position is not None else mates
+            if note.recipients != expected:
+                self.violations.append(f"profile_updated: {sorted(note.recipients)}")
             return
         chat_id = event.chat_id
         if chat_id is None:
@@ -223,11 +235,6 @@ class MessengerMachine(RuleBasedStateMachine):
             expected = members
         if note.recipients != expected:
             self.violations.append(f"{event.type}: {sorted(note.recipients)} != {sorted(expected)}")
-
-    def run_sync_contacts(self, user_id: int) -> set[int]:
-        store = self.uow.store
-        mine = {cid for (cid, uid) in store.members if uid == user_id}
-        return {uid for (cid, uid) in store.members if cid in mine and uid != user_id}
 
     # --- rules -----------------------------------------------------------------------------
 
@@ -391,6 +398,20 @@ class MessengerMachine(RuleBasedStateMachine):
         self.all_devices.append(
             Device(result.user.id, result.session.id, result.access_token, result.refresh_token)
         )
+
+    @rule(
+        user=st.integers(0, USERS - 1),
+        bio=st.sampled_from(["", "hi", "привет"]),
+        frame=st.sampled_from([None, "gold", "no-such-frame"]),
+    )
+    def change_profile(self, user: int, bio: str, frame: str | None) -> None:
+        uid = self._user(user)
+        if self._deleted(uid):
+            # A deleted account has no profile left to change.
+            self._expect_failure(self.app.update_profile(uid, bio=bio))
+            return
+        self.run(self.app.update_profile(uid, bio=bio))
+        self._expect_maybe(self.app.choose_avatar_frame(uid, frame))
 
     @rule(user=st.integers(0, USERS - 1))
     def acknowledge(self, user: int) -> None:
@@ -637,6 +658,19 @@ class MessengerMachine(RuleBasedStateMachine):
                 membership = self.uow.store.members.get((event.chat_id or 0, uid))
                 assert membership is not None
                 assert entry.position >= membership.joined_position
+
+    @invariant()
+    def the_feeds_last_profile_of_a_user_is_their_profile(self) -> None:
+        for uid in self.users:
+            told = [
+                e.event.profile
+                for e in self.run(self.app.get_changes_since(uid, 0)).entries
+                if isinstance(e.event, ProfileUpdated)
+            ]
+            if told:
+                # Presence moves last_seen_at without a profile change.
+                now = replace(self.run(self.app.get_profile(uid)), last_seen_at=None)
+                assert replace(told[-1], last_seen_at=None) == now
 
     @invariant()
     def replaying_the_feed_from_any_old_cursor_gives_the_fresh_state(self) -> None:

@@ -255,6 +255,90 @@ export class ApiClient {
     return this.request('GET', `/users/${id}`);
   }
 
+  // --- people: my profile, contacts, blocks, privacy, account (issue 14) ----------------
+
+  /** Sends the cropped avatar picture (multipart field `file`); resolves to my account. */
+  uploadAvatar(blob, name = 'avatar.png', onProgress = () => {}) {
+    return this._postForm('/users/me/avatar', blob, name, onProgress);
+  }
+
+  removeAvatar() {
+    return this.request('DELETE', '/users/me/avatar');
+  }
+
+  /** A page of the server's preset avatars: `{items: [{id, url}], has_more, next_cursor}`. */
+  presetAvatars({ cursor } = {}) {
+    return this.request('GET', '/avatars/list', { query: { cursor } });
+  }
+
+  setPresetAvatar(preset) {
+    return this.request('PUT', '/users/me/preset-avatar', { body: { preset } });
+  }
+
+  /** A page of the server's avatar frames, as presetAvatars. */
+  avatarFrames({ cursor } = {}) {
+    return this.request('GET', '/avatar-frames/list', { query: { cursor } });
+  }
+
+  setAvatarFrame(frame) {
+    return this.request('PUT', '/users/me/avatar-frame', { body: { frame } });
+  }
+
+  /** One page of my contacts: profiles with `local_name`. */
+  contactsPage({ limit = 100, cursor } = {}) {
+    return this.request('GET', '/contacts', { query: { limit, cursor } });
+  }
+
+  addContact(userId, localName = undefined) {
+    const body = localName ? { local_name: localName } : {};
+    return this.request('PUT', `/contacts/${userId}`, { body });
+  }
+
+  removeContact(userId) {
+    return this.request('DELETE', `/contacts/${userId}`);
+  }
+
+  setLocalName(userId, localName) {
+    return this.request('PUT', `/contacts/${userId}/local-name`, { body: { local_name: localName } });
+  }
+
+  clearLocalName(userId) {
+    return this.request('DELETE', `/contacts/${userId}/local-name`);
+  }
+
+  block(userId) {
+    return this.request('PUT', `/users/${userId}/block`);
+  }
+
+  unblock(userId) {
+    return this.request('DELETE', `/users/${userId}/block`);
+  }
+
+  blockedPage({ limit = 100, cursor } = {}) {
+    return this.request('GET', '/users/me/blocked', { query: { limit, cursor } });
+  }
+
+  privacy() {
+    return this.request('GET', '/users/me/privacy');
+  }
+
+  setPrivacy(settings) {
+    return this.request('PUT', '/users/me/privacy', { body: settings });
+  }
+
+  sessionsPage({ limit = 100, cursor } = {}) {
+    return this.request('GET', '/auth/sessions', { query: { limit, cursor } });
+  }
+
+  endSession(id) {
+    return this.request('DELETE', `/auth/sessions/${encodeURIComponent(id)}`);
+  }
+
+  /** Deletes my account for good (the password proves it is me). */
+  deleteAccount(password, { eraseMessages = false } = {}) {
+    return this.request('DELETE', '/users/me', { body: { password }, query: eraseMessages ? { erase_messages: 'true' } : undefined });
+  }
+
   // --- chats ---------------------------------------------------------------------------
 
   /** One page of the chat list; `cursor` is the `next_cursor` of the page before. */
@@ -343,6 +427,21 @@ export class ApiClient {
     return this.request('DELETE', `/messages/${id}`);
   }
 
+  /** Hides one message for me only; the others keep it. */
+  hideMessage(id) {
+    return this.request('DELETE', `/messages/${id}`, { query: { for: 'me' } });
+  }
+
+  /** Clears a chat's history for me only. */
+  clearHistory(chatId) {
+    return this.request('DELETE', `/chats/${chatId}/messages`);
+  }
+
+  /** A page of a chat's attachments, newest first; `kind` is 'image' or 'file'. */
+  media(chatId, { kind, limit = 30, cursor } = {}) {
+    return this.request('GET', `/chats/${chatId}/media`, { query: { kind, limit, cursor } });
+  }
+
   markRead(chatId, messageId) {
     return this.request('POST', `/chats/${chatId}/read`, { body: { message_id: messageId } });
   }
@@ -358,11 +457,16 @@ export class ApiClient {
    * Uploads a file with XMLHttpRequest, because fetch reports no upload progress.
    * Resolves to the stored file; `onProgress(fraction)` is called as bytes leave.
    */
-  async upload(file, onProgress = () => {}, { retried = false } = {}) {
+  upload(file, onProgress = () => {}) {
+    return this._postForm('/files', file, file.name, onProgress);
+  }
+
+  // A multipart POST of one file (field `file`) with XMLHttpRequest, for its progress events.
+  async _postForm(path, file, name, onProgress, { retried = false } = {}) {
     const token = await this.accessToken();
     const result = await new Promise((resolve, reject) => {
       const xhr = new this.Xhr();
-      xhr.open('POST', `${this.baseUrl}/files`);
+      xhr.open('POST', `${this.baseUrl}${path}`);
       if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
       xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
       xhr.upload.onprogress = (e) => {
@@ -379,12 +483,12 @@ export class ApiClient {
         resolve({ status: xhr.status, body });
       };
       const form = new FormData();
-      form.append('file', file, file.name);
+      form.append('file', file, name);
       xhr.send(form);
     });
     if (result.status === 401 && !retried) {
       await this.refresh(token);
-      return this.upload(file, onProgress, { retried: true });
+      return this._postForm(path, file, name, onProgress, { retried: true });
     }
     if (result.status < 200 || result.status >= 300) {
       throw new ApiError(result.status, result.body?.code || `http_${result.status}`, result.body?.detail || '', result.body);

@@ -13,7 +13,20 @@ export class Store {
     this.online = new Map(); // user id -> boolean
     this.typing = new Map(); // chat id -> Map(user id -> expires at ms)
     this.openChatId = null;
+    // The user's settings ({theme_id, language}) and own themes, synced by the server;
+    // null until loaded. `settingsVersion` counts their changes (a load that started
+    // before one must not overwrite it).
+    this.settings = null;
+    this.themes = [];
+    this.settingsVersion = 0;
     this.listeners = new Set();
+    // What I keep about other people (issue 14): my contacts' local names, whom I blocked,
+    // my privacy settings, and what I cleared or hid for myself.
+    this.contacts = new Map(); // user id -> {user_id, local_name}
+    this.blocked = new Set(); // user ids I blocked
+    this.privacy = null; // GET /users/me/privacy, once read
+    this.clearedUpTo = new Map(); // chat id -> highest message id cleared for me
+    this.hiddenIds = new Set(); // message ids hidden for me
   }
 
   subscribe(fn) {
@@ -29,6 +42,14 @@ export class Store {
     this.me = user;
     if (user) this.users.set(user.id, { ...this.users.get(user.id), ...user });
     this.changed({ kind: 'me' });
+  }
+
+  /** The settings and every theme, as GET /users/me/settings and /themes or `settings_updated` have them. */
+  setSettings(settings, themes) {
+    this.settings = { ...settings };
+    this.themes = [...(themes || [])];
+    this.settingsVersion += 1;
+    this.changed({ kind: 'settings' });
   }
 
   // --- snapshots ---------------------------------------------------------------------
@@ -61,7 +82,22 @@ export class Store {
   }
 
   _putUser(profile) {
-    this.users.set(profile.id, { ...this.users.get(profile.id), ...profile });
+    if (!profile || profile.id === undefined) return;
+    // Viewer-relative fields of REST reads (is_contact, local_name, blocked) describe me,
+    // not them: they go to contacts and blocks, never into the shared profile.
+    const { is_contact, local_name, blocked, ...shared } = profile;
+    if (is_contact === true) this.contacts.set(profile.id, { user_id: profile.id, local_name: local_name ?? null });
+    else if (is_contact === false) this.contacts.delete(profile.id);
+    if (blocked === true) this.blocked.add(profile.id);
+    else if (blocked === false) this.blocked.delete(profile.id);
+    this.users.set(profile.id, { ...this.users.get(profile.id), ...shared });
+    if (this.me && profile.id === this.me.id) this.me = { ...this.me, ...shared };
+  }
+
+  /** Remembers profiles read over REST (a user page, search, contacts, blocked). */
+  rememberUsers(profiles) {
+    for (const p of profiles || []) this._putUser(p);
+    this.changed({ kind: 'users' });
   }
 
   /** Adds a page of history (GET /chats/{id}/messages). */
@@ -81,6 +117,7 @@ export class Store {
   }
 
   _rememberMessage(message, intoHistory) {
+    if (this.isHiddenForMe(message)) return;
     let byId = this.messages.get(message.chat_id);
     if (!byId) {
       if (!intoHistory) return;
@@ -161,6 +198,9 @@ export class Store {
         if (chat) this.upsertChat({ ...chat, members: chat.members.filter((m) => m.user_id !== d.user_id) });
         return { chatId: d.chat_id };
       }
+      case 'settings_updated':
+        this.setSettings(d.settings, d.themes);
+        return {};
       case 'typing':
         return this._typing(d);
       case 'presence':
@@ -172,8 +212,143 @@ export class Store {
         this.changed({ kind: 'presence', userId: d.user_id });
         return {};
       default:
+        return this._applyPeopleFrame(frame.type, d);
+    }
+  }
+
+  // --- people and my own hygiene (issue 14) ---------------------------------------------
+
+  /** The frames about profiles, contacts, blocks, privacy, clears and hides; `{}` if none. */
+  _applyPeopleFrame(type, d) {
+    switch (type) {
+      case 'profile_updated':
+        if (!d.user) return {};
+        this._putUser(d.user);
+        this.changed({ kind: 'users', userId: d.user.id });
+        if (this.me && d.user.id === this.me.id) this.changed({ kind: 'me' });
+        return { userId: d.user.id };
+      case 'contacts_updated':
+        this.setContact(d.user_id, d.contact ?? null);
+        return { userId: d.user_id };
+      case 'blocks_updated':
+        this.setBlocked(d.user_id, !!d.blocked);
+        return { userId: d.user_id };
+      case 'privacy_updated':
+        this.setPrivacy(d.privacy ?? null);
+        return {};
+      case 'chat_cleared':
+        this.clearChat(d.chat_id, d.up_to_message_id);
+        return { chatId: d.chat_id };
+      case 'message_hidden':
+        this.hideMessage(d.chat_id, d.message_id);
+        return { chatId: d.chat_id };
+      default:
         return {};
     }
+  }
+
+  /** Replaces my contacts with GET /contacts (profiles carrying `local_name`, or Contacts). */
+  setContacts(items) {
+    this.contacts.clear();
+    for (const item of items || []) {
+      const profile = item.user ? { ...item.user, local_name: item.local_name ?? null } : item;
+      const id = profile.id ?? item.user_id;
+      if (profile.id !== undefined) this._putUser({ ...profile, is_contact: true });
+      else this.contacts.set(id, { user_id: id, local_name: item.local_name ?? null });
+    }
+    this.changed({ kind: 'contacts' });
+  }
+
+  /** One contact added, renamed (`{user_id, local_name}`) or removed (null). */
+  setContact(userId, contact) {
+    if (contact) this.contacts.set(userId, { user_id: userId, local_name: contact.local_name ?? null });
+    else this.contacts.delete(userId);
+    this.changed({ kind: 'contacts', userId });
+  }
+
+  isContact(userId) {
+    return this.contacts.has(userId);
+  }
+
+  localName(userId) {
+    return this.contacts.get(userId)?.local_name || null;
+  }
+
+  setBlocked(userId, blocked) {
+    if (blocked) this.blocked.add(userId);
+    else this.blocked.delete(userId);
+    this.changed({ kind: 'blocks', userId });
+  }
+
+  isBlocked(userId) {
+    return this.blocked.has(userId);
+  }
+
+  setPrivacy(privacy) {
+    this.privacy = privacy ? { ...privacy } : null;
+    this.changed({ kind: 'privacy' });
+  }
+
+  /**
+   * The one name of a user that every view shows: my local name for a contact, else their
+   * display name or username. A deleted account is `labels.deleted` whatever I called it;
+   * someone unknown is `labels.unknown`.
+   */
+  nameOf(userId, { deleted = 'Deleted account', unknown = '' } = {}) {
+    const u = this.me && userId === this.me.id ? { ...this.users.get(userId), ...this.me } : this.users.get(userId);
+    if (u?.deleted) return deleted;
+    const local = this.me && userId === this.me.id ? null : this.localName(userId);
+    return local || u?.display_name || u?.username || unknown;
+  }
+
+  /** Whether a message is below my clear mark of its chat or hidden by me. */
+  isHiddenForMe(message) {
+    if (!message) return false;
+    if (this.hiddenIds.has(message.id)) return true;
+    return message.id <= (this.clearedUpTo.get(message.chat_id) ?? 0);
+  }
+
+  /** I cleared a chat's history up to a message: it is gone from everything I see. */
+  clearChat(chatId, upTo) {
+    const mark = Math.max(this.clearedUpTo.get(chatId) ?? 0, Number(upTo) || 0);
+    this.clearedUpTo.set(chatId, mark);
+    const byId = this.messages.get(chatId);
+    if (byId) for (const id of [...byId.keys()]) if (id <= mark) byId.delete(id);
+    const chat = this.chats.get(chatId);
+    if (chat) {
+      const next = { ...chat };
+      const lastId = chat.last_message?.id ?? chat.last_message_id ?? 0;
+      if (lastId <= mark) {
+        next.last_message = null;
+        next.unread_count = 0;
+      }
+      this.chats.set(chatId, next);
+    }
+    this.changed({ kind: 'messages', chatId, cleared: true });
+    this.changed({ kind: 'chats', chatId, cleared: true });
+  }
+
+  /** I hid one message for myself ("delete for me"). */
+  hideMessage(chatId, messageId) {
+    this.hiddenIds.add(messageId);
+    const byId = this.messages.get(chatId);
+    const known = byId?.get(messageId);
+    byId?.delete(messageId);
+    const chat = this.chats.get(chatId);
+    if (chat) {
+      const next = { ...chat };
+      const mine = chat.members?.find((m) => m.user_id === this.me?.id);
+      if (known && known.sender_id !== this.me?.id && !known.deleted && messageId > (mine?.read_message_id || 0) && chat.unread_count > 0) {
+        next.unread_count = chat.unread_count - 1;
+      }
+      if (chat.last_message?.id === messageId) {
+        // The newest one left in the loaded history, if any; the chat list shows nothing else.
+        next.last_message = this.history(chatId).at(-1) || null;
+      }
+      this.chats.set(chatId, next);
+    }
+    this.changed({ kind: 'messages', chatId, messageId, hidden: true });
+    this.changed({ kind: 'chats', chatId });
   }
 
   /**
@@ -183,6 +358,7 @@ export class Store {
   putMessage(message) {
     if (!message) return { isNew: false };
     const chat = this.chats.get(message.chat_id);
+    if (this.isHiddenForMe(message)) return { isNew: false, chatId: message.chat_id, message, chatKnown: true };
     const known =
       !!this.messages.get(message.chat_id)?.has(message.id) ||
       (chat?.last_message_id ?? chat?.last_message?.id ?? 0) >= message.id;

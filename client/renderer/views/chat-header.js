@@ -1,7 +1,7 @@
 // The open chat's header (title, presence or who is typing) and the typing line.
 
 import { $ } from './dom.js';
-import { fillAvatar, chatTitle, chatAvatarInfo, isOnline, typingText } from './common.js';
+import { fillAvatarView, chatTitle, chatAvatarInfo, isOnline, typingText } from './common.js';
 
 export function createChatHeader(app) {
   const t = app.t;
@@ -16,7 +16,7 @@ export function createChatHeader(app) {
     typingLine.textContent = chat ? typingText(app, chat.id) : '';
     if (!chat) return;
     const info = chatAvatarInfo(app, chat);
-    fillAvatar($('#chat-avatar'), info.name, info.id, info.url);
+    fillAvatarView(app, $('#chat-avatar'), info);
     $('#chat-title').textContent = chatTitle(app, chat);
     const sub = $('#chat-subtitle');
     const typing = typingText(app, chat.id);
@@ -36,7 +36,16 @@ export function createChatHeader(app) {
 
   $('#btn-back').addEventListener('click', () => app.closeChat());
   $('#btn-info').addEventListener('click', () => app.views.chatInfo.toggle());
-  $('#chat-head-text').addEventListener('click', () => app.views.chatInfo.toggle());
+  // A dialog's name and avatar open the other user's profile; a group's show its info.
+  function openHeadTarget() {
+    const { store } = app;
+    const chat = store?.chats.get(store.openChatId);
+    const peer = chat?.kind === 'direct' ? store.peer(chat) : null;
+    if (peer) app.views.userProfile.open(peer.id);
+    else app.views.chatInfo.toggle();
+  }
+  $('#chat-head-text').addEventListener('click', openHeadTarget);
+  $('#chat-avatar').addEventListener('click', openHeadTarget);
 
   return { render };
 }

@@ -1,8 +1,10 @@
 // The side panel about the open chat: the peer's profile, or a group's members with the
-// owner's and admins' controls (rename, roles, add, remove) and "leave".
+// owner's and admins' controls (rename, roles, add, remove) and "leave"; for both, the
+// chat's media (views/media-panel.js) and "clear history".
 
 import { $, h, keyedList } from './dom.js';
-import { avatar, chatTitle, chatAvatarInfo, isOnline } from './common.js';
+import { chatTitle, chatAvatarInfo, isOnline, userAvatar, userName } from './common.js';
+import { avatarView } from './avatar.js';
 import { confirmModal } from './modals.js';
 import { userPicker } from './user-picker.js';
 import { icon } from '../lib/icons.js';
@@ -48,18 +50,19 @@ export function createChatInfo(app) {
   function memberRow(chat, m, canManage, myRole) {
     const { store, api } = app;
     const u = store.users.get(m.user_id) || m.user || { id: m.user_id };
-    const av = avatar(u.display_name || u.username, u.id, u.avatar_url, 'small');
+    const av = userAvatar(app, u, 'small');
     if (isOnline(app, m.user_id)) av.append(h('i', { class: 'online-dot' }));
     const me = m.user_id === store.me.id;
+    const openProfile = () => (me ? app.views.myProfile.open() : app.views.userProfile.open(m.user_id));
     const manageable = canManage && !me && m.role !== 'owner' && (myRole === 'owner' || m.role === 'member');
     return h(
       'div',
       { class: 'member', dataset: { userId: String(m.user_id) } },
-      av,
+      h('button', { type: 'button', class: 'member-avatar', onclick: openProfile }, av),
       h(
         'div',
-        { class: 'chat-item-body' },
-        h('div', { class: 'ellipsis', text: `${u.display_name || u.username || ''}${me ? ` (${t('chats.you')})` : ''}` }),
+        { class: 'chat-item-body clickable', onclick: openProfile },
+        h('div', { class: 'ellipsis member-name', text: `${userName(app, m.user_id)}${me ? ` (${t('chats.you')})` : ''}` }),
         h('div', { class: 'muted small', text: isOnline(app, m.user_id) ? t('presence.online') : app.format.lastSeen(u.last_seen_at) }),
       ),
       m.role !== 'member' ? h('span', { class: 'role small', text: t(`roles.${m.role}`) }) : null,
@@ -128,6 +131,37 @@ export function createChatInfo(app) {
     return ui.memberPicker.el;
   }
 
+  /** The media panel and "clear history", for dialogs and groups alike. */
+  function hygieneItems(chat) {
+    const media = app.views.mediaPanel.element(chat.id);
+    return [
+      { key: 'media', deps: [media], render: () => media },
+      {
+        key: 'clear',
+        deps: [chat.id, app.i18n.lang],
+        render: () =>
+          h('button', {
+            type: 'button',
+            class: 'btn danger wide clear-history-btn',
+            id: 'info-clear-history',
+            text: t('info.clear_history'),
+            onclick: () => clearHistory(chat.id),
+          }),
+      },
+    ];
+  }
+
+  async function clearHistory(chatId) {
+    if (!(await confirmModal(app, t('info.clear_confirm'), t('info.clear_history')))) return;
+    await attempt(async () => {
+      const answer = await app.api.clearHistory(chatId);
+      // The frame that follows says the same; without an answer, what I saw is what is cleared.
+      const chat = app.store?.chats.get(chatId);
+      const upTo = answer?.up_to_message_id ?? Math.max(chat?.last_message?.id ?? 0, chat?.last_message_id ?? 0, app.store?.history(chatId).at(-1)?.id ?? 0);
+      app.store?.apply({ type: 'chat_cleared', data: { chat_id: chatId, up_to_message_id: upTo } });
+    })();
+  }
+
   function render() {
     if (!ui.infoOpen) return;
     const { store } = app;
@@ -154,16 +188,23 @@ export function createChatInfo(app) {
       {
         key: 'hero',
         deps: always,
-        render: () => h('div', { class: 'info-hero' }, avatar(info.name, info.id, info.url, 'large'), h('div', { class: 'info-title', text: chatTitle(app, chat) })),
+        render: () => h('div', { class: 'info-hero' }, avatarView(app, info, 'large'), h('div', { class: 'info-title', text: chatTitle(app, chat) })),
       },
     ];
     if (chat.kind === 'direct') {
       const p = store.peer(chat);
-      if (p) {
-        items.push({ key: 'username', deps: always, render: () => row(t('info.username'), `@${p.username || ''}`) });
+      if (p && !p.deleted) {
+        if (p.username) items.push({ key: 'username', deps: always, render: () => row(t('info.username'), `@${p.username}`) });
         if (p.bio) items.push({ key: 'bio', deps: always, render: () => row(t('info.bio'), p.bio) });
+        if (p.birthdate) items.push({ key: 'birthdate', deps: always, render: () => row(t('profile.birthdate'), app.format.birthdate(p.birthdate)) });
         if (p.created_at) items.push({ key: 'registered', deps: always, render: () => row(t('info.registered'), app.format.longDate(p.created_at)) });
+        items.push({
+          key: 'open-profile',
+          deps: always,
+          render: () => h('button', { type: 'button', class: 'btn wide', id: 'info-open-profile', text: t('profile.open'), onclick: () => app.views.userProfile.open(p.id) }),
+        });
       }
+      items.push(...hygieneItems(chat));
       rows.update(items);
       return;
     }
@@ -178,6 +219,7 @@ export function createChatInfo(app) {
         { key: 'add-picker', deps: [picker], render: () => picker },
       );
     }
+    items.push(...hygieneItems(chat));
     items.push({
       key: 'leave',
       deps: always,

@@ -2,7 +2,8 @@
 // changes) and the people search.
 
 import { $, h, keyedList } from './dom.js';
-import { avatar, fillAvatar, chatTitle, chatAvatarInfo, isOnline, typingText, userName } from './common.js';
+import { chatTitle, chatAvatarInfo, isOnline, typingText, userName, userAvatar, fillAvatarView, userAvatarModel } from './common.js';
+import { avatarDeps, avatarView } from './avatar.js';
 import { ApiError } from '../lib/api.js';
 
 export function createChatList(app) {
@@ -14,7 +15,7 @@ export function createChatList(app) {
   function renderMe() {
     const me = app.store.me;
     if (!me) return;
-    fillAvatar($('#me-avatar'), me.display_name || me.username, me.id, me.avatar_url);
+    fillAvatarView(app, $('#me-avatar'), { ...userAvatarModel(app, me), name: me.display_name || me.username });
     $('#me-name').textContent = me.display_name || me.username;
     $('#me-username').textContent = `@${me.username}`;
   }
@@ -36,9 +37,7 @@ export function createChatList(app) {
     return {
       id: chat.id,
       title: chatTitle(app, chat),
-      avatarName: info.name,
-      avatarId: info.id,
-      avatarUrl: info.url,
+      avatar: info,
       online: !!(peer && isOnline(app, peer.id)),
       typing: !!typing,
       preview: preview || t('chats.no_messages'),
@@ -49,7 +48,7 @@ export function createChatList(app) {
   }
 
   function rowView(r) {
-    const av = avatar(r.avatarName, r.avatarId, r.avatarUrl);
+    const av = avatarView(app, r.avatar);
     if (r.online) av.append(h('i', { class: 'online-dot' }));
     return h(
       'li',
@@ -89,7 +88,8 @@ export function createChatList(app) {
     rows.update(
       chats.map((chat) => {
         const r = rowModel(chat);
-        return { key: chat.id, deps: [app.i18n.lang, ...Object.values(r)], render: () => rowView(r) };
+        const { avatar: av, ...rest } = r;
+        return { key: chat.id, deps: [app.i18n.lang, ...avatarDeps(av), ...Object.values(rest)], render: () => rowView(r) };
       }),
     );
     $('#chats-empty').hidden = chats.length > 0 || !!q;
@@ -107,10 +107,10 @@ export function createChatList(app) {
     }
     box.textContent = '';
     box.append(h('div', { class: 'section-title small muted', text: t('chats.people') }));
-    const people = res.filter((u) => u.id !== app.store.me.id);
+    const people = res.filter((u) => u.id !== app.store.me.id && !u.deleted);
     if (!people.length) box.append(h('div', { class: 'empty-hint small', text: t('chats.nobody_found') }));
     for (const u of people) {
-      const av = avatar(u.display_name || u.username, u.id, u.avatar_url);
+      const av = userAvatar(app, u);
       if (isOnline(app, u.id)) av.append(h('i', { class: 'online-dot' }));
       box.append(
         h(
@@ -120,7 +120,7 @@ export function createChatList(app) {
           h(
             'div',
             { class: 'chat-item-body' },
-            h('div', { class: 'chat-item-title ellipsis', text: u.display_name || u.username }),
+            h('div', { class: 'chat-item-title ellipsis', text: userName(app, u.id) }),
             h('div', { class: 'muted small', text: `@${u.username}` }),
           ),
         ),
@@ -162,7 +162,7 @@ export function createChatList(app) {
         const res = await app.api.searchUsers(q);
         if (ui.search.trim() === q && app.store) {
           ui.searchResults = res.items || [];
-          for (const u of ui.searchResults) app.store.users.set(u.id, { ...app.store.users.get(u.id), ...u });
+          app.store.rememberUsers(ui.searchResults);
           renderSearchResults();
         }
       } catch (err) {
@@ -175,6 +175,8 @@ export function createChatList(app) {
   $('#btn-new-group').addEventListener('click', () => app.views.newGroup.open());
   $('#btn-settings').addEventListener('click', () => app.views.settings.open());
   $('#btn-logout').addEventListener('click', () => app.logout());
+  $('#btn-contacts').addEventListener('click', () => app.views.contacts.open());
+  for (const el of [$('#me-avatar'), $('#me-text')]) el.addEventListener('click', () => app.views.myProfile.open());
 
-  return { render, renderMe, clearSearch, clear: () => rows.clear() };
+  return { render, renderMe, clearSearch, openDirect, clear: () => rows.clear() };
 }

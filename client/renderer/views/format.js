@@ -49,6 +49,13 @@ export function createFormat(i18n) {
       }).format(d);
     },
 
+    /** A birthdate (an ISO date without time), as written, whatever the time zone. */
+    birthdate(isoDate) {
+      const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDate || '');
+      if (!m) return '';
+      return dateFormat({ dateStyle: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])));
+    },
+
     longDate(iso) {
       return dateFormat({ dateStyle: 'long' }).format(new Date(iso));
     },

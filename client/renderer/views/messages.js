@@ -6,6 +6,7 @@
 
 import { $, h, keyedList } from './dom.js';
 import { PALETTE, userName } from './common.js';
+import { avatarDeps, avatarView, userAvatarModel } from './avatar.js';
 import { sameDay } from './format.js';
 import { icon } from '../lib/icons.js';
 import { ApiError } from '../lib/api.js';
@@ -91,6 +92,17 @@ export function createMessageList(app) {
     }
   }
 
+  async function confirmHide(m) {
+    const ok = await confirmModal(app, t('message.hide_confirm'), t('message.hide'));
+    if (!ok) return;
+    try {
+      await app.api.hideMessage(m.id);
+      app.store.apply({ type: 'message_hidden', data: { chat_id: m.chat_id, message_id: m.id } });
+    } catch (err) {
+      app.toast(app.format.error(err));
+    }
+  }
+
   /** Everything a message row shows besides the message itself. */
   function messageModel(chat, m, prev) {
     const { store } = app;
@@ -98,9 +110,15 @@ export function createMessageList(app) {
     const showAuthor = chat.kind === 'group' && !mine && (!prev || prev.sender_id !== m.sender_id);
     const canManage = ['owner', 'admin'].includes(store.myRole(chat));
     const target = m.reply_to_id && !m.deleted ? store.message(chat.id, m.reply_to_id) : null;
+    const authorAvatar = showAuthor ? userAvatarModel(app, store.users.get(m.sender_id) || { id: m.sender_id }) : null;
     return {
       mine,
       author: showAuthor ? userName(app, m.sender_id) : null,
+      // Flattened, so that the row's deps notice a new picture or frame.
+      avatar: authorAvatar ? avatarDeps(authorAvatar).join('|') : null,
+      avatarModel: authorAvatar,
+      // Their messages in a group leave room for the author's avatar.
+      inGroup: chat.kind === 'group' && !mine,
       canDelete: mine || (chat.kind === 'group' && canManage),
       target,
       targetAuthor: target ? userName(app, target.sender_id) : null,
@@ -122,11 +140,14 @@ export function createMessageList(app) {
           v.canDelete
             ? h('button', { type: 'button', class: 'msg-action', 'data-action': 'delete', title: t('message.delete'), onclick: () => confirmDelete(m) }, icon('trash', 16))
             : null,
+          h('button', { type: 'button', class: 'msg-action', 'data-action': 'hide', title: t('message.hide'), onclick: () => confirmHide(m) }, icon('eyeOff', 16)),
         );
     const body = h(
       'div',
       { class: 'bubble' },
-      v.author !== null ? h('div', { class: 'msg-author small', text: v.author, style: `color:${PALETTE[m.sender_id % PALETTE.length]}` }) : null,
+      v.author !== null
+        ? h('button', { type: 'button', class: 'msg-author small', text: v.author, style: `color:${PALETTE[m.sender_id % PALETTE.length]}`, onclick: () => app.views.userProfile.open(m.sender_id) })
+        : null,
       m.reply_to_id && !m.deleted ? quoteView(m.reply_to_id, v.target, v.targetAuthor) : null,
       ...(m.deleted ? [] : (m.attachments || []).map(attachmentView)),
       m.deleted
@@ -142,7 +163,12 @@ export function createMessageList(app) {
         v.receipt ? receiptMark(v.receipt) : null,
       ),
     );
-    return h('div', { class: `msg ${v.mine ? 'mine' : 'theirs'}`, dataset: { id: String(m.id), clientId: m.client_id } }, body, actions);
+    const author = v.avatarModel
+      ? h('button', { type: 'button', class: 'msg-avatar', title: v.author, onclick: () => app.views.userProfile.open(m.sender_id) }, avatarView(app, v.avatarModel, 'small'))
+      : v.inGroup
+        ? h('span', { class: 'msg-avatar' })
+        : null;
+    return h('div', { class: `msg ${v.mine ? 'mine' : 'theirs'}${v.author !== null ? ' first' : ''}`, dataset: { id: String(m.id), clientId: m.client_id } }, author, body, actions);
   }
 
   function pendingView(item) {
@@ -187,7 +213,8 @@ export function createMessageList(app) {
         out.push({ key: `d:${m.id}`, deps: [label], render: () => h('div', { class: 'day-sep' }, h('span', { text: label })) });
       }
       const v = messageModel(chat, m, prev);
-      out.push({ key: `m:${m.id}`, deps: [lang, m, ...Object.values(v)], render: () => messageView(m, v) });
+      const { avatarModel, ...plain } = v;
+      out.push({ key: `m:${m.id}`, deps: [lang, m, ...Object.values(plain)], render: () => messageView(m, v) });
       prev = m;
     }
     const seenClientIds = new Set(history.filter((m) => m.sender_id === store.me.id).map((m) => m.client_id));

@@ -3,11 +3,19 @@
 import { $, h } from './dom.js';
 import { icon } from '../lib/icons.js';
 
+// Escape closes the dialog even when the focused control was redrawn away (the profile
+// screens redraw on store changes), which leaves the focus on <body>, outside the root.
+let closeCurrent = null;
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && closeCurrent && !$('#modal-root').contains(e.target)) closeCurrent();
+});
+
 /** Shows `content` in the modal root; returns the function that closes it. */
 export function openModal(app, title, content, { onClose } = {}) {
   const root = $('#modal-root');
   root.textContent = '';
   const close = () => {
+    if (closeCurrent === close) closeCurrent = null;
     root.hidden = true;
     root.textContent = '';
     onClose?.();
@@ -26,6 +34,7 @@ export function openModal(app, title, content, { onClose } = {}) {
     if (e.key === 'Escape') close();
   };
   root.hidden = false;
+  closeCurrent = close;
   dialog.querySelector('input, select, textarea, button.primary')?.focus();
   return close;
 }

@@ -1,5 +1,6 @@
-// The settings dialog (language, theme, the server address in the desktop app, and a
-// password change when signed in) and the theme it stores.
+// The settings dialog (language, theme and the theme editor, the server address in the
+// desktop app, and a password change when signed in). Language and theme are synced to the
+// user's other devices by views/theme-editor.js.
 
 import { h } from './dom.js';
 import { openModal } from './modals.js';
@@ -7,18 +8,7 @@ import { LANGUAGES } from '../lib/i18n.js';
 import { ApiError } from '../lib/api.js';
 import { ErrorCode } from '../lib/errorcodes.js';
 import { PASSWORD_MAX, validatePasswordChange } from '../lib/validate.js';
-
-export const THEME_KEY = 'messenger.theme';
-
-export function currentTheme() {
-  const saved = localStorage.getItem(THEME_KEY);
-  if (saved === 'light' || saved === 'dark') return saved;
-  return globalThis.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
-}
-
-export function applyTheme() {
-  document.documentElement.dataset.theme = currentTheme();
-}
+import { accountMenu } from './account-menu.js';
 
 export function createSettings(app) {
   const t = app.t;
@@ -99,24 +89,23 @@ export function createSettings(app) {
 
   function open() {
     const user = app.api?.tokens.get()?.user;
+    const { themeEditor } = app.views;
+    const { settings, themes } = themeEditor.current();
+    const langSetting = app.store?.settings?.language ?? app.i18n.lang;
     const langSelect = h(
       'select',
       { id: 'setting-language' },
-      LANGUAGES.map((l) => h('option', { value: l, text: t(`languages.${l}`), selected: l === app.i18n.lang })),
+      ['system', ...LANGUAGES].map((l) => h('option', { value: l, text: t(`languages.${l}`), selected: l === langSetting })),
     );
     // Reopened so that the dialog itself is in the new language.
-    langSelect.addEventListener('change', () => app.setLanguage(langSelect.value).then(open));
-    const saved = localStorage.getItem(THEME_KEY) || 'system';
+    langSelect.addEventListener('change', () => themeEditor.chooseLanguage(langSelect.value).then(open));
     const themeSelect = h(
       'select',
       { id: 'setting-theme' },
-      ['system', 'light', 'dark'].map((v) => h('option', { value: v, text: t(`settings.theme_${v}`), selected: v === saved })),
+      ['system', 'light', 'dark'].map((v) => h('option', { value: v, text: t(`settings.theme_${v}`), selected: v === settings.theme_id })),
+      app.store ? themes.map((x) => h('option', { value: x.id, text: x.name, selected: x.id === settings.theme_id })) : [],
     );
-    themeSelect.addEventListener('change', () => {
-      if (themeSelect.value === 'system') localStorage.removeItem(THEME_KEY);
-      else localStorage.setItem(THEME_KEY, themeSelect.value);
-      applyTheme();
-    });
+    themeSelect.addEventListener('change', () => themeEditor.choose(themeSelect.value));
     const serverInput = h('input', { id: 'setting-server', value: app.serverUrl, type: 'url' });
     const serverError = h('div', { class: 'form-error', hidden: true });
     const body = h(
@@ -124,6 +113,7 @@ export function createSettings(app) {
       { class: 'modal-body' },
       h('label', { class: 'field' }, h('span', { text: t('settings.language') }), langSelect),
       h('label', { class: 'field' }, h('span', { text: t('settings.theme') }), themeSelect),
+      h('button', { type: 'button', class: 'btn wide', id: 'btn-theme-editor', text: t('themes.open'), onclick: () => themeEditor.open() }),
       desktop
         ? h(
             'div',
@@ -144,12 +134,11 @@ export function createSettings(app) {
             }),
           )
         : h('p', { class: 'muted small', text: t('settings.server_web', { url: app.serverUrl }) }),
+      user && app.store ? accountMenu(app) : null,
       user ? passwordForm(user) : null,
     );
     openModal(app, t('settings.title'), body);
   }
-
-  globalThis.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', applyTheme);
 
   return { open };
 }

@@ -1,7 +1,7 @@
 // Search-as-you-type people picker, used by the new-group dialog and the chat info panel.
 
 import { h } from './dom.js';
-import { avatar, isOnline } from './common.js';
+import { isOnline, userAvatar, userName } from './common.js';
 import { icon } from '../lib/icons.js';
 
 /** One user (`onPick`) or several (`multi`, collected into `selected`: id -> user). */
@@ -14,7 +14,7 @@ export function userPicker(app, { exclude = new Set(), onPick, multi = false, se
     chips.textContent = '';
     for (const [id, u] of selected) {
       chips.append(
-        h('span', { class: 'chip' }, u.display_name || u.username, h('button', { type: 'button', title: t('common.remove'), onclick: () => { selected.delete(id); renderChips(); } }, icon('close', 12))),
+        h('span', { class: 'chip' }, userName(app, u.id), h('button', { type: 'button', title: t('common.remove'), onclick: () => { selected.delete(id); renderChips(); } }, icon('close', 12))),
       );
     }
   };
@@ -32,10 +32,10 @@ export function userPicker(app, { exclude = new Set(), onPick, multi = false, se
         const { store } = app;
         if (!store) return;
         results.textContent = '';
-        const people = (res.items || []).filter((u) => u.id !== store.me.id && !exclude.has(u.id));
+        const people = (res.items || []).filter((u) => u.id !== store.me.id && !exclude.has(u.id) && !u.deleted);
+        store.rememberUsers(people);
         if (!people.length) results.append(h('div', { class: 'empty-hint small', text: t('chats.nobody_found') }));
         for (const u of people) {
-          store.users.set(u.id, { ...store.users.get(u.id), ...u });
           results.append(
             h(
               'div',
@@ -50,8 +50,8 @@ export function userPicker(app, { exclude = new Set(), onPick, multi = false, se
                   } else onPick(u);
                 },
               },
-              withPresence(app, avatar(u.display_name || u.username, u.id, u.avatar_url, 'small'), u.id),
-              h('div', { class: 'chat-item-body' }, h('div', { class: 'ellipsis', text: u.display_name || u.username }), h('div', { class: 'muted small', text: `@${u.username}` })),
+              withPresence(app, userAvatar(app, u, 'small'), u.id),
+              h('div', { class: 'chat-item-body' }, h('div', { class: 'ellipsis', text: userName(app, u.id) }), h('div', { class: 'muted small', text: `@${u.username}` })),
             ),
           );
         }

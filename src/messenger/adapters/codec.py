@@ -6,7 +6,10 @@ of a domain class changes a mapping below, never the stored rows; a new layout i
 version, and the Structs of the old one stay to read old rows.
 
 Version 1 is byte for byte the layout the feed had before it had a storage form (msgspec's
-encoding of the domain dataclasses), so rows written then decode as they are. Rows of that
+encoding of the domain dataclasses), so rows written then decode as they are. A Struct of a
+version may gain optional fields at its end, with a default that is not written
+(``omit_defaults``): rows without them read as before, and what lacks them is still written
+as before. Rows of that
 time carry a ``url`` in each attachment; it is ignored (URLs are made at the delivery
 edge from the file id). A row without ``"v"`` is version 1, and version 1 rows are still
 written without it.
@@ -18,13 +21,14 @@ publishing process (``encode_delivery``), with its recipients and feed position.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Union
 
 import msgspec
 
 from messenger.domain import events as ev
 from messenger.domain import model as m
+from messenger.domain import themes as th
 
 STORAGE_VERSION = 1
 
@@ -77,7 +81,7 @@ class _Membership1(msgspec.Struct, gc=False):
     delivered_message_id: int = 0
 
 
-class _Profile1(msgspec.Struct, gc=False):
+class _Profile1(msgspec.Struct, omit_defaults=True, gc=False):
     id: int
     username: str
     display_name: str
@@ -85,6 +89,11 @@ class _Profile1(msgspec.Struct, gc=False):
     bio: str
     created_at: datetime
     last_seen_at: datetime | None
+    # Added since, at the end and left out when unset: a profile without them is stored
+    # byte for byte as version 1 had it, and a row without them reads as before.
+    birthdate: date | None = None
+    avatar_preset: str | None = None
+    avatar_frame: str | None = None
 
 
 class _ChatMember1(msgspec.Struct, gc=False):
@@ -153,6 +162,46 @@ class _Presence1(msgspec.Struct, gc=False):
     last_seen_at: datetime | None
 
 
+class _UserProfile1(msgspec.Struct, gc=False):
+    # Written since profile_updated; unlike _Profile1 it keeps the avatar as its file id and
+    # carries the fields profiles gained with it.
+    id: int
+    username: str
+    display_name: str
+    avatar_file_id: str | None
+    bio: str
+    created_at: datetime
+    last_seen_at: datetime | None
+    birthdate: date | None
+    avatar_preset: str | None
+    avatar_frame: str | None
+
+
+class _ProfileUpdated1(msgspec.Struct, gc=False):
+    profile: _UserProfile1
+
+
+class _Theme1(msgspec.Struct, gc=False):
+    id: str
+    owner_id: int
+    name: str
+    colors: dict[str, str]
+    background: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class _Settings1(msgspec.Struct, gc=False):
+    user_id: int
+    theme_id: str
+    language: str
+
+
+class _SettingsUpdated1(msgspec.Struct, gc=False):
+    settings: _Settings1
+    themes: tuple[_Theme1, ...]
+
+
 # --- domain -> storage ---------------------------------------------------------------------
 
 
@@ -215,6 +264,9 @@ def _profile(p: m.PublicProfile) -> _Profile1:
         p.bio,
         p.created_at,
         p.last_seen_at,
+        p.birthdate,
+        p.avatar_preset,
+        p.avatar_frame,
     )
 
 
@@ -227,8 +279,29 @@ def _avatar_file_id(url: str | None) -> str | None:
     return file_id if files and file_id and "/" not in file_id else None
 
 
+def _user_profile(p: m.PublicProfile) -> _UserProfile1:
+    return _UserProfile1(
+        p.id,
+        p.username,
+        p.display_name,
+        p.avatar_file_id,
+        p.bio,
+        p.created_at,
+        p.last_seen_at,
+        p.birthdate,
+        p.avatar_preset,
+        p.avatar_frame,
+    )
+
+
 def _chat_member(x: m.ChatMember) -> _ChatMember1:
     return _ChatMember1(_membership(x.membership), _profile(x.profile))
+
+
+def _theme(t: th.Theme) -> _Theme1:
+    return _Theme1(
+        t.id, t.owner_id, t.name, dict(t.colors), t.background, t.created_at, t.updated_at
+    )
 
 
 def _stored(event: ev.Event) -> msgspec.Struct:
@@ -252,6 +325,8 @@ def _stored(event: ev.Event) -> msgspec.Struct:
             return _MemberUpdated1(event.chat, _membership(event.membership), event.by_user_id)
         case ev.MemberRemoved():
             return _MemberRemoved1(event.chat, event.user_id, event.by_user_id)
+        case ev.ProfileUpdated():
+            return _ProfileUpdated1(_user_profile(event.profile))
         case ev.ChatCleared():
             return _ChatCleared1(event.user_id, event.chat, event.up_to_message_id)
         case ev.MessageHidden():
@@ -260,6 +335,11 @@ def _stored(event: ev.Event) -> msgspec.Struct:
             return _Typing1(event.chat, event.user_id)
         case ev.PresenceChanged():
             return _Presence1(event.user_id, event.online, event.last_seen_at)
+        case ev.SettingsUpdated():
+            x = event.settings
+            return _SettingsUpdated1(
+                _Settings1(x.user_id, x.theme_id, x.language), tuple(map(_theme, event.themes))
+            )
     raise ValueError(f"no storage form for event {event.type!r}")
 
 
@@ -321,6 +401,43 @@ def _domain_chat_member(x: _ChatMember1) -> m.ChatMember:
             bio=p.bio,
             created_at=p.created_at,
             last_seen_at=p.last_seen_at,
+            birthdate=p.birthdate,
+            avatar_preset=p.avatar_preset,
+            avatar_frame=p.avatar_frame,
+        ),
+    )
+
+
+def _domain_profile(p: _UserProfile1) -> m.PublicProfile:
+    return m.PublicProfile(
+        id=p.id,
+        username=p.username,
+        display_name=p.display_name,
+        avatar_file_id=p.avatar_file_id,
+        bio=p.bio,
+        created_at=p.created_at,
+        last_seen_at=p.last_seen_at,
+        birthdate=p.birthdate,
+        avatar_preset=p.avatar_preset,
+        avatar_frame=p.avatar_frame,
+    )
+
+
+def _domain_settings_updated(d: _SettingsUpdated1) -> ev.SettingsUpdated:
+    x = d.settings
+    return ev.SettingsUpdated(
+        th.UserSettings(user_id=x.user_id, theme_id=x.theme_id, language=x.language),
+        tuple(
+            th.Theme(
+                id=t.id,
+                owner_id=t.owner_id,
+                name=t.name,
+                colors=t.colors,
+                background=t.background,
+                created_at=t.created_at,
+                updated_at=t.updated_at,
+            )
+            for t in d.themes
         ),
     )
 
@@ -374,11 +491,16 @@ _V1: dict[str, tuple[type[msgspec.Struct], Callable[[Any], ev.Event]]] = {
         _MessageHidden1,
         lambda d: ev.MessageHidden(d.user_id, d.chat, d.message_id),
     ),
+    ev.ProfileUpdated.type: (
+        _ProfileUpdated1,
+        lambda d: ev.ProfileUpdated(_domain_profile(d.profile)),
+    ),
     ev.UserTyping.type: (_Typing1, lambda d: ev.UserTyping(d.chat, d.user_id)),
     ev.PresenceChanged.type: (
         _Presence1,
         lambda d: ev.PresenceChanged(d.user_id, d.online, d.last_seen_at),
     ),
+    ev.SettingsUpdated.type: (_SettingsUpdated1, _domain_settings_updated),
 }
 
 

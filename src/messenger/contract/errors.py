@@ -33,6 +33,7 @@ class ErrorCode(StrEnum):
     QUOTA_EXCEEDED = "quota_exceeded"
     SERVICE_UNAVAILABLE = "service_unavailable"
     PASSWORD_TOO_COMMON = "password_too_common"
+    TOO_MANY_THEMES = "too_many_themes"
     USER_DELETED = "user_deleted"
     # Requests the edges reject before the domain sees them.
     MALFORMED_REQUEST = "malformed_request"

@@ -11,7 +11,7 @@ hot path and never form reference cycles.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 import msgspec
@@ -22,13 +22,26 @@ from messenger.contract.errors import ErrorCode
 # The version of this contract: the AsyncAPI document's ``info.version`` and the ``ready``
 # frame's ``version``. A new frame type or field raises the minor version (clients ignore
 # what they do not know); anything a client could trip over raises the major version.
-CONTRACT_VERSION = "1.3.0"
+CONTRACT_VERSION = "1.4.0"
 
 # --- objects (the REST API's response bodies, and what frames carry) ----------------------
 
 
+class Avatar(msgspec.Struct, kw_only=True, gc=False):
+    """Where a client loads an avatar: ``small`` for lists (96 px), ``large`` for the
+    profile (512 px); a preset avatar is one SVG for both."""
+
+    small: str
+    large: str
+
+
 class PublicProfile(msgspec.Struct, kw_only=True, gc=False):
     """What any signed-in user may see of another user.
+
+    ``avatar`` is null when there is no avatar; ``avatar_url`` is ``avatar.large`` (kept
+    for older clients). ``avatar_preset`` and ``avatar_frame`` are ids of the server's
+    preset avatars and frames (``GET /avatars/list``, ``GET /avatar-frames/list``); the
+    client draws the frame around the avatar.
 
     ``deleted``: the account was deleted. Its id stays (its messages keep their author);
     its username is a tombstone (``deleted-<id>``), its display name is "Deleted account"
@@ -42,7 +55,11 @@ class PublicProfile(msgspec.Struct, kw_only=True, gc=False):
     bio: str
     created_at: datetime
     last_seen_at: datetime | None
-    deleted: bool = False
+    birthdate: date | None
+    avatar: Avatar | None
+    avatar_preset: str | None
+    avatar_frame: str | None
+    deleted: bool
 
 
 class User(PublicProfile, kw_only=True, gc=False):
@@ -107,6 +124,13 @@ class ChatSummary(Chat, kw_only=True, gc=False):
     unread_count: int
 
 
+class PresetImage(msgspec.Struct, kw_only=True, gc=False):
+    """A preset avatar or an avatar frame the server ships: an SVG image at ``url``."""
+
+    id: str
+    url: str
+
+
 class Session(msgspec.Struct, kw_only=True, gc=False):
     """A logged-in device."""
 
@@ -115,6 +139,31 @@ class Session(msgspec.Struct, kw_only=True, gc=False):
     created_at: datetime
     last_used_at: datetime
     current: bool
+
+
+class Theme(msgspec.Struct, kw_only=True, gc=False):
+    """A colour theme the user made. ``colors`` maps colour tokens (``background``,
+    ``surface``, ``text``, ``text_muted``, ``border``, ``accent``, ``bubble_in``,
+    ``bubble_in_text``, ``bubble_out``, ``bubble_out_text``, ``danger``) to ``#rrggbb``;
+    tokens left out keep the built-in palette's colours. ``background`` (of the chat pane)
+    is a ``#rrggbb`` colour or the id of an image the user uploaded, which
+    ``background_url`` downloads (null for a colour)."""
+
+    id: str
+    name: str
+    colors: dict[str, str]
+    background: str | None
+    background_url: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Settings(msgspec.Struct, kw_only=True, gc=False):
+    """What the user chose for all their devices: ``theme_id`` is one of their themes'
+    ids or a built-in theme (``system``, ``light``, ``dark``)."""
+
+    theme_id: str
+    language: Literal["system", "en", "ru"]
 
 
 # --- the data of server frames -------------------------------------------------------------
@@ -181,8 +230,11 @@ class MessageHiddenData(msgspec.Struct, kw_only=True, gc=False):
 
 
 class ProfileUpdatedData(msgspec.Struct, kw_only=True, gc=False):
-    """``profile_updated``: a user who shares a chat with you changed their profile (or
-    deleted their account: ``user.deleted``)."""
+    """A user changed their profile (name, username, bio, birthdate, avatar or frame).
+
+    The user's own devices get it with a ``cursor`` (it is in their feed and in ``sync``);
+    users who share a chat with them get it without one (re-read profiles over REST after a
+    reconnect)."""
 
     user: PublicProfile
 
@@ -196,6 +248,14 @@ class PresenceData(msgspec.Struct, kw_only=True, gc=False):
     user_id: int
     online: bool
     last_seen_at: datetime | None
+
+
+class SettingsUpdatedData(msgspec.Struct, kw_only=True, gc=False):
+    """The user's settings or themes changed (on any of their devices): the settings and
+    every theme of the user, as they are now."""
+
+    settings: Settings
+    themes: list[Theme]
 
 
 class AuthOkData(msgspec.Struct, kw_only=True, gc=False):
@@ -311,6 +371,12 @@ class MessageHiddenFrame(Frame, tag="message_hidden", gc=False):
 
 class ProfileUpdatedFrame(Frame, tag="profile_updated", gc=False):
     data: ProfileUpdatedData
+    cursor: int | UnsetType = UNSET
+
+
+class SettingsUpdatedFrame(Frame, tag="settings_updated", gc=False):
+    data: SettingsUpdatedData
+    cursor: int
 
 
 class TypingFrame(Frame, tag="typing", gc=False):
@@ -354,6 +420,8 @@ FeedFrame = (
     | MemberAddedFrame
     | MemberUpdatedFrame
     | MemberRemovedFrame
+    | ProfileUpdatedFrame
+    | SettingsUpdatedFrame
     | ChatClearedFrame
     | MessageHiddenFrame
 )

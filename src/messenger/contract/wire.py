@@ -23,9 +23,13 @@ from messenger.contract import shapes as s
 from messenger.contract.errors import ErrorCode
 from messenger.domain import events as ev
 from messenger.domain import model
+from messenger.domain import themes as th
 
 API_PREFIX = "/api/v1"
 FILES_PATH = f"{API_PREFIX}/files"
+# The images the server ships (static, public): ``{id}.svg`` under each.
+PRESET_AVATARS_PATH = f"{API_PREFIX}/avatars/presets"
+AVATAR_FRAMES_PATH = f"{API_PREFIX}/avatar-frames"
 # What a file id may look like in its URL (the ids are random and at most 64 characters).
 _FILE_ID = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 
@@ -37,11 +41,13 @@ class Wire:
     """Domain objects in their wire shapes (``messenger.contract.shapes``) and encoded
     frames; also the socket hub's ``FrameEncoder``."""
 
-    __slots__ = ("_files_url", "root_path")
+    __slots__ = ("_files_url", "_frames_url", "_presets_url", "root_path")
 
     def __init__(self, root_path: str = "") -> None:
         self.root_path = root_path.rstrip("/")
         self._files_url = f"{self.root_path}{FILES_PATH}/"
+        self._presets_url = f"{self.root_path}{PRESET_AVATARS_PATH}/"
+        self._frames_url = f"{self.root_path}{AVATAR_FRAMES_PATH}/"
 
     # --- URLs --------------------------------------------------------------------------------
 
@@ -57,36 +63,61 @@ class Wire:
         # One path segment of unreserved characters: nothing may follow the id.
         return file_id if _FILE_ID.fullmatch(file_id) else None
 
-    def avatar_url(self, file_id: str | None) -> str | None:
-        """Where clients load an avatar (a file's URL), or None without one."""
-        return None if file_id is None else self._files_url + file_id
+    def preset_url(self, kind: model.PresetKind, preset_id: str) -> str:
+        """Where clients load a preset avatar or a frame (an SVG)."""
+        base = self._presets_url if kind is model.PresetKind.AVATAR else self._frames_url
+        return f"{base}{preset_id}.svg"
+
+    def avatar_of(self, p: model.PublicProfile | model.User) -> s.Avatar | None:
+        """The profile's avatar as clients load it: the uploaded one, else the preset, else
+        None. The one place that decides it (``avatar_url`` follows ``avatar``)."""
+        if p.avatar_file_id is not None:
+            url = self._files_url + p.avatar_file_id
+            return s.Avatar(small=url, large=url)
+        if p.avatar_preset is not None:
+            url = self.preset_url(model.PresetKind.AVATAR, p.avatar_preset)
+            return s.Avatar(small=url, large=url)
+        return None
 
     # --- objects -----------------------------------------------------------------------------
 
     def public_profile(self, p: model.PublicProfile) -> s.PublicProfile:
+        avatar = self.avatar_of(p)
         return s.PublicProfile(
             id=p.id,
             username=p.username,
             display_name=p.display_name,
-            avatar_url=self.avatar_url(p.avatar_file_id),
+            avatar_url=None if avatar is None else avatar.large,
             bio=p.bio,
             created_at=p.created_at,
             last_seen_at=p.last_seen_at,
+            birthdate=p.birthdate,
+            avatar=avatar,
+            avatar_preset=p.avatar_preset,
+            avatar_frame=p.avatar_frame,
             deleted=p.deleted,
         )
 
     def user(self, u: model.User) -> s.User:
+        avatar = self.avatar_of(u)
         return s.User(
             id=u.id,
             username=u.username,
             email=u.email,
             display_name=u.display_name,
-            avatar_url=self.avatar_url(u.avatar_file_id),
+            avatar_url=None if avatar is None else avatar.large,
             bio=u.bio,
             created_at=u.created_at,
             last_seen_at=u.last_seen_at,
+            birthdate=u.birthdate,
+            avatar=avatar,
+            avatar_preset=u.avatar_preset,
+            avatar_frame=u.avatar_frame,
             deleted=u.deleted,
         )
+
+    def preset(self, kind: model.PresetKind, preset_id: str) -> s.PresetImage:
+        return s.PresetImage(id=preset_id, url=self.preset_url(kind, preset_id))
 
     def membership(
         self, m: model.Membership, profile: model.PublicProfile | None = None
@@ -175,6 +206,21 @@ class Wire:
             current=sess.id == current_session_id,
         )
 
+    def theme(self, t: th.Theme) -> s.Theme:
+        image = t.background_file_id
+        return s.Theme(
+            id=t.id,
+            name=t.name,
+            colors=dict(t.colors),
+            background=t.background,
+            background_url=None if image is None else self._files_url + image,
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+        )
+
+    def settings(self, x: th.UserSettings) -> s.Settings:
+        return s.Settings(theme_id=x.theme_id, language=x.language)  # type: ignore[arg-type]
+
     # --- frames ------------------------------------------------------------------------------
 
     def frame(self, event: ev.Event, cursor: int | None = None) -> s.ServerFrame:
@@ -184,6 +230,11 @@ class Wire:
         match event:
             case ev.UserTyping():
                 return s.TypingFrame(data=s.TypingData(chat_id=event.chat, user_id=event.user_id))
+            case ev.ProfileUpdated():
+                # To chat-mates: not in their feed, so no cursor.
+                return s.ProfileUpdatedFrame(
+                    data=s.ProfileUpdatedData(user=self.public_profile(event.profile))
+                )
             case ev.PresenceChanged():
                 return s.PresenceFrame(
                     data=s.PresenceData(
@@ -191,10 +242,6 @@ class Wire:
                         online=event.online,
                         last_seen_at=event.last_seen_at,
                     )
-                )
-            case ev.ProfileUpdated():
-                return s.ProfileUpdatedFrame(
-                    data=s.ProfileUpdatedData(user=self.public_profile(event.profile))
                 )
         raise ValueError(f"no wire form for event {event.type!r} without a cursor")
 
@@ -265,6 +312,19 @@ class Wire:
                 return s.MemberRemovedFrame(
                     data=s.MemberRemovedData(
                         chat_id=event.chat, user_id=event.user_id, by_user_id=event.by_user_id
+                    ),
+                    cursor=cursor,
+                )
+            case ev.ProfileUpdated():
+                return s.ProfileUpdatedFrame(
+                    data=s.ProfileUpdatedData(user=self.public_profile(event.profile)),
+                    cursor=cursor,
+                )
+            case ev.SettingsUpdated():
+                return s.SettingsUpdatedFrame(
+                    data=s.SettingsUpdatedData(
+                        settings=self.settings(event.settings),
+                        themes=[self.theme(t) for t in event.themes],
                     ),
                     cursor=cursor,
                 )

@@ -108,6 +108,13 @@ class AlreadyAMember(Conflict):
     default_message = "The user is already a member of this chat."
 
 
+class TooManyThemes(Conflict):
+    """The user has as many themes as they may keep (``Limits.max_themes``)."""
+
+    code = "too_many_themes"
+    default_message = "You have as many themes as you can keep; delete one first."
+
+
 class InvalidCredentials(DomainError):
     code = "invalid_credentials"
     default_message = "Wrong login or password."

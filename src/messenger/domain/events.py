@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from messenger.domain.model import Chat, ChatMember, Membership, Message, PublicProfile, Role
+from messenger.domain.themes import Theme, UserSettings
 
 
 @dataclass(frozen=True)
@@ -199,11 +200,33 @@ class MessageHidden(Event):
 
 @dataclass(frozen=True)
 class ProfileUpdated(Event):
-    """A user's public profile changed (here: the account was deleted); pushed to those
-    who share a chat with them, who see the same profile whoever they are."""
+    """A user changed their profile (name, username, bio, birthdate, avatar, frame).
+
+    Stored in the feed about the user, so each of their devices catches up on it; their
+    chat-mates are pushed the same event without a feed position (their own feeds do not
+    keep other people's profile changes: a REST read shows the current profile).
+    """
 
     type: ClassVar[str] = "profile_updated"
     profile: PublicProfile
+
+    @property
+    def subject_user_id(self) -> int:
+        return self.profile.id
+
+
+@dataclass(frozen=True)
+class SettingsUpdated(Event):
+    """A user's settings or themes changed: the whole of both, so that a device applies
+    the event alone, whatever it missed before."""
+
+    type: ClassVar[str] = "settings_updated"
+    settings: UserSettings
+    themes: tuple[Theme, ...]
+
+    @property
+    def subject_user_id(self) -> int:
+        return self.settings.user_id
 
 
 @dataclass(frozen=True)
@@ -249,15 +272,12 @@ FEED_EVENTS: tuple[type[Event], ...] = (
     MemberAdded,
     MemberUpdated,
     MemberRemoved,
+    ProfileUpdated,
+    SettingsUpdated,
     ChatCleared,
     MessageHidden,
 )
-EPHEMERAL_EVENTS: tuple[type[Event], ...] = (
-    UserTyping,
-    PresenceChanged,
-    SessionsEnded,
-    ProfileUpdated,
-)
+EPHEMERAL_EVENTS: tuple[type[Event], ...] = (UserTyping, PresenceChanged, SessionsEnded)
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in FEED_EVENTS + EPHEMERAL_EVENTS}
 
 
@@ -321,5 +341,6 @@ __all__ = [
     "ProfileUpdated",
     "Role",
     "SessionsEnded",
+    "SettingsUpdated",
     "UserTyping",
 ]

@@ -11,8 +11,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import date, datetime, timedelta
+from enum import Enum, StrEnum
 
 from messenger.domain.errors import Forbidden, MessageTooLong, ValidationError
 
@@ -28,6 +28,19 @@ TITLE_MAX = 100
 DEFAULT_MESSAGE_MAX = 5000
 DEVICE_NAME_MAX = 100
 CLIENT_ID_MAX = 64
+# Nobody alive was born before; the bound also keeps typos like 0199 out.
+BIRTHDATE_MIN = date(1900, 1, 1)
+# Ids of preset avatars and frames: they become file names in URLs.
+PRESET_ID_RE = re.compile(r"^[a-z0-9-]{1,64}$")
+
+
+class Unset(Enum):
+    """A field left out of a change, where ``None`` is a value of its own ("clear it")."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
 # What a deleted account is called (stored as its display name): clients that know
 # ``deleted`` show their own translation, older ones still show something meaningful.
 DELETED_DISPLAY_NAME = "Deleted account"
@@ -129,6 +142,44 @@ def check_avatar(file: StoredFile | None, user_id: int) -> str:
     return file.id
 
 
+def check_birthdate(birthdate: date | None, today: date) -> date | None:
+    """A birthdate as it may be kept: not in the future and not before 1900 (None: none)."""
+    if birthdate is None:
+        return None
+    if not BIRTHDATE_MIN <= birthdate <= today:
+        raise ValidationError(
+            f"Birthdate must be between {BIRTHDATE_MIN.isoformat()} and today.",
+            field="birthdate",
+        )
+    return birthdate
+
+
+class PresetKind(StrEnum):
+    """The two kinds of images the server ships for profiles."""
+
+    AVATAR = "avatar"
+    FRAME = "frame"
+
+
+@dataclass(frozen=True)
+class AvatarCatalog:
+    """The ids of the preset avatars and frames the server ships (the images themselves
+    are the delivery edge's business)."""
+
+    presets: frozenset[str] = frozenset()
+    frames: frozenset[str] = frozenset()
+
+    def ids(self, kind: PresetKind) -> frozenset[str]:
+        return self.presets if kind is PresetKind.AVATAR else self.frames
+
+    def check(self, kind: PresetKind, preset_id: str) -> str:
+        """``preset_id`` if the server ships it; a validation error on the kind's field."""
+        if preset_id not in self.ids(kind):
+            name = "preset" if kind is PresetKind.AVATAR else "frame"
+            raise ValidationError(f"There is no such {name}.", field=name)
+        return preset_id
+
+
 def clean_title(raw: str) -> str:
     title = strip_unsafe(raw).strip()
     if not 1 <= len(title) <= TITLE_MAX:
@@ -172,6 +223,11 @@ class User:
     # The highest feed cursor any of the user's devices acknowledged; the floor for the
     # next delivery-watermark computation so an ack never rescans the whole feed.
     delivered_cursor: int = 0
+    birthdate: date | None = None
+    # One of the server's preset avatars (shown when there is no uploaded avatar).
+    avatar_preset: str | None = None
+    # One of the server's frames, drawn around the avatar.
+    avatar_frame: str | None = None
     # When the account was deleted (None: it is live). A deleted account keeps its id, so
     # its messages stay attributed to it, but nothing else of the person.
     deleted_at: datetime | None = None
@@ -193,6 +249,9 @@ class User:
         self.password_hash = ""
         self.display_name = DELETED_DISPLAY_NAME
         self.avatar_file_id = None
+        self.avatar_preset = None
+        self.avatar_frame = None
+        self.birthdate = None
         self.bio = ""
         self.last_seen_at = None
         self.deleted_at = now
@@ -207,8 +266,16 @@ class User:
             bio=self.bio,
             created_at=self.created_at,
             last_seen_at=self.last_seen_at,
+            birthdate=self.birthdate,
+            avatar_preset=self.avatar_preset,
+            avatar_frame=self.avatar_frame,
             deleted=self.deleted_at is not None,
         )
+
+    def choose_preset_avatar(self, preset: str) -> None:
+        """Show one of the server's avatars; it replaces an uploaded one."""
+        self.avatar_preset = preset
+        self.avatar_file_id = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +289,10 @@ class PublicProfile:
     bio: str
     created_at: datetime
     last_seen_at: datetime | None
+    # Defaults: profiles stored in the feed before these fields existed lack them.
+    birthdate: date | None = None
+    avatar_preset: str | None = None
+    avatar_frame: str | None = None
     deleted: bool = False
 
 
@@ -465,6 +536,8 @@ class Limits:
     max_group_members: int = 1000
     max_feed_page: int = 1000
     max_attachments: int = 10
+    # Every theme of a user travels in each ``settings_updated``, so their number is capped.
+    max_themes: int = 50
     max_upload_bytes: int = 20 * 1024 * 1024
     # Posts written in one transaction at most (group commit).
     max_post_batch: int = 64
@@ -497,6 +570,7 @@ __all__ = [
     "AccessClaims",
     "Attachment",
     "AuthResult",
+    "AvatarCatalog",
     "Chat",
     "ChatDetails",
     "ChatKind",
@@ -507,10 +581,12 @@ __all__ = [
     "Message",
     "MessageEdit",
     "Page",
+    "PresetKind",
     "PublicProfile",
     "RefreshToken",
     "Role",
     "Session",
     "StoredFile",
+    "Unset",
     "User",
 ]

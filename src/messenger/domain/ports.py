@@ -32,6 +32,7 @@ from messenger.domain.model import (
     StoredFile,
     User,
 )
+from messenger.domain.themes import Theme, UserSettings
 
 
 class UserRepository(Protocol):
@@ -215,6 +216,26 @@ class FileRepository(Protocol):
         """Delete the rows of those of the files that no message carries; their ids."""
 
 
+class ThemeRepository(Protocol):
+    async def add(self, theme: Theme) -> None: ...
+
+    async def get(self, theme_id: str) -> Theme | None: ...
+
+    async def update(self, theme: Theme) -> None: ...
+
+    async def remove(self, theme_id: str) -> None: ...
+
+    async def of_user(self, user_id: int) -> list[Theme]:
+        """The user's themes, oldest first (by creation time, then id)."""
+
+
+class SettingsRepository(Protocol):
+    async def get(self, user_id: int) -> UserSettings:
+        """The user's settings; the defaults for a user who never chose any."""
+
+    async def save(self, settings: UserSettings) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories.
 
@@ -245,6 +266,12 @@ class UnitOfWork(Protocol):
 
     @property
     def files(self) -> FileRepository: ...
+
+    @property
+    def themes(self) -> ThemeRepository: ...
+
+    @property
+    def settings(self) -> SettingsRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

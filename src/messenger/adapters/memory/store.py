@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import copy
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +39,7 @@ from messenger.domain.model import (
     StoredFile,
     User,
 )
+from messenger.domain.themes import Theme, UserSettings
 
 
 @dataclass
@@ -66,6 +68,8 @@ class InMemoryStore:
     tokens: dict[str, RefreshToken] = field(default_factory=dict)
     files: dict[str, StoredFile] = field(default_factory=dict)
     attachment_index: dict[str, set[int]] = field(default_factory=dict)
+    themes: dict[str, Theme] = field(default_factory=dict)
+    settings: dict[int, UserSettings] = field(default_factory=dict)
     # (user id, message id): messages hidden "for me".
     hidden: set[tuple[int, int]] = field(default_factory=set)
     counters: dict[str, int] = field(default_factory=dict)
@@ -457,7 +461,10 @@ class InMemoryFileRepository(_Repo):
         return [_c(self._s.files[i]) for i in file_ids if i in self._s.files]
 
     def _avatars(self) -> set[str]:
-        return {u.avatar_file_id for u in self._s.users.values() if u.avatar_file_id}
+        # Files in use though no message carries them: avatars and theme backgrounds.
+        used = {u.avatar_file_id for u in self._s.users.values() if u.avatar_file_id}
+        used.update(t.background_file_id for t in self._s.themes.values() if t.background_file_id)
+        return used
 
     async def attached_in_chats_of(self, file_id: str, user_id: int) -> bool:
         for message_id in self._s.attachment_index.get(file_id, ()):
@@ -507,6 +514,40 @@ class InMemoryFileRepository(_Repo):
         return removed
 
 
+def _ct(theme: Theme) -> Theme:
+    # Its colours are a dict: a shallow copy would share it with the store.
+    return dataclasses.replace(theme, colors=dict(theme.colors))
+
+
+class InMemoryThemeRepository(_Repo):
+    async def add(self, theme: Theme) -> None:
+        self._j.put(self._s.themes, theme.id, _ct(theme))
+
+    async def get(self, theme_id: str) -> Theme | None:
+        theme = self._s.themes.get(theme_id)
+        return _ct(theme) if theme else None
+
+    async def update(self, theme: Theme) -> None:
+        self._j.put(self._s.themes, theme.id, _ct(theme))
+
+    async def remove(self, theme_id: str) -> None:
+        self._j.delete(self._s.themes, theme_id)
+
+    async def of_user(self, user_id: int) -> list[Theme]:
+        found = [t for t in self._s.themes.values() if t.owner_id == user_id]
+        found.sort(key=lambda t: (t.created_at, t.id))
+        return [_ct(t) for t in found]
+
+
+class InMemorySettingsRepository(_Repo):
+    async def get(self, user_id: int) -> UserSettings:
+        settings = self._s.settings.get(user_id)
+        return _c(settings) if settings else UserSettings(user_id=user_id)
+
+    async def save(self, settings: UserSettings) -> None:
+        self._j.put(self._s.settings, settings.user_id, _c(settings))
+
+
 class InMemoryUnitOfWork:
     """A unit of work over an ``InMemoryStore``."""
 
@@ -522,6 +563,8 @@ class InMemoryUnitOfWork:
         self.feed = InMemoryFeedRepository(store, self)
         self.sessions = InMemorySessionRepository(store, self)
         self.files = InMemoryFileRepository(store, self)
+        self.themes = InMemoryThemeRepository(store, self)
+        self.settings = InMemorySettingsRepository(store, self)
 
     def journal(self) -> _Journal:
         if self._journal is None:

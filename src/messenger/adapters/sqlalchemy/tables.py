@@ -131,6 +131,23 @@ class AttachmentsJSON(sa.TypeDecorator[tuple[Attachment, ...]]):
         )
 
 
+_colors_encoder = msgspec.json.Encoder()
+_colors_decoder = msgspec.json.Decoder(dict[str, str])
+
+
+class ColorsJSON(sa.TypeDecorator[dict[str, str]]):
+    """A theme's colours, token to ``#rrggbb``, as a JSON object."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: dict[str, str] | None, dialect: Dialect) -> str | None:
+        return None if value is None else _colors_encoder.encode(value).decode()
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> dict[str, str]:
+        return {} if not value else _colors_decoder.decode(value)
+
+
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
@@ -192,6 +209,10 @@ users = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("last_seen_at", UTCDateTime(), nullable=True),
     sa.Column("delivered_cursor", Int64(), nullable=False),
+    sa.Column("birthdate", sa.Date(), nullable=True),
+    # Ids of the server's preset avatar and frame (see migration 0003).
+    sa.Column("avatar_preset", key(64), nullable=True),
+    sa.Column("avatar_frame", key(64), nullable=True),
     # A deleted account (see migration 0007_hygiene) and whether its messages are still
     # being erased.
     sa.Column("deleted_at", UTCDateTime(), nullable=True),
@@ -328,8 +349,36 @@ files = sa.Table(
     **MYSQL_TABLE,
 )
 
+themes = sa.Table(
+    "themes",
+    metadata,
+    sa.Column("id", key(64), primary_key=True),
+    sa.Column("owner_id", REF, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("colors", ColorsJSON(), nullable=False),
+    # A "#rrggbb" colour or the id of an uploaded image (files.id; no foreign key: the
+    # column holds colours as well).
+    sa.Column("background", key(64), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "owner_id", "created_at"),
+    **MYSQL_TABLE,
+)
+
+# A row only once a user chose something; no row reads as the defaults.
+user_settings = sa.Table(
+    "user_settings",
+    metadata,
+    sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True, autoincrement=False),
+    sa.Column("theme_id", key(64), nullable=False),
+    sa.Column("language", sa.String(16), nullable=False),
+    **MYSQL_TABLE,
+)
+
 # Every table holding data, children first (the order in which to empty them).
 DATA_TABLES = (
+    "user_settings",
+    "themes",
     "refresh_tokens",
     "sessions",
     "message_attachments",

@@ -29,6 +29,8 @@ from messenger.adapters.sqlalchemy.repositories import (
     SqlAlchemyMembershipRepository,
     SqlAlchemyMessageRepository,
     SqlAlchemySessionRepository,
+    SqlAlchemySettingsRepository,
+    SqlAlchemyThemeRepository,
     SqlAlchemyUserRepository,
 )
 from messenger.adapters.sqlalchemy.session import SqlSession, report_trouble
@@ -73,6 +75,8 @@ class SqlAlchemyUnitOfWork:
         self.feed = SqlAlchemyFeedRepository(self.session)
         self.sessions = SqlAlchemySessionRepository(self.session)
         self.files = SqlAlchemyFileRepository(self.session)
+        self.themes = SqlAlchemyThemeRepository(self.session)
+        self.settings = SqlAlchemySettingsRepository(self.session)
 
     def _locked(self, head: int) -> None:
         if self._view is not None:

@@ -15,7 +15,6 @@ from messenger.domain.usecases.accounts import (
     ResumeAccountDeletions,
     RevokeSession,
     SearchUsers,
-    UpdateProfile,
 )
 from messenger.domain.usecases.base import Ports, UseCase
 from messenger.domain.usecases.chats import (
@@ -53,6 +52,23 @@ from messenger.domain.usecases.messages import (
     ReadState,
     SendTyping,
 )
+from messenger.domain.usecases.profile import (
+    ChooseAvatarFrame,
+    ChoosePresetAvatar,
+    ListPresets,
+    ProfileChange,
+    UpdateProfile,
+    profile_audience,
+    tell_chat_mates,
+)
+from messenger.domain.usecases.themes import (
+    ChangeSettings,
+    CreateTheme,
+    DeleteTheme,
+    EditTheme,
+    GetSettings,
+    ListThemes,
+)
 
 __all__ = [
     "AcknowledgeDelivery",
@@ -63,13 +79,19 @@ __all__ = [
     "Authorize",
     "ChangePassword",
     "ChangeRole",
+    "ChangeSettings",
     "Changes",
+    "ChooseAvatarFrame",
+    "ChoosePresetAvatar",
     "ClearChat",
     "CreateGroup",
+    "CreateTheme",
     "DeleteAbandonedUploads",
     "DeleteAccount",
     "DeleteMessage",
+    "DeleteTheme",
     "EditMessage",
+    "EditTheme",
     "FindDialog",
     "FinishAccountDeletion",
     "GetChangesSince",
@@ -77,10 +99,13 @@ __all__ = [
     "GetEditHistory",
     "GetMyAccount",
     "GetProfile",
+    "GetSettings",
     "HideMessage",
     "ListChats",
     "ListContacts",
+    "ListPresets",
     "ListSessions",
+    "ListThemes",
     "LogOut",
     "MarkRead",
     "NewFile",
@@ -90,6 +115,7 @@ __all__ = [
     "Ports",
     "PostMessage",
     "PostResult",
+    "ProfileChange",
     "ReadHistory",
     "ReadState",
     "RefreshSession",
@@ -104,4 +130,6 @@ __all__ = [
     "UpdateProfile",
     "UploadFile",
     "UseCase",
+    "profile_audience",
+    "tell_chat_mates",
 ]

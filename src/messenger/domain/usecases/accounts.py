@@ -1,5 +1,8 @@
 """Accounts and sessions: register, log in, refresh, log out, profiles, user search,
-deleting an account."""
+deleting an account.
+
+Changing a profile is in ``profile.py``.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +17,9 @@ from messenger.domain.errors import (
     NotFound,
     PasswordTooCommon,
     UsernameTaken,
-    ValidationError,
     WrongPassword,
 )
-from messenger.domain.events import MessageDeleted, Notification, ProfileUpdated
+from messenger.domain.events import MessageDeleted, ProfileUpdated
 from messenger.domain.model import (
     DEVICE_NAME_MAX,
     AccessClaims,
@@ -26,9 +28,7 @@ from messenger.domain.model import (
     RefreshToken,
     Session,
     User,
-    check_avatar,
     check_password,
-    clean_bio,
     clean_display_name,
     normalize_email,
     normalize_username,
@@ -45,6 +45,7 @@ from messenger.domain.paging import (
 from messenger.domain.ports import CommonPasswords, UnitOfWork
 from messenger.domain.usecases.base import Ports, UseCase, seen_by
 from messenger.domain.usecases.files import remove_files
+from messenger.domain.usecases.profile import tell_chat_mates
 
 
 def hash_refresh_token(token: str) -> str:
@@ -420,12 +421,14 @@ class DeleteAccount(_ConfirmedByPassword):
                     session.revoked_at = now
                     await uow.sessions.update(session)
                     ended.append(session.id)
-            chat_mates = await uow.members.contacts_of(user.id)
-            await uow.commit()
-        await self._end_sessions(user.id, ended)
-        if chat_mates:
+            # Told like any profile change: into the feed about the user, pushed to
+            # chat-mates.
             event = ProfileUpdated(profile=user.public())
-            await self._publish([Notification(event, frozenset(chat_mates))])
+            uow.record(event, {user.id})
+            pushes = await tell_chat_mates(uow, event)
+            notifications = [*await uow.commit(), *pushes]
+        await self._end_sessions(user.id, ended)
+        await self._publish(notifications)
         await self._finish(user.id)
 
 
@@ -507,39 +510,6 @@ class GetProfile(UseCase):
         if user is None:
             raise NotFound("User not found.")
         return user.public()
-
-
-class UpdateProfile(UseCase):
-    """Change display name, avatar or bio; ``None`` leaves a field as it is. The avatar is
-    the id of a file the user uploaded; an empty one removes the avatar."""
-
-    async def __call__(
-        self,
-        user_id: int,
-        *,
-        display_name: str | None = None,
-        avatar_file_id: str | None = None,
-        bio: str | None = None,
-    ) -> User:
-        async with self._uow() as uow:
-            user = await uow.users.get(user_id)
-            if user is None:
-                raise NotFound("User not found.")
-            if display_name is not None:
-                if not display_name.strip():
-                    raise ValidationError("Display name must not be empty.", field="display_name")
-                user.display_name = clean_display_name(display_name, fallback=user.username)
-            if avatar_file_id is not None:
-                user.avatar_file_id = (
-                    check_avatar(await uow.files.get(avatar_file_id), user_id)
-                    if avatar_file_id
-                    else None
-                )
-            if bio is not None:
-                user.bio = clean_bio(bio)
-            await uow.users.update(user)
-            await uow.commit()
-        return user
 
 
 # Usernames are unique: the last one shown is where the next page starts.

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 
 from messenger.domain.errors import ChatNotFound, Throttled
 from messenger.domain.events import Notification, SessionsEnded
-from messenger.domain.model import Chat, ChatMember, Limits, Membership, Message
+from messenger.domain.model import (
+    AvatarCatalog,
+    Chat,
+    ChatMember,
+    Limits,
+    Membership,
+    Message,
+)
 from messenger.domain.ports import (
     Clock,
     Committer,
@@ -47,6 +54,8 @@ class Ports:
     # much).
     rates: RateLimiter
     limits: Limits = field(default_factory=Limits)
+    # The preset avatars and frames the server ships (ids; the composition root reads them).
+    avatars: AvatarCatalog = field(default_factory=AvatarCatalog)
 
 
 class UseCase:

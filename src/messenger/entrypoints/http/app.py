@@ -19,6 +19,7 @@ from messenger.contract import API_PREFIX, ErrorCode, Wire
 from messenger.domain.errors import ServiceUnavailable
 from messenger.entrypoints.housekeeping import sweeping_uploads
 from messenger.entrypoints.http.auth import auth_router
+from messenger.entrypoints.http.avatars import avatars_router
 from messenger.entrypoints.http.chats import chats_router, messages_router
 from messenger.entrypoints.http.deps import Runtime, provide_claims, provide_wire_after
 from messenger.entrypoints.http.errors import (
@@ -29,6 +30,7 @@ from messenger.entrypoints.http.errors import (
 from messenger.entrypoints.http.files import files_router, message_files_router
 from messenger.entrypoints.http.problems import document_problems
 from messenger.entrypoints.http.system import ReadinessCheck, health, ready
+from messenger.entrypoints.http.themes import themes_router
 from messenger.entrypoints.http.users import users_router
 from messenger.entrypoints.webclient import web_client_route_handlers
 from messenger.entrypoints.ws import Realtime
@@ -96,6 +98,8 @@ def create_app(
             ready,
             auth_router(settings.auth_rate_limit),
             users_router(),
+            avatars_router(),
+            themes_router(),
             chats_router(),
             messages_router(),
             files_router(settings.max_upload_bytes),

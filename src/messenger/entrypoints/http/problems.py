@@ -29,7 +29,7 @@ _WHY: dict[int, str] = {
     403: "Not allowed for the caller's role (`forbidden`)",
     404: "Nothing of that id the caller may see (`not_found`)",
     409: "Conflicts with what exists (`conflict`, `username_taken`, `email_taken`, "
-    "`already_a_member`)",
+    "`already_a_member`, `too_many_themes`)",
     410: "The cursor cannot be continued from (`resync_required`): reload",
     413: "The body is too large (`too_large`)",
     422: "The input does not match the schema (`validation_error`, with `errors`) or breaks "

@@ -6,7 +6,7 @@ the real rules and explains them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 import msgspec
@@ -63,12 +63,46 @@ class AuthOut(msgspec.Struct, kw_only=True):
     session_id: str
 
 
+Bio = Annotated[str, Meta(max_length=5000)]
+# An ISO date, "YYYY-MM-DD": from 1900 on and not in the future (the domain's rule).
+Birthdate = Annotated[date, Meta(description="An ISO date (YYYY-MM-DD), 1900 to today.")]
+
+
 class ProfilePatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Fields left out stay as they are; ``avatar_url: null`` removes the avatar."""
+    """Fields left out stay as they are; ``avatar_url: null`` removes the avatar and
+    ``birthdate: null`` the birthdate. ``username`` follows the rules of registration."""
 
     display_name: ShortText | UnsetType = UNSET
     avatar_url: Annotated[str, Meta(max_length=1000)] | UnsetType | None = UNSET
-    bio: Annotated[str, Meta(max_length=5000)] | UnsetType = UNSET
+    bio: Bio | UnsetType = UNSET
+    username: ShortText | UnsetType = UNSET
+    birthdate: Birthdate | UnsetType | None = UNSET
+
+
+class UsernameIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    username: ShortText
+
+
+class BioIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    bio: Bio
+
+
+class BirthdateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """``null`` clears the birthdate."""
+
+    birthdate: Birthdate | None
+
+
+class PresetAvatarIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The id of a preset avatar (``GET /avatars/list``); it replaces an uploaded avatar."""
+
+    preset: ShortText
+
+
+class AvatarFrameIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The id of a frame (``GET /avatar-frames/list``); ``null`` takes the frame off."""
+
+    frame: ShortText | None
 
 
 class DirectChatIn(msgspec.Struct, kw_only=True, tag_field="kind", tag="direct"):
@@ -154,6 +188,10 @@ class ProfileList(Page[shapes.PublicProfile]):
     """A page of search results, by username."""
 
 
+class PresetList(Page[shapes.PresetImage]):
+    """A page of the preset avatars or frames the server ships, by id."""
+
+
 class SessionList(Page[shapes.Session]):
     """A page of active sessions, most recently used first."""
 
@@ -170,6 +208,34 @@ class MessageEditOut(msgspec.Struct, kw_only=True):
 
 class EditList(Page[MessageEditOut]):
     """A page of a message's earlier texts, oldest first."""
+
+
+# Outer bounds only: the domain knows the tokens, the colour format and the name's length.
+ColorToken = Annotated[str, Meta(max_length=64)]
+ColorValue = Annotated[str, Meta(max_length=64)]
+
+
+class ThemeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A theme as made or replaced: ``colors`` maps colour tokens to ``#rrggbb`` (see
+    ``Theme``); ``background`` is a ``#rrggbb`` colour, the ``id`` of an image the caller
+    uploaded (``POST /files``), or null for none."""
+
+    name: ShortText
+    colors: Annotated[dict[ColorToken, ColorValue], Meta(max_length=64)] = {}
+    background: Annotated[str, Meta(max_length=64)] | None = None
+
+
+class SettingsPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Fields left out stay as they are. ``theme_id``: one of the caller's themes' ids or
+    ``system``, ``light``, ``dark``; ``language``: ``system``, ``en`` or ``ru``."""
+
+    theme_id: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET
+    language: Annotated[str, Meta(max_length=16)] | UnsetType = UNSET
+
+
+class ThemeList(Page[shapes.Theme]):
+    """A page of the caller's themes, oldest first (at most ``max_themes``, 50 by
+    default, so the first page of the default size holds them all)."""
 
 
 class Health(msgspec.Struct, kw_only=True):

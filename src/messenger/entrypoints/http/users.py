@@ -1,26 +1,37 @@
-"""``/users``: the caller's account, profiles and search."""
+"""``/users``: the caller's account, profiles and search.
+
+Seed 002's paths answer too, each a thin route over the same use case: ``PUT /me/profile``
+(as ``PATCH /me``), ``PUT /me/username``, ``PUT /me/bio``, ``PUT /me/birthdate``,
+``GET /search`` (as ``GET /``) and ``GET /{user_id}/profile`` (as ``GET /{user_id}``).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request, Router, delete, get, patch
+from litestar import Request, Router, delete, get, patch, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from msgspec import UNSET
 
 from messenger.contract import shapes
 from messenger.contract.wire import Wire
+from messenger.domain import model
 from messenger.domain.errors import ValidationError
 from messenger.domain.model import AccessClaims
 from messenger.domain.service import Messenger
 from messenger.entrypoints.http.deps import BEARER, client_address
 from messenger.entrypoints.http.schemas import (
     MAX_ID,
+    AvatarFrameIn,
+    BioIn,
+    BirthdateIn,
     DeleteAccountIn,
     PageCursor,
+    PresetAvatarIn,
     ProfileList,
     ProfilePatch,
+    UsernameIn,
 )
 
 
@@ -33,21 +44,18 @@ async def get_me(
     return wire.user(await messenger.get_my_account(claims.user_id))
 
 
-@patch("/me", summary="Change display name, avatar URL or bio")
-async def update_me(
-    data: JSONBody[ProfilePatch],
-    messenger: NamedDependency[Messenger],
-    claims: NamedDependency[AccessClaims],
-    wire: NamedDependency[Wire],
+async def _apply_patch(
+    data: ProfilePatch, messenger: Messenger, claims: AccessClaims, wire: Wire
 ) -> shapes.User:
-    """``avatar_url`` is the ``url`` of a file the caller uploaded (``POST /files``), as
-    the server gave it; ``null`` or ``""`` removes the avatar."""
+    """A profile patch through ``UpdateProfile`` (``PATCH /me`` and ``PUT /me/profile``)."""
     user = await messenger.update_profile(
         claims.user_id,
         display_name=None if data.display_name is UNSET else data.display_name,
         # The use case reads "" as "remove the avatar" and None as "leave it".
         avatar_file_id=None if data.avatar_url is UNSET else _avatar_file(wire, data.avatar_url),
         bio=None if data.bio is UNSET else data.bio,
+        username=None if data.username is UNSET else data.username,
+        birthdate=model.UNSET if data.birthdate is UNSET else data.birthdate,
     )
     return wire.user(user)
 
@@ -81,6 +89,90 @@ async def delete_me(
     )
 
 
+@patch(
+    "/me",
+    summary="Change display name, username, avatar URL, bio or birthdate",
+    opt={"problems": (409,)},
+)
+async def update_me(
+    data: JSONBody[ProfilePatch],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.User:
+    """Fields left out stay as they are. ``avatar_url`` is the ``url`` of a file the
+    caller uploaded (``POST /files``); ``null`` or ``""`` removes the avatar."""
+    return await _apply_patch(data, messenger, claims, wire)
+
+
+@put(
+    "/me/profile",
+    summary="Change the profile (the same as PATCH /users/me)",
+    opt={"problems": (409,)},
+)
+async def put_profile(
+    data: JSONBody[ProfilePatch],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.User:
+    # Seed 002's clients write the profile with PUT; fields left out stay, as with PATCH.
+    return await _apply_patch(data, messenger, claims, wire)
+
+
+@put("/me/username", summary="Change the username", opt={"problems": (409,)})
+async def put_username(
+    data: JSONBody[UsernameIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.User:
+    return wire.user(await messenger.update_profile(claims.user_id, username=data.username))
+
+
+@put("/me/bio", summary="Change the bio")
+async def put_bio(
+    data: JSONBody[BioIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.User:
+    return wire.user(await messenger.update_profile(claims.user_id, bio=data.bio))
+
+
+@put("/me/birthdate", summary="Set the birthdate, or clear it with null")
+async def put_birthdate(
+    data: JSONBody[BirthdateIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.User:
+    return wire.user(await messenger.update_profile(claims.user_id, birthdate=data.birthdate))
+
+
+@put("/me/preset-avatar", summary="Show one of the server's preset avatars")
+async def put_preset_avatar(
+    data: JSONBody[PresetAvatarIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.User:
+    """It replaces an uploaded avatar. An unknown id is a ``validation_error`` on
+    ``preset``."""
+    return wire.user(await messenger.choose_preset_avatar(claims.user_id, data.preset))
+
+
+@put("/me/avatar-frame", summary="Draw one of the server's frames around the avatar")
+async def put_avatar_frame(
+    data: JSONBody[AvatarFrameIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.User:
+    """``null`` takes the frame off. An unknown id is a ``validation_error`` on ``frame``."""
+    return wire.user(await messenger.choose_avatar_frame(claims.user_id, data.frame))
+
+
 def _avatar_file(wire: Wire, url: str | None) -> str:
     url = (url or "").strip()
     if not url:
@@ -95,7 +187,10 @@ def _avatar_file(wire: Wire, url: str | None) -> str:
     return file_id
 
 
-@get("/", summary="Search users by username or display name (a page, by username)")
+@get(
+    ["/", "/search"],
+    summary="Search users by username or display name (a page, by username)",
+)
 async def search_users(
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
@@ -108,7 +203,7 @@ async def search_users(
     return ProfileList.of(page, [wire.public_profile(p) for p in page.items])
 
 
-@get("/{user_id:int}", summary="A user's public profile")
+@get(["/{user_id:int}", "/{user_id:int}/profile"], summary="A user's public profile")
 async def get_user(
     user_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
     messenger: NamedDependency[Messenger],
@@ -121,7 +216,19 @@ async def get_user(
 def users_router() -> Router:
     return Router(
         path="/users",
-        route_handlers=[get_me, update_me, delete_me, search_users, get_user],
+        route_handlers=[
+            get_me,
+            update_me,
+            delete_me,
+            put_profile,
+            put_username,
+            put_bio,
+            put_birthdate,
+            put_preset_avatar,
+            put_avatar_frame,
+            search_users,
+            get_user,
+        ],
         security=BEARER,
         tags=["users"],
     )

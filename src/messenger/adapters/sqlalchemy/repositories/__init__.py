@@ -16,6 +16,10 @@ from messenger.adapters.sqlalchemy.repositories.files import SqlAlchemyFileRepos
 from messenger.adapters.sqlalchemy.repositories.members import SqlAlchemyMembershipRepository
 from messenger.adapters.sqlalchemy.repositories.messages import SqlAlchemyMessageRepository
 from messenger.adapters.sqlalchemy.repositories.sessions import SqlAlchemySessionRepository
+from messenger.adapters.sqlalchemy.repositories.themes import (
+    SqlAlchemySettingsRepository,
+    SqlAlchemyThemeRepository,
+)
 from messenger.adapters.sqlalchemy.repositories.users import SqlAlchemyUserRepository
 
 __all__ = [
@@ -28,5 +32,7 @@ __all__ = [
     "SqlAlchemyMembershipRepository",
     "SqlAlchemyMessageRepository",
     "SqlAlchemySessionRepository",
+    "SqlAlchemySettingsRepository",
+    "SqlAlchemyThemeRepository",
     "SqlAlchemyUserRepository",
 ]

@@ -14,6 +14,7 @@ from messenger.adapters.sqlalchemy.tables import (
     memberships,
     message_attachments,
     messages,
+    themes,
     users,
 )
 from messenger.domain.model import StoredFile
@@ -21,10 +22,11 @@ from messenger.domain.model import StoredFile
 _FILES = select_entity(files, StoredFile)
 
 # The index says which files messages carry; a file with no row there is attached to none.
-# A file in use as someone's avatar is not abandoned either.
+# A file in use as someone's avatar or a theme's background is not abandoned either.
 _UNATTACHED = sa.and_(
     ~sa.exists().where(message_attachments.c.file_id == files.c.id),
     ~sa.exists().where(users.c.avatar_file_id == files.c.id),
+    ~sa.exists().where(themes.c.background == files.c.id),
 )
 
 
