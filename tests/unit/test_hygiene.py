@@ -4,9 +4,12 @@ oneself, on the in-memory adapters."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
+from messenger.adapters.codec import decode_event, encode_event
 from messenger.adapters.memory import InMemoryLoginThrottle, TickingClock
 from messenger.container import in_memory_container
 from messenger.domain.errors import (
@@ -20,6 +23,8 @@ from messenger.domain.errors import (
 )
 from messenger.domain.events import (
     ChatCleared,
+    ChatCreated,
+    MemberAdded,
     MessageDeleted,
     MessageEdited,
     MessageHidden,
@@ -28,7 +33,17 @@ from messenger.domain.events import (
     ProfileUpdated,
     SessionsEnded,
 )
-from messenger.domain.model import DELETED_DISPLAY_NAME, AccessClaims, AuthResult
+from messenger.domain.model import (
+    DELETED_DISPLAY_NAME,
+    AccessClaims,
+    AuthResult,
+    Chat,
+    ChatKind,
+    ChatMember,
+    Membership,
+    PublicProfile,
+    Role,
+)
 from messenger.domain.service import Messenger
 from messenger.domain.usecases import FinishAccountDeletion
 from tests.unit.conftest import Published, chunks, new_user, store_of
@@ -508,3 +523,30 @@ async def test_the_dialog_with_a_user_is_found_but_never_created(
         with pytest.raises(ChatNotFound):
             await app.find_dialog(user_id, peer_id)
     assert len(store_of(app).chats) == 1
+
+
+def test_the_stored_feed_keeps_that_an_account_was_deleted() -> None:
+    t = datetime(2026, 3, 4, tzinfo=UTC)
+    gone = PublicProfile(
+        id=5,
+        username="deleted-5",
+        display_name=DELETED_DISPLAY_NAME,
+        avatar_file_id=None,
+        bio="",
+        created_at=t,
+        last_seen_at=None,
+        deleted=True,
+    )
+    chat = Chat(
+        id=3, kind=ChatKind.GROUP, title="Team", created_by=1, created_at=t, last_activity_at=t
+    )
+    member = ChatMember(Membership(chat_id=3, user_id=5, role=Role.MEMBER, joined_at=t), gone)
+    for event in (
+        ProfileUpdated(profile=gone),
+        ChatCreated(chat=chat, members=(member,)),
+        MemberAdded(chat=chat, member=member, members=(member,), by_user_id=1),
+    ):
+        assert decode_event(encode_event(event)) == event
+    live = replace(gone, deleted=False)
+    # A live profile's stored bytes do not change (rows of before read the same).
+    assert b'"deleted":' not in encode_event(ChatCreated(chat, (replace(member, profile=live),)))

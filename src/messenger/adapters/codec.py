@@ -94,6 +94,7 @@ class _Profile1(msgspec.Struct, omit_defaults=True, gc=False):
     birthdate: date | None = None
     avatar_preset: str | None = None
     avatar_frame: str | None = None
+    deleted: bool = False
 
 
 class _ChatMember1(msgspec.Struct, gc=False):
@@ -175,6 +176,8 @@ class _UserProfile1(msgspec.Struct, gc=False):
     birthdate: date | None
     avatar_preset: str | None
     avatar_frame: str | None
+    # Added since, with a default: rows written before it read as a live account.
+    deleted: bool = False
 
 
 class _ProfileUpdated1(msgspec.Struct, gc=False):
@@ -267,6 +270,7 @@ def _profile(p: m.PublicProfile) -> _Profile1:
         p.birthdate,
         p.avatar_preset,
         p.avatar_frame,
+        p.deleted,
     )
 
 
@@ -291,6 +295,7 @@ def _user_profile(p: m.PublicProfile) -> _UserProfile1:
         p.birthdate,
         p.avatar_preset,
         p.avatar_frame,
+        p.deleted,
     )
 
 
@@ -404,6 +409,7 @@ def _domain_chat_member(x: _ChatMember1) -> m.ChatMember:
             birthdate=p.birthdate,
             avatar_preset=p.avatar_preset,
             avatar_frame=p.avatar_frame,
+            deleted=p.deleted,
         ),
     )
 
@@ -420,6 +426,7 @@ def _domain_profile(p: _UserProfile1) -> m.PublicProfile:
         birthdate=p.birthdate,
         avatar_preset=p.avatar_preset,
         avatar_frame=p.avatar_frame,
+        deleted=p.deleted,
     )
 
 
