@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision: str = "0006_themes"
-down_revision: str | None = "0003_profile_fields"
+down_revision: str | None = "0004_images"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -27,6 +27,7 @@ from dependency_injector import containers, providers
 
 from messenger.adapters.batching import BatchingCommitter
 from messenger.adapters.files import LocalFileStore
+from messenger.adapters.images import PillowImages
 from messenger.adapters.memory import (
     DirectCommitter,
     FastHasher,
@@ -53,6 +54,7 @@ from messenger.domain.ports import (
     EventStream,
     FileStore,
     IdSource,
+    Images,
     LoginThrottle,
     Notifier,
     PasswordHasher,
@@ -266,6 +268,10 @@ class Container(containers.DeclarativeContainer):
     rates: providers.Dependency[RateLimiter] = providers.Dependency(
         default=providers.Singleton(InMemoryRateLimiter)
     )
+    # In-process either way (Pillow in worker threads); tests of the rules use a fake.
+    images: providers.Dependency[Images] = providers.Dependency(
+        default=providers.Singleton(PillowImages)
+    )
     limits: providers.Dependency[Limits] = providers.Dependency(
         default=providers.Singleton(
             Limits,
@@ -310,6 +316,7 @@ class Container(containers.DeclarativeContainer):
         committer=committer,
         sessions=sessions,
         rates=rates,
+        images=images,
         limits=limits,
         avatars=avatars,
     )

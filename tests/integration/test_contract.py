@@ -27,6 +27,7 @@ from messenger.domain.model import (
     Attachment,
     Chat,
     ChatKind,
+    FileKind,
     Membership,
     Message,
     MessageEdit,
@@ -793,6 +794,89 @@ async def test_abandoned_uploads_are_swept_through_the_use_case(
     assert await app.delete_abandoned_uploads() == 1
     with pytest.raises(NotFound):
         await app.open_file(a, kept.id)
+
+
+async def test_a_variant_goes_with_the_file_it_was_made_from(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    [a] = await add_users(uow_factory, "amy")
+    old = T0 - timedelta(days=2)
+    thumbnail = StoredFile(
+        "t-1", a.id, "t.webp", "image/webp", 5, "kt", old, 32, 16, FileKind.THUMBNAIL
+    )
+    image = StoredFile(
+        "i-1", a.id, "i.png", "image/png", 50, "ki", old, 640, 320, thumbnail_id=thumbnail.id
+    )
+    async with uow_factory() as uow:
+        await uow.files.add(thumbnail)
+        await uow.files.add(image)
+        await uow.commit()
+    async with uow_factory(read_only=True) as uow:
+        assert await uow.files.get(image.id) == image
+        assert await uow.files.made_from(thumbnail.id) == image
+        assert await uow.files.made_from(image.id) is None
+        assert await uow.files.unattached_before(T0, 10) == [image]
+    async with uow_factory() as uow:
+        assert await uow.files.remove_unattached([image.id, thumbnail.id]) == [image.id]
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.files.unattached_before(T0, 10) == [thumbnail]
+        await uow.files.remove([thumbnail.id, "missing"])
+        await uow.commit()
+    async with uow_factory(read_only=True) as uow:
+        assert await uow.files.get(thumbnail.id) is None
+
+
+async def test_a_chats_media_newest_first_without_deleted_messages(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    [a, b] = await add_users(uow_factory, "amy", "bea")
+    chat = await add_chat(uow_factory, a.id, [a.id, b.id])
+    other = await add_chat(uow_factory, a.id, [a.id])
+
+    def file(name: str, image: bool) -> StoredFile:
+        size = (64, 48) if image else (None, None)
+        thumbnail = f"{name}-t" if image else None
+        return StoredFile(name, a.id, name, "x/y", 1, name, T0, *size, thumbnail_id=thumbnail)
+
+    files = {n: file(n, n.startswith("img")) for n in ("img-a", "img-b", "img-c", "img-d", "doc")}
+    async with uow_factory() as uow:
+        for f in files.values():
+            await uow.files.add(f)
+
+        async def send(chat_id: int, sender: int, *names: str) -> Message:
+            carried = tuple(files[n].as_attachment() for n in names)
+            return await uow.messages.add(
+                Message(0, chat_id, sender, f"c{names}{chat_id}", "", T0, attachments=carried)
+            )
+
+        first = await send(chat.id, a.id, "img-a", "doc")
+        second = await send(chat.id, b.id, "img-c", "img-b")
+        gone = await send(chat.id, a.id, "img-d")
+        await send(other.id, a.id, "img-a")
+        gone.delete(T0)
+        await uow.messages.update(gone)
+        await uow.commit()
+    async with uow_factory(read_only=True) as uow:
+        media = uow.files.media_of_chat
+        images = await media(chat.id, images=True, before=None, limit=10)
+        assert [(m.message_id, m.file.id) for m in images] == [
+            (second.id, "img-c"),
+            (second.id, "img-b"),
+            (first.id, "img-a"),
+        ]
+        assert images[0].sender_id == b.id
+        assert images[0].posted_at == T0
+        assert images[0].file == files["img-c"].as_attachment()
+        rest = await media(chat.id, images=True, before=(second.id, "img-c"), limit=10)
+        assert [m.file.id for m in rest] == ["img-b", "img-a"]
+        assert [m.file.id for m in await media(chat.id, images=True, before=None, limit=1)] == [
+            "img-c"
+        ]
+        after = await media(chat.id, images=True, before=None, limit=10, after_message_id=first.id)
+        assert [m.file.id for m in after] == ["img-c", "img-b"]
+        docs = await media(chat.id, images=False, before=None, limit=10)
+        assert [(m.message_id, m.file.id) for m in docs] == [(first.id, "doc")]
 
 
 # --- transactions --------------------------------------------------------------------------

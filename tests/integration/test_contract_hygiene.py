@@ -130,3 +130,27 @@ async def test_clearing_and_hiding_filter_history_chat_list_and_sync(
     assert "chat_cleared" not in bobs
     assert "message_hidden" not in bobs
     assert bobs.count("message_updated") == 3
+
+
+async def test_the_media_gallery_leaves_out_what_the_reader_cleared_or_hid(
+    messenger_app: Messenger,
+) -> None:
+    app = messenger_app
+    amy = (await sign_up(app, "amy")).user.id
+    bob = (await sign_up(app, "bob")).user.id
+    chat = (await app.open_dialog(amy, bob))[0].chat.id
+
+    async def send_file(name: str) -> int:
+        stored = await app.upload_file(bob, name, "text/plain", _chunks(b"x"))
+        result = await app.post_message(bob, chat, f"c-{name}", "", attachment_ids=[stored.id])
+        return result.message.id
+
+    old = await send_file("old.txt")
+    await app.clear_chat(amy, chat)
+    kept, hidden = await send_file("kept.txt"), await send_file("hidden.txt")
+    await app.hide_message(amy, hidden)
+
+    mine = await app.list_chat_media(amy, chat, "file")
+    bobs = await app.list_chat_media(bob, chat, "file")
+    assert [i.message_id for i in mine.items] == [kept]
+    assert [i.message_id for i in bobs.items] == [hidden, kept, old]

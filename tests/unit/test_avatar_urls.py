@@ -13,6 +13,7 @@ from messenger.container import Container
 from messenger.contract import Wire
 from messenger.entrypoints.http import create_app
 from messenger.settings import Settings
+from tests import pictures
 
 
 @pytest.mark.parametrize(
@@ -56,7 +57,9 @@ def test_an_uploaded_file_becomes_the_avatar_under_the_root_path(
     ).json()["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
     picture = client.post(
-        "/api/v1/files", files={"file": ("me.png", b"png", "image/png")}, headers=auth
+        "/api/v1/files",
+        files={"file": ("me.png", pictures.picture(40, 30), "image/png")},
+        headers=auth,
     ).json()
     assert picture["url"].startswith("/chat/api/v1/files/")
 
@@ -67,7 +70,14 @@ def test_an_uploaded_file_becomes_the_avatar_under_the_root_path(
     accepted = client.patch("/api/v1/users/me", json={"avatar_url": picture["url"]}, headers=auth)
 
     assert accepted.status_code == 200
-    assert accepted.json()["avatar_url"] == picture["url"]
-    assert client.get("/api/v1/users/me", headers=auth).json()["avatar_url"] == picture["url"]
+    me = accepted.json()
+    # Made into the avatar's two sizes, which are where the avatar is now.
+    assert me["avatar_url"] == me["avatar"]["large"]
+    assert me["avatar_url"].startswith(f"/chat/api/v1/users/{me['id']}/avatar?size=512&v=")
+    assert client.get("/api/v1/users/me", headers=auth).json()["avatar_url"] == me["avatar_url"]
+    # A client of before sends its profile back unchanged: the avatar stays.
+    again = client.patch("/api/v1/users/me", json={"avatar_url": me["avatar_url"]}, headers=auth)
+    assert again.json()["avatar"] == me["avatar"]
     removed = client.patch("/api/v1/users/me", json={"avatar_url": ""}, headers=auth)
     assert removed.json()["avatar_url"] is None
+    assert removed.json()["avatar"] is None

@@ -309,20 +309,36 @@ _PROFILE_BEFORE = re.compile(
 )
 
 
+# An attachment as clients received it before attachments gained image sizes.
+_ATTACHMENT_BEFORE = re.compile(r'"url":"/api/v1/files/[^"]*"(?=\})')
+
+
 def _with_profile_fields(frame: str) -> str:
-    """``frame`` with the fields profiles gained since (1.3.0, and ``deleted`` in 1.4.0), at
-    the end of each profile: none of them set, and an uploaded avatar's URL as both of its
-    sizes."""
+    """``frame`` with the fields 1.3.0 added: at the end of each profile (none of them set;
+    an uploaded avatar now served at its two sizes, ``avatar_url`` the large one) and of each
+    attachment (no image sizes); and ``deleted`` (1.4.0) at the end of each profile."""
 
     def add(found: re.Match[str]) -> str:
         url = found.group(1)
-        avatar = "null" if url == "null" else f'{{"small":{url},"large":{url}}}'
+        if url == "null":
+            avatar = "null"
+            old = found.group(0)
+        else:
+            file_id = url.strip('"').rsplit("/", 1)[1]
+            small = f'"/api/v1/users/1/avatar?size=96&v={file_id}"'
+            large = f'"/api/v1/users/1/avatar?size=512&v={file_id}"'
+            avatar = f'{{"small":{small},"large":{large}}}'
+            old = found.group(0).replace(url, large, 1)
         return (
-            f'{found.group(0)},"birthdate":null,"avatar":{avatar},'
-            '"avatar_preset":null,"avatar_frame":null,"deleted":false'
+            f'{old},"birthdate":null,"avatar":{avatar},"avatar_preset":null,"avatar_frame":null,'
+            '"deleted":false'
         )
 
-    return _PROFILE_BEFORE.sub(add, frame)
+    with_profiles = _PROFILE_BEFORE.sub(add, frame)
+    return _ATTACHMENT_BEFORE.sub(
+        lambda found: f'{found.group(0)},"width":null,"height":null,"thumbnail_url":null',
+        with_profiles,
+    )
 
 
 def test_every_frame_is_byte_for_byte_what_clients_received_before() -> None:

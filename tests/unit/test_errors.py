@@ -33,6 +33,8 @@ EXPECTED_CODES: dict[type[DomainError], str] = {
     errors.PasswordTooCommon: "password_too_common",
     errors.WrongPassword: "invalid_credentials",
     errors.TooManyThemes: "too_many_themes",
+    errors.UnsupportedImage: "unsupported_image",
+    errors.ImageTooLarge: "image_too_large",
     errors.UserDeleted: "user_deleted",
 }
 

@@ -550,3 +550,24 @@ def test_the_stored_feed_keeps_that_an_account_was_deleted() -> None:
     live = replace(gone, deleted=False)
     # A live profile's stored bytes do not change (rows of before read the same).
     assert b'"deleted":' not in encode_event(ChatCreated(chat, (replace(member, profile=live),)))
+
+
+async def test_the_media_gallery_leaves_out_what_i_cleared_or_hid(
+    app: Messenger, alice: int, bob: int, dialog: int
+) -> None:
+    async def send_file(name: str) -> int:
+        stored = await app.upload_file(bob, name, "text/plain", chunks([b"x"]))
+        result = await app.post_message(bob, dialog, f"c-{name}", "", attachment_ids=[stored.id])
+        return result.message.id
+
+    async def gallery(user_id: int) -> list[int]:
+        page = await app.list_chat_media(user_id, dialog, "file")
+        return [item.message_id for item in page.items]
+
+    old = await send_file("old.txt")
+    await app.clear_chat(alice, dialog)
+    kept, hidden = await send_file("kept.txt"), await send_file("hidden.txt")
+    await app.hide_message(alice, hidden)
+
+    assert await gallery(alice) == [kept]
+    assert await gallery(bob) == [hidden, kept, old]

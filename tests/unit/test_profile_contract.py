@@ -114,7 +114,8 @@ def test_an_uploaded_avatar_wins_over_a_preset_and_no_avatar_is_null() -> None:
     )
     shown = wire.user(user)
     assert shown.avatar is not None
-    assert shown.avatar.large == shown.avatar_url == "/chat/api/v1/files/f1"
+    assert shown.avatar.large == shown.avatar_url == "/chat/api/v1/users/1/avatar?size=512&v=f1"
+    assert shown.avatar.small == "/chat/api/v1/users/1/avatar?size=96&v=f1"
 
     user.avatar_file_id = None
     assert wire.user(user).avatar_url == "/chat/api/v1/avatars/presets/cat.svg"

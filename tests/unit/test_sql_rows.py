@@ -46,6 +46,9 @@ def _attachment(file_id: str) -> Attachment:
         "content_type": "application/pdf",
         "size": 3,
         "url": f"/files/{file_id}",
+        "width": 640,
+        "height": 480,
+        "thumbnail_id": f"{file_id}-thumb",
     }
     return Attachment(**{f.name: known[f.name] for f in dataclasses.fields(Attachment)})
 

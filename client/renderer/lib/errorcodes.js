@@ -25,6 +25,8 @@ export const ErrorCode = Object.freeze({
   SERVICE_UNAVAILABLE: 'service_unavailable',
   PASSWORD_TOO_COMMON: 'password_too_common',
   TOO_MANY_THEMES: 'too_many_themes',
+  UNSUPPORTED_IMAGE: 'unsupported_image',
+  IMAGE_TOO_LARGE: 'image_too_large',
   USER_DELETED: 'user_deleted',
   MALFORMED_REQUEST: 'malformed_request',
   BAD_REQUEST: 'bad_request',

@@ -40,11 +40,16 @@ _encoder = msgspec.json.Encoder()
 # missing field from them, so rows without such a field were readable and stay readable.
 
 
-class _Attachment1(msgspec.Struct, gc=False):
+class _Attachment1(msgspec.Struct, omit_defaults=True, gc=False):
     id: str
     name: str
     content_type: str
     size: int
+    # Added without a new version: left out when None, so an attachment that is no image
+    # is written byte for byte as before and a row of before reads as no image.
+    width: int | None = None
+    height: int | None = None
+    thumbnail_id: str | None = None
 
 
 class _Message1(msgspec.Struct, gc=False):
@@ -209,7 +214,7 @@ class _SettingsUpdated1(msgspec.Struct, gc=False):
 
 
 def _attachment(a: m.Attachment) -> _Attachment1:
-    return _Attachment1(a.id, a.name, a.content_type, a.size)
+    return _Attachment1(a.id, a.name, a.content_type, a.size, a.width, a.height, a.thumbnail_id)
 
 
 def _message(x: m.Message) -> _Message1:
@@ -361,7 +366,15 @@ def _domain_message(x: _Message1) -> m.Message:
         created_at=x.created_at,
         reply_to_id=x.reply_to_id,
         attachments=tuple(
-            m.Attachment(id=a.id, name=a.name, content_type=a.content_type, size=a.size)
+            m.Attachment(
+                id=a.id,
+                name=a.name,
+                content_type=a.content_type,
+                size=a.size,
+                width=a.width,
+                height=a.height,
+                thumbnail_id=a.thumbnail_id,
+            )
             for a in x.attachments
         ),
         edited_at=x.edited_at,

@@ -34,6 +34,8 @@ class ErrorCode(StrEnum):
     SERVICE_UNAVAILABLE = "service_unavailable"
     PASSWORD_TOO_COMMON = "password_too_common"
     TOO_MANY_THEMES = "too_many_themes"
+    UNSUPPORTED_IMAGE = "unsupported_image"
+    IMAGE_TOO_LARGE = "image_too_large"
     USER_DELETED = "user_deleted"
     # Requests the edges reject before the domain sees them.
     MALFORMED_REQUEST = "malformed_request"

@@ -80,13 +80,20 @@ class Member(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
 
 
 class Attachment(msgspec.Struct, kw_only=True, gc=False):
-    """A file attached to a message; ``url`` downloads it (made by the server from ``id``)."""
+    """A file attached to a message; ``url`` downloads it (made by the server from ``id``).
+
+    An image (recognised by the server from its bytes) has its ``width`` and ``height`` in
+    pixels and a ``thumbnail_url`` (WebP, within 320 x 320); anything else has null there.
+    """
 
     id: str
     name: str
     content_type: str
     size: int
     url: str
+    width: int | None = None
+    height: int | None = None
+    thumbnail_url: str | None = None
 
 
 class File(Attachment, kw_only=True, gc=False):
@@ -129,6 +136,15 @@ class PresetImage(msgspec.Struct, kw_only=True, gc=False):
 
     id: str
     url: str
+
+
+class MediaItem(msgspec.Struct, kw_only=True, gc=False):
+    """A file of a chat's media gallery, and the message that carries it."""
+
+    file: Attachment
+    message_id: int
+    sender_id: int
+    posted_at: datetime
 
 
 class Session(msgspec.Struct, kw_only=True, gc=False):

@@ -72,12 +72,32 @@ class Wire:
         """The profile's avatar as clients load it: the uploaded one, else the preset, else
         None. The one place that decides it (``avatar_url`` follows ``avatar``)."""
         if p.avatar_file_id is not None:
-            url = self._files_url + p.avatar_file_id
-            return s.Avatar(small=url, large=url)
+            return self.avatar_urls(p.id, p.avatar_file_id)
         if p.avatar_preset is not None:
             url = self.preset_url(model.PresetKind.AVATAR, p.avatar_preset)
             return s.Avatar(small=url, large=url)
         return None
+
+    def avatar_image_url(self, user_id: int, file_id: str, size: int) -> str:
+        """Where clients load a user's avatar at ``size`` px: ``file_id`` (the avatar's 512 px
+        file) makes its version, so a new avatar is a new URL."""
+        version = model.avatar_version(file_id)
+        return f"{self.root_path}{API_PREFIX}/users/{user_id}/avatar?size={size}&v={version}"
+
+    def avatar_urls(self, user_id: int, file_id: str | None) -> s.Avatar | None:
+        """Both sizes of a user's avatar, or None without one."""
+        if file_id is None:
+            return None
+        return s.Avatar(
+            small=self.avatar_image_url(user_id, file_id, model.AVATAR_SMALL),
+            large=self.avatar_image_url(user_id, file_id, model.AVATAR_LARGE),
+        )
+
+    def avatar_url(self, user_id: int, file_id: str | None) -> str | None:
+        """The large avatar's URL (``avatar_url``, for clients of before ``avatar``)."""
+        if file_id is None:
+            return None
+        return self.avatar_image_url(user_id, file_id, model.AVATAR_LARGE)
 
     # --- objects -----------------------------------------------------------------------------
 
@@ -141,6 +161,9 @@ class Wire:
             content_type=a.content_type,
             size=a.size,
             url=self._files_url + a.id,
+            width=a.width,
+            height=a.height,
+            thumbnail_url=None if a.thumbnail_id is None else self._files_url + a.thumbnail_id,
         )
 
     def file(self, f: model.StoredFile) -> s.File:
@@ -150,6 +173,17 @@ class Wire:
             content_type=f.content_type,
             size=f.size,
             url=self._files_url + f.id,
+            width=f.width,
+            height=f.height,
+            thumbnail_url=None if f.thumbnail_id is None else self._files_url + f.thumbnail_id,
+        )
+
+    def media_item(self, m: model.MediaItem) -> s.MediaItem:
+        return s.MediaItem(
+            file=self.attachment(m.file),
+            message_id=m.message_id,
+            sender_id=m.sender_id,
+            posted_at=m.posted_at,
         )
 
     def message(self, m: model.Message) -> s.Message:

@@ -44,6 +44,25 @@ class PasswordTooCommon(ValidationError):
     )
 
 
+class UnsupportedImage(ValidationError):
+    """The bytes are not a PNG, JPEG, WebP or GIF image the server can decode (whatever the
+    file's name or declared type say)."""
+
+    code = "unsupported_image"
+    default_message = "The file is not a PNG, JPEG, WebP or GIF image."
+
+    def __init__(self, message: str | None = None, *, field: str | None = "file") -> None:
+        super().__init__(message, field=field)
+
+
+class ImageTooLarge(UnsupportedImage):
+    """The image has more pixels than the server decodes (a decompression bomb, or just a
+    huge picture)."""
+
+    code = "image_too_large"
+    default_message = "The image has too many pixels."
+
+
 class NotFound(DomainError):
     """The thing does not exist, or the caller may not know that it exists."""
 

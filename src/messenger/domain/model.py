@@ -51,6 +51,38 @@ class ChatKind(StrEnum):
     GROUP = "group"
 
 
+class FileKind(StrEnum):
+    """What a stored file is for. Variants (``AVATAR_SMALL``, ``THUMBNAIL``) are made by the
+    server from another file, which names them in its ``thumbnail_id``; they live and die
+    with it and are never attached to messages themselves."""
+
+    UPLOAD = "upload"
+    # The 512 px avatar a user's ``avatar_file_id`` names; its thumbnail is the 96 px one.
+    AVATAR = "avatar"
+    AVATAR_SMALL = "avatar_small"
+    THUMBNAIL = "thumbnail"
+
+    @property
+    def is_variant(self) -> bool:
+        return self in (FileKind.AVATAR_SMALL, FileKind.THUMBNAIL)
+
+
+# The two sizes of an avatar (square, in pixels) and the box image attachments' thumbnails
+# fit in.
+AVATAR_LARGE = 512
+AVATAR_SMALL = 96
+AVATAR_SIZES = (AVATAR_LARGE, AVATAR_SMALL)
+THUMBNAIL_BOX = 320
+# Characters of the avatar's file id that make its version in URLs: enough to change with
+# every new avatar, and not the whole id, which would also be its download id.
+AVATAR_VERSION_LENGTH = 12
+
+
+def avatar_version(file_id: str) -> str:
+    """The short version of an avatar (its ``v=`` in URLs), from its 512 px file's id."""
+    return file_id[:AVATAR_VERSION_LENGTH]
+
+
 class Role(StrEnum):
     OWNER = "owner"
     ADMIN = "admin"
@@ -371,6 +403,15 @@ class Attachment:
     name: str
     content_type: str
     size: int
+    # Images the server could decode (by their bytes) have their size in pixels and a
+    # thumbnail file; anything else has None in all three.
+    width: int | None = None
+    height: int | None = None
+    thumbnail_id: str | None = None
+
+    @property
+    def is_image(self) -> bool:
+        return self.width is not None
 
 
 @dataclass
@@ -476,6 +517,54 @@ class StoredFile:
     size: int
     storage_key: str
     created_at: datetime
+    # Images (recognised by their bytes, decodable within ``Limits``): size in pixels.
+    width: int | None = None
+    height: int | None = None
+    kind: FileKind = FileKind.UPLOAD
+    # The smaller variant the server made of this file (an image's thumbnail, an avatar's
+    # 96 px version): downloadable by whoever may download this one.
+    thumbnail_id: str | None = None
+
+    def as_attachment(self) -> Attachment:
+        return Attachment(
+            id=self.id,
+            name=self.name,
+            content_type=self.content_type,
+            size=self.size,
+            width=self.width,
+            height=self.height,
+            thumbnail_id=self.thumbnail_id,
+        )
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What an image's bytes say it is: one of the accepted formats, and its size."""
+
+    format: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """An image the server encoded (an avatar size, a thumbnail), ready to store."""
+
+    data: bytes
+    content_type: str
+    extension: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """An attachment in a chat's media gallery, with the message that carries it."""
+
+    file: Attachment
+    message_id: int
+    sender_id: int
+    posted_at: datetime
 
 
 @dataclass(frozen=True)
@@ -539,6 +628,13 @@ class Limits:
     # Every theme of a user travels in each ``settings_updated``, so their number is capped.
     max_themes: int = 50
     max_upload_bytes: int = 20 * 1024 * 1024
+    # An avatar upload is read into memory to be re-encoded: it is smaller than any upload.
+    max_avatar_bytes: int = 5 * 1024 * 1024
+    # Uploads up to this size and this many pixels are decoded for a thumbnail; larger ones
+    # stay plain files. Decoding costs memory by the pixel (a 40 MP RGBA image is 160 MB),
+    # whatever the file's size: a small file may claim huge dimensions (a decompression bomb).
+    max_image_bytes: int = 20 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
     # Posts written in one transaction at most (group commit).
     max_post_batch: int = 64
     # In chats of more members than this, ``typing`` goes only to devices where the chat is
@@ -567,6 +663,10 @@ class Limits:
 
 
 __all__ = [
+    "AVATAR_LARGE",
+    "AVATAR_SIZES",
+    "AVATAR_SMALL",
+    "THUMBNAIL_BOX",
     "AccessClaims",
     "Attachment",
     "AuthResult",
@@ -576,7 +676,11 @@ __all__ = [
     "ChatKind",
     "ChatMember",
     "ChatSummary",
+    "EncodedImage",
+    "FileKind",
+    "ImageInfo",
     "Limits",
+    "MediaItem",
     "Membership",
     "Message",
     "MessageEdit",

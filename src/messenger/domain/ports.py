@@ -24,6 +24,9 @@ from messenger.domain.events import Delivery, Event, FeedEntry, Notification
 from messenger.domain.model import (
     AccessClaims,
     Chat,
+    EncodedImage,
+    ImageInfo,
+    MediaItem,
     Membership,
     Message,
     MessageEdit,
@@ -213,7 +216,32 @@ class FileRepository(Protocol):
         """Up to ``limit`` of the user's files that no message carries (nor their avatar)."""
 
     async def remove_unattached(self, file_ids: Sequence[str]) -> list[str]:
-        """Delete the rows of those of the files that no message carries; their ids."""
+        """Delete the rows of those of the files that no message carries; their ids.
+
+        Neither counts a variant (``FileKind.is_variant``) as unattached while the file it
+        was made from (whose ``thumbnail_id`` it is) exists: it goes with that file."""
+
+    async def remove(self, file_ids: Sequence[str]) -> None:
+        """Delete these rows whatever refers to them (the caller made sure nothing does)."""
+
+    async def made_from(self, variant_id: str) -> StoredFile | None:
+        """The file whose ``thumbnail_id`` is ``variant_id`` (None for no such file)."""
+
+    async def media_of_chat(
+        self,
+        chat_id: int,
+        *,
+        images: bool,
+        before: tuple[int, str] | None,
+        limit: int,
+        after_message_id: int = 0,
+        reader_id: int | None = None,
+    ) -> list[MediaItem]:
+        """Up to ``limit`` files attached to live messages of the chat, newest first by
+        (message id, file id): images (``width`` known) or the other files; ``before``: only
+        those that sort below it; ``after_message_id``: only messages above it (the lower
+        bound of what the reader may see of the chat); ``reader_id``: but messages that
+        user hid for themself."""
 
 
 class ThemeRepository(Protocol):
@@ -373,6 +401,32 @@ class FileStore(Protocol):
     async def check(self) -> None:
         """Raise ``ServiceUnavailable`` while files cannot be stored (a full or read-only
         disk): readiness probes report it."""
+
+
+class Images(Protocol):
+    """Reading and re-encoding images: PNG, JPEG, WebP and GIF (its first frame), told apart
+    by their bytes only. Decoding is CPU work: adapters do it off the event loop.
+
+    Output keeps no metadata (EXIF, GPS, comments, colour profiles are dropped)."""
+
+    async def probe(self, head: bytes, max_pixels: int) -> ImageInfo | None:
+        """What the first bytes of a file say it is: one of the accepted formats with its
+        size, or None (any other content, a header cut short, more than ``max_pixels``)."""
+
+    async def avatar(
+        self, data: bytes, sizes: Sequence[int], max_pixels: int
+    ) -> list[EncodedImage]:
+        """The image cropped to its centred square and scaled to each of ``sizes``.
+
+        Raises ``UnsupportedImage`` for anything but an accepted image that decodes, and
+        ``ImageTooLarge`` beyond ``max_pixels`` (before decoding a pixel)."""
+
+    async def thumbnail(
+        self, data: bytes, box: int, max_pixels: int
+    ) -> tuple[ImageInfo, EncodedImage]:
+        """The image's size and a copy that fits in ``box`` x ``box`` (never enlarged).
+
+        Raises as ``avatar`` does."""
 
 
 class LoginThrottle(Protocol):

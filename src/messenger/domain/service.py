@@ -17,7 +17,7 @@ class Messenger:
     clients: the notifier's receiving side, which the composition root supplies.
     """
 
-    # One line per use case: a list, however long, not a body of logic to split.
+    # One line per user action: the list is as long as the product is wide.
     def __init__(self, ports: uc.Ports, events: EventStream | None = None) -> None:  # noqa: PLR0915
         self.ports = ports
         self.events = events
@@ -72,3 +72,8 @@ class Messenger:
         self.list_themes = uc.ListThemes(ports)
         self.get_settings = uc.GetSettings(ports)
         self.change_settings = uc.ChangeSettings(ports)
+        self.upload_avatar = uc.UploadAvatar(ports)
+        self.set_avatar_from_upload = uc.SetAvatarFromUpload(ports)
+        self.remove_avatar = uc.RemoveAvatar(ports)
+        self.get_avatar = uc.GetAvatar(ports)
+        self.list_chat_media = uc.ListChatMedia(ports)

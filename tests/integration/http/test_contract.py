@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests import pictures
 from tests.integration.http.support import PASSWORD, Account, assert_problem, register, unique
 
 pytestmark = pytest.mark.integration
@@ -78,7 +79,9 @@ def test_my_account_can_be_read_and_patched(http: httpx.Client, alice: Account) 
     me = http.get("/users/me", headers=alice.headers).json()
     assert me["id"] == alice.id
     picture = http.post(
-        "/files", files={"file": ("me.png", b"\x89PNG", "image/png")}, headers=alice.headers
+        "/files",
+        files={"file": ("me.png", pictures.picture(32, 32), "image/png")},
+        headers=alice.headers,
     ).json()
     patched = http.patch(
         "/users/me",
@@ -87,7 +90,9 @@ def test_my_account_can_be_read_and_patched(http: httpx.Client, alice: Account) 
     )
     assert patched.status_code == 200
     assert patched.json()["display_name"] == "Alice A."
-    assert patched.json()["avatar_url"] == picture["url"]
+    # The upload is made into the avatar's sizes: avatar_url is the large one's URL.
+    assert patched.json()["avatar_url"] == patched.json()["avatar"]["large"]
+    assert patched.json()["avatar_url"].startswith(f"/api/v1/users/{alice.id}/avatar?size=512")
     # Fields left out stay; null removes the avatar.
     cleared = http.patch("/users/me", json={"avatar_url": None}, headers=alice.headers).json()
     assert cleared["avatar_url"] is None

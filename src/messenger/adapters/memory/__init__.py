@@ -12,6 +12,7 @@ from messenger.adapters.memory.fakes import (
     SystemClock,
     TickingClock,
 )
+from messenger.adapters.memory.images import FakeImages, fake_image
 from messenger.adapters.memory.rates import InMemoryRateLimiter
 from messenger.adapters.memory.sessions import InMemorySessionTrust
 from messenger.adapters.memory.store import (
@@ -22,6 +23,7 @@ from messenger.adapters.memory.store import (
 
 __all__ = [
     "DirectCommitter",
+    "FakeImages",
     "FastHasher",
     "InMemoryFileStore",
     "InMemoryLoginThrottle",
@@ -35,4 +37,5 @@ __all__ = [
     "RandomIds",
     "SystemClock",
     "TickingClock",
+    "fake_image",
 ]

@@ -31,6 +31,7 @@ from messenger.domain.events import (
 )
 from messenger.domain.model import (
     Chat,
+    MediaItem,
     Membership,
     Message,
     MessageEdit,
@@ -466,6 +467,12 @@ class InMemoryFileRepository(_Repo):
         used.update(t.background_file_id for t in self._s.themes.values() if t.background_file_id)
         return used
 
+    def _unattached(self, file: StoredFile, avatars: set[str]) -> bool:
+        if file.kind.is_variant:
+            # A variant goes with the file it was made from, once that is gone.
+            return all(f.thumbnail_id != file.id for f in self._s.files.values())
+        return not self._s.attachment_index.get(file.id) and file.id not in avatars
+
     async def attached_in_chats_of(self, file_id: str, user_id: int) -> bool:
         for message_id in self._s.attachment_index.get(file_id, ()):
             message = self._s.messages.get(message_id)
@@ -481,9 +488,7 @@ class InMemoryFileRepository(_Repo):
         found = [
             f
             for f in self._s.files.values()
-            if f.created_at < cutoff
-            and not self._s.attachment_index.get(f.id)
-            and f.id not in avatars
+            if f.created_at < cutoff and self._unattached(f, avatars)
         ]
         found.sort(key=lambda f: (f.created_at, f.id))
         return [_c(f) for f in found[:limit]]
@@ -493,25 +498,62 @@ class InMemoryFileRepository(_Repo):
         found = [
             f
             for f in self._s.files.values()
-            if f.owner_id == owner_id
-            and not self._s.attachment_index.get(f.id)
-            and f.id not in avatars
+            if f.owner_id == owner_id and self._unattached(f, avatars)
         ]
         found.sort(key=lambda f: (f.created_at, f.id))
         return [_c(f) for f in found[:limit]]
 
     async def remove_unattached(self, file_ids: Sequence[str]) -> list[str]:
-        removed = []
         avatars = self._avatars()
+        # Decided before any is deleted, as one DELETE ... WHERE decides it.
+        removable = [
+            file_id
+            for file_id in dict.fromkeys(file_ids)
+            if file_id in self._s.files and self._unattached(self._s.files[file_id], avatars)
+        ]
+        for file_id in removable:
+            self._j.delete(self._s.files, file_id)
+        return removable
+
+    async def remove(self, file_ids: Sequence[str]) -> None:
         for file_id in dict.fromkeys(file_ids):
-            if (
-                file_id in self._s.files
-                and not self._s.attachment_index.get(file_id)
-                and file_id not in avatars
-            ):
+            if file_id in self._s.files:
                 self._j.delete(self._s.files, file_id)
-                removed.append(file_id)
-        return removed
+
+    async def made_from(self, variant_id: str) -> StoredFile | None:
+        for f in self._s.files.values():
+            if f.thumbnail_id == variant_id:
+                return _c(f)
+        return None
+
+    async def media_of_chat(
+        self,
+        chat_id: int,
+        *,
+        images: bool,
+        before: tuple[int, str] | None,
+        limit: int,
+        after_message_id: int = 0,
+        reader_id: int | None = None,
+    ) -> list[MediaItem]:
+        found: list[MediaItem] = []
+        for message_id in reversed(self._s.chat_messages.get(chat_id, [])):
+            if message_id <= after_message_id:
+                break
+            message = self._s.messages[message_id]
+            if message.deleted or (reader_id, message_id) in self._s.hidden:
+                continue
+            for attachment in sorted(message.attachments, key=lambda a: a.id, reverse=True):
+                if attachment.is_image != images:
+                    continue
+                if before is not None and (message_id, attachment.id) >= before:
+                    continue
+                found.append(
+                    MediaItem(attachment, message_id, message.sender_id, message.created_at)
+                )
+                if len(found) == limit:
+                    return found
+        return found
 
 
 def _ct(theme: Theme) -> Theme:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 
-from messenger.domain.model import Attachment, ChatKind, Role
+from messenger.domain.model import Attachment, ChatKind, FileKind, Role
 
 MYSQL_TABLE: dict[str, Any] = {
     "mysql_engine": "InnoDB",
@@ -90,18 +90,23 @@ class EnumString(sa.TypeDecorator[_E]):
         return None if value is None else self.enum(value)
 
 
-class StoredAttachment(msgspec.Struct, frozen=True):
+class StoredAttachment(msgspec.Struct, frozen=True, omit_defaults=True):
     """An attachment as the ``messages.attachments`` column holds it.
 
     Its own frozen layout rather than the domain's dataclass, so renaming a domain field is
     a code change here and never a silent change of stored data. Rows written before file
-    URLs were derived at the edge also carry ``url``; it is ignored.
+    URLs were derived at the edge also carry ``url``; it is ignored. The image fields came
+    later: left out when None, so a row of before reads as a file that is no image, and a
+    file that is no image is stored as it was then.
     """
 
     id: str
     name: str
     content_type: str
     size: int
+    width: int | None = None
+    height: int | None = None
+    thumbnail_id: str | None = None
 
 
 _attachments_encoder = msgspec.json.Encoder()
@@ -119,14 +124,27 @@ class AttachmentsJSON(sa.TypeDecorator[tuple[Attachment, ...]]):
     ) -> str | None:
         if not value:
             return None
-        stored = [StoredAttachment(a.id, a.name, a.content_type, a.size) for a in value]
+        stored = [
+            StoredAttachment(
+                a.id, a.name, a.content_type, a.size, a.width, a.height, a.thumbnail_id
+            )
+            for a in value
+        ]
         return _attachments_encoder.encode(stored).decode()
 
     def process_result_value(self, value: Any | None, dialect: Dialect) -> tuple[Attachment, ...]:
         if not value:
             return ()
         return tuple(
-            Attachment(id=a.id, name=a.name, content_type=a.content_type, size=a.size)
+            Attachment(
+                id=a.id,
+                name=a.name,
+                content_type=a.content_type,
+                size=a.size,
+                width=a.width,
+                height=a.height,
+                thumbnail_id=a.thumbnail_id,
+            )
             for a in _attachments_decoder.decode(value)
         )
 
@@ -346,6 +364,11 @@ files = sa.Table(
     sa.Column("size", Int64(), nullable=False),
     sa.Column("storage_key", key(255), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
+    # Images (see migration 0004): their size, and the smaller variant made of them.
+    sa.Column("width", sa.Integer, nullable=True),
+    sa.Column("height", sa.Integer, nullable=True),
+    sa.Column("kind", EnumString(FileKind, 16), nullable=False, server_default="upload"),
+    sa.Column("thumbnail_id", key(64), nullable=True, index=True),
     **MYSQL_TABLE,
 )
 

@@ -16,6 +16,13 @@ from messenger.domain.usecases.accounts import (
     RevokeSession,
     SearchUsers,
 )
+from messenger.domain.usecases.avatars import (
+    AvatarImage,
+    GetAvatar,
+    RemoveAvatar,
+    SetAvatarFromUpload,
+    UploadAvatar,
+)
 from messenger.domain.usecases.base import Ports, UseCase
 from messenger.domain.usecases.chats import (
     AddMember,
@@ -36,6 +43,7 @@ from messenger.domain.usecases.feed import (
     ReportPresence,
 )
 from messenger.domain.usecases.files import DeleteAbandonedUploads, NewFile, OpenFile, UploadFile
+from messenger.domain.usecases.media import ListChatMedia
 from messenger.domain.usecases.messages import (
     AcknowledgeDelivery,
     AttachFilesToMessage,
@@ -77,6 +85,7 @@ __all__ = [
     "AttachFilesToMessage",
     "Authenticate",
     "Authorize",
+    "AvatarImage",
     "ChangePassword",
     "ChangeRole",
     "ChangeSettings",
@@ -94,6 +103,7 @@ __all__ = [
     "EditTheme",
     "FindDialog",
     "FinishAccountDeletion",
+    "GetAvatar",
     "GetChangesSince",
     "GetChat",
     "GetEditHistory",
@@ -101,6 +111,7 @@ __all__ = [
     "GetProfile",
     "GetSettings",
     "HideMessage",
+    "ListChatMedia",
     "ListChats",
     "ListContacts",
     "ListPresets",
@@ -120,6 +131,7 @@ __all__ = [
     "ReadState",
     "RefreshSession",
     "Register",
+    "RemoveAvatar",
     "RemoveMember",
     "RenameGroup",
     "ReportPresence",
@@ -127,7 +139,9 @@ __all__ = [
     "RevokeSession",
     "SearchUsers",
     "SendTyping",
+    "SetAvatarFromUpload",
     "UpdateProfile",
+    "UploadAvatar",
     "UploadFile",
     "UseCase",
     "profile_audience",

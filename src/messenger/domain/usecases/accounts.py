@@ -451,8 +451,9 @@ class FinishAccountDeletion(UseCase):
         while True:
             async with self._uow(read_only=True) as uow:
                 found = await uow.files.unattached_of(user_id, batch)
-            await remove_files(self._ports, found)
-            if len(found) < batch:
+            # A thumbnail is unattached only once its original is gone: go on until a pass
+            # finds nothing more to remove.
+            if not found or not await remove_files(self._ports, found):
                 return
 
     async def _erase_batch(self, user_id: int, batch: int) -> bool:

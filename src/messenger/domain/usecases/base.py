@@ -21,6 +21,7 @@ from messenger.domain.ports import (
     CommonPasswords,
     FileStore,
     IdSource,
+    Images,
     LoginThrottle,
     Notifier,
     PasswordHasher,
@@ -53,6 +54,8 @@ class Ports:
     # Per-user budgets of actions that could flood others or the storage (Limits says how
     # much).
     rates: RateLimiter
+    # Decoding and re-encoding images (avatars, thumbnails of image attachments).
+    images: Images
     limits: Limits = field(default_factory=Limits)
     # The preset avatars and frames the server ships (ids; the composition root reads them).
     avatars: AvatarCatalog = field(default_factory=AvatarCatalog)

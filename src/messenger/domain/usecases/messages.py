@@ -303,7 +303,7 @@ async def _attachments(
 
 
 def _attachment(file: StoredFile) -> Attachment:
-    return Attachment(id=file.id, name=file.name, content_type=file.content_type, size=file.size)
+    return file.as_attachment()
 
 
 class EditMessage(UseCase):

@@ -28,6 +28,8 @@ from messenger.entrypoints.http.errors import (
     problem_response,
 )
 from messenger.entrypoints.http.files import files_router, message_files_router
+from messenger.entrypoints.http.media import media_router
+from messenger.entrypoints.http.my_avatar import my_avatar_router
 from messenger.entrypoints.http.problems import document_problems
 from messenger.entrypoints.http.system import ReadinessCheck, health, ready
 from messenger.entrypoints.http.themes import themes_router
@@ -103,6 +105,8 @@ def create_app(
             chats_router(),
             messages_router(),
             files_router(settings.max_upload_bytes),
+            my_avatar_router(container.limits().max_avatar_bytes),
+            media_router(),
             message_files_router(settings.max_upload_bytes, container.limits().max_attachments),
             *realtime.route_handlers,
             # Like openapi.json: always there (only the HTML pages follow MESSENGER_DOCS).
@@ -155,8 +159,8 @@ def create_app(
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type"],
-            expose_headers=["Retry-After", "Content-Disposition", "Location"],
+            allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+            expose_headers=["Retry-After", "Content-Disposition", "Location", "ETag"],
             max_age=600,
         ),
         openapi_config=openapi,

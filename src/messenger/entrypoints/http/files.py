@@ -51,7 +51,7 @@ def _multipart_body(file: Schema) -> RequestBody:
 
 
 @dataclass
-class _UploadOperation(Operation):
+class UploadOperation(Operation):
     """Documents the upload's body: one ``file`` part."""
 
     request_body: RequestBody | None = field(default_factory=lambda: _multipart_body(_FILE))
@@ -73,7 +73,7 @@ class _AttachOperation(Operation):
     status_code=201,
     summary="Upload a file (multipart/form-data, field 'file')",
     opt={"problems": (400, 413, 429)},
-    operation_class=_UploadOperation,
+    operation_class=UploadOperation,
 )
 async def upload_file(
     request: Request[Any, Any, Any],

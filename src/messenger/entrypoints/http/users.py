@@ -48,11 +48,14 @@ async def _apply_patch(
     data: ProfilePatch, messenger: Messenger, claims: AccessClaims, wire: Wire
 ) -> shapes.User:
     """A profile patch through ``UpdateProfile`` (``PATCH /me`` and ``PUT /me/profile``)."""
+    if data.avatar_url is not UNSET:
+        # For clients of before POST /users/me/avatar: the url of an image the caller
+        # uploaded becomes the avatar as that upload would; the current avatar_url sent
+        # back leaves it.
+        await _change_avatar(messenger, wire, claims.user_id, data.avatar_url)
     user = await messenger.update_profile(
         claims.user_id,
         display_name=None if data.display_name is UNSET else data.display_name,
-        # The use case reads "" as "remove the avatar" and None as "leave it".
-        avatar_file_id=None if data.avatar_url is UNSET else _avatar_file(wire, data.avatar_url),
         bio=None if data.bio is UNSET else data.bio,
         username=None if data.username is UNSET else data.username,
         birthdate=model.UNSET if data.birthdate is UNSET else data.birthdate,
@@ -92,7 +95,7 @@ async def delete_me(
 @patch(
     "/me",
     summary="Change display name, username, avatar URL, bio or birthdate",
-    opt={"problems": (409,)},
+    opt={"problems": (409, 413, 422, 429)},
 )
 async def update_me(
     data: JSONBody[ProfilePatch],
@@ -108,7 +111,7 @@ async def update_me(
 @put(
     "/me/profile",
     summary="Change the profile (the same as PATCH /users/me)",
-    opt={"problems": (409,)},
+    opt={"problems": (409, 413, 422, 429)},
 )
 async def put_profile(
     data: JSONBody[ProfilePatch],
@@ -173,18 +176,23 @@ async def put_avatar_frame(
     return wire.user(await messenger.choose_avatar_frame(claims.user_id, data.frame))
 
 
-def _avatar_file(wire: Wire, url: str | None) -> str:
+async def _change_avatar(messenger: Messenger, wire: Wire, user_id: int, url: str | None) -> None:
     url = (url or "").strip()
     if not url:
-        return ""
+        await messenger.remove_avatar(user_id)
+        return
     file_id = wire.file_id_of(url)
-    if file_id is None:
-        raise ValidationError(
-            "The avatar must be the URL of a file you uploaded to this server "
-            f"({wire.file_url('{id}')}).",
-            field="avatar_url",
-        )
-    return file_id
+    if file_id is not None:
+        await messenger.set_avatar_from_upload(user_id, file_id)
+        return
+    me = await messenger.get_my_account(user_id)
+    if url == wire.avatar_url(me.id, me.avatar_file_id):
+        return
+    raise ValidationError(
+        "The avatar must be the URL of a file you uploaded to this server "
+        f"({wire.file_url('{id}')}).",
+        field="avatar_url",
+    )
 
 
 @get(

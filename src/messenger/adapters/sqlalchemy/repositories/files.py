@@ -11,23 +11,46 @@ from messenger.adapters.sqlalchemy.repositories.rows import select_entity, value
 from messenger.adapters.sqlalchemy.session import SqlSession
 from messenger.adapters.sqlalchemy.tables import (
     files,
+    hidden_messages,
     memberships,
     message_attachments,
     messages,
     themes,
     users,
 )
-from messenger.domain.model import StoredFile
+from messenger.domain.model import FileKind, MediaItem, StoredFile
 
 _FILES = select_entity(files, StoredFile)
+_VARIANTS = [k.value for k in FileKind if k.is_variant]
+_original = files.alias("original")
 
 # The index says which files messages carry; a file with no row there is attached to none.
-# A file in use as someone's avatar or a theme's background is not abandoned either.
-_UNATTACHED = sa.and_(
-    ~sa.exists().where(message_attachments.c.file_id == files.c.id),
-    ~sa.exists().where(users.c.avatar_file_id == files.c.id),
-    ~sa.exists().where(themes.c.background == files.c.id),
+# A file in use as someone's avatar or a theme's background is not abandoned either. A
+# variant (a thumbnail, an avatar's small size) goes with the file it was made from, once
+# that one is gone.
+_UNATTACHED = sa.or_(
+    sa.and_(
+        files.c.kind.not_in(_VARIANTS),
+        ~sa.exists().where(message_attachments.c.file_id == files.c.id),
+        ~sa.exists().where(users.c.avatar_file_id == files.c.id),
+        ~sa.exists().where(themes.c.background == files.c.id),
+    ),
+    sa.and_(
+        files.c.kind.in_(_VARIANTS),
+        ~sa.exists().where(_original.c.thumbnail_id == files.c.id),
+    ),
 )
+_MEDIA = (
+    sa.select(*_FILES.selected_columns, messages.c.id, messages.c.sender_id, messages.c.created_at)
+    .select_from(
+        message_attachments.join(files, files.c.id == message_attachments.c.file_id).join(
+            messages, messages.c.id == message_attachments.c.message_id
+        )
+    )
+    .where(messages.c.deleted_at.is_(None))
+    .order_by(messages.c.id.desc(), files.c.id.desc())
+)
+_FILE_FIELDS = len(_FILES.selected_columns)
 
 
 class SqlAlchemyFileRepository:
@@ -98,3 +121,52 @@ class SqlAlchemyFileRepository:
         if removable:
             await self._db.write(files.delete().where(files.c.id.in_(removable)))
         return removable
+
+    async def remove(self, file_ids: Sequence[str]) -> None:
+        if file_ids:
+            await self._db.write(files.delete().where(files.c.id.in_(list(set(file_ids)))))
+
+    async def made_from(self, variant_id: str) -> StoredFile | None:
+        row = (await self._db.read(_FILES.where(files.c.thumbnail_id == variant_id))).first()
+        return StoredFile(*row) if row else None
+
+    async def media_of_chat(
+        self,
+        chat_id: int,
+        *,
+        images: bool,
+        before: tuple[int, str] | None,
+        limit: int,
+        after_message_id: int = 0,
+        reader_id: int | None = None,
+    ) -> list[MediaItem]:
+        stmt = _MEDIA.where(
+            messages.c.chat_id == chat_id,
+            messages.c.id > after_message_id,
+            files.c.width.is_not(None) if images else files.c.width.is_(None),
+        )
+        if reader_id is not None:
+            stmt = stmt.where(
+                ~sa.exists().where(
+                    hidden_messages.c.user_id == reader_id,
+                    hidden_messages.c.message_id == messages.c.id,
+                )
+            )
+        if before is not None:
+            message_id, file_id = before
+            stmt = stmt.where(
+                sa.or_(
+                    messages.c.id < message_id,
+                    sa.and_(messages.c.id == message_id, files.c.id < file_id),
+                )
+            )
+        rows = await self._db.read(stmt.limit(limit))
+        return [
+            MediaItem(
+                StoredFile(*row[:_FILE_FIELDS]).as_attachment(),
+                message_id=row[_FILE_FIELDS],
+                sender_id=row[_FILE_FIELDS + 1],
+                posted_at=row[_FILE_FIELDS + 2],
+            )
+            for row in rows
+        ]
