@@ -99,6 +99,7 @@ class _Profile1(msgspec.Struct, omit_defaults=True, gc=False):
     birthdate: date | None = None
     avatar_preset: str | None = None
     avatar_frame: str | None = None
+    deleted: bool = False
 
 
 class _ChatMember1(msgspec.Struct, gc=False):
@@ -144,6 +145,18 @@ class _MemberRemoved1(msgspec.Struct, gc=False):
     by_user_id: int
 
 
+class _ChatCleared1(msgspec.Struct, gc=False):
+    user_id: int
+    chat: int
+    up_to_message_id: int
+
+
+class _MessageHidden1(msgspec.Struct, gc=False):
+    user_id: int
+    chat: int
+    message_id: int
+
+
 class _Typing1(msgspec.Struct, gc=False):
     chat: int
     user_id: int
@@ -168,6 +181,8 @@ class _UserProfile1(msgspec.Struct, gc=False):
     birthdate: date | None
     avatar_preset: str | None
     avatar_frame: str | None
+    # Added since, with a default: rows written before it read as a live account.
+    deleted: bool = False
 
 
 class _ProfileUpdated1(msgspec.Struct, gc=False):
@@ -260,6 +275,7 @@ def _profile(p: m.PublicProfile) -> _Profile1:
         p.birthdate,
         p.avatar_preset,
         p.avatar_frame,
+        p.deleted,
     )
 
 
@@ -284,6 +300,7 @@ def _user_profile(p: m.PublicProfile) -> _UserProfile1:
         p.birthdate,
         p.avatar_preset,
         p.avatar_frame,
+        p.deleted,
     )
 
 
@@ -320,6 +337,10 @@ def _stored(event: ev.Event) -> msgspec.Struct:
             return _MemberRemoved1(event.chat, event.user_id, event.by_user_id)
         case ev.ProfileUpdated():
             return _ProfileUpdated1(_user_profile(event.profile))
+        case ev.ChatCleared():
+            return _ChatCleared1(event.user_id, event.chat, event.up_to_message_id)
+        case ev.MessageHidden():
+            return _MessageHidden1(event.user_id, event.chat, event.message_id)
         case ev.UserTyping():
             return _Typing1(event.chat, event.user_id)
         case ev.PresenceChanged():
@@ -401,6 +422,7 @@ def _domain_chat_member(x: _ChatMember1) -> m.ChatMember:
             birthdate=p.birthdate,
             avatar_preset=p.avatar_preset,
             avatar_frame=p.avatar_frame,
+            deleted=p.deleted,
         ),
     )
 
@@ -417,6 +439,7 @@ def _domain_profile(p: _UserProfile1) -> m.PublicProfile:
         birthdate=p.birthdate,
         avatar_preset=p.avatar_preset,
         avatar_frame=p.avatar_frame,
+        deleted=p.deleted,
     )
 
 
@@ -479,6 +502,14 @@ _V1: dict[str, tuple[type[msgspec.Struct], Callable[[Any], ev.Event]]] = {
     ev.MemberRemoved.type: (
         _MemberRemoved1,
         lambda d: ev.MemberRemoved(d.chat, d.user_id, d.by_user_id),
+    ),
+    ev.ChatCleared.type: (
+        _ChatCleared1,
+        lambda d: ev.ChatCleared(d.user_id, d.chat, d.up_to_message_id),
+    ),
+    ev.MessageHidden.type: (
+        _MessageHidden1,
+        lambda d: ev.MessageHidden(d.user_id, d.chat, d.message_id),
     ),
     ev.ProfileUpdated.type: (
         _ProfileUpdated1,

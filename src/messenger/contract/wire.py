@@ -115,6 +115,7 @@ class Wire:
             avatar=avatar,
             avatar_preset=p.avatar_preset,
             avatar_frame=p.avatar_frame,
+            deleted=p.deleted,
         )
 
     def user(self, u: model.User) -> s.User:
@@ -132,6 +133,7 @@ class Wire:
             avatar=avatar,
             avatar_preset=u.avatar_preset,
             avatar_frame=u.avatar_frame,
+            deleted=u.deleted,
         )
 
     def preset(self, kind: model.PresetKind, preset_id: str) -> s.PresetImage:
@@ -358,6 +360,18 @@ class Wire:
                         settings=self.settings(event.settings),
                         themes=[self.theme(t) for t in event.themes],
                     ),
+                    cursor=cursor,
+                )
+            case ev.ChatCleared():
+                return s.ChatClearedFrame(
+                    data=s.ChatClearedData(
+                        chat_id=event.chat, up_to_message_id=event.up_to_message_id
+                    ),
+                    cursor=cursor,
+                )
+            case ev.MessageHidden():
+                return s.MessageHiddenFrame(
+                    data=s.MessageHiddenData(chat_id=event.chat, message_id=event.message_id),
                     cursor=cursor,
                 )
         raise ValueError(f"no feed frame for event {event.type!r}")

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 
 from messenger.domain.errors import (
     AlreadyAMember,
+    ChatNotFound,
     Conflict,
     Forbidden,
     NotAMember,
     NotFound,
+    UserDeleted,
     ValidationError,
 )
 from messenger.domain.events import (
@@ -26,12 +28,18 @@ from messenger.domain.model import (
     ChatMember,
     ChatSummary,
     Membership,
+    Message,
     Role,
     clean_title,
 )
 from messenger.domain.paging import Listing, Order, micros, page_size, paginate
 from messenger.domain.ports import UnitOfWork
-from messenger.domain.usecases.base import UseCase, load_members, load_membership
+from messenger.domain.usecases.base import (
+    UseCase,
+    load_members,
+    load_membership,
+    visible_page,
+)
 
 
 async def _details(uow: UnitOfWork, chat: Chat) -> ChatDetails:
@@ -76,9 +84,15 @@ class OpenDialog(_ChatUseCase):
             async with self._uow(read_only=True) as uow:
                 existing = await uow.chats.by_direct_key(key)
                 if existing is not None:
-                    return await _details(uow, existing), False
-                if await uow.users.get(peer_id) is None or await uow.users.get(user_id) is None:
+                    details = await _details(uow, existing)
+                    if any(m.profile.deleted for m in details.members):
+                        raise UserDeleted()
+                    return details, False
+                peer, me = await uow.users.get(peer_id), await uow.users.get(user_id)
+                if peer is None or me is None:
                     raise NotFound("User not found.")
+                if peer.deleted or me.deleted:
+                    raise UserDeleted()
             try:
                 return await self._create(user_id, peer_id, key), True
             except Conflict:
@@ -139,6 +153,8 @@ class CreateGroup(_ChatUseCase):
             found = await uow.users.get_many([user_id, *others])
             if len(found) != len(others) + 1:
                 raise NotFound("User not found.")
+            if any(u.deleted for u in found):
+                raise UserDeleted()
             self._spend_new_chat(user_id)
             if others:
                 self._spend_member_adds(user_id, len(others))
@@ -218,8 +234,11 @@ class AddMember(_ChatUseCase):
                 raise Forbidden("Only the owner or an admin can add members.")
             if role is Role.ADMIN and me.role is not Role.OWNER:
                 raise Forbidden("Only the owner can add admins.")
-            if await uow.users.get(user_id) is None:
+            target = await uow.users.get(user_id)
+            if target is None:
                 raise NotFound("User not found.")
+            if target.deleted:
+                raise UserDeleted()
             if await uow.members.get(chat_id, user_id) is not None:
                 raise AlreadyAMember()
             current = await uow.members.of_chat(chat_id)
@@ -338,9 +357,9 @@ class ListChats(UseCase):
             if not page.items:
                 return page.with_items([])
             chat_ids = [c.id for c in page.items]
-            last = await uow.messages.last_of_chats(chat_ids)
+            last = await _last_seen(uow, user_id, [mine[i] for i in chat_ids])
             unread = await uow.messages.count_unread(
-                {i: mine[i].read_message_id for i in chat_ids}, user_id
+                {i: mine[i].unread_floor for i in chat_ids}, user_id
             )
             members = await load_members(uow, chat_ids)
         return page.with_items(
@@ -354,3 +373,36 @@ class ListChats(UseCase):
                 for c in page.items
             ]
         )
+
+
+async def _last_seen(
+    uow: UnitOfWork, user_id: int, memberships: list[Membership]
+) -> dict[int, Message]:
+    """Per chat of the user's ``memberships``: the newest message they see (none where
+    they cleared it all)."""
+    last = await uow.messages.last_of_chats([m.chat_id for m in memberships])
+    hidden = await uow.messages.hidden_among(user_id, [m.id for m in last.values()])
+    result: dict[int, Message] = {}
+    for me in memberships:
+        newest = last.get(me.chat_id)
+        if newest is None or not me.sees(newest.id):
+            continue
+        if newest.id in hidden:
+            # Rare: the newest was hidden, so look further back.
+            older = await visible_page(uow, me, before=newest.id, after=None, limit=1)
+            if not older:
+                continue
+            newest = older[0]
+        result[me.chat_id] = newest
+    return result
+
+
+class FindDialog(UseCase):
+    """The dialog between the caller and another user, if there is one (never created)."""
+
+    async def __call__(self, user_id: int, peer_id: int) -> int:
+        async with self._uow(read_only=True) as uow:
+            chat = await uow.chats.by_direct_key(Chat.direct_key_for(user_id, peer_id))
+            if chat is None or await uow.members.get(chat.id, user_id) is None:
+                raise ChatNotFound()
+            return chat.id
