@@ -149,3 +149,51 @@ def test_avatars_that_were_the_users_own_files_survive_the_move_to_file_ids(
         ]
     finally:
         engine.dispose()
+
+
+def test_old_feed_rows_of_edits_and_deletions_get_their_message_named(
+    empty_database: str,
+) -> None:
+    url = empty_database
+    upgrade_database(url, "0002")
+    engine = sa.create_engine(sync_url(url))
+    t = "2026-01-01 00:00:00"
+    message = '{"id":7,"chat_id":3,"sender_id":2,"client_id":"c","text":"x","created_at":"%s"}'
+    rows = [
+        (1, "new_message", 7, 2),
+        (2, "message_updated", None, None),
+        (3, "message_deleted", None, None),
+        (4, "messages_read", None, None),
+    ]
+    try:
+        with engine.begin() as conn:
+            for position, type_, message_id, sender_id in rows:
+                data = '{"chat":3,"user_id":1,"message_id":7}'
+                if type_ != "messages_read":
+                    data = '{"message":' + message % "2026-01-01T00:00:00Z" + "}"
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO feed (position, chat_id, type, message_id, sender_id, "
+                        "payload, created_at) VALUES (:p, 3, :type, :m, :s, :payload, :t)"
+                    ),
+                    {
+                        "p": position,
+                        "type": type_,
+                        "m": message_id,
+                        "s": sender_id,
+                        "payload": '{"type":"' + type_ + '","data":' + data + "}",
+                        "t": t,
+                    },
+                )
+        upgrade_database(url)
+        query = sa.text("SELECT position, message_id, sender_id FROM feed ORDER BY position")
+        with engine.connect() as conn:
+            named = [tuple(r) for r in conn.execute(query).all()]
+        assert named == [(1, 7, 2), (2, 7, 2), (3, 7, 2), (4, None, None)]
+
+        downgrade_database(url, "0002")
+        with engine.connect() as conn:
+            named = [tuple(r) for r in conn.execute(query).all()]
+        assert named == [(1, 7, 2), (2, None, None), (3, None, None), (4, None, None)]
+    finally:
+        engine.dispose()

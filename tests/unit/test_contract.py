@@ -316,7 +316,7 @@ _ATTACHMENT_BEFORE = re.compile(r'"url":"/api/v1/files/[^"]*"(?=\})')
 def _with_profile_fields(frame: str) -> str:
     """``frame`` with the fields 1.3.0 added: at the end of each profile (none of them set;
     an uploaded avatar now served at its two sizes, ``avatar_url`` the large one) and of each
-    attachment (no image sizes)."""
+    attachment (no image sizes); and ``deleted`` (1.4.0) at the end of each profile."""
 
     def add(found: re.Match[str]) -> str:
         url = found.group(1)
@@ -329,7 +329,10 @@ def _with_profile_fields(frame: str) -> str:
             large = f'"/api/v1/users/1/avatar?size=512&v={file_id}"'
             avatar = f'{{"small":{small},"large":{large}}}'
             old = found.group(0).replace(url, large, 1)
-        return f'{old},"birthdate":null,"avatar":{avatar},"avatar_preset":null,"avatar_frame":null'
+        return (
+            f'{old},"birthdate":null,"avatar":{avatar},"avatar_preset":null,"avatar_frame":null,'
+            '"deleted":false'
+        )
 
     with_profiles = _PROFILE_BEFORE.sub(add, frame)
     return _ATTACHMENT_BEFORE.sub(

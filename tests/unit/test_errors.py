@@ -37,6 +37,7 @@ EXPECTED_CODES: dict[type[DomainError], str] = {
     errors.TooManyThemes: "too_many_themes",
     errors.UnsupportedImage: "unsupported_image",
     errors.ImageTooLarge: "image_too_large",
+    errors.UserDeleted: "user_deleted",
 }
 
 

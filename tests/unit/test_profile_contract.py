@@ -58,6 +58,7 @@ def test_the_users_own_devices_get_it_with_a_cursor_as_sync_does() -> None:
                 },
                 "avatar_preset": "cat",
                 "avatar_frame": "gold",
+                "deleted": False,
             }
         },
         "cursor": 12,

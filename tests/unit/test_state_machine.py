@@ -1,11 +1,13 @@
 """A hypothesis state machine over the whole domain, on the in-memory adapters.
 
 After every step it checks the invariants the product promises: an ended session (log out,
-revoked device, reused refresh token, new password) is refused at once and its sockets are
-told to close; one dialog per pair; history pages ascend and never overlap; resends never
-duplicate; unread counts equal a recount; watermarks never move back; nobody outside a chat
-is told about it; a profile change goes to the user's feed and, pushed, to their chat-mates
-only, and the feed's last word on a user's profile is the profile; and replaying
+revoked device, reused refresh token, new password, deleted account) is refused at once and
+its sockets are told to close; one dialog per pair; history pages ascend and never overlap;
+resends never duplicate; unread counts equal a recount; watermarks never move back; nobody
+outside a chat is told about it; a profile change goes to the user's feed and, pushed, to
+their chat-mates only, and the feed's last word on a user's profile is the profile; what a
+user cleared or hid for themself never reaches them again (history, last message, unread
+count, pushes, sync); and replaying
 the change feed from any earlier cursor onto the state seen then gives exactly today's state
 (Zulip's ``verify_action`` idea, applied to every user at once).
 
@@ -28,17 +30,26 @@ from typing import Any, TypeVar
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
+    MultipleResults,
     RuleBasedStateMachine,
     consumes,
     initialize,
     invariant,
+    multiple,
     rule,
 )
 
 from messenger.adapters.memory import InMemoryStore, InMemoryUnitOfWorkFactory, TickingClock
-from messenger.domain.errors import Blocked, DomainError, InvalidToken, PrivacyRestricted
+from messenger.domain.errors import (
+    Blocked,
+    DomainError,
+    InvalidCredentials,
+    InvalidToken,
+    PrivacyRestricted,
+)
 from messenger.domain.events import (
     BlocksUpdated,
+    ChatCleared,
     ChatCreated,
     ChatUpdated,
     ContactsUpdated,
@@ -48,6 +59,7 @@ from messenger.domain.events import (
     MemberUpdated,
     MessageDeleted,
     MessageEdited,
+    MessageHidden,
     MessagePosted,
     MessagesDelivered,
     MessagesRead,
@@ -64,6 +76,7 @@ from messenger.domain.model import (
     ChatKind,
     ChatMember,
     ChatSummary,
+    Message,
     PublicProfile,
     Role,
 )
@@ -164,6 +177,14 @@ def apply_event(
             state[chat_id].delivered[uid] = mid
         case ContactsUpdated() | BlocksUpdated() | PrivacyUpdated():
             pass  # the user's own lists and settings: no chat changes
+        case ChatCleared(chat=chat_id, up_to_message_id=up_to):
+            view = state.get(chat_id)
+            if view is not None:
+                view.messages = {i: m for i, m in view.messages.items() if i > up_to}
+        case MessageHidden(chat=chat_id, message_id=mid):
+            view = state.get(chat_id)
+            if view is not None:
+                view.messages.pop(mid, None)
         case ProfileUpdated(profile=profile):
             # Only about the user themself; its own invariant checks it.
             assert profile.id == me
@@ -225,6 +246,10 @@ class MessengerMachine(RuleBasedStateMachine):
     def _check_audience(self, note: Notification) -> None:
         store = self.uow.store
         event = note.event
+        if isinstance(event, ChatCleared | MessageHidden):
+            if note.recipients != {event.user_id}:
+                self.violations.append(f"{event.type} went to {sorted(note.recipients)}")
+            return
         if isinstance(event, ProfileUpdated):
             uid = event.profile.id
             mates = {
@@ -251,6 +276,9 @@ class MessengerMachine(RuleBasedStateMachine):
             expected = members - {event.user_id} - self._blockers_of(event.user_id)
         elif isinstance(event, MessagesRead):
             expected = {m for m in members if self._settings(m).read_receipts} | {event.user_id}
+        elif isinstance(event, MessageEdited | MessageDeleted):
+            # A change to a message reaches only those who still see it.
+            expected = {uid for uid in members if self._sees(uid, event.message)}
         else:
             expected = members
         if note.recipients != expected:
@@ -374,7 +402,7 @@ class MessengerMachine(RuleBasedStateMachine):
 
     @rule(target=chats, a=st.integers(0, USERS - 1), b=st.integers(0, USERS - 1))
     def open_dialog(self, a: int, b: int) -> int:
-        if a == b:
+        if a == b or self._deleted(self._user(a)) or self._deleted(self._user(b)):
             return self._expect_failure(self.app.open_dialog(self._user(a), self._user(b)))
         blocks = self.uow.store.blocks
         if (self._user(b), self._user(a)) in blocks:
@@ -396,8 +424,11 @@ class MessengerMachine(RuleBasedStateMachine):
     def create_group(self, owner: int, others: set[int]) -> int:
         actor = self._user(owner)
         members = [self._user(o) for o in others]
+        coro = self.app.create_group(actor, "team", members)
+        if any(self._deleted(self._user(i)) for i in {owner, *others}):
+            return self._expect_failure(coro)
         try:
-            details = self.run(self.app.create_group(actor, "team", members))
+            details = self.run(coro)
         except (Blocked, PrivacyRestricted):
             assert any(not self._may_add(actor, m) for m in members if m != actor)
             return self.run(self.app.create_group(actor, "team", [])).chat.id
@@ -419,7 +450,7 @@ class MessengerMachine(RuleBasedStateMachine):
             assert self._blocked_in_dialog(chat, uid)
             return -1
         except DomainError:
-            assert key in self.sent or not self._is_member(chat, uid)
+            assert key in self.sent or not self._is_member(chat, uid) or self._closed(chat)
             return -1
         if key in self.sent:
             assert result.message.id == self.sent[key]
@@ -449,6 +480,7 @@ class MessengerMachine(RuleBasedStateMachine):
                 or msg.sender_id != self._user(editor)
                 or msg.deleted
                 or not (self._is_member(msg.chat_id, self._user(editor)))
+                or not self._sees(self._user(editor), msg)
             )
 
     @rule(message=consumes(messages), actor=st.integers(0, USERS - 1))
@@ -477,6 +509,56 @@ class MessengerMachine(RuleBasedStateMachine):
     def typing(self, chat: int, actor: int) -> None:
         self._expect_maybe(self.app.send_typing(self._user(actor), chat))
 
+    @rule(chat=chats, user=st.integers(0, USERS - 1))
+    def clear_chat(self, chat: int, user: int) -> None:
+        uid = self._user(user)
+        try:
+            self.run(self.app.clear_chat(uid, chat))
+        except DomainError:
+            assert not self._is_member(chat, uid)
+            return
+        last = self.uow.store.chats[chat].last_message_id or 0
+        assert self.uow.store.members[(chat, uid)].cleared_up_to == last
+
+    @rule(message=messages, user=st.integers(0, USERS - 1))
+    def hide_for_me(self, message: int, user: int) -> None:
+        uid = self._user(user)
+        try:
+            self.run(self.app.hide_message(uid, message))
+        except DomainError:
+            msg = self.uow.store.messages.get(message)
+            assert msg is None or not self._sees(uid, msg)
+            return
+        assert (uid, message) in self.uow.store.hidden
+
+    @rule(user=st.integers(0, USERS - 1), erase=st.booleans())
+    def delete_account(self, user: int, erase: bool) -> None:
+        uid = self._user(user)
+        if self._deleted(uid):
+            return
+        device = next(d for d in self.all_devices if d.user_id == uid)
+        claims = AccessClaims(uid, device.session_id)
+        with contextlib.suppress(DomainError):
+            self.run(self.app.delete_account(claims, "wrong password!"))
+            raise AssertionError("a wrong password deleted the account")
+        self.run(self.app.delete_account(claims, self.passwords[uid], erase_messages=erase))
+        store = self.uow.store
+        assert all(not s.active for s in store.sessions.values() if s.user_id == uid)
+        if erase:
+            assert all(m.deleted for m in store.messages.values() if m.sender_id == uid)
+
+    @rule(user=st.integers(0, USERS - 1))
+    def register_the_freed_username_again(self, user: int) -> None:
+        uid = self._user(user)
+        if not self._deleted(uid):
+            return
+        result = self.run(self.app.register(f"user{user}", "password-123"))
+        self.users[user] = result.user.id
+        self.passwords[result.user.id] = "password-123"
+        self.all_devices.append(
+            Device(result.user.id, result.session.id, result.access_token, result.refresh_token)
+        )
+
     @rule(
         user=st.integers(0, USERS - 1),
         bio=st.sampled_from(["", "hi", "привет"]),
@@ -484,6 +566,10 @@ class MessengerMachine(RuleBasedStateMachine):
     )
     def change_profile(self, user: int, bio: str, frame: str | None) -> None:
         uid = self._user(user)
+        if self._deleted(uid):
+            # A deleted account has no profile left to change.
+            self._expect_failure(self.app.update_profile(uid, bio=bio))
+            return
         self.run(self.app.update_profile(uid, bio=bio))
         self._expect_maybe(self.app.choose_avatar_frame(uid, frame))
 
@@ -531,8 +617,13 @@ class MessengerMachine(RuleBasedStateMachine):
     # --- sessions: what a rule ends must stop seeing at once ------------------------------
 
     @rule(target=devices, user=st.integers(0, USERS - 1))
-    def log_in(self, user: int) -> Device:
+    def log_in(self, user: int) -> Device | MultipleResults[Device]:
         uid = self._user(user)
+        if self._deleted(uid):
+            with contextlib.suppress(InvalidCredentials):
+                self.run(self.app.authenticate(f"user{user}", self.passwords[uid]))
+                raise AssertionError("a deleted account logged in")
+            return multiple()
         result = self.run(self.app.authenticate(f"user{user}", self.passwords[uid]))
         device = Device(uid, result.session.id, result.access_token, result.refresh_token)
         self.all_devices.append(device)
@@ -578,6 +669,35 @@ class MessengerMachine(RuleBasedStateMachine):
 
     def _is_member(self, chat: int, uid: int) -> bool:
         return (chat, uid) in self.uow.store.members
+
+    def _deleted(self, uid: int) -> bool:
+        return self.uow.store.users[uid].deleted
+
+    def _closed(self, chat: int) -> bool:
+        """A dialog with a deleted account: nobody posts to it any more."""
+        store = self.uow.store
+        return store.chats[chat].kind is ChatKind.DIRECT and any(
+            self._deleted(uid) for (cid, uid) in store.members if cid == chat
+        )
+
+    def _sees(self, uid: int, message: Message) -> bool:
+        """Whether the user is a member who neither cleared nor hid the message."""
+        me = self.uow.store.members.get((message.chat_id, uid))
+        return (
+            me is not None
+            and message.id > me.cleared_up_to
+            and (uid, message.id) not in self.uow.store.hidden
+        )
+
+    def _visible(self, uid: int, chat_id: int) -> list[Message]:
+        return sorted(
+            (
+                m
+                for m in self.uow.store.messages.values()
+                if m.chat_id == chat_id and self._sees(uid, m)
+            ),
+            key=lambda m: m.id,
+        )
 
     def _expect_failure(self, coro: Coroutine[Any, Any, Any]) -> int:
         try:
@@ -676,11 +796,10 @@ class MessengerMachine(RuleBasedStateMachine):
         assert len(self.uow.store.messages) == len(self.sent)
 
     @invariant()
-    def history_pages_ascend_cover_everything_and_never_overlap(self) -> None:
+    def history_pages_ascend_cover_everything_seen_and_never_overlap(self) -> None:
         for chat_id, uid in list(self.uow.store.members):
-            expected = sorted(
-                m.id for m in self.uow.store.messages.values() if m.chat_id == chat_id
-            )
+            # Everything the member sees, nothing they cleared or hid.
+            expected = [m.id for m in self._visible(uid, chat_id)]
             for page in (1, 3):
                 assert self._all_history(uid, chat_id, page) == expected
 
@@ -700,15 +819,15 @@ class MessengerMachine(RuleBasedStateMachine):
         for uid in self.users:
             for summary in self._all_chats(uid):
                 me = self.uow.store.members[(summary.chat.id, uid)]
+                seen = self._visible(uid, summary.chat.id)
                 recount = sum(
                     1
-                    for m in self.uow.store.messages.values()
-                    if m.chat_id == summary.chat.id
-                    and m.id > me.read_message_id
-                    and m.sender_id != uid
-                    and not m.deleted
+                    for m in seen
+                    if m.id > me.read_message_id and m.sender_id != uid and not m.deleted
                 )
                 assert summary.unread_count == recount >= 0
+                last = summary.last_message.id if summary.last_message is not None else None
+                assert last == (seen[-1].id if seen else None), "the last message I see"
         for key, m in self.uow.store.members.items():
             previous = self.watermarks.get(key, (0, 0))
             current = (m.read_message_id, m.delivered_message_id)
@@ -723,11 +842,13 @@ class MessengerMachine(RuleBasedStateMachine):
                 del self.watermarks[key]
 
     @invariant()
-    def non_members_see_no_events_of_a_chat(self) -> None:
+    def non_members_see_no_events_of_a_chat_nor_of_what_they_cleared_or_hid(self) -> None:
         for uid in self.users:
             changes = self.run(self.app.get_changes_since(uid, 0))
             for entry in changes.entries:
                 event = entry.event
+                if isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
+                    assert self._sees(uid, event.message), "sync replayed a hidden message"
                 if event.subject_user_id == uid:
                     continue
                 membership = self.uow.store.members.get((event.chat_id or 0, uid))

@@ -2,7 +2,7 @@
 // Regenerate: .venv/bin/python -m messenger.contract client/renderer/lib/errorcodes.js
 
 /** The contract version these codes belong to (the ready frame's `version`). */
-export const CONTRACT_VERSION = '1.4.0';
+export const CONTRACT_VERSION = '1.5.0';
 
 /** Every `code` of problem details and of socket `error` frames. */
 export const ErrorCode = Object.freeze({
@@ -29,6 +29,7 @@ export const ErrorCode = Object.freeze({
   TOO_MANY_THEMES: 'too_many_themes',
   UNSUPPORTED_IMAGE: 'unsupported_image',
   IMAGE_TOO_LARGE: 'image_too_large',
+  USER_DELETED: 'user_deleted',
   MALFORMED_REQUEST: 'malformed_request',
   BAD_REQUEST: 'bad_request',
   UNAUTHORIZED: 'unauthorized',

@@ -100,6 +100,7 @@ class _Profile1(msgspec.Struct, omit_defaults=True, gc=False):
     birthdate: date | None = None
     avatar_preset: str | None = None
     avatar_frame: str | None = None
+    deleted: bool = False
 
 
 class _ChatMember1(msgspec.Struct, gc=False):
@@ -143,6 +144,18 @@ class _MemberRemoved1(msgspec.Struct, gc=False):
     chat: int
     user_id: int
     by_user_id: int
+
+
+class _ChatCleared1(msgspec.Struct, gc=False):
+    user_id: int
+    chat: int
+    up_to_message_id: int
+
+
+class _MessageHidden1(msgspec.Struct, gc=False):
+    user_id: int
+    chat: int
+    message_id: int
 
 
 class _Typing1(msgspec.Struct, gc=False):
@@ -216,6 +229,8 @@ class _UserProfile1(msgspec.Struct, gc=False):
     birthdate: date | None
     avatar_preset: str | None
     avatar_frame: str | None
+    # Added since, with a default: rows written before it read as a live account.
+    deleted: bool = False
 
 
 class _ProfileUpdated1(msgspec.Struct, gc=False):
@@ -308,6 +323,7 @@ def _profile(p: m.PublicProfile) -> _Profile1:
         p.birthdate,
         p.avatar_preset,
         p.avatar_frame,
+        p.deleted,
     )
 
 
@@ -332,6 +348,7 @@ def _user_profile(p: m.PublicProfile) -> _UserProfile1:
         p.birthdate,
         p.avatar_preset,
         p.avatar_frame,
+        p.deleted,
     )
 
 
@@ -394,6 +411,10 @@ def _stored(event: ev.Event) -> msgspec.Struct:
             )
         case ev.ProfileUpdated():
             return _ProfileUpdated1(_user_profile(event.profile))
+        case ev.ChatCleared():
+            return _ChatCleared1(event.user_id, event.chat, event.up_to_message_id)
+        case ev.MessageHidden():
+            return _MessageHidden1(event.user_id, event.chat, event.message_id)
         case ev.UserTyping():
             return _Typing1(event.chat, event.user_id)
         case ev.PresenceChanged():
@@ -475,6 +496,7 @@ def _domain_chat_member(x: _ChatMember1) -> m.ChatMember:
             birthdate=p.birthdate,
             avatar_preset=p.avatar_preset,
             avatar_frame=p.avatar_frame,
+            deleted=p.deleted,
         ),
     )
 
@@ -491,6 +513,7 @@ def _domain_profile(p: _UserProfile1) -> m.PublicProfile:
         birthdate=p.birthdate,
         avatar_preset=p.avatar_preset,
         avatar_frame=p.avatar_frame,
+        deleted=p.deleted,
     )
 
 
@@ -581,6 +604,14 @@ _V1: dict[str, tuple[type[msgspec.Struct], Callable[[Any], ev.Event]]] = {
         lambda d: ev.BlocksUpdated(d.blocker_id, d.user_id, d.blocked),
     ),
     ev.PrivacyUpdated.type: (_PrivacyUpdated1, _domain_privacy_updated),
+    ev.ChatCleared.type: (
+        _ChatCleared1,
+        lambda d: ev.ChatCleared(d.user_id, d.chat, d.up_to_message_id),
+    ),
+    ev.MessageHidden.type: (
+        _MessageHidden1,
+        lambda d: ev.MessageHidden(d.user_id, d.chat, d.message_id),
+    ),
     ev.ProfileUpdated.type: (
         _ProfileUpdated1,
         lambda d: ev.ProfileUpdated(_domain_profile(d.profile)),

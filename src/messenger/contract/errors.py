@@ -38,6 +38,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_THEMES = "too_many_themes"
     UNSUPPORTED_IMAGE = "unsupported_image"
     IMAGE_TOO_LARGE = "image_too_large"
+    USER_DELETED = "user_deleted"
     # Requests the edges reject before the domain sees them.
     MALFORMED_REQUEST = "malformed_request"
     BAD_REQUEST = "bad_request"

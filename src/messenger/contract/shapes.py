@@ -22,7 +22,7 @@ from messenger.contract.errors import ErrorCode
 # The version of this contract: the AsyncAPI document's ``info.version`` and the ``ready``
 # frame's ``version``. A new frame type or field raises the minor version (clients ignore
 # what they do not know); anything a client could trip over raises the major version.
-CONTRACT_VERSION = "1.4.0"
+CONTRACT_VERSION = "1.5.0"
 
 # --- objects (the REST API's response bodies, and what frames carry) ----------------------
 
@@ -42,6 +42,10 @@ class PublicProfile(msgspec.Struct, kw_only=True, gc=False):
     for older clients). ``avatar_preset`` and ``avatar_frame`` are ids of the server's
     preset avatars and frames (``GET /avatars/list``, ``GET /avatar-frames/list``); the
     client draws the frame around the avatar.
+
+    ``deleted``: the account was deleted. Its id stays (its messages keep their author);
+    its username is a tombstone (``deleted-<id>``), its display name is "Deleted account"
+    (clients that know ``deleted`` show their own translation), and the rest is empty.
     """
 
     id: int
@@ -55,6 +59,7 @@ class PublicProfile(msgspec.Struct, kw_only=True, gc=False):
     avatar: Avatar | None
     avatar_preset: str | None
     avatar_frame: str | None
+    deleted: bool
 
 
 class UserProfile(PublicProfile, kw_only=True, gc=False):
@@ -260,6 +265,22 @@ class MemberRemovedData(msgspec.Struct, kw_only=True, gc=False):
     by_user_id: int
 
 
+class ChatClearedData(msgspec.Struct, kw_only=True, gc=False):
+    """``chat_cleared``: you cleared this chat for yourself (on this or another of your
+    devices); drop its messages up to ``up_to_message_id``. Only your devices get it."""
+
+    chat_id: int
+    up_to_message_id: int
+
+
+class MessageHiddenData(msgspec.Struct, kw_only=True, gc=False):
+    """``message_hidden``: you deleted this message for yourself; drop it. Only your
+    devices get it."""
+
+    chat_id: int
+    message_id: int
+
+
 class ProfileUpdatedData(msgspec.Struct, kw_only=True, gc=False):
     """A user changed their profile (name, username, bio, birthdate, avatar or frame).
 
@@ -426,6 +447,16 @@ class PrivacyUpdatedFrame(Frame, tag="privacy_updated", gc=False):
     cursor: int
 
 
+class ChatClearedFrame(Frame, tag="chat_cleared", gc=False):
+    data: ChatClearedData
+    cursor: int
+
+
+class MessageHiddenFrame(Frame, tag="message_hidden", gc=False):
+    data: MessageHiddenData
+    cursor: int
+
+
 class ProfileUpdatedFrame(Frame, tag="profile_updated", gc=False):
     data: ProfileUpdatedData
     cursor: int | UnsetType = UNSET
@@ -482,11 +513,14 @@ FeedFrame = (
     | PrivacyUpdatedFrame
     | ProfileUpdatedFrame
     | SettingsUpdatedFrame
+    | ChatClearedFrame
+    | MessageHiddenFrame
 )
 ServerFrame = (
     FeedFrame
     | TypingFrame
     | PresenceFrame
+    | ProfileUpdatedFrame
     | ReadyFrame
     | AuthOkFrame
     | MessageSentFrame

@@ -116,6 +116,7 @@ class Wire:
             avatar=avatar,
             avatar_preset=p.avatar_preset,
             avatar_frame=p.avatar_frame,
+            deleted=p.deleted,
         )
 
     def user_profile(self, p: model.ProfileView) -> s.UserProfile:
@@ -154,6 +155,7 @@ class Wire:
             avatar=avatar,
             avatar_preset=u.avatar_preset,
             avatar_frame=u.avatar_frame,
+            deleted=u.deleted,
         )
 
     def preset(self, kind: model.PresetKind, preset_id: str) -> s.PresetImage:
@@ -401,6 +403,18 @@ class Wire:
                         settings=self.settings(event.settings),
                         themes=[self.theme(t) for t in event.themes],
                     ),
+                    cursor=cursor,
+                )
+            case ev.ChatCleared():
+                return s.ChatClearedFrame(
+                    data=s.ChatClearedData(
+                        chat_id=event.chat, up_to_message_id=event.up_to_message_id
+                    ),
+                    cursor=cursor,
+                )
+            case ev.MessageHidden():
+                return s.MessageHiddenFrame(
+                    data=s.MessageHiddenData(chat_id=event.chat, message_id=event.message_id),
                     cursor=cursor,
                 )
         raise ValueError(f"no feed frame for event {event.type!r}")

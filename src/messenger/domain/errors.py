@@ -114,6 +114,13 @@ class WrongPassword(Forbidden):
     default_message = "The current password is wrong."
 
 
+class UserDeleted(Forbidden):
+    """The other user deleted their account: no new dialog, message or group with them."""
+
+    code = "user_deleted"
+    default_message = "This account was deleted."
+
+
 class Conflict(DomainError):
     code = "conflict"
     default_message = "The request conflicts with the current state."

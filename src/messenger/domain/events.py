@@ -184,6 +184,38 @@ class MemberRemoved(Event):
 
 
 @dataclass(frozen=True)
+class ChatCleared(Event):
+    """A user cleared a chat for themself: messages up to ``up_to_message_id`` are hidden
+    from them. Only their own devices learn of it."""
+
+    type: ClassVar[str] = "chat_cleared"
+    user_id: int
+    chat: int
+    up_to_message_id: int
+
+    # ``chat_id`` stays None: the feed routes an event with a chat to all of its members,
+    # and this one is the user's alone (``subject_user_id``).
+    @property
+    def subject_user_id(self) -> int:
+        return self.user_id
+
+
+@dataclass(frozen=True)
+class MessageHidden(Event):
+    """A user hid one message for themself; only their own devices learn of it."""
+
+    type: ClassVar[str] = "message_hidden"
+    user_id: int
+    chat: int
+    message_id: int
+
+    # No ``chat_id``, as for ``ChatCleared``: the user's alone.
+    @property
+    def subject_user_id(self) -> int:
+        return self.user_id
+
+
+@dataclass(frozen=True)
 class ProfileUpdated(Event):
     """A user changed their profile (name, username, bio, birthdate, avatar, frame).
 
@@ -303,6 +335,8 @@ FEED_EVENTS: tuple[type[Event], ...] = (
     PrivacyUpdated,
     ProfileUpdated,
     SettingsUpdated,
+    ChatCleared,
+    MessageHidden,
 )
 EPHEMERAL_EVENTS: tuple[type[Event], ...] = (UserTyping, PresenceChanged, SessionsEnded)
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in FEED_EVENTS + EPHEMERAL_EVENTS}
@@ -349,6 +383,7 @@ __all__ = [
     "EVENT_TYPES",
     "FEED_EVENTS",
     "BlocksUpdated",
+    "ChatCleared",
     "ChatCreated",
     "ChatUpdated",
     "ContactsUpdated",
@@ -360,6 +395,7 @@ __all__ = [
     "MemberUpdated",
     "MessageDeleted",
     "MessageEdited",
+    "MessageHidden",
     "MessagePosted",
     "MessagesDelivered",
     "MessagesRead",

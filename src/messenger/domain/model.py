@@ -42,6 +42,9 @@ class Unset(Enum):
 
 
 UNSET = Unset.UNSET
+# What a deleted account is called (stored as its display name): clients that know
+# ``deleted`` show their own translation, older ones still show something meaningful.
+DELETED_DISPLAY_NAME = "Deleted account"
 
 
 class ChatKind(StrEnum):
@@ -270,6 +273,34 @@ class User:
     avatar_preset: str | None = None
     # One of the server's frames, drawn around the avatar.
     avatar_frame: str | None = None
+    # When the account was deleted (None: it is live). A deleted account keeps its id, so
+    # its messages stay attributed to it, but nothing else of the person.
+    deleted_at: datetime | None = None
+    # The deletion asked to erase the user's messages and that is not finished yet (it runs
+    # in batches and resumes after a restart).
+    erasing_messages: bool = False
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def deactivate(self, now: datetime, *, erase_messages: bool) -> None:
+        """Delete the account: free the username and email, forget the profile and make
+        the password match nothing. The id stays (messages, memberships)."""
+        # A hyphen is never valid in a chosen username, so the tombstone cannot collide
+        # with anyone's, and the old name is free to be registered again.
+        self.username = f"deleted-{self.id}"
+        self.email = None
+        self.password_hash = ""
+        self.display_name = DELETED_DISPLAY_NAME
+        self.avatar_file_id = None
+        self.avatar_preset = None
+        self.avatar_frame = None
+        self.birthdate = None
+        self.bio = ""
+        self.last_seen_at = None
+        self.deleted_at = now
+        self.erasing_messages = erase_messages
 
     def public(self) -> PublicProfile:
         return PublicProfile(
@@ -283,6 +314,7 @@ class User:
             birthdate=self.birthdate,
             avatar_preset=self.avatar_preset,
             avatar_frame=self.avatar_frame,
+            deleted=self.deleted_at is not None,
         )
 
     def choose_preset_avatar(self, preset: str) -> None:
@@ -306,6 +338,7 @@ class PublicProfile:
     birthdate: date | None = None
     avatar_preset: str | None = None
     avatar_frame: str | None = None
+    deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -372,6 +405,25 @@ class Membership:
     joined_position: int = 0
     read_message_id: int = 0
     delivered_message_id: int = 0
+    # Cleared "for me": messages up to this id are hidden from this member only.
+    cleared_up_to: int = 0
+
+    def sees(self, message_id: int) -> bool:
+        """Whether the member's clearing leaves this message visible to them."""
+        return message_id > self.cleared_up_to
+
+    def clear(self, up_to_message_id: int) -> bool:
+        """Hide everything up to a message from this member; never undone. Returns
+        whether anything more is hidden."""
+        if up_to_message_id <= self.cleared_up_to:
+            return False
+        self.cleared_up_to = up_to_message_id
+        return True
+
+    @property
+    def unread_floor(self) -> int:
+        """Messages at or below this id do not count as unread: read, or cleared."""
+        return max(self.read_message_id, self.cleared_up_to)
 
     def mark_read(self, message_id: int) -> bool:
         """Move the read watermark forward; never back. Returns whether it moved."""

@@ -56,8 +56,12 @@ class UserRepository(Protocol):
     async def update(self, user: User) -> None: ...
 
     async def search(self, query: str, limit: int, *, after: str | None = None) -> list[User]:
-        """Users whose username or display name contains ``query`` (case-insensitive), by
-        username; ``after``: only usernames that sort after it (the next page)."""
+        """Live (not deleted) users whose username or display name contains ``query``
+        (case-insensitive), by username; ``after``: only usernames that sort after it (the
+        next page)."""
+
+    async def erasing(self, limit: int) -> list[int]:
+        """Ids of up to ``limit`` deleted users whose messages are still being erased."""
 
 
 class ChatRepository(Protocol):
@@ -144,7 +148,20 @@ class MessageRepository(Protocol):
     async def last_of_chats(self, chat_ids: Sequence[int]) -> dict[int, Message]: ...
 
     async def count_unread(self, watermarks: dict[int, int], reader_id: int) -> dict[int, int]:
-        """Per chat: live messages from others with an id above the reader's watermark."""
+        """Per chat: live messages from others with an id above the reader's watermark,
+        but those the reader hid."""
+
+    async def hide(self, user_id: int, message_id: int) -> None:
+        """Hide a message from one user (idempotent)."""
+
+    async def hidden_among(self, user_id: int, message_ids: Sequence[int]) -> set[int]:
+        """Those of ``message_ids`` the user hid."""
+
+    async def hiders(self, message_ids: Sequence[int]) -> dict[int, set[int]]:
+        """Per message (of those given that anyone hid): the users who hid it."""
+
+    async def live_of_sender(self, sender_id: int, limit: int) -> list[Message]:
+        """Up to ``limit`` of the user's messages that are not deleted, oldest first."""
 
 
 class FeedRepository(Protocol):
@@ -153,7 +170,8 @@ class FeedRepository(Protocol):
     ) -> list[FeedEntry]:
         """Entries in (position, up_to] the user may see, ascending: events of chats the
         user is in from the position they joined at, and events about the user themself.
-        ``others_reads`` False (the user has read receipts off): without the
+        Events of a message (posted, edited, deleted) the user cleared or hid are left
+        out. ``others_reads`` False (the user has read receipts off): without the
         ``messages_read`` of other users."""
 
     async def head(self) -> int:
@@ -255,6 +273,9 @@ class FileRepository(Protocol):
         """Up to ``limit`` files uploaded before ``cutoff`` that no message carries (any
         more), oldest first."""
 
+    async def unattached_of(self, owner_id: int, limit: int) -> list[StoredFile]:
+        """Up to ``limit`` of the user's files that no message carries (nor their avatar)."""
+
     async def remove_unattached(self, file_ids: Sequence[str]) -> list[str]:
         """Delete the rows of those of the files that no message carries; their ids.
 
@@ -275,11 +296,13 @@ class FileRepository(Protocol):
         before: tuple[int, str] | None,
         limit: int,
         after_message_id: int = 0,
+        reader_id: int | None = None,
     ) -> list[MediaItem]:
         """Up to ``limit`` files attached to live messages of the chat, newest first by
         (message id, file id): images (``width`` known) or the other files; ``before``: only
         those that sort below it; ``after_message_id``: only messages above it (the lower
-        bound of what the reader may see of the chat)."""
+        bound of what the reader may see of the chat); ``reader_id``: but messages that
+        user hid for themself."""
 
 
 class ThemeRepository(Protocol):

@@ -1,5 +1,6 @@
 """Housekeeping a running server does on its own: the periodic sweep of uploads that no
-message carries (``messenger cleanup-uploads`` does one sweep by hand)."""
+message carries (``messenger cleanup-uploads`` does one sweep by hand), and finishing
+account deletions that a restart interrupted (their messages still being erased)."""
 
 from __future__ import annotations
 
@@ -46,4 +47,11 @@ async def _sweep_forever(messenger: Messenger, every: float, first_after: float)
         else:
             if deleted:
                 log.info("deleted %d uploads attached to no message", deleted)
+        try:
+            resumed = await messenger.resume_account_deletions()
+        except Exception:  # the next sweep resumes them
+            log.exception("resuming account deletions failed")
+        else:
+            if resumed:
+                log.info("finished %d interrupted account deletions", resumed)
         await asyncio.sleep(every)

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.integration.http.support import PASSWORD, Account, assert_problem, register, unique
+from tests.pictures import picture
 
 pytestmark = pytest.mark.integration
 
@@ -233,11 +234,11 @@ def test_a_preset_avatar_becomes_the_avatar_and_a_frame_goes_around_it(
 
 
 def test_an_uploaded_avatar_gives_way_to_a_preset(http: httpx.Client, alice: Account) -> None:
-    picture = http.post(
-        "/files", files={"file": ("me.png", b"png", "image/png")}, headers=alice.headers
-    ).json()
-    http.patch("/users/me", json={"avatar_url": picture["url"]}, headers=alice.headers)
-    assert me(http, alice)["avatar_url"] == picture["url"]
+    uploaded = http.post(
+        "/users/me/avatar", files={"file": ("me.png", picture(64, 64))}, headers=alice.headers
+    )
+    assert uploaded.status_code == 200
+    assert me(http, alice)["avatar"] == uploaded.json()["avatar"] is not None
 
     chosen = http.put("/users/me/preset-avatar", json={"preset": "fox"}, headers=alice.headers)
 

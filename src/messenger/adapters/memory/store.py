@@ -24,6 +24,8 @@ from messenger.domain.events import (
     FEED_EVENTS,
     Event,
     FeedEntry,
+    MessageDeleted,
+    MessageEdited,
     MessagePosted,
     MessagesRead,
     Notification,
@@ -76,6 +78,8 @@ class InMemoryStore:
     attachment_index: dict[str, set[int]] = field(default_factory=dict)
     themes: dict[str, Theme] = field(default_factory=dict)
     settings: dict[int, UserSettings] = field(default_factory=dict)
+    # (user id, message id): messages hidden "for me".
+    hidden: set[tuple[int, int]] = field(default_factory=set)
     counters: dict[str, int] = field(default_factory=dict)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -188,9 +192,13 @@ class InMemoryUserRepository(_Repo):
             for u in self._s.users.values()
             if (q in u.username or q in u.display_name.lower())
             and (after is None or u.username > after)
+            and not u.deleted
         ]
         found.sort(key=lambda u: u.username)
         return [_c(u) for u in found[:limit]]
+
+    async def erasing(self, limit: int) -> list[int]:
+        return sorted(u.id for u in self._s.users.values() if u.erasing_messages)[:limit]
 
 
 class InMemoryChatRepository(_Repo):
@@ -348,19 +356,51 @@ class InMemoryMessageRepository(_Repo):
             result[chat_id] = sum(
                 1
                 for i in ids[start:]
-                if (m := self._s.messages[i]).sender_id != reader_id and not m.deleted
+                if (m := self._s.messages[i]).sender_id != reader_id
+                and not m.deleted
+                and (reader_id, i) not in self._s.hidden
             )
         return result
 
+    async def hide(self, user_id: int, message_id: int) -> None:
+        key = (user_id, message_id)
+        if key not in self._s.hidden:
+            hidden = self._s.hidden
+            self._j.call(partial(hidden.add, key), partial(hidden.discard, key))
+
+    async def hidden_among(self, user_id: int, message_ids: Sequence[int]) -> set[int]:
+        return {i for i in message_ids if (user_id, i) in self._s.hidden}
+
+    async def hiders(self, message_ids: Sequence[int]) -> dict[int, set[int]]:
+        wanted = set(message_ids)
+        result: dict[int, set[int]] = {}
+        for user_id, message_id in self._s.hidden:
+            if message_id in wanted:
+                result.setdefault(message_id, set()).add(user_id)
+        return result
+
+    async def live_of_sender(self, sender_id: int, limit: int) -> list[Message]:
+        found = sorted(
+            (m for m in self._s.messages.values() if m.sender_id == sender_id and not m.deleted),
+            key=lambda m: m.id,
+        )
+        return [_c(m) for m in found[:limit]]
+
 
 class InMemoryFeedRepository(_Repo):
-    def _visible(self, stored: _Stored, user_id: int) -> bool:
+    def _visible(self, stored: _Stored, user_id: int, *, hiding: bool = True) -> bool:
         if stored.subject_user_id == user_id:
             return True
         if stored.chat_id is None:
             return False
         m = self._s.members.get((stored.chat_id, user_id))
-        return m is not None and stored.entry.position >= m.joined_position
+        if m is None or stored.entry.position < m.joined_position:
+            return False
+        event = stored.entry.event
+        if hiding and isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
+            message_id = event.message.id
+            return m.sees(message_id) and (user_id, message_id) not in self._s.hidden
+        return True
 
     async def since(
         self, user_id: int, position: int, up_to: int, limit: int, *, others_reads: bool = True
@@ -390,7 +430,8 @@ class InMemoryFeedRepository(_Repo):
             if (
                 isinstance(event, MessagePosted)
                 and event.message.sender_id != user_id
-                and self._visible(stored, user_id)
+                # As the SQL adapter: a device got the post even if it was hidden since.
+                and self._visible(stored, user_id, hiding=False)
             ):
                 result[event.chat_id] = max(result.get(event.chat_id, 0), event.message.id)
         return result
@@ -539,6 +580,16 @@ class InMemoryFileRepository(_Repo):
         found.sort(key=lambda f: (f.created_at, f.id))
         return [_c(f) for f in found[:limit]]
 
+    async def unattached_of(self, owner_id: int, limit: int) -> list[StoredFile]:
+        avatars = self._avatars()
+        found = [
+            f
+            for f in self._s.files.values()
+            if f.owner_id == owner_id and self._unattached(f, avatars)
+        ]
+        found.sort(key=lambda f: (f.created_at, f.id))
+        return [_c(f) for f in found[:limit]]
+
     async def remove_unattached(self, file_ids: Sequence[str]) -> list[str]:
         avatars = self._avatars()
         # Decided before any is deleted, as one DELETE ... WHERE decides it.
@@ -570,13 +621,14 @@ class InMemoryFileRepository(_Repo):
         before: tuple[int, str] | None,
         limit: int,
         after_message_id: int = 0,
+        reader_id: int | None = None,
     ) -> list[MediaItem]:
         found: list[MediaItem] = []
         for message_id in reversed(self._s.chat_messages.get(chat_id, [])):
             if message_id <= after_message_id:
                 break
             message = self._s.messages[message_id]
-            if message.deleted:
+            if message.deleted or (reader_id, message_id) in self._s.hidden:
                 continue
             for attachment in sorted(message.attachments, key=lambda a: a.id, reverse=True):
                 if attachment.is_image != images:

@@ -14,7 +14,19 @@ from typing import Any
 from messenger.adapters.codec import encode_event
 from messenger.adapters.sqlalchemy.session import SqlSession
 from messenger.adapters.sqlalchemy.tables import feed, feed_head
-from messenger.domain.events import FEED_EVENTS, Event, MessagePosted, MessagesRead, Notification
+from messenger.domain.events import (
+    FEED_EVENTS,
+    Event,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    MessagesRead,
+    Notification,
+)
+
+# Events of one message: their rows name it, so that reading the feed can leave out those
+# of messages the reader cleared or hid.
+_OF_A_MESSAGE = (MessagePosted, MessageEdited, MessageDeleted)
 
 _FEED_INSERT = feed.insert()
 
@@ -63,18 +75,17 @@ class FeedWriter:
             if isinstance(event, FEED_EVENTS):
                 head += 1
                 position = head
-                posted = event.message if isinstance(event, MessagePosted) else None
-                # A read mark's reader, so that ``since`` can leave out the marks of others
-                # for a reader who has read receipts off (see repositories/feed.py).
-                actor = posted.sender_id if posted else _reader(event)
+                message = event.message if isinstance(event, _OF_A_MESSAGE) else None
                 rows.append(
                     {
                         "position": position,
                         "chat_id": event.chat_id,
                         "subject_user_id": event.subject_user_id,
                         "type": event.type,
-                        "message_id": posted.id if posted else None,
-                        "sender_id": actor,
+                        "message_id": message.id if message else None,
+                        # A read mark's reader, so that ``since`` can leave out the marks of
+                        # others for a reader with read receipts off (repositories/feed.py).
+                        "sender_id": message.sender_id if message else _reader(event),
                         "payload": encode_event(event).decode(),
                         "created_at": now,
                     }

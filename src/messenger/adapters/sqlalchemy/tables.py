@@ -232,6 +232,12 @@ users = sa.Table(
     # Ids of the server's preset avatar and frame (see migration 0003).
     sa.Column("avatar_preset", key(64), nullable=True),
     sa.Column("avatar_frame", key(64), nullable=True),
+    # A deleted account (see migration 0007_hygiene) and whether its messages are still
+    # being erased.
+    sa.Column("deleted_at", UTCDateTime(), nullable=True),
+    sa.Column(
+        "erasing_messages", sa.Boolean(), nullable=False, index=True, server_default=sa.false()
+    ),
     **MYSQL_TABLE,
 )
 
@@ -259,6 +265,8 @@ memberships = sa.Table(
     sa.Column("joined_position", Int64(), nullable=False),
     sa.Column("read_message_id", Int64(), nullable=False),
     sa.Column("delivered_message_id", Int64(), nullable=False),
+    # The member cleared the chat for themself up to this message id (0: never).
+    sa.Column("cleared_up_to", Int64(), nullable=False, server_default="0"),
     **MYSQL_TABLE,
 )
 
@@ -296,6 +304,15 @@ message_attachments = sa.Table(
     "message_attachments",
     metadata,
     sa.Column("file_id", key(64), primary_key=True),
+    sa.Column("message_id", REF, sa.ForeignKey("messages.id"), primary_key=True, index=True),
+    **MYSQL_TABLE,
+)
+
+# Messages a user hid for themself ("delete for me").
+hidden_messages = sa.Table(
+    "hidden_messages",
+    metadata,
+    sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True),
     sa.Column("message_id", REF, sa.ForeignKey("messages.id"), primary_key=True, index=True),
     **MYSQL_TABLE,
 )
@@ -429,6 +446,7 @@ DATA_TABLES = (
     "sessions",
     "message_attachments",
     "message_edits",
+    "hidden_messages",
     "feed",
     "memberships",
     "messages",

@@ -1,4 +1,5 @@
-"""Accounts and sessions: register, log in, refresh, log out, profiles, user search.
+"""Accounts and sessions: register, log in, refresh, log out, profiles, user search,
+deleting an account.
 
 Changing a profile is in ``profile.py``.
 """
@@ -18,6 +19,7 @@ from messenger.domain.errors import (
     UsernameTaken,
     WrongPassword,
 )
+from messenger.domain.events import MessageDeleted, ProfileUpdated
 from messenger.domain.model import (
     DEVICE_NAME_MAX,
     AccessClaims,
@@ -41,7 +43,9 @@ from messenger.domain.paging import (
     paginate,
 )
 from messenger.domain.ports import CommonPasswords, UnitOfWork
-from messenger.domain.usecases.base import Ports, UseCase, views_of
+from messenger.domain.usecases.base import Ports, UseCase, seen_by, views_of
+from messenger.domain.usecases.files import remove_files
+from messenger.domain.usecases.profile import tell_chat_mates
 
 
 def hash_refresh_token(token: str) -> str:
@@ -171,7 +175,8 @@ class Authenticate(_SessionStarter):
         hasher = self._ports.hasher
         async with self._uow(read_only=True) as uow:
             user = await (uow.users.by_email(key) if "@" in key else uow.users.by_username(key))
-        if user is None:
+        # A deleted account answers as one that never existed (its tombstone name too).
+        if user is None or user.deleted:
             await hasher.dummy_verify(password)
             await throttle.failed(attempts)
             raise InvalidCredentials()
@@ -186,7 +191,7 @@ class Authenticate(_SessionStarter):
         new_hash = await hasher.hash(password) if hasher.needs_rehash(user.password_hash) else None
         async with self._uow() as uow:
             fresh = await uow.users.get(user.id)
-            if fresh is None:
+            if fresh is None or fresh.deleted:
                 raise InvalidCredentials()
             if new_hash is not None:
                 fresh.password_hash = new_hash
@@ -210,7 +215,7 @@ class RefreshSession(_SessionStarter):
             if session is None or not session.active_at(now, self._limits):
                 raise InvalidToken()
             user = await uow.users.get(session.user_id)
-            if user is None:
+            if user is None or user.deleted:
                 raise InvalidToken()
             if token.used_at is not None:
                 # Someone holds a copy of a token that was already rotated: either the
@@ -325,12 +330,31 @@ class RevokeSession(UseCase):
         await self._end_sessions(user_id, [session_id])
 
 
-class ChangePassword(UseCase):
+class _ConfirmedByPassword(UseCase):
+    """A change of the account that the current password must confirm.
+
+    Wrong passwords count against the same per-account and address budget as logins
+    (``address``), so a stolen access token cannot be used to guess the password either.
+    """
+
+    async def _confirm(self, claims: AccessClaims, password: str, address: str | None) -> None:
+        throttle = self._ports.throttle
+        attempts = _account_attempts(claims.user_id, address)
+        await throttle.check(attempts)
+        async with self._uow(read_only=True) as uow:
+            user = await uow.users.get(claims.user_id)
+        if user is None or user.deleted:
+            raise InvalidToken()
+        if not await self._ports.hasher.verify(user.password_hash, password):
+            await throttle.failed(attempts)
+            raise WrongPassword()
+        await throttle.succeeded(attempts)
+
+
+class ChangePassword(_ConfirmedByPassword):
     """Change one's password, confirmed by the current one; every other session ends.
 
-    The caller's own session stays. Wrong current passwords count against the same
-    per-account and address budget as logins (``address``), so a stolen access token
-    cannot be used to guess the password either.
+    The caller's own session stays.
     """
 
     async def __call__(
@@ -342,23 +366,12 @@ class ChangePassword(UseCase):
         address: str | None = None,
     ) -> None:
         check_new_password(new_password, self._ports.common_passwords, field="new_password")
-        throttle = self._ports.throttle
-        attempts = _account_attempts(claims.user_id, address)
-        await throttle.check(attempts)
-        hasher = self._ports.hasher
-        async with self._uow(read_only=True) as uow:
-            user = await uow.users.get(claims.user_id)
-        if user is None:
-            raise InvalidToken()
-        if not await hasher.verify(user.password_hash, current_password):
-            await throttle.failed(attempts)
-            raise WrongPassword()
-        await throttle.succeeded(attempts)
-        new_hash = await hasher.hash(new_password)
+        await self._confirm(claims, current_password, address)
+        new_hash = await self._ports.hasher.hash(new_password)
         now = self._clock.now()
         async with self._uow() as uow:
             user = await uow.users.get(claims.user_id)
-            if user is None:
+            if user is None or user.deleted:
                 raise InvalidToken()
             user.password_hash = new_hash
             await uow.users.update(user)
@@ -371,6 +384,111 @@ class ChangePassword(UseCase):
                     ended.append(session.id)
             await uow.commit()
         await self._end_sessions(user.id, ended)
+
+
+class DeleteAccount(_ConfirmedByPassword):
+    """Delete one's account, confirmed by the password.
+
+    At once: every session ends (sockets close), the username and email are free again, the
+    profile becomes a "Deleted account" (chat-mates are told) and nobody can log in. The
+    messages stay in others' chats under the deleted account, unless ``erase_messages``:
+    then they are deleted for everyone too, batch by batch (``FinishAccountDeletion``).
+    """
+
+    def __init__(self, ports: Ports) -> None:
+        super().__init__(ports)
+        self._finish = FinishAccountDeletion(ports)
+
+    async def __call__(
+        self,
+        claims: AccessClaims,
+        password: str,
+        *,
+        erase_messages: bool = False,
+        address: str | None = None,
+    ) -> None:
+        await self._confirm(claims, password, address)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            user = await uow.users.get(claims.user_id)
+            if user is None or user.deleted:
+                raise InvalidToken()
+            user.deactivate(now, erase_messages=erase_messages)
+            await uow.users.update(user)
+            ended: list[str] = []
+            for session in await uow.sessions.of_user(user.id):
+                if session.active:
+                    session.revoked_at = now
+                    await uow.sessions.update(session)
+                    ended.append(session.id)
+            # Told like any profile change: into the feed about the user, pushed to
+            # chat-mates.
+            event = ProfileUpdated(profile=user.public())
+            uow.record(event, {user.id})
+            pushes = await tell_chat_mates(uow, event)
+            notifications = [*await uow.commit(), *pushes]
+        await self._end_sessions(user.id, ended)
+        await self._publish(notifications)
+        await self._finish(user.id)
+
+
+class FinishAccountDeletion(UseCase):
+    """What deleting an account leaves to do after it took effect: erase the messages (if
+    asked) in batches of ``batch``, each its own transaction, so that 100,000 messages
+    never make one huge one; then remove the user's uploads that no message carries.
+
+    Safe to run again at any point: a deletion interrupted by a restart keeps
+    ``User.erasing_messages`` set, and ``ResumeAccountDeletions`` (housekeeping) finishes it.
+    """
+
+    async def __call__(self, user_id: int, *, batch: int = 200) -> None:
+        while await self._erase_batch(user_id, batch):
+            pass
+        async with self._uow(read_only=True) as uow:
+            user = await uow.users.get(user_id)
+        if user is None or not user.deleted:
+            return
+        while True:
+            async with self._uow(read_only=True) as uow:
+                found = await uow.files.unattached_of(user_id, batch)
+            # A thumbnail is unattached only once its original is gone: go on until a pass
+            # finds nothing more to remove.
+            if not found or not await remove_files(self._ports, found):
+                return
+
+    async def _erase_batch(self, user_id: int, batch: int) -> bool:
+        """Delete the next batch of the user's messages for everyone; whether any remain."""
+        async with self._uow() as uow:
+            user = await uow.users.get(user_id)
+            if user is None or not user.erasing_messages:
+                return False
+            found = await uow.messages.live_of_sender(user_id, batch)
+            audiences = await seen_by(uow, found)
+            now = self._clock.now()
+            for message in found:
+                message.delete(now)
+                await uow.messages.forget_edits(message.id)
+                await uow.messages.update(message)
+                uow.record(MessageDeleted(message=message), audiences[message.id])
+            more = len(found) == batch
+            if not more:
+                user.erasing_messages = False
+                await uow.users.update(user)
+            notifications = await uow.commit()
+        await self._publish(notifications)
+        return more
+
+
+class ResumeAccountDeletions(UseCase):
+    """Finish account deletions a restart interrupted (housekeeping); returns how many."""
+
+    async def __call__(self, limit: int = 100) -> int:
+        async with self._uow(read_only=True) as uow:
+            pending = await uow.users.erasing(limit)
+        finish = FinishAccountDeletion(self._ports)
+        for user_id in pending:
+            await finish(user_id)
+        return len(pending)
 
 
 class GetMyAccount(UseCase):

@@ -14,6 +14,7 @@ from messenger.domain.model import (
     ChatMember,
     Limits,
     Membership,
+    Message,
     ProfileView,
     User,
 )
@@ -174,3 +175,53 @@ async def views_of(uow: UnitOfWork, viewer_id: int, users: Sequence[User]) -> li
             )
         )
     return views
+
+
+async def visible_page(
+    uow: UnitOfWork, me: Membership, *, before: int | None, after: int | None, limit: int
+) -> list[Message]:
+    """Up to ``limit`` messages of the member's chat that the member sees (neither cleared
+    nor hidden for them), ascending: with ``after`` the oldest above it, else the newest
+    below ``before`` (or the newest of all), as ``MessageRepository.page`` pages."""
+    found: list[Message] = []
+    floor = me.cleared_up_to
+    ascending = after is not None
+    cursor = max(after, floor) if after is not None else before
+    # Hidden messages are few and scattered: read on until the page is full, the chat has
+    # no more, or (going back) the cleared part begins.
+    while len(found) < limit:
+        want = limit - len(found)
+        if ascending:
+            batch = await uow.messages.page(me.chat_id, before=before, after=cursor, limit=want)
+        else:
+            batch = await uow.messages.page(me.chat_id, before=cursor, after=None, limit=want)
+        more = len(batch) == want
+        seen = [m for m in batch if me.sees(m.id)]
+        more = more and len(seen) == len(batch)
+        hidden = await uow.messages.hidden_among(me.user_id, [m.id for m in seen]) if seen else ()
+        kept = [m for m in seen if m.id not in hidden]
+        found = found + kept if ascending else kept + found
+        if not more:
+            break
+        cursor = batch[-1].id if ascending else batch[0].id
+    return found
+
+
+async def seen_by(uow: UnitOfWork, messages: Sequence[Message]) -> dict[int, frozenset[int]]:
+    """Per message: the members of its chat who see it (who did not clear or hide it), the
+    only ones to be told when it changes."""
+    if not messages:
+        return {}
+    memberships = await uow.members.of_chats({m.chat_id for m in messages})
+    hiders = await uow.messages.hiders([m.id for m in messages])
+    by_chat: dict[int, list[Membership]] = {}
+    for membership in memberships:
+        by_chat.setdefault(membership.chat_id, []).append(membership)
+    return {
+        m.id: frozenset(
+            x.user_id
+            for x in by_chat.get(m.chat_id, ())
+            if x.sees(m.id) and x.user_id not in hiders.get(m.id, ())
+        )
+        for m in messages
+    }

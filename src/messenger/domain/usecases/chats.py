@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from messenger.domain.errors import (
     AlreadyAMember,
     Blocked,
+    ChatNotFound,
     Conflict,
     Forbidden,
     NotAMember,
     NotFound,
     PrivacyRestricted,
+    UserDeleted,
     ValidationError,
 )
 from messenger.domain.events import (
@@ -29,6 +31,7 @@ from messenger.domain.model import (
     ChatMember,
     ChatSummary,
     Membership,
+    Message,
     Role,
     clean_title,
 )
@@ -42,6 +45,7 @@ from messenger.domain.usecases.base import (
     load_membership,
     members_for_all,
     relations_to,
+    visible_page,
 )
 
 
@@ -104,9 +108,15 @@ class OpenDialog(_ChatUseCase):
             async with self._uow(read_only=True) as uow:
                 existing = await uow.chats.by_direct_key(key)
                 if existing is not None:
-                    return await details_for(uow, user_id, await _details(uow, existing)), False
-                if await uow.users.get(peer_id) is None or await uow.users.get(user_id) is None:
+                    details = await _details(uow, existing)
+                    if any(m.profile.deleted for m in details.members):
+                        raise UserDeleted()
+                    return await details_for(uow, user_id, details), False
+                peer, me = await uow.users.get(peer_id), await uow.users.get(user_id)
+                if peer is None or me is None:
                     raise NotFound("User not found.")
+                if peer.deleted or me.deleted:
+                    raise UserDeleted()
             try:
                 return await self._create(user_id, peer_id, key), True
             except Conflict:
@@ -173,6 +183,8 @@ class CreateGroup(_ChatUseCase):
             if len(found) != len(others) + 1:
                 raise NotFound("User not found.")
             await _check_may_add(uow, user_id, others)
+            if any(u.deleted for u in found):
+                raise UserDeleted()
             self._spend_new_chat(user_id)
             if others:
                 self._spend_member_adds(user_id, len(others))
@@ -255,8 +267,11 @@ class AddMember(_ChatUseCase):
                 raise Forbidden("Only the owner or an admin can add members.")
             if role is Role.ADMIN and me.role is not Role.OWNER:
                 raise Forbidden("Only the owner can add admins.")
-            if await uow.users.get(user_id) is None:
+            target = await uow.users.get(user_id)
+            if target is None:
                 raise NotFound("User not found.")
+            if target.deleted:
+                raise UserDeleted()
             if await uow.members.get(chat_id, user_id) is not None:
                 raise AlreadyAMember()
             await _check_may_add(uow, actor_id, [user_id])
@@ -382,9 +397,9 @@ class ListChats(UseCase):
             if not page.items:
                 return page.with_items([])
             chat_ids = [c.id for c in page.items]
-            last = await uow.messages.last_of_chats(chat_ids)
+            last = await _last_seen(uow, user_id, [mine[i] for i in chat_ids])
             unread = await uow.messages.count_unread(
-                {i: mine[i].read_message_id for i in chat_ids}, user_id
+                {i: mine[i].unread_floor for i in chat_ids}, user_id
             )
             members = await load_members(uow, chat_ids)
             seen = await relations_to(
@@ -401,3 +416,36 @@ class ListChats(UseCase):
                 for c in page.items
             ]
         )
+
+
+async def _last_seen(
+    uow: UnitOfWork, user_id: int, memberships: list[Membership]
+) -> dict[int, Message]:
+    """Per chat of the user's ``memberships``: the newest message they see (none where
+    they cleared it all)."""
+    last = await uow.messages.last_of_chats([m.chat_id for m in memberships])
+    hidden = await uow.messages.hidden_among(user_id, [m.id for m in last.values()])
+    result: dict[int, Message] = {}
+    for me in memberships:
+        newest = last.get(me.chat_id)
+        if newest is None or not me.sees(newest.id):
+            continue
+        if newest.id in hidden:
+            # Rare: the newest was hidden, so look further back.
+            older = await visible_page(uow, me, before=newest.id, after=None, limit=1)
+            if not older:
+                continue
+            newest = older[0]
+        result[me.chat_id] = newest
+    return result
+
+
+class FindDialog(UseCase):
+    """The dialog between the caller and another user, if there is one (never created)."""
+
+    async def __call__(self, user_id: int, peer_id: int) -> int:
+        async with self._uow(read_only=True) as uow:
+            chat = await uow.chats.by_direct_key(Chat.direct_key_for(user_id, peer_id))
+            if chat is None or await uow.members.get(chat.id, user_id) is None:
+                raise ChatNotFound()
+            return chat.id

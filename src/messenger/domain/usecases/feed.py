@@ -81,6 +81,9 @@ class ReportPresence(UseCase):
             user = await uow.users.get(user_id)
             if user is None:
                 raise NotFound("User not found.")
+            if user.deleted:
+                # Its sockets closing is no news: a deleted account shows no presence.
+                return
             told, with_time = await _audience(uow, user_id, await uow.members.contacts_of(user_id))
             if not online:
                 user.last_seen_at = now

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from messenger.domain.errors import NotFound, PayloadTooLarge, QuotaExceeded, UnsupportedImage
 from messenger.domain.model import THUMBNAIL_BOX, EncodedImage, FileKind, StoredFile
 from messenger.domain.ports import FileStore, UnitOfWork
-from messenger.domain.usecases.base import UseCase
+from messenger.domain.usecases.base import Ports, UseCase
 
 NAME_MAX = 200
 # How much of an upload is kept aside, as it streams to storage, to tell an image by its
@@ -226,13 +226,22 @@ class DeleteAbandonedUploads(UseCase):
                 found = await uow.files.unattached_before(cutoff, batch)
             if not found:
                 return deleted
-            async with self._uow() as uow:
-                removed = set(await uow.files.remove_unattached([f.id for f in found]))
-                await uow.commit()
-            # The bytes go only once the rows are gone for good.
-            for file in found:
-                if file.id in removed:
-                    await self._ports.files.delete(file.storage_key)
-            deleted += len(removed)
+            deleted += await remove_files(self._ports, found)
             if len(found) < batch:
                 return deleted
+
+
+async def remove_files(ports: Ports, found: Sequence[StoredFile]) -> int:
+    """Delete those of ``found`` that no message carries (read again under the write lock,
+    where a post attaching one either went first and it stays, or will not find it), rows
+    first, then bytes; returns how many."""
+    if not found:
+        return 0
+    async with ports.uow() as uow:
+        removed = set(await uow.files.remove_unattached([f.id for f in found]))
+        await uow.commit()
+    # The bytes go only once the rows are gone for good.
+    for file in found:
+        if file.id in removed:
+            await ports.files.delete(file.storage_key)
+    return len(removed)

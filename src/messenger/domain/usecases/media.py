@@ -14,17 +14,15 @@ MEDIA_NEWEST_FIRST: Order[MediaItem] = Order(
 
 
 def visible_after(membership: Membership) -> int:
-    """The id below which (inclusive) the member sees none of the chat's messages.
-
-    The one place the media gallery applies that bound: clearing a chat for oneself sets
-    it (none yet, so 0)."""
-    del membership
-    return 0
+    """The id below which (inclusive) the member sees none of the chat's messages: where
+    they cleared the chat for themself."""
+    return membership.cleared_up_to
 
 
 class ListChatMedia(UseCase):
     """The chat's images (``kind="image"``: attachments the server recognised as images) or
-    its other files, newest first, paged; members only. Deleted messages carry none."""
+    its other files, newest first, paged; members only. Deleted messages carry none, and
+    messages the member cleared or hid for themself show none."""
 
     async def __call__(
         self,
@@ -47,5 +45,6 @@ class ListChatMedia(UseCase):
                 before=before,
                 limit=size + 1,
                 after_message_id=visible_after(membership),
+                reader_id=user_id,
             )
         return finish_page(items, MEDIA_NEWEST_FIRST, size)

@@ -1,4 +1,5 @@
-"""Messages: post, edit, delete, history, read and delivery marks, typing."""
+"""Messages: post, edit, delete, hide for me, history, clear for me, read and delivery
+marks, typing."""
 
 from __future__ import annotations
 
@@ -16,11 +17,14 @@ from messenger.domain.errors import (
     NotFound,
     ServiceUnavailable,
     Throttled,
+    UserDeleted,
     ValidationError,
 )
 from messenger.domain.events import (
+    ChatCleared,
     MessageDeleted,
     MessageEdited,
+    MessageHidden,
     MessagePosted,
     MessagesDelivered,
     MessagesRead,
@@ -40,7 +44,13 @@ from messenger.domain.model import (
 )
 from messenger.domain.paging import Listing, Order, page_size, paginate
 from messenger.domain.ports import UnitOfWork
-from messenger.domain.usecases.base import Ports, UseCase, load_membership
+from messenger.domain.usecases.base import (
+    Ports,
+    UseCase,
+    load_membership,
+    seen_by,
+    visible_page,
+)
 from messenger.domain.usecases.files import NewFile, UploadFile
 
 logger = logging.getLogger(__name__)
@@ -53,10 +63,22 @@ class PostResult:
 
 
 async def _load_message(uow: UnitOfWork, message_id: int, user_id: int) -> Message:
+    """A message the user sees: in one of their chats, neither cleared nor hidden for them
+    (each of which answers as a message that does not exist)."""
     message = await uow.messages.get(message_id)
-    if message is None or await uow.members.get(message.chat_id, user_id) is None:
+    me = await uow.members.get(message.chat_id, user_id) if message is not None else None
+    if (
+        message is None
+        or me is None
+        or not me.sees(message.id)
+        or await uow.messages.hidden_among(user_id, [message.id])
+    ):
         raise NotFound("Message not found.")
     return message
+
+
+async def _seeing(uow: UnitOfWork, message: Message) -> frozenset[int]:
+    return (await seen_by(uow, [message]))[message.id]
 
 
 async def _recipients(uow: UnitOfWork, chat_id: int) -> frozenset[int]:
@@ -157,6 +179,8 @@ class PostMessage(UseCase):
         so a post that breaks a rule fails alone."""
         if post.user_id not in await group.members_of(post.chat_id):
             raise ChatNotFound()
+        if post.chat_id in group.closed:
+            raise UserDeleted()
         if await group.blocked_in_dialog(post.chat_id, post.user_id):
             raise Blocked("This user has blocked you; you cannot write to them.")
         if post.reply_to_id is not None:
@@ -190,6 +214,8 @@ class _Group:
         self._blocked: dict[tuple[int, int], bool] = {}
         self._new: dict[tuple[int, str], int] = {}
         self._staged: list[PostResult | DomainError | Message | int] = []
+        # Dialogs nobody may post to any more: the other side deleted their account.
+        self.closed: set[int] = set()
 
     async def look_up(self, posts: Sequence[_Post]) -> None:
         """Find the stored messages the posts may resend, in one query."""
@@ -204,6 +230,10 @@ class _Group:
             self._members[chat_id] = members
             if chat is not None:
                 self._chats[chat_id] = chat
+                if chat.kind is ChatKind.DIRECT and any(
+                    u.deleted for u in await self._uow.users.get_many(members)
+                ):
+                    self.closed.add(chat_id)
         return self._members[chat_id]
 
     async def blocked_in_dialog(self, chat_id: int, sender_id: int) -> bool:
@@ -312,7 +342,7 @@ class EditMessage(UseCase):
             previous = message.edit(user_id, text, self._clock.now())
             await uow.messages.add_edit(previous)
             await uow.messages.update(message)
-            uow.record(MessageEdited(message=message), await _recipients(uow, message.chat_id))
+            uow.record(MessageEdited(message=message), await _seeing(uow, message))
             notifications = await uow.commit()
         await self._publish(notifications)
         return message
@@ -344,7 +374,7 @@ class AttachFilesToMessage(UseCase):
                 message = await _load_message(uow, message_id, user_id)
                 message.attach(user_id, [_attachment(f) for f in stored], limit)
                 await uow.messages.update(message)
-                uow.record(MessageEdited(message=message), await _recipients(uow, message.chat_id))
+                uow.record(MessageEdited(message=message), await _seeing(uow, message))
                 notifications = await uow.commit()
         except BaseException:
             await self._discard(stored)
@@ -413,10 +443,44 @@ class DeleteMessage(UseCase):
             message.delete(self._clock.now())
             await uow.messages.forget_edits(message.id)
             await uow.messages.update(message)
-            uow.record(MessageDeleted(message=message), await _recipients(uow, message.chat_id))
+            uow.record(MessageDeleted(message=message), await _seeing(uow, message))
             notifications = await uow.commit()
         await self._publish(notifications)
         return message
+
+
+class HideMessage(UseCase):
+    """Delete a message for me only: it disappears from my history, chat list, unread
+    count and sync; the other members keep it."""
+
+    async def __call__(self, user_id: int, message_id: int) -> None:
+        async with self._uow() as uow:
+            message = await _load_message(uow, message_id, user_id)
+            await uow.messages.hide(user_id, message.id)
+            uow.record(
+                MessageHidden(user_id=user_id, chat=message.chat_id, message_id=message.id),
+                {user_id},
+            )
+            notifications = await uow.commit()
+        await self._publish(notifications)
+
+
+class ClearChat(UseCase):
+    """Clear a chat for me: every message in it so far disappears for me only; newer
+    ones show as usual. Clearing an empty or already cleared chat changes nothing."""
+
+    async def __call__(self, user_id: int, chat_id: int) -> None:
+        async with self._uow() as uow:
+            chat, me = await load_membership(uow, chat_id, user_id)
+            if not me.clear(chat.last_message_id or 0):
+                return
+            await uow.members.update(me)
+            uow.record(
+                ChatCleared(user_id=user_id, chat=chat_id, up_to_message_id=me.cleared_up_to),
+                {user_id},
+            )
+            notifications = await uow.commit()
+        await self._publish(notifications)
 
 
 class ReadHistory(UseCase):
@@ -444,9 +508,10 @@ class ReadHistory(UseCase):
                 raise ValidationError(f"{name} must not be negative.", field=name)
         async with self._uow(read_only=True) as uow:
             # Membership alone decides (a member's chat exists); the chat row is not needed.
-            if user_id not in await uow.members.member_ids(chat_id):
+            me = await uow.members.get(chat_id, user_id)
+            if me is None:
                 raise ChatNotFound()
-            items = await uow.messages.page(chat_id, before=before, after=after, limit=limit + 1)
+            items = await visible_page(uow, me, before=before, after=after, limit=limit + 1)
         has_more = len(items) > limit
         if has_more:
             # One row beyond the page tells whether there is more in the paging direction.
@@ -487,7 +552,7 @@ class MarkRead(UseCase):
                     {user_id} if private else told,
                 )
                 notifications = await uow.commit()
-            unread = await uow.messages.count_unread({chat_id: me.read_message_id}, user_id)
+            unread = await uow.messages.count_unread({chat_id: me.unread_floor}, user_id)
         await self._publish(notifications)
         return ReadState(chat_id, me.read_message_id, unread.get(chat_id, 0))
 

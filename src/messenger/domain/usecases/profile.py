@@ -71,7 +71,8 @@ class ProfileChange(UseCase):
 
     async def _load(self, uow: UnitOfWork, user_id: int) -> User:
         user = await uow.users.get(user_id)
-        if user is None:
+        # A deleted account has no profile left to change.
+        if user is None or user.deleted:
             raise NotFound("User not found.")
         return user
 

@@ -13,7 +13,7 @@ from litestar.params import JSONBody, PathParameter
 from messenger.contract.wire import Wire
 from messenger.domain.model import AccessClaims, AuthResult
 from messenger.domain.service import Messenger
-from messenger.entrypoints.http.deps import BEARER
+from messenger.entrypoints.http.deps import BEARER, client_address
 from messenger.entrypoints.http.schemas import (
     AuthOut,
     ChangePasswordIn,
@@ -82,7 +82,7 @@ async def login(
 ) -> AuthOut:
     return _auth_out(
         await messenger.authenticate(
-            data.login, data.password, data.device_name, address=_client_address(request)
+            data.login, data.password, data.device_name, address=client_address(request)
         ),
         wire,
     )
@@ -133,7 +133,7 @@ async def change_password(
     claims: NamedDependency[AccessClaims],
 ) -> None:
     await messenger.change_password(
-        claims, data.current_password, data.new_password, address=_client_address(request)
+        claims, data.current_password, data.new_password, address=client_address(request)
     )
 
 
@@ -156,11 +156,6 @@ async def revoke_session(
     claims: NamedDependency[AccessClaims],
 ) -> None:
     await messenger.revoke_session(claims.user_id, session_id)
-
-
-def _client_address(request: Request[Any, Any, Any]) -> str | None:
-    # The peer as uvicorn reports it (a trusted proxy's X-Forwarded-For already applied).
-    return request.client.host if request.client is not None else None
 
 
 def _is_throttled(request: Request[Any, Any, Any]) -> bool:

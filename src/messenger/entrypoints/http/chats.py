@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import HttpMethod, Response, Router, delete, get, patch, post, route
 from litestar.di import NamedDependency
@@ -142,6 +142,22 @@ async def remove_member(
     await messenger.remove_member(claims.user_id, chat_id, user_id)
 
 
+HistoryLimit = Annotated[int | None, QueryParameter(ge=1, le=100)]
+
+
+async def _history(
+    messenger: Messenger,
+    wire: Wire,
+    user_id: int,
+    chat_id: int,
+    before: int | None,
+    after: int | None,
+    limit: int | None,
+) -> MessagePage:
+    page = await messenger.read_history(user_id, chat_id, before=before, after=after, limit=limit)
+    return MessagePage(items=[wire.message(m) for m in page.items], has_more=page.has_more)
+
+
 @get("/{chat_id:int}/messages", summary="A page of history, ascending by id")
 async def list_messages(
     chat_id: PathId,
@@ -150,12 +166,45 @@ async def list_messages(
     wire: NamedDependency[Wire],
     before: Cursor = None,
     after: Cursor = None,
-    limit: Annotated[int | None, QueryParameter(ge=1, le=100)] = None,
+    limit: HistoryLimit = None,
 ) -> MessagePage:
-    page = await messenger.read_history(
-        claims.user_id, chat_id, before=before, after=after, limit=limit
-    )
-    return MessagePage(items=[wire.message(m) for m in page.items], has_more=page.has_more)
+    return await _history(messenger, wire, claims.user_id, chat_id, before, after, limit)
+
+
+@get(
+    "/direct/{user_id:int}/messages",
+    summary="A page of the history of your dialog with a user (as /chats/{id}/messages)",
+    description="404 `not_found` when there is no dialog with that user (none is created).",
+)
+async def list_direct_messages(
+    user_id: PathId,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+    before: Cursor = None,
+    after: Cursor = None,
+    limit: HistoryLimit = None,
+) -> MessagePage:
+    chat_id = await messenger.find_dialog(claims.user_id, user_id)
+    return await _history(messenger, wire, claims.user_id, chat_id, before, after, limit)
+
+
+@delete(
+    "/{chat_id:int}/messages",
+    status_code=204,
+    summary="Clear the chat for yourself",
+    description=(
+        "Every message so far disappears for you only (history, the chat list's last "
+        "message, unread counts, sync); the other members keep them. Your devices get "
+        "`chat_cleared`."
+    ),
+)
+async def clear_chat(
+    chat_id: PathId,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> None:
+    await messenger.clear_chat(claims.user_id, chat_id)
 
 
 @post(
@@ -183,6 +232,15 @@ async def post_message(
     return Response(wire.message(result.message), status_code=201 if result.created else 200)
 
 
+async def _mark_read(messenger: Messenger, user_id: int, chat_id: int, message_id: int) -> ReadOut:
+    state = await messenger.mark_read(user_id, chat_id, message_id)
+    return ReadOut(
+        chat_id=state.chat_id,
+        read_message_id=state.read_message_id,
+        unread_count=state.unread_count,
+    )
+
+
 @post("/{chat_id:int}/read", status_code=200, summary="Move the read watermark forward")
 async def mark_read(
     chat_id: PathId,
@@ -190,12 +248,23 @@ async def mark_read(
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
 ) -> ReadOut:
-    state = await messenger.mark_read(claims.user_id, chat_id, data.message_id)
-    return ReadOut(
-        chat_id=state.chat_id,
-        read_message_id=state.read_message_id,
-        unread_count=state.unread_count,
-    )
+    return await _mark_read(messenger, claims.user_id, chat_id, data.message_id)
+
+
+@post(
+    "/direct/{user_id:int}/read",
+    status_code=200,
+    summary="Move the read watermark of your dialog with a user (as /chats/{id}/read)",
+    description="404 `not_found` when there is no dialog with that user (none is created).",
+)
+async def mark_direct_read(
+    user_id: PathId,
+    data: JSONBody[ReadIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> ReadOut:
+    chat_id = await messenger.find_dialog(claims.user_id, user_id)
+    return await _mark_read(messenger, claims.user_id, chat_id, data.message_id)
 
 
 @route(
@@ -219,7 +288,14 @@ async def edit_message(
 @delete(
     "/{message_id:int}",
     status_code=200,
-    summary="Delete a message, leaving a tombstone",
+    summary="Delete a message for everyone (a tombstone) or, with ?for=me, for yourself",
+    description=(
+        "Without `for` (or `for=everyone`): the author, or a group's owner or admin, "
+        "deletes it for everyone; 200 with the tombstone. `for=me`: it disappears for you "
+        "only (history, chat list, unread counts, sync); 204, and your devices get "
+        "`message_hidden`. A message you do not see (also one you hid or cleared) is 404."
+    ),
+    responses={204: ResponseSpec(data_container=None, description="Hidden for you")},
     opt={"problems": (403,)},
 )
 async def delete_message(
@@ -227,8 +303,14 @@ async def delete_message(
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
     wire: NamedDependency[Wire],
-) -> shapes.Message:
-    return wire.message(await messenger.delete_message(claims.user_id, message_id))
+    for_whom: Annotated[
+        Literal["everyone", "me"], QueryParameter(name="for", required=False)
+    ] = "everyone",
+) -> Response[shapes.Message | None]:
+    if for_whom == "me":
+        await messenger.hide_message(claims.user_id, message_id)
+        return Response(None, status_code=204)
+    return Response(wire.message(await messenger.delete_message(claims.user_id, message_id)))
 
 
 @get("/{message_id:int}/edits", summary="A page of a message's earlier texts, oldest first")
@@ -256,8 +338,11 @@ def chats_router() -> Router:
             change_role,
             remove_member,
             list_messages,
+            list_direct_messages,
+            clear_chat,
             post_message,
             mark_read,
+            mark_direct_read,
         ],
         security=BEARER,
         tags=["chats"],

@@ -44,6 +44,12 @@ def provide_wire_after(wire: Wire) -> Callable[..., Wire]:
     return provide_wire
 
 
+def client_address(request: Request[Any, Any, Any]) -> str | None:
+    """The peer as uvicorn reports it (a trusted proxy's X-Forwarded-For already applied):
+    what per-account throttles of wrong passwords are counted by, with the account."""
+    return request.client.host if request.client is not None else None
+
+
 def bearer_token(request: Request[Any, Any, Any]) -> str:
     """The token of an ``Authorization: Bearer <token>`` header."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")

@@ -50,6 +50,10 @@ class ChangePasswordIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     new_password: Password
 
 
+class DeleteAccountIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    password: Password
+
+
 class AuthOut(msgspec.Struct, kw_only=True):
     user: shapes.User
     access_token: str

@@ -7,9 +7,9 @@ Seed 002's paths answer too, each a thin route over the same use case: ``PUT /me
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Router, get, patch, put
+from litestar import Request, Router, delete, get, patch, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from msgspec import UNSET
@@ -20,12 +20,13 @@ from messenger.domain import model
 from messenger.domain.errors import ValidationError
 from messenger.domain.model import AccessClaims
 from messenger.domain.service import Messenger
-from messenger.entrypoints.http.deps import BEARER
+from messenger.entrypoints.http.deps import BEARER, client_address
 from messenger.entrypoints.http.schemas import (
     MAX_ID,
     AvatarFrameIn,
     BioIn,
     BirthdateIn,
+    DeleteAccountIn,
     PageCursor,
     PresetAvatarIn,
     ProfileList,
@@ -60,6 +61,35 @@ async def _apply_patch(
         birthdate=model.UNSET if data.birthdate is UNSET else data.birthdate,
     )
     return wire.user(user)
+
+
+@delete(
+    "/me",
+    status_code=204,
+    summary="Delete your account",
+    description=(
+        "Confirmed by `password` (wrong: 403 `invalid_credentials`, counted against the "
+        "account's login throttle, then 429 `throttled`). At once: every session ends "
+        "(sockets close with 4001), logging in and refreshing fail (401), the username and "
+        "email are free to be registered again, and others see the profile as `deleted: "
+        'true` (display name "Deleted account"); chat-mates get `profile_updated`. The '
+        "messages stay in others' chats under the deleted account; with "
+        "`?erase_messages=true` they are deleted for everyone as well (`message_deleted` to "
+        "each chat), in batches that a restart resumes. Uploads no message carries are "
+        "removed."
+    ),
+    opt={"problems": (403, 429)},
+)
+async def delete_me(
+    request: Request[Any, Any, Any],
+    data: JSONBody[DeleteAccountIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    erase_messages: Annotated[bool, QueryParameter(required=False)] = False,
+) -> None:
+    await messenger.delete_account(
+        claims, data.password, erase_messages=erase_messages, address=client_address(request)
+    )
 
 
 @patch(
@@ -197,6 +227,7 @@ def users_router() -> Router:
         route_handlers=[
             get_me,
             update_me,
+            delete_me,
             put_profile,
             put_username,
             put_bio,

@@ -63,6 +63,10 @@ class CachedMembershipRepository:
         await self._inner.add(membership)
 
     async def get(self, chat_id: int, user_id: int) -> Membership | None:
+        # History reads the member's row before its (cached) newest page: the head must be
+        # read before the unit's first query, or a page read on an older snapshot could be
+        # put in the cache as exact for a newer head.
+        await self._view.read_head()
         return await self._inner.get(chat_id, user_id)
 
     async def update(self, membership: Membership) -> None:
@@ -157,3 +161,17 @@ class CachedMessageRepository:
 
     async def count_unread(self, watermarks: dict[int, int], reader_id: int) -> dict[int, int]:
         return await self._inner.count_unread(watermarks, reader_id)
+
+    # Hiding a message for one user changes nothing the cache holds (it is per user, and
+    # filtered by the domain after reading).
+    async def hide(self, user_id: int, message_id: int) -> None:
+        await self._inner.hide(user_id, message_id)
+
+    async def hidden_among(self, user_id: int, message_ids: Sequence[int]) -> set[int]:
+        return await self._inner.hidden_among(user_id, message_ids)
+
+    async def hiders(self, message_ids: Sequence[int]) -> dict[int, set[int]]:
+        return await self._inner.hiders(message_ids)
+
+    async def live_of_sender(self, sender_id: int, limit: int) -> list[Message]:
+        return await self._inner.live_of_sender(sender_id, limit)

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from messenger.adapters.codec import decode_event
 from messenger.adapters.sqlalchemy.session import SqlSession
-from messenger.adapters.sqlalchemy.tables import REF, feed, memberships
+from messenger.adapters.sqlalchemy.tables import REF, feed, hidden_messages, memberships
 from messenger.domain import events as ev
-from messenger.domain.events import FeedEntry
+from messenger.domain.events import FeedEntry, MessagePosted
 
 
 def _feed_since(*, others_reads: bool) -> sa.Select[Any]:
@@ -32,6 +32,18 @@ def _feed_since(*, others_reads: bool) -> sa.Select[Any]:
             memberships.c.user_id == user_id,
             feed.c.position >= memberships.c.joined_position,
             *in_range,
+            # Rows of a message name it (other rows have none): those the user cleared or
+            # hid for themself are not theirs to replay.
+            sa.or_(
+                feed.c.message_id.is_(None),
+                sa.and_(
+                    feed.c.message_id > memberships.c.cleared_up_to,
+                    ~sa.exists().where(
+                        hidden_messages.c.user_id == user_id,
+                        hidden_messages.c.message_id == feed.c.message_id,
+                    ),
+                ),
+            ),
         )
     )
     about_me = sa.select(feed.c.position).where(feed.c.subject_user_id == user_id, *in_range)
@@ -82,7 +94,8 @@ class SqlAlchemyFeedRepository:
                 feed.c.position > after,
                 feed.c.position <= up_to,
                 feed.c.position >= memberships.c.joined_position,
-                feed.c.message_id.is_not(None),
+                # Edits and deletions name their message too; only posts deliver one.
+                feed.c.type == MessagePosted.type,
                 feed.c.sender_id != user_id,
             )
             .group_by(feed.c.chat_id)

@@ -11,6 +11,7 @@ from messenger.adapters.sqlalchemy.repositories.rows import select_entity, value
 from messenger.adapters.sqlalchemy.session import SqlSession
 from messenger.adapters.sqlalchemy.tables import (
     files,
+    hidden_messages,
     memberships,
     message_attachments,
     messages,
@@ -103,6 +104,14 @@ class SqlAlchemyFileRepository:
         )
         return [StoredFile(*r) for r in await self._db.read(stmt)]
 
+    async def unattached_of(self, owner_id: int, limit: int) -> list[StoredFile]:
+        stmt = (
+            _FILES.where(files.c.owner_id == owner_id, _UNATTACHED)
+            .order_by(files.c.created_at, files.c.id)
+            .limit(limit)
+        )
+        return [StoredFile(*r) for r in await self._db.read(stmt)]
+
     async def remove_unattached(self, file_ids: Sequence[str]) -> list[str]:
         if not file_ids:
             return []
@@ -129,12 +138,20 @@ class SqlAlchemyFileRepository:
         before: tuple[int, str] | None,
         limit: int,
         after_message_id: int = 0,
+        reader_id: int | None = None,
     ) -> list[MediaItem]:
         stmt = _MEDIA.where(
             messages.c.chat_id == chat_id,
             messages.c.id > after_message_id,
             files.c.width.is_not(None) if images else files.c.width.is_(None),
         )
+        if reader_id is not None:
+            stmt = stmt.where(
+                ~sa.exists().where(
+                    hidden_messages.c.user_id == reader_id,
+                    hidden_messages.c.message_id == messages.c.id,
+                )
+            )
         if before is not None:
             message_id, file_id = before
             stmt = stmt.where(

@@ -15,7 +15,12 @@ from messenger.adapters.sqlalchemy.repositories.rows import (
     values_of,
 )
 from messenger.adapters.sqlalchemy.session import SqlSession
-from messenger.adapters.sqlalchemy.tables import message_attachments, message_edits, messages
+from messenger.adapters.sqlalchemy.tables import (
+    hidden_messages,
+    message_attachments,
+    message_edits,
+    messages,
+)
 from messenger.domain.errors import Conflict
 from messenger.domain.model import Message, MessageEdit
 
@@ -202,9 +207,50 @@ class SqlAlchemyMessageRepository:
                 ),
                 messages.c.sender_id != reader_id,
                 messages.c.deleted_at.is_(None),
+                ~sa.exists().where(
+                    hidden_messages.c.user_id == reader_id,
+                    hidden_messages.c.message_id == messages.c.id,
+                ),
             )
             .group_by(messages.c.chat_id)
         )
         for row in await self._db.read(stmt):
             result[int(row[0])] = int(row[1])
         return result
+
+    async def hide(self, user_id: int, message_id: int) -> None:
+        # Under the write lock: nobody can hide the same message between the look and the
+        # insert.
+        if not await self.hidden_among(user_id, [message_id]):
+            await self._db.write(
+                hidden_messages.insert().values(user_id=user_id, message_id=message_id)
+            )
+
+    async def hidden_among(self, user_id: int, message_ids: Sequence[int]) -> set[int]:
+        wanted = sorted(set(message_ids))
+        if not wanted:
+            return set()
+        stmt = sa.select(hidden_messages.c.message_id).where(
+            hidden_messages.c.user_id == user_id, hidden_messages.c.message_id.in_(wanted)
+        )
+        return {int(r[0]) for r in await self._db.read(stmt)}
+
+    async def hiders(self, message_ids: Sequence[int]) -> dict[int, set[int]]:
+        wanted = sorted(set(message_ids))
+        if not wanted:
+            return {}
+        stmt = sa.select(hidden_messages.c.message_id, hidden_messages.c.user_id).where(
+            hidden_messages.c.message_id.in_(wanted)
+        )
+        result: dict[int, set[int]] = {}
+        for message_id, user_id in await self._db.read(stmt):
+            result.setdefault(int(message_id), set()).add(int(user_id))
+        return result
+
+    async def live_of_sender(self, sender_id: int, limit: int) -> list[Message]:
+        stmt = (
+            _MESSAGES.where(messages.c.sender_id == sender_id, messages.c.deleted_at.is_(None))
+            .order_by(messages.c.id)
+            .limit(limit)
+        )
+        return [Message(*r) for r in await self._db.read(stmt)]

@@ -78,7 +78,8 @@ class SqlAlchemyUserRepository:
                 sa.or_(
                     users.c.username.contains(q, autoescape=True),
                     folded.contains(q, autoescape=True),
-                )
+                ),
+                users.c.deleted_at.is_(None),
             )
             .order_by(users.c.username)
             .limit(limit)
@@ -87,3 +88,12 @@ class SqlAlchemyUserRepository:
             # The column's own collation both sorts and compares, so pages meet exactly.
             stmt = stmt.where(users.c.username > after)
         return [User(*r) for r in await self._db.read(stmt)]
+
+    async def erasing(self, limit: int) -> list[int]:
+        stmt = (
+            sa.select(users.c.id)
+            .where(users.c.erasing_messages.is_(True))
+            .order_by(users.c.id)
+            .limit(limit)
+        )
+        return [int(r[0]) for r in await self._db.read(stmt)]
