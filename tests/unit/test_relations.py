@@ -312,7 +312,8 @@ PROFILE_FIELDS = {
 async def _owner_and_viewer(app: Messenger, rel: Relation, **privacy: str) -> tuple[int, int, str]:
     """alice (the owner, with an avatar, a bio and a last seen time) and bob (the viewer)
     related as ``rel`` says; returns their ids and alice's avatar file id."""
-    alice, bob = await new_user(app, "alice"), await new_user(app, "bob")
+    alice = (await app.register("alice", "password-123", email="alice@example.com")).user.id
+    bob = await new_user(app, "bob")
     avatar = await app.upload_file(alice, "me.png", "image/png", chunks([b"png"]))
     await app.update_profile(
         alice, avatar_file_id=avatar.id, bio="Hello", birthdate=date(1990, 5, 6)
@@ -366,6 +367,35 @@ async def test_profile_fields_show_exactly_as_the_setting_says_on_every_channel(
     assert all(_shows(p, setting) is for_all for p in _profiles_of(created.event, alice))
     [entry] = (await app.get_changes_since(bob, 0)).entries
     assert all(_shows(p, setting) is for_all for p in _profiles_of(entry.event, alice))
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+@pytest.mark.parametrize("rel", RELATIONS)
+async def test_the_email_shows_in_profile_reads_exactly_as_the_setting_says(
+    app: Messenger, published: Published, audience: Audience, rel: Relation
+) -> None:
+    alice, bob, _ = await _owner_and_viewer(app, rel, email=audience.value)
+    expected = "alice@example.com" if visible(audience, rel) else None
+
+    assert (await app.get_profile(bob, alice)).email == expected
+    [found] = (await app.search_users(bob, "alice")).items
+    assert found.email == expected
+    # Frames never carry an email: they are the same bytes for every recipient.
+    await app.create_group(alice, "Team", [bob])
+    assert all(
+        not hasattr(p, "email")
+        for n in published.to(bob)
+        if isinstance(n.event, ChatCreated)
+        for p in _profiles_of(n.event, alice)
+    )
+
+
+async def test_nobody_but_the_owner_sees_the_email_by_default(app: Messenger) -> None:
+    alice = (await app.register("alice", "password-123", email="alice@example.com")).user.id
+    bob = await new_user(app, "bob")
+    await app.add_contact(alice, bob)
+    assert (await app.get_profile(bob, alice)).email is None
+    assert (await app.get_profile(alice, alice)).email == "alice@example.com"
 
 
 @pytest.mark.parametrize("audience", list(Audience))

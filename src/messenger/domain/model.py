@@ -349,6 +349,8 @@ class ProfileView(PublicProfile):
     is_contact: bool = False
     local_name: str | None = None
     blocked: bool = False
+    # Shown only where the owner's ``email`` setting lets the viewer see it (default: nobody).
+    email: str | None = None
 
     def public(self) -> PublicProfile:
         """The profile alone, as frames carry it."""

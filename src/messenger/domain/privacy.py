@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from messenger.domain.errors import ValidationError
-from messenger.domain.model import ChatMember, Membership, PublicProfile
+from messenger.domain.model import ChatMember, Membership, PublicProfile, User
 
 P = TypeVar("P", bound=PublicProfile)
 
@@ -159,6 +159,10 @@ class Relations:
 
     def settings_of(self, owner_id: int) -> PrivacySettings:
         return self.settings.get(owner_id, DEFAULT)
+
+    def email(self, user: User) -> str | None:
+        """The user's email if the viewer may see it (the ``email`` setting)."""
+        return user.email if visible(self.settings_of(user.id).email, self.of(user.id)) else None
 
     def profile(self, profile: PublicProfile) -> PublicProfile:
         """The profile as the viewer may see it."""

@@ -259,6 +259,24 @@ def test_profile_fields_follow_the_privacy_settings_for_contacts_and_strangers(
     assert own["avatar_url"] is not None
 
 
+def test_the_email_is_shown_to_others_only_as_its_setting_allows(
+    http: httpx.Client, bob: Account
+) -> None:
+    dora = register(http, "dora", email=f"{unique('dora')}@example.com")
+    carol = register(http, "carol")
+    address = http.get("/users/me", headers=dora.headers).json()["email"]
+
+    def seen_by(viewer: Account) -> object:
+        return http.get(f"/users/{dora.id}", headers=viewer.headers).json()["email"]
+
+    assert (seen_by(bob), seen_by(carol)) == (None, None)  # nobody, by default
+    http.put(f"/contacts/{bob.id}", headers=dora.headers)
+    http.put("/users/me/privacy", json={"email": "contacts"}, headers=dora.headers)
+    assert (seen_by(bob), seen_by(carol)) == (address, None)
+    http.put("/users/me/privacy", json={"email": "everybody"}, headers=dora.headers)
+    assert (seen_by(bob), seen_by(carol)) == (address, address)
+
+
 def test_groups_add_contacts_keeps_strangers_from_adding_one(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:

@@ -172,6 +172,7 @@ async def views_of(uow: UnitOfWork, viewer_id: int, users: Sequence[User]) -> li
                 is_contact=contact is not None,
                 local_name=contact.local_name if contact is not None else None,
                 blocked=user.id in blocked,
+                email=seen.email(user),
             )
         )
     return views
