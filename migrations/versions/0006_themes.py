@@ -1,7 +1,7 @@
 """Themes and settings: users' own colour themes, and the theme and language they chose.
 
 Revision ID: 0006_themes
-Revises: 0002
+Revises: 0005_relations
 Create Date: 2026-12-07
 
 Self-contained, like the others. ``user_settings`` has a row only for users who chose
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision: str = "0006_themes"
-down_revision: str | None = "0004_images"
+down_revision: str | None = "0005_relations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

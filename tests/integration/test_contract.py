@@ -39,6 +39,9 @@ from messenger.domain.ports import UnitOfWorkFactory
 from messenger.domain.service import Messenger
 from tests.integration.conftest import build_messenger
 
+# Searching is done by someone; who does not matter here (nobody hides anything).
+ANYONE = 1
+
 pytestmark = pytest.mark.integration
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -163,20 +166,24 @@ async def test_search_matches_username_or_display_name_and_orders_by_username(
     await register(messenger_app, "ivan_k", "Kuznetsov")
     await register(messenger_app, "ivan.b", "B")
     await register(messenger_app, "maria", "Мария 🌸")
-    found = (await messenger_app.search_users("ИВАН")).items
+    found = (await messenger_app.search_users(ANYONE, "ИВАН")).items
     assert [p.username for p in found] == ["zed"]
-    found = (await messenger_app.search_users("ivan")).items
+    found = (await messenger_app.search_users(ANYONE, "ivan")).items
     assert [p.username for p in found] == ["ivan.b", "ivan_k"]
     # "_" is a literal character, not a LIKE wildcard.
-    assert [p.username for p in (await messenger_app.search_users("n_k")).items] == ["ivan_k"]
-    assert [p.username for p in (await messenger_app.search_users("", limit=2)).items] == [
+    assert [p.username for p in (await messenger_app.search_users(ANYONE, "n_k")).items] == [
+        "ivan_k"
+    ]
+    assert [p.username for p in (await messenger_app.search_users(ANYONE, "", limit=2)).items] == [
         "ivan.b",
         "ivan_k",
     ]
-    assert [p.display_name for p in (await messenger_app.search_users("🌸")).items] == ["Мария 🌸"]
+    assert [p.display_name for p in (await messenger_app.search_users(ANYONE, "🌸")).items] == [
+        "Мария 🌸"
+    ]
     # The next page starts after the last username shown, in the storage's own order.
-    first = await messenger_app.search_users("", limit=2)
-    rest = await messenger_app.search_users("", limit=2, cursor=first.next_cursor)
+    first = await messenger_app.search_users(ANYONE, "", limit=2)
+    rest = await messenger_app.search_users(ANYONE, "", limit=2, cursor=first.next_cursor)
     assert first.has_more
     assert [p.username for p in rest.items] == ["maria", "zed"]
     assert (rest.has_more, rest.next_cursor) == (False, None)

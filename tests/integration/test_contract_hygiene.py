@@ -62,8 +62,8 @@ async def test_deleting_an_account_frees_its_names_and_hides_it_from_search(
     new = await app.register("amy", PASSWORD, email="amy@example.com")
 
     assert new.user.id != old.user.id
-    assert [p.id for p in (await app.search_users("amy")).items] == [new.user.id]
-    profile = await app.get_profile(old.user.id)
+    assert [p.id for p in (await app.search_users(new.user.id, "amy")).items] == [new.user.id]
+    profile = await app.get_profile(new.user.id, old.user.id)
     assert (profile.deleted, profile.username) == (True, f"deleted-{old.user.id}")
 
 

@@ -70,7 +70,7 @@ async def test_profile_changes_are_replayed_to_the_user_only(messenger_app: Mess
     assert all(isinstance(e, ProfileUpdated) for e in replayed)
     last = replayed[-1]
     assert isinstance(last, ProfileUpdated)
-    assert last.profile == await messenger_app.get_profile(alice)
+    assert last.profile == (await messenger_app.get_profile(alice, alice)).public()
     assert (last.profile.username, last.profile.birthdate) == ("ally", date(1990, 2, 3))
     assert (last.profile.avatar_preset, last.profile.avatar_frame) == ("cat", "stars")
     assert len(replayed) == 3

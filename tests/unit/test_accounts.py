@@ -24,6 +24,9 @@ from messenger.domain.errors import (
 from messenger.domain.service import Messenger
 from tests.unit.conftest import chunks, store_of
 
+# Searching is done by someone; who does not matter here (nobody hides anything).
+ANYONE = 1
+
 # --- register -----------------------------------------------------------------------------
 
 
@@ -132,7 +135,7 @@ async def test_a_failed_registration_keeps_nothing(app: Messenger) -> None:
     with pytest.raises(EmailTaken):
         await app.register("bob", "password-456", email="alice@example.com")
 
-    assert (await app.search_users("bob")).items == ()
+    assert (await app.search_users(ANYONE, "bob")).items == ()
     assert len(store_of(app).sessions) == 1
 
 
@@ -420,7 +423,7 @@ async def test_sessions_page_most_recently_used_first_each_once(app: Messenger) 
 async def test_a_cursor_of_another_list_is_refused_by_the_sessions(app: Messenger) -> None:
     first = await app.register("alice", "password-123")
     await app.register("bob", "password-123")
-    search = await app.search_users("", limit=1)
+    search = await app.search_users(ANYONE, "", limit=1)
 
     with pytest.raises(ValidationError) as caught:
         await app.list_sessions(first.user.id, cursor=search.next_cursor)
@@ -466,7 +469,7 @@ async def test_updating_the_profile_changes_only_the_given_fields(app: Messenger
     assert updated.display_name == "Alice"
     assert updated.bio == "Hello"
     assert updated.avatar_file_id == picture.id
-    profile = await app.get_profile(user.id)
+    profile = await app.get_profile(user.id, user.id)
     assert (profile.display_name, profile.bio, profile.avatar_file_id) == (
         "Alice",
         "Hello",
@@ -520,7 +523,7 @@ async def test_an_invalid_profile_update_is_rejected_and_changes_nothing(
 async def test_a_public_profile_hides_email_and_password_hash(app: Messenger) -> None:
     user = (await app.register("alice", "password-123", email="alice@example.com")).user
 
-    profile = await app.get_profile(user.id)
+    profile = await app.get_profile(user.id, user.id)
 
     assert not hasattr(profile, "email")
     assert not hasattr(profile, "password_hash")
@@ -529,7 +532,7 @@ async def test_a_public_profile_hides_email_and_password_hash(app: Messenger) ->
 
 async def test_an_unknown_user_has_no_profile(app: Messenger) -> None:
     with pytest.raises(NotFound):
-        await app.get_profile(999)
+        await app.get_profile(1, 999)
     with pytest.raises(NotFound):
         await app.get_my_account(999)
     with pytest.raises(NotFound):
@@ -543,14 +546,17 @@ async def test_searching_matches_username_or_display_name_case_insensitively(
     await app.register("bob", "password-123", display_name="Bob the Builder")
     await app.register("carol", "password-123", display_name="Carol")
 
-    by_name = (await app.search_users("LIDDELL")).items
-    by_username = (await app.search_users(" Bo ")).items
-    everyone = (await app.search_users("")).items
+    by_name = (await app.search_users(ANYONE, "LIDDELL")).items
+    by_username = (await app.search_users(ANYONE, " Bo ")).items
+    everyone = (await app.search_users(ANYONE, "")).items
 
     assert [p.username for p in by_name] == ["alice"]
     assert [p.username for p in by_username] == ["bob"]
     assert [p.username for p in everyone] == ["alice", "bob", "carol"]
-    assert [p.username for p in (await app.search_users("", limit=2)).items] == ["alice", "bob"]
+    assert [p.username for p in (await app.search_users(ANYONE, "", limit=2)).items] == [
+        "alice",
+        "bob",
+    ]
 
 
 async def test_search_results_page_by_username(app: Messenger) -> None:
@@ -561,7 +567,7 @@ async def test_search_results_page_by_username(app: Messenger) -> None:
     pages: list[list[str]] = []
     cursor: str | None = None
     while True:
-        page = await app.search_users("", limit=2, cursor=cursor)
+        page = await app.search_users(ANYONE, "", limit=2, cursor=cursor)
         pages.append([p.username for p in page.items])
         if not page.has_more:
             break
@@ -574,7 +580,7 @@ async def test_search_results_page_by_username(app: Messenger) -> None:
 @pytest.mark.parametrize("limit", [0, -1, 51])
 async def test_search_limit_must_be_within_bounds(app: Messenger, limit: int) -> None:
     with pytest.raises(ValidationError) as caught:
-        await app.search_users("a", limit=limit)
+        await app.search_users(ANYONE, "a", limit=limit)
 
     assert caught.value.field == "limit"
 

@@ -32,6 +32,8 @@ EXPECTED_CODES: dict[type[DomainError], str] = {
     errors.ServiceUnavailable: "service_unavailable",
     errors.PasswordTooCommon: "password_too_common",
     errors.WrongPassword: "invalid_credentials",
+    errors.Blocked: "blocked",
+    errors.PrivacyRestricted: "privacy_restricted",
     errors.TooManyThemes: "too_many_themes",
     errors.UnsupportedImage: "unsupported_image",
     errors.ImageTooLarge: "image_too_large",

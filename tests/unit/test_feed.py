@@ -328,7 +328,7 @@ async def test_going_offline_stores_last_seen_and_tells_contacts(
     assert isinstance(notification.event, PresenceChanged)
     assert not notification.event.online
     assert notification.recipients == {alice, carol}
-    last_seen = (await app.get_profile(bob)).last_seen_at
+    last_seen = (await app.get_profile(alice, bob)).last_seen_at
     assert last_seen is not None
     assert notification.event.last_seen_at == last_seen
     assert store_of(app).feed[-1].entry.event.type != "presence"
@@ -343,7 +343,7 @@ async def test_presence_of_someone_without_contacts_is_told_to_nobody(
     await app.report_presence(alice, online=False)
 
     assert published.items == []
-    assert (await app.get_profile(alice)).last_seen_at is not None
+    assert (await app.get_profile(alice, alice)).last_seen_at is not None
 
 
 async def test_presence_of_an_unknown_user_fails(app: Messenger) -> None:

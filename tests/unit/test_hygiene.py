@@ -140,7 +140,7 @@ async def test_others_see_a_deleted_account_and_only_chat_mates_are_told(
 
     await app.delete_account(claims_of(result), PASSWORD)
 
-    profile = await app.get_profile(alice)
+    profile = await app.get_profile(bob, alice)
     assert profile.deleted
     assert profile.display_name == DELETED_DISPLAY_NAME
     assert profile.username == f"deleted-{alice}"
@@ -150,7 +150,7 @@ async def test_others_see_a_deleted_account_and_only_chat_mates_are_told(
     stored, told = [n for n in published.items if isinstance(n.event, ProfileUpdated)]
     assert (stored.recipients, stored.position is not None) == ({alice}, True)
     assert (told.recipients, told.position) == ({bob}, None)
-    assert told.event.profile == profile
+    assert told.event.profile == profile.public()
     assert carol not in told.recipients
 
 
@@ -306,9 +306,9 @@ async def test_deleted_accounts_vanish_from_user_search(app: Messenger) -> None:
     await new_user(app, "alina")
     await app.delete_account(claims_of(result), PASSWORD)
 
-    found = await app.search_users("")
+    found = await app.search_users(result.user.id, "")
     assert [p.username for p in found.items] == ["alina"]
-    assert not (await app.search_users("deleted")).items
+    assert not (await app.search_users(result.user.id, "deleted")).items
 
 
 async def test_a_deleted_accounts_sockets_closing_reports_no_presence(
@@ -322,7 +322,7 @@ async def test_a_deleted_accounts_sockets_closing_reports_no_presence(
     await app.report_presence(result.user.id, online=False)
 
     assert published.items == []
-    assert (await app.get_profile(result.user.id)).last_seen_at is None
+    assert (await app.get_profile(bob, result.user.id)).last_seen_at is None
 
 
 # --- clearing a chat for me --------------------------------------------------------------

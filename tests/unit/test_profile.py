@@ -26,7 +26,7 @@ async def test_a_new_username_is_normalised_and_the_old_one_is_free_again(
     user = await app.update_profile(alice, username="  Alice.Cooper ")
 
     assert user.username == "alice.cooper"
-    assert (await app.get_profile(alice)).username == "alice.cooper"
+    assert (await app.get_profile(alice, alice)).username == "alice.cooper"
     assert (await app.authenticate("alice.cooper", "password-123")).user.id == alice
     # The old name is nobody's now: someone else may register it.
     assert await new_user(app, "alice") != alice
@@ -38,8 +38,8 @@ async def test_a_username_someone_has_is_refused_and_nothing_changes(
     with pytest.raises(UsernameTaken):
         await app.update_profile(alice, username="BOB", bio="changed")
 
-    assert (await app.get_profile(alice)).username == "alice"
-    assert (await app.get_profile(alice)).bio == ""
+    assert (await app.get_profile(alice, alice)).username == "alice"
+    assert (await app.get_profile(alice, alice)).bio == ""
     assert published.items == []
 
 
@@ -69,10 +69,10 @@ async def test_a_birthdate_is_set_left_alone_by_other_changes_and_cleared_with_n
         1990, 2, 3
     )
     assert (await app.update_profile(alice, bio="hi")).birthdate == date(1990, 2, 3)
-    assert (await app.get_profile(alice)).birthdate == date(1990, 2, 3)
+    assert (await app.get_profile(alice, alice)).birthdate == date(1990, 2, 3)
 
     assert (await app.update_profile(alice, birthdate=None)).birthdate is None
-    assert (await app.get_profile(alice)).birthdate is None
+    assert (await app.get_profile(alice, alice)).birthdate is None
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ async def test_a_birthdate_before_1900_or_in_the_future_is_refused(
     with pytest.raises(ValidationError) as refused:
         await app.update_profile(alice, birthdate=birthdate)
     assert refused.value.field == "birthdate"
-    assert (await app.get_profile(alice)).birthdate is None
+    assert (await app.get_profile(alice, alice)).birthdate is None
 
 
 async def test_a_birthday_that_is_today_somewhere_on_earth_is_accepted(
@@ -111,7 +111,7 @@ async def test_a_preset_avatar_replaces_an_uploaded_one(app: Messenger, alice: i
     user = await app.choose_preset_avatar(alice, "cat")
 
     assert (user.avatar_preset, user.avatar_file_id) == ("cat", None)
-    profile = await app.get_profile(alice)
+    profile = await app.get_profile(alice, alice)
     assert (profile.avatar_preset, profile.avatar_file_id) == ("cat", None)
 
 
@@ -121,15 +121,15 @@ async def test_an_unknown_preset_is_refused_on_the_preset_field(
     with pytest.raises(ValidationError) as refused:
         await app.choose_preset_avatar(alice, "../cat")
     assert refused.value.field == "preset"
-    assert (await app.get_profile(alice)).avatar_preset is None
+    assert (await app.get_profile(alice, alice)).avatar_preset is None
     assert published.items == []
 
 
 async def test_a_frame_is_put_on_and_taken_off(app: Messenger, alice: int) -> None:
     assert (await app.choose_avatar_frame(alice, "gold")).avatar_frame == "gold"
-    assert (await app.get_profile(alice)).avatar_frame == "gold"
+    assert (await app.get_profile(alice, alice)).avatar_frame == "gold"
     assert (await app.choose_avatar_frame(alice, None)).avatar_frame is None
-    assert (await app.get_profile(alice)).avatar_frame is None
+    assert (await app.get_profile(alice, alice)).avatar_frame is None
 
 
 async def test_an_unknown_frame_is_refused_on_the_frame_field(app: Messenger, alice: int) -> None:
@@ -137,7 +137,7 @@ async def test_an_unknown_frame_is_refused_on_the_frame_field(app: Messenger, al
     with pytest.raises(ValidationError) as refused:
         await app.choose_avatar_frame(alice, "cat")  # a preset avatar, not a frame
     assert refused.value.field == "frame"
-    assert (await app.get_profile(alice)).avatar_frame == "gold"
+    assert (await app.get_profile(alice, alice)).avatar_frame == "gold"
 
 
 async def test_the_lists_of_presets_and_frames_page_by_id(app: Messenger) -> None:
@@ -186,7 +186,7 @@ async def test_every_change_goes_to_the_users_feed_and_to_their_chat_mates_only(
 
     [own, mates] = published.items
     assert isinstance(own.event, ProfileUpdated)
-    assert own.event.profile == (await app.get_profile(alice))
+    assert own.event.profile == (await app.get_profile(alice, alice)).public()
     # Alice's devices: a feed event, so a device that was away catches up through sync.
     assert (own.recipients, own.position is not None) == ({alice}, True)
     # Her chat-mates: the same event pushed, kept in nobody's feed.

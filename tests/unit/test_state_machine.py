@@ -10,6 +10,11 @@ user cleared or hid for themself never reaches them again (history, last message
 count, pushes, sync); and replaying
 the change feed from any earlier cursor onto the state seen then gives exactly today's state
 (Zulip's ``verify_action`` idea, applied to every user at once).
+
+With contacts, blocks and privacy settings changing at random in between, a user never
+sees what a rule hides from them, in any channel: profiles read over REST, read marks of
+chat members, what is pushed to them (checked against the rules when it is published) and
+what ``sync`` gives them (only what was pushed to them, or read marks they may see now).
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, TypeVar
 
 from hypothesis import strategies as st
@@ -34,11 +40,19 @@ from hypothesis.stateful import (
 )
 
 from messenger.adapters.memory import InMemoryStore, InMemoryUnitOfWorkFactory, TickingClock
-from messenger.domain.errors import DomainError, InvalidCredentials, InvalidToken
+from messenger.domain.errors import (
+    Blocked,
+    DomainError,
+    InvalidCredentials,
+    InvalidToken,
+    PrivacyRestricted,
+)
 from messenger.domain.events import (
+    BlocksUpdated,
     ChatCleared,
     ChatCreated,
     ChatUpdated,
+    ContactsUpdated,
     Event,
     MemberAdded,
     MemberRemoved,
@@ -50,18 +64,23 @@ from messenger.domain.events import (
     MessagesDelivered,
     MessagesRead,
     Notification,
+    PresenceChanged,
+    PrivacyUpdated,
     ProfileUpdated,
     SessionsEnded,
     UserTyping,
 )
 from messenger.domain.model import (
     AccessClaims,
+    Chat,
     ChatKind,
     ChatMember,
     ChatSummary,
     Message,
+    PublicProfile,
     Role,
 )
+from messenger.domain.privacy import DEFAULT, Audience, PrivacySettings, Relation, relation, visible
 from messenger.domain.service import Messenger
 from messenger.embedded import in_memory
 
@@ -69,6 +88,9 @@ T = TypeVar("T")
 USERS = 4
 CLIENT_IDS = st.sampled_from(["a", "b", "c", "d", "e", "f"])
 TEXTS = st.sampled_from(["hi", "привет", "👋 ok", "  spaced  ", "x" * 40])
+GUARDED = {"avatar": "avatar_file_id", "bio": "bio", "last_seen": "last_seen_at"}
+SETTINGS = st.sampled_from(["last_seen", "online", "avatar", "bio"])
+AUDIENCES = st.sampled_from(list(Audience))
 
 
 @dataclass
@@ -107,14 +129,23 @@ def _from_members(kind: str, title: str | None, members: tuple[ChatMember, ...])
     return view
 
 
-def apply_event(state: ClientState, event: Event, me: int) -> None:
-    """How a client folds one feed event into its state (the rule clients implement)."""
+def apply_event(
+    state: ClientState,
+    event: Event,
+    me: int,
+    read_marks: Callable[[int], dict[int, int]] = lambda chat_id: {},
+) -> None:
+    """How a client folds one feed event into its state (the rule clients implement).
+
+    A frame carries read marks only when every recipient may see them: a client added to a
+    chat reads them (``read_marks``, the REST read of the chat's members)."""
     match event:
         case ChatCreated(chat=chat, members=members):
             state[chat.id] = _from_members(chat.kind.value, chat.title, members)
         case MemberAdded(chat=chat, member=member, members=members):
             if member.membership.user_id == me:
                 state[chat.id] = _from_members(chat.kind.value, chat.title, members)
+                state[chat.id].read.update(read_marks(chat.id))
             else:
                 view = state[chat.id]
                 view.members[member.membership.user_id] = member.membership.role.value
@@ -144,6 +175,8 @@ def apply_event(state: ClientState, event: Event, me: int) -> None:
             view.delivered[uid] = max(view.delivered.get(uid, 0), mid)
         case MessagesDelivered(chat=chat_id, user_id=uid, message_id=mid):
             state[chat_id].delivered[uid] = mid
+        case ContactsUpdated() | BlocksUpdated() | PrivacyUpdated():
+            pass  # the user's own lists and settings: no chat changes
         case ChatCleared(chat=chat_id, up_to_message_id=up_to):
             view = state.get(chat_id)
             if view is not None:
@@ -157,6 +190,10 @@ def apply_event(state: ClientState, event: Event, me: int) -> None:
             assert profile.id == me
         case _:
             raise AssertionError(f"unexpected feed event {event!r}")
+
+
+async def _one(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 class MessengerMachine(RuleBasedStateMachine):
@@ -180,6 +217,11 @@ class MessengerMachine(RuleBasedStateMachine):
         self.all_devices: list[Device] = []
         self.ended: set[str] = set()  # sessions whose end was published (sockets close)
         self.app.ports.notifier.subscribe(self._note_ended)  # type: ignore[attr-defined]
+        self.app.ports.notifier.subscribe(self._check_privacy)  # type: ignore[attr-defined]
+        # Feed position -> who it was pushed to (checked against the rules then).
+        self.pushed: dict[int, frozenset[int]] = {}
+        # Read receipts were switched: others' marks may then show or hide without an event.
+        self.receipts_switched = False
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coro)
@@ -215,9 +257,13 @@ class MessengerMachine(RuleBasedStateMachine):
                 for (cid, other) in store.members
                 if other != uid and (cid, uid) in store.members
             }
-            # The feed copy is the user's; chat-mates are pushed one without a position.
-            expected = {uid} if note.position is not None else mates
-            if note.recipients != expected:
+            # The feed copy is the user's; chat-mates are pushed one without a position, each
+            # as they may see the profile, and only those who see something change.
+            if note.position is not None:
+                wrong = note.recipients != {uid}
+            else:
+                wrong = not note.recipients or not note.recipients <= mates
+            if wrong:
                 self.violations.append(f"profile_updated: {sorted(note.recipients)}")
             return
         chat_id = event.chat_id
@@ -227,7 +273,9 @@ class MessengerMachine(RuleBasedStateMachine):
         if isinstance(event, MemberRemoved):
             expected = members | {event.user_id}
         elif isinstance(event, UserTyping):
-            expected = members - {event.user_id}
+            expected = members - {event.user_id} - self._blockers_of(event.user_id)
+        elif isinstance(event, MessagesRead):
+            expected = {m for m in members if self._settings(m).read_receipts} | {event.user_id}
         elif isinstance(event, MessageEdited | MessageDeleted):
             # A change to a message reaches only those who still see it.
             expected = {uid for uid in members if self._sees(uid, event.message)}
@@ -236,6 +284,97 @@ class MessengerMachine(RuleBasedStateMachine):
         if note.recipients != expected:
             self.violations.append(f"{event.type}: {sorted(note.recipients)} != {sorted(expected)}")
 
+    # --- privacy: what each rule hides, checked at publish time ---------------------------
+
+    def _settings(self, uid: int) -> PrivacySettings:
+        return self.uow.store.privacy.get(uid, DEFAULT)
+
+    def _blockers_of(self, uid: int) -> set[int]:
+        return {blocker for (blocker, blocked) in self.uow.store.blocks if blocked == uid}
+
+    def _relation(self, viewer: int, owner: int) -> Relation:
+        store = self.uow.store
+        return relation(
+            viewer,
+            owner,
+            contact=(owner, viewer) in store.contacts,
+            blocked=(owner, viewer) in store.blocks,
+        )
+
+    def _may_see(self, viewer: int, owner: int, setting: str) -> bool:
+        return visible(getattr(self._settings(owner), setting), self._relation(viewer, owner))
+
+    def _profile_violations(
+        self,
+        viewer: int,
+        profile: PublicProfile,
+        where: str,
+        *,
+        for_all: frozenset[int] = frozenset(),
+    ) -> list[str]:
+        """What of ``profile`` shows that ``viewer`` may not see (with ``for_all``: that some
+        of those recipients may not see)."""
+        found = []
+        for setting, name in GUARDED.items():
+            if getattr(profile, name) in (None, ""):
+                continue
+            audience = for_all or frozenset({viewer})
+            found += [
+                f"{where}: user {who} was shown {name} of {profile.id}"
+                for who in audience
+                if who != profile.id and not self._may_see(who, profile.id, setting)
+            ]
+        return found
+
+    def _dialog_of(self, a: int, b: int) -> bool:
+        return Chat.direct_key_for(self._user(a), self._user(b)) in self.uow.store.direct_keys
+
+    def _may_add(self, actor: int, user: int) -> bool:
+        settings = self._settings(user)
+        rel = self._relation(actor, user)
+        return rel is not Relation.BLOCKED and visible(settings.groups_add, rel)
+
+    def _blocked_in_dialog(self, chat: int, sender: int) -> bool:
+        store = self.uow.store
+        if store.chats[chat].kind is not ChatKind.DIRECT:
+            return False
+        peers = {uid for (cid, uid) in store.members if cid == chat} - {sender}
+        return any((peer, sender) in store.blocks for peer in peers)
+
+    def _check_privacy(self, note: Notification) -> None:
+        event, told = note.event, note.recipients
+        if note.position is not None:
+            self.pushed[note.position] = told
+        found: list[str] = []
+        match event:
+            case PresenceChanged(user_id=uid, last_seen_at=seen):
+                for r in told:
+                    if not self._may_see(r, uid, "online"):
+                        found.append(f"presence of {uid} told to {r}")
+                    if seen is not None and not self._may_see(r, uid, "last_seen"):
+                        found.append(f"last seen of {uid} told to {r}")
+            case UserTyping(user_id=uid):
+                found += [f"typing of {uid} to blocker {r}" for r in told & self._blockers_of(uid)]
+            case MessagesRead(user_id=uid, private=private):
+                if private and told != {uid}:
+                    found.append(f"a private read mark of {uid} went to {sorted(told)}")
+                for r in told - {uid}:
+                    if not (self._settings(r).read_receipts and self._settings(uid).read_receipts):
+                        found.append(f"read mark of {uid} told to {r}")
+            case ChatCreated(members=members) | MemberAdded(members=members):
+                quiet = [r for r in told if not self._settings(r).read_receipts]
+                for m in members:
+                    found += self._profile_violations(0, m.profile, event.type, for_all=told)
+                    if m.membership.read_message_id and quiet:
+                        found.append(f"{event.type} showed {quiet} the read mark of {m.profile.id}")
+            case ProfileUpdated(profile=profile):
+                for r in told - {profile.id}:
+                    found += self._profile_violations(r, profile, event.type)
+            case ContactsUpdated() | BlocksUpdated() | PrivacyUpdated():
+                if told != {event.subject_user_id}:
+                    found.append(f"{event.type} of {event.subject_user_id} went to {sorted(told)}")
+        self.violations += found
+
     # --- rules -----------------------------------------------------------------------------
 
     @initialize()
@@ -243,6 +382,11 @@ class MessengerMachine(RuleBasedStateMachine):
         for i in range(USERS):
             result = self.run(self.app.register(f"user{i}", "password-123"))
             self.users.append(result.user.id)
+            uid = result.user.id
+            # Something for each privacy setting to hide: an avatar, a bio, a last seen time.
+            picture = self.run(self.app.upload_file(uid, "me.png", "image/png", _one(b"png")))
+            self.run(self.app.update_profile(uid, avatar_file_id=picture.id, bio=f"bio {i}"))
+            self.run(self.app.report_presence(uid, online=False))
             self.passwords[result.user.id] = "password-123"
             self.all_devices.append(
                 Device(
@@ -260,6 +404,12 @@ class MessengerMachine(RuleBasedStateMachine):
     def open_dialog(self, a: int, b: int) -> int:
         if a == b or self._deleted(self._user(a)) or self._deleted(self._user(b)):
             return self._expect_failure(self.app.open_dialog(self._user(a), self._user(b)))
+        blocks = self.uow.store.blocks
+        if (self._user(b), self._user(a)) in blocks:
+            # b blocked a: a cannot start it, but b can (and a then finds it).
+            if (self._user(a), self._user(b)) in blocks and not self._dialog_of(a, b):
+                return self._expect_failure(self.app.open_dialog(self._user(a), self._user(b)))
+            a, b = b, a
         details, _ = self.run(self.app.open_dialog(self._user(a), self._user(b)))
         again, created = self.run(self.app.open_dialog(self._user(b), self._user(a)))
         assert again.chat.id == details.chat.id
@@ -272,10 +422,17 @@ class MessengerMachine(RuleBasedStateMachine):
         others=st.sets(st.integers(0, USERS - 1), max_size=USERS),
     )
     def create_group(self, owner: int, others: set[int]) -> int:
-        coro = self.app.create_group(self._user(owner), "team", [self._user(o) for o in others])
+        actor = self._user(owner)
+        members = [self._user(o) for o in others]
+        coro = self.app.create_group(actor, "team", members)
         if any(self._deleted(self._user(i)) for i in {owner, *others}):
             return self._expect_failure(coro)
-        return self.run(coro).chat.id
+        try:
+            details = self.run(coro)
+        except (Blocked, PrivacyRestricted):
+            assert any(not self._may_add(actor, m) for m in members if m != actor)
+            return self.run(self.app.create_group(actor, "team", [])).chat.id
+        return details.chat.id
 
     @rule(
         target=messages,
@@ -289,6 +446,9 @@ class MessengerMachine(RuleBasedStateMachine):
         key = (uid, client_id)
         try:
             result = self.run(self.app.post_message(uid, chat, client_id, text))
+        except Blocked:
+            assert self._blocked_in_dialog(chat, uid)
+            return -1
         except DomainError:
             assert key in self.sent or not self._is_member(chat, uid) or self._closed(chat)
             return -1
@@ -417,6 +577,42 @@ class MessengerMachine(RuleBasedStateMachine):
     def acknowledge(self, user: int) -> None:
         head = len(self.uow.store.feed)
         self.run(self.app.acknowledge_delivery(self._user(user), head))
+
+    # --- contacts, blocks, privacy ---------------------------------------------------------
+
+    @rule(owner=st.integers(0, USERS - 1), other=st.integers(0, USERS - 1), named=st.booleans())
+    def add_contact(self, owner: int, other: int, named: bool) -> None:
+        name = f"friend {other}" if named else None
+        self._expect_maybe(self.app.add_contact(self._user(owner), self._user(other), name))
+
+    @rule(owner=st.integers(0, USERS - 1), other=st.integers(0, USERS - 1))
+    def remove_contact(self, owner: int, other: int) -> None:
+        self._expect_maybe(self.app.remove_contact(self._user(owner), self._user(other)))
+
+    @rule(blocker=st.integers(0, USERS - 1), other=st.integers(0, USERS - 1))
+    def block(self, blocker: int, other: int) -> None:
+        self._expect_maybe(self.app.block_user(self._user(blocker), self._user(other)))
+
+    @rule(blocker=st.integers(0, USERS - 1), other=st.integers(0, USERS - 1))
+    def unblock(self, blocker: int, other: int) -> None:
+        self._expect_maybe(self.app.unblock_user(self._user(blocker), self._user(other)))
+
+    @rule(user=st.integers(0, USERS - 1), setting=SETTINGS, audience=AUDIENCES)
+    def change_privacy(self, user: int, setting: str, audience: Audience) -> None:
+        self.run(self.app.change_privacy(self._user(user), **{setting: audience.value}))
+
+    @rule(user=st.integers(0, USERS - 1), on=st.booleans())
+    def switch_read_receipts(self, user: int, on: bool) -> None:
+        uid = self._user(user)
+        if self._settings(uid).read_receipts != on:
+            self.receipts_switched = True
+        self.run(self.app.change_privacy(uid, read_receipts=on))
+
+    @rule(user=st.integers(0, USERS - 1), online=st.booleans())
+    def come_and_go(self, user: int, online: bool) -> None:
+        self.run(self.app.report_presence(self._user(user), online))
+        others = set(self.users) - {self._user(user)}
+        self.run(self.app.announce_presence(self._user(user), others))
 
     # --- sessions: what a rule ends must stop seeing at once ------------------------------
 
@@ -660,6 +856,41 @@ class MessengerMachine(RuleBasedStateMachine):
                 assert entry.position >= membership.joined_position
 
     @invariant()
+    def nobody_is_pushed_what_a_rule_hides_from_them(self) -> None:
+        assert not self.violations, self.violations
+
+    @invariant()
+    def rest_reads_show_nobody_what_a_rule_hides_from_them(self) -> None:
+        for viewer in self.users:
+            for owner in self.users:
+                profile = self.run(self.app.get_profile(viewer, owner))
+                assert not self._profile_violations(viewer, profile, "profile")
+                store = self.uow.store
+                contact = store.contacts.get((viewer, owner))
+                assert profile.is_contact is (contact is not None)
+                assert profile.local_name == (contact.local_name if contact else None)
+                assert profile.blocked is ((viewer, owner) in store.blocks)
+            for summary in self._all_chats(viewer):
+                for m in summary.members:
+                    owner = m.membership.user_id
+                    assert not self._profile_violations(viewer, m.profile, "chat list")
+                    real = self.uow.store.members[(summary.chat.id, owner)].read_message_id
+                    shown = viewer == owner or (
+                        self._settings(viewer).read_receipts and self._settings(owner).read_receipts
+                    )
+                    assert m.membership.read_message_id == (real if shown else 0)
+
+    @invariant()
+    def sync_gives_only_what_was_pushed_or_read_marks_one_may_see_now(self) -> None:
+        for uid in self.users:
+            for entry in self.run(self.app.get_changes_since(uid, 0)).entries:
+                event = entry.event
+                if isinstance(event, MessagesRead) and event.user_id != uid:
+                    assert not event.private
+                    assert self._settings(uid).read_receipts, "a read mark after receipts off"
+                    continue
+                assert uid in self.pushed.get(entry.position, frozenset()), event
+
     def the_feeds_last_profile_of_a_user_is_their_profile(self) -> None:
         for uid in self.users:
             told = [
@@ -669,7 +900,7 @@ class MessengerMachine(RuleBasedStateMachine):
             ]
             if told:
                 # Presence moves last_seen_at without a profile change.
-                now = replace(self.run(self.app.get_profile(uid)), last_seen_at=None)
+                now = replace(self.run(self.app.get_profile(uid, uid)).public(), last_seen_at=None)
                 assert replace(told[-1], last_seen_at=None) == now
 
     @invariant()
@@ -683,13 +914,31 @@ class MessengerMachine(RuleBasedStateMachine):
                 while True:
                     changes = self.run(self.app.get_changes_since(uid, since, limit=2))
                     for entry in changes.entries:
-                        apply_event(state, entry.event, uid)
+                        apply_event(state, entry.event, uid, partial(self._read_marks, uid))
                         seen.append(entry.position)
                     since = changes.cursor
                     if not changes.has_more:
                         break
                 assert seen == sorted(set(seen)), "each event once, in order"
+                if self.receipts_switched:
+                    # Others' marks show or hide with a switch of receipts, which no event
+                    # of theirs tells (a client reloads them on its own privacy_updated).
+                    _own_marks_only(state, uid)
+                    _own_marks_only(fresh, uid)
                 assert state == fresh
+
+    def _read_marks(self, uid: int, chat_id: int) -> dict[int, int]:
+        """The read marks of a chat's members as ``uid`` reads them over REST now."""
+        try:
+            chat = self.run(self.app.get_chat(uid, chat_id))
+        except DomainError:
+            return {}  # left since: a later member_removed drops the chat anyway
+        return {m.membership.user_id: m.membership.read_message_id for m in chat.members}
+
+
+def _own_marks_only(state: ClientState, me: int) -> None:
+    for view in state.values():
+        view.read = {uid: mark for uid, mark in view.read.items() if uid == me}
 
 
 TestMessengerMachine = MessengerMachine.TestCase

@@ -2,7 +2,7 @@
 // Regenerate: .venv/bin/python -m messenger.contract client/renderer/lib/errorcodes.js
 
 /** The contract version these codes belong to (the ready frame's `version`). */
-export const CONTRACT_VERSION = '1.4.0';
+export const CONTRACT_VERSION = '1.5.0';
 
 /** Every `code` of problem details and of socket `error` frames. */
 export const ErrorCode = Object.freeze({
@@ -24,6 +24,8 @@ export const ErrorCode = Object.freeze({
   QUOTA_EXCEEDED: 'quota_exceeded',
   SERVICE_UNAVAILABLE: 'service_unavailable',
   PASSWORD_TOO_COMMON: 'password_too_common',
+  BLOCKED: 'blocked',
+  PRIVACY_RESTRICTED: 'privacy_restricted',
   TOO_MANY_THEMES: 'too_many_themes',
   UNSUPPORTED_IMAGE: 'unsupported_image',
   IMAGE_TOO_LARGE: 'image_too_large',

@@ -28,6 +28,7 @@ import msgspec
 
 from messenger.domain import events as ev
 from messenger.domain import model as m
+from messenger.domain import privacy as pv
 from messenger.domain import themes as th
 
 STORAGE_VERSION = 1
@@ -166,6 +167,53 @@ class _Presence1(msgspec.Struct, gc=False):
     user_id: int
     online: bool
     last_seen_at: datetime | None
+
+
+# Layouts added later in version 1: new event types, and ``messages_read`` with the
+# ``private`` flag, which is left out when false so that the rows of before (which have no
+# such field) are written and read exactly as they were.
+
+
+class _ReadMark1(msgspec.Struct, omit_defaults=True, gc=False):
+    chat: int
+    user_id: int
+    message_id: int
+    private: bool = False
+
+
+class _Contact1(msgspec.Struct, gc=False):
+    owner_id: int
+    user_id: int
+    local_name: str | None
+    created_at: datetime
+
+
+class _ContactsUpdated1(msgspec.Struct, gc=False):
+    owner_id: int
+    user_id: int
+    contact: _Contact1 | None
+
+
+class _BlocksUpdated1(msgspec.Struct, gc=False):
+    blocker_id: int
+    user_id: int
+    blocked: bool
+
+
+class _Privacy1(msgspec.Struct, gc=False):
+    last_seen: str
+    online: str
+    avatar: str
+    bio: str
+    birthdate: str
+    email: str
+    groups_add: str
+    read_receipts: bool
+
+
+class _PrivacyUpdated1(msgspec.Struct, gc=False):
+    user_id: int
+    privacy: _Privacy1
 
 
 class _UserProfile1(msgspec.Struct, gc=False):
@@ -318,7 +366,9 @@ def _stored(event: ev.Event) -> msgspec.Struct:
     match event:
         case ev.MessagePosted() | ev.MessageEdited() | ev.MessageDeleted():
             return _MessageEvent1(_message(event.message))
-        case ev.MessagesRead() | ev.MessagesDelivered():
+        case ev.MessagesRead():
+            return _ReadMark1(event.chat, event.user_id, event.message_id, event.private)
+        case ev.MessagesDelivered():
             return _Watermark1(event.chat, event.user_id, event.message_id)
         case ev.ChatCreated():
             return _ChatCreated1(_chat(event.chat), tuple(map(_chat_member, event.members)))
@@ -335,6 +385,30 @@ def _stored(event: ev.Event) -> msgspec.Struct:
             return _MemberUpdated1(event.chat, _membership(event.membership), event.by_user_id)
         case ev.MemberRemoved():
             return _MemberRemoved1(event.chat, event.user_id, event.by_user_id)
+        case ev.ContactsUpdated():
+            c = event.contact
+            return _ContactsUpdated1(
+                event.owner_id,
+                event.user_id,
+                None if c is None else _Contact1(c.owner_id, c.user_id, c.local_name, c.created_at),
+            )
+        case ev.BlocksUpdated():
+            return _BlocksUpdated1(event.blocker_id, event.user_id, event.blocked)
+        case ev.PrivacyUpdated():
+            p = event.privacy
+            return _PrivacyUpdated1(
+                event.user_id,
+                _Privacy1(
+                    p.last_seen.value,
+                    p.online.value,
+                    p.avatar.value,
+                    p.bio.value,
+                    p.birthdate.value,
+                    p.email.value,
+                    p.groups_add.value,
+                    p.read_receipts,
+                ),
+            )
         case ev.ProfileUpdated():
             return _ProfileUpdated1(_user_profile(event.profile))
         case ev.ChatCleared():
@@ -462,6 +536,27 @@ def _domain_settings_updated(d: _SettingsUpdated1) -> ev.SettingsUpdated:
     )
 
 
+def _domain_contacts_updated(d: _ContactsUpdated1) -> ev.ContactsUpdated:
+    c = d.contact
+    contact = None if c is None else m.Contact(c.owner_id, c.user_id, c.local_name, c.created_at)
+    return ev.ContactsUpdated(d.owner_id, d.user_id, contact)
+
+
+def _domain_privacy_updated(d: _PrivacyUpdated1) -> ev.PrivacyUpdated:
+    p = d.privacy
+    settings = pv.PrivacySettings(
+        last_seen=pv.Audience(p.last_seen),
+        online=pv.Audience(p.online),
+        avatar=pv.Audience(p.avatar),
+        bio=pv.Audience(p.bio),
+        birthdate=pv.Audience(p.birthdate),
+        email=pv.Audience(p.email),
+        groups_add=pv.Audience(p.groups_add),
+        read_receipts=p.read_receipts,
+    )
+    return ev.PrivacyUpdated(d.user_id, settings)
+
+
 def _message_event(
     cls: type[ev.MessagePosted | ev.MessageEdited | ev.MessageDeleted],
 ) -> Callable[[Any], ev.Event]:
@@ -474,8 +569,8 @@ _V1: dict[str, tuple[type[msgspec.Struct], Callable[[Any], ev.Event]]] = {
     ev.MessageEdited.type: (_MessageEvent1, _message_event(ev.MessageEdited)),
     ev.MessageDeleted.type: (_MessageEvent1, _message_event(ev.MessageDeleted)),
     ev.MessagesRead.type: (
-        _Watermark1,
-        lambda d: ev.MessagesRead(d.chat, d.user_id, d.message_id),
+        _ReadMark1,
+        lambda d: ev.MessagesRead(d.chat, d.user_id, d.message_id, d.private),
     ),
     ev.MessagesDelivered.type: (
         _Watermark1,
@@ -503,6 +598,12 @@ _V1: dict[str, tuple[type[msgspec.Struct], Callable[[Any], ev.Event]]] = {
         _MemberRemoved1,
         lambda d: ev.MemberRemoved(d.chat, d.user_id, d.by_user_id),
     ),
+    ev.ContactsUpdated.type: (_ContactsUpdated1, _domain_contacts_updated),
+    ev.BlocksUpdated.type: (
+        _BlocksUpdated1,
+        lambda d: ev.BlocksUpdated(d.blocker_id, d.user_id, d.blocked),
+    ),
+    ev.PrivacyUpdated.type: (_PrivacyUpdated1, _domain_privacy_updated),
     ev.ChatCleared.type: (
         _ChatCleared1,
         lambda d: ev.ChatCleared(d.user_id, d.chat, d.up_to_message_id),

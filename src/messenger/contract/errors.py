@@ -33,6 +33,8 @@ class ErrorCode(StrEnum):
     QUOTA_EXCEEDED = "quota_exceeded"
     SERVICE_UNAVAILABLE = "service_unavailable"
     PASSWORD_TOO_COMMON = "password_too_common"
+    BLOCKED = "blocked"
+    PRIVACY_RESTRICTED = "privacy_restricted"
     TOO_MANY_THEMES = "too_many_themes"
     UNSUPPORTED_IMAGE = "unsupported_image"
     IMAGE_TOO_LARGE = "image_too_large"

@@ -22,7 +22,7 @@ from messenger.contract.errors import ErrorCode
 # The version of this contract: the AsyncAPI document's ``info.version`` and the ``ready``
 # frame's ``version``. A new frame type or field raises the minor version (clients ignore
 # what they do not know); anything a client could trip over raises the major version.
-CONTRACT_VERSION = "1.4.0"
+CONTRACT_VERSION = "1.5.0"
 
 # --- objects (the REST API's response bodies, and what frames carry) ----------------------
 
@@ -60,6 +60,42 @@ class PublicProfile(msgspec.Struct, kw_only=True, gc=False):
     avatar_preset: str | None
     avatar_frame: str | None
     deleted: bool
+
+
+class UserProfile(PublicProfile, kw_only=True, gc=False):
+    """Another user as the caller sees them (REST reads): fields their privacy settings hide
+    from the caller are null (``bio`` empty); ``is_contact`` and ``local_name`` (seen only
+    by the caller) come from the caller's contacts, ``blocked`` says the caller blocked
+    them."""
+
+    is_contact: bool
+    local_name: str | None
+    blocked: bool
+
+
+class Contact(msgspec.Struct, kw_only=True, gc=False):
+    """Someone in the caller's contacts; ``local_name`` is seen by the caller alone."""
+
+    user_id: int
+    local_name: str | None
+
+
+Audience = Literal["everybody", "contacts", "nobody"]
+
+
+class Privacy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, gc=False):
+    """Privacy settings: who sees my last seen time, that I am online, my avatar, bio,
+    birthdate and email (``contacts``: those in my contacts), who may add me to groups,
+    and whether read marks are exchanged (off: others do not see mine, nor I theirs)."""
+
+    last_seen: Audience
+    online: Audience
+    avatar: Audience
+    bio: Audience
+    birthdate: Audience
+    email: Audience
+    groups_add: Literal["everybody", "contacts"]
+    read_receipts: bool
 
 
 class User(PublicProfile, kw_only=True, gc=False):
@@ -266,6 +302,27 @@ class PresenceData(msgspec.Struct, kw_only=True, gc=False):
     last_seen_at: datetime | None
 
 
+class ContactsUpdatedData(msgspec.Struct, kw_only=True, gc=False):
+    """The caller added, renamed (``contact``) or removed (null) a contact (sent to the
+    caller's own devices)."""
+
+    user_id: int
+    contact: Contact | None
+
+
+class BlocksUpdatedData(msgspec.Struct, kw_only=True, gc=False):
+    """The caller blocked or unblocked a user (sent to the caller's own devices)."""
+
+    user_id: int
+    blocked: bool
+
+
+class PrivacyUpdatedData(msgspec.Struct, kw_only=True, gc=False):
+    """The caller's privacy settings changed (sent to the caller's own devices)."""
+
+    privacy: Privacy
+
+
 class SettingsUpdatedData(msgspec.Struct, kw_only=True, gc=False):
     """The user's settings or themes changed (on any of their devices): the settings and
     every theme of the user, as they are now."""
@@ -375,6 +432,21 @@ class MemberRemovedFrame(Frame, tag="member_removed", gc=False):
     cursor: int
 
 
+class ContactsUpdatedFrame(Frame, tag="contacts_updated", gc=False):
+    data: ContactsUpdatedData
+    cursor: int
+
+
+class BlocksUpdatedFrame(Frame, tag="blocks_updated", gc=False):
+    data: BlocksUpdatedData
+    cursor: int
+
+
+class PrivacyUpdatedFrame(Frame, tag="privacy_updated", gc=False):
+    data: PrivacyUpdatedData
+    cursor: int
+
+
 class ChatClearedFrame(Frame, tag="chat_cleared", gc=False):
     data: ChatClearedData
     cursor: int
@@ -436,6 +508,9 @@ FeedFrame = (
     | MemberAddedFrame
     | MemberUpdatedFrame
     | MemberRemovedFrame
+    | ContactsUpdatedFrame
+    | BlocksUpdatedFrame
+    | PrivacyUpdatedFrame
     | ProfileUpdatedFrame
     | SettingsUpdatedFrame
     | ChatClearedFrame

@@ -24,6 +24,7 @@ from messenger.contract.errors import ErrorCode
 from messenger.domain import events as ev
 from messenger.domain import model
 from messenger.domain import themes as th
+from messenger.domain.privacy import PrivacySettings
 
 API_PREFIX = "/api/v1"
 FILES_PATH = f"{API_PREFIX}/files"
@@ -116,6 +117,27 @@ class Wire:
             avatar_preset=p.avatar_preset,
             avatar_frame=p.avatar_frame,
             deleted=p.deleted,
+        )
+
+    def user_profile(self, p: model.ProfileView) -> s.UserProfile:
+        """Another user as the caller sees them (a REST read)."""
+        return s.UserProfile(
+            **msgspec.structs.asdict(self.public_profile(p)),
+            is_contact=p.is_contact,
+            local_name=p.local_name,
+            blocked=p.blocked,
+        )
+
+    def privacy(self, p: PrivacySettings) -> s.Privacy:
+        return s.Privacy(
+            last_seen=p.last_seen.value,
+            online=p.online.value,
+            avatar=p.avatar.value,
+            bio=p.bio.value,
+            birthdate=p.birthdate.value,
+            email=p.email.value,
+            groups_add=p.groups_add.value,  # type: ignore[arg-type]
+            read_receipts=p.read_receipts,
         )
 
     def user(self, u: model.User) -> s.User:
@@ -347,6 +369,27 @@ class Wire:
                     data=s.MemberRemovedData(
                         chat_id=event.chat, user_id=event.user_id, by_user_id=event.by_user_id
                     ),
+                    cursor=cursor,
+                )
+            case ev.ContactsUpdated():
+                contact = event.contact
+                return s.ContactsUpdatedFrame(
+                    data=s.ContactsUpdatedData(
+                        user_id=event.user_id,
+                        contact=None
+                        if contact is None
+                        else s.Contact(user_id=contact.user_id, local_name=contact.local_name),
+                    ),
+                    cursor=cursor,
+                )
+            case ev.BlocksUpdated():
+                return s.BlocksUpdatedFrame(
+                    data=s.BlocksUpdatedData(user_id=event.user_id, blocked=event.blocked),
+                    cursor=cursor,
+                )
+            case ev.PrivacyUpdated():
+                return s.PrivacyUpdatedFrame(
+                    data=s.PrivacyUpdatedData(privacy=self.privacy(event.privacy)),
                     cursor=cursor,
                 )
             case ev.ProfileUpdated():

@@ -89,6 +89,20 @@ class Forbidden(DomainError):
     default_message = "You are not allowed to do this."
 
 
+class Blocked(Forbidden):
+    """The other user blocked the caller: no new dialog, no posts in it, no groups."""
+
+    code = "blocked"
+    default_message = "This user has blocked you."
+
+
+class PrivacyRestricted(Forbidden):
+    """The other user's privacy settings do not allow this to the caller."""
+
+    code = "privacy_restricted"
+    default_message = "This user's privacy settings do not allow this."
+
+
 class WrongPassword(Forbidden):
     """The current password given to confirm a change is wrong.
 

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from messenger.domain.model import Chat, ChatMember, Membership, Message, PublicProfile, Role
+from messenger.domain.model import (
+    Chat,
+    ChatMember,
+    Contact,
+    Membership,
+    Message,
+    PublicProfile,
+    Role,
+)
+from messenger.domain.privacy import PrivacySettings
 from messenger.domain.themes import Theme, UserSettings
 
 
@@ -68,14 +77,22 @@ class MessageDeleted(Event):
 
 @dataclass(frozen=True)
 class MessagesRead(Event):
+    """A member's read mark moved. ``private``: the reader has read receipts off, so the
+    event is about them alone (their own devices), not about the chat."""
+
     type: ClassVar[str] = "messages_read"
     chat: int
     user_id: int
     message_id: int
+    private: bool = False
 
     @property
-    def chat_id(self) -> int:
-        return self.chat
+    def chat_id(self) -> int | None:
+        return None if self.private else self.chat
+
+    @property
+    def subject_user_id(self) -> int | None:
+        return self.user_id if self.private else None
 
 
 @dataclass(frozen=True)
@@ -251,6 +268,47 @@ class PresenceChanged(Event):
 
 
 @dataclass(frozen=True)
+class ContactsUpdated(Event):
+    """The owner added, renamed or removed a contact (``contact`` None: removed)."""
+
+    type: ClassVar[str] = "contacts_updated"
+    owner_id: int
+    user_id: int
+    contact: Contact | None
+
+    @property
+    def subject_user_id(self) -> int:
+        return self.owner_id
+
+
+@dataclass(frozen=True)
+class BlocksUpdated(Event):
+    """The blocker blocked or unblocked a user (told to the blocker's devices only)."""
+
+    type: ClassVar[str] = "blocks_updated"
+    blocker_id: int
+    user_id: int
+    blocked: bool
+
+    @property
+    def subject_user_id(self) -> int:
+        return self.blocker_id
+
+
+@dataclass(frozen=True)
+class PrivacyUpdated(Event):
+    """A user changed their privacy settings (told to their own devices only)."""
+
+    type: ClassVar[str] = "privacy_updated"
+    user_id: int
+    privacy: PrivacySettings
+
+    @property
+    def subject_user_id(self) -> int:
+        return self.user_id
+
+
+@dataclass(frozen=True)
 class SessionsEnded(Event):
     """Sessions of a user stopped being valid (logged out, revoked, reused refresh token,
     password changed, account deactivated): their open sockets must close at once, on every
@@ -272,6 +330,9 @@ FEED_EVENTS: tuple[type[Event], ...] = (
     MemberAdded,
     MemberUpdated,
     MemberRemoved,
+    ContactsUpdated,
+    BlocksUpdated,
+    PrivacyUpdated,
     ProfileUpdated,
     SettingsUpdated,
     ChatCleared,
@@ -321,9 +382,11 @@ __all__ = [
     "EPHEMERAL_EVENTS",
     "EVENT_TYPES",
     "FEED_EVENTS",
+    "BlocksUpdated",
     "ChatCleared",
     "ChatCreated",
     "ChatUpdated",
+    "ContactsUpdated",
     "Delivery",
     "Event",
     "FeedEntry",
@@ -338,6 +401,7 @@ __all__ = [
     "MessagesRead",
     "Notification",
     "PresenceChanged",
+    "PrivacyUpdated",
     "ProfileUpdated",
     "Role",
     "SessionsEnded",

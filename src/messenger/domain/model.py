@@ -7,6 +7,7 @@ they are shown to clients and must not be guessable.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -152,6 +153,18 @@ def clean_display_name(raw: str | None, fallback: str) -> str:
     if len(name) > DISPLAY_NAME_MAX:
         raise ValidationError(
             f"Display name must be at most {DISPLAY_NAME_MAX} characters.", field="display_name"
+        )
+    return name
+
+
+def clean_local_name(raw: str | None) -> str | None:
+    """A contact's local name as stored (cleaned like a display name); None for none."""
+    name = strip_unsafe(raw or "").strip()
+    if not name:
+        return None
+    if len(name) > DISPLAY_NAME_MAX:
+        raise ValidationError(
+            f"Local name must be at most {DISPLAY_NAME_MAX} characters.", field="local_name"
         )
     return name
 
@@ -326,6 +339,41 @@ class PublicProfile:
     avatar_preset: str | None = None
     avatar_frame: str | None = None
     deleted: bool = False
+
+
+@dataclass(frozen=True)
+class ProfileView(PublicProfile):
+    """Another user's profile as one viewer sees it (privacy applied), with what the viewer
+    made of them: a contact (and the local name only the viewer sees), or blocked."""
+
+    is_contact: bool = False
+    local_name: str | None = None
+    blocked: bool = False
+
+    def public(self) -> PublicProfile:
+        """The profile alone, as frames carry it."""
+        return PublicProfile(
+            **{f.name: getattr(self, f.name) for f in dataclasses.fields(PublicProfile)}
+        )
+
+
+@dataclass
+class Contact:
+    """Someone in a user's contacts, with the name only that user sees them by."""
+
+    owner_id: int
+    user_id: int
+    local_name: str | None
+    created_at: datetime
+
+
+@dataclass
+class Block:
+    """A user blocked another: the blocked one is kept away from the blocker."""
+
+    blocker_id: int
+    blocked_id: int
+    created_at: datetime
 
 
 @dataclass
@@ -671,11 +719,13 @@ __all__ = [
     "Attachment",
     "AuthResult",
     "AvatarCatalog",
+    "Block",
     "Chat",
     "ChatDetails",
     "ChatKind",
     "ChatMember",
     "ChatSummary",
+    "Contact",
     "EncodedImage",
     "FileKind",
     "ImageInfo",
@@ -686,6 +736,7 @@ __all__ = [
     "MessageEdit",
     "Page",
     "PresetKind",
+    "ProfileView",
     "PublicProfile",
     "RefreshToken",
     "Role",

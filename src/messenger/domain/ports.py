@@ -23,7 +23,9 @@ from messenger.domain.errors import DomainError
 from messenger.domain.events import Delivery, Event, FeedEntry, Notification
 from messenger.domain.model import (
     AccessClaims,
+    Block,
     Chat,
+    Contact,
     EncodedImage,
     ImageInfo,
     MediaItem,
@@ -35,6 +37,7 @@ from messenger.domain.model import (
     StoredFile,
     User,
 )
+from messenger.domain.privacy import PrivacySettings
 from messenger.domain.themes import Theme, UserSettings
 
 
@@ -162,11 +165,14 @@ class MessageRepository(Protocol):
 
 
 class FeedRepository(Protocol):
-    async def since(self, user_id: int, position: int, up_to: int, limit: int) -> list[FeedEntry]:
+    async def since(
+        self, user_id: int, position: int, up_to: int, limit: int, *, others_reads: bool = True
+    ) -> list[FeedEntry]:
         """Entries in (position, up_to] the user may see, ascending: events of chats the
         user is in from the position they joined at, and events about the user themself.
         Events of a message (posted, edited, deleted) the user cleared or hid are left
-        out."""
+        out. ``others_reads`` False (the user has read receipts off): without the
+        ``messages_read`` of other users."""
 
     async def head(self) -> int:
         """The position of the newest committed entry (0 when the feed is empty)."""
@@ -177,6 +183,61 @@ class FeedRepository(Protocol):
     async def newest_posted(self, user_id: int, after: int, up_to: int) -> dict[int, int]:
         """Per chat of the user: the newest id of a message by someone else posted at a
         position in (after, up_to]."""
+
+
+class ContactRepository(Protocol):
+    """Users' contacts: each owner's own list, with the local names only they see."""
+
+    async def get(self, owner_id: int, user_id: int) -> Contact | None: ...
+
+    async def put(self, contact: Contact) -> None:
+        """Store a new contact or the changed local name of one already there."""
+
+    async def remove(self, owner_id: int, user_id: int) -> None: ...
+
+    async def of_owner(self, owner_id: int, *, after: int | None, limit: int) -> list[Contact]:
+        """Up to ``limit`` of the owner's contacts by user id, those above ``after``."""
+
+    async def among(self, owner_id: int, user_ids: Iterable[int]) -> list[Contact]:
+        """The owner's contacts among ``user_ids``."""
+
+    async def owners_having(self, user_id: int, owner_ids: Iterable[int]) -> set[int]:
+        """Which of ``owner_ids`` have ``user_id`` in their contacts."""
+
+
+class BlockRepository(Protocol):
+    """Who blocked whom."""
+
+    async def get(self, blocker_id: int, blocked_id: int) -> Block | None: ...
+
+    async def add(self, block: Block) -> None:
+        """Store a new block (the caller checked that there is none)."""
+
+    async def remove(self, blocker_id: int, blocked_id: int) -> None: ...
+
+    async def of_blocker(self, blocker_id: int, *, after: int | None, limit: int) -> list[Block]:
+        """Up to ``limit`` of the users the blocker blocked by user id, those above
+        ``after``."""
+
+    async def blockers_of(self, user_id: int, among: Iterable[int]) -> set[int]:
+        """Which of ``among`` blocked ``user_id``."""
+
+    async def blocked_by(self, blocker_id: int, among: Iterable[int]) -> set[int]:
+        """Which of ``among`` the blocker blocked."""
+
+    async def blocking_any(self, blocker_ids: Iterable[int], user_ids: Iterable[int]) -> set[int]:
+        """Which of ``blocker_ids`` blocked at least one of ``user_ids``."""
+
+
+class PrivacyRepository(Protocol):
+    """Users' privacy settings; a user who never changed theirs has the defaults."""
+
+    async def get(self, user_id: int) -> PrivacySettings: ...
+
+    async def get_many(self, user_ids: Iterable[int]) -> dict[int, PrivacySettings]:
+        """The settings of each of the users (the defaults for those never changed)."""
+
+    async def put(self, user_id: int, settings: PrivacySettings) -> None: ...
 
 
 class SessionRepository(Protocol):
@@ -294,6 +355,15 @@ class UnitOfWork(Protocol):
 
     @property
     def files(self) -> FileRepository: ...
+
+    @property
+    def contacts(self) -> ContactRepository: ...
+
+    @property
+    def blocks(self) -> BlockRepository: ...
+
+    @property
+    def privacy(self) -> PrivacyRepository: ...
 
     @property
     def themes(self) -> ThemeRepository: ...

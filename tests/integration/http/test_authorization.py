@@ -246,6 +246,55 @@ case("GET /files/{id}", lambda h, w, a: h.get(f"/files/{w.file_id}", headers=a),
 case("POST /auth/logout", lambda h, w, a: h.post("/auth/logout", headers=a), stranger=204)
 
 
+def _contact(h: httpx.Client, a: dict[str, str]) -> int:
+    """A fresh user the caller (if any) has in their contacts."""
+    other = register(h, "k").id
+    h.put(f"/contacts/{other}", headers=a)
+    return other
+
+
+case("GET /contacts", lambda h, w, a: h.get("/contacts", headers=a), **_ALL_200)
+case(
+    "PUT /contacts/{id}",
+    lambda h, w, a: h.put(f"/contacts/{register(h, 'k').id}", headers=a),
+    **dict.fromkeys(_ALL_200, 201),
+)
+case(
+    "DELETE /contacts/{id}",
+    lambda h, w, a: h.delete(f"/contacts/{_contact(h, a)}", headers=a),
+    **dict.fromkeys(_ALL_200, 204),
+)
+case(
+    "PUT /contacts/{id}/local-name",
+    lambda h, w, a: h.put(
+        f"/contacts/{_contact(h, a)}/local-name", json={"local_name": "K"}, headers=a
+    ),
+    **_ALL_200,
+)
+case(
+    "DELETE /contacts/{id}/local-name",
+    lambda h, w, a: h.delete(f"/contacts/{_contact(h, a)}/local-name", headers=a),
+    **_ALL_200,
+)
+case(
+    "PUT /users/{id}/block",
+    lambda h, w, a: h.put(f"/users/{register(h, 'k').id}/block", headers=a),
+    **dict.fromkeys(_ALL_200, 204),
+)
+case(
+    "DELETE /users/{id}/block",
+    lambda h, w, a: h.delete(f"/users/{register(h, 'k').id}/block", headers=a),
+    **dict.fromkeys(_ALL_200, 204),
+)
+case("GET /users/me/blocked", lambda h, w, a: h.get("/users/me/blocked", headers=a), **_ALL_200)
+case("GET /users/me/privacy", lambda h, w, a: h.get("/users/me/privacy", headers=a), **_ALL_200)
+case(
+    "PUT /users/me/privacy",
+    lambda h, w, a: h.put("/users/me/privacy", json={"bio": "everybody"}, headers=a),
+    **_ALL_200,
+)
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(set(CASES) - {"POST /auth/logout"}))
 def test_authorization_matrix(http: httpx.Client, world: World, endpoint: str, role: str) -> None:

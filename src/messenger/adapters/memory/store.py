@@ -27,10 +27,13 @@ from messenger.domain.events import (
     MessageDeleted,
     MessageEdited,
     MessagePosted,
+    MessagesRead,
     Notification,
 )
 from messenger.domain.model import (
+    Block,
     Chat,
+    Contact,
     MediaItem,
     Membership,
     Message,
@@ -40,6 +43,7 @@ from messenger.domain.model import (
     StoredFile,
     User,
 )
+from messenger.domain.privacy import DEFAULT, PrivacySettings
 from messenger.domain.themes import Theme, UserSettings
 
 
@@ -68,6 +72,9 @@ class InMemoryStore:
     sessions: dict[str, Session] = field(default_factory=dict)
     tokens: dict[str, RefreshToken] = field(default_factory=dict)
     files: dict[str, StoredFile] = field(default_factory=dict)
+    contacts: dict[tuple[int, int], Contact] = field(default_factory=dict)  # (owner, user)
+    blocks: dict[tuple[int, int], Block] = field(default_factory=dict)  # (blocker, blocked)
+    privacy: dict[int, PrivacySettings] = field(default_factory=dict)
     attachment_index: dict[str, set[int]] = field(default_factory=dict)
     themes: dict[str, Theme] = field(default_factory=dict)
     settings: dict[int, UserSettings] = field(default_factory=dict)
@@ -395,10 +402,15 @@ class InMemoryFeedRepository(_Repo):
             return m.sees(message_id) and (user_id, message_id) not in self._s.hidden
         return True
 
-    async def since(self, user_id: int, position: int, up_to: int, limit: int) -> list[FeedEntry]:
+    async def since(
+        self, user_id: int, position: int, up_to: int, limit: int, *, others_reads: bool = True
+    ) -> list[FeedEntry]:
         found: list[FeedEntry] = []
         # Positions are dense from 1, so position p lives at index p - 1.
         for stored in self._s.feed[position:up_to]:
+            event = stored.entry.event
+            if not others_reads and isinstance(event, MessagesRead) and event.user_id != user_id:
+                continue
             if self._visible(stored, user_id):
                 found.append(stored.entry)
                 if len(found) >= limit:
@@ -423,6 +435,81 @@ class InMemoryFeedRepository(_Repo):
             ):
                 result[event.chat_id] = max(result.get(event.chat_id, 0), event.message.id)
         return result
+
+
+class InMemoryContactRepository(_Repo):
+    async def get(self, owner_id: int, user_id: int) -> Contact | None:
+        contact = self._s.contacts.get((owner_id, user_id))
+        return _c(contact) if contact else None
+
+    async def put(self, contact: Contact) -> None:
+        self._j.put(self._s.contacts, (contact.owner_id, contact.user_id), _c(contact))
+
+    async def remove(self, owner_id: int, user_id: int) -> None:
+        self._j.delete(self._s.contacts, (owner_id, user_id))
+
+    async def of_owner(self, owner_id: int, *, after: int | None, limit: int) -> list[Contact]:
+        found = sorted(
+            (c for (owner, uid), c in self._s.contacts.items() if owner == owner_id),
+            key=lambda c: c.user_id,
+        )
+        return [_c(c) for c in found if after is None or c.user_id > after][:limit]
+
+    async def among(self, owner_id: int, user_ids: Iterable[int]) -> list[Contact]:
+        contacts = self._s.contacts
+        return [
+            _c(contacts[(owner_id, uid)])
+            for uid in sorted(set(user_ids))
+            if (owner_id, uid) in contacts
+        ]
+
+    async def owners_having(self, user_id: int, owner_ids: Iterable[int]) -> set[int]:
+        return {owner for owner in owner_ids if (owner, user_id) in self._s.contacts}
+
+
+class InMemoryBlockRepository(_Repo):
+    async def get(self, blocker_id: int, blocked_id: int) -> Block | None:
+        block = self._s.blocks.get((blocker_id, blocked_id))
+        return _c(block) if block else None
+
+    async def add(self, block: Block) -> None:
+        self._j.put(self._s.blocks, (block.blocker_id, block.blocked_id), _c(block))
+
+    async def remove(self, blocker_id: int, blocked_id: int) -> None:
+        self._j.delete(self._s.blocks, (blocker_id, blocked_id))
+
+    async def of_blocker(self, blocker_id: int, *, after: int | None, limit: int) -> list[Block]:
+        found = sorted(
+            (b for (blocker, _), b in self._s.blocks.items() if blocker == blocker_id),
+            key=lambda b: b.blocked_id,
+        )
+        return [_c(b) for b in found if after is None or b.blocked_id > after][:limit]
+
+    async def blockers_of(self, user_id: int, among: Iterable[int]) -> set[int]:
+        return {b for b in among if (b, user_id) in self._s.blocks}
+
+    async def blocked_by(self, blocker_id: int, among: Iterable[int]) -> set[int]:
+        return {u for u in among if (blocker_id, u) in self._s.blocks}
+
+    async def blocking_any(self, blocker_ids: Iterable[int], user_ids: Iterable[int]) -> set[int]:
+        users = set(user_ids)
+        return {
+            blocker
+            for blocker in set(blocker_ids)
+            if any((blocker, u) in self._s.blocks for u in users)
+        }
+
+
+class InMemoryPrivacyRepository(_Repo):
+    async def get(self, user_id: int) -> PrivacySettings:
+        return self._s.privacy.get(user_id, DEFAULT)
+
+    async def get_many(self, user_ids: Iterable[int]) -> dict[int, PrivacySettings]:
+        return {uid: self._s.privacy.get(uid, DEFAULT) for uid in user_ids}
+
+    async def put(self, user_id: int, settings: PrivacySettings) -> None:
+        # Settings are frozen: storing the instance itself is as safe as a copy.
+        self._j.put(self._s.privacy, user_id, settings)
 
 
 class InMemorySessionRepository(_Repo):
@@ -605,6 +692,9 @@ class InMemoryUnitOfWork:
         self.feed = InMemoryFeedRepository(store, self)
         self.sessions = InMemorySessionRepository(store, self)
         self.files = InMemoryFileRepository(store, self)
+        self.contacts = InMemoryContactRepository(store, self)
+        self.blocks = InMemoryBlockRepository(store, self)
+        self.privacy = InMemoryPrivacyRepository(store, self)
         self.themes = InMemoryThemeRepository(store, self)
         self.settings = InMemorySettingsRepository(store, self)
 

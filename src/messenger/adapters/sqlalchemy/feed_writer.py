@@ -20,6 +20,7 @@ from messenger.domain.events import (
     MessageDeleted,
     MessageEdited,
     MessagePosted,
+    MessagesRead,
     Notification,
 )
 
@@ -28,6 +29,12 @@ from messenger.domain.events import (
 _OF_A_MESSAGE = (MessagePosted, MessageEdited, MessageDeleted)
 
 _FEED_INSERT = feed.insert()
+
+
+def _reader(event: Event) -> int | None:
+    return event.user_id if isinstance(event, MessagesRead) else None
+
+
 _HEAD_UPDATE = feed_head.update().where(feed_head.c.id == 1)
 
 
@@ -76,7 +83,9 @@ class FeedWriter:
                         "subject_user_id": event.subject_user_id,
                         "type": event.type,
                         "message_id": message.id if message else None,
-                        "sender_id": message.sender_id if message else None,
+                        # A read mark's reader, so that ``since`` can leave out the marks of
+                        # others for a reader with read receipts off (repositories/feed.py).
+                        "sender_id": message.sender_id if message else _reader(event),
                         "payload": encode_event(event).decode(),
                         "created_at": now,
                     }

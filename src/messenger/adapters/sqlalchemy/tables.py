@@ -18,6 +18,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 
 from messenger.domain.model import Attachment, ChatKind, FileKind, Role
+from messenger.domain.privacy import Audience
 
 MYSQL_TABLE: dict[str, Any] = {
     "mysql_engine": "InnoDB",
@@ -398,8 +399,47 @@ user_settings = sa.Table(
     **MYSQL_TABLE,
 )
 
+# A user's contacts, with the name only the owner sees them by.
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("owner_id", REF, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True, index=True),
+    sa.Column("local_name", sa.String(100), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    **MYSQL_TABLE,
+)
+
+blocks = sa.Table(
+    "blocks",
+    metadata,
+    sa.Column("blocker_id", REF, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("blocked_id", REF, sa.ForeignKey("users.id"), primary_key=True, index=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    **MYSQL_TABLE,
+)
+
+# One row per user who changed a privacy setting; no row: the defaults.
+privacy_settings = sa.Table(
+    "privacy_settings",
+    metadata,
+    sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True, autoincrement=False),
+    sa.Column("last_seen", EnumString(Audience, 16), nullable=False),
+    sa.Column("online", EnumString(Audience, 16), nullable=False),
+    sa.Column("avatar", EnumString(Audience, 16), nullable=False),
+    sa.Column("bio", EnumString(Audience, 16), nullable=False),
+    sa.Column("birthdate", EnumString(Audience, 16), nullable=False),
+    sa.Column("email", EnumString(Audience, 16), nullable=False),
+    sa.Column("groups_add", EnumString(Audience, 16), nullable=False),
+    sa.Column("read_receipts", sa.Boolean(), nullable=False),
+    **MYSQL_TABLE,
+)
+
 # Every table holding data, children first (the order in which to empty them).
 DATA_TABLES = (
+    "contacts",
+    "blocks",
+    "privacy_settings",
     "user_settings",
     "themes",
     "refresh_tokens",

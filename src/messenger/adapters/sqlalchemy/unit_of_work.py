@@ -23,11 +23,14 @@ from messenger.adapters.sqlalchemy.repositories import (
     CachedChatRepository,
     CachedMembershipRepository,
     CachedMessageRepository,
+    SqlAlchemyBlockRepository,
     SqlAlchemyChatRepository,
+    SqlAlchemyContactRepository,
     SqlAlchemyFeedRepository,
     SqlAlchemyFileRepository,
     SqlAlchemyMembershipRepository,
     SqlAlchemyMessageRepository,
+    SqlAlchemyPrivacyRepository,
     SqlAlchemySessionRepository,
     SqlAlchemySettingsRepository,
     SqlAlchemyThemeRepository,
@@ -75,6 +78,9 @@ class SqlAlchemyUnitOfWork:
         self.feed = SqlAlchemyFeedRepository(self.session)
         self.sessions = SqlAlchemySessionRepository(self.session)
         self.files = SqlAlchemyFileRepository(self.session)
+        self.contacts = SqlAlchemyContactRepository(self.session)
+        self.blocks = SqlAlchemyBlockRepository(self.session)
+        self.privacy = SqlAlchemyPrivacyRepository(self.session)
         self.themes = SqlAlchemyThemeRepository(self.session)
         self.settings = SqlAlchemySettingsRepository(self.session)
 

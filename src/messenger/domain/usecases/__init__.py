@@ -35,11 +35,20 @@ from messenger.domain.usecases.chats import (
     RemoveMember,
     RenameGroup,
 )
+from messenger.domain.usecases.contacts import (
+    AddContact,
+    BlockUser,
+    ListBlockedUsers,
+    ListContacts,
+    RemoveContact,
+    RenameContact,
+    UnblockUser,
+)
 from messenger.domain.usecases.feed import (
     AnnouncePresence,
     Changes,
     GetChangesSince,
-    ListContacts,
+    ListChatMates,
     ReportPresence,
 )
 from messenger.domain.usecases.files import DeleteAbandonedUploads, NewFile, OpenFile, UploadFile
@@ -60,6 +69,7 @@ from messenger.domain.usecases.messages import (
     ReadState,
     SendTyping,
 )
+from messenger.domain.usecases.privacy import ChangePrivacy, GetPrivacy
 from messenger.domain.usecases.profile import (
     ChooseAvatarFrame,
     ChoosePresetAvatar,
@@ -80,13 +90,16 @@ from messenger.domain.usecases.themes import (
 
 __all__ = [
     "AcknowledgeDelivery",
+    "AddContact",
     "AddMember",
     "AnnouncePresence",
     "AttachFilesToMessage",
     "Authenticate",
     "Authorize",
     "AvatarImage",
+    "BlockUser",
     "ChangePassword",
+    "ChangePrivacy",
     "ChangeRole",
     "ChangeSettings",
     "Changes",
@@ -108,9 +121,12 @@ __all__ = [
     "GetChat",
     "GetEditHistory",
     "GetMyAccount",
+    "GetPrivacy",
     "GetProfile",
     "GetSettings",
     "HideMessage",
+    "ListBlockedUsers",
+    "ListChatMates",
     "ListChatMedia",
     "ListChats",
     "ListContacts",
@@ -132,7 +148,9 @@ __all__ = [
     "RefreshSession",
     "Register",
     "RemoveAvatar",
+    "RemoveContact",
     "RemoveMember",
+    "RenameContact",
     "RenameGroup",
     "ReportPresence",
     "ResumeAccountDeletions",
@@ -140,6 +158,7 @@ __all__ = [
     "SearchUsers",
     "SendTyping",
     "SetAvatarFromUpload",
+    "UnblockUser",
     "UpdateProfile",
     "UploadAvatar",
     "UploadFile",

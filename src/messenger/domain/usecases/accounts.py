@@ -24,7 +24,7 @@ from messenger.domain.model import (
     DEVICE_NAME_MAX,
     AccessClaims,
     AuthResult,
-    PublicProfile,
+    ProfileView,
     RefreshToken,
     Session,
     User,
@@ -43,7 +43,7 @@ from messenger.domain.paging import (
     paginate,
 )
 from messenger.domain.ports import CommonPasswords, UnitOfWork
-from messenger.domain.usecases.base import Ports, UseCase, seen_by
+from messenger.domain.usecases.base import Ports, UseCase, seen_by, views_of
 from messenger.domain.usecases.files import remove_files
 from messenger.domain.usecases.profile import tell_chat_mates
 
@@ -503,30 +503,32 @@ class GetMyAccount(UseCase):
 
 
 class GetProfile(UseCase):
-    """Another user's public profile."""
+    """A user's profile as the viewer may see it (privacy applied)."""
 
-    async def __call__(self, user_id: int) -> PublicProfile:
+    async def __call__(self, viewer_id: int, user_id: int) -> ProfileView:
         async with self._uow(read_only=True) as uow:
             user = await uow.users.get(user_id)
-        if user is None:
-            raise NotFound("User not found.")
-        return user.public()
+            if user is None:
+                raise NotFound("User not found.")
+            [view] = await views_of(uow, viewer_id, [user])
+        return view
 
 
 # Usernames are unique: the last one shown is where the next page starts.
-USERS_BY_USERNAME: Order[PublicProfile] = Order("users", lambda p: (p.username,), (str,))
+USERS_BY_USERNAME: Order[ProfileView] = Order("users", lambda p: (p.username,), (str,))
 
 
 class SearchUsers(UseCase):
     """Find people by username or display name; an empty query lists the directory."""
 
     async def __call__(
-        self, query: str, limit: int | None = None, *, cursor: str | None = None
-    ) -> Listing[PublicProfile]:
+        self, viewer_id: int, query: str, limit: int | None = None, *, cursor: str | None = None
+    ) -> Listing[ProfileView]:
         cap = self._limits.max_search_results
         size = cap if limit is None else page_size(limit, self._limits, cap=cap)
         start = decode_cursor(USERS_BY_USERNAME, cursor)
         after = None if start is None else str(start[0])
         async with self._uow(read_only=True) as uow:
             users = await uow.users.search(query.strip().lower()[:100], size + 1, after=after)
-        return finish_page([u.public() for u in users], USERS_BY_USERNAME, size)
+            views = await views_of(uow, viewer_id, users)
+        return finish_page(views, USERS_BY_USERNAME, size)

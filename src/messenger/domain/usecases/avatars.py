@@ -17,18 +17,17 @@ from messenger.domain.model import (
     check_avatar,
 )
 from messenger.domain.ports import UnitOfWork
-from messenger.domain.usecases.base import UseCase
+from messenger.domain.privacy import visible
+from messenger.domain.usecases.base import UseCase, relations_to
 from messenger.domain.usecases.files import fits_quota, read_at_most, store_encoded
 from messenger.domain.usecases.profile import ProfileChange
 
 
 async def may_see_avatar(uow: UnitOfWork, viewer_id: int, owner: User) -> bool:
-    """Whether ``viewer_id`` may see ``owner``'s avatar image.
-
-    The one place that decides it (privacy settings and blocks are added here): for now the
-    owner themself and any signed-in user may."""
-    del uow, viewer_id, owner  # what those rules will read
-    return True
+    """Whether ``viewer_id`` may see ``owner``'s avatar image: the owner's ``avatar``
+    privacy setting, and nobody they blocked (the one place that decides it)."""
+    seen = await relations_to(uow, viewer_id, [owner.id])
+    return visible(seen.settings_of(owner.id).avatar, seen.of(owner.id))
 
 
 async def _avatar_files(uow: UnitOfWork, user: User) -> list[StoredFile]:

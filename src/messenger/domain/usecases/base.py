@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from messenger.domain.errors import ChatNotFound, Throttled
@@ -10,10 +10,13 @@ from messenger.domain.events import Notification, SessionsEnded
 from messenger.domain.model import (
     AvatarCatalog,
     Chat,
+    ChatDetails,
     ChatMember,
     Limits,
     Membership,
     Message,
+    ProfileView,
+    User,
 )
 from messenger.domain.ports import (
     Clock,
@@ -31,6 +34,7 @@ from messenger.domain.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from messenger.domain.privacy import Relations, for_all
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,55 @@ async def load_members(uow: UnitOfWork, chat_ids: Sequence[int]) -> dict[int, li
         if user is not None:
             result[m.chat_id].append(ChatMember(membership=m, profile=user.public()))
     return result
+
+
+async def relations_to(uow: UnitOfWork, viewer_id: int, owner_ids: Iterable[int]) -> Relations:
+    """What each owner thinks of the viewer (contact, blocked) and their settings, to apply
+    the privacy rules to what the viewer is shown of them."""
+    owners = set(owner_ids) - {viewer_id}
+    settings = await uow.privacy.get_many(owners | {viewer_id})
+    if not owners:
+        return Relations(viewer_id, frozenset(), frozenset(), settings)
+    return Relations(
+        viewer_id,
+        frozenset(await uow.contacts.owners_having(viewer_id, owners)),
+        frozenset(await uow.blocks.blockers_of(viewer_id, owners)),
+        settings,
+    )
+
+
+async def details_for(uow: UnitOfWork, viewer_id: int, details: ChatDetails) -> ChatDetails:
+    """A chat with its members as the viewer may see them."""
+    seen = await relations_to(uow, viewer_id, (m.membership.user_id for m in details.members))
+    return ChatDetails(details.chat, tuple(map(seen.member, details.members)))
+
+
+async def members_for_all(uow: UnitOfWork, members: Sequence[ChatMember]) -> tuple[ChatMember, ...]:
+    """Members as a frame to the chat may carry them (``privacy.for_all``)."""
+    ids = [m.membership.user_id for m in members]
+    settings = await uow.privacy.get_many(ids)
+    return for_all(members, settings, await uow.blocks.blocking_any(ids, ids))
+
+
+async def views_of(uow: UnitOfWork, viewer_id: int, users: Sequence[User]) -> list[ProfileView]:
+    """Profiles as the viewer sees them, with their contact and block marks."""
+    ids = [u.id for u in users]
+    seen = await relations_to(uow, viewer_id, ids)
+    others = [i for i in ids if i != viewer_id]
+    contacts = {c.user_id: c for c in await uow.contacts.among(viewer_id, others)} if others else {}
+    blocked = await uow.blocks.blocked_by(viewer_id, others) if others else set()
+    views = []
+    for user in users:
+        contact = contacts.get(user.id)
+        views.append(
+            ProfileView(
+                **vars(seen.profile(user.public())),
+                is_contact=contact is not None,
+                local_name=contact.local_name if contact is not None else None,
+                blocked=user.id in blocked,
+            )
+        )
+    return views
 
 
 async def visible_page(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from messenger.domain.errors import (
     AlreadyAMember,
+    Blocked,
     ChatNotFound,
     Conflict,
     Forbidden,
     NotAMember,
     NotFound,
+    PrivacyRestricted,
     UserDeleted,
     ValidationError,
 )
@@ -34,10 +37,14 @@ from messenger.domain.model import (
 )
 from messenger.domain.paging import Listing, Order, micros, page_size, paginate
 from messenger.domain.ports import UnitOfWork
+from messenger.domain.privacy import may_add_to_groups
 from messenger.domain.usecases.base import (
     UseCase,
+    details_for,
     load_members,
     load_membership,
+    members_for_all,
+    relations_to,
     visible_page,
 )
 
@@ -49,6 +56,23 @@ async def _details(uow: UnitOfWork, chat: Chat) -> ChatDetails:
 
 def _member_ids(details: ChatDetails) -> set[int]:
     return {m.membership.user_id for m in details.members}
+
+
+def _for_all(membership: Membership) -> Membership:
+    """A membership in a ``member_updated`` frame: its role is the news, and its read mark,
+    which some members may not see, is left out."""
+    return dataclasses.replace(membership, read_message_id=0)
+
+
+async def _check_may_add(uow: UnitOfWork, actor_id: int, user_ids: Sequence[int]) -> None:
+    """Whether the actor may put these users into a group: none of them blocked the actor,
+    and each one's ``groups_add`` setting lets the actor."""
+    seen = await relations_to(uow, actor_id, user_ids)
+    for user_id in user_ids:
+        if user_id in seen.blocked_by:
+            raise Blocked("This user has blocked you; you cannot add them to groups.")
+        if not may_add_to_groups(seen.of(user_id), seen.settings_of(user_id)):
+            raise PrivacyRestricted("This user's privacy settings do not let you add them.")
 
 
 def _require_group(chat: Chat) -> None:
@@ -87,7 +111,7 @@ class OpenDialog(_ChatUseCase):
                     details = await _details(uow, existing)
                     if any(m.profile.deleted for m in details.members):
                         raise UserDeleted()
-                    return details, False
+                    return await details_for(uow, user_id, details), False
                 peer, me = await uow.users.get(peer_id), await uow.users.get(user_id)
                 if peer is None or me is None:
                     raise NotFound("User not found.")
@@ -104,6 +128,9 @@ class OpenDialog(_ChatUseCase):
         async with self._uow() as uow:
             if await uow.chats.by_direct_key(key) is not None:
                 raise Conflict()
+            if await uow.blocks.get(peer_id, user_id) is not None:
+                # The blocker may still open it (and write): only the blocked side is kept out.
+                raise Blocked("This user has blocked you; you cannot start a dialog with them.")
             self._spend_new_chat(user_id)
             chat = await uow.chats.add(
                 Chat(
@@ -128,10 +155,12 @@ class OpenDialog(_ChatUseCase):
                     )
                 )
             details = await _details(uow, chat)
-            uow.record(ChatCreated(chat=chat, members=details.members), _member_ids(details))
+            shared = await members_for_all(uow, details.members)
+            uow.record(ChatCreated(chat=chat, members=shared), _member_ids(details))
+            mine = await details_for(uow, user_id, details)
             notifications = await uow.commit()
         await self._publish(notifications)
-        return details
+        return mine
 
 
 class CreateGroup(_ChatUseCase):
@@ -153,6 +182,7 @@ class CreateGroup(_ChatUseCase):
             found = await uow.users.get_many([user_id, *others])
             if len(found) != len(others) + 1:
                 raise NotFound("User not found.")
+            await _check_may_add(uow, user_id, others)
             if any(u.deleted for u in found):
                 raise UserDeleted()
             self._spend_new_chat(user_id)
@@ -180,10 +210,12 @@ class CreateGroup(_ChatUseCase):
                     )
                 )
             details = await _details(uow, chat)
-            uow.record(ChatCreated(chat=chat, members=details.members), _member_ids(details))
+            shared = await members_for_all(uow, details.members)
+            uow.record(ChatCreated(chat=chat, members=shared), _member_ids(details))
+            mine = await details_for(uow, user_id, details)
             notifications = await uow.commit()
         await self._publish(notifications)
-        return details
+        return mine
 
 
 class GetChat(UseCase):
@@ -192,7 +224,7 @@ class GetChat(UseCase):
     async def __call__(self, user_id: int, chat_id: int) -> ChatDetails:
         async with self._uow(read_only=True) as uow:
             chat, _ = await load_membership(uow, chat_id, user_id)
-            return await _details(uow, chat)
+            return await details_for(uow, user_id, await _details(uow, chat))
 
 
 class RenameGroup(UseCase):
@@ -206,14 +238,15 @@ class RenameGroup(UseCase):
             if not me.role.can_manage:
                 raise Forbidden("Only the owner or an admin can rename the group.")
             if chat.title == title:
-                return await _details(uow, chat)
+                return await details_for(uow, user_id, await _details(uow, chat))
             chat.title = title
             await uow.chats.update(chat)
             details = await _details(uow, chat)
             uow.record(ChatUpdated(chat=chat), _member_ids(details))
+            mine = await details_for(uow, user_id, details)
             notifications = await uow.commit()
         await self._publish(notifications)
-        return details
+        return mine
 
 
 class AddMember(_ChatUseCase):
@@ -241,6 +274,7 @@ class AddMember(_ChatUseCase):
                 raise UserDeleted()
             if await uow.members.get(chat_id, user_id) is not None:
                 raise AlreadyAMember()
+            await _check_may_add(uow, actor_id, [user_id])
             current = await uow.members.of_chat(chat_id)
             if len(current) >= self._limits.max_group_members:
                 raise ValidationError("The group is full.", field="user_id")
@@ -255,14 +289,17 @@ class AddMember(_ChatUseCase):
                 )
             )
             details = await _details(uow, chat)
-            member = next(m for m in details.members if m.membership.user_id == user_id)
+            shared = await members_for_all(uow, details.members)
+            member = next(m for m in shared if m.membership.user_id == user_id)
             uow.record(
-                MemberAdded(chat=chat, member=member, members=details.members, by_user_id=actor_id),
+                MemberAdded(chat=chat, member=member, members=shared, by_user_id=actor_id),
                 _member_ids(details),
             )
+            seen = await relations_to(uow, actor_id, [user_id])
+            added = next(m for m in details.members if m.membership.user_id == user_id)
             notifications = await uow.commit()
         await self._publish(notifications)
-        return member
+        return seen.member(added)
 
 
 class RemoveMember(UseCase):
@@ -293,7 +330,7 @@ class RemoveMember(UseCase):
                 heir.role = Role.OWNER
                 await uow.members.update(heir)
                 uow.record(
-                    MemberUpdated(chat=chat_id, membership=heir, by_user_id=actor_id),
+                    MemberUpdated(chat=chat_id, membership=_for_all(heir), by_user_id=actor_id),
                     {m.user_id for m in remaining},
                 )
             notifications = await uow.commit()
@@ -314,24 +351,27 @@ class ChangeRole(UseCase):
             target = await uow.members.get(chat_id, user_id)
             if target is None:
                 raise NotAMember()
+            seen = await relations_to(uow, actor_id, [user_id])
             if target.role is role:
-                return target
+                return seen.membership(target)
             members = await uow.members.of_chat(chat_id)
             recipients = {m.user_id for m in members}
             target.role = role
             await uow.members.update(target)
             uow.record(
-                MemberUpdated(chat=chat_id, membership=target, by_user_id=actor_id), recipients
+                MemberUpdated(chat=chat_id, membership=_for_all(target), by_user_id=actor_id),
+                recipients,
             )
             if role is Role.OWNER:
                 me.role = Role.ADMIN
                 await uow.members.update(me)
                 uow.record(
-                    MemberUpdated(chat=chat_id, membership=me, by_user_id=actor_id), recipients
+                    MemberUpdated(chat=chat_id, membership=_for_all(me), by_user_id=actor_id),
+                    recipients,
                 )
             notifications = await uow.commit()
         await self._publish(notifications)
-        return target
+        return seen.membership(target)
 
 
 # Most recently active first; the id orders chats active at the same instant.
@@ -362,11 +402,14 @@ class ListChats(UseCase):
                 {i: mine[i].unread_floor for i in chat_ids}, user_id
             )
             members = await load_members(uow, chat_ids)
+            seen = await relations_to(
+                uow, user_id, {m.membership.user_id for ms in members.values() for m in ms}
+            )
         return page.with_items(
             [
                 ChatSummary(
                     chat=c,
-                    members=tuple(members[c.id]),
+                    members=tuple(map(seen.member, members[c.id])),
                     last_message=last.get(c.id),
                     unread_count=unread.get(c.id, 0),
                 )

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from messenger.domain.errors import NotFound, ResyncRequired, ValidationError
 from messenger.domain.events import FeedEntry, Notification, PresenceChanged
-from messenger.domain.usecases.base import UseCase
+from messenger.domain.ports import UnitOfWork
+from messenger.domain.privacy import Relation, online_visible, relation, visible
+from messenger.domain.usecases.base import UseCase, relations_to
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,10 @@ class GetChangesSince(UseCase):
                 return Changes(entries=(), cursor=head, has_more=False)
             if since < 0 or since > head or since < await uow.feed.oldest():
                 raise ResyncRequired()
-            entries = await uow.feed.since(user_id, since, head, limit + 1)
+            # With read receipts off one does not see others' marks: filtered as read, so a
+            # change of the setting applies to what was stored before it too.
+            receipts = (await uow.privacy.get(user_id)).read_receipts
+            entries = await uow.feed.since(user_id, since, head, limit + 1, others_reads=receipts)
         has_more = len(entries) > limit
         if has_more:
             entries = entries[:limit]
@@ -46,10 +51,28 @@ class GetChangesSince(UseCase):
         return Changes(entries=tuple(entries), cursor=head, has_more=False)
 
 
+async def _audience(uow: UnitOfWork, user_id: int, mates: set[int]) -> tuple[set[int], set[int]]:
+    """Of the user's chat-mates: who may be told that the user is online, and which of
+    those may also see when the user was last seen."""
+    if not mates:
+        return set(), set()
+    settings = await uow.privacy.get(user_id)
+    contacts = {c.user_id for c in await uow.contacts.among(user_id, mates)}
+    blocked = await uow.blocks.blocked_by(user_id, mates)
+
+    def rel(mate: int) -> Relation:
+        return relation(mate, user_id, contact=mate in contacts, blocked=mate in blocked)
+
+    online = {m for m in mates if online_visible(rel(m), settings)}
+    return online, {m for m in online if visible(settings.last_seen, rel(m))}
+
+
 class ReportPresence(UseCase):
     """A user came online (first socket) or went offline (last socket closed).
 
-    Going offline stores ``last_seen_at``. Only users who share a chat are told.
+    Going offline stores ``last_seen_at``. Only chat-mates who may see the user online are
+    told, and the time only to those who may also see the last seen time: two frames with
+    two views when they differ.
     """
 
     async def __call__(self, user_id: int, online: bool) -> None:
@@ -61,14 +84,19 @@ class ReportPresence(UseCase):
             if user.deleted:
                 # Its sockets closing is no news: a deleted account shows no presence.
                 return
-            contacts = await uow.members.contacts_of(user_id)
+            told, with_time = await _audience(uow, user_id, await uow.members.contacts_of(user_id))
             if not online:
                 user.last_seen_at = now
                 await uow.users.update(user)
                 await uow.commit()
-        if contacts:
+        notifications = []
+        if with_time:
             event = PresenceChanged(user_id=user_id, online=online, last_seen_at=user.last_seen_at)
-            await self._publish([Notification(event, frozenset(contacts))])
+            notifications.append(Notification(event, frozenset(with_time)))
+        if told - with_time:
+            event = PresenceChanged(user_id=user_id, online=online, last_seen_at=None)
+            notifications.append(Notification(event, frozenset(told - with_time)))
+        await self._publish(notifications)
 
 
 class AnnouncePresence(UseCase):
@@ -76,21 +104,24 @@ class AnnouncePresence(UseCase):
     member added) that the user is online: presence frames otherwise report changes only,
     so they would see the user as offline until the next one.
 
-    Only those of ``to`` who share a chat with the user are told.
+    Only those of ``to`` who share a chat with the user and may see them online are told.
     """
 
     async def __call__(self, user_id: int, to: Iterable[int]) -> None:
         async with self._uow(read_only=True) as uow:
-            contacts = await uow.members.contacts_of(user_id)
-        audience = contacts.intersection(to)
+            mates = await uow.members.contacts_of(user_id)
+            audience, _ = await _audience(uow, user_id, mates.intersection(to))
         if audience:
             event = PresenceChanged(user_id=user_id, online=True, last_seen_at=None)
             await self._publish([Notification(event, frozenset(audience))])
 
 
-class ListContacts(UseCase):
-    """Ids of the users who share at least one chat with the user (presence audience)."""
+class ListChatMates(UseCase):
+    """Ids of the users who share at least one chat with the user and whose being online
+    the user may see (who a new socket is told is online)."""
 
     async def __call__(self, user_id: int) -> set[int]:
         async with self._uow(read_only=True) as uow:
-            return await uow.members.contacts_of(user_id)
+            mates = await uow.members.contacts_of(user_id)
+            seen = await relations_to(uow, user_id, mates)
+        return {m for m in mates if online_visible(seen.of(m), seen.settings_of(m))}

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterable, Sequence
 from dataclasses import dataclass
 
 from messenger.domain.errors import (
+    Blocked,
     ChatNotFound,
     Conflict,
     DomainError,
@@ -180,6 +181,8 @@ class PostMessage(UseCase):
             raise ChatNotFound()
         if post.chat_id in group.closed:
             raise UserDeleted()
+        if await group.blocked_in_dialog(post.chat_id, post.user_id):
+            raise Blocked("This user has blocked you; you cannot write to them.")
         if post.reply_to_id is not None:
             original = await uow.messages.get(post.reply_to_id)
             if original is None or original.chat_id != post.chat_id:
@@ -208,6 +211,7 @@ class _Group:
         self._stored: dict[tuple[int, str], Message] = {}
         self._chats: dict[int, Chat] = {}
         self._members: dict[int, frozenset[int]] = {}
+        self._blocked: dict[tuple[int, int], bool] = {}
         self._new: dict[tuple[int, str], int] = {}
         self._staged: list[PostResult | DomainError | Message | int] = []
         # Dialogs nobody may post to any more: the other side deleted their account.
@@ -231,6 +235,21 @@ class _Group:
                 ):
                     self.closed.add(chat_id)
         return self._members[chat_id]
+
+    async def blocked_in_dialog(self, chat_id: int, sender_id: int) -> bool:
+        """Whether the chat is a dialog whose other member blocked the sender (read once per
+        group). The blocker may still write to the one they blocked."""
+        key = (chat_id, sender_id)
+        if key not in self._blocked:
+            chat = self._chats.get(chat_id)
+            peers = self._members.get(chat_id, frozenset()) - {sender_id}
+            self._blocked[key] = (
+                chat is not None
+                and chat.kind is ChatKind.DIRECT
+                and bool(peers)
+                and bool(await self._uow.blocks.blockers_of(sender_id, peers))
+            )
+        return self._blocked[key]
 
     def stage_resend(self, post: _Post) -> bool:
         """Whether the post resends a message (stored, or new in this group); if so, stage the
@@ -508,7 +527,12 @@ class ReadState:
 
 
 class MarkRead(UseCase):
-    """Mark a chat read up to a message; the watermark only moves forward."""
+    """Mark a chat read up to a message; the watermark only moves forward.
+
+    With read receipts off the mark is the reader's business alone: only their own devices
+    hear of it. Otherwise the members who have read receipts on do (with them off, one does
+    not see others' marks either).
+    """
 
     async def __call__(self, user_id: int, chat_id: int, message_id: int) -> ReadState:
         async with self._uow() as uow:
@@ -519,9 +543,13 @@ class MarkRead(UseCase):
             notifications: list[Notification] = []
             if me.mark_read(message_id):
                 await uow.members.update(me)
+                members = await _recipients(uow, chat_id)
+                settings = await uow.privacy.get_many(members)
+                private = not settings[user_id].read_receipts
+                told = {uid for uid in members if settings[uid].read_receipts} | {user_id}
                 uow.record(
-                    MessagesRead(chat=chat_id, user_id=user_id, message_id=message_id),
-                    await _recipients(uow, chat_id),
+                    MessagesRead(chat_id, user_id, message_id, private=private),
+                    {user_id} if private else told,
                 )
                 notifications = await uow.commit()
             unread = await uow.messages.count_unread({chat_id: me.unread_floor}, user_id)
@@ -564,6 +592,9 @@ class SendTyping(UseCase):
             if user_id not in members:
                 raise ChatNotFound()
             others = members - {user_id}
+            if others:
+                # Whoever blocked the typist sees none of their typing.
+                others -= await uow.blocks.blockers_of(user_id, others)
         if others:
             big = len(members) > self._limits.typing_joined_above
             event = UserTyping(chat=chat_id, user_id=user_id, only_where_open=big)

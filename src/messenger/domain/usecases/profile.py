@@ -25,6 +25,7 @@ from messenger.domain.model import (
 )
 from messenger.domain.paging import Listing, Order, page_size, paginate
 from messenger.domain.ports import UnitOfWork
+from messenger.domain.privacy import profile_for, relation
 from messenger.domain.usecases.base import UseCase
 
 # The date is already "today" somewhere 14 hours ahead of UTC (Kiribati): a birthday
@@ -37,11 +38,31 @@ async def profile_audience(uow: UnitOfWork, user_id: int) -> frozenset[int]:
     return frozenset(await uow.members.contacts_of(user_id))
 
 
-async def tell_chat_mates(uow: UnitOfWork, event: ProfileUpdated) -> list[Notification]:
+async def tell_chat_mates(
+    uow: UnitOfWork, event: ProfileUpdated, before: PublicProfile | None = None
+) -> list[Notification]:
     """The pushes of a profile change to the user's chat-mates (no feed position: their
-    clients read the current profile over REST after a reconnect)."""
-    audience = await profile_audience(uow, event.profile.id)
-    return [Notification(event, audience)] if audience else []
+    clients read the current profile over REST after a reconnect).
+
+    Each chat-mate gets the profile as they may see it (privacy), one notification per view,
+    and only those who see something change (given ``before``) are told."""
+    owner = event.profile.id
+    mates = await profile_audience(uow, owner)
+    if not mates:
+        return []
+    settings = await uow.privacy.get(owner)
+    contacts = {c.user_id for c in await uow.contacts.among(owner, mates)}
+    blocked = await uow.blocks.blocked_by(owner, mates)
+    views: dict[PublicProfile, set[int]] = {}
+    for mate in mates:
+        rel = relation(mate, owner, contact=mate in contacts, blocked=mate in blocked)
+        seen = profile_for(rel, event.profile, settings)
+        if before is None or profile_for(rel, before, settings) != seen:
+            views.setdefault(seen, set()).add(mate)
+    return [
+        Notification(ProfileUpdated(profile=view), frozenset(ids))
+        for view, ids in sorted(views.items(), key=lambda v: min(v[1]))
+    ]
 
 
 class ProfileChange(UseCase):
@@ -65,7 +86,7 @@ class ProfileChange(UseCase):
             return []
         event = ProfileUpdated(profile=after)
         uow.record(event, {user.id})
-        pushes = await tell_chat_mates(uow, event)
+        pushes = await tell_chat_mates(uow, event, before)
         return [*await uow.commit(), *pushes]
 
 

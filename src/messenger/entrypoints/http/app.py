@@ -21,6 +21,7 @@ from messenger.entrypoints.housekeeping import sweeping_uploads
 from messenger.entrypoints.http.auth import auth_router
 from messenger.entrypoints.http.avatars import avatars_router
 from messenger.entrypoints.http.chats import chats_router, messages_router
+from messenger.entrypoints.http.contacts import contacts_router, relations_router
 from messenger.entrypoints.http.deps import Runtime, provide_claims, provide_wire_after
 from messenger.entrypoints.http.errors import (
     DecodingRequest,
@@ -100,6 +101,8 @@ def create_app(
             ready,
             auth_router(settings.auth_rate_limit),
             users_router(),
+            relations_router(),
+            contacts_router(),
             avatars_router(),
             themes_router(),
             chats_router(),

@@ -54,7 +54,7 @@ async def list_chats(
     "/",
     summary="Open the dialog with a user (200 if it existed) or create a group",
     responses={200: ResponseSpec(data_container=shapes.Chat, description="The existing dialog")},
-    opt={"problems": (404, 429)},
+    opt={"problems": (403, 404, 429)},
 )
 async def create_chat(
     data: JSONBody[DirectChatIn | GroupChatIn],
@@ -212,7 +212,7 @@ async def clear_chat(
     status_code=201,
     summary="Send a message; resending the same client_id returns the first one",
     responses={200: ResponseSpec(data_container=shapes.Message, description="Already stored")},
-    opt={"problems": (429,)},
+    opt={"problems": (403, 429)},
 )
 async def post_message(
     chat_id: PathId,

@@ -26,7 +26,8 @@ _WHY: dict[int, str] = {
     400: "The body is not JSON (`malformed_request`) or not a request this operation takes",
     401: "No valid access token or credentials (`unauthorized`, `invalid_token`, "
     "`invalid_credentials`)",
-    403: "Not allowed for the caller's role (`forbidden`)",
+    403: "Not allowed for the caller (`forbidden`), who was blocked by that user (`blocked`) "
+    "or whom their privacy settings keep out (`privacy_restricted`)",
     404: "Nothing of that id the caller may see (`not_found`)",
     409: "Conflicts with what exists (`conflict`, `username_taken`, `email_taken`, "
     "`already_a_member`, `too_many_themes`)",

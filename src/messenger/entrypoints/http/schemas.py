@@ -184,8 +184,46 @@ class ChatList(Page[shapes.ChatSummary]):
     """A page of chats, most recently active first."""
 
 
-class ProfileList(Page[shapes.PublicProfile]):
+class ProfileList(Page[shapes.UserProfile]):
     """A page of search results, by username."""
+
+
+class ContactList(Page[shapes.UserProfile]):
+    """A page of the caller's contacts, by user id."""
+
+
+class BlockedList(Page[shapes.UserProfile]):
+    """A page of the users the caller blocked, by user id."""
+
+
+LocalName = Annotated[str, Meta(max_length=1000)]
+
+
+class ContactIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """``local_name``: the name only the caller sees the contact by (left out: kept as it
+    is; null or blank: none)."""
+
+    local_name: LocalName | UnsetType | None = UNSET
+
+
+class LocalNameIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    local_name: LocalName | None
+
+
+AudienceIn = Literal["everybody", "contacts", "nobody"]
+
+
+class PrivacyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The settings to change (the whole object ``GET`` returns, or any part of it)."""
+
+    last_seen: AudienceIn | UnsetType = UNSET
+    online: AudienceIn | UnsetType = UNSET
+    avatar: AudienceIn | UnsetType = UNSET
+    bio: AudienceIn | UnsetType = UNSET
+    birthdate: AudienceIn | UnsetType = UNSET
+    email: AudienceIn | UnsetType = UNSET
+    groups_add: Literal["everybody", "contacts"] | UnsetType = UNSET
+    read_receipts: bool | UnsetType = UNSET
 
 
 class PresetList(Page[shapes.PresetImage]):

@@ -207,18 +207,18 @@ async def search_users(
     limit: Annotated[int | None, QueryParameter(ge=1, le=50)] = None,
     cursor: PageCursor = None,
 ) -> ProfileList:
-    page = await messenger.search_users(q, limit, cursor=cursor)
-    return ProfileList.of(page, [wire.public_profile(p) for p in page.items])
+    page = await messenger.search_users(claims.user_id, q, limit, cursor=cursor)
+    return ProfileList.of(page, [wire.user_profile(p) for p in page.items])
 
 
-@get(["/{user_id:int}", "/{user_id:int}/profile"], summary="A user's public profile")
+@get(["/{user_id:int}", "/{user_id:int}/profile"], summary="A user's profile as you may see it")
 async def get_user(
     user_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
     wire: NamedDependency[Wire],
-) -> shapes.PublicProfile:
-    return wire.public_profile(await messenger.get_profile(user_id))
+) -> shapes.UserProfile:
+    return wire.user_profile(await messenger.get_profile(claims.user_id, user_id))
 
 
 def users_router() -> Router:

@@ -15,6 +15,11 @@ from messenger.adapters.sqlalchemy.repositories.feed import SqlAlchemyFeedReposi
 from messenger.adapters.sqlalchemy.repositories.files import SqlAlchemyFileRepository
 from messenger.adapters.sqlalchemy.repositories.members import SqlAlchemyMembershipRepository
 from messenger.adapters.sqlalchemy.repositories.messages import SqlAlchemyMessageRepository
+from messenger.adapters.sqlalchemy.repositories.relations import (
+    SqlAlchemyBlockRepository,
+    SqlAlchemyContactRepository,
+    SqlAlchemyPrivacyRepository,
+)
 from messenger.adapters.sqlalchemy.repositories.sessions import SqlAlchemySessionRepository
 from messenger.adapters.sqlalchemy.repositories.themes import (
     SqlAlchemySettingsRepository,
@@ -26,11 +31,14 @@ __all__ = [
     "CachedChatRepository",
     "CachedMembershipRepository",
     "CachedMessageRepository",
+    "SqlAlchemyBlockRepository",
     "SqlAlchemyChatRepository",
+    "SqlAlchemyContactRepository",
     "SqlAlchemyFeedRepository",
     "SqlAlchemyFileRepository",
     "SqlAlchemyMembershipRepository",
     "SqlAlchemyMessageRepository",
+    "SqlAlchemyPrivacyRepository",
     "SqlAlchemySessionRepository",
     "SqlAlchemySettingsRepository",
     "SqlAlchemyThemeRepository",

@@ -9,15 +9,20 @@ import sqlalchemy as sa
 from messenger.adapters.codec import decode_event
 from messenger.adapters.sqlalchemy.session import SqlSession
 from messenger.adapters.sqlalchemy.tables import REF, feed, hidden_messages, memberships
+from messenger.domain import events as ev
 from messenger.domain.events import FeedEntry, MessagePosted
 
 
-def _feed_since() -> sa.Select[Any]:
+def _feed_since(*, others_reads: bool) -> sa.Select[Any]:
     user_id = sa.bindparam("b_user_id", type_=REF)
-    in_range = (
+    in_range: tuple[sa.ColumnElement[bool], ...] = (
         feed.c.position > sa.bindparam("b_position"),
         feed.c.position <= sa.bindparam("b_up_to"),
     )
+    if not others_reads:
+        # Read marks carry their reader in ``sender_id`` (rows written before that have
+        # none, and are left out too: the reader's own marks are in the REST reads).
+        in_range += (sa.or_(feed.c.type != ev.MessagesRead.type, feed.c.sender_id == user_id),)
     # Two index-friendly halves: events of the user's chats from their joining position
     # (feed(chat_id, position)) and events about the user (feed(subject_user_id, ...)).
     of_my_chats = (
@@ -51,20 +56,24 @@ def _feed_since() -> sa.Select[Any]:
     )
 
 
-_FEED_SINCE = _feed_since()
+_FEED_SINCE = _feed_since(others_reads=True)
+_FEED_SINCE_OWN_READS = _feed_since(others_reads=False)
 
 
 class SqlAlchemyFeedRepository:
     def __init__(self, db: SqlSession) -> None:
         self._db = db
 
-    async def since(self, user_id: int, position: int, up_to: int, limit: int) -> list[FeedEntry]:
+    async def since(
+        self, user_id: int, position: int, up_to: int, limit: int, *, others_reads: bool = True
+    ) -> list[FeedEntry]:
         if limit <= 0 or up_to <= position:
             return []
         params = {"b_user_id": user_id, "b_position": position, "b_up_to": up_to, "b_limit": limit}
+        stmt = _FEED_SINCE if others_reads else _FEED_SINCE_OWN_READS
         return [
             FeedEntry(position=int(position), event=decode_event(payload))
-            for position, payload in await self._db.read(_FEED_SINCE, params)
+            for position, payload in await self._db.read(stmt, params)
         ]
 
     async def head(self) -> int:

@@ -1,0 +1,153 @@
+"""Contacts and blocking: a user's own lists of people, told to their own devices only."""
+
+from __future__ import annotations
+
+from messenger.domain.errors import NotFound, ValidationError
+from messenger.domain.events import BlocksUpdated, ContactsUpdated
+from messenger.domain.model import Block, Contact, ProfileView, User, clean_local_name
+from messenger.domain.paging import Listing, Order, decode_cursor, finish_page, page_size
+from messenger.domain.ports import UnitOfWork
+from messenger.domain.usecases.base import UseCase, views_of
+
+# Both lists go by user id: stable under renames, and the storage pages them by index.
+CONTACTS_BY_ID: Order[ProfileView] = Order("contacts", lambda v: (v.id,), (int,))
+BLOCKED_BY_ID: Order[ProfileView] = Order("blocked", lambda v: (v.id,), (int,))
+
+
+async def _other_user(uow: UnitOfWork, user_id: int, other_id: int, field: str) -> User:
+    """The other user of a contact or a block: not oneself, and existing."""
+    if other_id == user_id:
+        raise ValidationError("That is you.", field=field)
+    other = await uow.users.get(other_id)
+    if other is None:
+        raise NotFound("User not found.")
+    return other
+
+
+async def _view(uow: UnitOfWork, viewer_id: int, user: User) -> ProfileView:
+    [view] = await views_of(uow, viewer_id, [user])
+    return view
+
+
+class ListContacts(UseCase):
+    """A page of the caller's contacts (profiles as the caller may see them)."""
+
+    async def __call__(
+        self, user_id: int, *, limit: int | None = None, cursor: str | None = None
+    ) -> Listing[ProfileView]:
+        size = page_size(limit, self._limits)
+        start = decode_cursor(CONTACTS_BY_ID, cursor)
+        after = None if start is None else int(start[0])
+        async with self._uow(read_only=True) as uow:
+            contacts = await uow.contacts.of_owner(user_id, after=after, limit=size + 1)
+            users = await uow.users.get_many(c.user_id for c in contacts)
+            views = await views_of(uow, user_id, users)
+        return finish_page(views, CONTACTS_BY_ID, size)
+
+
+class AddContact(UseCase):
+    """Add a user to one's contacts, optionally under a local name; adding again changes
+    nothing but a given local name. Returns the contact and whether it is new."""
+
+    async def __call__(
+        self, user_id: int, contact_id: int, local_name: str | None = None
+    ) -> tuple[ProfileView, bool]:
+        name = clean_local_name(local_name) if local_name is not None else None
+        async with self._uow() as uow:
+            other = await _other_user(uow, user_id, contact_id, "user_id")
+            contact = await uow.contacts.get(user_id, contact_id)
+            created = contact is None
+            if contact is None:
+                contact = Contact(user_id, contact_id, name, self._clock.now())
+            elif local_name is None or contact.local_name == name:
+                return await _view(uow, user_id, other), False
+            else:
+                contact.local_name = name
+            await uow.contacts.put(contact)
+            uow.record(ContactsUpdated(user_id, contact_id, contact), {user_id})
+            view = await _view(uow, user_id, other)
+            notifications = await uow.commit()
+        await self._publish(notifications)
+        return view, created
+
+
+class RenameContact(UseCase):
+    """Give a contact a local name (only the caller sees it); None or blank clears it."""
+
+    async def __call__(self, user_id: int, contact_id: int, local_name: str | None) -> ProfileView:
+        name = clean_local_name(local_name)
+        async with self._uow() as uow:
+            other = await _other_user(uow, user_id, contact_id, "contact_id")
+            contact = await uow.contacts.get(user_id, contact_id)
+            if contact is None:
+                raise NotFound("This user is not in your contacts.")
+            if contact.local_name == name:
+                return await _view(uow, user_id, other)
+            contact.local_name = name
+            await uow.contacts.put(contact)
+            uow.record(ContactsUpdated(user_id, contact_id, contact), {user_id})
+            view = await _view(uow, user_id, other)
+            notifications = await uow.commit()
+        await self._publish(notifications)
+        return view
+
+
+class RemoveContact(UseCase):
+    """Remove a user from one's contacts (nothing happens if they are not there)."""
+
+    async def __call__(self, user_id: int, contact_id: int) -> None:
+        async with self._uow() as uow:
+            await _other_user(uow, user_id, contact_id, "user_id")
+            if await uow.contacts.get(user_id, contact_id) is None:
+                return
+            await uow.contacts.remove(user_id, contact_id)
+            uow.record(ContactsUpdated(user_id, contact_id, None), {user_id})
+            notifications = await uow.commit()
+        await self._publish(notifications)
+
+
+class BlockUser(UseCase):
+    """Block a user: they can no longer open a dialog with the caller, write to them, put
+    them into groups, or see their presence, last seen, avatar, bio and birthdate; the
+    caller sees no typing of theirs. Shared groups stay shared. Blocking again is a no-op.
+    """
+
+    async def __call__(self, user_id: int, blocked_id: int) -> None:
+        async with self._uow() as uow:
+            await _other_user(uow, user_id, blocked_id, "user_id")
+            if await uow.blocks.get(user_id, blocked_id) is not None:
+                return
+            await uow.blocks.add(Block(user_id, blocked_id, self._clock.now()))
+            uow.record(BlocksUpdated(user_id, blocked_id, blocked=True), {user_id})
+            notifications = await uow.commit()
+        await self._publish(notifications)
+
+
+class UnblockUser(UseCase):
+    """Lift a block (nothing happens if there is none)."""
+
+    async def __call__(self, user_id: int, blocked_id: int) -> None:
+        async with self._uow() as uow:
+            await _other_user(uow, user_id, blocked_id, "user_id")
+            if await uow.blocks.get(user_id, blocked_id) is None:
+                return
+            await uow.blocks.remove(user_id, blocked_id)
+            uow.record(BlocksUpdated(user_id, blocked_id, blocked=False), {user_id})
+            notifications = await uow.commit()
+        await self._publish(notifications)
+
+
+class ListBlockedUsers(UseCase):
+    """A page of the users the caller blocked."""
+
+    async def __call__(
+        self, user_id: int, *, limit: int | None = None, cursor: str | None = None
+    ) -> Listing[ProfileView]:
+        size = page_size(limit, self._limits)
+        start = decode_cursor(BLOCKED_BY_ID, cursor)
+        after = None if start is None else int(start[0])
+        async with self._uow(read_only=True) as uow:
+            blocks = await uow.blocks.of_blocker(user_id, after=after, limit=size + 1)
+            users = await uow.users.get_many(b.blocked_id for b in blocks)
+            views = await views_of(uow, user_id, users)
+        return finish_page(views, BLOCKED_BY_ID, size)
