@@ -223,3 +223,36 @@ export function serverAndBrowser() {
   });
   return ctx;
 }
+
+/** The signed-in page's access token (for REST checks of what the UI did). */
+export function tokenOf(page) {
+  return page.evaluate(() => JSON.parse(localStorage.getItem('messenger.session')).access_token);
+}
+
+/** Signs in on the login form (the page shows the sign-in screen). */
+export async function logIn(page, username, password = PASSWORD) {
+  await page.click('.auth-tab[data-mode="login"]');
+  await page.fill('input[name="login"]', username);
+  await page.fill('input[name="password"]', password);
+  await page.click('#auth-submit');
+  await page.waitForSelector('#main-screen:not([hidden])');
+}
+
+/** A PNG of `width`×`height` drawn in the page (two colours, so a crop has something to show). */
+export async function pngFile(page, name, width, height) {
+  const base64 = await page.evaluate(
+    ([w, h]) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = w;
+      canvas.height = h;
+      const ctx = canvas.getContext('2d');
+      ctx.fillStyle = '#d9480f';
+      ctx.fillRect(0, 0, w, h);
+      ctx.fillStyle = '#1971c2';
+      ctx.fillRect(w / 4, h / 4, w / 2, h / 2);
+      return canvas.toDataURL('image/png').split(',')[1];
+    },
+    [width, height],
+  );
+  return { name, mimeType: 'image/png', buffer: Buffer.from(base64, 'base64') };
+}

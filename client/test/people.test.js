@@ -133,6 +133,16 @@ test('blocks_updated blocks and unblocks', () => {
   assert.deepEqual(changes.map((c) => c.kind), ['blocks', 'blocks']);
 });
 
+test('typing shows who types but does not make them online: someone may hide that from me', () => {
+  const { store, changes } = storeWith();
+  store.apply(frame('typing', { chat_id: 10, user_id: BOB.id }));
+  assert.deepEqual(store.typingIn(10), [BOB.id]);
+  assert.equal(store.online.get(BOB.id), undefined);
+  assert.deepEqual(changes.map((c) => c.kind), ['typing']);
+  store.apply(frame('presence', { user_id: BOB.id, online: true, last_seen_at: null }));
+  assert.equal(store.online.get(BOB.id), true, 'a presence frame does');
+});
+
 test('privacy_updated replaces my privacy settings', () => {
   const { store, changes } = storeWith();
   const privacy = { last_seen: 'contacts', online: 'everybody', avatar: 'everybody', bio: 'nobody', birthdate: 'contacts', email: 'nobody', groups_add: 'contacts', read_receipts: false };

@@ -230,6 +230,20 @@ test('permanent send errors mark the item failed; throttling retries later', asy
   assert.deepEqual(realtime.sent.map((f) => f.data.client_id), [b.client_id]);
 });
 
+test('a message to someone who blocked me or deleted their account fails at once and is not sent again', async () => {
+  const { engine, realtime, outbox, clock } = await setup();
+  await engine.bootstrap();
+  realtime.online = true;
+  for (const code of ['blocked', 'user_deleted']) {
+    const item = await engine.send({ chat_id: 10, text: code });
+    realtime.sent = [];
+    await engine._error({ code, message: 'no', client_id: item.client_id });
+    assert.equal(outbox.get(item.client_id).failed, code);
+    clock.advance(60_000);
+    assert.deepEqual(realtime.sent, [], `${code}: not sent again`);
+  }
+});
+
 test('410 resync_required reloads the snapshot and takes a fresh cursor', async () => {
   const { engine, api, events } = await setup({ head: 100 });
   await engine.bootstrap();

@@ -423,12 +423,8 @@ export class Store {
       this.typing.set(d.chat_id, byUser);
     }
     byUser.set(d.user_id, this.now() + 5000);
-    // Only a connected socket can send typing, so the user is online; the server sends
-    // presence changes but no snapshot of who was online before we shared a chat.
-    if (!this.online.get(d.user_id)) {
-      this.online.set(d.user_id, true);
-      this.changed({ kind: 'presence', userId: d.user_id });
-    }
+    // Typing says nothing about "online": whoever hides their online status from me
+    // (privacy, issue 14) still types, and only the server's presence frames may tell.
     this.changed({ kind: 'typing', chatId: d.chat_id });
     return { chatId: d.chat_id };
   }

@@ -21,6 +21,9 @@ const PERMANENT = new Set([
   ErrorCode.CONFLICT,
   ErrorCode.BAD_REQUEST,
   ErrorCode.TOO_LARGE,
+  // The other user blocked me, or deleted their account: sending again cannot help.
+  ErrorCode.BLOCKED,
+  ErrorCode.USER_DELETED,
 ]);
 
 // Retrying a failed catch-up: steps doubling from 1 s to 15 s, with jitter so that the
