@@ -522,11 +522,14 @@ async def test_an_invalid_profile_update_is_rejected_and_changes_nothing(
 
 async def test_a_public_profile_hides_email_and_password_hash(app: Messenger) -> None:
     user = (await app.register("alice", "password-123", email="alice@example.com")).user
+    other = (await app.register("bob", "password-123")).user
 
-    profile = await app.get_profile(user.id, user.id)
+    profile = await app.get_profile(other.id, user.id)
 
-    assert not hasattr(profile, "email")
+    # The email shows only where its privacy setting allows (nobody, by default).
+    assert profile.email is None
     assert not hasattr(profile, "password_hash")
+    assert not hasattr(profile.public(), "email")
     assert (await app.get_my_account(user.id)).email == "alice@example.com"
 
 

@@ -570,3 +570,40 @@ async def test_the_avatar_image_is_served_only_to_whom_the_avatar_shows(
     await app.block_user(alice, bob)
     with pytest.raises(NotFound):
         await app.get_avatar(bob, alice, 96)
+
+
+# --- losing sight of someone's presence ------------------------------------------------------
+
+
+def _presence_to(published: Published, user_id: int) -> list[PresenceChanged]:
+    return [n.event for n in published.to(user_id) if isinstance(n.event, PresenceChanged)]
+
+
+async def test_whoever_loses_sight_of_ones_presence_is_told_one_is_offline_without_a_time(
+    app: Messenger, published: Published
+) -> None:
+    alice, bob = await new_user(app, "alice"), await new_user(app, "bob")
+    carol, dave = await new_user(app, "carol"), await new_user(app, "dave")
+    await app.create_group(alice, "Team", [bob, carol, dave])
+    await app.add_contact(alice, carol)
+    published.clear()
+
+    # A setting that is not about being online tells nobody anything.
+    await app.change_privacy(alice, bio="nobody")
+    assert [_presence_to(published, u) for u in (bob, carol, dave)] == [[], [], []]
+
+    # Online for contacts only: bob and dave lose sight; carol, a contact, does not.
+    await app.change_privacy(alice, online="contacts")
+    offline = PresenceChanged(user_id=alice, online=False, last_seen_at=None)
+    assert [_presence_to(published, u) for u in (bob, carol, dave)] == [[offline], [], [offline]]
+    published.clear()
+
+    # Carol stops being a contact: now she loses sight too.
+    await app.remove_contact(alice, carol)
+    assert _presence_to(published, carol) == [offline]
+    published.clear()
+
+    # A block under "everybody": only the blocked user is told.
+    await app.change_privacy(alice, online="everybody")
+    await app.block_user(alice, bob)
+    assert [_presence_to(published, u) for u in (bob, carol, dave)] == [[offline], [], []]

@@ -347,9 +347,12 @@ class MessengerMachine(RuleBasedStateMachine):
             self.pushed[note.position] = told
         found: list[str] = []
         match event:
-            case PresenceChanged(user_id=uid, last_seen_at=seen):
+            case PresenceChanged(user_id=uid, online=online, last_seen_at=seen):
                 for r in told:
-                    if not self._may_see(r, uid, "online"):
+                    # "Offline, no time" is how anyone whose presence one may not see looks:
+                    # it reveals nothing, and ends a stale "online" after a block or a
+                    # stricter setting.
+                    if (online or seen is not None) and not self._may_see(r, uid, "online"):
                         found.append(f"presence of {uid} told to {r}")
                     if seen is not None and not self._may_see(r, uid, "last_seen"):
                         found.append(f"last seen of {uid} told to {r}")

@@ -8,6 +8,7 @@ from messenger.domain.model import Block, Contact, ProfileView, User, clean_loca
 from messenger.domain.paging import Listing, Order, decode_cursor, finish_page, page_size
 from messenger.domain.ports import UnitOfWork
 from messenger.domain.usecases.base import UseCase, views_of
+from messenger.domain.usecases.feed import shown_offline, who_sees_online
 
 # Both lists go by user id: stable under renames, and the storage pages them by index.
 CONTACTS_BY_ID: Order[ProfileView] = Order("contacts", lambda v: (v.id,), (int,))
@@ -100,10 +101,12 @@ class RemoveContact(UseCase):
             await _other_user(uow, user_id, contact_id, "user_id")
             if await uow.contacts.get(user_id, contact_id) is None:
                 return
+            saw = await who_sees_online(uow, user_id)
             await uow.contacts.remove(user_id, contact_id)
             uow.record(ContactsUpdated(user_id, contact_id, None), {user_id})
+            lost = saw - await who_sees_online(uow, user_id)
             notifications = await uow.commit()
-        await self._publish(notifications)
+        await self._publish([*notifications, *shown_offline(user_id, lost)])
 
 
 class BlockUser(UseCase):
@@ -117,10 +120,12 @@ class BlockUser(UseCase):
             await _other_user(uow, user_id, blocked_id, "user_id")
             if await uow.blocks.get(user_id, blocked_id) is not None:
                 return
+            saw = await who_sees_online(uow, user_id)
             await uow.blocks.add(Block(user_id, blocked_id, self._clock.now()))
             uow.record(BlocksUpdated(user_id, blocked_id, blocked=True), {user_id})
+            lost = saw - await who_sees_online(uow, user_id)
             notifications = await uow.commit()
-        await self._publish(notifications)
+        await self._publish([*notifications, *shown_offline(user_id, lost)])
 
 
 class UnblockUser(UseCase):

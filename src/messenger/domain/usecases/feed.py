@@ -67,6 +67,23 @@ async def _audience(uow: UnitOfWork, user_id: int, mates: set[int]) -> tuple[set
     return online, {m for m in online if visible(settings.last_seen, rel(m))}
 
 
+async def who_sees_online(uow: UnitOfWork, user_id: int) -> set[int]:
+    """The user's chat-mates who may be told now whether the user is online."""
+    told, _ = await _audience(uow, user_id, await uow.members.contacts_of(user_id))
+    return told
+
+
+def shown_offline(user_id: int, lost: set[int]) -> list[Notification]:
+    """For users who just lost sight of whether the user is online (a block, a removed
+    contact, a stricter ``online`` setting): an offline presence without a time, so that a
+    client which showed the user online stops showing it. Presence is pushed as changes
+    only; without this they would see "online" until they reloaded."""
+    if not lost:
+        return []
+    event = PresenceChanged(user_id=user_id, online=False, last_seen_at=None)
+    return [Notification(event, frozenset(lost))]
+
+
 class ReportPresence(UseCase):
     """A user came online (first socket) or went offline (last socket closed).
 

@@ -6,6 +6,7 @@ from messenger.domain.errors import NotFound
 from messenger.domain.events import PrivacyUpdated
 from messenger.domain.privacy import Audience, PrivacySettings
 from messenger.domain.usecases.base import UseCase
+from messenger.domain.usecases.feed import shown_offline, who_sees_online
 
 
 class GetPrivacy(UseCase):
@@ -28,8 +29,11 @@ class ChangePrivacy(UseCase):
             settings = current.changed(**changes)
             if settings == current:
                 return current
+            changed = settings.online is not current.online
+            saw = await who_sees_online(uow, user_id) if changed else set()
             await uow.privacy.put(user_id, settings)
             uow.record(PrivacyUpdated(user_id, settings), {user_id})
+            lost = saw - await who_sees_online(uow, user_id) if changed else set()
             notifications = await uow.commit()
-        await self._publish(notifications)
+        await self._publish([*notifications, *shown_offline(user_id, lost)])
         return settings
