@@ -25,6 +25,7 @@ from messenger.domain.events import (
     ChatCleared,
     ChatCreated,
     MemberAdded,
+    MemberUpdated,
     MessageDeleted,
     MessageEdited,
     MessageHidden,
@@ -152,6 +153,40 @@ async def test_others_see_a_deleted_account_and_only_chat_mates_are_told(
     assert (told.recipients, told.position) == ({bob}, None)
     assert told.event.profile == profile.public()
     assert carol not in told.recipients
+
+
+async def test_a_group_the_deleted_account_owned_passes_to_an_admin_else_the_oldest_member(
+    app: Messenger, published: Published, bob: int, carol: int
+) -> None:
+    result = await app.register("alice", PASSWORD)
+    alice = result.user.id
+    dave = await new_user(app, "dave")
+    with_admin = (await app.create_group(alice, "Team", [bob, carol])).chat.id
+    await app.change_role(alice, with_admin, carol, Role.ADMIN)
+    plain = (await app.create_group(alice, "Pair", [dave])).chat.id
+    await app.add_member(alice, plain, bob)  # bob joins later: dave is next in line
+    alone = (await app.create_group(alice, "Notes", [])).chat.id
+    published.clear()
+
+    await app.delete_account(claims_of(result), PASSWORD)
+
+    def roles(chat_id: int) -> dict[int, Role]:
+        return {uid: m.role for (cid, uid), m in store_of(app).members.items() if cid == chat_id}
+
+    assert roles(with_admin) == {alice: Role.MEMBER, bob: Role.MEMBER, carol: Role.OWNER}
+    assert roles(plain) == {alice: Role.MEMBER, dave: Role.OWNER, bob: Role.MEMBER}
+    assert roles(alone) == {alice: Role.OWNER}  # nobody to pass it to
+    # The members are told, as with any change of role.
+    updated = [n for n in published.items if isinstance(n.event, MemberUpdated)]
+    assert {
+        (n.event.chat, n.event.membership.user_id, n.event.membership.role) for n in updated
+    } == {
+        (with_admin, carol, Role.OWNER),
+        (with_admin, alice, Role.MEMBER),
+        (plain, dave, Role.OWNER),
+        (plain, alice, Role.MEMBER),
+    }
+    assert all(n.position is not None for n in updated)
 
 
 async def test_the_messages_of_a_deleted_account_stay_in_others_chats(

@@ -44,6 +44,7 @@ from messenger.domain.paging import (
 )
 from messenger.domain.ports import CommonPasswords, UnitOfWork
 from messenger.domain.usecases.base import Ports, UseCase, seen_by, views_of
+from messenger.domain.usecases.chats import hand_over_groups
 from messenger.domain.usecases.files import remove_files
 from messenger.domain.usecases.profile import tell_chat_mates
 
@@ -415,6 +416,7 @@ class DeleteAccount(_ConfirmedByPassword):
                 raise InvalidToken()
             user.deactivate(now, erase_messages=erase_messages)
             await uow.users.update(user)
+            await hand_over_groups(uow, user.id)
             ended: list[str] = []
             for session in await uow.sessions.of_user(user.id):
                 if session.active:

@@ -374,6 +374,35 @@ class ChangeRole(UseCase):
         return seen.membership(target)
 
 
+async def hand_over_groups(uow: UnitOfWork, user_id: int) -> None:
+    """Before an account goes: each group it owns passes to the member next in line (an
+    admin before a member, the longest in the group first), so that no group is left
+    without someone who can manage it. The deleted account stays a plain member."""
+    for mine in await uow.members.of_user(user_id):
+        chat = await uow.chats.get(mine.chat_id) if mine.role is Role.OWNER else None
+        if chat is None or chat.kind is not ChatKind.GROUP:
+            continue
+        members = [m for m in await uow.members.of_chat(mine.chat_id) if m.user_id != user_id]
+        live = {u.id for u in await uow.users.get_many(m.user_id for m in members) if not u.deleted}
+        heirs = sorted(
+            (m for m in members if m.user_id in live),
+            key=lambda m: (-m.role.rank, m.joined_at, m.user_id),
+        )
+        if not heirs:
+            continue
+        heir = heirs[0]
+        recipients = {m.user_id for m in members} | {user_id}
+        for membership, role in ((heir, Role.OWNER), (mine, Role.MEMBER)):
+            membership.role = role
+            await uow.members.update(membership)
+            uow.record(
+                MemberUpdated(
+                    chat=mine.chat_id, membership=_for_all(membership), by_user_id=user_id
+                ),
+                recipients,
+            )
+
+
 # Most recently active first; the id orders chats active at the same instant.
 CHATS_BY_ACTIVITY: Order[Chat] = Order(
     "chats", lambda c: (micros(c.last_activity_at), c.id), (int, int), descending=True
