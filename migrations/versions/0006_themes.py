@@ -56,9 +56,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger(), primary_key=True, autoincrement=False),
         sa.Column("theme_id", _key(64), nullable=False),
         sa.Column("language", sa.String(16), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name="fk_user_settings_user_id_users"
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_user_settings_user_id_users"),
         **MYSQL,
     )
 

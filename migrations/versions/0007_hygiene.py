@@ -92,6 +92,10 @@ def upgrade() -> None:
         "memberships",
         sa.Column("cleared_up_to", sa.BigInteger(), nullable=False, server_default="0"),
     )
+    op.add_column(
+        "memberships",
+        sa.Column("has_hidden", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     op.create_table(
         "hidden_messages",
         sa.Column("user_id", sa.BigInteger(), nullable=False),
@@ -114,6 +118,7 @@ def downgrade() -> None:
     )
     # Its index goes with it (MariaDB refuses to drop one a foreign key needs).
     op.drop_table("hidden_messages")
+    _drop_column("memberships", "has_hidden")
     _drop_column("memberships", "cleared_up_to")
     op.drop_index("ix_users_erasing_messages", table_name="users")
     _drop_column("users", "erasing_messages")

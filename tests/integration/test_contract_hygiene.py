@@ -65,6 +65,9 @@ async def test_deleting_an_account_frees_its_names_and_hides_it_from_search(
     assert [p.id for p in (await app.search_users(new.user.id, "amy")).items] == [new.user.id]
     profile = await app.get_profile(new.user.id, old.user.id)
     assert (profile.deleted, profile.username) == (True, f"deleted-{old.user.id}")
+    async with app.ports.uow(read_only=True) as uow:
+        assert await uow.users.deleted_among([new.user.id, old.user.id, 999]) == {old.user.id}
+        assert await uow.users.deleted_among([]) == set()
 
 
 async def test_erasing_a_deleted_accounts_messages_in_batches_and_removing_its_files(

@@ -409,6 +409,9 @@ class Membership:
     delivered_message_id: int = 0
     # Cleared "for me": messages up to this id are hidden from this member only.
     cleared_up_to: int = 0
+    # The member hid a message of this chat for themself: only then is history filtered
+    # through the hidden messages (most members never hide one; history is a hot read).
+    has_hidden: bool = False
 
     def sees(self, message_id: int) -> bool:
         """Whether the member's clearing leaves this message visible to them."""

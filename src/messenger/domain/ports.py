@@ -49,6 +49,9 @@ class UserRepository(Protocol):
 
     async def get_many(self, user_ids: Iterable[int]) -> list[User]: ...
 
+    async def deleted_among(self, user_ids: Iterable[int]) -> set[int]:
+        """Which of the users deleted their account (a cheap check on the posting path)."""
+
     async def by_username(self, username: str) -> User | None: ...
 
     async def by_email(self, email: str) -> User | None: ...

@@ -161,6 +161,10 @@ class InMemoryUserRepository(_Repo):
     async def get_many(self, user_ids: Iterable[int]) -> list[User]:
         return [_c(self._s.users[i]) for i in sorted(set(user_ids)) if i in self._s.users]
 
+    async def deleted_among(self, user_ids: Iterable[int]) -> set[int]:
+        found = (self._s.users.get(i) for i in set(user_ids))
+        return {u.id for u in found if u is not None and u.deleted}
+
     async def by_username(self, username: str) -> User | None:
         user_id = self._s.usernames.get(username.lower())
         return await self.get(user_id) if user_id is not None else None

@@ -267,6 +267,8 @@ memberships = sa.Table(
     sa.Column("delivered_message_id", Int64(), nullable=False),
     # The member cleared the chat for themself up to this message id (0: never).
     sa.Column("cleared_up_to", Int64(), nullable=False, server_default="0"),
+    # The member hid at least one message of the chat for themself.
+    sa.Column("has_hidden", sa.Boolean(), nullable=False, server_default=sa.false()),
     **MYSQL_TABLE,
 )
 

@@ -199,7 +199,11 @@ async def visible_page(
         more = len(batch) == want
         seen = [m for m in batch if me.sees(m.id)]
         more = more and len(seen) == len(batch)
-        hidden = await uow.messages.hidden_among(me.user_id, [m.id for m in seen]) if seen else ()
+        hidden = (
+            await uow.messages.hidden_among(me.user_id, [m.id for m in seen])
+            if seen and me.has_hidden
+            else ()
+        )
         kept = [m for m in seen if m.id not in hidden]
         found = found + kept if ascending else kept + found
         if not more:

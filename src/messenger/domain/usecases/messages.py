@@ -157,6 +157,7 @@ class PostMessage(UseCase):
                 # Resends are rare: the unique (sender, client id) key finds them, and only a
                 # group that hit it looks them up first.
                 await group.look_up(posts)
+            await group.prepare(posts)
             for post in posts:
                 if group.stage_resend(post):
                     continue
@@ -216,11 +217,34 @@ class _Group:
         self._staged: list[PostResult | DomainError | Message | int] = []
         # Dialogs nobody may post to any more: the other side deleted their account.
         self.closed: set[int] = set()
+        # Users of the group's dialogs who blocked one of its senders (usually nobody).
+        self._blockers: set[int] = set()
 
     async def look_up(self, posts: Sequence[_Post]) -> None:
         """Find the stored messages the posts may resend, in one query."""
         pairs = [(p.user_id, p.client_id) for p in posts]
         self._stored = await self._uow.messages.by_client_ids(pairs)
+
+    async def prepare(self, posts: Sequence[_Post]) -> None:
+        """Read the chats the posts go to with their members, and what may close a dialog
+        (a deleted account, a block) for all of the group's dialogs at once: this runs while
+        every other write waits, so it must not cost a query per chat."""
+        for chat_id in dict.fromkeys(p.chat_id for p in posts):
+            await self.members_of(chat_id)
+        dialogs = {
+            chat_id: self._members[chat_id]
+            for chat_id, chat in self._chats.items()
+            if chat.kind is ChatKind.DIRECT
+        }
+        if not dialogs:
+            return
+        people = frozenset().union(*dialogs.values())
+        deleted = await self._uow.users.deleted_among(people)
+        self.closed = {chat_id for chat_id, members in dialogs.items() if members & deleted}
+        senders = {p.user_id for p in posts if p.chat_id in dialogs}
+        # Blocks are rare: one query says whether anyone here blocked a sender at all, and
+        # only then is each of those dialogs looked at.
+        self._blockers = await self._uow.blocks.blocking_any(people, senders) if senders else set()
 
     async def members_of(self, chat_id: int) -> frozenset[int]:
         """The chat's members (none for no chat), read once per group."""
@@ -230,10 +254,6 @@ class _Group:
             self._members[chat_id] = members
             if chat is not None:
                 self._chats[chat_id] = chat
-                if chat.kind is ChatKind.DIRECT and any(
-                    u.deleted for u in await self._uow.users.get_many(members)
-                ):
-                    self.closed.add(chat_id)
         return self._members[chat_id]
 
     async def blocked_in_dialog(self, chat_id: int, sender_id: int) -> bool:
@@ -246,7 +266,7 @@ class _Group:
             self._blocked[key] = (
                 chat is not None
                 and chat.kind is ChatKind.DIRECT
-                and bool(peers)
+                and bool(peers & self._blockers)
                 and bool(await self._uow.blocks.blockers_of(sender_id, peers))
             )
         return self._blocked[key]
@@ -457,6 +477,10 @@ class HideMessage(UseCase):
         async with self._uow() as uow:
             message = await _load_message(uow, message_id, user_id)
             await uow.messages.hide(user_id, message.id)
+            me = await uow.members.get(message.chat_id, user_id)
+            if me is not None and not me.has_hidden:
+                me.has_hidden = True
+                await uow.members.update(me)
             uow.record(
                 MessageHidden(user_id=user_id, chat=message.chat_id, message_id=message.id),
                 {user_id},

@@ -26,6 +26,17 @@ def _block_key(blocker_id: int, blocked_id: int) -> sa.ColumnElement[bool]:
     return sa.and_(blocks.c.blocker_id == blocker_id, blocks.c.blocked_id == blocked_id)
 
 
+# Built once, with expanding lists: posting asks it for every group of posts.
+_BLOCKING_ANY = (
+    sa.select(blocks.c.blocker_id)
+    .distinct()
+    .where(
+        blocks.c.blocker_id.in_(sa.bindparam("b_blockers", expanding=True)),
+        blocks.c.blocked_id.in_(sa.bindparam("b_users", expanding=True)),
+    )
+)
+
+
 class SqlAlchemyContactRepository:
     def __init__(self, db: SqlSession) -> None:
         self._db = db
@@ -115,12 +126,8 @@ class SqlAlchemyBlockRepository:
         blockers, users = sorted(set(blocker_ids)), sorted(set(user_ids))
         if not blockers or not users:
             return set()
-        stmt = (
-            sa.select(blocks.c.blocker_id)
-            .distinct()
-            .where(blocks.c.blocker_id.in_(blockers), blocks.c.blocked_id.in_(users))
-        )
-        return {int(r[0]) for r in await self._db.read(stmt)}
+        params = {"b_blockers": blockers, "b_users": users}
+        return {int(r[0]) for r in await self._db.read(_BLOCKING_ANY, params)}
 
 
 class SqlAlchemyPrivacyRepository:

@@ -28,6 +28,12 @@ def _user_conflict(exc: sa.exc.IntegrityError) -> Exception:
     return EmailTaken() if "email" in found else UsernameTaken()
 
 
+# Built once, with an expanding list: posting asks it for every group of posts.
+_DELETED_AMONG = sa.select(users.c.id).where(
+    users.c.id.in_(sa.bindparam("b_ids", expanding=True)), users.c.deleted_at.is_not(None)
+)
+
+
 class SqlAlchemyUserRepository:
     def __init__(self, db: SqlSession) -> None:
         self._db = db
@@ -49,6 +55,12 @@ class SqlAlchemyUserRepository:
             return []
         stmt = _USERS.where(users.c.id.in_(wanted)).order_by(users.c.id)
         return [User(*r) for r in await self._db.read(stmt)]
+
+    async def deleted_among(self, user_ids: Iterable[int]) -> set[int]:
+        wanted = sorted(set(user_ids))
+        if not wanted:
+            return set()
+        return {int(r[0]) for r in await self._db.read(_DELETED_AMONG, {"b_ids": wanted})}
 
     async def by_username(self, username: str) -> User | None:
         stmt = _USERS.where(users.c.username == username.lower())
