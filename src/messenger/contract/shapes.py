@@ -66,13 +66,13 @@ class UserProfile(PublicProfile, kw_only=True, gc=False):
     """Another user as the caller sees them (REST reads): fields their privacy settings hide
     from the caller are null (``bio`` empty); ``is_contact`` and ``local_name`` (seen only
     by the caller) come from the caller's contacts, ``blocked`` says the caller blocked
-    them. ``email`` is null unless their ``email`` privacy setting shows it to the
-    caller."""
+    them. ``email`` is there only where their ``email`` privacy setting shows it to the
+    caller (a private field is absent, not null)."""
 
     is_contact: bool
     local_name: str | None
     blocked: bool
-    email: str | None = None
+    email: str | UnsetType = UNSET
 
 
 class Contact(msgspec.Struct, kw_only=True, gc=False):

@@ -126,7 +126,7 @@ class Wire:
             is_contact=p.is_contact,
             local_name=p.local_name,
             blocked=p.blocked,
-            email=p.email,
+            email=UNSET if p.email is None else p.email,
         )
 
     def privacy(self, p: PrivacySettings) -> s.Privacy:
