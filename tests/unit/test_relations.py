@@ -20,6 +20,7 @@ from messenger.domain.events import (
     ChatCreated,
     ContactsUpdated,
     Event,
+    MessagesDelivered,
     MessagesRead,
     PresenceChanged,
     PrivacyUpdated,
@@ -513,6 +514,44 @@ async def test_a_private_read_mark_is_about_the_reader_not_the_chat(
     [note] = [n for n in published.items if isinstance(n.event, MessagesRead)]
     assert note.recipients == {bob}
     assert (note.event.chat_id, note.event.subject_user_id) == (None, bob)
+
+
+@pytest.mark.parametrize(("reader_on", "viewer_on"), [(False, True), (True, False)])
+async def test_a_read_mark_others_may_not_see_still_shows_the_message_delivered(
+    app: Messenger,
+    dialog: int,
+    alice: int,
+    bob: int,
+    published: Published,
+    reader_on: bool,
+    viewer_on: bool,
+) -> None:
+    # Found by the state machine: reading moves the delivery mark too, and the one not told
+    # of the read mark replayed a delivery mark REST reads did not show.
+    await app.change_privacy(bob, read_receipts=reader_on)
+    await app.change_privacy(alice, read_receipts=viewer_on)
+    posted = (await app.post_message(alice, dialog, "a-1", "hi")).message
+    published.clear()
+
+    await app.mark_read(bob, dialog, posted.id)
+
+    [note] = [n for n in published.items if isinstance(n.event, MessagesDelivered)]
+    assert note.recipients == {alice, bob}
+    assert note.event.message_id == posted.id
+    synced = [e.event for e in (await app.get_changes_since(alice, 0)).entries]
+    assert [e.message_id for e in synced if isinstance(e, MessagesDelivered)] == [posted.id]
+    chat = await app.get_chat(alice, dialog)
+    [bobs] = [m.membership for m in chat.members if m.membership.user_id == bob]
+    assert (bobs.delivered_message_id, bobs.read_message_id) == (posted.id, 0)
+
+
+async def test_with_receipts_on_both_sides_the_read_mark_alone_tells_delivery(
+    app: Messenger, dialog: int, alice: int, bob: int, published: Published
+) -> None:
+    posted = (await app.post_message(alice, dialog, "a-1", "hi")).message
+    published.clear()
+    await app.mark_read(bob, dialog, posted.id)
+    assert published.types() == ["messages_read"]
 
 
 async def test_a_stranger_still_cannot_read_a_chat_by_marking_it(

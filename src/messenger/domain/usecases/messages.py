@@ -565,16 +565,24 @@ class MarkRead(UseCase):
             if message is None or message.chat_id != chat_id:
                 raise NotFound("Message not found.")
             notifications: list[Notification] = []
+            delivered = me.delivered_message_id
             if me.mark_read(message_id):
                 await uow.members.update(me)
                 members = await _recipients(uow, chat_id)
                 settings = await uow.privacy.get_many(members)
                 private = not settings[user_id].read_receipts
-                told = {uid for uid in members if settings[uid].read_receipts} | {user_id}
-                uow.record(
-                    MessagesRead(chat_id, user_id, message_id, private=private),
-                    {user_id} if private else told,
+                told = (
+                    {user_id}
+                    if private
+                    else {uid for uid in members if settings[uid].read_receipts} | {user_id}
                 )
+                uow.record(MessagesRead(chat_id, user_id, message_id, private=private), told)
+                if told != members and me.delivered_message_id > delivered:
+                    # Reading implies delivery, which is no secret: those not told of the
+                    # read mark still see the message delivered.
+                    uow.record(
+                        MessagesDelivered(chat_id, user_id, me.delivered_message_id), members
+                    )
                 notifications = await uow.commit()
             unread = await uow.messages.count_unread({chat_id: me.unread_floor}, user_id)
         await self._publish(notifications)
