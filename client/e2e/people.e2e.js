@@ -163,8 +163,7 @@ describe('contacts, blocking and privacy in the browser', { timeout: 180000 }, (
     assert.deepEqual([privacy.last_seen, privacy.online, privacy.read_receipts], ['nobody', 'nobody', false]);
     await closeModal(anna);
 
-    // Boris no longer sees her online, nor when she was last seen. (What his page saw before
-    // stays until it reloads: the server tells nobody who loses sight of her presence.)
+    // Boris no longer sees her online, nor when she was last seen, also after a reload.
     const hidden = async () => {
       const text = await subtitle();
       return text !== 'в сети' && !text.startsWith('был');

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from messenger.contract.wire import Wire
 from messenger.domain.errors import (
     Blocked,
     ChatNotFound,
@@ -22,7 +23,9 @@ from messenger.domain.events import (
     Event,
     MessagesDelivered,
     MessagesRead,
+    Notification,
     PresenceChanged,
+    PresenceRevealed,
     PrivacyUpdated,
     ProfileUpdated,
     UserTyping,
@@ -646,3 +649,44 @@ async def test_whoever_loses_sight_of_ones_presence_is_told_one_is_offline_witho
     await app.change_privacy(alice, online="everybody")
     await app.block_user(alice, bob)
     assert [_presence_to(published, u) for u in (bob, carol, dave)] == [[offline], [], []]
+
+
+def _revealed(published: Published) -> list[tuple[int, frozenset[int]]]:
+    return [
+        (n.event.user_id, n.recipients)
+        for n in published.items
+        if isinstance(n.event, PresenceRevealed)
+    ]
+
+
+async def test_whoever_regains_sight_of_ones_presence_is_introduced_again(
+    app: Messenger, published: Published
+) -> None:
+    alice, bob = await new_user(app, "alice"), await new_user(app, "bob")
+    carol = await new_user(app, "carol")
+    await app.create_group(alice, "Team", [bob, carol])
+    await app.change_privacy(alice, online="contacts")
+    await app.block_user(alice, bob)
+    published.clear()
+
+    # A new contact may see her online again: delivery introduces the two (it knows who
+    # is online; the domain does not).
+    await app.add_contact(alice, carol)
+    assert _revealed(published) == [(alice, frozenset({alice, carol}))]
+    published.clear()
+
+    # Looser: everybody but the blocked bob.
+    await app.change_privacy(alice, online="everybody")
+    assert _revealed(published) == []  # carol already saw; bob is blocked
+    await app.unblock_user(alice, bob)
+    assert _revealed(published) == [(alice, frozenset({alice, bob}))]
+
+
+def test_a_revealed_presence_is_a_frameless_delivery_that_introduces() -> None:
+    note = Notification(PresenceRevealed(1), frozenset({1, 2}))
+    delivery = Wire().delivery(note)
+    assert (delivery.frame, delivery.recipients, delivery.introduces) == (
+        b"",
+        frozenset({1, 2}),
+        frozenset({1}),
+    )

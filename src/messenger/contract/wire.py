@@ -430,6 +430,9 @@ class Wire:
         if isinstance(event, ev.SessionsEnded):
             # Acted on by delivery (the sockets of these sessions close), never sent.
             return ev.Delivery(b"", notification.recipients, None, frozenset(event.session_ids))
+        if isinstance(event, ev.PresenceRevealed):
+            # Acted on by delivery (each side is told whether the other is online), never sent.
+            return ev.Delivery(b"", notification.recipients, None, introduces=event.introduces)
         return ev.Delivery(
             self.event(notification.event, notification.position),
             notification.recipients,

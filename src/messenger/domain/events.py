@@ -319,6 +319,20 @@ class SessionsEnded(Event):
     session_ids: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class PresenceRevealed(Event):
+    """Some users may now see whether ``user_id`` is online (an unblock, a new contact, a
+    looser ``online`` setting): the processes holding the sockets of either side tell them,
+    as for new chat-mates. Only delivery acts on it; no client is sent it as a frame."""
+
+    type: ClassVar[str] = "presence_revealed"
+    user_id: int
+
+    @property
+    def introduces(self) -> frozenset[int]:
+        return frozenset({self.user_id})
+
+
 FEED_EVENTS: tuple[type[Event], ...] = (
     MessagePosted,
     MessageEdited,
@@ -338,7 +352,12 @@ FEED_EVENTS: tuple[type[Event], ...] = (
     ChatCleared,
     MessageHidden,
 )
-EPHEMERAL_EVENTS: tuple[type[Event], ...] = (UserTyping, PresenceChanged, SessionsEnded)
+EPHEMERAL_EVENTS: tuple[type[Event], ...] = (
+    UserTyping,
+    PresenceChanged,
+    SessionsEnded,
+    PresenceRevealed,
+)
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in FEED_EVENTS + EPHEMERAL_EVENTS}
 
 
@@ -401,6 +420,7 @@ __all__ = [
     "MessagesRead",
     "Notification",
     "PresenceChanged",
+    "PresenceRevealed",
     "PrivacyUpdated",
     "ProfileUpdated",
     "Role",

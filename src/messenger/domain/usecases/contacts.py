@@ -8,7 +8,7 @@ from messenger.domain.model import Block, Contact, ProfileView, User, clean_loca
 from messenger.domain.paging import Listing, Order, decode_cursor, finish_page, page_size
 from messenger.domain.ports import UnitOfWork
 from messenger.domain.usecases.base import UseCase, views_of
-from messenger.domain.usecases.feed import shown_offline, who_sees_online
+from messenger.domain.usecases.feed import revealed, shown_offline, who_sees_online
 
 # Both lists go by user id: stable under renames, and the storage pages them by index.
 CONTACTS_BY_ID: Order[ProfileView] = Order("contacts", lambda v: (v.id,), (int,))
@@ -64,11 +64,13 @@ class AddContact(UseCase):
                 return await _view(uow, user_id, other), False
             else:
                 contact.local_name = name
+            saw = await who_sees_online(uow, user_id) if created else set()
             await uow.contacts.put(contact)
             uow.record(ContactsUpdated(user_id, contact_id, contact), {user_id})
+            gained = await who_sees_online(uow, user_id) - saw if created else set()
             view = await _view(uow, user_id, other)
             notifications = await uow.commit()
-        await self._publish(notifications)
+        await self._publish([*notifications, *revealed(user_id, gained)])
         return view, created
 
 
@@ -136,10 +138,12 @@ class UnblockUser(UseCase):
             await _other_user(uow, user_id, blocked_id, "user_id")
             if await uow.blocks.get(user_id, blocked_id) is None:
                 return
+            saw = await who_sees_online(uow, user_id)
             await uow.blocks.remove(user_id, blocked_id)
             uow.record(BlocksUpdated(user_id, blocked_id, blocked=False), {user_id})
+            gained = await who_sees_online(uow, user_id) - saw
             notifications = await uow.commit()
-        await self._publish(notifications)
+        await self._publish([*notifications, *revealed(user_id, gained)])
 
 
 class ListBlockedUsers(UseCase):

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from messenger.domain.errors import NotFound, ResyncRequired, ValidationError
-from messenger.domain.events import FeedEntry, Notification, PresenceChanged
+from messenger.domain.events import FeedEntry, Notification, PresenceChanged, PresenceRevealed
 from messenger.domain.ports import UnitOfWork
 from messenger.domain.privacy import Relation, online_visible, relation, visible
 from messenger.domain.usecases.base import UseCase, relations_to
@@ -82,6 +82,15 @@ def shown_offline(user_id: int, lost: set[int]) -> list[Notification]:
         return []
     event = PresenceChanged(user_id=user_id, online=False, last_seen_at=None)
     return [Notification(event, frozenset(lost))]
+
+
+def revealed(user_id: int, gained: set[int]) -> list[Notification]:
+    """For users who just gained sight of whether the user is online: delivery tells them
+    (and the user, of them) as it tells new chat-mates, from whichever process holds the
+    sockets; the domain does not know who is online."""
+    if not gained:
+        return []
+    return [Notification(PresenceRevealed(user_id), frozenset(gained | {user_id}))]
 
 
 class ReportPresence(UseCase):

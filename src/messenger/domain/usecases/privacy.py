@@ -6,7 +6,7 @@ from messenger.domain.errors import NotFound
 from messenger.domain.events import PrivacyUpdated
 from messenger.domain.privacy import Audience, PrivacySettings
 from messenger.domain.usecases.base import UseCase
-from messenger.domain.usecases.feed import shown_offline, who_sees_online
+from messenger.domain.usecases.feed import revealed, shown_offline, who_sees_online
 
 
 class GetPrivacy(UseCase):
@@ -33,7 +33,9 @@ class ChangePrivacy(UseCase):
             saw = await who_sees_online(uow, user_id) if changed else set()
             await uow.privacy.put(user_id, settings)
             uow.record(PrivacyUpdated(user_id, settings), {user_id})
-            lost = saw - await who_sees_online(uow, user_id) if changed else set()
+            sees = await who_sees_online(uow, user_id) if changed else set()
             notifications = await uow.commit()
-        await self._publish([*notifications, *shown_offline(user_id, lost)])
+        await self._publish(
+            [*notifications, *shown_offline(user_id, saw - sees), *revealed(user_id, sees - saw)]
+        )
         return settings

@@ -578,9 +578,10 @@ class ConnectionHub:
                     if joined is not None and open_chat in joined:
                         connection.push(frame, position)
             return
-        for user_id in delivery.recipients:
-            for connection in users.get(user_id, ()):
-                connection.push(frame, position)
+        if frame:  # a frameless delivery only introduces (PresenceRevealed)
+            for user_id in delivery.recipients:
+                for connection in users.get(user_id, ()):
+                    connection.push(frame, position)
         if delivery.introduces:
             self._introduce(delivery.introduces, delivery.recipients)
 
