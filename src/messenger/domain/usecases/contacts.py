@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from messenger.domain.errors import NotFound, ValidationError
 from messenger.domain.events import BlocksUpdated, ContactsUpdated
 from messenger.domain.model import Block, Contact, ProfileView, User, clean_local_name
@@ -30,20 +32,36 @@ async def _view(uow: UnitOfWork, viewer_id: int, user: User) -> ProfileView:
     return view
 
 
+async def _people_page(
+    use_case: UseCase,
+    viewer_id: int,
+    order: Order[ProfileView],
+    ids: Callable[[UnitOfWork, int | None, int], Awaitable[list[int]]],
+    limit: int | None,
+    cursor: str | None,
+) -> Listing[ProfileView]:
+    """A page of people by user id, as the viewer may see them: ``ids`` reads the ids of
+    the list (contacts, blocked users) above a user id."""
+    size = page_size(limit, use_case._limits)
+    start = decode_cursor(order, cursor)
+    async with use_case._uow(read_only=True) as uow:
+        found = await ids(uow, None if start is None else int(start[0]), size + 1)
+        views = await views_of(uow, viewer_id, await uow.users.get_many(found))
+    return finish_page(views, order, size)
+
+
 class ListContacts(UseCase):
     """A page of the caller's contacts (profiles as the caller may see them)."""
 
     async def __call__(
         self, user_id: int, *, limit: int | None = None, cursor: str | None = None
     ) -> Listing[ProfileView]:
-        size = page_size(limit, self._limits)
-        start = decode_cursor(CONTACTS_BY_ID, cursor)
-        after = None if start is None else int(start[0])
-        async with self._uow(read_only=True) as uow:
-            contacts = await uow.contacts.of_owner(user_id, after=after, limit=size + 1)
-            users = await uow.users.get_many(c.user_id for c in contacts)
-            views = await views_of(uow, user_id, users)
-        return finish_page(views, CONTACTS_BY_ID, size)
+        async def ids(uow: UnitOfWork, after: int | None, limit: int) -> list[int]:
+            return [
+                c.user_id for c in await uow.contacts.of_owner(user_id, after=after, limit=limit)
+            ]
+
+        return await _people_page(self, user_id, CONTACTS_BY_ID, ids, limit, cursor)
 
 
 class AddContact(UseCase):
@@ -152,11 +170,9 @@ class ListBlockedUsers(UseCase):
     async def __call__(
         self, user_id: int, *, limit: int | None = None, cursor: str | None = None
     ) -> Listing[ProfileView]:
-        size = page_size(limit, self._limits)
-        start = decode_cursor(BLOCKED_BY_ID, cursor)
-        after = None if start is None else int(start[0])
-        async with self._uow(read_only=True) as uow:
-            blocks = await uow.blocks.of_blocker(user_id, after=after, limit=size + 1)
-            users = await uow.users.get_many(b.blocked_id for b in blocks)
-            views = await views_of(uow, user_id, users)
-        return finish_page(views, BLOCKED_BY_ID, size)
+        async def ids(uow: UnitOfWork, after: int | None, limit: int) -> list[int]:
+            return [
+                b.blocked_id for b in await uow.blocks.of_blocker(user_id, after=after, limit=limit)
+            ]
+
+        return await _people_page(self, user_id, BLOCKED_BY_ID, ids, limit, cursor)
