@@ -612,7 +612,8 @@ class AuthRequest(msgspec.Struct, frozen=True):
 class SendMessageRequest(msgspec.Struct, frozen=True):
     chat_id: int
     client_id: str
-    text: str
+    # May be left out only with ``forward_of`` (a forward carries its source's text).
+    text: str = ""
     reply_to_id: int | None = None
     attachment_ids: list[str] = []
     # Forward this message here (``text`` empty): see ``POST /chats/{id}/messages``.

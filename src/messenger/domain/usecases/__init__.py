@@ -69,7 +69,7 @@ from messenger.domain.usecases.messages import (
     ReadState,
     SendTyping,
 )
-from messenger.domain.usecases.pins import ListPins, PinMessage, UnpinMessage
+from messenger.domain.usecases.pins import ListPins, PinMessage, PinResult, UnpinMessage
 from messenger.domain.usecases.privacy import ChangePrivacy, GetPrivacy
 from messenger.domain.usecases.profile import (
     ChooseAvatarFrame,
@@ -142,6 +142,7 @@ __all__ = [
     "OpenDialog",
     "OpenFile",
     "PinMessage",
+    "PinResult",
     "Ports",
     "PostMessage",
     "PostResult",

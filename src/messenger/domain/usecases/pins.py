@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from messenger.domain.errors import ChatNotFound, Forbidden, NotFound, TooManyPins
 from messenger.domain.events import MessagePinned, MessageUnpinned
@@ -35,10 +36,16 @@ async def _audience(uow: UnitOfWork, message: Message | None) -> frozenset[int]:
     return frozenset() if message is None else (await seen_by(uow, [message]))[message.id]
 
 
+@dataclass(frozen=True)
+class PinResult:
+    pinned: PinnedMessage
+    created: bool  # False when it was pinned already
+
+
 class PinMessage(UseCase):
     """Pin a message of the chat for all its members; pinning it again changes nothing."""
 
-    async def __call__(self, user_id: int, chat_id: int, message_id: int) -> Pin:
+    async def __call__(self, user_id: int, chat_id: int, message_id: int) -> PinResult:
         async with self._uow() as uow:
             _, me = await _may_pin(uow, chat_id, user_id)
             message = await uow.messages.get(message_id)
@@ -50,9 +57,10 @@ class PinMessage(UseCase):
                 or await uow.messages.hidden_among(user_id, [message_id])
             ):
                 raise NotFound("Message not found.")
+            [mine] = await with_previews_for(uow, me, [message])
             pinned = await uow.pins.get(chat_id, message_id)
             if pinned is not None:
-                return pinned
+                return PinResult(PinnedMessage(pinned, mine), created=False)
             if len(await uow.pins.of_chat(chat_id)) >= self._limits.max_pins:
                 raise TooManyPins()
             pin = Pin(chat_id, message_id, user_id, self._clock.now())
@@ -62,7 +70,7 @@ class PinMessage(UseCase):
             uow.record(MessagePinned(pin=pin, message=shown), await _audience(uow, message))
             notifications = await uow.commit()
         await self._publish(notifications)
-        return pin
+        return PinResult(PinnedMessage(pin, mine), created=True)
 
 
 class UnpinMessage(UseCase):
