@@ -276,12 +276,18 @@ class InMemoryMembershipRepository(_Repo):
         return {uid for (cid, uid) in self._s.members if cid in mine and uid != user_id}
 
 
+def _stored_message(message: Message) -> Message:
+    # As the SQL adapter: what reads make for their audience (the quote) is never stored.
+    return dataclasses.replace(message, reply_to=None)
+
+
 class InMemoryMessageRepository(_Repo):
     async def add(self, message: Message) -> Message:
         key = (message.sender_id, message.client_id)
         if key in self._s.client_ids:
             raise Conflict("Duplicate client id.")
-        message = _c(message)
+        given = message
+        message = _stored_message(message)
         message.id = self._s.next_id("messages")
         self._j.put(self._s.messages, message.id, message)
         self._j.put(self._s.client_ids, key, message.id)
@@ -290,7 +296,8 @@ class InMemoryMessageRepository(_Repo):
         # the per-chat list sorted.
         self._j.call(lambda: ids.append(message.id), ids.pop)
         self._index_attachments(message)
-        return _c(message)
+        # As the SQL adapter: the caller's message with its id.
+        return dataclasses.replace(message, reply_to=given.reply_to)
 
     async def add_many(self, messages: Sequence[Message]) -> list[Message]:
         # A Conflict part way leaves the earlier ones in the journal, undone on rollback.
@@ -342,7 +349,7 @@ class InMemoryMessageRepository(_Repo):
         return found
 
     async def update(self, message: Message) -> None:
-        self._j.put(self._s.messages, message.id, _c(message))
+        self._j.put(self._s.messages, message.id, _stored_message(message))
         self._index_attachments(message)
 
     async def add_edit(self, edit: MessageEdit) -> None:
