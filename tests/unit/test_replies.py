@@ -160,3 +160,24 @@ async def test_posts_and_pages_without_replies_read_no_originals(
     counted.calls.clear()
     await app.read_history(alice, dialog)
     assert counted.calls == ["get_many"]
+
+
+async def test_the_chat_lists_last_message_quotes_as_the_reader_sees_it(
+    app: Messenger, group: int, alice: int, bob: int, carol: int
+) -> None:
+    original = await say(app, alice, group, "quoted")
+    await app.hide_message(carol, original.id)
+    reply = await say(app, bob, group, "re", reply_to_id=original.id)
+
+    def last_of(listing: object) -> Message:
+        [summary] = listing.items  # type: ignore[attr-defined]
+        assert summary.last_message is not None
+        assert summary.last_message.id == reply.id
+        return summary.last_message  # type: ignore[no-any-return]
+
+    assert last_of(await app.list_chats(alice)).reply_to == ReplyPreview(
+        original.id, alice, "quoted", deleted=False
+    )
+    assert last_of(await app.list_chats(carol)).reply_to == ReplyPreview(
+        original.id, alice, "", deleted=True
+    )

@@ -11,7 +11,7 @@ their next read of the reply shows the text).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from messenger.domain.model import Membership, Message, ReplyPreview
 from messenger.domain.ports import UnitOfWork
@@ -27,17 +27,30 @@ async def with_previews_for(
 ) -> list[Message]:
     """The messages (copies where a quote is set) with their quotes as the member sees
     them: one read of the originals for a page with replies, none for a page without."""
+    return await with_previews_in(uow, me.user_id, {me.chat_id: me}, messages)
+
+
+async def with_previews_in(
+    uow: UnitOfWork,
+    user_id: int,
+    mine: Mapping[int, Membership],
+    messages: Sequence[Message],
+) -> list[Message]:
+    """As ``with_previews_for``, for messages of several chats of the user (``mine``: the
+    user's membership of each)."""
     wanted = _quoting(messages)
     if not wanted:
         return list(messages)
     originals = await uow.messages.get_many(wanted)
-    hidden = await uow.messages.hidden_among(me.user_id, list(originals)) if me.has_hidden else ()
+    hiding = any(m.has_hidden for m in mine.values())
+    hidden = await uow.messages.hidden_among(user_id, list(originals)) if hiding else ()
     result = []
     for message in messages:
         original = None if message.deleted else originals.get(message.reply_to_id or 0)
+        me = mine.get(message.chat_id)
         preview = (
             None
-            if original is None
+            if original is None or me is None
             else ReplyPreview.of(
                 original, visible=me.sees(original.id) and original.id not in hidden
             )
