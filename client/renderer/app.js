@@ -32,6 +32,9 @@ import { createContacts } from './views/contacts.js';
 import { createPrivacy } from './views/privacy.js';
 import { createSessions } from './views/sessions.js';
 import { createMediaPanel } from './views/media-panel.js';
+// Replies, forwarding, pins (issue 15).
+import { createForwardPicker } from './views/forward-picker.js';
+import { createPinnedBar } from './views/pinned-bar.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -78,6 +81,9 @@ function createViews(app) {
     privacy: createPrivacy(app),
     sessions: createSessions(app),
     mediaPanel: createMediaPanel(app),
+    // Replies, forwarding, pins (issue 15).
+    forwardPicker: createForwardPicker(app),
+    pinnedBar: createPinnedBar(app),
   };
 }
 
@@ -99,6 +105,7 @@ const VIEWS_BY_CHANGE = Object.freeze({
   contacts: SHOWS_PEOPLE,
   blocks: ['userProfile.render', 'privacy.render', 'chatInfo.render'],
   privacy: ['privacy.render'],
+  pins: ['pinnedBar.render'],
 });
 
 function createApp({ desktop, serverUrl, i18n }) {
@@ -139,6 +146,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     composer.render();
     banner.render();
     chatInfo.render();
+    app.views.pinnedBar.render();
     run(PEOPLE_SCREENS);
   };
 
@@ -173,6 +181,7 @@ function createApp({ desktop, serverUrl, i18n }) {
       app.views.themeEditor.load();
       if (store.openChatId !== null) app.views.messages.loadHistory(store.openChatId, { reset: true });
       app.views.contacts.loadAll();
+      app.views.pinnedBar.reload();
       return;
     }
     if (frame.type === 'profile_updated' && frame.data?.user?.id === store.me?.id) app.api.tokens.setUser(store.me);

@@ -313,10 +313,14 @@ _PROFILE_BEFORE = re.compile(
 _ATTACHMENT_BEFORE = re.compile(r'"url":"/api/v1/files/[^"]*"(?=\})')
 
 
+_MESSAGE_END = re.compile(r'"edited_at":(?:null|"[^"]*"),"deleted":(?:true|false)')
+
+
 def _with_profile_fields(frame: str) -> str:
     """``frame`` with the fields 1.3.0 added: at the end of each profile (none of them set;
     an uploaded avatar now served at its two sizes, ``avatar_url`` the large one) and of each
-    attachment (no image sizes); and ``deleted`` (1.4.0) at the end of each profile."""
+    attachment (no image sizes); ``deleted`` (1.4.0) at the end of each profile; and
+    ``reply_to``, ``forwarded_from`` (1.6.0) at the end of each message."""
 
     def add(found: re.Match[str]) -> str:
         url = found.group(1)
@@ -335,9 +339,13 @@ def _with_profile_fields(frame: str) -> str:
         )
 
     with_profiles = _PROFILE_BEFORE.sub(add, frame)
-    return _ATTACHMENT_BEFORE.sub(
+    with_attachments = _ATTACHMENT_BEFORE.sub(
         lambda found: f'{found.group(0)},"width":null,"height":null,"thumbnail_url":null',
         with_profiles,
+    )
+    # 1.6.0: each message ends with its reply quote and forward source (none of them here).
+    return _MESSAGE_END.sub(
+        lambda found: f'{found.group(0)},"reply_to":null,"forwarded_from":null', with_attachments
     )
 
 

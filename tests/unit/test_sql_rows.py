@@ -16,6 +16,7 @@ from messenger.domain.model import (
     Attachment,
     Chat,
     ChatKind,
+    ForwardedFrom,
     Membership,
     Message,
     MessageEdit,
@@ -57,9 +58,12 @@ def _attachment(file_id: str) -> Attachment:
 def test_an_entity_select_lists_the_columns_in_field_order(
     table: sa.Table, entity: type[Any]
 ) -> None:
-    selected = [c.name for c in select_entity(table, entity).selected_columns]
+    derived = getattr(entity, "DERIVED", ())
+    selected = [c.name for c in select_entity(table, entity, derived=derived).selected_columns]
 
-    assert selected == [f.name for f in dataclasses.fields(entity)]
+    assert selected == [f.name for f in dataclasses.fields(entity) if f.name not in derived]
+    # Views made when reading come last, so that a row of the columns builds the entity.
+    assert [f.name for f in dataclasses.fields(entity)][len(selected) :] == list(derived)
 
 
 def test_a_field_without_a_column_fails_when_the_select_is_built() -> None:
@@ -81,6 +85,19 @@ def test_values_are_the_fields_by_name_without_the_ones_left_out() -> None:
     assert values == {
         f.name: getattr(message, f.name) for f in dataclasses.fields(Message) if f.name != "id"
     }
+
+
+def test_a_forward_source_column_stores_it_and_reads_it_back() -> None:
+    dialect = sa.create_engine("sqlite://").dialect
+    column = tables.messages.c.forwarded_from.type
+    assert isinstance(column, tables.ForwardJSON)
+    sent = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+    for source in (ForwardedFrom(4, 2, sent), ForwardedFrom(None, 2, sent)):
+        stored = column.process_bind_param(source, dialect)
+        assert isinstance(stored, str)
+        assert column.process_result_value(stored, dialect) == source
+    assert column.process_bind_param(None, dialect) is None
+    assert column.process_result_value(None, dialect) is None
 
 
 def test_enum_and_attachment_columns_store_values_and_read_back_the_domain_types() -> None:

@@ -9,7 +9,9 @@ their chat-mates only, and the feed's last word on a user's profile is the profi
 user cleared or hid for themself never reaches them again (history, last message, unread
 count, pushes, sync); and replaying
 the change feed from any earlier cursor onto the state seen then gives exactly today's state
-(Zulip's ``verify_action`` idea, applied to every user at once).
+(Zulip's ``verify_action`` idea, applied to every user at once). The pins a member reads
+equal a recount of the chat's pins they see, and no deleted message stays pinned; a reply's
+quote never shows its original to anyone who does not see it, pushed or read.
 
 With contacts, blocks and privacy settings changing at random in between, a user never
 sees what a rule hides from them, in any channel: profiles read over REST, read marks of
@@ -60,9 +62,11 @@ from messenger.domain.events import (
     MessageDeleted,
     MessageEdited,
     MessageHidden,
+    MessagePinned,
     MessagePosted,
     MessagesDelivered,
     MessagesRead,
+    MessageUnpinned,
     Notification,
     PresenceChanged,
     PrivacyUpdated,
@@ -114,6 +118,7 @@ class ChatView:
     read: dict[int, int] = field(default_factory=dict)
     delivered: dict[int, int] = field(default_factory=dict)
     messages: dict[int, tuple[str, bool]] = field(default_factory=dict)
+    pins: set[int] = field(default_factory=set)
 
 
 ClientState = dict[int, ChatView]
@@ -134,11 +139,13 @@ def apply_event(
     event: Event,
     me: int,
     read_marks: Callable[[int], dict[int, int]] = lambda chat_id: {},
+    pins: Callable[[int], set[int]] = lambda chat_id: set(),
 ) -> None:
     """How a client folds one feed event into its state (the rule clients implement).
 
     A frame carries read marks only when every recipient may see them: a client added to a
-    chat reads them (``read_marks``, the REST read of the chat's members)."""
+    chat reads them (``read_marks``, the REST read of the chat's members), and its pins
+    (``pins``, ``GET /chats/{id}/pins``)."""
     match event:
         case ChatCreated(chat=chat, members=members):
             state[chat.id] = _from_members(chat.kind.value, chat.title, members)
@@ -146,6 +153,7 @@ def apply_event(
             if member.membership.user_id == me:
                 state[chat.id] = _from_members(chat.kind.value, chat.title, members)
                 state[chat.id].read.update(read_marks(chat.id))
+                state[chat.id].pins = pins(chat.id)
             else:
                 view = state[chat.id]
                 view.members[member.membership.user_id] = member.membership.role.value
@@ -181,10 +189,16 @@ def apply_event(
             view = state.get(chat_id)
             if view is not None:
                 view.messages = {i: m for i, m in view.messages.items() if i > up_to}
+                view.pins = {i for i in view.pins if i > up_to}
         case MessageHidden(chat=chat_id, message_id=mid):
             view = state.get(chat_id)
             if view is not None:
                 view.messages.pop(mid, None)
+                view.pins.discard(mid)
+        case MessagePinned(pin=pin):
+            state[pin.chat_id].pins.add(pin.message_id)
+        case MessageUnpinned(chat=chat_id, message_id=mid):
+            state[chat_id].pins.discard(mid)
         case ProfileUpdated(profile=profile):
             # Only about the user themself; its own invariant checks it.
             assert profile.id == me
@@ -279,6 +293,10 @@ class MessengerMachine(RuleBasedStateMachine):
         elif isinstance(event, MessageEdited | MessageDeleted):
             # A change to a message reaches only those who still see it.
             expected = {uid for uid in members if self._sees(uid, event.message)}
+        elif isinstance(event, MessagePinned | MessageUnpinned):
+            # So does a pin of it.
+            pinned = store.messages[event.message_id]
+            expected = {uid for uid in members if self._sees(uid, pinned)}
         else:
             expected = members
         if note.recipients != expected:
@@ -668,6 +686,214 @@ class MessengerMachine(RuleBasedStateMachine):
         cursor = self.run(self.app.get_changes_since(uid, None)).cursor
         self.snapshots.setdefault(uid, []).append((cursor, self._fresh_state(uid)))
 
+    # --- replies, forwarding, pins ---------------------------------------------------------
+
+    @initialize()
+    def watch_quotes(self) -> None:
+        self.app.ports.notifier.subscribe(self._check_quote)  # type: ignore[attr-defined]
+
+    def _check_quote(self, note: Notification) -> None:
+        """A frame quotes an original's text only if each of its recipients sees it."""
+        event = note.event
+        if not isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
+            return
+        quote = event.message.reply_to
+        if event.message.deleted and quote is not None:
+            self.violations.append("a tombstone quoted its original")
+        if quote is None or quote.deleted:
+            return
+        original = self.uow.store.messages[quote.id]
+        blind = [uid for uid in note.recipients if not self._sees(uid, original)]
+        if blind or original.deleted or quote.text != original.text[:200]:
+            self.violations.append(f"quote of {quote.id} pushed to {blind} who do not see it")
+
+    def _may_pin(self, chat: int, uid: int) -> bool:
+        store = self.uow.store
+        me = store.members.get((chat, uid))
+        return me is not None and (store.chats[chat].kind is ChatKind.DIRECT or me.role.can_manage)
+
+    def _post_outcome(self, key: tuple[int, str], call: Coroutine[Any, Any, Any]) -> Any:
+        """Run a post; record a new message. None when it was refused."""
+        try:
+            result = self.run(call)
+        except DomainError:
+            return None
+        if key in self.sent:
+            assert result.message.id == self.sent[key]
+            assert not result.created
+        else:
+            assert result.created
+            self.sent[key] = result.message.id
+        return result
+
+    @rule(
+        target=messages,
+        original=messages,
+        sender=st.integers(0, USERS - 1),
+        client_id=CLIENT_IDS,
+    )
+    def reply(self, original: int, sender: int, client_id: str) -> int:
+        uid = self._user(sender)
+        quoted = self.uow.store.messages.get(original)
+        if quoted is None:
+            return -1
+        chat = quoted.chat_id
+        key = (uid, client_id)
+        call = self.app.post_message(uid, chat, client_id, "re", reply_to_id=original)
+        result = self._post_outcome(key, call)
+        if result is None:
+            assert (
+                key in self.sent
+                or not self._is_member(chat, uid)
+                or self._closed(chat)
+                or self._blocked_in_dialog(chat, uid)
+            )
+            return -1
+        if result.created:
+            preview = result.message.reply_to
+            assert preview is not None
+            assert preview.id == original
+            members = {m for (c, m) in self.uow.store.members if c == chat}
+            quotable = not quoted.deleted and all(self._sees(m, quoted) for m in members)
+            assert preview.deleted is not quotable
+        return int(result.message.id)
+
+    @rule(
+        target=messages,
+        source=messages,
+        chat=chats,
+        sender=st.integers(0, USERS - 1),
+        client_id=CLIENT_IDS,
+    )
+    def forward(self, source: int, chat: int, sender: int, client_id: str) -> int:
+        uid = self._user(sender)
+        store = self.uow.store
+        original = store.messages.get(source)
+        key = (uid, client_id)
+        allowed = (
+            original is not None
+            and not original.deleted
+            and self._sees(uid, original)
+            and self._is_member(chat, uid)
+            and not self._closed(chat)
+            and not self._blocked_in_dialog(chat, uid)
+        )
+        call = self.app.post_message(uid, chat, client_id, "", forward_of=source)
+        result = self._post_outcome(key, call)
+        if result is None:
+            assert key in self.sent or not allowed
+            return -1
+        if result.created:
+            assert allowed
+            assert original is not None
+            forwarded = result.message.forwarded_from
+            assert forwarded is not None
+            first = original.forwarded_from
+            assert forwarded.sender_id == (original.sender_id if first is None else first.sender_id)
+            origin = original.chat_id if first is None else first.chat_id
+            if forwarded.chat_id is not None:
+                # Named only to an audience all of whom were in that chat.
+                assert forwarded.chat_id == origin
+                audience = {m for (c, m) in store.members if c == chat}
+                assert all(self._is_member(origin, m) for m in audience)
+            assert result.message.attachments == original.attachments
+        return int(result.message.id)
+
+    @rule(message=messages, actor=st.integers(0, USERS - 1))
+    def pin(self, message: int, actor: int) -> None:
+        uid = self._user(actor)
+        msg = self.uow.store.messages.get(message)
+        if msg is None:
+            return
+        try:
+            self.run(self.app.pin_message(uid, msg.chat_id, message))
+        except DomainError:
+            pinned_already = (msg.chat_id, message) in self.uow.store.pins
+            assert (
+                not self._may_pin(msg.chat_id, uid)
+                or msg.deleted
+                or not self._sees(uid, msg)
+                or (not pinned_already and len(self._pins_of(msg.chat_id)) >= 100)
+            )
+            return
+        assert self._may_pin(msg.chat_id, uid)
+        assert not msg.deleted
+        assert (msg.chat_id, message) in self.uow.store.pins
+
+    @rule(message=messages, actor=st.integers(0, USERS - 1))
+    def unpin(self, message: int, actor: int) -> None:
+        uid = self._user(actor)
+        msg = self.uow.store.messages.get(message)
+        if msg is None:
+            return
+        try:
+            self.run(self.app.unpin_message(uid, msg.chat_id, message))
+        except DomainError:
+            assert not self._may_pin(msg.chat_id, uid)
+            return
+        assert (msg.chat_id, message) not in self.uow.store.pins
+
+    def _pins_of(self, chat: int) -> list[int]:
+        """The chat's pinned message ids as stored, oldest pin first."""
+        pins = [p for (c, _), p in self.uow.store.pins.items() if c == chat]
+        return [p.message_id for p in sorted(pins, key=lambda p: (p.pinned_at, p.message_id))]
+
+    def _pins_read(self, uid: int, chat_id: int) -> set[int]:
+        """The pins of a chat as ``uid`` reads them over REST now (every page)."""
+        found: list[int] = []
+        cursor: str | None = None
+        while True:
+            try:
+                page = self.run(self.app.list_pins(uid, chat_id, limit=2, cursor=cursor))
+            except DomainError:
+                return set()  # left since: a later member_removed drops the chat anyway
+            found += [p.pin.message_id for p in page.items]
+            if not page.has_more:
+                break
+            cursor = page.next_cursor
+        assert len(found) == len(set(found)), "a pin was listed twice"
+        return set(found)
+
+    @invariant()
+    def pins_equal_a_recount_for_members_only_and_none_is_deleted(self) -> None:
+        store = self.uow.store
+        for pin in store.pins.values():
+            assert not store.messages[pin.message_id].deleted, "a deleted message stayed pinned"
+            assert store.messages[pin.message_id].chat_id == pin.chat_id
+        for chat in store.chats:
+            newest_first = list(reversed(self._pins_of(chat)))
+            assert len(newest_first) <= 100
+            for uid in self.users:
+                if not self._is_member(chat, uid):
+                    self._expect_failure(self.app.list_pins(uid, chat))
+                    continue
+                read = self.run(self.app.list_pins(uid, chat, limit=100)).items
+                expected = [i for i in newest_first if self._sees(uid, store.messages[i])]
+                assert [p.pin.message_id for p in read] == expected
+
+    @invariant()
+    def sync_gives_pins_only_of_messages_one_sees(self) -> None:
+        for uid in self.users:
+            for entry in self.run(self.app.get_changes_since(uid, 0)).entries:
+                event = entry.event
+                if isinstance(event, MessagePinned | MessageUnpinned):
+                    assert self._sees(uid, self.uow.store.messages[event.message_id])
+
+    @invariant()
+    def rest_reads_quote_nobody_what_they_do_not_see(self) -> None:
+        store = self.uow.store
+        for chat_id, uid in list(store.members):
+            for m in self.run(self.app.read_history(uid, chat_id, limit=100)).items:
+                if m.reply_to_id is None or m.deleted:
+                    assert m.reply_to is None
+                    continue
+                original = store.messages[m.reply_to_id]
+                quote = m.reply_to
+                assert quote is not None
+                visible = not original.deleted and self._sees(uid, original)
+                assert quote.deleted is not visible
+                assert quote.text == (original.text[:200] if visible else "")
+
     # --- helpers ---------------------------------------------------------------------------
 
     def _is_member(self, chat: int, uid: int) -> bool:
@@ -761,6 +987,7 @@ class MessengerMachine(RuleBasedStateMachine):
             for msg in history:
                 if posted_at[msg.id] >= me.joined_position:
                     view.messages[msg.id] = (msg.text, msg.deleted)
+            view.pins = self._pins_read(uid, chat.id)
             state[chat.id] = view
         return state
 
@@ -917,7 +1144,13 @@ class MessengerMachine(RuleBasedStateMachine):
                 while True:
                     changes = self.run(self.app.get_changes_since(uid, since, limit=2))
                     for entry in changes.entries:
-                        apply_event(state, entry.event, uid, partial(self._read_marks, uid))
+                        apply_event(
+                            state,
+                            entry.event,
+                            uid,
+                            partial(self._read_marks, uid),
+                            partial(self._pins_read, uid),
+                        )
                         seen.append(entry.position)
                     since = changes.cursor
                     if not changes.has_more:

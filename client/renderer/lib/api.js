@@ -413,10 +413,11 @@ export class ApiClient {
     return this.request('GET', `/chats/${chatId}/messages`, { query: { before, after, around, limit } });
   }
 
-  postMessage(chatId, { client_id, text, reply_to_id, attachment_ids }) {
+  postMessage(chatId, { client_id, text, reply_to_id, attachment_ids, forward_of }) {
     const body = { client_id, text };
     if (reply_to_id) body.reply_to_id = reply_to_id;
     if (attachment_ids?.length) body.attachment_ids = attachment_ids;
+    if (forward_of) Object.assign(body, { forward_of, text: '' });
     return this.request('POST', `/chats/${chatId}/messages`, { body });
   }
 
@@ -431,6 +432,19 @@ export class ApiClient {
   /** Hides one message for me only; the others keep it. */
   hideMessage(id) {
     return this.request('DELETE', `/messages/${id}`, { query: { for: 'me' } });
+  }
+
+  /** A page of a chat's pinned messages, newest pin first. */
+  pins(chatId, { limit = 100, cursor } = {}) {
+    return this.request('GET', `/chats/${chatId}/pins`, { query: { limit, cursor } });
+  }
+
+  pin(chatId, messageId) {
+    return this.request('POST', `/chats/${chatId}/pins`, { body: { message_id: messageId } });
+  }
+
+  unpin(chatId, messageId) {
+    return this.request('DELETE', `/chats/${chatId}/pins/${messageId}`);
   }
 
   /** Clears a chat's history for me only. */

@@ -102,7 +102,7 @@ export class Outbox {
   }
 
   /** Queues a new message; it is stored before anything is sent. */
-  async add({ chat_id, text, reply_to_id = null, attachments = [] }) {
+  async add({ chat_id, text, reply_to_id = null, attachments = [], forward_of = null }) {
     this._seq += 1;
     const item = {
       client_id: this.newId(),
@@ -111,6 +111,9 @@ export class Outbox {
       text,
       reply_to_id,
       attachments,
+      // A forward of that message: `text` is only shown while pending (the server sends
+      // the source's).
+      forward_of,
       created_at: new Date(this.now()).toISOString(),
       seq: this._seq,
       failed: null,

@@ -2,6 +2,8 @@
 // applies what the server says (snapshots and feed events); applying the same thing twice
 // changes nothing, which is what makes "never show a message twice" hold.
 
+import { applyPinFrame } from './pins.js';
+
 export class Store {
   constructor({ now = () => Date.now() } = {}) {
     this.now = now;
@@ -31,6 +33,7 @@ export class Store {
     this.privacy = null; // GET /users/me/privacy, once read
     this.clearedUpTo = new Map(); // chat id -> highest message id cleared for me
     this.hiddenIds = new Set(); // message ids hidden for me
+    this.pins = new Map(); // chat id -> {items, loaded}: pinned messages (lib/pins.js)
   }
 
   subscribe(fn) {
@@ -180,6 +183,7 @@ export class Store {
   /** Applies one event frame `{type, data}`; returns what the UI may want to react to. */
   apply(frame) {
     const d = frame.data || {};
+    if (applyPinFrame(this, frame.type, d)) return { chatId: d.chat_id };
     switch (frame.type) {
       case 'new_message':
       case 'message_sent':

@@ -308,8 +308,8 @@ export class SyncEngine {
   // --- sending -------------------------------------------------------------------------
 
   /** Queues a message (persisted first), then sends it if connected. */
-  async send({ chat_id, text, reply_to_id = null, attachments = [] }) {
-    const item = await this.outbox.add({ chat_id, text, reply_to_id, attachments });
+  async send({ chat_id, text, reply_to_id = null, attachments = [], forward_of = null }) {
+    const item = await this.outbox.add({ chat_id, text, reply_to_id, attachments, forward_of });
     this.store.changed({ kind: 'outbox', chatId: chat_id });
     this.flushOutbox();
     return item;
@@ -335,6 +335,7 @@ export class SyncEngine {
       const data = { chat_id: item.chat_id, client_id: item.client_id, text: item.text };
       if (item.reply_to_id) data.reply_to_id = item.reply_to_id;
       if (item.attachments?.length) data.attachment_ids = item.attachments.map((a) => a.id);
+      if (item.forward_of) Object.assign(data, { forward_of: item.forward_of, text: '' });
       if (!this._sendFrame('send_message', data)) break;
       this.inFlight.add(item.client_id);
       sent += 1;

@@ -11,6 +11,8 @@ import { sameDay } from './format.js';
 import { icon } from '../lib/icons.js';
 import { ApiError } from '../lib/api.js';
 import { confirmModal } from './modals.js';
+import { forwardedView, quoteModel, quoteView } from './replies.js';
+import { mayPin } from '../lib/pins.js';
 
 const PAGE = 40;
 
@@ -72,15 +74,6 @@ export function createMessageList(app) {
     );
   }
 
-  function quoteView(replyToId, target, author) {
-    return h(
-      'div',
-      { class: 'quote', onclick: () => openAt(app.store.openChatId, replyToId) },
-      h('div', { class: 'quote-author small', text: target ? author : t('message.reply') }),
-      h('div', { class: 'quote-text small ellipsis', text: target ? app.format.preview(target) : t('message.not_loaded') }),
-    );
-  }
-
   async function confirmDelete(m) {
     const ok = await confirmModal(app, t('message.delete_confirm'), t('message.delete'));
     if (!ok) return;
@@ -109,7 +102,8 @@ export function createMessageList(app) {
     const mine = m.sender_id === store.me.id;
     const showAuthor = chat.kind === 'group' && !mine && (!prev || prev.sender_id !== m.sender_id);
     const canManage = ['owner', 'admin'].includes(store.myRole(chat));
-    const target = m.reply_to_id && !m.deleted ? store.message(chat.id, m.reply_to_id) : null;
+    // Flattened, so that the row's deps notice the original changing (views/replies.js).
+    const quote = quoteModel(app, chat.id, m);
     const authorAvatar = showAuthor ? userAvatarModel(app, store.users.get(m.sender_id) || { id: m.sender_id }) : null;
     return {
       mine,
@@ -120,8 +114,10 @@ export function createMessageList(app) {
       // Their messages in a group leave room for the author's avatar.
       inGroup: chat.kind === 'group' && !mine,
       canDelete: mine || (chat.kind === 'group' && canManage),
-      target,
-      targetAuthor: target ? userName(app, target.sender_id) : null,
+      quote: quote ? JSON.stringify(quote) : null,
+      quoteModel: quote,
+      forwardedBy: m.forwarded_from ? userName(app, m.forwarded_from.sender_id) : null,
+      canPin: mayPin(store, chat),
       receipt: mine && !m.deleted ? store.receipt(chat, m) : null,
     };
   }
@@ -134,6 +130,10 @@ export function createMessageList(app) {
           'div',
           { class: 'msg-actions' },
           h('button', { type: 'button', class: 'msg-action', 'data-action': 'reply', title: t('message.reply'), onclick: () => composer.startReply(m) }, icon('reply', 16)),
+          h('button', { type: 'button', class: 'msg-action', 'data-action': 'forward', title: t('message.forward'), onclick: () => app.views.forwardPicker.open(m) }, icon('forward', 16)),
+          v.canPin
+            ? h('button', { type: 'button', class: 'msg-action', 'data-action': 'pin', title: t('pins.pin'), onclick: () => app.views.pinnedBar.pin(m) }, icon('pin', 16))
+            : null,
           v.mine && (m.text || m.attachments?.length)
             ? h('button', { type: 'button', class: 'msg-action', 'data-action': 'edit', title: t('message.edit'), onclick: () => composer.startEdit(m) }, icon('edit', 16))
             : null,
@@ -148,7 +148,8 @@ export function createMessageList(app) {
       v.author !== null
         ? h('button', { type: 'button', class: 'msg-author small', text: v.author, style: `color:${PALETTE[m.sender_id % PALETTE.length]}`, onclick: () => app.views.userProfile.open(m.sender_id) })
         : null,
-      m.reply_to_id && !m.deleted ? quoteView(m.reply_to_id, v.target, v.targetAuthor) : null,
+      forwardedView(app, m),
+      v.quoteModel ? quoteView(app, m.chat_id, v.quoteModel) : null,
       ...(m.deleted ? [] : (m.attachments || []).map(attachmentView)),
       m.deleted
         ? h('div', { class: 'msg-text deleted', text: t('message.deleted') })
@@ -213,7 +214,7 @@ export function createMessageList(app) {
         out.push({ key: `d:${m.id}`, deps: [label], render: () => h('div', { class: 'day-sep' }, h('span', { text: label })) });
       }
       const v = messageModel(chat, m, prev);
-      const { avatarModel, ...plain } = v;
+      const { avatarModel, quoteModel: _quote, ...plain } = v;
       out.push({ key: `m:${m.id}`, deps: [lang, m, ...Object.values(plain)], render: () => messageView(m, v) });
       prev = m;
     }

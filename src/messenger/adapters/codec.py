@@ -108,8 +108,26 @@ class _ChatMember1(msgspec.Struct, gc=False):
     profile: _Profile1
 
 
-class _MessageEvent1(msgspec.Struct, gc=False):
+class _ReplyPreview1(msgspec.Struct, gc=False):
+    id: int
+    sender_id: int
+    text: str
+    deleted: bool
+
+
+class _Forwarded1(msgspec.Struct, omit_defaults=True, gc=False):
+    sender_id: int
+    sent_at: datetime
+    chat_id: int | None = None
+
+
+class _MessageEvent1(msgspec.Struct, omit_defaults=True, gc=False):
     message: _Message1
+    # Added since, left out when None: a message that is no forward and no reply is written
+    # byte for byte as before. They belong to the message; they sit here because
+    # ``_Message1`` writes its defaults, and a new field there would change every row.
+    reply_to: _ReplyPreview1 | None = None
+    forwarded_from: _Forwarded1 | None = None
 
 
 class _Watermark1(msgspec.Struct, gc=False):
@@ -156,6 +174,25 @@ class _MessageHidden1(msgspec.Struct, gc=False):
     user_id: int
     chat: int
     message_id: int
+
+
+class _Pin1(msgspec.Struct, gc=False):
+    chat_id: int
+    message_id: int
+    pinned_by: int
+    pinned_at: datetime
+
+
+class _MessagePinned1(msgspec.Struct, gc=False):
+    pin: _Pin1
+    message: _MessageEvent1
+
+
+class _MessageUnpinned1(msgspec.Struct, gc=False):
+    chat: int
+    message_id: int
+    pinned_by: int
+    unpinned_by: int
 
 
 class _Typing1(msgspec.Struct, gc=False):
@@ -280,6 +317,16 @@ def _message(x: m.Message) -> _Message1:
     )
 
 
+def _message_event_of(x: m.Message) -> _MessageEvent1:
+    r = x.reply_to
+    f = x.forwarded_from
+    return _MessageEvent1(
+        _message(x),
+        None if r is None else _ReplyPreview1(r.id, r.sender_id, r.text, r.deleted),
+        None if f is None else _Forwarded1(f.sender_id, f.sent_at, f.chat_id),
+    )
+
+
 def _chat(c: m.Chat) -> _Chat1:
     return _Chat1(
         c.id,
@@ -365,7 +412,17 @@ def _theme(t: th.Theme) -> _Theme1:
 def _stored(event: ev.Event) -> msgspec.Struct:
     match event:
         case ev.MessagePosted() | ev.MessageEdited() | ev.MessageDeleted():
-            return _MessageEvent1(_message(event.message))
+            return _message_event_of(event.message)
+        case ev.MessagePinned():
+            pin = event.pin
+            return _MessagePinned1(
+                _Pin1(pin.chat_id, pin.message_id, pin.pinned_by, pin.pinned_at),
+                _message_event_of(event.message),
+            )
+        case ev.MessageUnpinned():
+            return _MessageUnpinned1(
+                event.chat, event.message_id, event.pinned_by, event.unpinned_by
+            )
         case ev.MessagesRead():
             return _ReadMark1(event.chat, event.user_id, event.message_id, event.private)
         case ev.MessagesDelivered():
@@ -557,10 +614,27 @@ def _domain_privacy_updated(d: _PrivacyUpdated1) -> ev.PrivacyUpdated:
     return ev.PrivacyUpdated(d.user_id, settings)
 
 
+def _domain_message_of(d: _MessageEvent1) -> m.Message:
+    message = _domain_message(d.message)
+    r = d.reply_to
+    if r is not None:
+        message.reply_to = m.ReplyPreview(r.id, r.sender_id, r.text, r.deleted)
+    f = d.forwarded_from
+    if f is not None:
+        message.forwarded_from = m.ForwardedFrom(f.chat_id, f.sender_id, f.sent_at)
+    return message
+
+
 def _message_event(
     cls: type[ev.MessagePosted | ev.MessageEdited | ev.MessageDeleted],
 ) -> Callable[[Any], ev.Event]:
-    return lambda d: cls(_domain_message(d.message))
+    return lambda d: cls(_domain_message_of(d))
+
+
+def _domain_message_pinned(d: _MessagePinned1) -> ev.MessagePinned:
+    p = d.pin
+    pin = m.Pin(p.chat_id, p.message_id, p.pinned_by, p.pinned_at)
+    return ev.MessagePinned(pin, _domain_message_of(d.message))
 
 
 # Per event type: the version 1 Struct of its data, and the domain event made from it.
@@ -622,6 +696,11 @@ _V1: dict[str, tuple[type[msgspec.Struct], Callable[[Any], ev.Event]]] = {
         lambda d: ev.PresenceChanged(d.user_id, d.online, d.last_seen_at),
     ),
     ev.SettingsUpdated.type: (_SettingsUpdated1, _domain_settings_updated),
+    ev.MessagePinned.type: (_MessagePinned1, _domain_message_pinned),
+    ev.MessageUnpinned.type: (
+        _MessageUnpinned1,
+        lambda d: ev.MessageUnpinned(d.chat, d.message_id, d.pinned_by, d.unpinned_by),
+    ),
 }
 
 

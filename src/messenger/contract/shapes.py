@@ -22,7 +22,7 @@ from messenger.contract.errors import ErrorCode
 # The version of this contract: the AsyncAPI document's ``info.version`` and the ``ready``
 # frame's ``version``. A new frame type or field raises the minor version (clients ignore
 # what they do not know); anything a client could trip over raises the major version.
-CONTRACT_VERSION = "1.5.0"
+CONTRACT_VERSION = "1.6.0"
 
 # --- objects (the REST API's response bodies, and what frames carry) ----------------------
 
@@ -138,7 +138,33 @@ class File(Attachment, kw_only=True, gc=False):
     """An uploaded file."""
 
 
+class ReplyPreview(msgspec.Struct, kw_only=True, gc=False):
+    """The quote of the message a reply answers: its author and the first 200 characters
+    of its text. ``deleted`` (and an empty ``text``): it was deleted, or, in REST reads,
+    the reader cleared or hid it for themself. Frames quote it as of the moment, for the
+    whole chat: as deleted if any member no longer sees it (read the reply again over REST
+    for your own view)."""
+
+    id: int
+    sender_id: int
+    text: str
+    deleted: bool
+
+
+class ForwardedFrom(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    """Where a forwarded message first came from (forwarding a forward keeps the first
+    source): its author, when they sent it, and its chat, present only when everyone the
+    forward was sent to was a member of that chat then."""
+
+    sender_id: int
+    sent_at: datetime
+    chat_id: int | UnsetType = UNSET
+
+
 class Message(msgspec.Struct, kw_only=True, gc=False):
+    """A message. ``reply_to``: the quote of ``reply_to_id`` (null without a reply, and on
+    a deleted message); ``forwarded_from``: null unless it is a forward."""
+
     id: int
     chat_id: int
     sender_id: int
@@ -149,6 +175,8 @@ class Message(msgspec.Struct, kw_only=True, gc=False):
     created_at: datetime
     edited_at: datetime | None
     deleted: bool
+    reply_to: ReplyPreview | None = None
+    forwarded_from: ForwardedFrom | None = None
 
 
 class Chat(msgspec.Struct, kw_only=True, gc=False):
@@ -167,6 +195,16 @@ class ChatSummary(Chat, kw_only=True, gc=False):
 
     last_message: Message | None
     unread_count: int
+
+
+class Pin(msgspec.Struct, kw_only=True, gc=False):
+    """A pinned message of a chat, who pinned it and when."""
+
+    chat_id: int
+    message_id: int
+    pinned_by: int
+    pinned_at: datetime
+    message: Message
 
 
 class PresetImage(msgspec.Struct, kw_only=True, gc=False):
@@ -291,6 +329,27 @@ class ProfileUpdatedData(msgspec.Struct, kw_only=True, gc=False):
     reconnect)."""
 
     user: PublicProfile
+
+
+class MessagePinnedData(msgspec.Struct, kw_only=True, gc=False):
+    """``message_pinned``: a message of the chat was pinned (sent to the members who see
+    it). ``message`` is the pinned message (its ``reply_to`` is null here)."""
+
+    chat_id: int
+    message_id: int
+    pinned_by: int
+    pinned_at: datetime
+    message: Message
+
+
+class MessageUnpinnedData(msgspec.Struct, kw_only=True, gc=False):
+    """``message_unpinned``: a pin was removed by ``unpinned_by``, or went with its
+    message when that was deleted (``unpinned_by`` is then who deleted it)."""
+
+    chat_id: int
+    message_id: int
+    pinned_by: int
+    unpinned_by: int
 
 
 class TypingData(msgspec.Struct, kw_only=True, gc=False):
@@ -469,6 +528,16 @@ class SettingsUpdatedFrame(Frame, tag="settings_updated", gc=False):
     cursor: int
 
 
+class MessagePinnedFrame(Frame, tag="message_pinned", gc=False):
+    data: MessagePinnedData
+    cursor: int
+
+
+class MessageUnpinnedFrame(Frame, tag="message_unpinned", gc=False):
+    data: MessageUnpinnedData
+    cursor: int
+
+
 class TypingFrame(Frame, tag="typing", gc=False):
     data: TypingData
 
@@ -517,6 +586,8 @@ FeedFrame = (
     | SettingsUpdatedFrame
     | ChatClearedFrame
     | MessageHiddenFrame
+    | MessagePinnedFrame
+    | MessageUnpinnedFrame
 )
 ServerFrame = (
     FeedFrame
@@ -541,9 +612,12 @@ class AuthRequest(msgspec.Struct, frozen=True):
 class SendMessageRequest(msgspec.Struct, frozen=True):
     chat_id: int
     client_id: str
-    text: str
+    # May be left out only with ``forward_of`` (a forward carries its source's text).
+    text: str = ""
     reply_to_id: int | None = None
     attachment_ids: list[str] = []
+    # Forward this message here (``text`` empty): see ``POST /chats/{id}/messages``.
+    forward_of: int | None = None
 
 
 class TypingRequest(msgspec.Struct, frozen=True):

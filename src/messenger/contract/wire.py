@@ -209,6 +209,30 @@ class Wire:
             posted_at=m.posted_at,
         )
 
+    def reply_preview(self, r: model.ReplyPreview | None) -> s.ReplyPreview | None:
+        if r is None:
+            return None
+        return s.ReplyPreview(id=r.id, sender_id=r.sender_id, text=r.text, deleted=r.deleted)
+
+    def forwarded_from(self, f: model.ForwardedFrom | None) -> s.ForwardedFrom | None:
+        if f is None:
+            return None
+        return s.ForwardedFrom(
+            sender_id=f.sender_id,
+            sent_at=f.sent_at,
+            chat_id=UNSET if f.chat_id is None else f.chat_id,
+        )
+
+    def pin(self, p: model.PinnedMessage) -> s.Pin:
+        pin = p.pin
+        return s.Pin(
+            chat_id=pin.chat_id,
+            message_id=pin.message_id,
+            pinned_by=pin.pinned_by,
+            pinned_at=pin.pinned_at,
+            message=self.message(p.message),
+        )
+
     def message(self, m: model.Message) -> s.Message:
         return s.Message(
             id=m.id,
@@ -221,6 +245,10 @@ class Wire:
             created_at=m.created_at,
             edited_at=m.edited_at,
             deleted=m.deleted_at is not None,
+            reply_to=None if m.reply_to is None else self.reply_preview(m.reply_to),
+            forwarded_from=None
+            if m.forwarded_from is None
+            else self.forwarded_from(m.forwarded_from),
         )
 
     def chat(self, c: model.Chat, members: tuple[model.ChatMember, ...]) -> s.Chat:
@@ -410,6 +438,28 @@ class Wire:
                 return s.ChatClearedFrame(
                     data=s.ChatClearedData(
                         chat_id=event.chat, up_to_message_id=event.up_to_message_id
+                    ),
+                    cursor=cursor,
+                )
+            case ev.MessagePinned():
+                pin = event.pin
+                return s.MessagePinnedFrame(
+                    data=s.MessagePinnedData(
+                        chat_id=pin.chat_id,
+                        message_id=pin.message_id,
+                        pinned_by=pin.pinned_by,
+                        pinned_at=pin.pinned_at,
+                        message=self.message(event.message),
+                    ),
+                    cursor=cursor,
+                )
+            case ev.MessageUnpinned():
+                return s.MessageUnpinnedFrame(
+                    data=s.MessageUnpinnedData(
+                        chat_id=event.chat,
+                        message_id=event.message_id,
+                        pinned_by=event.pinned_by,
+                        unpinned_by=event.unpinned_by,
                     ),
                     cursor=cursor,
                 )

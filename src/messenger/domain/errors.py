@@ -148,6 +148,13 @@ class TooManyThemes(Conflict):
     default_message = "You have as many themes as you can keep; delete one first."
 
 
+class TooManyPins(Conflict):
+    """The chat has as many pinned messages as it may keep (``Limits.max_pins``)."""
+
+    code = "too_many_pins"
+    default_message = "This chat has as many pinned messages as it can keep; unpin one first."
+
+
 class InvalidCredentials(DomainError):
     code = "invalid_credentials"
     default_message = "Wrong login or password."

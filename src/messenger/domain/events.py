@@ -18,6 +18,7 @@ from messenger.domain.model import (
     Contact,
     Membership,
     Message,
+    Pin,
     PublicProfile,
     Role,
 )
@@ -216,6 +217,40 @@ class MessageHidden(Event):
 
 
 @dataclass(frozen=True)
+class MessagePinned(Event):
+    """A message was pinned in its chat: told to the members who see the message, with the
+    message as it is (its reply quote left out: that has an audience of its own)."""
+
+    type: ClassVar[str] = "message_pinned"
+    pin: Pin
+    message: Message
+
+    @property
+    def chat_id(self) -> int:
+        return self.pin.chat_id
+
+    @property
+    def message_id(self) -> int:
+        return self.pin.message_id
+
+
+@dataclass(frozen=True)
+class MessageUnpinned(Event):
+    """A pin was removed, by a member (``unpinned_by``) or because its message was deleted
+    (by whoever deleted it)."""
+
+    type: ClassVar[str] = "message_unpinned"
+    chat: int
+    message_id: int
+    pinned_by: int
+    unpinned_by: int
+
+    @property
+    def chat_id(self) -> int:
+        return self.chat
+
+
+@dataclass(frozen=True)
 class ProfileUpdated(Event):
     """A user changed their profile (name, username, bio, birthdate, avatar, frame).
 
@@ -351,6 +386,14 @@ FEED_EVENTS: tuple[type[Event], ...] = (
     SettingsUpdated,
     ChatCleared,
     MessageHidden,
+    MessagePinned,
+    MessageUnpinned,
+)
+# Events about one message besides the message's own (posted, edited, deleted): the feed
+# names the message in their rows, so that a member who cleared or hid it is not told.
+ABOUT_A_MESSAGE: tuple[type[MessagePinned | MessageUnpinned], ...] = (
+    MessagePinned,
+    MessageUnpinned,
 )
 EPHEMERAL_EVENTS: tuple[type[Event], ...] = (
     UserTyping,
@@ -398,6 +441,7 @@ class Delivery:
 
 
 __all__ = [
+    "ABOUT_A_MESSAGE",
     "EPHEMERAL_EVENTS",
     "EVENT_TYPES",
     "FEED_EVENTS",
@@ -415,7 +459,9 @@ __all__ = [
     "MessageDeleted",
     "MessageEdited",
     "MessageHidden",
+    "MessagePinned",
     "MessagePosted",
+    "MessageUnpinned",
     "MessagesDelivered",
     "MessagesRead",
     "Notification",

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum, StrEnum
+from typing import ClassVar
 
 from messenger.domain.errors import Forbidden, MessageTooLong, ValidationError
 
@@ -28,6 +29,8 @@ BIO_MAX = 500
 TITLE_MAX = 100
 DEFAULT_MESSAGE_MAX = 5000
 DEVICE_NAME_MAX = 100
+# Characters of the original a reply's preview carries (the quote above the reply).
+REPLY_PREVIEW_LENGTH = 200
 CLIENT_ID_MAX = 64
 # Nobody alive was born before; the bound also keeps typos like 0199 out.
 BIRTHDATE_MIN = date(1900, 1, 1)
@@ -467,6 +470,38 @@ class Attachment:
         return self.width is not None
 
 
+@dataclass(frozen=True)
+class ForwardedFrom:
+    """Where a forwarded message first came from: its author and when they sent it, and its
+    chat only where the forward's audience may know of that chat (``chat_id`` None
+    otherwise). Forwarding a forward keeps the first source."""
+
+    chat_id: int | None
+    sender_id: int
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class ReplyPreview:
+    """The quote of the message a reply answers, as one audience may see it: the start of
+    its text, or nothing and ``deleted`` when it is gone (or gone for that audience)."""
+
+    id: int
+    sender_id: int
+    text: str
+    deleted: bool
+
+    @staticmethod
+    def of(original: Message, *, visible: bool = True) -> ReplyPreview:
+        """The preview of ``original``; ``visible`` False: as a deleted one (the reader
+        cleared or hid it, and must not read its text here)."""
+        if original.deleted or not visible:
+            return ReplyPreview(original.id, original.sender_id, "", True)
+        return ReplyPreview(
+            original.id, original.sender_id, original.text[:REPLY_PREVIEW_LENGTH], False
+        )
+
+
 @dataclass
 class Message:
     id: int
@@ -479,6 +514,13 @@ class Message:
     attachments: tuple[Attachment, ...] = ()
     edited_at: datetime | None = None
     deleted_at: datetime | None = None
+    forwarded_from: ForwardedFrom | None = None
+    # Not stored: the preview of ``reply_to_id`` that reads and events fill in for their
+    # audience (None: no reply, or not filled in).
+    reply_to: ReplyPreview | None = None
+
+    # Fields that are views made when reading, never columns of the message.
+    DERIVED: ClassVar[tuple[str, ...]] = ("reply_to",)
 
     @property
     def deleted(self) -> bool:
@@ -512,10 +554,42 @@ class Message:
         self.attachments = (*self.attachments, *attachments)
 
     def delete(self, now: datetime) -> None:
-        # A tombstone keeps the id (ordering, replies, read marks) but nothing of the content.
+        # A tombstone keeps the id (ordering, replies, read marks) but nothing of the content
+        # (nor a quote of someone else's).
         self.text = ""
         self.attachments = ()
         self.deleted_at = now
+        self.reply_to = None
+
+    def forwarded(self, chat_id_shown: bool) -> ForwardedFrom:
+        """Where a forward of this message comes from: its own source if it is a forward
+        itself; its chat only if ``chat_id_shown``."""
+        source = self.forwarded_from
+        if source is not None:
+            return ForwardedFrom(
+                source.chat_id if chat_id_shown else None, source.sender_id, source.sent_at
+            )
+        return ForwardedFrom(
+            self.chat_id if chat_id_shown else None, self.sender_id, self.created_at
+        )
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A message pinned in its chat (shown in the chat's header bar)."""
+
+    chat_id: int
+    message_id: int
+    pinned_by: int
+    pinned_at: datetime
+
+
+@dataclass(frozen=True)
+class PinnedMessage:
+    """A pin with its message, as a member reads the chat's pins."""
+
+    pin: Pin
+    message: Message
 
 
 @dataclass(frozen=True)
@@ -700,6 +774,8 @@ class Limits:
     # open (in a 5,000-member channel, typing to everyone would be most of the traffic).
     typing_joined_above: int = 100
     max_search_results: int = 50
+    # Messages pinned in one chat at most.
+    max_pins: int = 100
     # How long a process trusts a session it found active without asking storage again;
     # a revocation made by another process reaches this one within this delay (0: no cache).
     session_cache_seconds: float = 5.0
@@ -739,6 +815,7 @@ __all__ = [
     "Contact",
     "EncodedImage",
     "FileKind",
+    "ForwardedFrom",
     "ImageInfo",
     "Limits",
     "MediaItem",
@@ -746,10 +823,13 @@ __all__ = [
     "Message",
     "MessageEdit",
     "Page",
+    "Pin",
+    "PinnedMessage",
     "PresetKind",
     "ProfileView",
     "PublicProfile",
     "RefreshToken",
+    "ReplyPreview",
     "Role",
     "Session",
     "StoredFile",

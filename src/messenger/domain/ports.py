@@ -32,6 +32,7 @@ from messenger.domain.model import (
     Membership,
     Message,
     MessageEdit,
+    Pin,
     RefreshToken,
     Session,
     StoredFile,
@@ -123,6 +124,13 @@ class MessageRepository(Protocol):
 
     async def get(self, message_id: int) -> Message | None: ...
 
+    async def get_many(self, message_ids: Iterable[int]) -> dict[int, Message]:
+        """The messages with these ids, by id (ids of no message are left out)."""
+
+    async def hidden_from_some(self, message_ids: Iterable[int]) -> set[int]:
+        """Those of the messages that some current member of their chat cleared or hid
+        for themself (whose text a frame to the whole chat must not quote)."""
+
     async def by_client_id(self, sender_id: int, client_id: str) -> Message | None: ...
 
     async def by_client_ids(
@@ -165,6 +173,23 @@ class MessageRepository(Protocol):
 
     async def live_of_sender(self, sender_id: int, limit: int) -> list[Message]:
         """Up to ``limit`` of the user's messages that are not deleted, oldest first."""
+
+
+class PinRepository(Protocol):
+    """Pinned messages, per chat."""
+
+    async def get(self, chat_id: int, message_id: int) -> Pin | None: ...
+
+    async def add(self, pin: Pin) -> None:
+        """Store a new pin (the caller checked there is none)."""
+
+    async def remove(self, chat_id: int, message_id: int) -> None: ...
+
+    async def of_chat(self, chat_id: int) -> list[Pin]:
+        """The chat's pins, newest pin first (by pin time, then message id)."""
+
+    async def among(self, message_ids: Iterable[int]) -> list[Pin]:
+        """The pins of those of the messages that are pinned."""
 
 
 class FeedRepository(Protocol):
@@ -373,6 +398,9 @@ class UnitOfWork(Protocol):
 
     @property
     def settings(self) -> SettingsRepository: ...
+
+    @property
+    def pins(self) -> PinRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -21,6 +21,7 @@ from typing import Any, Self, TypeVar
 
 from messenger.domain.errors import Conflict, EmailTaken, UsernameTaken
 from messenger.domain.events import (
+    ABOUT_A_MESSAGE,
     FEED_EVENTS,
     Event,
     FeedEntry,
@@ -38,6 +39,7 @@ from messenger.domain.model import (
     Membership,
     Message,
     MessageEdit,
+    Pin,
     RefreshToken,
     Session,
     StoredFile,
@@ -78,6 +80,8 @@ class InMemoryStore:
     attachment_index: dict[str, set[int]] = field(default_factory=dict)
     themes: dict[str, Theme] = field(default_factory=dict)
     settings: dict[int, UserSettings] = field(default_factory=dict)
+    # (chat id, message id): pinned messages.
+    pins: dict[tuple[int, int], Pin] = field(default_factory=dict)
     # (user id, message id): messages hidden "for me".
     hidden: set[tuple[int, int]] = field(default_factory=set)
     counters: dict[str, int] = field(default_factory=dict)
@@ -272,12 +276,18 @@ class InMemoryMembershipRepository(_Repo):
         return {uid for (cid, uid) in self._s.members if cid in mine and uid != user_id}
 
 
+def _stored_message(message: Message) -> Message:
+    # As the SQL adapter: what reads make for their audience (the quote) is never stored.
+    return dataclasses.replace(message, reply_to=None)
+
+
 class InMemoryMessageRepository(_Repo):
     async def add(self, message: Message) -> Message:
         key = (message.sender_id, message.client_id)
         if key in self._s.client_ids:
             raise Conflict("Duplicate client id.")
-        message = _c(message)
+        given = message
+        message = _stored_message(message)
         message.id = self._s.next_id("messages")
         self._j.put(self._s.messages, message.id, message)
         self._j.put(self._s.client_ids, key, message.id)
@@ -286,7 +296,8 @@ class InMemoryMessageRepository(_Repo):
         # the per-chat list sorted.
         self._j.call(lambda: ids.append(message.id), ids.pop)
         self._index_attachments(message)
-        return _c(message)
+        # As the SQL adapter: the caller's message with its id.
+        return dataclasses.replace(message, reply_to=given.reply_to)
 
     async def add_many(self, messages: Sequence[Message]) -> list[Message]:
         # A Conflict part way leaves the earlier ones in the journal, undone on rollback.
@@ -306,6 +317,23 @@ class InMemoryMessageRepository(_Repo):
         m = self._s.messages.get(message_id)
         return _c(m) if m else None
 
+    async def get_many(self, message_ids: Iterable[int]) -> dict[int, Message]:
+        return {i: _c(self._s.messages[i]) for i in set(message_ids) if i in self._s.messages}
+
+    async def hidden_from_some(self, message_ids: Iterable[int]) -> set[int]:
+        found = set()
+        for message_id in set(message_ids):
+            message = self._s.messages.get(message_id)
+            if message is None:
+                continue
+            for (chat_id, user_id), member in self._s.members.items():
+                if chat_id == message.chat_id and (
+                    not member.sees(message_id) or (user_id, message_id) in self._s.hidden
+                ):
+                    found.add(message_id)
+                    break
+        return found
+
     async def by_client_id(self, sender_id: int, client_id: str) -> Message | None:
         message_id = self._s.client_ids.get((sender_id, client_id))
         return await self.get(message_id) if message_id is not None else None
@@ -321,7 +349,7 @@ class InMemoryMessageRepository(_Repo):
         return found
 
     async def update(self, message: Message) -> None:
-        self._j.put(self._s.messages, message.id, _c(message))
+        self._j.put(self._s.messages, message.id, _stored_message(message))
         self._index_attachments(message)
 
     async def add_edit(self, edit: MessageEdit) -> None:
@@ -404,6 +432,9 @@ class InMemoryFeedRepository(_Repo):
         if hiding and isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
             message_id = event.message.id
             return m.sees(message_id) and (user_id, message_id) not in self._s.hidden
+        if hiding and isinstance(event, ABOUT_A_MESSAGE):
+            message_id = event.message_id
+            return m.sees(message_id) and (user_id, message_id) not in self._s.hidden
         return True
 
     async def since(
@@ -439,6 +470,25 @@ class InMemoryFeedRepository(_Repo):
             ):
                 result[event.chat_id] = max(result.get(event.chat_id, 0), event.message.id)
         return result
+
+
+class InMemoryPinRepository(_Repo):
+    async def get(self, chat_id: int, message_id: int) -> Pin | None:
+        return self._s.pins.get((chat_id, message_id))
+
+    async def add(self, pin: Pin) -> None:
+        self._j.put(self._s.pins, (pin.chat_id, pin.message_id), pin)
+
+    async def remove(self, chat_id: int, message_id: int) -> None:
+        self._j.delete(self._s.pins, (chat_id, message_id))
+
+    async def of_chat(self, chat_id: int) -> list[Pin]:
+        found = [p for (c, _), p in self._s.pins.items() if c == chat_id]
+        return sorted(found, key=lambda p: (p.pinned_at, p.message_id), reverse=True)
+
+    async def among(self, message_ids: Iterable[int]) -> list[Pin]:
+        wanted = set(message_ids)
+        return [p for (_, m), p in self._s.pins.items() if m in wanted]
 
 
 class InMemoryContactRepository(_Repo):
@@ -701,6 +751,7 @@ class InMemoryUnitOfWork:
         self.privacy = InMemoryPrivacyRepository(store, self)
         self.themes = InMemoryThemeRepository(store, self)
         self.settings = InMemorySettingsRepository(store, self)
+        self.pins = InMemoryPinRepository(store, self)
 
     def journal(self) -> _Journal:
         if self._journal is None:

@@ -15,6 +15,7 @@ from messenger.adapters.codec import encode_event
 from messenger.adapters.sqlalchemy.session import SqlSession
 from messenger.adapters.sqlalchemy.tables import feed, feed_head
 from messenger.domain.events import (
+    ABOUT_A_MESSAGE,
     FEED_EVENTS,
     Event,
     MessageDeleted,
@@ -76,13 +77,16 @@ class FeedWriter:
                 head += 1
                 position = head
                 message = event.message if isinstance(event, _OF_A_MESSAGE) else None
+                # Pins name their message too (the same filter), but no sender: only posts
+                # and edits and deletions are "of" a message for delivery marks.
+                about = event.message_id if isinstance(event, ABOUT_A_MESSAGE) else None
                 rows.append(
                     {
                         "position": position,
                         "chat_id": event.chat_id,
                         "subject_user_id": event.subject_user_id,
                         "type": event.type,
-                        "message_id": message.id if message else None,
+                        "message_id": message.id if message else about,
                         # A read mark's reader, so that ``since`` can leave out the marks of
                         # others for a reader with read receipts off (repositories/feed.py).
                         "sender_id": message.sender_id if message else _reader(event),

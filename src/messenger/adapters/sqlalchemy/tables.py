@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 
-from messenger.domain.model import Attachment, ChatKind, FileKind, Role
+from messenger.domain.model import Attachment, ChatKind, FileKind, ForwardedFrom, Role
 from messenger.domain.privacy import Audience
 
 MYSQL_TABLE: dict[str, Any] = {
@@ -148,6 +148,39 @@ class AttachmentsJSON(sa.TypeDecorator[tuple[Attachment, ...]]):
             )
             for a in _attachments_decoder.decode(value)
         )
+
+
+class StoredForward(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Where a forwarded message came from, as ``messages.forwarded_from`` holds it (its
+    own frozen layout, like ``StoredAttachment``)."""
+
+    sender_id: int
+    sent_at: datetime
+    chat_id: int | None = None
+
+
+_forward_encoder = msgspec.json.Encoder()
+_forward_decoder = msgspec.json.Decoder(StoredForward)
+
+
+class ForwardJSON(sa.TypeDecorator[ForwardedFrom]):
+    """A forward's source as msgspec JSON; NULL for a message that is no forward."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: ForwardedFrom | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        stored = StoredForward(value.sender_id, value.sent_at, value.chat_id)
+        return _forward_encoder.encode(stored).decode()
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> ForwardedFrom | None:
+        if not value:
+            return None
+        x = _forward_decoder.decode(value)
+        sent_at = x.sent_at if x.sent_at.tzinfo else x.sent_at.replace(tzinfo=UTC)
+        return ForwardedFrom(chat_id=x.chat_id, sender_id=x.sender_id, sent_at=sent_at)
 
 
 _colors_encoder = msgspec.json.Encoder()
@@ -286,6 +319,8 @@ messages = sa.Table(
     sa.Column("attachments", AttachmentsJSON(), nullable=True),
     sa.Column("edited_at", UTCDateTime(), nullable=True),
     sa.Column("deleted_at", UTCDateTime(), nullable=True),
+    # A forward's first source (JSON), NULL for a message that is no forward.
+    sa.Column("forwarded_from", ForwardJSON(), nullable=True),
     sa.UniqueConstraint("sender_id", "client_id"),
     sa.Index(None, "chat_id", "id"),
     **MYSQL_TABLE,
@@ -307,6 +342,17 @@ message_attachments = sa.Table(
     metadata,
     sa.Column("file_id", key(64), primary_key=True),
     sa.Column("message_id", REF, sa.ForeignKey("messages.id"), primary_key=True, index=True),
+    **MYSQL_TABLE,
+)
+
+# Messages pinned in their chat.
+pinned_messages = sa.Table(
+    "pinned_messages",
+    metadata,
+    sa.Column("chat_id", REF, sa.ForeignKey("chats.id"), primary_key=True),
+    sa.Column("message_id", REF, sa.ForeignKey("messages.id"), primary_key=True, index=True),
+    sa.Column("pinned_by", REF, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("pinned_at", UTCDateTime(), nullable=False),
     **MYSQL_TABLE,
 )
 
@@ -449,6 +495,7 @@ DATA_TABLES = (
     "message_attachments",
     "message_edits",
     "hidden_messages",
+    "pinned_messages",
     "feed",
     "memberships",
     "messages",

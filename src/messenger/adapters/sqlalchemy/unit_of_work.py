@@ -30,6 +30,7 @@ from messenger.adapters.sqlalchemy.repositories import (
     SqlAlchemyFileRepository,
     SqlAlchemyMembershipRepository,
     SqlAlchemyMessageRepository,
+    SqlAlchemyPinRepository,
     SqlAlchemyPrivacyRepository,
     SqlAlchemySessionRepository,
     SqlAlchemySettingsRepository,
@@ -83,6 +84,7 @@ class SqlAlchemyUnitOfWork:
         self.privacy = SqlAlchemyPrivacyRepository(self.session)
         self.themes = SqlAlchemyThemeRepository(self.session)
         self.settings = SqlAlchemySettingsRepository(self.session)
+        self.pins = SqlAlchemyPinRepository(self.session)
 
     def _locked(self, head: int) -> None:
         if self._view is not None:

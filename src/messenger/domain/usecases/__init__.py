@@ -69,6 +69,7 @@ from messenger.domain.usecases.messages import (
     ReadState,
     SendTyping,
 )
+from messenger.domain.usecases.pins import ListPins, PinMessage, PinResult, UnpinMessage
 from messenger.domain.usecases.privacy import ChangePrivacy, GetPrivacy
 from messenger.domain.usecases.profile import (
     ChooseAvatarFrame,
@@ -130,6 +131,7 @@ __all__ = [
     "ListChatMedia",
     "ListChats",
     "ListContacts",
+    "ListPins",
     "ListPresets",
     "ListSessions",
     "ListThemes",
@@ -139,6 +141,8 @@ __all__ = [
     "OpenChat",
     "OpenDialog",
     "OpenFile",
+    "PinMessage",
+    "PinResult",
     "Ports",
     "PostMessage",
     "PostResult",
@@ -159,6 +163,7 @@ __all__ = [
     "SendTyping",
     "SetAvatarFromUpload",
     "UnblockUser",
+    "UnpinMessage",
     "UpdateProfile",
     "UploadAvatar",
     "UploadFile",

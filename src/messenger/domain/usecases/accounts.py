@@ -46,6 +46,7 @@ from messenger.domain.ports import CommonPasswords, UnitOfWork
 from messenger.domain.usecases.base import Ports, UseCase, seen_by, views_of
 from messenger.domain.usecases.chats import hand_over_groups
 from messenger.domain.usecases.files import remove_files
+from messenger.domain.usecases.pins import unpin_deleted
 from messenger.domain.usecases.profile import tell_chat_mates
 
 
@@ -472,6 +473,7 @@ class FinishAccountDeletion(UseCase):
                 await uow.messages.forget_edits(message.id)
                 await uow.messages.update(message)
                 uow.record(MessageDeleted(message=message), audiences[message.id])
+            await unpin_deleted(uow, found, audiences)
             more = len(found) == batch
             if not more:
                 user.erasing_messages = False

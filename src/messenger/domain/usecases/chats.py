@@ -47,6 +47,7 @@ from messenger.domain.usecases.base import (
     relations_to,
     visible_page,
 )
+from messenger.domain.usecases.replies import with_previews_in
 
 
 async def _details(uow: UnitOfWork, chat: Chat) -> ChatDetails:
@@ -427,6 +428,9 @@ class ListChats(UseCase):
                 return page.with_items([])
             chat_ids = [c.id for c in page.items]
             last = await _last_seen(uow, user_id, [mine[i] for i in chat_ids])
+            # Quotes only when some last message is a reply (one read for the page).
+            quoted = await with_previews_in(uow, user_id, mine, list(last.values()))
+            last = {m.chat_id: m for m in quoted}
             unread = await uow.messages.count_unread(
                 {i: mine[i].unread_floor for i in chat_ids}, user_id
             )

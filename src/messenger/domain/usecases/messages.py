@@ -39,6 +39,7 @@ from messenger.domain.model import (
     Message,
     MessageEdit,
     Page,
+    ReplyPreview,
     StoredFile,
     check_client_id,
     clean_text,
@@ -53,6 +54,8 @@ from messenger.domain.usecases.base import (
     visible_page,
 )
 from messenger.domain.usecases.files import NewFile, UploadFile
+from messenger.domain.usecases.pins import unpin_deleted
+from messenger.domain.usecases.replies import fill_preview_for_all, with_previews_for
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +99,7 @@ class _Post:
     text: str
     reply_to_id: int | None
     attachment_ids: tuple[str, ...]
+    forward_of: int | None = None
 
 
 class PostMessage(UseCase):
@@ -104,6 +108,9 @@ class PostMessage(UseCase):
     Idempotent on (sender, client id): a resend returns the first message and publishes
     nothing, so a client may retry blindly after a lost connection. Posts that arrive together
     may share a unit of work (``Ports.committer``); a post that breaks a rule fails alone.
+
+    ``forward_of``: forward that message (one the sender sees) here, its text and files as
+    they are (the files are shared, not copied); ``text`` must then be empty.
     """
 
     def __init__(self, ports: Ports) -> None:
@@ -118,12 +125,17 @@ class PostMessage(UseCase):
         text: str,
         reply_to_id: int | None = None,
         attachment_ids: Sequence[str] = (),
+        forward_of: int | None = None,
     ) -> PostResult:
         client_id = check_client_id(client_id)
+        if forward_of is not None:
+            _check_forward(text, attachment_ids)
         # Attachment ids that name no file of the sender are refused when the post is
         # staged, so an empty text never gets through on unknown ids alone.
         text = clean_text(
-            text, self._limits.max_message_length, with_attachments=bool(attachment_ids)
+            text,
+            self._limits.max_message_length,
+            with_attachments=bool(attachment_ids) or forward_of is not None,
         )
         if len(attachment_ids) > self._limits.max_attachments:
             raise ValidationError("Too many attachments.", field="attachment_ids")
@@ -136,7 +148,9 @@ class PostMessage(UseCase):
             )
             if wait:
                 return await self._resent(user_id, chat_id, client_id, wait)
-        post = _Post(user_id, chat_id, client_id, text, reply_to_id, tuple(attachment_ids))
+        post = _Post(
+            user_id, chat_id, client_id, text, reply_to_id, tuple(attachment_ids), forward_of
+        )
         return await self._submit(post)
 
     async def _resent(self, user_id: int, chat_id: int, client_id: str, wait: float) -> PostResult:
@@ -154,9 +168,10 @@ class PostMessage(UseCase):
         """Store a group of posts in one unit of work; a storage failure fails them all."""
         async with self._uow() as uow:
             group = _Group(uow)
-            if after_conflict:
+            if after_conflict or group.forwards(posts):
                 # Resends are rare: the unique (sender, client id) key finds them, and only a
-                # group that hit it looks them up first.
+                # group that hit it looks them up first. So does a group with forwards: the
+                # resend of a forward whose source went since must still get the message.
                 await group.look_up(posts)
             await group.prepare(posts)
             for post in posts:
@@ -185,12 +200,16 @@ class PostMessage(UseCase):
             raise UserDeleted()
         if await group.blocked_in_dialog(post.chat_id, post.user_id):
             raise Blocked("This user has blocked you; you cannot write to them.")
+        reply_to = None
         if post.reply_to_id is not None:
-            original = await uow.messages.get(post.reply_to_id)
+            original = group.original(post.reply_to_id)
             if original is None or original.chat_id != post.chat_id:
                 raise ValidationError(
                     "reply_to_id must be a message of the same chat.", field="reply_to_id"
                 )
+            reply_to = ReplyPreview.of(original, visible=group.quotable(original.id))
+        if post.forward_of is not None:
+            return await self._forward(uow, post, group, reply_to)
         attachments = await _attachments(uow, post.user_id, post.attachment_ids)
         return Message(
             id=0,
@@ -201,6 +220,50 @@ class PostMessage(UseCase):
             created_at=self._clock.now(),
             reply_to_id=post.reply_to_id,
             attachments=attachments,
+            reply_to=reply_to,
+        )
+
+    async def _forward(
+        self, uow: UnitOfWork, post: _Post, group: _Group, reply_to: ReplyPreview | None
+    ) -> Message:
+        """The forward of a message the sender sees: its text and files (shared: both
+        messages name the same files, which members of either chat may download)."""
+        assert post.forward_of is not None
+        source = await _load_message(uow, post.forward_of, post.user_id)
+        if source.deleted:
+            raise NotFound("Message not found.")
+        first = source.forwarded_from
+        origin = source.chat_id if first is None else first.chat_id
+        # The first source's chat is named only to an audience who are all in it: to
+        # anyone else a chat's existence and id are not theirs to learn.
+        audience = await group.members_of(post.chat_id)
+        shown = origin is not None and (
+            origin == post.chat_id or audience <= await uow.members.member_ids(origin)
+        )
+        return Message(
+            id=0,
+            chat_id=post.chat_id,
+            sender_id=post.user_id,
+            client_id=post.client_id,
+            text=source.text,
+            created_at=self._clock.now(),
+            reply_to_id=post.reply_to_id,
+            attachments=source.attachments,
+            forwarded_from=source.forwarded(shown),
+            reply_to=reply_to,
+        )
+
+
+def _check_forward(text: str, attachment_ids: Sequence[str]) -> None:
+    """A forward is the source's content alone: a comment is a message of its own."""
+    if text.strip():
+        raise ValidationError(
+            "A forward carries its source's text; send a comment as a message of its own.",
+            field="text",
+        )
+    if attachment_ids:
+        raise ValidationError(
+            "A forward carries its source's files; it cannot get others.", field="attachment_ids"
         )
 
 
@@ -216,6 +279,10 @@ class _Group:
         self._blocked: dict[tuple[int, int], bool] = {}
         self._new: dict[tuple[int, str], int] = {}
         self._staged: list[PostResult | DomainError | Message | int] = []
+        # The messages the group's replies answer, and those of them some member of their
+        # chat no longer sees (read only for a group with replies).
+        self._originals: dict[int, Message] = {}
+        self._withheld: set[int] = set()
         # Dialogs nobody may post to any more: the other side deleted their account.
         self.closed: set[int] = set()
         # Users of the group's dialogs who blocked one of its senders (usually nobody).
@@ -230,6 +297,12 @@ class _Group:
         """Read the chats the posts go to with their members, and what may close a dialog
         (a deleted account, a block) for all of the group's dialogs at once: this runs while
         every other write waits, so it must not cost a query per chat."""
+        replies = {p.reply_to_id for p in posts if p.reply_to_id is not None}
+        if replies:
+            # Only for a group with replies: the originals (the rule and the quote) and
+            # whether a member no longer sees them (a frame must not quote those), at once.
+            self._originals = await self._uow.messages.get_many(replies)
+            self._withheld = await self._uow.messages.hidden_from_some(self._originals)
         for chat_id in dict.fromkeys(p.chat_id for p in posts):
             await self.members_of(chat_id)
         dialogs = {
@@ -246,6 +319,18 @@ class _Group:
         # Blocks are rare: one query says whether anyone here blocked a sender at all, and
         # only then is each of those dialogs looked at.
         self._blockers = await self._uow.blocks.blocking_any(people, senders) if senders else set()
+
+    @staticmethod
+    def forwards(posts: Sequence[_Post]) -> bool:
+        return any(p.forward_of is not None for p in posts)
+
+    def original(self, message_id: int) -> Message | None:
+        """The message a reply of the group answers (None: no such message)."""
+        return self._originals.get(message_id)
+
+    def quotable(self, message_id: int) -> bool:
+        """Whether a frame to the whole chat may quote the original's text."""
+        return message_id not in self._withheld
 
     async def members_of(self, chat_id: int) -> frozenset[int]:
         """The chat's members (none for no chat), read once per group."""
@@ -363,6 +448,7 @@ class EditMessage(UseCase):
             previous = message.edit(user_id, text, self._clock.now())
             await uow.messages.add_edit(previous)
             await uow.messages.update(message)
+            await fill_preview_for_all(uow, message)
             uow.record(MessageEdited(message=message), await _seeing(uow, message))
             notifications = await uow.commit()
         await self._publish(notifications)
@@ -395,6 +481,7 @@ class AttachFilesToMessage(UseCase):
                 message = await _load_message(uow, message_id, user_id)
                 message.attach(user_id, [_attachment(f) for f in stored], limit)
                 await uow.messages.update(message)
+                await fill_preview_for_all(uow, message)
                 uow.record(MessageEdited(message=message), await _seeing(uow, message))
                 notifications = await uow.commit()
         except BaseException:
@@ -464,7 +551,10 @@ class DeleteMessage(UseCase):
             message.delete(self._clock.now())
             await uow.messages.forget_edits(message.id)
             await uow.messages.update(message)
-            uow.record(MessageDeleted(message=message), await _seeing(uow, message))
+            audience = await _seeing(uow, message)
+            uow.record(MessageDeleted(message=message), audience)
+            # No deleted message stays pinned.
+            await unpin_deleted(uow, [message], {message.id: audience}, by_user_id=user_id)
             notifications = await uow.commit()
         await self._publish(notifications)
         return message
@@ -542,16 +632,24 @@ class ReadHistory(UseCase):
             if me is None:
                 raise ChatNotFound()
             if around is not None:
-                return await _around(uow, me, around, limit)
-            items = await visible_page(uow, me, before=before, after=after, limit=limit + 1)
-        has_more = len(items) > limit
-        if has_more:
-            # One row beyond the page tells whether there is more in the paging direction.
-            items = items[:limit] if after is not None else items[1:]
-        if after is not None:
-            return Page(items=tuple(items), has_more=has_more, has_newer=has_more)
-        newest = before is None
-        return Page(items=tuple(items), has_more=has_more, has_newer=False if newest else None)
+                page = await _around(uow, me, around, limit)
+            else:
+                items = await visible_page(uow, me, before=before, after=after, limit=limit + 1)
+                page = _paged(items, limit, before=before, after=after)
+            quoted = await with_previews_for(uow, me, page.items)
+        return dataclasses.replace(page, items=tuple(quoted))
+
+
+def _paged(items: list[Message], limit: int, *, before: int | None, after: int | None) -> Page:
+    """The page from up to ``limit + 1`` messages read in the paging direction."""
+    has_more = len(items) > limit
+    if has_more:
+        # One row beyond the page tells whether there is more in the paging direction.
+        items = items[:limit] if after is not None else items[1:]
+    if after is not None:
+        return Page(items=tuple(items), has_more=has_more, has_newer=has_more)
+    newest = before is None
+    return Page(items=tuple(items), has_more=has_more, has_newer=False if newest else None)
 
 
 async def _around(uow: UnitOfWork, me: Membership, message_id: int, limit: int) -> Page:

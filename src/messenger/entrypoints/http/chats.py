@@ -28,6 +28,8 @@ from messenger.entrypoints.http.schemas import (
     MessagePage,
     PageCursor,
     PageLimit,
+    PinIn,
+    PinList,
     PostMessageIn,
     ReadIn,
     ReadOut,
@@ -251,8 +253,60 @@ async def post_message(
         data.text,
         reply_to_id=data.reply_to_id,
         attachment_ids=data.attachment_ids,
+        forward_of=data.forward_of,
     )
     return Response(wire.message(result.message), status_code=201 if result.created else 200)
+
+
+@post(
+    "/{chat_id:int}/pins",
+    status_code=201,
+    summary="Pin a message (group owners and admins, either user of a dialog)",
+    description=(
+        "Pinning a pinned message answers 200 and changes nothing. The members who see the "
+        "message get `message_pinned`. 404 `not_found` for a message of another chat, deleted, "
+        "or one you do not see; 409 `too_many_pins` beyond the chat's cap (100)."
+    ),
+    responses={200: ResponseSpec(data_container=shapes.Pin, description="Already pinned")},
+    opt={"problems": (403, 409)},
+)
+async def pin_message(
+    chat_id: PathId,
+    data: JSONBody[PinIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> Response[shapes.Pin]:
+    result = await messenger.pin_message(claims.user_id, chat_id, data.message_id)
+    return Response(wire.pin(result.pinned), status_code=201 if result.created else 200)
+
+
+@delete(
+    "/{chat_id:int}/pins/{message_id:int}",
+    status_code=204,
+    summary="Unpin a message (whoever may pin); unpinning one not pinned changes nothing",
+    opt={"problems": (403,)},
+)
+async def unpin_message(
+    chat_id: PathId,
+    message_id: PathId,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> None:
+    await messenger.unpin_message(claims.user_id, chat_id, message_id)
+
+
+@get("/{chat_id:int}/pins", summary="A page of the chat's pinned messages, newest pin first")
+async def list_pins(
+    chat_id: PathId,
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
+) -> PinList:
+    page = await messenger.list_pins(claims.user_id, chat_id, limit=limit, cursor=cursor)
+    return PinList.of(page, [wire.pin(p) for p in page.items])
 
 
 async def _mark_read(messenger: Messenger, user_id: int, chat_id: int, message_id: int) -> ReadOut:
@@ -364,6 +418,9 @@ def chats_router() -> Router:
             list_direct_messages,
             clear_chat,
             post_message,
+            pin_message,
+            unpin_message,
+            list_pins,
             mark_read,
             mark_direct_read,
         ],

@@ -128,10 +128,18 @@ class RoleIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class PostMessageIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """``forward_of``: forward that message (one you see) here, its text and files as they
+    are; ``text`` must then be empty (or left out) and ``attachment_ids`` too."""
+
     client_id: ShortText
-    text: Text
+    text: Text = ""
     reply_to_id: Id | None = None
     attachment_ids: Annotated[list[FileId], Meta(max_length=100)] = []
+    forward_of: Id | None = None
+
+
+class PinIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    message_id: Id
 
 
 class EditMessageIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -243,6 +251,10 @@ class MessagePage(msgspec.Struct, kw_only=True):
 class MessageEditOut(msgspec.Struct, kw_only=True):
     text: str
     edited_at: datetime
+
+
+class PinList(Page[shapes.Pin]):
+    """A page of a chat's pinned messages, newest pin first."""
 
 
 class EditList(Page[MessageEditOut]):

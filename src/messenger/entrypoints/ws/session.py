@@ -425,6 +425,7 @@ class Session:
                     data.text,
                     reply_to_id=data.reply_to_id,
                     attachment_ids=data.attachment_ids,
+                    forward_of=data.forward_of,
                 )
                 connection.push(self.hub.frames.message_sent(data.client_id, result.message))
             elif isinstance(data, TypingRequest):

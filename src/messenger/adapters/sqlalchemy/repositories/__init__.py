@@ -15,6 +15,7 @@ from messenger.adapters.sqlalchemy.repositories.feed import SqlAlchemyFeedReposi
 from messenger.adapters.sqlalchemy.repositories.files import SqlAlchemyFileRepository
 from messenger.adapters.sqlalchemy.repositories.members import SqlAlchemyMembershipRepository
 from messenger.adapters.sqlalchemy.repositories.messages import SqlAlchemyMessageRepository
+from messenger.adapters.sqlalchemy.repositories.pins import SqlAlchemyPinRepository
 from messenger.adapters.sqlalchemy.repositories.relations import (
     SqlAlchemyBlockRepository,
     SqlAlchemyContactRepository,
@@ -38,6 +39,7 @@ __all__ = [
     "SqlAlchemyFileRepository",
     "SqlAlchemyMembershipRepository",
     "SqlAlchemyMessageRepository",
+    "SqlAlchemyPinRepository",
     "SqlAlchemyPrivacyRepository",
     "SqlAlchemySessionRepository",
     "SqlAlchemySettingsRepository",

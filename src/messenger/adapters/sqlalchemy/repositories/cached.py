@@ -119,6 +119,12 @@ class CachedMessageRepository:
     async def get(self, message_id: int) -> Message | None:
         return await self._inner.get(message_id)
 
+    async def get_many(self, message_ids: Iterable[int]) -> dict[int, Message]:
+        return await self._inner.get_many(message_ids)
+
+    async def hidden_from_some(self, message_ids: Iterable[int]) -> set[int]:
+        return await self._inner.hidden_from_some(message_ids)
+
     async def by_client_id(self, sender_id: int, client_id: str) -> Message | None:
         return await self._inner.by_client_id(sender_id, client_id)
 

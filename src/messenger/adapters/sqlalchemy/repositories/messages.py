@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from messenger.adapters.sqlalchemy.repositories.rows import (
 from messenger.adapters.sqlalchemy.session import SqlSession
 from messenger.adapters.sqlalchemy.tables import (
     hidden_messages,
+    memberships,
     message_attachments,
     message_edits,
     messages,
@@ -24,7 +25,8 @@ from messenger.adapters.sqlalchemy.tables import (
 from messenger.domain.errors import Conflict
 from messenger.domain.model import Message, MessageEdit
 
-_MESSAGES = select_entity(messages, Message)
+_MESSAGES = select_entity(messages, Message, derived=Message.DERIVED)
+_NOT_WRITTEN = ("id", *Message.DERIVED)
 _MESSAGE_INSERT = messages.insert()
 # Executed with many rows, SQLAlchemy sends one multi-row INSERT ... RETURNING (MariaDB
 # 10.5+, SQLite 3.35+) instead of a round trip per row.
@@ -64,7 +66,7 @@ _HISTORY_PAGES = {
 
 
 def _new_values(message: Message) -> dict[str, Any]:
-    return values_of(message, without=("id",))
+    return values_of(message, without=_NOT_WRITTEN)
 
 
 class SqlAlchemyMessageRepository:
@@ -121,6 +123,33 @@ class SqlAlchemyMessageRepository:
     async def get(self, message_id: int) -> Message | None:
         row = (await self._db.read(_MESSAGE_GET, {"b_id": message_id})).first()
         return Message(*row) if row else None
+
+    async def get_many(self, message_ids: Iterable[int]) -> dict[int, Message]:
+        wanted = sorted(set(message_ids))
+        if not wanted:
+            return {}
+        if len(wanted) == 1:
+            message = await self.get(wanted[0])
+            return {message.id: message} if message else {}
+        stmt = _MESSAGES.where(messages.c.id.in_(wanted))
+        return {m.id: m for m in (Message(*r) for r in await self._db.read(stmt))}
+
+    async def hidden_from_some(self, message_ids: Iterable[int]) -> set[int]:
+        wanted = sorted(set(message_ids))
+        if not wanted:
+            return set()
+        # A member cleared past the message, or hid it: both are per member of its chat.
+        cleared = sa.exists().where(
+            memberships.c.chat_id == messages.c.chat_id,
+            memberships.c.cleared_up_to >= messages.c.id,
+        )
+        hidden = sa.exists().where(
+            hidden_messages.c.message_id == messages.c.id,
+            memberships.c.chat_id == messages.c.chat_id,
+            memberships.c.user_id == hidden_messages.c.user_id,
+        )
+        stmt = sa.select(messages.c.id).where(messages.c.id.in_(wanted), sa.or_(cleared, hidden))
+        return {int(r[0]) for r in await self._db.read(stmt)}
 
     async def by_client_id(self, sender_id: int, client_id: str) -> Message | None:
         params = {"b_sender_id": sender_id, "b_client_id": client_id}

@@ -34,12 +34,15 @@ def field_names(entity: type[Any]) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(entity))
 
 
-def select_entity(table: sa.Table, entity: type[Any]) -> sa.Select[Any]:
+def select_entity(
+    table: sa.Table, entity: type[Any], *, derived: tuple[str, ...] = ()
+) -> sa.Select[Any]:
     """``table``'s columns in ``entity``'s field order: each row builds one, ``entity(*row)``.
 
-    A field without a column fails here, at import, not at the first query.
+    A field without a column fails here, at import, not at the first query; but
+    ``derived`` ones (views made when reading, last among the fields, with defaults).
     """
-    return sa.select(*(table.c[name] for name in field_names(entity)))
+    return sa.select(*(table.c[name] for name in field_names(entity) if name not in derived))
 
 
 def values_of(entity: object, *, without: tuple[str, ...] = ()) -> dict[str, Any]:
