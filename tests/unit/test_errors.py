@@ -35,6 +35,7 @@ EXPECTED_CODES: dict[type[DomainError], str] = {
     errors.Blocked: "blocked",
     errors.PrivacyRestricted: "privacy_restricted",
     errors.TooManyThemes: "too_many_themes",
+    errors.TooManyReactions: "too_many_reactions",
     errors.UnsupportedImage: "unsupported_image",
     errors.ImageTooLarge: "image_too_large",
     errors.UserDeleted: "user_deleted",

@@ -22,7 +22,7 @@ from messenger.contract.errors import ErrorCode
 # The version of this contract: the AsyncAPI document's ``info.version`` and the ``ready``
 # frame's ``version``. A new frame type or field raises the minor version (clients ignore
 # what they do not know); anything a client could trip over raises the major version.
-CONTRACT_VERSION = "1.5.0"
+CONTRACT_VERSION = "1.6.0"
 
 # --- objects (the REST API's response bodies, and what frames carry) ----------------------
 
@@ -138,7 +138,25 @@ class File(Attachment, kw_only=True, gc=False):
     """An uploaded file."""
 
 
+class Reaction(msgspec.Struct, kw_only=True, gc=False):
+    """How many users reacted to a message with ``emoji`` (one Unicode emoji, in its
+    fully-qualified form). ``me``: the caller is one of them; only REST answers (which are
+    the caller's own) carry it, never a pushed frame (the same bytes for every recipient:
+    a client knows its own reactions from REST and from the ``user_id`` of
+    ``message_reactions``)."""
+
+    emoji: str
+    count: int
+    me: bool | UnsetType = UNSET
+
+
 class Message(msgspec.Struct, kw_only=True, gc=False):
+    """A message. ``reactions`` (by first use, each with ``me``) is in history pages and in
+    the answers of the reaction requests; the messages of frames (``new_message``,
+    ``message_updated``, ``message_deleted``, ``message_sent``, ``sync``) and of the other
+    answers leave it out: keep what you have and apply ``message_reactions`` frames (a new
+    message has none; a deleted one loses them)."""
+
     id: int
     chat_id: int
     sender_id: int
@@ -149,6 +167,7 @@ class Message(msgspec.Struct, kw_only=True, gc=False):
     created_at: datetime
     edited_at: datetime | None
     deleted: bool
+    reactions: list[Reaction] | UnsetType = UNSET
 
 
 class Chat(msgspec.Struct, kw_only=True, gc=False):
@@ -235,6 +254,19 @@ class WatermarkData(msgspec.Struct, kw_only=True, gc=False):
     chat_id: int
     user_id: int
     message_id: int
+
+
+class MessageReactionsData(msgspec.Struct, kw_only=True, gc=False):
+    """``message_reactions``: ``user_id`` added (``added``) or took back a reaction with
+    ``emoji``; ``reactions`` are the message's counts as they now are, by first use (no
+    ``me``: every member gets the same bytes; yours are those whose ``user_id`` is you)."""
+
+    chat_id: int
+    message_id: int
+    user_id: int
+    emoji: str
+    added: bool
+    reactions: list[Reaction]
 
 
 class ChatEventData(msgspec.Struct, kw_only=True, gc=False):
@@ -399,6 +431,11 @@ class MessageDeletedFrame(Frame, tag="message_deleted", gc=False):
     cursor: int
 
 
+class MessageReactionsFrame(Frame, tag="message_reactions", gc=False):
+    data: MessageReactionsData
+    cursor: int
+
+
 class MessagesReadFrame(Frame, tag="messages_read", gc=False):
     data: WatermarkData
     cursor: int
@@ -517,6 +554,7 @@ FeedFrame = (
     | SettingsUpdatedFrame
     | ChatClearedFrame
     | MessageHiddenFrame
+    | MessageReactionsFrame
 )
 ServerFrame = (
     FeedFrame

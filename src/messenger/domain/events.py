@@ -19,6 +19,7 @@ from messenger.domain.model import (
     Membership,
     Message,
     PublicProfile,
+    ReactionCount,
     Role,
 )
 from messenger.domain.privacy import PrivacySettings
@@ -73,6 +74,24 @@ class MessageDeleted(Event):
     @property
     def chat_id(self) -> int:
         return self.message.chat_id
+
+
+@dataclass(frozen=True)
+class MessageReactionsChanged(Event):
+    """A member added (``added``) or took back a reaction: the message's counts as they now
+    are. The same for every recipient: each client knows its own reactions."""
+
+    type: ClassVar[str] = "message_reactions"
+    chat: int
+    message_id: int
+    user_id: int
+    emoji: str
+    added: bool
+    reactions: tuple[ReactionCount, ...]
+
+    @property
+    def chat_id(self) -> int:
+        return self.chat
 
 
 @dataclass(frozen=True)
@@ -351,6 +370,7 @@ FEED_EVENTS: tuple[type[Event], ...] = (
     SettingsUpdated,
     ChatCleared,
     MessageHidden,
+    MessageReactionsChanged,
 )
 EPHEMERAL_EVENTS: tuple[type[Event], ...] = (
     UserTyping,
@@ -416,6 +436,7 @@ __all__ = [
     "MessageEdited",
     "MessageHidden",
     "MessagePosted",
+    "MessageReactionsChanged",
     "MessagesDelivered",
     "MessagesRead",
     "Notification",

@@ -20,6 +20,7 @@ from messenger.domain.events import (
     MessageDeleted,
     MessageEdited,
     MessagePosted,
+    MessageReactionsChanged,
     MessagesRead,
     Notification,
 )
@@ -33,6 +34,11 @@ _FEED_INSERT = feed.insert()
 
 def _reader(event: Event) -> int | None:
     return event.user_id if isinstance(event, MessagesRead) else None
+
+
+def _reacted(event: Event) -> int | None:
+    # Reactions name their message too (no sender: they are nobody's post).
+    return event.message_id if isinstance(event, MessageReactionsChanged) else None
 
 
 _HEAD_UPDATE = feed_head.update().where(feed_head.c.id == 1)
@@ -76,13 +82,14 @@ class FeedWriter:
                 head += 1
                 position = head
                 message = event.message if isinstance(event, _OF_A_MESSAGE) else None
+                message_id = message.id if message else _reacted(event)
                 rows.append(
                     {
                         "position": position,
                         "chat_id": event.chat_id,
                         "subject_user_id": event.subject_user_id,
                         "type": event.type,
-                        "message_id": message.id if message else None,
+                        "message_id": message_id,
                         # A read mark's reader, so that ``since`` can leave out the marks of
                         # others for a reader with read receipts off (repositories/feed.py).
                         "sender_id": message.sender_id if message else _reader(event),

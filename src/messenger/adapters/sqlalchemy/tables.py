@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 
-from messenger.domain.model import Attachment, ChatKind, FileKind, Role
+from messenger.domain.model import Attachment, ChatKind, FileKind, ReactionCount, Role
 from messenger.domain.privacy import Audience
 
 MYSQL_TABLE: dict[str, Any] = {
@@ -148,6 +148,32 @@ class AttachmentsJSON(sa.TypeDecorator[tuple[Attachment, ...]]):
             )
             for a in _attachments_decoder.decode(value)
         )
+
+
+_reactions_encoder = msgspec.json.Encoder()
+_reactions_decoder = msgspec.json.Decoder(list[tuple[str, int]])
+
+
+class ReactionsJSON(sa.TypeDecorator[tuple[ReactionCount, ...]]):
+    """A message's reaction counts as ``[[emoji, count], ...]`` in order of first use; NULL
+    (not ``[]``) when there are none, as on almost every message."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: tuple[ReactionCount, ...] | None, dialect: Dialect
+    ) -> str | None:
+        if not value:
+            return None
+        return _reactions_encoder.encode([(c.emoji, c.count) for c in value]).decode()
+
+    def process_result_value(
+        self, value: Any | None, dialect: Dialect
+    ) -> tuple[ReactionCount, ...]:
+        if not value:
+            return ()
+        return tuple(ReactionCount(e, n) for e, n in _reactions_decoder.decode(value))
 
 
 _colors_encoder = msgspec.json.Encoder()
@@ -286,6 +312,9 @@ messages = sa.Table(
     sa.Column("attachments", AttachmentsJSON(), nullable=True),
     sa.Column("edited_at", UTCDateTime(), nullable=True),
     sa.Column("deleted_at", UTCDateTime(), nullable=True),
+    # The reaction counts, kept equal to message_reactions in the same transaction (see
+    # migration 0008_reactions): history shows them without reading who reacted.
+    sa.Column("reactions", ReactionsJSON(), nullable=True),
     sa.UniqueConstraint("sender_id", "client_id"),
     sa.Index(None, "chat_id", "id"),
     **MYSQL_TABLE,
@@ -316,6 +345,18 @@ hidden_messages = sa.Table(
     metadata,
     sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True),
     sa.Column("message_id", REF, sa.ForeignKey("messages.id"), primary_key=True, index=True),
+    **MYSQL_TABLE,
+)
+
+# Who reacted to which message with which emoji. The emoji compares byte for byte (``key``):
+# a case- or accent-insensitive collation would make different emoji one.
+message_reactions = sa.Table(
+    "message_reactions",
+    metadata,
+    sa.Column("message_id", REF, sa.ForeignKey("messages.id"), primary_key=True),
+    sa.Column("emoji", key(32), primary_key=True),
+    sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True, index=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
     **MYSQL_TABLE,
 )
 
@@ -449,6 +490,7 @@ DATA_TABLES = (
     "message_attachments",
     "message_edits",
     "hidden_messages",
+    "message_reactions",
     "feed",
     "memberships",
     "messages",

@@ -31,6 +31,7 @@ from messenger.adapters.sqlalchemy.repositories import (
     SqlAlchemyMembershipRepository,
     SqlAlchemyMessageRepository,
     SqlAlchemyPrivacyRepository,
+    SqlAlchemyReactionRepository,
     SqlAlchemySessionRepository,
     SqlAlchemySettingsRepository,
     SqlAlchemyThemeRepository,
@@ -76,6 +77,7 @@ class SqlAlchemyUnitOfWork:
             self.members = CachedMembershipRepository(self.members, self._view)
             self.messages = CachedMessageRepository(self.messages, self._view)
         self.feed = SqlAlchemyFeedRepository(self.session)
+        self.reactions = SqlAlchemyReactionRepository(self.session)
         self.sessions = SqlAlchemySessionRepository(self.session)
         self.files = SqlAlchemyFileRepository(self.session)
         self.contacts = SqlAlchemyContactRepository(self.session)

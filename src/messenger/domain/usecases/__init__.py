@@ -79,6 +79,7 @@ from messenger.domain.usecases.profile import (
     profile_audience,
     tell_chat_mates,
 )
+from messenger.domain.usecases.reactions import ListReactors, ReactToMessage, RemoveReaction
 from messenger.domain.usecases.themes import (
     ChangeSettings,
     CreateTheme,
@@ -131,6 +132,7 @@ __all__ = [
     "ListChats",
     "ListContacts",
     "ListPresets",
+    "ListReactors",
     "ListSessions",
     "ListThemes",
     "LogOut",
@@ -143,6 +145,7 @@ __all__ = [
     "PostMessage",
     "PostResult",
     "ProfileChange",
+    "ReactToMessage",
     "ReadHistory",
     "ReadState",
     "RefreshSession",
@@ -150,6 +153,7 @@ __all__ = [
     "RemoveAvatar",
     "RemoveContact",
     "RemoveMember",
+    "RemoveReaction",
     "RenameContact",
     "RenameGroup",
     "ReportPresence",

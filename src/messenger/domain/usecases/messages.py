@@ -62,7 +62,7 @@ class PostResult:
     created: bool  # False when this was a resend of a message already stored
 
 
-async def _load_message(uow: UnitOfWork, message_id: int, user_id: int) -> Message:
+async def load_visible_message(uow: UnitOfWork, message_id: int, user_id: int) -> Message:
     """A message the user sees: in one of their chats, neither cleared nor hidden for them
     (each of which answers as a message that does not exist)."""
     message = await uow.messages.get(message_id)
@@ -350,7 +350,7 @@ class EditMessage(UseCase):
 
     async def __call__(self, user_id: int, message_id: int, text: str) -> Message:
         async with self._uow() as uow:
-            message = await _load_message(uow, message_id, user_id)
+            message = await load_visible_message(uow, message_id, user_id)
             # Whether the text may become empty depends on the message: its attachments.
             text = clean_text(
                 text, self._limits.max_message_length, with_attachments=bool(message.attachments)
@@ -382,7 +382,7 @@ class AttachFilesToMessage(UseCase):
     ) -> Message:
         limit = self._limits.max_attachments
         async with self._uow(read_only=True) as uow:
-            message = await _load_message(uow, message_id, user_id)
+            message = await load_visible_message(uow, message_id, user_id)
         # Strangers, other members and full messages are refused before a byte is stored.
         room = message.room_for_attachments(user_id, limit)
         stored: list[StoredFile] = []
@@ -391,7 +391,7 @@ class AttachFilesToMessage(UseCase):
             async with self._uow() as uow:
                 # Read again under the write lock: an edit, a delete or another attach may
                 # have come first.
-                message = await _load_message(uow, message_id, user_id)
+                message = await load_visible_message(uow, message_id, user_id)
                 message.attach(user_id, [_attachment(f) for f in stored], limit)
                 await uow.messages.update(message)
                 uow.record(MessageEdited(message=message), await _seeing(uow, message))
@@ -442,7 +442,7 @@ class GetEditHistory(UseCase):
     ) -> Listing[MessageEdit]:
         size = page_size(limit, self._limits)
         async with self._uow(read_only=True) as uow:
-            await _load_message(uow, message_id, user_id)
+            await load_visible_message(uow, message_id, user_id)
             edits = await uow.messages.edits_of(message_id)
         page = paginate(list(enumerate(edits)), EDITS_OLDEST_FIRST, size, cursor)
         return page.with_items([edit for _, edit in page.items])
@@ -453,13 +453,15 @@ class DeleteMessage(UseCase):
 
     async def __call__(self, user_id: int, message_id: int) -> Message:
         async with self._uow() as uow:
-            message = await _load_message(uow, message_id, user_id)
+            message = await load_visible_message(uow, message_id, user_id)
             if message.deleted:
                 return message
             if message.sender_id != user_id:
                 chat, me = await load_membership(uow, message.chat_id, user_id)
                 if chat.kind is not ChatKind.GROUP or not me.role.can_manage:
                     raise Forbidden("Only the author or a group admin can delete this message.")
+            if message.reactions:
+                await uow.reactions.remove_all(message.id)
             message.delete(self._clock.now())
             await uow.messages.forget_edits(message.id)
             await uow.messages.update(message)
@@ -475,7 +477,7 @@ class HideMessage(UseCase):
 
     async def __call__(self, user_id: int, message_id: int) -> None:
         async with self._uow() as uow:
-            message = await _load_message(uow, message_id, user_id)
+            message = await load_visible_message(uow, message_id, user_id)
             await uow.messages.hide(user_id, message.id)
             me = await uow.members.get(message.chat_id, user_id)
             if me is not None and not me.has_hidden:
@@ -536,11 +538,14 @@ class ReadHistory(UseCase):
             if me is None:
                 raise ChatNotFound()
             items = await visible_page(uow, me, before=before, after=after, limit=limit + 1)
-        has_more = len(items) > limit
-        if has_more:
-            # One row beyond the page tells whether there is more in the paging direction.
-            items = items[:limit] if after is not None else items[1:]
-        return Page(items=tuple(items), has_more=has_more)
+            has_more = len(items) > limit
+            if has_more:
+                # One row beyond the page tells whether there is more in the paging direction.
+                items = items[:limit] if after is not None else items[1:]
+            # Most pages have no reactions at all: then no query for the reader's own.
+            reacted = [m.id for m in items if m.reactions]
+            mine = await uow.reactions.mine(user_id, reacted) if reacted else {}
+        return Page(items=tuple(items), has_more=has_more, mine=mine)
 
 
 @dataclass(frozen=True)

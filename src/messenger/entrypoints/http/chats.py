@@ -15,6 +15,7 @@ from messenger.contract.wire import Wire
 from messenger.domain.model import AccessClaims, Role
 from messenger.domain.service import Messenger
 from messenger.entrypoints.http.deps import BEARER
+from messenger.entrypoints.http.reactions import REACTION_HANDLERS
 from messenger.entrypoints.http.schemas import (
     MAX_ID,
     AddMemberIn,
@@ -155,7 +156,7 @@ async def _history(
     limit: int | None,
 ) -> MessagePage:
     page = await messenger.read_history(user_id, chat_id, before=before, after=after, limit=limit)
-    return MessagePage(items=[wire.message(m) for m in page.items], has_more=page.has_more)
+    return MessagePage(items=wire.history(page), has_more=page.has_more)
 
 
 @get("/{chat_id:int}/messages", summary="A page of history, ascending by id")
@@ -352,7 +353,7 @@ def chats_router() -> Router:
 def messages_router() -> Router:
     return Router(
         path="/messages",
-        route_handlers=[edit_message, delete_message, message_edits],
+        route_handlers=[edit_message, delete_message, message_edits, *REACTION_HANDLERS],
         security=BEARER,
         tags=["messages"],
     )

@@ -15,6 +15,7 @@ from messenger.adapters.sqlalchemy.repositories.feed import SqlAlchemyFeedReposi
 from messenger.adapters.sqlalchemy.repositories.files import SqlAlchemyFileRepository
 from messenger.adapters.sqlalchemy.repositories.members import SqlAlchemyMembershipRepository
 from messenger.adapters.sqlalchemy.repositories.messages import SqlAlchemyMessageRepository
+from messenger.adapters.sqlalchemy.repositories.reactions import SqlAlchemyReactionRepository
 from messenger.adapters.sqlalchemy.repositories.relations import (
     SqlAlchemyBlockRepository,
     SqlAlchemyContactRepository,
@@ -39,6 +40,7 @@ __all__ = [
     "SqlAlchemyMembershipRepository",
     "SqlAlchemyMessageRepository",
     "SqlAlchemyPrivacyRepository",
+    "SqlAlchemyReactionRepository",
     "SqlAlchemySessionRepository",
     "SqlAlchemySettingsRepository",
     "SqlAlchemyThemeRepository",
