@@ -61,6 +61,7 @@ from messenger.domain.events import (
     MessageEdited,
     MessageHidden,
     MessagePosted,
+    MessageReactionsChanged,
     MessagesDelivered,
     MessagesRead,
     Notification,
@@ -87,6 +88,7 @@ from messenger.embedded import in_memory
 T = TypeVar("T")
 USERS = 4
 CLIENT_IDS = st.sampled_from(["a", "b", "c", "d", "e", "f"])
+REACTIONS = st.sampled_from(["👍", "❤️", "👍🏽"])
 TEXTS = st.sampled_from(["hi", "привет", "👋 ok", "  spaced  ", "x" * 40])
 GUARDED = {"avatar": "avatar_file_id", "bio": "bio", "last_seen": "last_seen_at"}
 SETTINGS = st.sampled_from(["last_seen", "online", "avatar", "bio"])
@@ -114,6 +116,8 @@ class ChatView:
     read: dict[int, int] = field(default_factory=dict)
     delivered: dict[int, int] = field(default_factory=dict)
     messages: dict[int, tuple[str, bool]] = field(default_factory=dict)
+    # Reaction counts of the messages that have any: [(emoji, count)] by first use.
+    reactions: dict[int, tuple[tuple[str, int], ...]] = field(default_factory=dict)
 
 
 ClientState = dict[int, ChatView]
@@ -169,6 +173,8 @@ def apply_event(
             # part of its state (it would page them in through history).
             if msg.id in state[msg.chat_id].messages:
                 state[msg.chat_id].messages[msg.id] = (msg.text, msg.deleted)
+                if msg.deleted:
+                    state[msg.chat_id].reactions.pop(msg.id, None)
         case MessagesRead(chat=chat_id, user_id=uid, message_id=mid):
             view = state[chat_id]
             view.read[uid] = mid
@@ -181,13 +187,21 @@ def apply_event(
             view = state.get(chat_id)
             if view is not None:
                 view.messages = {i: m for i, m in view.messages.items() if i > up_to}
+                view.reactions = {i: r for i, r in view.reactions.items() if i > up_to}
         case MessageHidden(chat=chat_id, message_id=mid):
             view = state.get(chat_id)
             if view is not None:
                 view.messages.pop(mid, None)
+                view.reactions.pop(mid, None)
         case ProfileUpdated(profile=profile):
             # Only about the user themself; its own invariant checks it.
             assert profile.id == me
+        case MessageReactionsChanged(chat=chat_id, message_id=mid, reactions=counts):
+            view = state[chat_id]
+            if mid in view.messages:
+                view.reactions[mid] = tuple((c.emoji, c.count) for c in counts)
+                if not counts:
+                    del view.reactions[mid]
         case _:
             raise AssertionError(f"unexpected feed event {event!r}")
 
@@ -279,6 +293,9 @@ class MessengerMachine(RuleBasedStateMachine):
         elif isinstance(event, MessageEdited | MessageDeleted):
             # A change to a message reaches only those who still see it.
             expected = {uid for uid in members if self._sees(uid, event.message)}
+        elif isinstance(event, MessageReactionsChanged):
+            reacted = store.messages[event.message_id]
+            expected = {uid for uid in members if self._sees(uid, reacted)}
         else:
             expected = members
         if note.recipients != expected:
@@ -662,6 +679,49 @@ class MessengerMachine(RuleBasedStateMachine):
             self.run(self.app.change_password(claims, self.passwords[uid], new))
             self.passwords[uid] = new
 
+    # --- reactions ------------------------------------------------------------------------
+
+    @rule(message=messages, user=st.integers(0, USERS - 1), emoji=REACTIONS, add=st.booleans())
+    def react_or_take_back(self, message: int, user: int, emoji: str, add: bool) -> None:
+        uid = self._user(user)
+        msg = self.uow.store.messages.get(message)
+        before = {c.emoji: c.count for c in msg.reactions} if msg else {}
+        mine_before = (message, emoji, uid) in self.uow.store.reactions
+        act = self.app.react_to_message if add else self.app.remove_reaction
+        try:
+            reacted = self.run(act(uid, message, emoji))
+        except DomainError:
+            assert msg is None or not self._sees(uid, msg) or (add and msg.deleted)
+            return
+        assert msg is not None
+        assert self._sees(uid, msg)
+        assert (emoji in reacted.mine) is (add and not msg.deleted)
+        after = {c.emoji: c.count for c in reacted.message.reactions}
+        if add == mine_before:
+            assert after == before, "an idempotent repeat changed the counts"
+
+    @invariant()
+    def reaction_counts_equal_a_recount_from_the_store(self) -> None:
+        store = self.uow.store
+        recount: dict[int, dict[str, int]] = {}
+        for message_id, emoji, _ in store.reactions:
+            counts = recount.setdefault(message_id, {})
+            counts[emoji] = counts.get(emoji, 0) + 1
+        for message in store.messages.values():
+            shown = {c.emoji: c.count for c in message.reactions}
+            assert shown == recount.get(message.id, {}), f"counts of {message.id}"
+            assert not (message.deleted and shown), "a deleted message kept reactions"
+
+    @invariant()
+    def history_shows_each_reader_their_own_reactions_only_where_they_see(self) -> None:
+        store = self.uow.store
+        for chat_id, uid in list(store.members):
+            page = self.run(self.app.read_history(uid, chat_id, limit=100))
+            for msg in page.items:
+                mine = {e for (m, e, u) in store.reactions if m == msg.id and u == uid}
+                assert page.mine.get(msg.id, frozenset()) == mine
+                assert msg.reactions == store.messages[msg.id].reactions
+
     @rule(user=st.integers(0, USERS - 1))
     def take_snapshot(self, user: int) -> None:
         uid = self._user(user)
@@ -761,6 +821,8 @@ class MessengerMachine(RuleBasedStateMachine):
             for msg in history:
                 if posted_at[msg.id] >= me.joined_position:
                     view.messages[msg.id] = (msg.text, msg.deleted)
+                    if msg.reactions:
+                        view.reactions[msg.id] = tuple((c.emoji, c.count) for c in msg.reactions)
             state[chat.id] = view
         return state
 
@@ -852,6 +914,9 @@ class MessengerMachine(RuleBasedStateMachine):
                 event = entry.event
                 if isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
                     assert self._sees(uid, event.message), "sync replayed a hidden message"
+                if isinstance(event, MessageReactionsChanged):
+                    reacted = self.uow.store.messages[event.message_id]
+                    assert self._sees(uid, reacted), "sync replayed reactions to a hidden message"
                 if event.subject_user_id == uid:
                     continue
                 membership = self.uow.store.members.get((event.chat_id or 0, uid))
