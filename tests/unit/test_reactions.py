@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import messenger
-from messenger.adapters.emoji import UnicodeEmoji, picker_catalogue
+from messenger.adapters.emoji import UnicodeEmoji, picker_catalogue, picker_module
 from messenger.adapters.memory import TickingClock
 from messenger.domain.errors import Forbidden, NotFound, TooManyReactions, ValidationError
 from messenger.domain.events import MessageReactionsChanged
@@ -316,3 +317,11 @@ def test_any_text_is_refused_or_taken_as_the_stored_form_of_itself(text: str) ->
     canonical = UnicodeEmoji().canonical(text)
     if canonical is not None:
         assert UnicodeEmoji().canonical(canonical) == canonical
+
+
+def test_the_committed_picker_catalogue_is_what_the_pinned_emoji_package_generates() -> None:
+    committed = Path(__file__).parents[2] / "client" / "renderer" / "lib" / "emoji-data.js"
+
+    assert committed.read_text(encoding="utf-8") == picker_module(), (
+        "regenerate: python -m messenger.adapters.emoji client/renderer/lib/emoji-data.js"
+    )
