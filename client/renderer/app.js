@@ -32,6 +32,9 @@ import { createContacts } from './views/contacts.js';
 import { createPrivacy } from './views/privacy.js';
 import { createSessions } from './views/sessions.js';
 import { createMediaPanel } from './views/media-panel.js';
+// Reactions (issue 15).
+import { createReactions } from './views/reactions.js';
+import { createEmojiPicker } from './views/emoji-picker.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -77,6 +80,9 @@ function createViews(app) {
     privacy: createPrivacy(app),
     sessions: createSessions(app),
     mediaPanel: createMediaPanel(app),
+    // Reactions (issue 15): drawn by the message list, no store changes of their own.
+    reactions: createReactions(app),
+    emojiPicker: createEmojiPicker(app),
   };
 }
 
