@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 import messenger
 from messenger.adapters.emoji import UnicodeEmoji, picker_catalogue, picker_module
 from messenger.adapters.memory import TickingClock
-from messenger.domain.errors import Forbidden, NotFound, TooManyReactions, ValidationError
+from messenger.domain.errors import (
+    Blocked,
+    Forbidden,
+    NotFound,
+    Throttled,
+    TooManyReactions,
+    ValidationError,
+)
 from messenger.domain.events import MessageReactionsChanged
 from messenger.domain.model import Limits, ReactionCount
 from messenger.domain.service import Messenger
@@ -234,6 +241,41 @@ async def test_a_member_who_left_is_not_told_of_reactions_any_more(
     assert published.items[0].recipients == {alice, bob}
     with pytest.raises(NotFound):
         await app.react_to_message(carol, message_id, HEART)
+
+
+async def test_a_user_blocked_by_the_other_side_of_a_dialog_cannot_react_there(
+    app: Messenger, dialog: int, alice: int, bob: int, published: Published
+) -> None:
+    message_id = await _post(app, alice, dialog)
+    await app.block_user(alice, bob)
+    published.clear()
+
+    with pytest.raises(Blocked):
+        await app.react_to_message(bob, message_id, THUMBS)
+
+    assert published.items == []
+    # The blocker still may.
+    await app.react_to_message(alice, message_id, THUMBS)
+
+
+async def test_reacting_spends_a_budget_but_repeats_and_refusals_do_not(
+    clock: TickingClock,
+) -> None:
+    app = messenger.in_memory(
+        clock=clock, limits=Limits(reaction_rate=0.001, reaction_burst=2, max_reactions=5)
+    )
+    alice = await new_user(app, "alice")
+    chat = (await app.create_group(alice, "Me", [])).chat.id
+    message_id = await _post(app, alice, chat)
+    await app.react_to_message(alice, message_id, THUMBS)
+    await app.react_to_message(alice, message_id, THUMBS)  # a repeat: free
+    await app.remove_reaction(alice, message_id, HEART)  # nothing to take back: free
+    await app.remove_reaction(alice, message_id, THUMBS)
+
+    with pytest.raises(Throttled):
+        await app.react_to_message(alice, message_id, HEART)
+
+    assert store_of(app).messages[message_id].reactions == ()
 
 
 # --- who reacted --------------------------------------------------------------------------

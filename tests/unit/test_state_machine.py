@@ -46,6 +46,7 @@ from messenger.domain.errors import (
     InvalidCredentials,
     InvalidToken,
     PrivacyRestricted,
+    Throttled,
 )
 from messenger.domain.events import (
     BlocksUpdated,
@@ -690,6 +691,13 @@ class MessengerMachine(RuleBasedStateMachine):
         act = self.app.react_to_message if add else self.app.remove_reaction
         try:
             reacted = self.run(act(uid, message, emoji))
+        except Blocked:
+            assert msg is not None
+            assert add
+            assert self._blocked_in_dialog(msg.chat_id, uid)
+            return
+        except Throttled:
+            return
         except DomainError:
             assert msg is None or not self._sees(uid, msg) or (add and msg.deleted)
             return

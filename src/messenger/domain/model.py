@@ -753,6 +753,9 @@ class Limits:
     max_search_results: int = 50
     # Different emoji on one message at most (every reaction frame carries all of them).
     max_reactions: int = 20
+    # Reactions added or taken back per second, and the burst: each is pushed to the chat.
+    reaction_rate: float = 5.0
+    reaction_burst: int = 40
     # How long a process trusts a session it found active without asking storage again;
     # a revocation made by another process reaches this one within this delay (0: no cache).
     session_cache_seconds: float = 5.0

@@ -8,9 +8,9 @@ tells nobody.
 
 from __future__ import annotations
 
-from messenger.domain.errors import ValidationError
+from messenger.domain.errors import Blocked, ValidationError
 from messenger.domain.events import MessageReactionsChanged
-from messenger.domain.model import Message, ProfileView, Reacted, Reaction
+from messenger.domain.model import ChatKind, Message, ProfileView, Reacted, Reaction
 from messenger.domain.paging import Listing, Order, decode_cursor, finish_page, page_size
 from messenger.domain.ports import EmojiSet, UnitOfWork
 from messenger.domain.usecases.base import UseCase, seen_by, views_of
@@ -27,6 +27,16 @@ def check_emoji(emoji_set: EmojiSet, raw: str) -> str:
     if emoji is None:
         raise ValidationError("A reaction must be exactly one emoji.", field="emoji")
     return emoji
+
+
+async def _blocked_in_dialog(uow: UnitOfWork, chat_id: int, user_id: int) -> bool:
+    """Whether the chat is a dialog whose other member blocked the user: a block keeps
+    their reactions away as it keeps their messages."""
+    chat = await uow.chats.get(chat_id)
+    if chat is None or chat.kind is not ChatKind.DIRECT:
+        return False
+    others = await uow.members.member_ids(chat_id) - {user_id}
+    return bool(others) and bool(await uow.blocks.blockers_of(user_id, others))
 
 
 async def _changed(
@@ -46,9 +56,19 @@ async def _changed(
     uow.record(event, (await seen_by(uow, [message]))[message.id])
 
 
-class ReactToMessage(UseCase):
+class _Reacting(UseCase):
+    """What reacting and taking back share: the budget each change spends."""
+
+    def _spend_budget(self, user_id: int) -> None:
+        limits = self._limits
+        self._spend("reactions", user_id, limits.reaction_rate, limits.reaction_burst)
+
+
+class ReactToMessage(_Reacting):
     """React to a message you see with an emoji (one reaction per emoji per user, at most
-    ``Limits.max_reactions`` different emoji per message; a deleted message takes none)."""
+    ``Limits.max_reactions`` different emoji per message; a deleted message takes none, nor
+    a dialog whose other member blocked you). Each change is pushed to every member who sees
+    the message, so it spends the user's reaction budget (``Limits.reaction_rate``)."""
 
     async def __call__(self, user_id: int, message_id: int, emoji: str) -> Reacted:
         emoji = check_emoji(self._ports.emoji, emoji)
@@ -58,6 +78,9 @@ class ReactToMessage(UseCase):
             if emoji in mine:
                 return Reacted(message, mine)
             message.add_reaction(emoji, self._limits.max_reactions)
+            if await _blocked_in_dialog(uow, message.chat_id, user_id):
+                raise Blocked("This user has blocked you; you cannot react to their messages.")
+            self._spend_budget(user_id)
             await uow.reactions.add(Reaction(message.id, user_id, emoji, self._clock.now()))
             await _changed(uow, message, user_id, emoji, added=True)
             notifications = await uow.commit()
@@ -65,7 +88,7 @@ class ReactToMessage(UseCase):
         return Reacted(message, mine | {emoji})
 
 
-class RemoveReaction(UseCase):
+class RemoveReaction(_Reacting):
     """Take back your reaction with an emoji (none there: nothing changes)."""
 
     async def __call__(self, user_id: int, message_id: int, emoji: str) -> Reacted:
@@ -75,6 +98,7 @@ class RemoveReaction(UseCase):
             mine = (await uow.reactions.mine(user_id, [message.id])).get(message.id, frozenset())
             if emoji not in mine:
                 return Reacted(message, mine)
+            self._spend_budget(user_id)
             message.remove_reaction(emoji)
             await uow.reactions.remove(message.id, user_id, emoji)
             await _changed(uow, message, user_id, emoji, added=False)

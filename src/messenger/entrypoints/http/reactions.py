@@ -31,9 +31,10 @@ _REACT_DESCRIPTION = (
     "Idempotent: reacting again with the same emoji, or taking back a reaction that is not "
     "there, changes nothing and pushes nothing. Otherwise the members who see the message "
     "get `message_reactions`. Answers the message with its `reactions` (each with `me`). "
-    "A message you do not see is 404; a deleted one takes no reaction (403); a 21st "
-    "different emoji is 409 `too_many_reactions`; anything but one emoji is 422 "
-    "`validation_error` on `emoji`."
+    "A message you do not see is 404; a deleted one takes no reaction (403 `forbidden`), "
+    "nor a dialog whose other member blocked you (403 `blocked`); a 21st different emoji is "
+    "409 `too_many_reactions`; anything but one emoji is 422 `validation_error` on `emoji`; "
+    "changes beyond the reaction budget are 429 `throttled`."
 )
 
 
@@ -46,7 +47,7 @@ class ReactorList(Page[shapes.UserProfile]):
     status_code=200,
     summary="React to a message with an emoji",
     description=_REACT_DESCRIPTION,
-    opt={"problems": (403, 409)},
+    opt={"problems": (403, 409, 429)},
 )
 async def react_to_message(
     message_id: MessageId,
@@ -63,6 +64,7 @@ async def react_to_message(
     status_code=200,
     summary="Take back your reaction with an emoji",
     description=_REACT_DESCRIPTION,
+    opt={"problems": (429,)},
 )
 async def remove_reaction(
     message_id: MessageId,
