@@ -50,3 +50,22 @@ test('the quick set and every skin tone are in the catalogue', () => {
   const all = new Set(EMOJI.flatMap((e) => [e[0], ...(e[3] || [])]));
   for (const e of QUICK_REACTIONS) assert.ok(all.has(e), e);
 });
+
+test('the store folds reaction frames into loaded messages and keeps them across edits', async () => {
+  const { Store } = await import('../renderer/lib/store.js');
+  const store = new Store();
+  store.setMe({ id: ME, username: 'me', display_name: 'Me' });
+  store.setChats([{ id: 2, kind: 'direct', members: [], last_message: null, unread_count: 0 }]);
+  store.addHistory(2, [message], false);
+
+  store.apply({ type: 'message_reactions', data: { chat_id: 2, message_id: 1, user_id: 9, emoji: '🎉', added: true, reactions: [{ emoji: '👍', count: 2 }, { emoji: '🎉', count: 1 }] }, cursor: 5 });
+  store.apply({ type: 'message_updated', data: { message: { ...message, reactions: undefined, text: 'edited' } }, cursor: 6 });
+
+  const now = store.message(2, 1);
+  assert.equal(now.text, 'edited');
+  assert.deepEqual(now.reactions, [{ emoji: '👍', count: 2, me: true }, { emoji: '🎉', count: 1, me: false }]);
+  store.apply({ type: 'message_deleted', data: { message: { ...message, deleted: true, text: '', reactions: undefined } }, cursor: 7 });
+  assert.deepEqual(store.message(2, 1).reactions, []);
+  // A frame for a message not loaded changes nothing.
+  assert.deepEqual(store.apply({ type: 'message_reactions', data: { chat_id: 2, message_id: 99, user_id: 9, emoji: '🎉', added: true, reactions: [] } }), {});
+});

@@ -18,17 +18,22 @@ export function createReactions(app) {
 
   // --- toggling -----------------------------------------------------------------------
 
-  /** Adds or takes back my reaction; the chip changes at once and the answer settles it. */
+  /**
+   * Adds or takes back my reaction. The chip changes at once; the answer settles it unless
+   * a `message_reactions` frame came first (the frames are in order, an answer may be older).
+   */
   async function toggle(m, emoji, add = !m.reactions?.some((r) => r.emoji === emoji && r.me)) {
     const { store } = app;
     const current = store.message(m.chat_id, m.id) || m;
-    store.setReactions(m.chat_id, m.id, () => toggledLocally(current, emoji, add));
+    const guess = toggledLocally(current, emoji, add);
+    store.setReactions(m.chat_id, m.id, () => guess);
     if (add) rememberEmoji(emoji);
+    const settle = (reactions) => app.store?.setReactions(m.chat_id, m.id, (now) => (now === guess ? { ...now, reactions } : now));
     try {
       const answer = add ? await app.api.react(m.id, emoji) : await app.api.unreact(m.id, emoji);
-      app.store?.setReactions(m.chat_id, m.id, (now) => ({ ...now, reactions: answer.reactions || [] }));
+      settle(answer.reactions || []);
     } catch (err) {
-      app.store?.setReactions(m.chat_id, m.id, (now) => ({ ...now, reactions: current.reactions || [] }));
+      settle(current.reactions || []);
       app.toast(app.format.error(err));
     }
   }
