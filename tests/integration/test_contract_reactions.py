@@ -3,12 +3,19 @@ chat cache, MariaDB): rows, counts on the message, the feed and the cached newes
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import AsyncIterator
+from typing import Any
 
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from messenger.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory, create_engine
 from messenger.domain.events import MessageReactionsChanged
 from messenger.domain.model import Message, Reaction, ReactionCount
 from messenger.domain.ports import UnitOfWorkFactory
 from messenger.domain.service import Messenger
+from tests.integration.conftest import build_messenger, empty_mariadb
 from tests.integration.test_contract import T0, add_chat, add_users, all_changes
 
 pytestmark = pytest.mark.integration
@@ -127,3 +134,70 @@ async def test_sync_leaves_out_reactions_to_a_message_the_reader_hid(
     types = [e.event.type for e in await all_changes(app, bob)]
     assert "message_reactions" not in types
     assert "message_reactions" in [e.event.type for e in await all_changes(app, amy)]
+
+
+@pytest.fixture(params=["sqlite", "mariadb"])
+async def sql_engine(request: pytest.FixtureRequest) -> AsyncIterator[AsyncEngine]:
+    if request.param == "sqlite":
+        url = request.getfixturevalue("sqlite_url")
+    else:
+        url = request.getfixturevalue("mariadb_url")
+        empty_mariadb(url)
+    engine = create_engine(url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def test_history_asks_for_the_readers_reactions_once_and_only_when_a_message_has_some(
+    sql_engine: AsyncEngine,
+) -> None:
+    app = build_messenger(SqlAlchemyUnitOfWorkFactory(sql_engine))
+    amy = (await app.register("amy", "correct horse")).user.id
+    bob = (await app.register("bob", "correct horse")).user.id
+    chat = (await app.create_group(amy, "Team", [bob])).chat.id
+    for n in range(5):
+        await app.post_message(amy, chat, f"c{n}", f"m{n}")
+    statements: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(sql_engine.sync_engine, "before_cursor_execute", note)
+    try:
+        await app.read_history(bob, chat)  # fills the cache
+        statements.clear()
+        await app.read_history(bob, chat)
+        plain = list(statements)
+        message = (await app.read_history(bob, chat)).items[2].id
+        await app.react_to_message(amy, message, "👍")
+        await app.read_history(bob, chat)
+        statements.clear()
+        page = await app.read_history(bob, chat)
+        reacted = list(statements)
+    finally:
+        sa.event.remove(sql_engine.sync_engine, "before_cursor_execute", note)
+
+    assert not [s for s in plain if "message_reactions" in s]
+    assert len([s for s in reacted if "message_reactions" in s]) == 1
+    assert len(reacted) == len(plain) + 1
+    assert page.items[2].reactions == (ReactionCount("👍", 1),)
+
+
+async def test_a_reaction_made_by_another_process_is_in_this_ones_cached_page(
+    sql_engine: AsyncEngine,
+) -> None:
+    here = build_messenger(SqlAlchemyUnitOfWorkFactory(sql_engine))
+    there = build_messenger(SqlAlchemyUnitOfWorkFactory(sql_engine))
+    amy = (await here.register("amy", "correct horse")).user.id
+    bob = (await here.register("bob", "correct horse")).user.id
+    chat = (await here.create_group(amy, "Team", [bob])).chat.id
+    message = (await here.post_message(amy, chat, "c1", "hello")).message.id
+    assert (await here.read_history(bob, chat)).items[0].reactions == ()
+
+    await there.react_to_message(bob, message, "🎉")
+
+    page = await here.read_history(bob, chat)
+    assert page.items[0].reactions == (ReactionCount("🎉", 1),)
+    assert page.mine == {message: frozenset({"🎉"})}
