@@ -35,6 +35,9 @@ import { createMediaPanel } from './views/media-panel.js';
 // Replies, forwarding, pins (issue 15).
 import { createForwardPicker } from './views/forward-picker.js';
 import { createPinnedBar } from './views/pinned-bar.js';
+// Reactions (issue 15).
+import { createReactions } from './views/reactions.js';
+import { createEmojiPicker } from './views/emoji-picker.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -84,6 +87,9 @@ function createViews(app) {
     // Replies, forwarding, pins (issue 15).
     forwardPicker: createForwardPicker(app),
     pinnedBar: createPinnedBar(app),
+    // Reactions (issue 15): drawn by the message list, no store changes of their own.
+    reactions: createReactions(app),
+    emojiPicker: createEmojiPicker(app),
   };
 }
 

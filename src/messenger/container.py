@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from dependency_injector import containers, providers
 
 from messenger.adapters.batching import BatchingCommitter
+from messenger.adapters.emoji import UnicodeEmoji
 from messenger.adapters.files import LocalFileStore
 from messenger.adapters.images import PillowImages
 from messenger.adapters.memory import (
@@ -51,6 +52,7 @@ from messenger.domain.ports import (
     Committer,
     CommonPasswords,
     DeliveryEncoder,
+    EmojiSet,
     EventStream,
     FileStore,
     IdSource,
@@ -272,6 +274,10 @@ class Container(containers.DeclarativeContainer):
     images: providers.Dependency[Images] = providers.Dependency(
         default=providers.Singleton(PillowImages)
     )
+    # Pure data (the pinned emoji package) for both presets: there is nothing to fake.
+    emoji: providers.Dependency[EmojiSet] = providers.Dependency(
+        default=providers.Singleton(UnicodeEmoji)
+    )
     limits: providers.Dependency[Limits] = providers.Dependency(
         default=providers.Singleton(
             Limits,
@@ -317,6 +323,7 @@ class Container(containers.DeclarativeContainer):
         sessions=sessions,
         rates=rates,
         images=images,
+        emoji=emoji,
         limits=limits,
         avatars=avatars,
     )

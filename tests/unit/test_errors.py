@@ -36,6 +36,7 @@ EXPECTED_CODES: dict[type[DomainError], str] = {
     errors.PrivacyRestricted: "privacy_restricted",
     errors.TooManyThemes: "too_many_themes",
     errors.TooManyPins: "too_many_pins",
+    errors.TooManyReactions: "too_many_reactions",
     errors.UnsupportedImage: "unsupported_image",
     errors.ImageTooLarge: "image_too_large",
     errors.UserDeleted: "user_deleted",

@@ -88,7 +88,7 @@ def test_pin_events_are_about_their_message_and_go_to_the_chat() -> None:
     assert isinstance(unpinned, ev.MessageUnpinned)
     assert (pinned.chat_id, pinned.message_id) == (3, 7)
     assert (unpinned.chat_id, unpinned.message_id) == (3, 7)
-    assert set(ev.ABOUT_A_MESSAGE) == {ev.MessagePinned, ev.MessageUnpinned}
+    assert {ev.MessagePinned, ev.MessageUnpinned} <= set(ev.ABOUT_A_MESSAGE)
 
 
 def test_a_socket_may_send_a_forward_without_text() -> None:

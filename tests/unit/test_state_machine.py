@@ -48,6 +48,7 @@ from messenger.domain.errors import (
     InvalidCredentials,
     InvalidToken,
     PrivacyRestricted,
+    Throttled,
 )
 from messenger.domain.events import (
     BlocksUpdated,
@@ -64,6 +65,7 @@ from messenger.domain.events import (
     MessageHidden,
     MessagePinned,
     MessagePosted,
+    MessageReactionsChanged,
     MessagesDelivered,
     MessagesRead,
     MessageUnpinned,
@@ -91,6 +93,7 @@ from messenger.embedded import in_memory
 T = TypeVar("T")
 USERS = 4
 CLIENT_IDS = st.sampled_from(["a", "b", "c", "d", "e", "f"])
+REACTIONS = st.sampled_from(["👍", "❤️", "👍🏽"])
 TEXTS = st.sampled_from(["hi", "привет", "👋 ok", "  spaced  ", "x" * 40])
 GUARDED = {"avatar": "avatar_file_id", "bio": "bio", "last_seen": "last_seen_at"}
 SETTINGS = st.sampled_from(["last_seen", "online", "avatar", "bio"])
@@ -119,6 +122,8 @@ class ChatView:
     delivered: dict[int, int] = field(default_factory=dict)
     messages: dict[int, tuple[str, bool]] = field(default_factory=dict)
     pins: set[int] = field(default_factory=set)
+    # Reaction counts of the messages that have any: [(emoji, count)] by first use.
+    reactions: dict[int, tuple[tuple[str, int], ...]] = field(default_factory=dict)
 
 
 ClientState = dict[int, ChatView]
@@ -177,6 +182,8 @@ def apply_event(
             # part of its state (it would page them in through history).
             if msg.id in state[msg.chat_id].messages:
                 state[msg.chat_id].messages[msg.id] = (msg.text, msg.deleted)
+                if msg.deleted:
+                    state[msg.chat_id].reactions.pop(msg.id, None)
         case MessagesRead(chat=chat_id, user_id=uid, message_id=mid):
             view = state[chat_id]
             view.read[uid] = mid
@@ -190,11 +197,13 @@ def apply_event(
             if view is not None:
                 view.messages = {i: m for i, m in view.messages.items() if i > up_to}
                 view.pins = {i for i in view.pins if i > up_to}
+                view.reactions = {i: r for i, r in view.reactions.items() if i > up_to}
         case MessageHidden(chat=chat_id, message_id=mid):
             view = state.get(chat_id)
             if view is not None:
                 view.messages.pop(mid, None)
                 view.pins.discard(mid)
+                view.reactions.pop(mid, None)
         case MessagePinned(pin=pin):
             state[pin.chat_id].pins.add(pin.message_id)
         case MessageUnpinned(chat=chat_id, message_id=mid):
@@ -202,6 +211,12 @@ def apply_event(
         case ProfileUpdated(profile=profile):
             # Only about the user themself; its own invariant checks it.
             assert profile.id == me
+        case MessageReactionsChanged(chat=chat_id, message_id=mid, reactions=counts):
+            view = state[chat_id]
+            if mid in view.messages:
+                view.reactions[mid] = tuple((c.emoji, c.count) for c in counts)
+                if not counts:
+                    del view.reactions[mid]
         case _:
             raise AssertionError(f"unexpected feed event {event!r}")
 
@@ -297,6 +312,9 @@ class MessengerMachine(RuleBasedStateMachine):
             # So does a pin of it.
             pinned = store.messages[event.message_id]
             expected = {uid for uid in members if self._sees(uid, pinned)}
+        elif isinstance(event, MessageReactionsChanged):
+            reacted = store.messages[event.message_id]
+            expected = {uid for uid in members if self._sees(uid, reacted)}
         else:
             expected = members
         if note.recipients != expected:
@@ -680,6 +698,56 @@ class MessengerMachine(RuleBasedStateMachine):
             self.run(self.app.change_password(claims, self.passwords[uid], new))
             self.passwords[uid] = new
 
+    # --- reactions ------------------------------------------------------------------------
+
+    @rule(message=messages, user=st.integers(0, USERS - 1), emoji=REACTIONS, add=st.booleans())
+    def react_or_take_back(self, message: int, user: int, emoji: str, add: bool) -> None:
+        uid = self._user(user)
+        msg = self.uow.store.messages.get(message)
+        before = {c.emoji: c.count for c in msg.reactions} if msg else {}
+        mine_before = (message, emoji, uid) in self.uow.store.reactions
+        act = self.app.react_to_message if add else self.app.remove_reaction
+        try:
+            reacted = self.run(act(uid, message, emoji))
+        except Blocked:
+            assert msg is not None
+            assert add
+            assert self._blocked_in_dialog(msg.chat_id, uid)
+            return
+        except Throttled:
+            return
+        except DomainError:
+            assert msg is None or not self._sees(uid, msg) or (add and msg.deleted)
+            return
+        assert msg is not None
+        assert self._sees(uid, msg)
+        assert (emoji in reacted.mine) is (add and not msg.deleted)
+        after = {c.emoji: c.count for c in reacted.message.reactions}
+        if add == mine_before:
+            assert after == before, "an idempotent repeat changed the counts"
+
+    @invariant()
+    def reaction_counts_equal_a_recount_from_the_store(self) -> None:
+        store = self.uow.store
+        recount: dict[int, dict[str, int]] = {}
+        for message_id, emoji, _ in store.reactions:
+            counts = recount.setdefault(message_id, {})
+            counts[emoji] = counts.get(emoji, 0) + 1
+        for message in store.messages.values():
+            shown = {c.emoji: c.count for c in message.reactions}
+            assert shown == recount.get(message.id, {}), f"counts of {message.id}"
+            assert not (message.deleted and shown), "a deleted message kept reactions"
+
+    @invariant()
+    def history_shows_each_reader_their_own_reactions_only_where_they_see(self) -> None:
+        store = self.uow.store
+        for chat_id, uid in list(store.members):
+            page = self.run(self.app.read_history(uid, chat_id, limit=100))
+            for msg in page.items:
+                mine = {e for (m, e, u) in store.reactions if m == msg.id and u == uid}
+                assert page.mine.get(msg.id, frozenset()) == mine
+                assert msg.reactions == store.messages[msg.id].reactions
+
     @rule(user=st.integers(0, USERS - 1))
     def take_snapshot(self, user: int) -> None:
         uid = self._user(user)
@@ -987,6 +1055,8 @@ class MessengerMachine(RuleBasedStateMachine):
             for msg in history:
                 if posted_at[msg.id] >= me.joined_position:
                     view.messages[msg.id] = (msg.text, msg.deleted)
+                    if msg.reactions:
+                        view.reactions[msg.id] = tuple((c.emoji, c.count) for c in msg.reactions)
             view.pins = self._pins_read(uid, chat.id)
             state[chat.id] = view
         return state
@@ -1079,6 +1149,9 @@ class MessengerMachine(RuleBasedStateMachine):
                 event = entry.event
                 if isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
                     assert self._sees(uid, event.message), "sync replayed a hidden message"
+                if isinstance(event, MessageReactionsChanged):
+                    reacted = self.uow.store.messages[event.message_id]
+                    assert self._sees(uid, reacted), "sync replayed reactions to a hidden message"
                 if event.subject_user_id == uid:
                     continue
                 membership = self.uow.store.members.get((event.chat_id or 0, uid))

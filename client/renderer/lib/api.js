@@ -447,6 +447,21 @@ export class ApiClient {
     return this.request('DELETE', `/chats/${chatId}/pins/${messageId}`);
   }
 
+  /** Reacts to a message with one emoji (idempotent); answers the message with `me`. */
+  react(messageId, emoji) {
+    return this.request('PUT', `/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`);
+  }
+
+  /** Takes back my reaction with an emoji (idempotent). */
+  unreact(messageId, emoji) {
+    return this.request('DELETE', `/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`);
+  }
+
+  /** A page of who reacted to a message with an emoji. */
+  reactors(messageId, emoji, { limit, cursor } = {}) {
+    return this.request('GET', `/messages/${messageId}/reactions/${encodeURIComponent(emoji)}/users`, { query: { limit, cursor } });
+  }
+
   /** Clears a chat's history for me only. */
   clearHistory(chatId) {
     return this.request('DELETE', `/chats/${chatId}/messages`);

@@ -31,6 +31,7 @@ export const ErrorCode = Object.freeze({
   IMAGE_TOO_LARGE: 'image_too_large',
   USER_DELETED: 'user_deleted',
   TOO_MANY_PINS: 'too_many_pins',
+  TOO_MANY_REACTIONS: 'too_many_reactions',
   MALFORMED_REQUEST: 'malformed_request',
   BAD_REQUEST: 'bad_request',
   UNAUTHORIZED: 'unauthorized',

@@ -3,6 +3,7 @@
 // changes nothing, which is what makes "never show a message twice" hold.
 
 import { applyPinFrame } from './pins.js';
+import { applyReactionsFrame, keepReactions } from './reactions.js';
 
 export class Store {
   constructor({ now = () => Date.now() } = {}) {
@@ -278,6 +279,8 @@ export class Store {
       case 'message_hidden':
         this.hideMessage(d.chat_id, d.message_id);
         return { chatId: d.chat_id };
+      case 'message_reactions':
+        return this.setReactions(d.chat_id, d.message_id, (m) => applyReactionsFrame(m, d, this.me?.id));
       default:
         return {};
     }
@@ -391,8 +394,9 @@ export class Store {
    * Adds or replaces a message. `isNew` is true only the first time this message id is
    * seen, so unread counters move once however often the message arrives.
    */
-  putMessage(message) {
-    if (!message) return { isNew: false };
+  putMessage(incoming) {
+    if (!incoming) return { isNew: false };
+    const message = keepReactions(this.messages.get(incoming.chat_id)?.get(incoming.id), incoming);
     const chat = this.chats.get(message.chat_id);
     if (this.isHiddenForMe(message)) return { isNew: false, chatId: message.chat_id, message, chatKnown: true };
     const known =
@@ -421,15 +425,27 @@ export class Store {
     return { isNew: !known, chatId: message.chat_id, message, chatKnown: !!chat };
   }
 
-  _updateMessage(message) {
-    if (!message) return {};
-    const byId = this.messages.get(message.chat_id);
+  _updateMessage(incoming) {
+    if (!incoming) return {};
+    const byId = this.messages.get(incoming.chat_id);
+    // Frames leave reactions out: the message keeps the ones it had.
+    const message = keepReactions(byId?.get(incoming.id), incoming);
     if (byId?.has(message.id)) byId.set(message.id, message);
     const chat = this.chats.get(message.chat_id);
     if (chat?.last_message?.id === message.id) this.chats.set(chat.id, { ...chat, last_message: message });
     this.changed({ kind: 'messages', chatId: message.chat_id, messageId: message.id });
     this.changed({ kind: 'chats', chatId: message.chat_id });
     return { chatId: message.chat_id };
+  }
+
+  /** Replaces a loaded message's reactions with what `change(message)` makes of it. */
+  setReactions(chatId, messageId, change) {
+    const byId = this.messages.get(chatId);
+    const message = byId?.get(messageId);
+    if (!message) return {};
+    byId.set(messageId, change(message));
+    this.changed({ kind: 'messages', chatId, messageId });
+    return { chatId };
   }
 
   _watermark(d, field) {

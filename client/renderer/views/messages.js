@@ -129,6 +129,7 @@ export function createMessageList(app) {
       : h(
           'div',
           { class: 'msg-actions' },
+          app.views.reactions.actionButton(m),
           h('button', { type: 'button', class: 'msg-action', 'data-action': 'reply', title: t('message.reply'), onclick: () => composer.startReply(m) }, icon('reply', 16)),
           h('button', { type: 'button', class: 'msg-action', 'data-action': 'forward', title: t('message.forward'), onclick: () => app.views.forwardPicker.open(m) }, icon('forward', 16)),
           v.canPin
@@ -163,13 +164,22 @@ export function createMessageList(app) {
         h('span', { class: 'msg-time', text: app.format.time(m.created_at) }),
         v.receipt ? receiptMark(v.receipt) : null,
       ),
+      app.views.reactions.bar(m),
     );
     const author = v.avatarModel
       ? h('button', { type: 'button', class: 'msg-avatar', title: v.author, onclick: () => app.views.userProfile.open(m.sender_id) }, avatarView(app, v.avatarModel, 'small'))
       : v.inGroup
         ? h('span', { class: 'msg-avatar' })
         : null;
-    return h('div', { class: `msg ${v.mine ? 'mine' : 'theirs'}${v.author !== null ? ' first' : ''}`, dataset: { id: String(m.id), clientId: m.client_id } }, author, body, actions);
+    const row = h('div', { class: `msg ${v.mine ? 'mine' : 'theirs'}${v.author !== null ? ' first' : ''}`, dataset: { id: String(m.id), clientId: m.client_id } }, author, body, actions);
+    if (!m.deleted) {
+      // The context menu of a message offers the quick reactions.
+      row.addEventListener('contextmenu', (e) => {
+        e.preventDefault();
+        app.views.reactions.openQuick(m, body);
+      });
+    }
+    return row;
   }
 
   function pendingView(item) {

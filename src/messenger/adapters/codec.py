@@ -295,6 +295,16 @@ class _SettingsUpdated1(msgspec.Struct, gc=False):
     themes: tuple[_Theme1, ...]
 
 
+class _Reactions1(msgspec.Struct, gc=False):
+    chat: int
+    message_id: int
+    user_id: int
+    emoji: str
+    added: bool
+    # [emoji, count] by first use.
+    reactions: tuple[tuple[str, int], ...]
+
+
 # --- domain -> storage ---------------------------------------------------------------------
 
 
@@ -472,6 +482,15 @@ def _stored(event: ev.Event) -> msgspec.Struct:
             return _ChatCleared1(event.user_id, event.chat, event.up_to_message_id)
         case ev.MessageHidden():
             return _MessageHidden1(event.user_id, event.chat, event.message_id)
+        case ev.MessageReactionsChanged():
+            return _Reactions1(
+                event.chat,
+                event.message_id,
+                event.user_id,
+                event.emoji,
+                event.added,
+                tuple((c.emoji, c.count) for c in event.reactions),
+            )
         case ev.UserTyping():
             return _Typing1(event.chat, event.user_id)
         case ev.PresenceChanged():
@@ -700,6 +719,17 @@ _V1: dict[str, tuple[type[msgspec.Struct], Callable[[Any], ev.Event]]] = {
     ev.MessageUnpinned.type: (
         _MessageUnpinned1,
         lambda d: ev.MessageUnpinned(d.chat, d.message_id, d.pinned_by, d.unpinned_by),
+    ),
+    ev.MessageReactionsChanged.type: (
+        _Reactions1,
+        lambda d: ev.MessageReactionsChanged(
+            d.chat,
+            d.message_id,
+            d.user_id,
+            d.emoji,
+            d.added,
+            tuple(m.ReactionCount(e, n) for e, n in d.reactions),
+        ),
     ),
 }
 

@@ -40,6 +40,7 @@ class ErrorCode(StrEnum):
     IMAGE_TOO_LARGE = "image_too_large"
     USER_DELETED = "user_deleted"
     TOO_MANY_PINS = "too_many_pins"
+    TOO_MANY_REACTIONS = "too_many_reactions"
     # Requests the edges reject before the domain sees them.
     MALFORMED_REQUEST = "malformed_request"
     BAD_REQUEST = "bad_request"

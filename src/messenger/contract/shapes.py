@@ -161,9 +161,26 @@ class ForwardedFrom(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     chat_id: int | UnsetType = UNSET
 
 
+class Reaction(msgspec.Struct, kw_only=True, gc=False):
+    """How many users reacted to a message with ``emoji`` (one Unicode emoji, in its
+    fully-qualified form). ``me``: the caller is one of them; only REST answers (which are
+    the caller's own) carry it, never a pushed frame (the same bytes for every recipient:
+    a client knows its own reactions from REST and from the ``user_id`` of
+    ``message_reactions``)."""
+
+    emoji: str
+    count: int
+    me: bool | UnsetType = UNSET
+
+
 class Message(msgspec.Struct, kw_only=True, gc=False):
     """A message. ``reply_to``: the quote of ``reply_to_id`` (null without a reply, and on
-    a deleted message); ``forwarded_from``: null unless it is a forward."""
+    a deleted message); ``forwarded_from``: null unless it is a forward. ``reactions`` (by
+    first use, each with ``me``) is in history pages and in the answers of the reaction
+    requests; the messages of frames (``new_message``, ``message_updated``,
+    ``message_deleted``, ``message_sent``, ``sync``) and of the other answers leave it out:
+    keep what you have and apply ``message_reactions`` frames (a new message has none; a
+    deleted one loses them)."""
 
     id: int
     chat_id: int
@@ -177,6 +194,7 @@ class Message(msgspec.Struct, kw_only=True, gc=False):
     deleted: bool
     reply_to: ReplyPreview | None = None
     forwarded_from: ForwardedFrom | None = None
+    reactions: list[Reaction] | UnsetType = UNSET
 
 
 class Chat(msgspec.Struct, kw_only=True, gc=False):
@@ -273,6 +291,19 @@ class WatermarkData(msgspec.Struct, kw_only=True, gc=False):
     chat_id: int
     user_id: int
     message_id: int
+
+
+class MessageReactionsData(msgspec.Struct, kw_only=True, gc=False):
+    """``message_reactions``: ``user_id`` added (``added``) or took back a reaction with
+    ``emoji``; ``reactions`` are the message's counts as they now are, by first use (no
+    ``me``: every member gets the same bytes; yours are those whose ``user_id`` is you)."""
+
+    chat_id: int
+    message_id: int
+    user_id: int
+    emoji: str
+    added: bool
+    reactions: list[Reaction]
 
 
 class ChatEventData(msgspec.Struct, kw_only=True, gc=False):
@@ -458,6 +489,11 @@ class MessageDeletedFrame(Frame, tag="message_deleted", gc=False):
     cursor: int
 
 
+class MessageReactionsFrame(Frame, tag="message_reactions", gc=False):
+    data: MessageReactionsData
+    cursor: int
+
+
 class MessagesReadFrame(Frame, tag="messages_read", gc=False):
     data: WatermarkData
     cursor: int
@@ -588,6 +624,7 @@ FeedFrame = (
     | MessageHiddenFrame
     | MessagePinnedFrame
     | MessageUnpinnedFrame
+    | MessageReactionsFrame
 )
 ServerFrame = (
     FeedFrame

@@ -233,7 +233,17 @@ class Wire:
             message=self.message(p.message),
         )
 
-    def message(self, m: model.Message) -> s.Message:
+    def reactions(
+        self, counts: tuple[model.ReactionCount, ...], mine: frozenset[str] | None = None
+    ) -> list[s.Reaction]:
+        """A message's reaction counts; with ``mine`` (the reader's emoji), each with ``me``."""
+        if mine is None:
+            return [s.Reaction(emoji=c.emoji, count=c.count) for c in counts]
+        return [s.Reaction(emoji=c.emoji, count=c.count, me=c.emoji in mine) for c in counts]
+
+    def message(self, m: model.Message, mine: frozenset[str] | None = None) -> s.Message:
+        """A message; ``mine`` (the emoji the reader reacted with) for a REST answer, which
+        then carries ``reactions``; None for frames, which leave them out (see the shape)."""
         return s.Message(
             id=m.id,
             chat_id=m.chat_id,
@@ -249,7 +259,16 @@ class Wire:
             forwarded_from=None
             if m.forwarded_from is None
             else self.forwarded_from(m.forwarded_from),
+            reactions=UNSET if mine is None else self.reactions(m.reactions, mine),
         )
+
+    def history(self, page: model.Page) -> list[s.Message]:
+        """A history page's messages as its reader sees them (with ``me``)."""
+        mine, none = page.mine, frozenset[str]()
+        return [self.message(m, mine.get(m.id, none)) for m in page.items]
+
+    def reacted(self, r: model.Reacted) -> s.Message:
+        return self.message(r.message, r.mine)
 
     def chat(self, c: model.Chat, members: tuple[model.ChatMember, ...]) -> s.Chat:
         return s.Chat(
@@ -466,6 +485,18 @@ class Wire:
             case ev.MessageHidden():
                 return s.MessageHiddenFrame(
                     data=s.MessageHiddenData(chat_id=event.chat, message_id=event.message_id),
+                    cursor=cursor,
+                )
+            case ev.MessageReactionsChanged():
+                return s.MessageReactionsFrame(
+                    data=s.MessageReactionsData(
+                        chat_id=event.chat,
+                        message_id=event.message_id,
+                        user_id=event.user_id,
+                        emoji=event.emoji,
+                        added=event.added,
+                        reactions=self.reactions(event.reactions),
+                    ),
                     cursor=cursor,
                 )
         raise ValueError(f"no feed frame for event {event.type!r}")

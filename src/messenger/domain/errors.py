@@ -155,6 +155,14 @@ class TooManyPins(Conflict):
     default_message = "This chat has as many pinned messages as it can keep; unpin one first."
 
 
+class TooManyReactions(Conflict):
+    """The message carries as many different reactions as it may (``Limits.max_reactions``);
+    reacting with one of those is still possible."""
+
+    code = "too_many_reactions"
+    default_message = "This message has as many different reactions as it can carry."
+
+
 class InvalidCredentials(DomainError):
     code = "invalid_credentials"
     default_message = "Wrong login or password."

@@ -20,6 +20,7 @@ from messenger.domain.model import (
     Message,
     Pin,
     PublicProfile,
+    ReactionCount,
     Role,
 )
 from messenger.domain.privacy import PrivacySettings
@@ -74,6 +75,24 @@ class MessageDeleted(Event):
     @property
     def chat_id(self) -> int:
         return self.message.chat_id
+
+
+@dataclass(frozen=True)
+class MessageReactionsChanged(Event):
+    """A member added (``added``) or took back a reaction: the message's counts as they now
+    are. The same for every recipient: each client knows its own reactions."""
+
+    type: ClassVar[str] = "message_reactions"
+    chat: int
+    message_id: int
+    user_id: int
+    emoji: str
+    added: bool
+    reactions: tuple[ReactionCount, ...]
+
+    @property
+    def chat_id(self) -> int:
+        return self.chat
 
 
 @dataclass(frozen=True)
@@ -388,12 +407,14 @@ FEED_EVENTS: tuple[type[Event], ...] = (
     MessageHidden,
     MessagePinned,
     MessageUnpinned,
+    MessageReactionsChanged,
 )
 # Events about one message besides the message's own (posted, edited, deleted): the feed
 # names the message in their rows, so that a member who cleared or hid it is not told.
-ABOUT_A_MESSAGE: tuple[type[MessagePinned | MessageUnpinned], ...] = (
+ABOUT_A_MESSAGE: tuple[type[MessagePinned | MessageUnpinned | MessageReactionsChanged], ...] = (
     MessagePinned,
     MessageUnpinned,
+    MessageReactionsChanged,
 )
 EPHEMERAL_EVENTS: tuple[type[Event], ...] = (
     UserTyping,
@@ -461,6 +482,7 @@ __all__ = [
     "MessageHidden",
     "MessagePinned",
     "MessagePosted",
+    "MessageReactionsChanged",
     "MessageUnpinned",
     "MessagesDelivered",
     "MessagesRead",

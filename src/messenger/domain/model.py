@@ -10,13 +10,13 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import ClassVar
 
-from messenger.domain.errors import Forbidden, MessageTooLong, ValidationError
+from messenger.domain.errors import Forbidden, MessageTooLong, TooManyReactions, ValidationError
 
 USERNAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_.]{1,30})[a-z0-9]$")
 # Deliberately permissive: one @, a dot in the domain, no spaces. Real proof of an
@@ -502,6 +502,24 @@ class ReplyPreview:
         )
 
 
+@dataclass(frozen=True)
+class ReactionCount:
+    """How many users reacted to a message with one emoji."""
+
+    emoji: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """One user's reaction to a message: one emoji (a user may react with several)."""
+
+    message_id: int
+    user_id: int
+    emoji: str
+    created_at: datetime
+
+
 @dataclass
 class Message:
     id: int
@@ -515,6 +533,10 @@ class Message:
     edited_at: datetime | None = None
     deleted_at: datetime | None = None
     forwarded_from: ForwardedFrom | None = None
+    # The counts of its reactions by emoji, in the order each emoji was first used (kept on
+    # the message so that history needs no extra read to show them; the rows of who
+    # reacted are the truth it is kept equal to, in the same transaction).
+    reactions: tuple[ReactionCount, ...] = ()
     # Not stored: the preview of ``reply_to_id`` that reads and events fill in for their
     # audience (None: no reply, or not filled in).
     reply_to: ReplyPreview | None = None
@@ -525,6 +547,30 @@ class Message:
     @property
     def deleted(self) -> bool:
         return self.deleted_at is not None
+
+    def add_reaction(self, emoji: str, limit: int) -> None:
+        """Count one more reaction with ``emoji`` (the caller checked it is a new one)."""
+        if self.deleted:
+            raise Forbidden("A deleted message cannot get reactions.")
+        counts = list(self.reactions)
+        for index, count in enumerate(counts):
+            if count.emoji == emoji:
+                counts[index] = ReactionCount(emoji, count.count + 1)
+                break
+        else:
+            if len(counts) >= limit:
+                raise TooManyReactions(f"A message may carry at most {limit} different reactions.")
+            counts.append(ReactionCount(emoji, 1))
+        self.reactions = tuple(counts)
+
+    def remove_reaction(self, emoji: str) -> None:
+        """Count one reaction with ``emoji`` less (the caller checked there is one); an emoji
+        nobody reacts with any more leaves the list (and goes to its end if used again)."""
+        self.reactions = tuple(
+            ReactionCount(c.emoji, c.count - 1) if c.emoji == emoji else c
+            for c in self.reactions
+            if c.emoji != emoji or c.count > 1
+        )
 
     def edit(self, editor_id: int, text: str, now: datetime) -> MessageEdit:
         if editor_id != self.sender_id:
@@ -558,6 +604,7 @@ class Message:
         # (nor a quote of someone else's).
         self.text = ""
         self.attachments = ()
+        self.reactions = ()
         self.deleted_at = now
         self.reply_to = None
 
@@ -742,12 +789,23 @@ class Page:
 
     ``has_more``: more in the paging direction (older ones, or newer ones for an ``after``
     page); ``has_newer``: newer ones exist beyond the page, ``None`` where the request
-    already tells (a ``before`` page has the message it pages back from).
+    already tells (a ``before`` page has the message it pages back from). ``mine``: per
+    message of the page with reactions, the emoji the reader reacted with (none: not
+    there).
     """
 
     items: tuple[Message, ...]
     has_more: bool = False
     has_newer: bool | None = None
+    mine: Mapping[int, frozenset[str]] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reacted:
+    """A message as its reader sees it after reacting: with the emoji they reacted with."""
+
+    message: Message
+    mine: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -776,6 +834,11 @@ class Limits:
     max_search_results: int = 50
     # Messages pinned in one chat at most.
     max_pins: int = 100
+    # Different emoji on one message at most (every reaction frame carries all of them).
+    max_reactions: int = 20
+    # Reactions added or taken back per second, and the burst: each is pushed to the chat.
+    reaction_rate: float = 5.0
+    reaction_burst: int = 40
     # How long a process trusts a session it found active without asking storage again;
     # a revocation made by another process reaches this one within this delay (0: no cache).
     session_cache_seconds: float = 5.0
@@ -828,6 +891,9 @@ __all__ = [
     "PresetKind",
     "ProfileView",
     "PublicProfile",
+    "Reacted",
+    "Reaction",
+    "ReactionCount",
     "RefreshToken",
     "ReplyPreview",
     "Role",

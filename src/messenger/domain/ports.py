@@ -33,6 +33,7 @@ from messenger.domain.model import (
     Message,
     MessageEdit,
     Pin,
+    Reaction,
     RefreshToken,
     Session,
     StoredFile,
@@ -173,6 +174,31 @@ class MessageRepository(Protocol):
 
     async def live_of_sender(self, sender_id: int, limit: int) -> list[Message]:
         """Up to ``limit`` of the user's messages that are not deleted, oldest first."""
+
+    async def update_reactions(self, message: Message) -> None:
+        """Store the message's reaction counts (and nothing else of it)."""
+
+
+class ReactionRepository(Protocol):
+    """Who reacted to which message with which emoji (a message's counts live on it)."""
+
+    async def add(self, reaction: Reaction) -> None:
+        """Store a new reaction (the caller checked that there is none)."""
+
+    async def remove(self, message_id: int, user_id: int, emoji: str) -> None: ...
+
+    async def remove_all(self, message_id: int) -> None:
+        """Forget every reaction to a message (it was deleted)."""
+
+    async def mine(self, user_id: int, message_ids: Sequence[int]) -> dict[int, frozenset[str]]:
+        """Per message of ``message_ids`` the user reacted to: the emoji they reacted with
+        (one query for a whole history page)."""
+
+    async def users_of(
+        self, message_id: int, emoji: str, *, after: int | None, limit: int
+    ) -> list[int]:
+        """Up to ``limit`` ids of the users who reacted to the message with ``emoji``,
+        ascending, those above ``after``."""
 
 
 class PinRepository(Protocol):
@@ -379,6 +405,9 @@ class UnitOfWork(Protocol):
     def feed(self) -> FeedRepository: ...
 
     @property
+    def reactions(self) -> ReactionRepository: ...
+
+    @property
     def sessions(self) -> SessionRepository: ...
 
     @property
@@ -467,6 +496,15 @@ class CommonPasswords(Protocol):
 
     def __contains__(self, password: object, /) -> bool:
         """Whether ``password`` (already lowercased by the caller) is one of them."""
+
+
+class EmojiSet(Protocol):
+    """The Unicode emoji a reaction may be (the set is data, so it sits behind a port)."""
+
+    def canonical(self, text: str) -> str | None:
+        """``text`` as the one emoji it is, in its fully-qualified form (so that "❤" and
+        "❤️" are one reaction); None unless it is exactly one emoji. A sequence with skin
+        tones or joiners is one emoji; a skin tone alone is none."""
 
 
 class Clock(Protocol):

@@ -89,3 +89,6 @@ class Messenger:
         self.remove_avatar = uc.RemoveAvatar(ports)
         self.get_avatar = uc.GetAvatar(ports)
         self.list_chat_media = uc.ListChatMedia(ports)
+        self.react_to_message = uc.ReactToMessage(ports)
+        self.remove_reaction = uc.RemoveReaction(ports)
+        self.list_reactors = uc.ListReactors(ports)

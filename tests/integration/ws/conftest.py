@@ -362,6 +362,8 @@ class Client:
 
     ws: ClientConnection
     frames: list[dict[str, Any]] = field(default_factory=list)
+    # Each frame as it came, for tests that compare bytes across recipients.
+    raw: list[str | bytes] = field(default_factory=list)
     close_code: int | None = None
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     reader: asyncio.Task[None] | None = None
@@ -381,6 +383,7 @@ class Client:
                     # A frame the published contract does not describe fails the test.
                     self.violations.append(str(exc))
                 self.frames.append(frame)
+                self.raw.append(raw)
                 self.stamps.append(time.perf_counter())
                 self.arrived.set()
         except ConnectionClosed:

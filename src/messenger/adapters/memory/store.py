@@ -40,6 +40,7 @@ from messenger.domain.model import (
     Message,
     MessageEdit,
     Pin,
+    Reaction,
     RefreshToken,
     Session,
     StoredFile,
@@ -84,6 +85,8 @@ class InMemoryStore:
     pins: dict[tuple[int, int], Pin] = field(default_factory=dict)
     # (user id, message id): messages hidden "for me".
     hidden: set[tuple[int, int]] = field(default_factory=set)
+    # (message id, emoji, user id): who reacted to what.
+    reactions: dict[tuple[int, str, int], Reaction] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -411,12 +414,48 @@ class InMemoryMessageRepository(_Repo):
                 result.setdefault(message_id, set()).add(user_id)
         return result
 
+    async def update_reactions(self, message: Message) -> None:
+        stored = _c(self._s.messages[message.id])
+        stored.reactions = message.reactions
+        self._j.put(self._s.messages, message.id, stored)
+
     async def live_of_sender(self, sender_id: int, limit: int) -> list[Message]:
         found = sorted(
             (m for m in self._s.messages.values() if m.sender_id == sender_id and not m.deleted),
             key=lambda m: m.id,
         )
         return [_c(m) for m in found[:limit]]
+
+
+class InMemoryReactionRepository(_Repo):
+    async def add(self, reaction: Reaction) -> None:
+        key = (reaction.message_id, reaction.emoji, reaction.user_id)
+        self._j.put(self._s.reactions, key, reaction)
+
+    async def remove(self, message_id: int, user_id: int, emoji: str) -> None:
+        self._j.delete(self._s.reactions, (message_id, emoji, user_id))
+
+    async def remove_all(self, message_id: int) -> None:
+        for key in [k for k in self._s.reactions if k[0] == message_id]:
+            self._j.delete(self._s.reactions, key)
+
+    async def mine(self, user_id: int, message_ids: Sequence[int]) -> dict[int, frozenset[str]]:
+        wanted = set(message_ids)
+        found: dict[int, set[str]] = {}
+        for message_id, emoji, reactor in self._s.reactions:
+            if reactor == user_id and message_id in wanted:
+                found.setdefault(message_id, set()).add(emoji)
+        return {k: frozenset(v) for k, v in found.items()}
+
+    async def users_of(
+        self, message_id: int, emoji: str, *, after: int | None, limit: int
+    ) -> list[int]:
+        found = sorted(
+            u
+            for m, e, u in self._s.reactions
+            if m == message_id and e == emoji and (after is None or u > after)
+        )
+        return found[:limit]
 
 
 class InMemoryFeedRepository(_Repo):
@@ -744,6 +783,7 @@ class InMemoryUnitOfWork:
         self.members = InMemoryMembershipRepository(store, self)
         self.messages = InMemoryMessageRepository(store, self)
         self.feed = InMemoryFeedRepository(store, self)
+        self.reactions = InMemoryReactionRepository(store, self)
         self.sessions = InMemorySessionRepository(store, self)
         self.files = InMemoryFileRepository(store, self)
         self.contacts = InMemoryContactRepository(store, self)

@@ -25,7 +25,7 @@ import dataclasses
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from messenger.domain.model import Chat, Message
+from messenger.domain.model import Chat, Message, ReactionCount
 
 # Entries, not bytes: a chat with 50 members costs a few KiB, so this stays in the tens of MiB.
 DEFAULT_CAPACITY = 20_000
@@ -167,6 +167,19 @@ class ChatCache:
                 kept[index] = _copy(message)
                 return
             if kept[index].id < message.id:
+                return
+
+    def apply_reactions(
+        self, chat_id: int, message_id: int, reactions: tuple[ReactionCount, ...]
+    ) -> None:
+        """A committed change of a message's reaction counts, applied to its newest page."""
+        self._changes[chat_id] = self._changes.get(chat_id, 0) + 1
+        window = self._windows.get(chat_id)
+        if window is None:
+            return
+        for message in window.messages:
+            if message.id == message_id:
+                message.reactions = reactions
                 return
 
     def forget(

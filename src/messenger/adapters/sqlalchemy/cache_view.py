@@ -17,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messenger.adapters.sqlalchemy.cache import ChatCache
 from messenger.adapters.sqlalchemy.session import READ_HEAD, SqlSession
-from messenger.domain.events import Event, MessageDeleted, MessageEdited, MessagePosted
+from messenger.domain.events import (
+    Event,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    MessageReactionsChanged,
+)
 from messenger.domain.model import Chat, Message
 
 # The events that carry a message as it now is: what the cached newest pages are patched with.
@@ -154,8 +160,10 @@ class CacheView:
         """Bring the cache up to this unit's landed commit, ``head`` its last position."""
         cache, start = self._cache, self._start_head
         exact = wrote_feed and start is not None and cache.head == start
+        events = list(events)
         messages = [e.message for e in events if isinstance(e, _MESSAGE_EVENTS)]
-        patched = {m.chat_id for m in messages} if exact else set()
+        reactions = [e for e in events if isinstance(e, MessageReactionsChanged)]
+        patched = {m.chat_id for m in messages} | {e.chat for e in reactions} if exact else set()
         # Again now that the commit landed: a reader may have put in what it read before.
         cache.forget(self._touched_chats, self._touched_members, self._touched_messages - patched)
         if exact:
@@ -165,6 +173,8 @@ class CacheView:
                 cache.put_chat(chat)
             for message in messages:
                 cache.apply_message(message)
+            for event in reactions:
+                cache.apply_reactions(event.chat, event.message_id, event.reactions)
             cache.head = head
         elif not wrote_feed and (
             self._touched_chats or self._touched_members or self._touched_messages

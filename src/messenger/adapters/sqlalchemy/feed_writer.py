@@ -77,8 +77,9 @@ class FeedWriter:
                 head += 1
                 position = head
                 message = event.message if isinstance(event, _OF_A_MESSAGE) else None
-                # Pins name their message too (the same filter), but no sender: only posts
-                # and edits and deletions are "of" a message for delivery marks.
+                # Pins and reactions name their message too (the same filter), but no
+                # sender: only posts, edits and deletions are "of" a message for delivery
+                # marks.
                 about = event.message_id if isinstance(event, ABOUT_A_MESSAGE) else None
                 rows.append(
                     {

@@ -17,7 +17,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 
-from messenger.domain.model import Attachment, ChatKind, FileKind, ForwardedFrom, Role
+from messenger.domain.model import (
+    Attachment,
+    ChatKind,
+    FileKind,
+    ForwardedFrom,
+    ReactionCount,
+    Role,
+)
 from messenger.domain.privacy import Audience
 
 MYSQL_TABLE: dict[str, Any] = {
@@ -183,6 +190,32 @@ class ForwardJSON(sa.TypeDecorator[ForwardedFrom]):
         return ForwardedFrom(chat_id=x.chat_id, sender_id=x.sender_id, sent_at=sent_at)
 
 
+_reactions_encoder = msgspec.json.Encoder()
+_reactions_decoder = msgspec.json.Decoder(list[tuple[str, int]])
+
+
+class ReactionsJSON(sa.TypeDecorator[tuple[ReactionCount, ...]]):
+    """A message's reaction counts as ``[[emoji, count], ...]`` in order of first use; NULL
+    (not ``[]``) when there are none, as on almost every message."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: tuple[ReactionCount, ...] | None, dialect: Dialect
+    ) -> str | None:
+        if not value:
+            return None
+        return _reactions_encoder.encode([(c.emoji, c.count) for c in value]).decode()
+
+    def process_result_value(
+        self, value: Any | None, dialect: Dialect
+    ) -> tuple[ReactionCount, ...]:
+        if not value:
+            return ()
+        return tuple(ReactionCount(e, n) for e, n in _reactions_decoder.decode(value))
+
+
 _colors_encoder = msgspec.json.Encoder()
 _colors_decoder = msgspec.json.Decoder(dict[str, str])
 
@@ -321,6 +354,9 @@ messages = sa.Table(
     sa.Column("deleted_at", UTCDateTime(), nullable=True),
     # A forward's first source (JSON), NULL for a message that is no forward.
     sa.Column("forwarded_from", ForwardJSON(), nullable=True),
+    # The reaction counts, kept equal to message_reactions in the same transaction (see
+    # migration 0009_reactions): history shows them without reading who reacted.
+    sa.Column("reactions", ReactionsJSON(), nullable=True),
     sa.UniqueConstraint("sender_id", "client_id"),
     sa.Index(None, "chat_id", "id"),
     **MYSQL_TABLE,
@@ -362,6 +398,18 @@ hidden_messages = sa.Table(
     metadata,
     sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True),
     sa.Column("message_id", REF, sa.ForeignKey("messages.id"), primary_key=True, index=True),
+    **MYSQL_TABLE,
+)
+
+# Who reacted to which message with which emoji. The emoji compares byte for byte (``key``):
+# a case- or accent-insensitive collation would make different emoji one.
+message_reactions = sa.Table(
+    "message_reactions",
+    metadata,
+    sa.Column("message_id", REF, sa.ForeignKey("messages.id"), primary_key=True),
+    sa.Column("emoji", key(32), primary_key=True),
+    sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True, index=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
     **MYSQL_TABLE,
 )
 
@@ -496,6 +544,7 @@ DATA_TABLES = (
     "message_edits",
     "hidden_messages",
     "pinned_messages",
+    "message_reactions",
     "feed",
     "memberships",
     "messages",

@@ -32,6 +32,7 @@ from messenger.adapters.sqlalchemy.repositories import (
     SqlAlchemyMessageRepository,
     SqlAlchemyPinRepository,
     SqlAlchemyPrivacyRepository,
+    SqlAlchemyReactionRepository,
     SqlAlchemySessionRepository,
     SqlAlchemySettingsRepository,
     SqlAlchemyThemeRepository,
@@ -77,6 +78,7 @@ class SqlAlchemyUnitOfWork:
             self.members = CachedMembershipRepository(self.members, self._view)
             self.messages = CachedMessageRepository(self.messages, self._view)
         self.feed = SqlAlchemyFeedRepository(self.session)
+        self.reactions = SqlAlchemyReactionRepository(self.session)
         self.sessions = SqlAlchemySessionRepository(self.session)
         self.files = SqlAlchemyFileRepository(self.session)
         self.contacts = SqlAlchemyContactRepository(self.session)

@@ -80,6 +80,7 @@ from messenger.domain.usecases.profile import (
     profile_audience,
     tell_chat_mates,
 )
+from messenger.domain.usecases.reactions import ListReactors, ReactToMessage, RemoveReaction
 from messenger.domain.usecases.themes import (
     ChangeSettings,
     CreateTheme,
@@ -133,6 +134,7 @@ __all__ = [
     "ListContacts",
     "ListPins",
     "ListPresets",
+    "ListReactors",
     "ListSessions",
     "ListThemes",
     "LogOut",
@@ -147,6 +149,7 @@ __all__ = [
     "PostMessage",
     "PostResult",
     "ProfileChange",
+    "ReactToMessage",
     "ReadHistory",
     "ReadState",
     "RefreshSession",
@@ -154,6 +157,7 @@ __all__ = [
     "RemoveAvatar",
     "RemoveContact",
     "RemoveMember",
+    "RemoveReaction",
     "RenameContact",
     "RenameGroup",
     "ReportPresence",

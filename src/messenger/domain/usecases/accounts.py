@@ -469,6 +469,8 @@ class FinishAccountDeletion(UseCase):
             audiences = await seen_by(uow, found)
             now = self._clock.now()
             for message in found:
+                if message.reactions:
+                    await uow.reactions.remove_all(message.id)
                 message.delete(now)
                 await uow.messages.forget_edits(message.id)
                 await uow.messages.update(message)

@@ -22,6 +22,7 @@ from messenger.domain.ports import (
     Clock,
     Committer,
     CommonPasswords,
+    EmojiSet,
     FileStore,
     IdSource,
     Images,
@@ -60,6 +61,8 @@ class Ports:
     rates: RateLimiter
     # Decoding and re-encoding images (avatars, thumbnails of image attachments).
     images: Images
+    # The emoji reactions may be.
+    emoji: EmojiSet
     limits: Limits = field(default_factory=Limits)
     # The preset avatars and frames the server ships (ids; the composition root reads them).
     avatars: AvatarCatalog = field(default_factory=AvatarCatalog)

@@ -66,7 +66,7 @@ class PostResult:
     created: bool  # False when this was a resend of a message already stored
 
 
-async def _load_message(uow: UnitOfWork, message_id: int, user_id: int) -> Message:
+async def load_visible_message(uow: UnitOfWork, message_id: int, user_id: int) -> Message:
     """A message the user sees: in one of their chats, neither cleared nor hidden for them
     (each of which answers as a message that does not exist)."""
     message = await uow.messages.get(message_id)
@@ -229,7 +229,7 @@ class PostMessage(UseCase):
         """The forward of a message the sender sees: its text and files (shared: both
         messages name the same files, which members of either chat may download)."""
         assert post.forward_of is not None
-        source = await _load_message(uow, post.forward_of, post.user_id)
+        source = await load_visible_message(uow, post.forward_of, post.user_id)
         if source.deleted:
             raise NotFound("Message not found.")
         first = source.forwarded_from
@@ -436,7 +436,7 @@ class EditMessage(UseCase):
 
     async def __call__(self, user_id: int, message_id: int, text: str) -> Message:
         async with self._uow() as uow:
-            message = await _load_message(uow, message_id, user_id)
+            message = await load_visible_message(uow, message_id, user_id)
             # Whether the text may become empty depends on the message: its attachments.
             text = clean_text(
                 text, self._limits.max_message_length, with_attachments=bool(message.attachments)
@@ -469,7 +469,7 @@ class AttachFilesToMessage(UseCase):
     ) -> Message:
         limit = self._limits.max_attachments
         async with self._uow(read_only=True) as uow:
-            message = await _load_message(uow, message_id, user_id)
+            message = await load_visible_message(uow, message_id, user_id)
         # Strangers, other members and full messages are refused before a byte is stored.
         room = message.room_for_attachments(user_id, limit)
         stored: list[StoredFile] = []
@@ -478,7 +478,7 @@ class AttachFilesToMessage(UseCase):
             async with self._uow() as uow:
                 # Read again under the write lock: an edit, a delete or another attach may
                 # have come first.
-                message = await _load_message(uow, message_id, user_id)
+                message = await load_visible_message(uow, message_id, user_id)
                 message.attach(user_id, [_attachment(f) for f in stored], limit)
                 await uow.messages.update(message)
                 await fill_preview_for_all(uow, message)
@@ -530,7 +530,7 @@ class GetEditHistory(UseCase):
     ) -> Listing[MessageEdit]:
         size = page_size(limit, self._limits)
         async with self._uow(read_only=True) as uow:
-            await _load_message(uow, message_id, user_id)
+            await load_visible_message(uow, message_id, user_id)
             edits = await uow.messages.edits_of(message_id)
         page = paginate(list(enumerate(edits)), EDITS_OLDEST_FIRST, size, cursor)
         return page.with_items([edit for _, edit in page.items])
@@ -541,13 +541,15 @@ class DeleteMessage(UseCase):
 
     async def __call__(self, user_id: int, message_id: int) -> Message:
         async with self._uow() as uow:
-            message = await _load_message(uow, message_id, user_id)
+            message = await load_visible_message(uow, message_id, user_id)
             if message.deleted:
                 return message
             if message.sender_id != user_id:
                 chat, me = await load_membership(uow, message.chat_id, user_id)
                 if chat.kind is not ChatKind.GROUP or not me.role.can_manage:
                     raise Forbidden("Only the author or a group admin can delete this message.")
+            if message.reactions:
+                await uow.reactions.remove_all(message.id)
             message.delete(self._clock.now())
             await uow.messages.forget_edits(message.id)
             await uow.messages.update(message)
@@ -566,7 +568,7 @@ class HideMessage(UseCase):
 
     async def __call__(self, user_id: int, message_id: int) -> None:
         async with self._uow() as uow:
-            message = await _load_message(uow, message_id, user_id)
+            message = await load_visible_message(uow, message_id, user_id)
             await uow.messages.hide(user_id, message.id)
             me = await uow.members.get(message.chat_id, user_id)
             if me is not None and not me.has_hidden:
@@ -637,7 +639,10 @@ class ReadHistory(UseCase):
                 items = await visible_page(uow, me, before=before, after=after, limit=limit + 1)
                 page = _paged(items, limit, before=before, after=after)
             quoted = await with_previews_for(uow, me, page.items)
-        return dataclasses.replace(page, items=tuple(quoted))
+            # Most pages have no reactions at all: then no query for the reader's own.
+            reacted = [m.id for m in page.items if m.reactions]
+            mine = await uow.reactions.mine(user_id, reacted) if reacted else {}
+        return dataclasses.replace(page, items=tuple(quoted), mine=mine)
 
 
 def _paged(items: list[Message], limit: int, *, before: int | None, after: int | None) -> Page:

@@ -15,6 +15,7 @@ from messenger.contract.wire import Wire
 from messenger.domain.model import AccessClaims, Role
 from messenger.domain.service import Messenger
 from messenger.entrypoints.http.deps import BEARER
+from messenger.entrypoints.http.reactions import REACTION_HANDLERS
 from messenger.entrypoints.http.schemas import (
     MAX_ID,
     AddMemberIn,
@@ -160,11 +161,7 @@ async def _history(
     page = await messenger.read_history(
         user_id, chat_id, before=before, after=after, around=around, limit=limit
     )
-    return MessagePage(
-        items=[wire.message(m) for m in page.items],
-        has_more=page.has_more,
-        has_newer=page.has_newer,
-    )
+    return MessagePage(items=wire.history(page), has_more=page.has_more, has_newer=page.has_newer)
 
 
 _HISTORY_DESCRIPTION = (
@@ -432,7 +429,7 @@ def chats_router() -> Router:
 def messages_router() -> Router:
     return Router(
         path="/messages",
-        route_handlers=[edit_message, delete_message, message_edits],
+        route_handlers=[edit_message, delete_message, message_edits, *REACTION_HANDLERS],
         security=BEARER,
         tags=["messages"],
     )

@@ -16,6 +16,7 @@ from messenger.adapters.sqlalchemy.repositories.files import SqlAlchemyFileRepos
 from messenger.adapters.sqlalchemy.repositories.members import SqlAlchemyMembershipRepository
 from messenger.adapters.sqlalchemy.repositories.messages import SqlAlchemyMessageRepository
 from messenger.adapters.sqlalchemy.repositories.pins import SqlAlchemyPinRepository
+from messenger.adapters.sqlalchemy.repositories.reactions import SqlAlchemyReactionRepository
 from messenger.adapters.sqlalchemy.repositories.relations import (
     SqlAlchemyBlockRepository,
     SqlAlchemyContactRepository,
@@ -41,6 +42,7 @@ __all__ = [
     "SqlAlchemyMessageRepository",
     "SqlAlchemyPinRepository",
     "SqlAlchemyPrivacyRepository",
+    "SqlAlchemyReactionRepository",
     "SqlAlchemySessionRepository",
     "SqlAlchemySettingsRepository",
     "SqlAlchemyThemeRepository",

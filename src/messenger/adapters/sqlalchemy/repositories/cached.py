@@ -181,3 +181,8 @@ class CachedMessageRepository:
 
     async def live_of_sender(self, sender_id: int, limit: int) -> list[Message]:
         return await self._inner.live_of_sender(sender_id, limit)
+
+    async def update_reactions(self, message: Message) -> None:
+        # The newest page may hold the message: patched from the event after the commit.
+        self._view.messages_changed(message.chat_id)
+        await self._inner.update_reactions(message)

@@ -276,6 +276,10 @@ class SqlAlchemyMessageRepository:
             result.setdefault(int(message_id), set()).add(int(user_id))
         return result
 
+    async def update_reactions(self, message: Message) -> None:
+        stmt = messages.update().where(messages.c.id == message.id)
+        await self._db.write(stmt.values(reactions=message.reactions))
+
     async def live_of_sender(self, sender_id: int, limit: int) -> list[Message]:
         stmt = (
             _MESSAGES.where(messages.c.sender_id == sender_id, messages.c.deleted_at.is_(None))

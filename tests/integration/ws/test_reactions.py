@@ -1,0 +1,91 @@
+"""Reactions on real sockets (MariaDB): every member gets the very same ``message_reactions``
+bytes, a member who hid the message gets none, a repeat pushes nothing, and sync replays
+the frame as it was pushed."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from tests.integration.ws.conftest import (
+    Client,
+    ServerProcess,
+    open_dialog,
+    post,
+    register,
+    socket_of,
+    sync_all,
+)
+
+pytestmark = pytest.mark.integration
+
+
+async def _settled(*clients: Client) -> None:
+    """Every frame sent to these sockets before now has arrived (pong follows them)."""
+    for client in clients:
+        count = len(client.of_type("pong"))
+        await client.send("ping")
+        await client.wait_type("pong", count + 1)
+
+
+def _raw_of_type(client: Client, type_: str) -> list[str | bytes]:
+    return [raw for raw, f in zip(client.raw, client.frames, strict=True) if f["type"] == type_]
+
+
+async def test_both_members_get_the_same_frame_bytes_and_a_repeat_pushes_nothing(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
+    alice = await register(http, "alice")
+    bob = await register(http, "bob")
+    chat = await open_dialog(http, alice, bob)
+    message = (await post(http, alice, chat, "c-1", "hello"))["id"]
+    path = f"/api/v1/messages/{message}/reactions/{quote('👍🏽', safe='')}"
+    async with socket_of(server, alice) as on_alice, socket_of(server, bob) as on_bob:
+        response = await http.put(path, headers=bob.headers)
+        assert response.status_code == 200, response.text
+        again = await http.put(path, headers=bob.headers)
+        assert again.status_code == 200, again.text
+
+        frame = await on_alice.wait_type("message_reactions")
+        await on_bob.wait_type("message_reactions")
+        await _settled(on_alice, on_bob)
+
+        assert _raw_of_type(on_alice, "message_reactions") == _raw_of_type(
+            on_bob, "message_reactions"
+        )
+        assert len(on_alice.of_type("message_reactions")) == 1, "a repeat pushed a frame"
+        assert frame["data"] == {
+            "chat_id": chat,
+            "message_id": message,
+            "user_id": bob.id,
+            "emoji": "👍🏽",
+            "added": True,
+            "reactions": [{"emoji": "👍🏽", "count": 1}],
+        }
+        events, _ = await sync_all(http, alice, 0)
+        assert [e for e in events if e["type"] == "message_reactions"] == [frame]
+
+
+async def test_a_member_who_hid_the_message_is_not_pushed_its_reactions(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
+    alice = await register(http, "alice")
+    bob = await register(http, "bob")
+    chat = await open_dialog(http, alice, bob)
+    message = (await post(http, alice, chat, "c-1", "hello"))["id"]
+    hidden = await http.delete(
+        f"/api/v1/messages/{message}", params={"for": "me"}, headers=bob.headers
+    )
+    assert hidden.status_code == 204, hidden.text
+    async with socket_of(server, alice) as on_alice, socket_of(server, bob) as on_bob:
+        response = await http.put(
+            f"/api/v1/messages/{message}/reactions/{quote('🎉', safe='')}", headers=alice.headers
+        )
+        assert response.status_code == 200, response.text
+
+        await on_alice.wait_type("message_reactions")
+        await _settled(on_alice, on_bob)
+
+        assert on_bob.of_type("message_reactions") == []
