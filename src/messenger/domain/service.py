@@ -86,3 +86,4 @@ class Messenger:
         self.remove_avatar = uc.RemoveAvatar(ports)
         self.get_avatar = uc.GetAvatar(ports)
         self.list_chat_media = uc.ListChatMedia(ports)
+        self.search_messages = uc.SearchMessages(ports)

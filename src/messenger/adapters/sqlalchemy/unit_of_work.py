@@ -31,6 +31,7 @@ from messenger.adapters.sqlalchemy.repositories import (
     SqlAlchemyMembershipRepository,
     SqlAlchemyMessageRepository,
     SqlAlchemyPrivacyRepository,
+    SqlAlchemySearchIndex,
     SqlAlchemySessionRepository,
     SqlAlchemySettingsRepository,
     SqlAlchemyThemeRepository,
@@ -83,6 +84,7 @@ class SqlAlchemyUnitOfWork:
         self.privacy = SqlAlchemyPrivacyRepository(self.session)
         self.themes = SqlAlchemyThemeRepository(self.session)
         self.settings = SqlAlchemySettingsRepository(self.session)
+        self.search = SqlAlchemySearchIndex(self.session)
 
     def _locked(self, head: int) -> None:
         if self._view is not None:

@@ -79,6 +79,7 @@ from messenger.domain.usecases.profile import (
     profile_audience,
     tell_chat_mates,
 )
+from messenger.domain.usecases.search import SearchMessages
 from messenger.domain.usecases.themes import (
     ChangeSettings,
     CreateTheme,
@@ -155,6 +156,7 @@ __all__ = [
     "ReportPresence",
     "ResumeAccountDeletions",
     "RevokeSession",
+    "SearchMessages",
     "SearchUsers",
     "SendTyping",
     "SetAvatarFromUpload",

@@ -472,6 +472,7 @@ class FinishAccountDeletion(UseCase):
                 await uow.messages.forget_edits(message.id)
                 await uow.messages.update(message)
                 uow.record(MessageDeleted(message=message), audiences[message.id])
+            await uow.search.remove([m.id for m in found])
             more = len(found) == batch
             if not more:
                 user.erasing_messages = False

@@ -20,6 +20,7 @@ from messenger.adapters.sqlalchemy.repositories.relations import (
     SqlAlchemyContactRepository,
     SqlAlchemyPrivacyRepository,
 )
+from messenger.adapters.sqlalchemy.repositories.search import SqlAlchemySearchIndex
 from messenger.adapters.sqlalchemy.repositories.sessions import SqlAlchemySessionRepository
 from messenger.adapters.sqlalchemy.repositories.themes import (
     SqlAlchemySettingsRepository,
@@ -39,6 +40,7 @@ __all__ = [
     "SqlAlchemyMembershipRepository",
     "SqlAlchemyMessageRepository",
     "SqlAlchemyPrivacyRepository",
+    "SqlAlchemySearchIndex",
     "SqlAlchemySessionRepository",
     "SqlAlchemySettingsRepository",
     "SqlAlchemyThemeRepository",
