@@ -32,6 +32,7 @@ import { createContacts } from './views/contacts.js';
 import { createPrivacy } from './views/privacy.js';
 import { createSessions } from './views/sessions.js';
 import { createMediaPanel } from './views/media-panel.js';
+import { createMessageSearch } from './views/message-search.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -78,6 +79,7 @@ function createViews(app) {
     privacy: createPrivacy(app),
     sessions: createSessions(app),
     mediaPanel: createMediaPanel(app),
+    messageSearch: createMessageSearch(app),
   };
 }
 
@@ -92,7 +94,7 @@ const VIEWS_BY_CHANGE = Object.freeze({
   chats: ['chatList.render', 'chatHeader.render', 'messages.render', 'chatInfo.render'],
   presence: ['chatList.render', 'chatHeader.render', 'chatInfo.render', 'userProfile.render', 'contacts.render'],
   typing: ['chatList.render', 'chatHeader.render'],
-  messages: ['messages.render'],
+  messages: ['messages.render', 'messageSearch.render'],
   outbox: ['messages.render'],
   settings: ['themeEditor.render'],
   users: SHOWS_PEOPLE,
@@ -139,6 +141,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     composer.render();
     banner.render();
     chatInfo.render();
+    app.views.messageSearch.render();
     run(PEOPLE_SCREENS);
   };
 
