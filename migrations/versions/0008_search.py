@@ -79,6 +79,7 @@ def upgrade() -> None:
             " message_id BIGINT NOT NULL PRIMARY KEY,"
             " chat_id BIGINT NOT NULL,"
             " terms TEXT NOT NULL,"
+            " KEY ix_message_search_chat_id_message_id (chat_id, message_id),"
             " FULLTEXT KEY ft_message_search_terms (terms)"
             ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
         )

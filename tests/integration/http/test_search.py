@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from messenger.adapters.sqlalchemy.repositories import search as search_repository
 from tests.integration.http.support import Account, assert_problem, register, unique
 
 pytestmark = pytest.mark.integration
@@ -191,3 +192,21 @@ def test_bad_requests_are_validation_errors_naming_their_field(
 
 def test_searching_needs_a_token(http: httpx.Client) -> None:
     assert_problem(http.get("/search/messages", params={"q": "x"}), 401, "unauthorized")
+
+
+def test_matches_beyond_the_newest_window_come_from_the_full_text_index(
+    http: httpx.Client, alice: Account, bob: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # MariaDB reads the newest messages by LIKE first (repositories/search.py): with a
+    # window of one id, every older match must come from the FULLTEXT index, in order.
+    monkeypatch.setattr(search_repository, "PROBE_IDS", 1)
+    monkeypatch.setattr(search_repository, "RECENT_ROWS", 1)
+    monkeypatch.setattr(search_repository, "MAX_WIDENING", 1)
+    chat = _group(http, alice, [bob.id])
+    for i in range(6):
+        _post(http, bob, chat, f"отчёты {i}" if i % 2 else f"running {i}")
+        _post(http, alice, chat, f"filler {i}")
+
+    assert _texts(http, alice, "отчет") == ["отчёты 5", "отчёты 3", "отчёты 1"]
+    assert _texts(http, alice, "run", limit=2) == ["running 4", "running 2"]
+    assert _texts(http, alice, "running filler") == []
