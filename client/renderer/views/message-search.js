@@ -179,15 +179,20 @@ export function createMessageSearch(app) {
   }
 
   function fill(box, state, { withChat }) {
-    box.textContent = '';
     const q = state.q.trim();
+    const items = visible(state);
+    // Redrawn only when what it shows changed (every new message anywhere asks), so a
+    // focused result keeps its focus.
+    const drawn = [app.i18n.lang, q, state.loading, state.error, state.hasMore, state.done, items.map((hit) => hit.message.id).join(',')].join('|');
+    if (box.dataset.drawn === drawn) return;
+    box.dataset.drawn = drawn;
+    box.textContent = '';
     if (q.length < MIN_QUERY) {
       box.hidden = true;
       return;
     }
     box.hidden = false;
     box.append(h('div', { class: 'section-title small muted', text: t('search.messages') }));
-    const items = visible(state);
     for (const hit of items) box.append(hitView(hit, { withChat }));
     if (state.error) box.append(h('div', { class: 'empty-hint small', text: state.error }));
     else if (state.loading) box.append(h('div', { class: 'empty-hint small muted', text: t('chat.loading') }));
@@ -205,7 +210,10 @@ export function createMessageSearch(app) {
     if (chat.open && chat.chatId !== app.store.openChatId) closeChatSearch();
     chatBar.hidden = !chat.open;
     if (chat.open) fill(chatBox, chat, { withChat: false });
-    else chatBox.hidden = true;
+    else {
+      chatBox.hidden = true;
+      chatBox.dataset.drawn = '';
+    }
   }
 
   function openChatSearch() {
