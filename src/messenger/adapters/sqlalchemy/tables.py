@@ -439,8 +439,9 @@ privacy_settings = sa.Table(
 
 # The message search index (migration 0008_search) is not in ``metadata``: each database
 # has its own kind of table. MariaDB/MySQL: an InnoDB table with a FULLTEXT index on
-# ``terms``; SQLite: an FTS5 virtual table (``rowid`` is the message id, ``chat_id`` is
-# stored unindexed) with its shadow tables. ``terms`` holds text_search.document(text).
+# ``terms`` and a (chat_id, message_id) index for the newest messages of given chats;
+# SQLite: an FTS5 virtual table (``rowid`` is the message id, ``chat_id`` is stored
+# unindexed) with its shadow tables. ``terms`` holds text_search.document(text).
 SEARCH_TABLE = "message_search"
 message_search = sa.table(
     SEARCH_TABLE,

@@ -4,8 +4,9 @@ Both hold one row per message with text: its chat and its marked terms
 (``text_search.document``), and match ``text_search``'s query strings, so they find what
 the in-memory index finds. The row goes with the message's own writes, in their
 transaction; results are read joined with ``messages``, newest first, with every rule of
-``MessageQuery`` in the same statement (the reader's chats above their floors, not deleted,
-not hidden by them, the filters), so a page is one query.
+``MessageQuery`` in the statement (the reader's chats above their floors, not deleted, not
+hidden by them, the filters). SQLite answers a page with one query; MariaDB with a few
+(``find`` says why), and the final word check is ``text_search``'s own on the texts.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ _FTS5_INSERT = sa.text(
 
 
 class SqlAlchemySearchIndex:
+    """The ``SearchIndex`` port over the unit of work's SQL session."""
+
     def __init__(self, db: SqlSession) -> None:
         self._db = db
         table = message_search if db.is_mysql else _fts5
