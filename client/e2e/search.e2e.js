@@ -5,7 +5,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PASSWORD, newUserPage, chatItem, eventually, logIn, rest, settled, serverAndBrowser } from './harness.js';
+import { PASSWORD, newUserPage, chatItem, eventually, logIn, rest, settled, serverAndBrowser, shot } from './harness.js';
 
 const stamp = Date.now().toString(36).slice(-5);
 const AFTER = 90; // messages posted after the one searched for: it is not in the first page
@@ -36,6 +36,7 @@ describe('message search', { timeout: 180000 }, () => {
     const text = await hit.locator('.message-hit-text').textContent();
     assert.ok(text.includes('<b>снова</b>'), 'markup in a message stays text');
     assert.equal(await hit.locator('.message-hit-text b').count(), 0);
+    await shot(page, 'search-all-chats');
 
     await hit.click();
     const row = page.locator(`.msg[data-id="${target.id}"]`);
@@ -51,6 +52,7 @@ describe('message search', { timeout: 180000 }, () => {
     await page.fill('#chat-search-input', 'болтовн');
     await eventually(async () => (await page.locator('#chat-search-results .message-hit').count()) === 20, { message: 'a first page of results' });
     assert.ok(await page.locator('#chat-search-results .message-search-more').isVisible());
+    await shot(page, 'search-in-chat');
     const first = page.locator('#chat-search-results .message-hit').first();
     assert.deepEqual(await first.locator('mark').allTextContents(), ['Болтовня']);
     await page.fill('#chat-search-input', 'сообщ');

@@ -172,7 +172,8 @@ export function createMessageSearch(app) {
           h('span', { class: 'chat-item-title ellipsis', text: title ?? userName(app, m.sender_id) }),
           h('span', { class: 'chat-item-time small muted', text: app.format.listTime(m.created_at) }),
         ),
-        title ? h('div', { class: 'small accent ellipsis', text: userName(app, m.sender_id) }) : null,
+        // In a dialog the title names the other person already; a group names its sender.
+        title && chat.kind !== 'direct' ? h('div', { class: 'small accent ellipsis', text: userName(app, m.sender_id) }) : null,
         h('div', { class: 'message-hit-text small' }, markedNodes(runs)),
       ),
     );
