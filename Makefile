@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export MESSENGER_DATABASE_URL ?= sqlite+aiosqlite:///var/messenger.db
 
-.PHONY: install run test test-unit test-integration test-faults lint format bench bench-full services migrate clean \
+.PHONY: install run test test-unit test-integration test-faults lint format bench bench-full bench-search services migrate clean \
 	client-install test-client test-e2e
 
 $(PY):
@@ -66,6 +66,10 @@ bench: install
 
 bench-full: install
 	$(PY) bench/run.py --full
+
+# Message search over 1,000,000 messages on MariaDB (a few minutes; not part of CI).
+bench-search: install
+	$(PY) bench/search.py
 
 # --- desktop/web client (client/): Node >= 20; the browser tests need /usr/bin/chromium
 # (`bash scripts/services.sh chromium`). Electron's binary is never downloaded here.

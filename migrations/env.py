@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from messenger.adapters.sqlalchemy import create_engine, database_url, metadata
+from messenger.adapters.sqlalchemy.tables import in_declared_schema
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -25,6 +26,13 @@ def _url() -> str:
     return str(url) if url else database_url()
 
 
+def _include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    # The search index's tables differ by database and cannot be declared in metadata.
+    return in_declared_schema(name, type_)
+
+
 def _configure(connection: Connection | None = None, url: str | None = None) -> None:
     context.configure(
         connection=connection,
@@ -33,6 +41,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=True,
         compare_type=True,
+        include_object=_include_object,
         literal_binds=connection is None,
     )
 

@@ -38,6 +38,7 @@ import { createPinnedBar } from './views/pinned-bar.js';
 // Reactions (issue 15).
 import { createReactions } from './views/reactions.js';
 import { createEmojiPicker } from './views/emoji-picker.js';
+import { createMessageSearch } from './views/message-search.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -90,6 +91,7 @@ function createViews(app) {
     // Reactions (issue 15): drawn by the message list, no store changes of their own.
     reactions: createReactions(app),
     emojiPicker: createEmojiPicker(app),
+    messageSearch: createMessageSearch(app),
   };
 }
 
@@ -104,7 +106,7 @@ const VIEWS_BY_CHANGE = Object.freeze({
   chats: ['chatList.render', 'chatHeader.render', 'messages.render', 'chatInfo.render'],
   presence: ['chatList.render', 'chatHeader.render', 'chatInfo.render', 'userProfile.render', 'contacts.render'],
   typing: ['chatList.render', 'chatHeader.render'],
-  messages: ['messages.render'],
+  messages: ['messages.render', 'messageSearch.render'],
   outbox: ['messages.render'],
   settings: ['themeEditor.render'],
   users: SHOWS_PEOPLE,
@@ -153,6 +155,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     banner.render();
     chatInfo.render();
     app.views.pinnedBar.render();
+    app.views.messageSearch.render();
     run(PEOPLE_SCREENS);
   };
 

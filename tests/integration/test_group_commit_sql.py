@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messenger.adapters.batching import BatchingCommitter
@@ -265,3 +266,39 @@ async def test_a_cancelled_callers_post_is_still_stored(
     again = await app.post_message(users[0], chat, "gone", "hello")
     assert not again.created
     assert [m.client_id for m in (await app.read_history(users[0], chat)).items] == ["gone"]
+
+
+async def test_a_group_of_posts_indexes_its_texts_in_one_statement_and_none_without_text(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    app, factory, _ = _app(engines[0], BatchingCommitter())
+    chat, users, _ = await _team(app)
+    statements: list[str] = []
+
+    def note(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "message_search" in statement:
+            statements.append(statement)
+
+    sync_engine = engines[0].sync_engine
+    event.listen(sync_engine, "before_cursor_execute", note)
+    try:
+        before = factory.writes
+        await asyncio.gather(
+            *(app.post_message(users[i % 4], chat, f"c{i}", f"отчёт {i}") for i in range(20))
+        )
+        groups = factory.writes - before
+        indexed = len(statements)
+        upload = await app.upload_file(users[0], "a.txt", "text/plain", _bytes(b"x"))
+        statements.clear()
+        await app.post_message(users[0], chat, "only-a-file", "", attachment_ids=[upload.id])
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", note)
+
+    assert indexed == groups
+    assert statements == []  # nothing to index, nothing written
+    found = await app.search_messages(users[1], "отчеты", limit=50)
+    assert len(found.items) == 20
+
+
+async def _bytes(data: bytes) -> AsyncIterator[bytes]:
+    yield data

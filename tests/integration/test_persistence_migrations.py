@@ -14,6 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import make_url
 
 from messenger.adapters.sqlalchemy import downgrade_database, metadata, upgrade_database
+from messenger.adapters.sqlalchemy.tables import SEARCH_TABLE, in_declared_schema
 from tests.integration.conftest import fresh_mariadb_database
 
 pytestmark = pytest.mark.integration
@@ -26,11 +27,16 @@ def sync_url(url: str) -> sa.URL:
     return parsed.set(drivername=driver)
 
 
+def _declared(obj: object, name: str | None, type_: str, reflected: bool, other: object) -> bool:
+    return in_declared_schema(name, type_)
+
+
 def differences(url: str) -> list[Any]:
     engine = sa.create_engine(sync_url(url))
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            opts = {"compare_type": True, "include_object": _declared}
+            context = MigrationContext.configure(conn, opts=opts)
             return list(compare_metadata(context, metadata))
     finally:
         engine.dispose()
@@ -98,7 +104,7 @@ def test_mariadb_tables_are_innodb_utf8mb4_with_microsecond_times(mariadb_url: s
             ).all()
     finally:
         engine.dispose()
-    assert {r[0] for r in rows} == set(metadata.tables)
+    assert {r[0] for r in rows} == set(metadata.tables) | {SEARCH_TABLE}
     assert {(r[1], r[2]) for r in rows} == {("InnoDB", "utf8mb4_unicode_ci")}
     assert [t[0] for t in times] == [6]
 

@@ -41,6 +41,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from messenger.adapters import text_search
 from messenger.adapters.memory import InMemoryStore, InMemoryUnitOfWorkFactory, TickingClock
 from messenger.domain.errors import (
     Blocked,
@@ -95,6 +96,7 @@ USERS = 4
 CLIENT_IDS = st.sampled_from(["a", "b", "c", "d", "e", "f"])
 REACTIONS = st.sampled_from(["👍", "❤️", "👍🏽"])
 TEXTS = st.sampled_from(["hi", "привет", "👋 ok", "  spaced  ", "x" * 40])
+SEARCHES = ("hi", "приветы", "ok", "xxx", "spaced hi")
 GUARDED = {"avatar": "avatar_file_id", "bio": "bio", "last_seen": "last_seen_at"}
 SETTINGS = st.sampled_from(["last_seen", "online", "avatar", "bio"])
 AUDIENCES = st.sampled_from(list(Audience))
@@ -1235,6 +1237,33 @@ class MessengerMachine(RuleBasedStateMachine):
                     _own_marks_only(state, uid)
                     _own_marks_only(fresh, uid)
                 assert state == fresh
+
+    # --- message search: whoever searches anything finds exactly what they may see -------
+
+    @invariant()
+    def search_finds_exactly_the_matching_messages_each_user_sees(self) -> None:
+        for uid in self.users:
+            for q in SEARCHES:
+                words = text_search.parse(q)
+                expected = sorted(
+                    (
+                        m.id
+                        for m in self.uow.store.messages.values()
+                        if not m.deleted
+                        and self._sees(uid, m)
+                        and text_search.matches(words, text_search.terms(m.text))
+                    ),
+                    reverse=True,
+                )
+                found: list[int] = []
+                cursor = None
+                while True:
+                    page = self.run(self.app.search_messages(uid, q, limit=2, cursor=cursor))
+                    found += [f.message.id for f in page.items]
+                    if not page.has_more:
+                        break
+                    cursor = page.next_cursor
+                assert found == expected, (uid, q)
 
     def _read_marks(self, uid: int, chat_id: int) -> dict[int, int]:
         """The read marks of a chat's members as ``uid`` reads them over REST now."""

@@ -408,6 +408,11 @@ export class ApiClient {
 
   // --- messages ------------------------------------------------------------------------
 
+  /** A page of message search results: `{q, chat_id?, from_user_id?, has?, before?, after?, limit?, cursor?}`. */
+  searchMessages(query) {
+    return this.request('GET', '/search/messages', { query });
+  }
+
   /** A page of history: `before`/`after` an id, `around` one (centred on it), or the newest. */
   messages(chatId, { before, after, around, limit = 40 } = {}) {
     return this.request('GET', `/chats/${chatId}/messages`, { query: { before, after, around, limit } });

@@ -808,6 +808,58 @@ class Reacted:
     mine: frozenset[str]
 
 
+class Has(StrEnum):
+    """What a searched message must carry besides matching words."""
+
+    FILE = "file"  # any attachment
+    IMAGE = "image"  # an attachment the server decoded as an image
+
+
+@dataclass(frozen=True)
+class MessageQuery:
+    """A message search as the index runs it: the words, and exactly which messages the
+    reader may see (the use case fills ``floors`` from the reader's memberships).
+
+    ``floors``: the chats to search, each with the id at and below which the reader sees
+    nothing of it (``Membership.cleared_up_to``). Deleted messages and those the reader hid
+    are never found. ``below_id``: only older messages (the next page)."""
+
+    text: str
+    reader_id: int
+    floors: Mapping[int, int]
+    sender_id: int | None = None
+    has: Has | None = None
+    sent_before: datetime | None = None
+    sent_after: datetime | None = None
+    below_id: int | None = None
+
+    def admits(self, message: Message) -> bool:
+        """Whether a message passes every filter but the words and the reader's hiding."""
+        floor = self.floors.get(message.chat_id)
+        return (
+            floor is not None
+            and message.id > floor
+            and not message.deleted
+            and (self.below_id is None or message.id < self.below_id)
+            and (self.sender_id is None or message.sender_id == self.sender_id)
+            and (self.sent_before is None or message.created_at < self.sent_before)
+            and (self.sent_after is None or message.created_at > self.sent_after)
+            and (
+                self.has is None
+                or (self.has is Has.FILE and bool(message.attachments))
+                or (self.has is Has.IMAGE and any(a.width is not None for a in message.attachments))
+            )
+        )
+
+
+@dataclass(frozen=True)
+class FoundMessage:
+    """A search result: the message and the words of its text that matched the query."""
+
+    message: Message
+    highlights: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Limits:
     max_message_length: int = DEFAULT_MESSAGE_MAX
@@ -879,12 +931,15 @@ __all__ = [
     "EncodedImage",
     "FileKind",
     "ForwardedFrom",
+    "FoundMessage",
+    "Has",
     "ImageInfo",
     "Limits",
     "MediaItem",
     "Membership",
     "Message",
     "MessageEdit",
+    "MessageQuery",
     "Page",
     "Pin",
     "PinnedMessage",

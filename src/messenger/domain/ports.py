@@ -32,6 +32,7 @@ from messenger.domain.model import (
     Membership,
     Message,
     MessageEdit,
+    MessageQuery,
     Pin,
     Reaction,
     RefreshToken,
@@ -379,6 +380,31 @@ class SettingsRepository(Protocol):
     async def save(self, settings: UserSettings) -> None: ...
 
 
+class SearchIndex(Protocol):
+    """The words of messages' texts, to find messages by any inflection of them.
+
+    Written in the unit of work of the change it follows (a post, an edit, a delete), so
+    the index never disagrees with the messages. How words are analysed (stems, prefixes)
+    is the adapter's business; every adapter must match a query the same way.
+    """
+
+    async def add_many(self, messages: Sequence[Message]) -> None:
+        """Index new messages (one statement for a group commit's; none for no text)."""
+
+    async def replace(self, message: Message) -> None:
+        """Index an edited message's text anew (a deleted one is removed)."""
+
+    async def remove(self, message_ids: Sequence[int]) -> None:
+        """Drop messages from the index (deleted, erased)."""
+
+    async def find(self, query: MessageQuery, limit: int) -> list[Message]:
+        """Up to ``limit`` messages that match ``query.text`` and ``query.admits``, and that
+        ``query.reader_id`` did not hide, newest (highest id) first."""
+
+    def highlights(self, query: str, text: str) -> tuple[str, ...]:
+        """The words of ``text``, as written there, that match a word of ``query``."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories.
 
@@ -430,6 +456,9 @@ class UnitOfWork(Protocol):
 
     @property
     def pins(self) -> PinRepository: ...
+
+    @property
+    def search(self) -> SearchIndex: ...
 
     async def __aenter__(self) -> Self: ...
 

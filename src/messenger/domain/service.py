@@ -92,3 +92,4 @@ class Messenger:
         self.react_to_message = uc.ReactToMessage(ports)
         self.remove_reaction = uc.RemoveReaction(ports)
         self.list_reactors = uc.ListReactors(ports)
+        self.search_messages = uc.SearchMessages(ports)

@@ -19,6 +19,7 @@ from functools import partial
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from messenger.adapters import text_search
 from messenger.domain.errors import Conflict, EmailTaken, UsernameTaken
 from messenger.domain.events import (
     ABOUT_A_MESSAGE,
@@ -39,6 +40,7 @@ from messenger.domain.model import (
     Membership,
     Message,
     MessageEdit,
+    MessageQuery,
     Pin,
     Reaction,
     RefreshToken,
@@ -87,6 +89,8 @@ class InMemoryStore:
     hidden: set[tuple[int, int]] = field(default_factory=set)
     # (message id, emoji, user id): who reacted to what.
     reactions: dict[tuple[int, str, int], Reaction] = field(default_factory=dict)
+    # message id -> the terms its text is indexed by (text_search.terms).
+    search_terms: dict[int, frozenset[str]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -770,6 +774,51 @@ class InMemorySettingsRepository(_Repo):
         self._j.put(self._s.settings, settings.user_id, _c(settings))
 
 
+class InMemorySearchIndex(_Repo):
+    """The search index as a dict of each message's terms, matched as the SQL indexes match
+    (``text_search``)."""
+
+    async def add_many(self, messages: Sequence[Message]) -> None:
+        for message in messages:
+            await self.replace(message)
+
+    async def replace(self, message: Message) -> None:
+        found = text_search.terms(message.text) if not message.deleted else set()
+        if found:
+            self._j.put(self._s.search_terms, message.id, frozenset(found))
+        else:
+            self._j.delete(self._s.search_terms, message.id)
+
+    async def remove(self, message_ids: Sequence[int]) -> None:
+        for message_id in message_ids:
+            self._j.delete(self._s.search_terms, message_id)
+
+    async def find(self, query: MessageQuery, limit: int) -> list[Message]:
+        words = text_search.parse(query.text)
+        if not words:
+            return []
+        candidates = sorted(
+            (i for c in query.floors for i in self._s.chat_messages.get(c, ())), reverse=True
+        )
+        found: list[Message] = []
+        for message_id in candidates:
+            if len(found) == limit:
+                break
+            message = self._s.messages[message_id]
+            terms = self._s.search_terms.get(message_id)
+            if (
+                terms is not None
+                and query.admits(message)
+                and (query.reader_id, message_id) not in self._s.hidden
+                and text_search.matches(words, terms)
+            ):
+                found.append(_c(message))
+        return found
+
+    def highlights(self, query: str, text: str) -> tuple[str, ...]:
+        return tuple(text_search.highlights(text_search.parse(query), text))
+
+
 class InMemoryUnitOfWork:
     """A unit of work over an ``InMemoryStore``."""
 
@@ -792,6 +841,7 @@ class InMemoryUnitOfWork:
         self.themes = InMemoryThemeRepository(store, self)
         self.settings = InMemorySettingsRepository(store, self)
         self.pins = InMemoryPinRepository(store, self)
+        self.search = InMemorySearchIndex(store, self)
 
     def journal(self) -> _Journal:
         if self._journal is None:

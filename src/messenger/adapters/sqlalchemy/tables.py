@@ -531,8 +531,31 @@ privacy_settings = sa.Table(
     **MYSQL_TABLE,
 )
 
+# The message search index (migration 0010_search) is not in ``metadata``: each database
+# has its own kind of table. MariaDB/MySQL: an InnoDB table with a FULLTEXT index on
+# ``terms`` and a (chat_id, message_id) index for the newest messages of given chats;
+# SQLite: an FTS5 virtual table (``rowid`` is the message id, ``chat_id`` is stored
+# unindexed) with its shadow tables. ``terms`` holds text_search.document(text).
+SEARCH_TABLE = "message_search"
+message_search = sa.table(
+    SEARCH_TABLE,
+    sa.column("message_id", REF),
+    sa.column("chat_id", REF),
+    sa.column("terms", sa.Text),
+)
+
+
+def in_declared_schema(name: str | None, type_: str) -> bool:
+    """Whether Alembic's comparison covers a schema object: not the search index's tables
+    (FTS5's shadow tables included) nor their indexes, which ``metadata`` cannot declare."""
+    if type_ == "table" and name is not None and name.startswith(SEARCH_TABLE):
+        return False
+    return not (type_ == "index" and name is not None and name.startswith("ft_" + SEARCH_TABLE))
+
+
 # Every table holding data, children first (the order in which to empty them).
 DATA_TABLES = (
+    SEARCH_TABLE,
     "contacts",
     "blocks",
     "privacy_settings",

@@ -33,6 +33,7 @@ from messenger.adapters.sqlalchemy.repositories import (
     SqlAlchemyPinRepository,
     SqlAlchemyPrivacyRepository,
     SqlAlchemyReactionRepository,
+    SqlAlchemySearchIndex,
     SqlAlchemySessionRepository,
     SqlAlchemySettingsRepository,
     SqlAlchemyThemeRepository,
@@ -87,6 +88,7 @@ class SqlAlchemyUnitOfWork:
         self.themes = SqlAlchemyThemeRepository(self.session)
         self.settings = SqlAlchemySettingsRepository(self.session)
         self.pins = SqlAlchemyPinRepository(self.session)
+        self.search = SqlAlchemySearchIndex(self.session)
 
     def _locked(self, head: int) -> None:
         if self._view is not None:

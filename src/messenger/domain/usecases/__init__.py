@@ -81,6 +81,7 @@ from messenger.domain.usecases.profile import (
     tell_chat_mates,
 )
 from messenger.domain.usecases.reactions import ListReactors, ReactToMessage, RemoveReaction
+from messenger.domain.usecases.search import SearchMessages
 from messenger.domain.usecases.themes import (
     ChangeSettings,
     CreateTheme,
@@ -163,6 +164,7 @@ __all__ = [
     "ReportPresence",
     "ResumeAccountDeletions",
     "RevokeSession",
+    "SearchMessages",
     "SearchUsers",
     "SendTyping",
     "SetAvatarFromUpload",

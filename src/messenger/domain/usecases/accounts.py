@@ -476,6 +476,7 @@ class FinishAccountDeletion(UseCase):
                 await uow.messages.update(message)
                 uow.record(MessageDeleted(message=message), audiences[message.id])
             await unpin_deleted(uow, found, audiences)
+            await uow.search.remove([m.id for m in found])
             more = len(found) == batch
             if not more:
                 user.erasing_messages = False

@@ -386,7 +386,10 @@ class _Group:
         chats' last message and record the events; returns the outcome of every post."""
         uow = self._uow
         new = [item for item in self._staged if isinstance(item, Message)]
-        added = iter(await uow.messages.add_many(new))
+        stored = await uow.messages.add_many(new)
+        # The group's texts reach the search index in the same transaction, in one write.
+        await uow.search.add_many(stored)
+        added = iter(stored)
         outcomes: list[PostResult | DomainError] = []
         changed: dict[int, Chat] = {}
         for item in self._staged:
@@ -449,6 +452,7 @@ class EditMessage(UseCase):
             await uow.messages.add_edit(previous)
             await uow.messages.update(message)
             await fill_preview_for_all(uow, message)
+            await uow.search.replace(message)
             uow.record(MessageEdited(message=message), await _seeing(uow, message))
             notifications = await uow.commit()
         await self._publish(notifications)
@@ -553,6 +557,7 @@ class DeleteMessage(UseCase):
             message.delete(self._clock.now())
             await uow.messages.forget_edits(message.id)
             await uow.messages.update(message)
+            await uow.search.remove([message.id])
             audience = await _seeing(uow, message)
             uow.record(MessageDeleted(message=message), audience)
             # No deleted message stays pinned.

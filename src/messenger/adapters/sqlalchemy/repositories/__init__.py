@@ -22,6 +22,7 @@ from messenger.adapters.sqlalchemy.repositories.relations import (
     SqlAlchemyContactRepository,
     SqlAlchemyPrivacyRepository,
 )
+from messenger.adapters.sqlalchemy.repositories.search import SqlAlchemySearchIndex
 from messenger.adapters.sqlalchemy.repositories.sessions import SqlAlchemySessionRepository
 from messenger.adapters.sqlalchemy.repositories.themes import (
     SqlAlchemySettingsRepository,
@@ -43,6 +44,7 @@ __all__ = [
     "SqlAlchemyPinRepository",
     "SqlAlchemyPrivacyRepository",
     "SqlAlchemyReactionRepository",
+    "SqlAlchemySearchIndex",
     "SqlAlchemySessionRepository",
     "SqlAlchemySettingsRepository",
     "SqlAlchemyThemeRepository",
