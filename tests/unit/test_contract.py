@@ -313,10 +313,16 @@ _PROFILE_BEFORE = re.compile(
 _ATTACHMENT_BEFORE = re.compile(r'"url":"/api/v1/files/[^"]*"(?=\})')
 
 
+# The end of a message as clients received it before messages gained mentions (1.6.0).
+_MESSAGE_END_BEFORE = re.compile(r'"edited_at":(null|"[^"]*"),"deleted":(true|false)(?=\})')
+
+
 def _with_profile_fields(frame: str) -> str:
     """``frame`` with the fields 1.3.0 added: at the end of each profile (none of them set;
     an uploaded avatar now served at its two sizes, ``avatar_url`` the large one) and of each
-    attachment (no image sizes); and ``deleted`` (1.4.0) at the end of each profile."""
+    attachment (no image sizes); ``deleted`` (1.4.0) at the end of each profile; and
+    ``mentions`` (1.6.0, none here) at the end of each message."""
+    frame = _MESSAGE_END_BEFORE.sub(lambda found: f'{found.group(0)},"mentions":[]', frame)
 
     def add(found: re.Match[str]) -> str:
         url = found.group(1)

@@ -22,7 +22,7 @@ from messenger.contract.errors import ErrorCode
 # The version of this contract: the AsyncAPI document's ``info.version`` and the ``ready``
 # frame's ``version``. A new frame type or field raises the minor version (clients ignore
 # what they do not know); anything a client could trip over raises the major version.
-CONTRACT_VERSION = "1.5.0"
+CONTRACT_VERSION = "1.6.0"
 
 # --- objects (the REST API's response bodies, and what frames carry) ----------------------
 
@@ -149,6 +149,9 @@ class Message(msgspec.Struct, kw_only=True, gc=False):
     created_at: datetime
     edited_at: datetime | None
     deleted: bool
+    # The ids of the members the text mentions (``@username``, ``@all``): a client may
+    # notify about a mention even where the chat is muted.
+    mentions: list[int]
 
 
 class Chat(msgspec.Struct, kw_only=True, gc=False):
@@ -167,6 +170,8 @@ class ChatSummary(Chat, kw_only=True, gc=False):
 
     last_message: Message | None
     unread_count: int
+    # Unread messages that mention the user (``GET /chats/{id}/messages?mentions=me``).
+    unread_mentions: int
 
 
 class PresetImage(msgspec.Struct, kw_only=True, gc=False):

@@ -221,6 +221,7 @@ class Wire:
             created_at=m.created_at,
             edited_at=m.edited_at,
             deleted=m.deleted_at is not None,
+            mentions=list(m.mentions),
         )
 
     def chat(self, c: model.Chat, members: tuple[model.ChatMember, ...]) -> s.Chat:
@@ -252,6 +253,7 @@ class Wire:
             members=[self.member(m) for m in summary.members],
             last_message=self.message(last) if last is not None else None,
             unread_count=summary.unread_count,
+            unread_mentions=summary.unread_mentions,
         )
 
     def session(self, sess: model.Session, current_session_id: str | None = None) -> s.Session:

@@ -479,6 +479,8 @@ class Message:
     attachments: tuple[Attachment, ...] = ()
     edited_at: datetime | None = None
     deleted_at: datetime | None = None
+    # The members the text mentions (ascending ids; see ``domain.mentions``).
+    mentions: tuple[int, ...] = ()
 
     @property
     def deleted(self) -> bool:
@@ -515,6 +517,7 @@ class Message:
         # A tombstone keeps the id (ordering, replies, read marks) but nothing of the content.
         self.text = ""
         self.attachments = ()
+        self.mentions = ()
         self.deleted_at = now
 
 
@@ -642,6 +645,8 @@ class ChatSummary:
     members: tuple[ChatMember, ...]
     last_message: Message | None
     unread_count: int
+    # Unread messages that mention the user (counted like ``unread_count``).
+    unread_mentions: int = 0
 
 
 @dataclass(frozen=True)

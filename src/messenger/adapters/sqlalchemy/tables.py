@@ -150,6 +150,23 @@ class AttachmentsJSON(sa.TypeDecorator[tuple[Attachment, ...]]):
         )
 
 
+_ids_encoder = msgspec.json.Encoder()
+_ids_decoder = msgspec.json.Decoder(tuple[int, ...])
+
+
+class IdsJSON(sa.TypeDecorator[tuple[int, ...]]):
+    """A tuple of ids as a JSON array; NULL (not ``[]``) when there are none."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: tuple[int, ...] | None, dialect: Dialect) -> str | None:
+        return _ids_encoder.encode(value).decode() if value else None
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> tuple[int, ...]:
+        return _ids_decoder.decode(value) if value else ()
+
+
 _colors_encoder = msgspec.json.Encoder()
 _colors_decoder = msgspec.json.Decoder(dict[str, str])
 
@@ -286,6 +303,8 @@ messages = sa.Table(
     sa.Column("attachments", AttachmentsJSON(), nullable=True),
     sa.Column("edited_at", UTCDateTime(), nullable=True),
     sa.Column("deleted_at", UTCDateTime(), nullable=True),
+    # The members the text mentions (JSON ids), NULL when none (migration 0008_mentions).
+    sa.Column("mentions", IdsJSON(), nullable=True),
     sa.UniqueConstraint("sender_id", "client_id"),
     sa.Index(None, "chat_id", "id"),
     **MYSQL_TABLE,
@@ -307,6 +326,18 @@ message_attachments = sa.Table(
     metadata,
     sa.Column("file_id", key(64), primary_key=True),
     sa.Column("message_id", REF, sa.ForeignKey("messages.id"), primary_key=True, index=True),
+    **MYSQL_TABLE,
+)
+
+# Who a message mentions, by user then chat: counts a user's unread mentions per chat and
+# pages through them. It follows ``messages.mentions`` (a deleted message mentions nobody).
+message_mentions = sa.Table(
+    "message_mentions",
+    metadata,
+    sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("message_id", REF, sa.ForeignKey("messages.id"), primary_key=True, index=True),
+    sa.Column("chat_id", REF, nullable=False),
+    sa.Index(None, "user_id", "chat_id", "message_id"),
     **MYSQL_TABLE,
 )
 
@@ -447,6 +478,7 @@ DATA_TABLES = (
     "refresh_tokens",
     "sessions",
     "message_attachments",
+    "message_mentions",
     "message_edits",
     "hidden_messages",
     "feed",

@@ -31,6 +31,7 @@ from messenger.domain.events import (
     Notification,
     UserTyping,
 )
+from messenger.domain.mentions import EVERYONE, mentioned_names, resolve_mentions
 from messenger.domain.model import (
     Attachment,
     Chat,
@@ -200,6 +201,7 @@ class PostMessage(UseCase):
             created_at=self._clock.now(),
             reply_to_id=post.reply_to_id,
             attachments=attachments,
+            mentions=await group.mentions_in(post),
         )
 
 
@@ -219,6 +221,9 @@ class _Group:
         self.closed: set[int] = set()
         # Users of the group's dialogs who blocked one of its senders (usually nobody).
         self._blockers: set[int] = set()
+        # The names the group's posts mention, with the ids of the users who have them.
+        self._names: dict[str, frozenset[str]] = {}
+        self._ids_by_name: dict[str, int] = {}
 
     async def look_up(self, posts: Sequence[_Post]) -> None:
         """Find the stored messages the posts may resend, in one query."""
@@ -231,6 +236,7 @@ class _Group:
         every other write waits, so it must not cost a query per chat."""
         for chat_id in dict.fromkeys(p.chat_id for p in posts):
             await self.members_of(chat_id)
+        await self._look_up_mentions(posts)
         dialogs = {
             chat_id: self._members[chat_id]
             for chat_id, chat in self._chats.items()
@@ -245,6 +251,24 @@ class _Group:
         # Blocks are rare: one query says whether anyone here blocked a sender at all, and
         # only then is each of those dialogs looked at.
         self._blockers = await self._uow.blocks.blocking_any(people, senders) if senders else set()
+
+    async def _look_up_mentions(self, posts: Sequence[_Post]) -> None:
+        """The users every post of the group names, in one query; none for a group whose
+        texts have no ``@`` (most of them)."""
+        self._names = {p.text: mentioned_names(p.text) for p in posts if "@" in p.text}
+        wanted = {n for names in self._names.values() for n in names if n != EVERYONE}
+        if wanted:
+            self._ids_by_name = await self._uow.users.ids_by_username(wanted)
+
+    async def mentions_in(self, post: _Post) -> tuple[int, ...]:
+        """The members the post mentions (``prepare`` looked the names up)."""
+        names = self._names.get(post.text)
+        if not names:
+            return ()
+        chat = self._chats[post.chat_id]
+        everyone = await _may_mention_everyone(self._uow, chat, post.user_id, names)
+        members = self._members[post.chat_id]
+        return resolve_mentions(names, self._ids_by_name, members, post.user_id, everyone=everyone)
 
     async def members_of(self, chat_id: int) -> frozenset[int]:
         """The chat's members (none for no chat), read once per group."""
@@ -345,6 +369,31 @@ def _attachment(file: StoredFile) -> Attachment:
     return file.as_attachment()
 
 
+async def _may_mention_everyone(
+    uow: UnitOfWork, chat: Chat, sender_id: int, names: frozenset[str]
+) -> bool:
+    """Whether ``@all`` among ``names`` counts: in a group, from an owner or an admin (the
+    role is read only for a text that says it)."""
+    if EVERYONE not in names or chat.kind is not ChatKind.GROUP:
+        return False
+    me = await uow.members.get(chat.id, sender_id)
+    return me is not None and me.role.can_manage
+
+
+async def _mentions_of(uow: UnitOfWork, message: Message) -> tuple[int, ...]:
+    """The members the message's (new) text mentions now."""
+    names = mentioned_names(message.text)
+    if not names:
+        return ()
+    chat = await uow.chats.get(message.chat_id)
+    if chat is None:
+        return ()
+    ids = await uow.users.ids_by_username(names - {EVERYONE})
+    everyone = await _may_mention_everyone(uow, chat, message.sender_id, names)
+    members = await _recipients(uow, chat.id)
+    return resolve_mentions(names, ids, members, message.sender_id, everyone=everyone)
+
+
 class EditMessage(UseCase):
     """Change the text of your own message; earlier texts are kept as its edit history."""
 
@@ -360,6 +409,8 @@ class EditMessage(UseCase):
             if message.text == text and not message.deleted and message.sender_id == user_id:
                 return message
             previous = message.edit(user_id, text, self._clock.now())
+            # Mentions follow the text: one edited away is gone, a new one counts.
+            message.mentions = await _mentions_of(uow, message)
             await uow.messages.add_edit(previous)
             await uow.messages.update(message)
             uow.record(MessageEdited(message=message), await _seeing(uow, message))
@@ -512,6 +563,7 @@ class ReadHistory(UseCase):
 
     ``after``: the oldest messages newer than it (scrolling down / catching up);
     ``before``: the newest messages older than it (scrolling up); neither: the newest page.
+    ``mentioning_me``: only the messages that mention the reader (jumping through them).
     """
 
     async def __call__(
@@ -522,6 +574,7 @@ class ReadHistory(UseCase):
         before: int | None = None,
         after: int | None = None,
         limit: int | None = None,
+        mentioning_me: bool = False,
     ) -> Page:
         cap = self._limits.max_page_size
         limit = self._limits.default_page_size if limit is None else limit
@@ -535,7 +588,9 @@ class ReadHistory(UseCase):
             me = await uow.members.get(chat_id, user_id)
             if me is None:
                 raise ChatNotFound()
-            items = await visible_page(uow, me, before=before, after=after, limit=limit + 1)
+            items = await visible_page(
+                uow, me, before=before, after=after, limit=limit + 1, mentioning=mentioning_me
+            )
         has_more = len(items) > limit
         if has_more:
             # One row beyond the page tells whether there is more in the paging direction.
@@ -548,6 +603,7 @@ class ReadState:
     chat_id: int
     read_message_id: int
     unread_count: int
+    unread_mentions: int = 0
 
 
 class MarkRead(UseCase):
@@ -584,9 +640,13 @@ class MarkRead(UseCase):
                         MessagesDelivered(chat_id, user_id, me.delivered_message_id), members
                     )
                 notifications = await uow.commit()
-            unread = await uow.messages.count_unread({chat_id: me.unread_floor}, user_id)
+            floors = {chat_id: me.unread_floor}
+            unread = await uow.messages.count_unread(floors, user_id)
+            mentions = await uow.messages.count_unread_mentions(floors, user_id)
         await self._publish(notifications)
-        return ReadState(chat_id, me.read_message_id, unread.get(chat_id, 0))
+        return ReadState(
+            chat_id, me.read_message_id, unread.get(chat_id, 0), mentions.get(chat_id, 0)
+        )
 
 
 class AcknowledgeDelivery(UseCase):

@@ -153,9 +153,18 @@ async def _history(
     before: int | None,
     after: int | None,
     limit: int | None,
+    mentions: Literal["me"] | None = None,
 ) -> MessagePage:
-    page = await messenger.read_history(user_id, chat_id, before=before, after=after, limit=limit)
+    page = await messenger.read_history(
+        user_id, chat_id, before=before, after=after, limit=limit, mentioning_me=mentions == "me"
+    )
     return MessagePage(items=[wire.message(m) for m in page.items], has_more=page.has_more)
+
+
+MentionsFilter = Annotated[
+    Literal["me"] | None,
+    QueryParameter(description="`me`: only the messages that mention you (unread or not)."),
+]
 
 
 @get("/{chat_id:int}/messages", summary="A page of history, ascending by id")
@@ -167,8 +176,9 @@ async def list_messages(
     before: Cursor = None,
     after: Cursor = None,
     limit: HistoryLimit = None,
+    mentions: MentionsFilter = None,
 ) -> MessagePage:
-    return await _history(messenger, wire, claims.user_id, chat_id, before, after, limit)
+    return await _history(messenger, wire, claims.user_id, chat_id, before, after, limit, mentions)
 
 
 @get(
@@ -238,6 +248,7 @@ async def _mark_read(messenger: Messenger, user_id: int, chat_id: int, message_i
         chat_id=state.chat_id,
         read_message_id=state.read_message_id,
         unread_count=state.unread_count,
+        unread_mentions=state.unread_mentions,
     )
 
 
