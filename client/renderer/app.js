@@ -32,6 +32,9 @@ import { createContacts } from './views/contacts.js';
 import { createPrivacy } from './views/privacy.js';
 import { createSessions } from './views/sessions.js';
 import { createMediaPanel } from './views/media-panel.js';
+// Mentions (issue 15).
+import { createMentions } from './views/mentions.js';
+import { createMentionPicker } from './views/mention-picker.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -77,6 +80,9 @@ function createViews(app) {
     privacy: createPrivacy(app),
     sessions: createSessions(app),
     mediaPanel: createMediaPanel(app),
+    // Mentions (issue 15).
+    mentions: createMentions(app),
+    mentionPicker: createMentionPicker(app),
   };
 }
 
@@ -88,7 +94,7 @@ const SHOWS_PEOPLE = ['chatList.render', 'chatList.renderMe', 'chatHeader.render
 // Which views show which kind of store change ({kind} of Store.changed).
 const VIEWS_BY_CHANGE = Object.freeze({
   me: ['chatList.renderMe', 'myProfile.render'],
-  chats: ['chatList.render', 'chatHeader.render', 'messages.render', 'chatInfo.render'],
+  chats: ['chatList.render', 'chatHeader.render', 'messages.render', 'chatInfo.render', 'mentions.render'],
   presence: ['chatList.render', 'chatHeader.render', 'chatInfo.render', 'userProfile.render', 'contacts.render'],
   typing: ['chatList.render', 'chatHeader.render'],
   messages: ['messages.render'],
@@ -139,6 +145,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     banner.render();
     chatInfo.render();
     run(PEOPLE_SCREENS);
+    app.views.mentions.render();
   };
 
   // Changes of one task are drawn together in a microtask, each view once.

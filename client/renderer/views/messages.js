@@ -11,6 +11,7 @@ import { sameDay } from './format.js';
 import { icon } from '../lib/icons.js';
 import { ApiError } from '../lib/api.js';
 import { confirmModal } from './modals.js';
+import { messageText } from './rich-text.js';
 
 const PAGE = 40;
 
@@ -153,7 +154,7 @@ export function createMessageList(app) {
       m.deleted
         ? h('div', { class: 'msg-text deleted', text: t('message.deleted') })
         : m.text
-          ? h('div', { class: 'msg-text', text: m.text })
+          ? messageText(app, m)
           : null,
       h(
         'div',
@@ -180,7 +181,7 @@ export function createMessageList(app) {
         'div',
         { class: 'bubble' },
         ...(item.attachments || []).map((a) => h('div', { class: 'attachment-file' }, h('span', { class: 'attachment-icon' }, icon('file', 22)), h('span', { class: 'ellipsis', text: a.name }))),
-        item.text ? h('div', { class: 'msg-text', text: item.text }) : null,
+        item.text ? messageText(app, item) : null,
         h(
           'div',
           { class: 'msg-meta' },
