@@ -201,13 +201,16 @@ ensure_redis() {
 }
 
 # ----------------------------------------------------------------------------
-# Chromium (+ node) -- NOT needed yet. Only with `services.sh chromium` or
-# NEED_CHROMIUM=1. Add node/npm provisioning here when browser tests arrive.
+# Chromium for the browser tests: only with `services.sh chromium` or NEED_CHROMIUM=1.
+# The colour emoji font too, or reactions and the emoji picker render as empty boxes.
 # ----------------------------------------------------------------------------
 ensure_chromium() {
     if [[ ! -x /usr/bin/chromium ]]; then
         log "Chromium not installed"
         apt_install chromium || die "installing chromium failed"
+    fi
+    if [[ ! -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]]; then
+        apt_install fonts-noto-color-emoji || die "installing fonts-noto-color-emoji failed"
     fi
     log "Chromium OK: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
 }

@@ -51,6 +51,7 @@ function createUiState() {
     uploads: [], // {key, file, progress, done: stored file | null, error}
     uploadSeq: 0,
     loadingOlder: false,
+    loadingNewer: false, // paging down a window opened at a message (views/messages.js)
     stickNext: false, // scroll to the newest message on the next draw
     keepFromBottom: undefined, // distance from the bottom to restore after an older page
     lastTypingSent: 0,
@@ -318,22 +319,33 @@ function createApp({ desktop, serverUrl, i18n }) {
 
   // --- opening chats -------------------------------------------------------------------
 
-  app.openChat = async (chatId) => {
+  /** Opens a chat: at its newest messages, or with `at`, at that message (see openChatAt). */
+  app.openChat = async (chatId, { at = null } = {}) => {
     const { store, ui, views } = app;
-    if (!store.chats.has(chatId)) return;
+    if (!store.chats.has(chatId)) return false;
     const changed = store.openChatId !== chatId;
     store.openChatId = chatId;
     app.engine?.followOpenChat();
     if (changed) {
       views.composer.reset();
-      ui.stickNext = true;
+      ui.stickNext = at === null;
     }
     app.renderAll();
     views.composer.autoGrow();
-    if (!store.historyLoaded(chatId)) await views.messages.loadHistory(chatId);
+    let shown = true;
+    if (at !== null) shown = await views.messages.openAt(chatId, at);
+    else if (!store.historyLoaded(chatId)) await views.messages.loadHistory(chatId);
     else ui.stickNext = false;
     if (window.innerWidth > 720) views.composer.focus();
+    return shown;
   };
+
+  /**
+   * Opens a chat at one of its messages (a search result, a reply's original, a pin): the
+   * history around it is loaded when it is not, and the message is scrolled to and
+   * highlighted. Resolves to whether the message was shown.
+   */
+  app.openChatAt = (chatId, messageId) => app.openChat(chatId, { at: messageId });
 
   app.closeChat = () => {
     app.store.openChatId = null;

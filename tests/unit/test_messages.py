@@ -625,6 +625,72 @@ def test_paging_through_history_covers_every_message_exactly_once_in_order(
     assert seen == posted  # ascending, no gaps, no overlaps
 
 
+async def _around(
+    count: int, limit: int, pick: int, hidden: list[int]
+) -> tuple[list[int], int, list[int], bool, bool | None]:
+    app = messenger.in_memory(clock=TickingClock())
+    alice = (await app.register("alice", "password-123")).user.id
+    bob = (await app.register("bob", "password-123")).user.id
+    chat = (await app.open_dialog(alice, bob))[0].chat.id
+    posted = await post_many(app, alice, chat, count)
+    for index in hidden:
+        if index < len(posted):
+            await app.hide_message(bob, posted[index])
+    visible = [m for i, m in enumerate(posted) if i not in hidden]
+    target = posted[pick % len(posted)] if posted else 1
+    page = await app.read_history(bob, chat, around=target, limit=limit)
+    return visible, target, [m.id for m in page.items], page.has_more, page.has_newer
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    count=st.integers(0, 30),
+    limit=st.integers(1, 12),
+    pick=st.integers(0, 1000),
+    hidden=st.lists(st.integers(0, 29), max_size=5, unique=True),
+)
+def test_a_page_around_a_message_is_the_window_of_visible_history_centred_on_it(
+    count: int, limit: int, pick: int, hidden: list[int]
+) -> None:
+    visible, target, ids, has_older, has_newer = asyncio.run(_around(count, limit, pick, hidden))
+
+    # A contiguous window of what the reader sees, as full as the history allows...
+    assert len(ids) == min(limit, len(visible))
+    if ids:
+        start = visible.index(ids[0])
+        assert ids == visible[start : start + len(ids)]
+        assert has_older == (start > 0)
+        assert has_newer == (start + len(ids) < len(visible))
+    # ...holding the target when the reader sees it, with at least half the page (or all
+    # there is) at or before it.
+    if target in visible:
+        assert target in ids
+        at_or_before = [i for i in ids if i <= target]
+        older_available = len([i for i in visible if i <= target])
+        assert len(at_or_before) >= min(older_available, limit // 2 + 1, len(ids))
+
+
+async def test_around_cannot_be_combined_with_before_or_after(
+    app: Messenger, dialog: int, alice: int
+) -> None:
+    posted = await post_many(app, alice, dialog, 3)
+
+    for extra in ({"before": posted[2]}, {"after": posted[0]}):
+        with pytest.raises(ValidationError) as error:
+            await app.read_history(alice, dialog, around=posted[1], **extra)  # type: ignore[arg-type]
+        assert error.value.field == "around"
+
+
+async def test_around_a_message_of_a_chat_you_left_is_not_found(
+    app: Messenger, group: int, alice: int, carol: int
+) -> None:
+    posted = await post_many(app, alice, group, 3)
+    await app.remove_member(alice, group, carol)
+
+    with pytest.raises(ChatNotFound):
+        await app.read_history(carol, group, around=posted[1])
+
+
 # --- mark read ----------------------------------------------------------------------------
 
 

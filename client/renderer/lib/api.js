@@ -408,8 +408,9 @@ export class ApiClient {
 
   // --- messages ------------------------------------------------------------------------
 
-  messages(chatId, { before, after, limit = 40 } = {}) {
-    return this.request('GET', `/chats/${chatId}/messages`, { query: { before, after, limit } });
+  /** A page of history: `before`/`after` an id, `around` one (centred on it), or the newest. */
+  messages(chatId, { before, after, around, limit = 40 } = {}) {
+    return this.request('GET', `/chats/${chatId}/messages`, { query: { before, after, around, limit } });
   }
 
   /** A page of the chat's messages that mention me (as messages() pages). */

@@ -11,6 +11,10 @@ export class Store {
     this.chats = new Map(); // id -> chat summary (members, last_message, unread_count)
     this.messages = new Map(); // chat id -> Map(message id -> message)
     this.hasMore = new Map(); // chat id -> older history exists
+    // Chat id -> true while the loaded history is a window that stops short of the newest
+    // message (opened at a search result or a reply's original): messages arriving
+    // meanwhile are not added to it, or it would have a gap; paging down reaches them.
+    this.hasNewer = new Map();
     this.users = new Map(); // id -> public profile
     this.online = new Map(); // user id -> boolean
     this.typing = new Map(); // chat id -> Map(user id -> expires at ms)
@@ -113,6 +117,34 @@ export class Store {
   resetHistory(chatId) {
     this.messages.delete(chatId);
     this.hasMore.delete(chatId);
+    this.hasNewer.delete(chatId);
+  }
+
+  /** Replaces a chat's loaded history with the page around a message (`?around=`). */
+  setHistoryWindow(chatId, items, { hasOlder, hasNewer }) {
+    this.messages.set(chatId, new Map());
+    for (const m of items) this._rememberMessage(m, true);
+    this.hasMore.set(chatId, !!hasOlder);
+    if (hasNewer) this.hasNewer.set(chatId, true);
+    else this.hasNewer.delete(chatId);
+    this.changed({ kind: 'messages', chatId });
+  }
+
+  /** Adds the next newer page to a window (`?after=`); the window ends once none are left. */
+  addNewer(chatId, items, hasNewer) {
+    for (const m of items) this._rememberMessage(m, true);
+    if (!hasNewer) this.hasNewer.delete(chatId);
+    this.changed({ kind: 'messages', chatId });
+  }
+
+  /** Whether the loaded history of a chat stops short of its newest message. */
+  isDetached(chatId) {
+    return this.hasNewer.get(chatId) === true;
+  }
+
+  newestId(chatId) {
+    const h = this.history(chatId);
+    return h.length ? h.at(-1).id : null;
   }
 
   historyLoaded(chatId) {
@@ -367,7 +399,9 @@ export class Store {
     const known =
       !!this.messages.get(message.chat_id)?.has(message.id) ||
       (chat?.last_message_id ?? chat?.last_message?.id ?? 0) >= message.id;
-    this._rememberMessage(message, this.hasMore.has(message.chat_id));
+    if (!this.isDetached(message.chat_id) || this.messages.get(message.chat_id)?.has(message.id)) {
+      this._rememberMessage(message, this.hasMore.has(message.chat_id));
+    }
     if (chat) {
       const last = chat.last_message;
       const next = { ...chat };

@@ -138,6 +138,8 @@ export function createComposer(app) {
     ui.uploads = [];
     ui.stickNext = true;
     render();
+    // A message sent from a window over older history shows at the newest end: go there.
+    if (app.store.isDetached(chatId)) app.views.messages.toLatest();
     await app.engine.send({ chat_id: chatId, text, reply_to_id: replyTo, attachments });
     app.views.banner.render();
   }

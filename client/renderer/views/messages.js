@@ -76,7 +76,7 @@ export function createMessageList(app) {
   function quoteView(replyToId, target, author) {
     return h(
       'div',
-      { class: 'quote', onclick: () => scrollToMessage(replyToId) },
+      { class: 'quote', onclick: () => openAt(app.store.openChatId, replyToId) },
       h('div', { class: 'quote-author small', text: target ? author : t('message.reply') }),
       h('div', { class: 'quote-text small ellipsis', text: target ? app.format.preview(target) : t('message.not_loaded') }),
     );
@@ -246,10 +246,12 @@ export function createMessageList(app) {
       shownChatId = chatId;
     }
     const fromBottom = box.scrollHeight - box.scrollTop - box.clientHeight;
-    const stick = fromBottom < 60 || ui.stickNext;
+    // A window short of the newest messages is never pinned to its bottom: paging down is.
+    const stick = (fromBottom < 60 && !app.store.isDetached(chatId)) || ui.stickNext;
     ui.stickNext = false;
     rows.update(items(chat));
     $('#history-loader').hidden = !ui.loadingOlder;
+    $('#to-latest').hidden = !app.store.isDetached(chatId);
     if (ui.keepFromBottom !== undefined) {
       box.scrollTop = box.scrollHeight - box.clientHeight - ui.keepFromBottom;
       ui.keepFromBottom = undefined;
@@ -266,12 +268,35 @@ export function createMessageList(app) {
     shownChatId = null;
   }
 
-  function scrollToMessage(id) {
+  function scrollToMessage(id, { smooth = true } = {}) {
     const el = $(`.msg[data-id="${id}"]`);
-    if (!el) return;
-    el.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    if (!el) return false;
+    el.scrollIntoView({ block: 'center', behavior: smooth ? 'smooth' : 'auto' });
     el.classList.add('flash');
-    setTimeout(() => el.classList.remove('flash'), 1200);
+    setTimeout(() => el.classList.remove('flash'), 1600);
+    return true;
+  }
+
+  /**
+   * Shows a message of the open chat: scrolls to it when it is loaded, else replaces the
+   * loaded history with the page around it (a window the user pages up and down from).
+   */
+  async function openAt(chatId, messageId) {
+    const { store } = app;
+    if (chatId === null || chatId === undefined || !messageId) return false;
+    if (store.message(chatId, messageId)) return scrollToMessage(messageId);
+    try {
+      const page = await app.api.messages(chatId, { around: messageId, limit: PAGE });
+      if (app.store !== store || store.openChatId !== chatId) return false;
+      ui.stickNext = false;
+      store.setHistoryWindow(chatId, page.items || [], { hasOlder: !!page.has_more, hasNewer: !!page.has_newer });
+      render();
+      if (scrollToMessage(messageId, { smooth: false })) return true;
+      app.toast(t('message.not_found'));
+    } catch (err) {
+      app.toast(app.format.error(err));
+    }
+    return false;
   }
 
   function maybeMarkRead() {
@@ -285,6 +310,8 @@ export function createMessageList(app) {
     const last = store.history(chatId).at(-1);
     if (!last) return;
     const mine = chat.members.find((m) => m.user_id === store.me.id);
+    // In a window short of the newest, the chat stays unread beyond what was seen.
+    if (store.isDetached(chatId) && (mine?.read_message_id || 0) >= last.id) return;
     if ((mine?.read_message_id || 0) >= last.id && !chat.unread_count) return;
     app.engine.markRead(chatId, last.id);
   }
@@ -323,10 +350,43 @@ export function createMessageList(app) {
     }
   }
 
+  async function loadNewer() {
+    const { store } = app;
+    const chatId = store?.openChatId;
+    if (chatId === null || chatId === undefined || ui.loadingNewer || !store.isDetached(chatId)) return;
+    const after = store.newestId(chatId);
+    if (!after) return;
+    ui.loadingNewer = true;
+    $('#newer-loader').hidden = false;
+    try {
+      const page = await app.api.messages(chatId, { after, limit: PAGE });
+      if (app.store?.openChatId !== chatId) return;
+      store.addNewer(chatId, page.items || [], !!page.has_more);
+    } catch (err) {
+      app.toast(app.format.error(err));
+    } finally {
+      ui.loadingNewer = false;
+      $('#newer-loader').hidden = true;
+    }
+  }
+
+  /** Back from a window to the newest messages (the "↓" button, or sending a message). */
+  async function toLatest() {
+    const chatId = app.store?.openChatId;
+    if (chatId === null || chatId === undefined) return;
+    if (!app.store.isDetached(chatId)) {
+      box.scrollTop = box.scrollHeight;
+      return;
+    }
+    await loadHistory(chatId, { reset: true });
+  }
+
   box.addEventListener('scroll', () => {
     if (box.scrollTop < 120) loadOlder();
+    if (box.scrollHeight - box.scrollTop - box.clientHeight < 120) loadNewer();
     maybeMarkRead();
   });
+  $('#to-latest').addEventListener('click', () => toLatest());
   box.addEventListener('dragover', (e) => e.preventDefault());
   box.addEventListener('drop', (e) => {
     e.preventDefault();
@@ -335,5 +395,5 @@ export function createMessageList(app) {
   document.addEventListener('visibilitychange', maybeMarkRead);
   window.addEventListener('focus', maybeMarkRead);
 
-  return { render, clear, loadHistory, maybeMarkRead };
+  return { render, clear, loadHistory, maybeMarkRead, openAt, toLatest };
 }

@@ -669,10 +669,16 @@ class AccessClaims:
 
 @dataclass(frozen=True)
 class Page:
-    """A history page; ``items`` ascend by id."""
+    """A history page; ``items`` ascend by id.
+
+    ``has_more``: more in the paging direction (older ones, or newer ones for an ``after``
+    page); ``has_newer``: newer ones exist beyond the page, ``None`` where the request
+    already tells (a ``before`` page has the message it pages back from).
+    """
 
     items: tuple[Message, ...]
     has_more: bool = False
+    has_newer: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -218,6 +218,34 @@ def test_history_pages_ascend_and_follow_the_cursors(
     assert [m["id"] for m in newer["items"]] == ids[2:4]
 
 
+def test_a_page_around_a_message_centres_it_and_says_what_lies_on_either_side(
+    http: httpx.Client, alice: Account, bob: Account
+) -> None:
+    chat_id = _dialog(http, alice, bob)
+    ids = [_post(http, alice, chat_id, f"m{i}")["id"] for i in range(9)]
+    path = f"/chats/{chat_id}/messages"
+
+    middle = http.get(path, params={"around": ids[4], "limit": 4}, headers=bob.headers).json()
+    assert [m["id"] for m in middle["items"]] == ids[2:6]
+    assert (middle["has_more"], middle["has_newer"]) == (True, True)
+    # Near the newest end the page fills up with older ones instead.
+    end = http.get(path, params={"around": ids[8], "limit": 4}, headers=bob.headers).json()
+    assert [m["id"] for m in end["items"]] == ids[5:]
+    assert (end["has_more"], end["has_newer"]) == (True, False)
+    newest = http.get(path, headers=bob.headers).json()
+    assert newest["has_newer"] is False
+    # The dialog path pages the same way.
+    direct = http.get(
+        f"/chats/direct/{alice.id}/messages",
+        params={"around": ids[0], "limit": 3},
+        headers=bob.headers,
+    ).json()
+    assert [m["id"] for m in direct["items"]] == ids[:3]
+    assert (direct["has_more"], direct["has_newer"]) == (False, True)
+    mixed = http.get(path, params={"around": ids[4], "before": ids[6]}, headers=bob.headers)
+    assert_problem(mixed, 422, "validation_error")
+
+
 def test_replies_edits_and_deletes(http: httpx.Client, alice: Account, bob: Account) -> None:
     chat_id = _dialog(http, alice, bob)
     original = _post(http, alice, chat_id, "first")

@@ -36,6 +36,7 @@ from messenger.domain.model import (
     Attachment,
     Chat,
     ChatKind,
+    Membership,
     Message,
     MessageEdit,
     Page,
@@ -562,8 +563,10 @@ class ReadHistory(UseCase):
     """A page of a chat's messages in ascending id order.
 
     ``after``: the oldest messages newer than it (scrolling down / catching up);
-    ``before``: the newest messages older than it (scrolling up); neither: the newest page.
-    ``mentioning_me``: only the messages that mention the reader (jumping through them).
+    ``before``: the newest messages older than it (scrolling up); ``around``: the message
+    with that id in the middle of its neighbours (opening a chat at a search result, a
+    reply's original, a pin); none: the newest page. ``mentioning_me``: only the messages
+    that mention the reader (jumping through them; not with ``around``).
     """
 
     async def __call__(
@@ -573,6 +576,7 @@ class ReadHistory(UseCase):
         *,
         before: int | None = None,
         after: int | None = None,
+        around: int | None = None,
         limit: int | None = None,
         mentioning_me: bool = False,
     ) -> Page:
@@ -580,14 +584,20 @@ class ReadHistory(UseCase):
         limit = self._limits.default_page_size if limit is None else limit
         if not 1 <= limit <= cap:
             raise ValidationError(f"limit must be 1-{cap}.", field="limit")
-        for name, value in (("before", before), ("after", after)):
+        for name, value in (("before", before), ("after", after), ("around", around)):
             if value is not None and value < 0:
                 raise ValidationError(f"{name} must not be negative.", field=name)
+        if around is not None and (before is not None or after is not None):
+            raise ValidationError("around cannot be combined with before or after.", field="around")
+        if around is not None and mentioning_me:
+            raise ValidationError("around cannot be combined with mentions.", field="mentions")
         async with self._uow(read_only=True) as uow:
             # Membership alone decides (a member's chat exists); the chat row is not needed.
             me = await uow.members.get(chat_id, user_id)
             if me is None:
                 raise ChatNotFound()
+            if around is not None:
+                return await _around(uow, me, around, limit)
             items = await visible_page(
                 uow, me, before=before, after=after, limit=limit + 1, mentioning=mentioning_me
             )
@@ -595,7 +605,28 @@ class ReadHistory(UseCase):
         if has_more:
             # One row beyond the page tells whether there is more in the paging direction.
             items = items[:limit] if after is not None else items[1:]
-        return Page(items=tuple(items), has_more=has_more)
+        if after is not None:
+            return Page(items=tuple(items), has_more=has_more, has_newer=has_more)
+        newest = before is None
+        return Page(items=tuple(items), has_more=has_more, has_newer=False if newest else None)
+
+
+async def _around(uow: UnitOfWork, me: Membership, message_id: int, limit: int) -> Page:
+    """The page centred on ``message_id``: it and up to half the page older, the rest
+    newer (all of it newer or older where one side runs out). Whether the id is a message
+    the member sees does not matter: the page is where it would be."""
+    half = limit // 2
+    # Each side reads one row more than it may keep, to tell whether more lies beyond.
+    older = await visible_page(uow, me, before=message_id + 1, after=None, limit=limit + 1)
+    newer = await visible_page(uow, me, before=None, after=message_id, limit=limit + 1)
+    keep_newer = min(len(newer), max(limit - half - 1, limit - len(older)))
+    keep_older = min(len(older), limit - keep_newer)
+    items = older[len(older) - keep_older :] + newer[:keep_newer]
+    return Page(
+        items=tuple(items),
+        has_more=len(older) > keep_older,
+        has_newer=len(newer) > keep_newer,
+    )
 
 
 @dataclass(frozen=True)

@@ -152,22 +152,48 @@ async def _history(
     chat_id: int,
     before: int | None,
     after: int | None,
+    around: int | None,
     limit: int | None,
     mentions: Literal["me"] | None = None,
 ) -> MessagePage:
     page = await messenger.read_history(
-        user_id, chat_id, before=before, after=after, limit=limit, mentioning_me=mentions == "me"
+        user_id,
+        chat_id,
+        before=before,
+        after=after,
+        around=around,
+        limit=limit,
+        mentioning_me=mentions == "me",
     )
-    return MessagePage(items=[wire.message(m) for m in page.items], has_more=page.has_more)
+    return MessagePage(
+        items=[wire.message(m) for m in page.items],
+        has_more=page.has_more,
+        has_newer=page.has_newer,
+    )
 
 
 MentionsFilter = Annotated[
     Literal["me"] | None,
-    QueryParameter(description="`me`: only the messages that mention you (unread or not)."),
+    QueryParameter(
+        description="`me`: only the messages that mention you, read or not (not with `around`)."
+    ),
 ]
 
+_HISTORY_DESCRIPTION = (
+    "`before`: the newest messages older than it (scrolling up); `after`: the oldest newer "
+    "than it (catching up); `around`: the message with that id amid its neighbours, about "
+    "half the page older and the rest newer (opening a chat at a search result, a reply's "
+    "original or a pin; it cannot be combined with `before`/`after`); none: the newest "
+    "page. `has_more`: more in the paging direction (older; newer for `after`). "
+    "`has_newer`: newer messages exist beyond the page (null for a `before` page)."
+)
 
-@get("/{chat_id:int}/messages", summary="A page of history, ascending by id")
+
+@get(
+    "/{chat_id:int}/messages",
+    summary="A page of history, ascending by id",
+    description=_HISTORY_DESCRIPTION,
+)
 async def list_messages(
     chat_id: PathId,
     messenger: NamedDependency[Messenger],
@@ -175,10 +201,13 @@ async def list_messages(
     wire: NamedDependency[Wire],
     before: Cursor = None,
     after: Cursor = None,
+    around: Cursor = None,
     limit: HistoryLimit = None,
     mentions: MentionsFilter = None,
 ) -> MessagePage:
-    return await _history(messenger, wire, claims.user_id, chat_id, before, after, limit, mentions)
+    return await _history(
+        messenger, wire, claims.user_id, chat_id, before, after, around, limit, mentions
+    )
 
 
 @get(
@@ -193,10 +222,11 @@ async def list_direct_messages(
     wire: NamedDependency[Wire],
     before: Cursor = None,
     after: Cursor = None,
+    around: Cursor = None,
     limit: HistoryLimit = None,
 ) -> MessagePage:
     chat_id = await messenger.find_dialog(claims.user_id, user_id)
-    return await _history(messenger, wire, claims.user_id, chat_id, before, after, limit)
+    return await _history(messenger, wire, claims.user_id, chat_id, before, after, around, limit)
 
 
 @delete(

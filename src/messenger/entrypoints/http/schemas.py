@@ -238,6 +238,7 @@ class SessionList(Page[shapes.Session]):
 class MessagePage(msgspec.Struct, kw_only=True):
     items: list[shapes.Message]
     has_more: bool
+    has_newer: bool | None = None
 
 
 class MessageEditOut(msgspec.Struct, kw_only=True):
