@@ -13,9 +13,10 @@ export function mentionBadge(app, count) {
 
 export function createMentions(app) {
   const t = app.t;
-  // Per chat: the mention last jumped to, so that the next click goes on past it even
-  // before the read mark has moved there.
-  const jumped = new Map();
+  // Per chat, as it was before it was opened (opening it marks it read at once): the read
+  // mark then and how many mentions of me lay above it. The button offers those, one by
+  // one, whatever the read mark does meanwhile; `after` moves past each one jumped to.
+  const waiting = new Map();
   const button = h(
     'button',
     { type: 'button', id: 'mention-jump', class: 'mention-jump', hidden: true, onclick: () => jumpToNext() },
@@ -26,8 +27,16 @@ export function createMentions(app) {
 
   function render() {
     const { store } = app;
-    const chat = store?.openChatId != null ? store.chats.get(store.openChatId) : null;
-    const count = chat?.unread_mentions || 0;
+    if (!store) return;
+    const openId = store.openChatId;
+    for (const chat of store.chats.values()) {
+      if (chat.id !== openId) waiting.set(chat.id, { after: myReadMark(store, chat), left: chat.unread_mentions || 0 });
+    }
+    const chat = openId != null ? store.chats.get(openId) : null;
+    const entry = chat ? waiting.get(chat.id) : null;
+    // Mentions that arrive while the chat is open and scrolled up are unread too.
+    if (entry && (chat.unread_mentions || 0) > entry.left) entry.left = chat.unread_mentions;
+    const count = entry?.left || 0;
     button.hidden = !count;
     button.title = t('mentions.jump', { count });
     button.lastChild.textContent = count > 99 ? '99+' : String(count);
@@ -36,20 +45,17 @@ export function createMentions(app) {
   async function jumpToNext() {
     const { store } = app;
     const chatId = store.openChatId;
-    const chat = store.chats.get(chatId);
-    if (!chat) return;
-    const after = Math.max(myReadMark(store, chat), jumped.get(chatId) || 0);
+    const entry = waiting.get(chatId);
+    if (!entry?.left) return;
     try {
-      let page = await app.api.mentionsOfMe(chatId, { after, limit: 1 });
-      if (!page.items?.length && jumped.has(chatId)) {
-        // Past the last one: start again from the read mark.
-        jumped.delete(chatId);
-        page = await app.api.mentionsOfMe(chatId, { after: myReadMark(store, chat), limit: 1 });
-      }
+      const page = await app.api.mentionsOfMe(chatId, { after: entry.after, limit: 1 });
       const target = page.items?.[0];
-      if (!target) return;
-      jumped.set(chatId, target.id);
-      await app.openChatAt(chatId, target.id);
+      entry.left = target ? entry.left - 1 : 0;
+      if (target) {
+        entry.after = target.id;
+        await app.openChatAt(chatId, target.id);
+      }
+      render();
     } catch (err) {
       app.toast(app.format.error(err));
     }
