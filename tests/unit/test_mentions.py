@@ -17,7 +17,7 @@ from messenger.domain.mentions import (
     mentioned_names,
     resolve_mentions,
 )
-from messenger.domain.model import USERNAME_RE, Role
+from messenger.domain.model import USERNAME_RE, AccessClaims, Role
 from messenger.domain.service import Messenger
 from tests.unit.conftest import Published, new_user, store_of
 
@@ -112,6 +112,17 @@ async def test_all_in_a_group_mentions_every_other_member_only_from_owners_and_a
     assert by_owner.message.mentions == (bob, carol)
     assert by_member.message.mentions == ()
     assert by_admin.message.mentions == (alice, carol)
+
+
+async def test_all_leaves_out_deleted_accounts_that_stay_in_the_group(
+    app: Messenger, group: int, alice: int, bob: int, carol: int
+) -> None:
+    login = await app.authenticate("carol", "password-123")
+    await app.delete_account(AccessClaims(carol, login.session.id), "password-123")
+
+    result = await app.post_message(alice, group, "c-1", "@all meeting")
+
+    assert result.message.mentions == (bob,)
 
 
 async def test_all_in_a_dialog_is_plain_text(

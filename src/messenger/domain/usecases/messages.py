@@ -268,7 +268,7 @@ class _Group:
             return ()
         chat = self._chats[post.chat_id]
         everyone = await _may_mention_everyone(self._uow, chat, post.user_id, names)
-        members = self._members[post.chat_id]
+        members = await _mentionable(self._uow, self._members[post.chat_id], everyone=everyone)
         return resolve_mentions(names, self._ids_by_name, members, post.user_id, everyone=everyone)
 
     async def members_of(self, chat_id: int) -> frozenset[int]:
@@ -381,6 +381,16 @@ async def _may_mention_everyone(
     return me is not None and me.role.can_manage
 
 
+async def _mentionable(
+    uow: UnitOfWork, members: frozenset[int], *, everyone: bool
+) -> frozenset[int]:
+    """The members a mention may name: for ``@all``, not the deleted accounts that stay in
+    the group (a name names nobody deleted: their username is gone)."""
+    if not everyone:
+        return members
+    return members - await uow.users.deleted_among(members)
+
+
 async def _mentions_of(uow: UnitOfWork, message: Message) -> tuple[int, ...]:
     """The members the message's (new) text mentions now."""
     names = mentioned_names(message.text)
@@ -391,7 +401,7 @@ async def _mentions_of(uow: UnitOfWork, message: Message) -> tuple[int, ...]:
         return ()
     ids = await uow.users.ids_by_username(names - {EVERYONE})
     everyone = await _may_mention_everyone(uow, chat, message.sender_id, names)
-    members = await _recipients(uow, chat.id)
+    members = await _mentionable(uow, await _recipients(uow, chat.id), everyone=everyone)
     return resolve_mentions(names, ids, members, message.sender_id, everyone=everyone)
 
 
