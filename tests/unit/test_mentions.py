@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import messenger
-from messenger.adapters.memory import TickingClock
+from messenger.adapters.batching import BatchingCommitter
+from messenger.adapters.memory import InMemoryUnitOfWork, InMemoryUnitOfWorkFactory, TickingClock
 from messenger.domain.errors import ChatNotFound, DomainError
 from messenger.domain.mentions import (
     EVERYONE,
@@ -309,3 +312,46 @@ def _recount(app: Messenger, user_id: int, chat_id: int) -> int:
         and user_id in m.mentions
         and m.sender_id != user_id
     )
+
+
+class _NameLookups(InMemoryUnitOfWorkFactory):
+    """Counts the username look-ups that units of work make (the posting path's cost)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lookups: list[set[str]] = []
+
+    def __call__(self, *, read_only: bool = False) -> InMemoryUnitOfWork:
+        uow = super().__call__(read_only=read_only)
+        look_up = uow.users.ids_by_username
+
+        async def counted(usernames: Iterable[str]) -> dict[str, int]:
+            names = set(usernames)
+            self.lookups.append(names)
+            return await look_up(names)
+
+        uow.users.ids_by_username = counted  # type: ignore[method-assign]
+        return uow
+
+
+async def test_posts_without_at_look_up_no_names_and_a_group_looks_them_up_once() -> None:
+    factory = _NameLookups()
+    ports = replace(
+        messenger.in_memory(clock=TickingClock()).ports, uow=factory, committer=BatchingCommitter()
+    )
+    app = Messenger(ports)
+    users = [(await app.register(f"user{i}", "password-123")).user.id for i in range(3)]
+    group = (await app.create_group(users[0], "team", users[1:])).chat.id
+
+    await asyncio.gather(*(app.post_message(users[0], group, f"p{i}", "plain") for i in range(20)))
+    assert factory.lookups == []
+
+    results = await asyncio.gather(
+        *(
+            app.post_message(users[i % 3], group, f"m{i}", f"@user{(i + 1) % 3} hi")
+            for i in range(20)
+        )
+    )
+    assert all(r.message.mentions for r in results)
+    # The first post goes alone, the rest queue behind it and share a group commit.
+    assert len(factory.lookups) < 20 / 4
