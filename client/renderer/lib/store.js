@@ -426,7 +426,9 @@ export class Store {
   _updateMessage(message) {
     if (!message) return {};
     const byId = this.messages.get(message.chat_id);
-    const before = byId?.get(message.id) || null;
+    // What the message was (its mentions): from the loaded history, or the chat list's last
+    // message; a message of neither is not known here, and GET /chats sets the count again.
+    const before = byId?.get(message.id) || (this.chats.get(message.chat_id)?.last_message?.id === message.id ? this.chats.get(message.chat_id).last_message : null);
     if (byId?.has(message.id)) byId.set(message.id, message);
     let chat = this.chats.get(message.chat_id);
     // An edit may add or remove a mention of me; a deletion removes it.
