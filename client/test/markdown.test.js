@@ -133,3 +133,10 @@ test('a huge text renders in linear time', () => {
   assert.ok(Date.now() - started < 2000);
   assert.ok(nodes.length > 5000);
 });
+
+test('previews show the text without its formatting marks', async () => {
+  const { plainOf } = await import('../renderer/lib/markdown.js');
+  assert.equal(plainOf('**важно**: см. `код` и [сайт](https://example.com)'), 'важно: см. код и сайт');
+  assert.equal(plainOf('2 * 3'), '2 * 3');
+  assert.equal(plainOf('plain'), 'plain');
+});

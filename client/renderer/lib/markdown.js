@@ -286,3 +286,17 @@ export function plainText(node) {
   if (Array.isArray(node)) return node.map(plainText).join('');
   return (node.children || []).map(plainText).join('');
 }
+
+const plainCache = new Map();
+
+/** A text without its formatting marks (chat list previews); recent answers are kept. */
+export function plainOf(text) {
+  const key = String(text ?? '');
+  let plain = plainCache.get(key);
+  if (plain === undefined) {
+    if (plainCache.size > 500) plainCache.clear();
+    plain = /[*_~`>[]/.test(key) ? plainText(renderMarkdown(key)) : key;
+    plainCache.set(key, plain);
+  }
+  return plain;
+}
