@@ -46,6 +46,7 @@ from messenger.domain.errors import (
     InvalidCredentials,
     InvalidToken,
     PrivacyRestricted,
+    Throttled,
 )
 from messenger.domain.events import (
     BlocksUpdated,
@@ -623,7 +624,8 @@ class MessengerMachine(RuleBasedStateMachine):
     def log_in(self, user: int) -> Device | MultipleResults[Device]:
         uid = self._user(user)
         if self._deleted(uid):
-            with contextlib.suppress(InvalidCredentials):
+            # Failed attempts count against the login throttle: tried often, it answers.
+            with contextlib.suppress(InvalidCredentials, Throttled):
                 self.run(self.app.authenticate(f"user{user}", self.passwords[uid]))
                 raise AssertionError("a deleted account logged in")
             return multiple()
