@@ -224,9 +224,12 @@ async def list_direct_messages(
     after: Cursor = None,
     around: Cursor = None,
     limit: HistoryLimit = None,
+    mentions: MentionsFilter = None,
 ) -> MessagePage:
     chat_id = await messenger.find_dialog(claims.user_id, user_id)
-    return await _history(messenger, wire, claims.user_id, chat_id, before, after, around, limit)
+    return await _history(
+        messenger, wire, claims.user_id, chat_id, before, after, around, limit, mentions
+    )
 
 
 @delete(
