@@ -7,7 +7,7 @@ const { app, BrowserWindow, ipcMain, protocol, net, shell, session } = require('
 const fs = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
-const { buildCsp, normalizeServerUrl, resolveAppPath } = require('./shared.cjs');
+const { buildCsp, guardNavigation, normalizeServerUrl, resolveAppPath } = require('./shared.cjs');
 
 const ROOT = path.join(__dirname, '..');
 const DEFAULT_SERVER = process.env.MESSENGER_SERVER_URL || 'http://127.0.0.1:8000';
@@ -63,13 +63,7 @@ function createWindow() {
   mainWindow.loadURL('app://./index.html');
 
   // The window shows only the app; links open in the system browser.
-  mainWindow.webContents.on('will-navigate', (event, url) => {
-    if (!url.startsWith('app://./')) event.preventDefault();
-  });
-  mainWindow.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) shell.openExternal(url);
-    return { action: 'deny' };
-  });
+  guardNavigation(mainWindow.webContents, shell);
 }
 
 app.whenReady().then(() => {

@@ -54,4 +54,36 @@ function resolveAppPath(root, pathname) {
   return file;
 }
 
-module.exports = { normalizeServerUrl, buildCsp, resolveAppPath };
+const EXTERNAL_SCHEMES = new Set(['http:', 'https:', 'mailto:']);
+
+/** A link the system may open (http, https, mailto), normalised; anything else null. */
+function externalUrl(raw) {
+  if (typeof raw !== 'string') return null;
+  let url;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return null;
+  }
+  return EXTERNAL_SCHEMES.has(url.protocol) ? url.href : null;
+}
+
+/**
+ * The window shows only the app: navigating away and opening windows are refused, and a
+ * link to an http(s) or mailto URL opens in the system's browser or mail client instead.
+ */
+function guardNavigation(webContents, shell) {
+  webContents.on('will-navigate', (event, url) => {
+    if (String(url).startsWith('app://./')) return;
+    event.preventDefault();
+    const external = externalUrl(url);
+    if (external) shell.openExternal(external);
+  });
+  webContents.setWindowOpenHandler(({ url }) => {
+    const external = externalUrl(url);
+    if (external) shell.openExternal(external);
+    return { action: 'deny' };
+  });
+}
+
+module.exports = { normalizeServerUrl, buildCsp, resolveAppPath, externalUrl, guardNavigation };

@@ -39,6 +39,9 @@ import { createPinnedBar } from './views/pinned-bar.js';
 import { createReactions } from './views/reactions.js';
 import { createEmojiPicker } from './views/emoji-picker.js';
 import { createMessageSearch } from './views/message-search.js';
+// Mentions (issue 15).
+import { createMentions } from './views/mentions.js';
+import { createMentionPicker } from './views/mention-picker.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -92,6 +95,9 @@ function createViews(app) {
     reactions: createReactions(app),
     emojiPicker: createEmojiPicker(app),
     messageSearch: createMessageSearch(app),
+    // Mentions (issue 15).
+    mentions: createMentions(app),
+    mentionPicker: createMentionPicker(app),
   };
 }
 
@@ -103,7 +109,7 @@ const SHOWS_PEOPLE = ['chatList.render', 'chatList.renderMe', 'chatHeader.render
 // Which views show which kind of store change ({kind} of Store.changed).
 const VIEWS_BY_CHANGE = Object.freeze({
   me: ['chatList.renderMe', 'myProfile.render'],
-  chats: ['chatList.render', 'chatHeader.render', 'messages.render', 'chatInfo.render'],
+  chats: ['chatList.render', 'chatHeader.render', 'messages.render', 'chatInfo.render', 'mentions.render'],
   presence: ['chatList.render', 'chatHeader.render', 'chatInfo.render', 'userProfile.render', 'contacts.render'],
   typing: ['chatList.render', 'chatHeader.render'],
   messages: ['messages.render', 'messageSearch.render'],
@@ -157,6 +163,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     app.views.pinnedBar.render();
     app.views.messageSearch.render();
     run(PEOPLE_SCREENS);
+    app.views.mentions.render();
   };
 
   // Changes of one task are drawn together in a microtask, each view once.

@@ -43,3 +43,32 @@ test('the window is isolated: contextIsolation, no nodeIntegration, sandbox', ()
   const preload = readFileSync(new URL('../electron/preload.cjs', import.meta.url), 'utf8');
   assert.deepEqual([...preload.matchAll(/(\w+): \(/g)].map((m) => m[1]), ['getServerUrl', 'setServerUrl']);
 });
+
+test('links leave the window only for the system browser, and only http, https and mailto', () => {
+  const { externalUrl, guardNavigation } = require('../electron/shared.cjs');
+  const handlers = {};
+  let openHandler = null;
+  const opened = [];
+  // Electron's webContents and shell, faked: what the guard registers and what it opens.
+  const webContents = {
+    on: (name, fn) => (handlers[name] = fn),
+    setWindowOpenHandler: (fn) => (openHandler = fn),
+  };
+  guardNavigation(webContents, { openExternal: (url) => opened.push(url) });
+
+  const navigate = (url) => {
+    let prevented = false;
+    handlers['will-navigate']({ preventDefault: () => (prevented = true) }, url);
+    return prevented;
+  };
+  assert.equal(navigate('app://./index.html'), false);
+  assert.equal(navigate('https://example.com/a?b=1'), true);
+  assert.deepEqual(openHandler({ url: 'mailto:bob@example.com' }), { action: 'deny' });
+  assert.deepEqual(openHandler({ url: 'http://example.com' }), { action: 'deny' });
+  for (const bad of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', ' javascript:alert(1)', 'java\tscript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'vbscript:msgbox(1)', 'file:///etc/passwd', 'app://./x']) {
+    assert.equal(externalUrl(bad), null, bad);
+    navigate(bad);
+    assert.deepEqual(openHandler({ url: bad }), { action: 'deny' });
+  }
+  assert.deepEqual(opened, ['https://example.com/a?b=1', 'mailto:bob@example.com', 'http://example.com/']);
+});

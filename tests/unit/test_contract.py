@@ -320,7 +320,7 @@ def _with_profile_fields(frame: str) -> str:
     """``frame`` with the fields 1.3.0 added: at the end of each profile (none of them set;
     an uploaded avatar now served at its two sizes, ``avatar_url`` the large one) and of each
     attachment (no image sizes); ``deleted`` (1.4.0) at the end of each profile; and
-    ``reply_to``, ``forwarded_from`` (1.6.0) at the end of each message."""
+    ``reply_to``, ``forwarded_from`` and ``mentions`` (1.6.0) at the end of each message."""
 
     def add(found: re.Match[str]) -> str:
         url = found.group(1)
@@ -343,9 +343,11 @@ def _with_profile_fields(frame: str) -> str:
         lambda found: f'{found.group(0)},"width":null,"height":null,"thumbnail_url":null',
         with_profiles,
     )
-    # 1.6.0: each message ends with its reply quote and forward source (none of them here).
+    # 1.6.0: each message ends with its reply quote, forward source and mentions (none of
+    # them here; reactions are left out of frames).
     return _MESSAGE_END.sub(
-        lambda found: f'{found.group(0)},"reply_to":null,"forwarded_from":null', with_attachments
+        lambda found: f'{found.group(0)},"reply_to":null,"forwarded_from":null,"mentions":[]',
+        with_attachments,
     )
 
 

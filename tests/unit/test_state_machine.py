@@ -661,7 +661,8 @@ class MessengerMachine(RuleBasedStateMachine):
     def log_in(self, user: int) -> Device | MultipleResults[Device]:
         uid = self._user(user)
         if self._deleted(uid):
-            with contextlib.suppress(InvalidCredentials):
+            # Failed attempts count against the login throttle: tried often, it answers.
+            with contextlib.suppress(InvalidCredentials, Throttled):
                 self.run(self.app.authenticate(f"user{user}", self.passwords[uid]))
                 raise AssertionError("a deleted account logged in")
             return multiple()
@@ -1264,6 +1265,82 @@ class MessengerMachine(RuleBasedStateMachine):
                         break
                     cursor = page.next_cursor
                 assert found == expected, (uid, q)
+
+    # --- mentions (issue 15) ------------------------------------------------------------
+
+    def _mention_text(self, named: set[int], everyone: bool) -> str:
+        names = [f"@{self.uow.store.users[self._user(i)].username}" for i in sorted(named)]
+        return " ".join(["look", *names, *(["@all"] if everyone else [])])
+
+    def _check_mentions(
+        self, message: Message, sender: int, named: set[int], everyone: bool
+    ) -> None:
+        """Exactly the named members (or everyone, from a group's owner or admin), never the
+        sender, a non-member or a deleted account."""
+        store = self.uow.store
+        members = {uid for (cid, uid) in store.members if cid == message.chat_id}
+        me = store.members.get((message.chat_id, sender))
+        chat = store.chats[message.chat_id]
+        live = {uid for uid in members if not self._deleted(uid)}
+        if everyone and chat.kind is ChatKind.GROUP and me is not None and me.role.can_manage:
+            expected = live
+        else:
+            expected = {self._user(i) for i in named} & live
+        assert set(message.mentions) == expected - {sender}
+        assert list(message.mentions) == sorted(message.mentions)
+
+    @rule(
+        target=messages,
+        chat=chats,
+        sender=st.integers(0, USERS - 1),
+        client_id=CLIENT_IDS,
+        named=st.sets(st.integers(0, USERS - 1), max_size=USERS),
+        everyone=st.booleans(),
+    )
+    def post_mentioning(
+        self, chat: int, sender: int, client_id: str, named: set[int], everyone: bool
+    ) -> int:
+        uid = self._user(sender)
+        text = self._mention_text(named, everyone)
+        try:
+            result = self.run(self.app.post_message(uid, chat, client_id, text))
+        except DomainError:
+            return -1
+        if result.created:
+            self.sent[(uid, client_id)] = result.message.id
+            self._check_mentions(result.message, uid, named, everyone)
+        return result.message.id
+
+    @rule(
+        message=messages,
+        editor=st.integers(0, USERS - 1),
+        named=st.sets(st.integers(0, USERS - 1), max_size=USERS),
+        everyone=st.booleans(),
+    )
+    def edit_mentioning(self, message: int, editor: int, named: set[int], everyone: bool) -> None:
+        uid = self._user(editor)
+        try:
+            edited = self.run(
+                self.app.edit_message(uid, message, self._mention_text(named, everyone))
+            )
+        except DomainError:
+            return
+        self._check_mentions(edited, uid, named, everyone)
+
+    @invariant()
+    def unread_mentions_equal_a_recount_of_what_i_see(self) -> None:
+        for uid in self.users:
+            for summary in self._all_chats(uid):
+                me = self.uow.store.members[(summary.chat.id, uid)]
+                recount = sum(
+                    1
+                    for m in self._visible(uid, summary.chat.id)
+                    if m.id > me.read_message_id and uid in m.mentions and not m.deleted
+                )
+                assert summary.unread_mentions == recount
+        for m in self.uow.store.messages.values():
+            assert not (m.deleted and m.mentions), "a deleted message mentions nobody"
+            assert m.sender_id not in m.mentions
 
     def _read_marks(self, uid: int, chat_id: int) -> dict[int, int]:
         """The read marks of a chat's members as ``uid`` reads them over REST now."""

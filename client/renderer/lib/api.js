@@ -418,6 +418,11 @@ export class ApiClient {
     return this.request('GET', `/chats/${chatId}/messages`, { query: { before, after, around, limit } });
   }
 
+  /** A page of the chat's messages that mention me (as messages() pages). */
+  mentionsOfMe(chatId, { before, after, limit = 40 } = {}) {
+    return this.request('GET', `/chats/${chatId}/messages`, { query: { mentions: 'me', before, after, limit } });
+  }
+
   postMessage(chatId, { client_id, text, reply_to_id, attachment_ids, forward_of }) {
     const body = { client_id, text };
     if (reply_to_id) body.reply_to_id = reply_to_id;

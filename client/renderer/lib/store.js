@@ -4,6 +4,7 @@
 
 import { applyPinFrame } from './pins.js';
 import { applyReactionsFrame, keepReactions } from './reactions.js';
+import { mentionsMe, unreadMentionsAfter } from './mentions.js';
 
 export class Store {
   constructor({ now = () => Date.now() } = {}) {
@@ -76,6 +77,7 @@ export class Store {
     this._putChat({
       last_message: null,
       unread_count: 0,
+      unread_mentions: 0,
       ...existing,
       ...chat,
       members: chat.members?.length ? chat.members : existing?.members || [],
@@ -360,6 +362,7 @@ export class Store {
       if (lastId <= mark) {
         next.last_message = null;
         next.unread_count = 0;
+        next.unread_mentions = 0;
       }
       this.chats.set(chatId, next);
     }
@@ -380,6 +383,7 @@ export class Store {
       if (known && known.sender_id !== this.me?.id && !known.deleted && messageId > (mine?.read_message_id || 0) && chat.unread_count > 0) {
         next.unread_count = chat.unread_count - 1;
       }
+      if (known) next.unread_mentions = unreadMentionsAfter(this, chat, known, null);
       if (chat.last_message?.id === messageId) {
         // The newest one left in the loaded history, if any; the chat list shows nothing else.
         next.last_message = this.history(chatId).at(-1) || null;
@@ -415,6 +419,7 @@ export class Store {
       }
       const fromOther = this.me && message.sender_id !== this.me.id;
       if (!known && fromOther && !message.deleted) next.unread_count = (chat.unread_count || 0) + 1;
+      if (!known) next.unread_mentions = unreadMentionsAfter(this, chat, null, message);
       this.chats.set(chat.id, next);
     }
     if (this.typing.get(message.chat_id)?.delete(message.sender_id)) {
@@ -430,9 +435,15 @@ export class Store {
     const byId = this.messages.get(incoming.chat_id);
     // Frames leave reactions out: the message keeps the ones it had.
     const message = keepReactions(byId?.get(incoming.id), incoming);
+    // What the message was (its mentions): from the loaded history, or the chat list's last
+    // message; a message of neither is not known here, and GET /chats sets the count again.
+    const before = byId?.get(message.id) || (this.chats.get(message.chat_id)?.last_message?.id === message.id ? this.chats.get(message.chat_id).last_message : null);
     if (byId?.has(message.id)) byId.set(message.id, message);
-    const chat = this.chats.get(message.chat_id);
-    if (chat?.last_message?.id === message.id) this.chats.set(chat.id, { ...chat, last_message: message });
+    let chat = this.chats.get(message.chat_id);
+    // An edit may add or remove a mention of me; a deletion removes it.
+    if (chat && before) chat = { ...chat, unread_mentions: unreadMentionsAfter(this, chat, before, message) };
+    if (chat?.last_message?.id === message.id) chat = { ...chat, last_message: message };
+    if (chat) this.chats.set(chat.id, chat);
     this.changed({ kind: 'messages', chatId: message.chat_id, messageId: message.id });
     this.changed({ kind: 'chats', chatId: message.chat_id });
     return { chatId: message.chat_id };
@@ -457,12 +468,26 @@ export class Store {
     const next = { ...chat, members };
     if (field === 'read_message_id' && this.me && d.user_id === this.me.id) {
       const lastId = chat.last_message?.id ?? chat.last_message_id ?? 0;
-      if (d.message_id >= lastId) next.unread_count = 0;
+      if (d.message_id >= lastId) {
+        next.unread_count = 0;
+        next.unread_mentions = 0;
+      } else if (chat.unread_mentions) {
+        next.unread_mentions = this._mentionsAbove(chat.id, d.message_id, chat.unread_mentions);
+      }
     }
     this.chats.set(chat.id, next);
     this.changed({ kind: 'chats', chatId: chat.id });
     this.changed({ kind: 'messages', chatId: chat.id });
     return { chatId: chat.id };
+  }
+
+  /** Unread mentions above a new read mark, from the loaded history (never more than before). */
+  _mentionsAbove(chatId, readMark, before) {
+    const loaded = [...(this.messages.get(chatId)?.values() || [])];
+    const oldest = loaded.reduce((min, m) => Math.min(min, m.id), Infinity);
+    // Only if the loaded history reaches down to the mark does it know them all.
+    if (!(oldest <= readMark)) return before;
+    return Math.min(before, loaded.filter((m) => m.id > readMark && mentionsMe(this, m)).length);
   }
 
   markReadLocally(chatId, messageId) {

@@ -5,6 +5,7 @@ import { $, h, keyedList } from './dom.js';
 import { chatTitle, chatAvatarInfo, isOnline, typingText, userName, userAvatar, fillAvatarView, userAvatarModel } from './common.js';
 import { avatarDeps, avatarView } from './avatar.js';
 import { ApiError } from '../lib/api.js';
+import { mentionBadge } from './mentions.js';
 
 export function createChatList(app) {
   const { ui } = app;
@@ -43,6 +44,7 @@ export function createChatList(app) {
       preview: preview || t('chats.no_messages'),
       time: app.format.listTime(pending?.created_at || last?.created_at || chat.last_activity_at),
       unread: chat.unread_count || 0,
+      mentions: chat.unread_mentions || 0,
       active: chat.id === store.openChatId,
     };
   }
@@ -76,6 +78,7 @@ export function createChatList(app) {
           'div',
           { class: 'chat-item-bottom' },
           h('span', { class: `chat-item-preview ellipsis small ${r.typing ? 'accent' : 'muted'}`, text: r.preview }),
+          mentionBadge(app, r.mentions),
           r.unread ? h('span', { class: 'badge', text: r.unread > 99 ? '99+' : String(r.unread) }) : null,
         ),
       ),

@@ -13,6 +13,7 @@ import { ApiError } from '../lib/api.js';
 import { confirmModal } from './modals.js';
 import { forwardedView, quoteModel, quoteView } from './replies.js';
 import { mayPin } from '../lib/pins.js';
+import { messageText } from './rich-text.js';
 
 const PAGE = 40;
 
@@ -155,7 +156,7 @@ export function createMessageList(app) {
       m.deleted
         ? h('div', { class: 'msg-text deleted', text: t('message.deleted') })
         : m.text
-          ? h('div', { class: 'msg-text', text: m.text })
+          ? messageText(app, m)
           : null,
       h(
         'div',
@@ -191,7 +192,7 @@ export function createMessageList(app) {
         'div',
         { class: 'bubble' },
         ...(item.attachments || []).map((a) => h('div', { class: 'attachment-file' }, h('span', { class: 'attachment-icon' }, icon('file', 22)), h('span', { class: 'ellipsis', text: a.name }))),
-        item.text ? h('div', { class: 'msg-text', text: item.text }) : null,
+        item.text ? messageText(app, item) : null,
         h(
           'div',
           { class: 'msg-meta' },

@@ -64,6 +64,10 @@ class _Message1(msgspec.Struct, gc=False):
     attachments: tuple[_Attachment1, ...] = ()
     edited_at: datetime | None = None
     deleted_at: datetime | None = None
+    # Added without a new version: UNSET (never written) when the message mentions nobody,
+    # so such a message is written byte for byte as before and a row of before reads as
+    # mentioning nobody.
+    mentions: tuple[int, ...] | msgspec.UnsetType = msgspec.UNSET
 
 
 class _Chat1(msgspec.Struct, gc=False):
@@ -324,6 +328,7 @@ def _message(x: m.Message) -> _Message1:
         tuple([_attachment(a) for a in x.attachments]) if x.attachments else (),
         x.edited_at,
         x.deleted_at,
+        x.mentions or msgspec.UNSET,
     )
 
 
@@ -529,6 +534,7 @@ def _domain_message(x: _Message1) -> m.Message:
         ),
         edited_at=x.edited_at,
         deleted_at=x.deleted_at,
+        mentions=x.mentions or (),
     )
 
 

@@ -195,6 +195,9 @@ class Message(msgspec.Struct, kw_only=True, gc=False):
     reply_to: ReplyPreview | None = None
     forwarded_from: ForwardedFrom | None = None
     reactions: list[Reaction] | UnsetType = UNSET
+    # The ids of the members the text mentions (``@username``, ``@all``): a client may
+    # notify about a mention even where the chat is muted.
+    mentions: list[int]
 
 
 class Chat(msgspec.Struct, kw_only=True, gc=False):
@@ -213,6 +216,8 @@ class ChatSummary(Chat, kw_only=True, gc=False):
 
     last_message: Message | None
     unread_count: int
+    # Unread messages that mention the user (``GET /chats/{id}/messages?mentions=me``).
+    unread_mentions: int
 
 
 class Pin(msgspec.Struct, kw_only=True, gc=False):

@@ -260,6 +260,7 @@ class Wire:
             if m.forwarded_from is None
             else self.forwarded_from(m.forwarded_from),
             reactions=UNSET if mine is None else self.reactions(m.reactions, mine),
+            mentions=list(m.mentions),
         )
 
     def history(self, page: model.Page) -> list[s.Message]:
@@ -299,6 +300,7 @@ class Wire:
             members=[self.member(m) for m in summary.members],
             last_message=self.message(last) if last is not None else None,
             unread_count=summary.unread_count,
+            unread_mentions=summary.unread_mentions,
         )
 
     def session(self, sess: model.Session, current_session_id: str | None = None) -> s.Session:

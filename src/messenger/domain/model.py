@@ -537,6 +537,8 @@ class Message:
     # the message so that history needs no extra read to show them; the rows of who
     # reacted are the truth it is kept equal to, in the same transaction).
     reactions: tuple[ReactionCount, ...] = ()
+    # The members the text mentions (ascending ids; see ``domain.mentions``).
+    mentions: tuple[int, ...] = ()
     # Not stored: the preview of ``reply_to_id`` that reads and events fill in for their
     # audience (None: no reply, or not filled in).
     reply_to: ReplyPreview | None = None
@@ -605,6 +607,7 @@ class Message:
         self.text = ""
         self.attachments = ()
         self.reactions = ()
+        self.mentions = ()
         self.deleted_at = now
         self.reply_to = None
 
@@ -763,6 +766,8 @@ class ChatSummary:
     members: tuple[ChatMember, ...]
     last_message: Message | None
     unread_count: int
+    # Unread messages that mention the user (counted like ``unread_count``).
+    unread_mentions: int = 0
 
 
 @dataclass(frozen=True)

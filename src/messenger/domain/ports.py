@@ -57,6 +57,10 @@ class UserRepository(Protocol):
 
     async def by_username(self, username: str) -> User | None: ...
 
+    async def ids_by_username(self, usernames: Iterable[str]) -> dict[str, int]:
+        """The ids of the users with these (lower-cased) usernames, keyed by username; names
+        nobody has are left out (one query for all the mentions of a group of posts)."""
+
     async def by_email(self, email: str) -> User | None: ...
 
     async def update(self, user: User) -> None: ...
@@ -163,6 +167,18 @@ class MessageRepository(Protocol):
     async def count_unread(self, watermarks: dict[int, int], reader_id: int) -> dict[int, int]:
         """Per chat: live messages from others with an id above the reader's watermark,
         but those the reader hid."""
+
+    async def count_unread_mentions(
+        self, watermarks: dict[int, int], reader_id: int
+    ) -> dict[int, int]:
+        """Per chat: live messages that mention the reader with an id above the reader's
+        watermark, but those the reader hid."""
+
+    async def mentioning(
+        self, user_id: int, chat_id: int, *, before: int | None, after: int | None, limit: int
+    ) -> list[Message]:
+        """Up to ``limit`` of the chat's live messages that mention the user, in ascending
+        id order, paged as ``page`` pages."""
 
     async def hide(self, user_id: int, message_id: int) -> None:
         """Hide a message from one user (idempotent)."""

@@ -286,7 +286,12 @@ def test_chat_list_orders_by_activity_and_counts_unread(http: httpx.Client, alic
         f"/chats/{with_bob}/read", json={"message_id": last["id"]}, headers=alice.headers
     )
     assert read.status_code == 200
-    assert read.json() == {"chat_id": with_bob, "read_message_id": last["id"], "unread_count": 0}
+    assert read.json() == {
+        "chat_id": with_bob,
+        "read_message_id": last["id"],
+        "unread_count": 0,
+        "unread_mentions": 0,
+    }
     # The watermark never moves back.
     first_id = last["id"] - 2
     back = http.post(

@@ -270,8 +270,15 @@ def test_the_dialog_routes_by_user_answer_as_the_chat_routes(
 ) -> None:
     chat_id = _dialog(http, alice, bob)
     ids = [_post(http, bob, chat_id, f"m{i}") for i in range(3)]
+    ids.append(_post(http, bob, chat_id, f"@{alice.username} look"))
 
-    for params in ({}, {"limit": 2}, {"before": ids[2]}, {"after": ids[0], "limit": 1}):
+    for params in (
+        {},
+        {"limit": 2},
+        {"before": ids[2]},
+        {"after": ids[0], "limit": 1},
+        {"mentions": "me"},
+    ):
         by_user = http.get(f"/chats/direct/{bob.id}/messages", params=params, headers=alice.headers)
         by_chat = http.get(f"/chats/{chat_id}/messages", params=params, headers=alice.headers)
         assert by_user.status_code == 200, by_user.text
@@ -281,7 +288,12 @@ def test_the_dialog_routes_by_user_answer_as_the_chat_routes(
         f"/chats/direct/{bob.id}/read", json={"message_id": ids[1]}, headers=alice.headers
     )
     assert read.status_code == 200, read.text
-    assert read.json() == {"chat_id": chat_id, "read_message_id": ids[1], "unread_count": 1}
+    assert read.json() == {
+        "chat_id": chat_id,
+        "read_message_id": ids[1],
+        "unread_count": 2,
+        "unread_mentions": 1,
+    }
 
 
 def test_the_dialog_routes_by_user_never_create_a_dialog(

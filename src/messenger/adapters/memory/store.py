@@ -180,6 +180,10 @@ class InMemoryUserRepository(_Repo):
         user_id = self._s.usernames.get(username.lower())
         return await self.get(user_id) if user_id is not None else None
 
+    async def ids_by_username(self, usernames: Iterable[str]) -> dict[str, int]:
+        found = ((n, self._s.usernames.get(n.lower())) for n in set(usernames))
+        return {n: i for n, i in found if i is not None}
+
     async def by_email(self, email: str) -> User | None:
         user_id = self._s.emails.get(email.lower())
         return await self.get(user_id) if user_id is not None else None
@@ -400,6 +404,36 @@ class InMemoryMessageRepository(_Repo):
                 and (reader_id, i) not in self._s.hidden
             )
         return result
+
+    async def count_unread_mentions(
+        self, watermarks: dict[int, int], reader_id: int
+    ) -> dict[int, int]:
+        result = {}
+        for chat_id, watermark in watermarks.items():
+            ids = self._s.chat_messages.get(chat_id, [])
+            start = bisect.bisect_right(ids, watermark)
+            result[chat_id] = sum(
+                1
+                for i in ids[start:]
+                if reader_id in (m := self._s.messages[i]).mentions
+                and not m.deleted
+                and (reader_id, i) not in self._s.hidden
+            )
+        return result
+
+    async def mentioning(
+        self, user_id: int, chat_id: int, *, before: int | None, after: int | None, limit: int
+    ) -> list[Message]:
+        ids = [
+            i
+            for i in self._s.chat_messages.get(chat_id, [])
+            if user_id in (m := self._s.messages[i]).mentions and not m.deleted
+        ]
+        lo = bisect.bisect_right(ids, after) if after is not None else 0
+        hi = bisect.bisect_left(ids, before) if before is not None else len(ids)
+        window = ids[lo:hi]
+        chosen = window[:limit] if after is not None else window[-limit:] if limit else []
+        return [_c(self._s.messages[i]) for i in chosen]
 
     async def hide(self, user_id: int, message_id: int) -> None:
         key = (user_id, message_id)

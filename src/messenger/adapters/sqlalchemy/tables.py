@@ -216,6 +216,23 @@ class ReactionsJSON(sa.TypeDecorator[tuple[ReactionCount, ...]]):
         return tuple(ReactionCount(e, n) for e, n in _reactions_decoder.decode(value))
 
 
+_ids_encoder = msgspec.json.Encoder()
+_ids_decoder = msgspec.json.Decoder(tuple[int, ...])
+
+
+class IdsJSON(sa.TypeDecorator[tuple[int, ...]]):
+    """A tuple of ids as a JSON array; NULL (not ``[]``) when there are none."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: tuple[int, ...] | None, dialect: Dialect) -> str | None:
+        return _ids_encoder.encode(value).decode() if value else None
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> tuple[int, ...]:
+        return _ids_decoder.decode(value) if value else ()
+
+
 _colors_encoder = msgspec.json.Encoder()
 _colors_decoder = msgspec.json.Decoder(dict[str, str])
 
@@ -357,6 +374,8 @@ messages = sa.Table(
     # The reaction counts, kept equal to message_reactions in the same transaction (see
     # migration 0009_reactions): history shows them without reading who reacted.
     sa.Column("reactions", ReactionsJSON(), nullable=True),
+    # The members the text mentions (JSON ids), NULL when none (migration 0011_mentions).
+    sa.Column("mentions", IdsJSON(), nullable=True),
     sa.UniqueConstraint("sender_id", "client_id"),
     sa.Index(None, "chat_id", "id"),
     **MYSQL_TABLE,
@@ -389,6 +408,18 @@ pinned_messages = sa.Table(
     sa.Column("message_id", REF, sa.ForeignKey("messages.id"), primary_key=True, index=True),
     sa.Column("pinned_by", REF, sa.ForeignKey("users.id"), nullable=False),
     sa.Column("pinned_at", UTCDateTime(), nullable=False),
+    **MYSQL_TABLE,
+)
+
+# Who a message mentions, by user then chat: counts a user's unread mentions per chat and
+# pages through them. It follows ``messages.mentions`` (a deleted message mentions nobody).
+message_mentions = sa.Table(
+    "message_mentions",
+    metadata,
+    sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("message_id", REF, sa.ForeignKey("messages.id"), primary_key=True, index=True),
+    sa.Column("chat_id", REF, nullable=False),
+    sa.Index(None, "user_id", "chat_id", "message_id"),
     **MYSQL_TABLE,
 )
 
@@ -564,6 +595,7 @@ DATA_TABLES = (
     "refresh_tokens",
     "sessions",
     "message_attachments",
+    "message_mentions",
     "message_edits",
     "hidden_messages",
     "pinned_messages",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from messenger.domain.errors import ChatNotFound, Throttled
 from messenger.domain.events import Notification, SessionsEnded
@@ -182,11 +183,21 @@ async def views_of(uow: UnitOfWork, viewer_id: int, users: Sequence[User]) -> li
 
 
 async def visible_page(
-    uow: UnitOfWork, me: Membership, *, before: int | None, after: int | None, limit: int
+    uow: UnitOfWork,
+    me: Membership,
+    *,
+    before: int | None,
+    after: int | None,
+    limit: int,
+    mentioning: bool = False,
 ) -> list[Message]:
     """Up to ``limit`` messages of the member's chat that the member sees (neither cleared
     nor hidden for them), ascending: with ``after`` the oldest above it, else the newest
-    below ``before`` (or the newest of all), as ``MessageRepository.page`` pages."""
+    below ``before`` (or the newest of all), as ``MessageRepository.page`` pages;
+    ``mentioning``: only those that mention the member."""
+    page: Callable[..., Awaitable[list[Message]]] = (
+        partial(uow.messages.mentioning, me.user_id) if mentioning else uow.messages.page
+    )
     found: list[Message] = []
     floor = me.cleared_up_to
     ascending = after is not None
@@ -196,9 +207,9 @@ async def visible_page(
     while len(found) < limit:
         want = limit - len(found)
         if ascending:
-            batch = await uow.messages.page(me.chat_id, before=before, after=cursor, limit=want)
+            batch = await page(me.chat_id, before=before, after=cursor, limit=want)
         else:
-            batch = await uow.messages.page(me.chat_id, before=cursor, after=None, limit=want)
+            batch = await page(me.chat_id, before=cursor, after=None, limit=want)
         more = len(batch) == want
         seen = [m for m in batch if me.sees(m.id)]
         more = more and len(seen) == len(batch)

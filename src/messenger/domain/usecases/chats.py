@@ -431,9 +431,9 @@ class ListChats(UseCase):
             # Quotes only when some last message is a reply (one read for the page).
             quoted = await with_previews_in(uow, user_id, mine, list(last.values()))
             last = {m.chat_id: m for m in quoted}
-            unread = await uow.messages.count_unread(
-                {i: mine[i].unread_floor for i in chat_ids}, user_id
-            )
+            floors = {i: mine[i].unread_floor for i in chat_ids}
+            unread = await uow.messages.count_unread(floors, user_id)
+            mentions = await uow.messages.count_unread_mentions(floors, user_id)
             members = await load_members(uow, chat_ids)
             seen = await relations_to(
                 uow, user_id, {m.membership.user_id for ms in members.values() for m in ms}
@@ -445,6 +445,7 @@ class ListChats(UseCase):
                     members=tuple(map(seen.member, members[c.id])),
                     last_message=last.get(c.id),
                     unread_count=unread.get(c.id, 0),
+                    unread_mentions=mentions.get(c.id, 0),
                 )
                 for c in page.items
             ]

@@ -31,6 +31,7 @@ from messenger.domain.events import (
     Notification,
     UserTyping,
 )
+from messenger.domain.mentions import EVERYONE, mentioned_names, resolve_mentions
 from messenger.domain.model import (
     Attachment,
     Chat,
@@ -220,6 +221,7 @@ class PostMessage(UseCase):
             created_at=self._clock.now(),
             reply_to_id=post.reply_to_id,
             attachments=attachments,
+            mentions=await group.mentions_in(post),
             reply_to=reply_to,
         )
 
@@ -287,6 +289,9 @@ class _Group:
         self.closed: set[int] = set()
         # Users of the group's dialogs who blocked one of its senders (usually nobody).
         self._blockers: set[int] = set()
+        # The names the group's posts mention, with the ids of the users who have them.
+        self._names: dict[str, frozenset[str]] = {}
+        self._ids_by_name: dict[str, int] = {}
 
     async def look_up(self, posts: Sequence[_Post]) -> None:
         """Find the stored messages the posts may resend, in one query."""
@@ -305,6 +310,7 @@ class _Group:
             self._withheld = await self._uow.messages.hidden_from_some(self._originals)
         for chat_id in dict.fromkeys(p.chat_id for p in posts):
             await self.members_of(chat_id)
+        await self._look_up_mentions(posts)
         dialogs = {
             chat_id: self._members[chat_id]
             for chat_id, chat in self._chats.items()
@@ -331,6 +337,24 @@ class _Group:
     def quotable(self, message_id: int) -> bool:
         """Whether a frame to the whole chat may quote the original's text."""
         return message_id not in self._withheld
+
+    async def _look_up_mentions(self, posts: Sequence[_Post]) -> None:
+        """The users every post of the group names, in one query; none for a group whose
+        texts have no ``@`` (most of them)."""
+        self._names = {p.text: mentioned_names(p.text) for p in posts if "@" in p.text}
+        wanted = {n for names in self._names.values() for n in names if n != EVERYONE}
+        if wanted:
+            self._ids_by_name = await self._uow.users.ids_by_username(wanted)
+
+    async def mentions_in(self, post: _Post) -> tuple[int, ...]:
+        """The members the post mentions (``prepare`` looked the names up)."""
+        names = self._names.get(post.text)
+        if not names:
+            return ()
+        chat = self._chats[post.chat_id]
+        everyone = await _may_mention_everyone(self._uow, chat, post.user_id, names)
+        members = await _mentionable(self._uow, self._members[post.chat_id], everyone=everyone)
+        return resolve_mentions(names, self._ids_by_name, members, post.user_id, everyone=everyone)
 
     async def members_of(self, chat_id: int) -> frozenset[int]:
         """The chat's members (none for no chat), read once per group."""
@@ -434,6 +458,41 @@ def _attachment(file: StoredFile) -> Attachment:
     return file.as_attachment()
 
 
+async def _may_mention_everyone(
+    uow: UnitOfWork, chat: Chat, sender_id: int, names: frozenset[str]
+) -> bool:
+    """Whether ``@all`` among ``names`` counts: in a group, from an owner or an admin (the
+    role is read only for a text that says it)."""
+    if EVERYONE not in names or chat.kind is not ChatKind.GROUP:
+        return False
+    me = await uow.members.get(chat.id, sender_id)
+    return me is not None and me.role.can_manage
+
+
+async def _mentionable(
+    uow: UnitOfWork, members: frozenset[int], *, everyone: bool
+) -> frozenset[int]:
+    """The members a mention may name: for ``@all``, not the deleted accounts that stay in
+    the group (a name names nobody deleted: their username is gone)."""
+    if not everyone:
+        return members
+    return members - await uow.users.deleted_among(members)
+
+
+async def _mentions_of(uow: UnitOfWork, message: Message) -> tuple[int, ...]:
+    """The members the message's (new) text mentions now."""
+    names = mentioned_names(message.text)
+    if not names:
+        return ()
+    chat = await uow.chats.get(message.chat_id)
+    if chat is None:
+        return ()
+    ids = await uow.users.ids_by_username(names - {EVERYONE})
+    everyone = await _may_mention_everyone(uow, chat, message.sender_id, names)
+    members = await _mentionable(uow, await _recipients(uow, chat.id), everyone=everyone)
+    return resolve_mentions(names, ids, members, message.sender_id, everyone=everyone)
+
+
 class EditMessage(UseCase):
     """Change the text of your own message; earlier texts are kept as its edit history."""
 
@@ -449,6 +508,8 @@ class EditMessage(UseCase):
             if message.text == text and not message.deleted and message.sender_id == user_id:
                 return message
             previous = message.edit(user_id, text, self._clock.now())
+            # Mentions follow the text: one edited away is gone, a new one counts.
+            message.mentions = await _mentions_of(uow, message)
             await uow.messages.add_edit(previous)
             await uow.messages.update(message)
             await fill_preview_for_all(uow, message)
@@ -611,7 +672,8 @@ class ReadHistory(UseCase):
     ``after``: the oldest messages newer than it (scrolling down / catching up);
     ``before``: the newest messages older than it (scrolling up); ``around``: the message
     with that id in the middle of its neighbours (opening a chat at a search result, a
-    reply's original, a pin); none: the newest page.
+    reply's original, a pin); none: the newest page. ``mentioning_me``: only the messages
+    that mention the reader (jumping through them; not with ``around``).
     """
 
     async def __call__(
@@ -623,6 +685,7 @@ class ReadHistory(UseCase):
         after: int | None = None,
         around: int | None = None,
         limit: int | None = None,
+        mentioning_me: bool = False,
     ) -> Page:
         cap = self._limits.max_page_size
         limit = self._limits.default_page_size if limit is None else limit
@@ -633,6 +696,8 @@ class ReadHistory(UseCase):
                 raise ValidationError(f"{name} must not be negative.", field=name)
         if around is not None and (before is not None or after is not None):
             raise ValidationError("around cannot be combined with before or after.", field="around")
+        if around is not None and mentioning_me:
+            raise ValidationError("around cannot be combined with mentions.", field="mentions")
         async with self._uow(read_only=True) as uow:
             # Membership alone decides (a member's chat exists); the chat row is not needed.
             me = await uow.members.get(chat_id, user_id)
@@ -641,7 +706,9 @@ class ReadHistory(UseCase):
             if around is not None:
                 page = await _around(uow, me, around, limit)
             else:
-                items = await visible_page(uow, me, before=before, after=after, limit=limit + 1)
+                items = await visible_page(
+                    uow, me, before=before, after=after, limit=limit + 1, mentioning=mentioning_me
+                )
                 page = _paged(items, limit, before=before, after=after)
             quoted = await with_previews_for(uow, me, page.items)
             # Most pages have no reactions at all: then no query for the reader's own.
@@ -685,6 +752,7 @@ class ReadState:
     chat_id: int
     read_message_id: int
     unread_count: int
+    unread_mentions: int = 0
 
 
 class MarkRead(UseCase):
@@ -721,9 +789,13 @@ class MarkRead(UseCase):
                         MessagesDelivered(chat_id, user_id, me.delivered_message_id), members
                     )
                 notifications = await uow.commit()
-            unread = await uow.messages.count_unread({chat_id: me.unread_floor}, user_id)
+            floors = {chat_id: me.unread_floor}
+            unread = await uow.messages.count_unread(floors, user_id)
+            mentions = await uow.messages.count_unread_mentions(floors, user_id)
         await self._publish(notifications)
-        return ReadState(chat_id, me.read_message_id, unread.get(chat_id, 0))
+        return ReadState(
+            chat_id, me.read_message_id, unread.get(chat_id, 0), mentions.get(chat_id, 0)
+        )
 
 
 class AcknowledgeDelivery(UseCase):

@@ -157,12 +157,26 @@ async def _history(
     after: int | None,
     around: int | None,
     limit: int | None,
+    mentions: Literal["me"] | None = None,
 ) -> MessagePage:
     page = await messenger.read_history(
-        user_id, chat_id, before=before, after=after, around=around, limit=limit
+        user_id,
+        chat_id,
+        before=before,
+        after=after,
+        around=around,
+        limit=limit,
+        mentioning_me=mentions == "me",
     )
     return MessagePage(items=wire.history(page), has_more=page.has_more, has_newer=page.has_newer)
 
+
+MentionsFilter = Annotated[
+    Literal["me"] | None,
+    QueryParameter(
+        description="`me`: only the messages that mention you, read or not (not with `around`)."
+    ),
+]
 
 _HISTORY_DESCRIPTION = (
     "`before`: the newest messages older than it (scrolling up); `after`: the oldest newer "
@@ -188,8 +202,11 @@ async def list_messages(
     after: Cursor = None,
     around: Cursor = None,
     limit: HistoryLimit = None,
+    mentions: MentionsFilter = None,
 ) -> MessagePage:
-    return await _history(messenger, wire, claims.user_id, chat_id, before, after, around, limit)
+    return await _history(
+        messenger, wire, claims.user_id, chat_id, before, after, around, limit, mentions
+    )
 
 
 @get(
@@ -206,9 +223,12 @@ async def list_direct_messages(
     after: Cursor = None,
     around: Cursor = None,
     limit: HistoryLimit = None,
+    mentions: MentionsFilter = None,
 ) -> MessagePage:
     chat_id = await messenger.find_dialog(claims.user_id, user_id)
-    return await _history(messenger, wire, claims.user_id, chat_id, before, after, around, limit)
+    return await _history(
+        messenger, wire, claims.user_id, chat_id, before, after, around, limit, mentions
+    )
 
 
 @delete(
@@ -312,6 +332,7 @@ async def _mark_read(messenger: Messenger, user_id: int, chat_id: int, message_i
         chat_id=state.chat_id,
         read_message_id=state.read_message_id,
         unread_count=state.unread_count,
+        unread_mentions=state.unread_mentions,
     )
 
 

@@ -154,6 +154,7 @@ class ReadOut(msgspec.Struct, kw_only=True):
     chat_id: int
     read_message_id: int
     unread_count: int
+    unread_mentions: int
 
 
 class Page(msgspec.Struct, Generic[T], kw_only=True):

@@ -170,6 +170,18 @@ class CachedMessageRepository:
 
     # Hiding a message for one user changes nothing the cache holds (it is per user, and
     # filtered by the domain after reading).
+    async def count_unread_mentions(
+        self, watermarks: dict[int, int], reader_id: int
+    ) -> dict[int, int]:
+        return await self._inner.count_unread_mentions(watermarks, reader_id)
+
+    async def mentioning(
+        self, user_id: int, chat_id: int, *, before: int | None, after: int | None, limit: int
+    ) -> list[Message]:
+        return await self._inner.mentioning(
+            user_id, chat_id, before=before, after=after, limit=limit
+        )
+
     async def hide(self, user_id: int, message_id: int) -> None:
         await self._inner.hide(user_id, message_id)
 

@@ -1,4 +1,5 @@
-"""Messages, their edit history and the index of the files they carry."""
+"""Messages, their edit history and the indexes of the files they carry and the users they
+mention."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from messenger.adapters.sqlalchemy.tables import (
     memberships,
     message_attachments,
     message_edits,
+    message_mentions,
     messages,
 )
 from messenger.domain.errors import Conflict
@@ -54,6 +56,32 @@ def _history_page(*, before: bool, after: bool) -> sa.Select[Any]:
     return stmt.limit(sa.bindparam("b_limit", type_=sa.Integer))
 
 
+def _mentions_page(*, before: bool, after: bool) -> sa.Select[Any]:
+    mentioned = sa.select(message_mentions.c.message_id).where(
+        message_mentions.c.user_id == sa.bindparam("b_user_id"),
+        message_mentions.c.chat_id == sa.bindparam("b_chat_id"),
+    )
+    if before:
+        mentioned = mentioned.where(message_mentions.c.message_id < sa.bindparam("b_before"))
+    if after:
+        mentioned = mentioned.where(message_mentions.c.message_id > sa.bindparam("b_after"))
+        mentioned = mentioned.order_by(message_mentions.c.message_id)
+    else:
+        mentioned = mentioned.order_by(message_mentions.c.message_id.desc())
+    # The page's ids come from the (user, chat, message) index alone; a derived table,
+    # because MariaDB refuses LIMIT inside IN (subquery).
+    ids = mentioned.limit(sa.bindparam("b_limit", type_=sa.Integer)).subquery()
+    return _MESSAGES.join_from(messages, ids, messages.c.id == ids.c.message_id).order_by(
+        messages.c.id
+    )
+
+
+_MENTIONS_PAGES = {
+    (before, after): _mentions_page(before=before, after=after)
+    for before in (False, True)
+    for after in (False, True)
+}
+
 # Keeps a query's bound values well under SQLite's limit (999 in old builds).
 _PAIRS_PER_QUERY = 400
 
@@ -67,6 +95,13 @@ _HISTORY_PAGES = {
 
 def _new_values(message: Message) -> dict[str, Any]:
     return values_of(message, without=_NOT_WRITTEN)
+
+
+def _mention_rows(message: Message) -> list[dict[str, int]]:
+    return [
+        {"user_id": u, "message_id": message.id, "chat_id": message.chat_id}
+        for u in message.mentions
+    ]
 
 
 class SqlAlchemyMessageRepository:
@@ -83,6 +118,8 @@ class SqlAlchemyMessageRepository:
         stored = dataclasses.replace(message, id=new_id(result))
         if stored.attachments:
             await self._index_attachments(stored, fresh=True)
+        if stored.mentions:
+            await self._db.write(message_mentions.insert(), _mention_rows(stored))
         return stored
 
     async def add_many(self, new: Sequence[Message]) -> list[Message]:
@@ -105,6 +142,9 @@ class SqlAlchemyMessageRepository:
         ]
         if index:
             await self._db.write(message_attachments.insert(), index)
+        mentioned = [row for m in stored for row in _mention_rows(m)]
+        if mentioned:
+            await self._db.write(message_mentions.insert(), mentioned)
         return stored
 
     async def _index_attachments(self, message: Message, *, fresh: bool = False) -> None:
@@ -186,6 +226,12 @@ class SqlAlchemyMessageRepository:
         stmt = messages.update().where(messages.c.id == message.id)
         await self._db.write(stmt.values(_new_values(message)))
         await self._index_attachments(message)
+        # The index follows the text: a mention edited away, or a deleted message, leaves it.
+        await self._db.write(
+            message_mentions.delete().where(message_mentions.c.message_id == message.id)
+        )
+        if message.mentions:
+            await self._db.write(message_mentions.insert(), _mention_rows(message))
 
     async def add_edit(self, edit: MessageEdit) -> None:
         await self._db.write(message_edits.insert().values(values_of(edit)))
@@ -246,6 +292,50 @@ class SqlAlchemyMessageRepository:
         for row in await self._db.read(stmt):
             result[int(row[0])] = int(row[1])
         return result
+
+    async def count_unread_mentions(
+        self, watermarks: dict[int, int], reader_id: int
+    ) -> dict[int, int]:
+        result = dict.fromkeys(watermarks, 0)
+        if not watermarks:
+            return result
+        mm = message_mentions
+        # Only the index is read: the rows of a deleted message are gone with its mentions.
+        stmt = (
+            sa.select(mm.c.chat_id, sa.func.count())
+            .where(
+                mm.c.user_id == reader_id,
+                sa.or_(
+                    *(
+                        sa.and_(mm.c.chat_id == chat_id, mm.c.message_id > watermark)
+                        for chat_id, watermark in watermarks.items()
+                    )
+                ),
+                ~sa.exists().where(
+                    hidden_messages.c.user_id == reader_id,
+                    hidden_messages.c.message_id == mm.c.message_id,
+                ),
+            )
+            .group_by(mm.c.chat_id)
+        )
+        for row in await self._db.read(stmt):
+            result[int(row[0])] = int(row[1])
+        return result
+
+    async def mentioning(
+        self, user_id: int, chat_id: int, *, before: int | None, after: int | None, limit: int
+    ) -> list[Message]:
+        if limit <= 0:
+            return []
+        stmt = _MENTIONS_PAGES[before is not None, after is not None]
+        params = {
+            "b_user_id": user_id,
+            "b_chat_id": chat_id,
+            "b_before": before,
+            "b_after": after,
+            "b_limit": limit,
+        }
+        return [Message(*r) for r in await self._db.read(stmt, params)]
 
     async def hide(self, user_id: int, message_id: int) -> None:
         # Under the write lock: nobody can hide the same message between the look and the

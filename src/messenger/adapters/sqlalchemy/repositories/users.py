@@ -67,6 +67,13 @@ class SqlAlchemyUserRepository:
         row = (await self._db.read(stmt)).first()
         return User(*row) if row else None
 
+    async def ids_by_username(self, usernames: Iterable[str]) -> dict[str, int]:
+        wanted = sorted({n.lower() for n in usernames})
+        if not wanted:
+            return {}
+        stmt = sa.select(users.c.username, users.c.id).where(users.c.username.in_(wanted))
+        return {str(name): int(user_id) for name, user_id in await self._db.read(stmt)}
+
     async def by_email(self, email: str) -> User | None:
         row = (await self._db.read(_USERS.where(users.c.email == email.lower()))).first()
         return User(*row) if row else None
