@@ -35,6 +35,7 @@ RECENT_ROWS = 1000  # of the reader's newest messages read by LIKE at first
 MAX_WIDENING = 16  # the most the second window may be wider than the first
 PROBE_IDS = 10_000  # the newest ids whose share of the reader's messages sizes the window
 _BY_CHAT = "ix_message_search_chat_id_message_id"
+_MESSAGES = select_entity(messages, Message, derived=Message.DERIVED)
 
 # SQLite's FTS5 table keys its rows by ``rowid``: the message id.
 _fts5 = sa.table(SEARCH_TABLE, sa.column("rowid", REF), sa.column("chat_id", REF))
@@ -151,8 +152,7 @@ class SqlAlchemySearchIndex:
         by_chat: bool = False,
     ) -> list[Message]:
         stmt = (
-            select_entity(messages, Message)
-            .select_from(self._table.join(messages, messages.c.id == self._id))
+            _MESSAGES.select_from(self._table.join(messages, messages.c.id == self._id))
             .where(match, *self._rules(query))
             .order_by(self._id.desc())
             .limit(limit)
