@@ -2,7 +2,7 @@
 // Regenerate: .venv/bin/python -m messenger.contract client/renderer/lib/errorcodes.js
 
 /** The contract version these codes belong to (the ready frame's `version`). */
-export const CONTRACT_VERSION = '1.5.0';
+export const CONTRACT_VERSION = '1.6.0';
 
 /** Every `code` of problem details and of socket `error` frames. */
 export const ErrorCode = Object.freeze({
@@ -30,6 +30,8 @@ export const ErrorCode = Object.freeze({
   UNSUPPORTED_IMAGE: 'unsupported_image',
   IMAGE_TOO_LARGE: 'image_too_large',
   USER_DELETED: 'user_deleted',
+  TOO_MANY_PINNED_CHATS: 'too_many_pinned_chats',
+  PINNED_ORDER_MISMATCH: 'pinned_order_mismatch',
   MALFORMED_REQUEST: 'malformed_request',
   BAD_REQUEST: 'bad_request',
   UNAUTHORIZED: 'unauthorized',

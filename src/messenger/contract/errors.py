@@ -39,6 +39,8 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_IMAGE = "unsupported_image"
     IMAGE_TOO_LARGE = "image_too_large"
     USER_DELETED = "user_deleted"
+    TOO_MANY_PINNED_CHATS = "too_many_pinned_chats"
+    PINNED_ORDER_MISMATCH = "pinned_order_mismatch"
     # Requests the edges reject before the domain sees them.
     MALFORMED_REQUEST = "malformed_request"
     BAD_REQUEST = "bad_request"

@@ -14,8 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum, StrEnum
+from typing import TYPE_CHECKING
 
 from messenger.domain.errors import Forbidden, MessageTooLong, ValidationError
+
+if TYPE_CHECKING:  # chat_prefs builds on Chat: a runtime import would be circular
+    from messenger.domain.chat_prefs import ChatSettings, Draft
 
 USERNAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_.]{1,30})[a-z0-9]$")
 # Deliberately permissive: one @, a dot in the domain, no spaces. Real proof of an
@@ -642,6 +646,10 @@ class ChatSummary:
     members: tuple[ChatMember, ...]
     last_message: Message | None
     unread_count: int
+    # The reader's own settings of the chat and their draft in it (chat_prefs.py).
+    # None: the defaults (not muted, pinned or archived).
+    settings: ChatSettings | None = None
+    draft: Draft | None = None
 
 
 @dataclass(frozen=True)

@@ -86,3 +86,6 @@ class Messenger:
         self.remove_avatar = uc.RemoveAvatar(ports)
         self.get_avatar = uc.GetAvatar(ports)
         self.list_chat_media = uc.ListChatMedia(ports)
+        self.change_chat_settings = uc.ChangeChatSettings(ports)
+        self.reorder_pinned_chats = uc.ReorderPinnedChats(ports)
+        self.save_draft = uc.SaveDraft(ports)

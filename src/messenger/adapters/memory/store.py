@@ -19,6 +19,7 @@ from functools import partial
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from messenger.domain.chat_prefs import ChatPrefs
 from messenger.domain.errors import Conflict, EmailTaken, UsernameTaken
 from messenger.domain.events import (
     FEED_EVENTS,
@@ -80,6 +81,7 @@ class InMemoryStore:
     settings: dict[int, UserSettings] = field(default_factory=dict)
     # (user id, message id): messages hidden "for me".
     hidden: set[tuple[int, int]] = field(default_factory=set)
+    chat_prefs: dict[tuple[int, int], ChatPrefs] = field(default_factory=dict)  # (chat, user)
     counters: dict[str, int] = field(default_factory=dict)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -257,6 +259,14 @@ class InMemoryMembershipRepository(_Repo):
 
     async def member_ids(self, chat_id: int) -> frozenset[int]:
         return frozenset(uid for (cid, uid) in self._s.members if cid == chat_id)
+
+    async def member_ids_with_drafts(self, chat_id: int) -> tuple[frozenset[int], frozenset[int]]:
+        members = await self.member_ids(chat_id)
+        prefs = self._s.chat_prefs
+        drafting = frozenset(
+            uid for uid in members if (p := prefs.get((chat_id, uid))) is not None and p.has_draft
+        )
+        return members, drafting
 
     async def of_user(self, user_id: int) -> list[Membership]:
         found = [_c(m) for (_, uid), m in self._s.members.items() if uid == user_id]
@@ -681,6 +691,23 @@ class InMemorySettingsRepository(_Repo):
         self._j.put(self._s.settings, settings.user_id, _c(settings))
 
 
+class InMemoryChatPrefsRepository(_Repo):
+    async def get(self, chat_id: int, user_id: int) -> ChatPrefs | None:
+        prefs = self._s.chat_prefs.get((chat_id, user_id))
+        return _c(prefs) if prefs else None
+
+    async def of_user(self, user_id: int) -> list[ChatPrefs]:
+        found = [_c(p) for (_, uid), p in self._s.chat_prefs.items() if uid == user_id]
+        return sorted(found, key=lambda p: p.chat_id)
+
+    async def save(self, prefs: ChatPrefs) -> None:
+        key = (prefs.chat_id, prefs.user_id)
+        if prefs.is_default:
+            self._j.delete(self._s.chat_prefs, key)
+        else:
+            self._j.put(self._s.chat_prefs, key, _c(prefs))
+
+
 class InMemoryUnitOfWork:
     """A unit of work over an ``InMemoryStore``."""
 
@@ -701,6 +728,7 @@ class InMemoryUnitOfWork:
         self.privacy = InMemoryPrivacyRepository(store, self)
         self.themes = InMemoryThemeRepository(store, self)
         self.settings = InMemorySettingsRepository(store, self)
+        self.chat_prefs = InMemoryChatPrefsRepository(store, self)
 
     def journal(self) -> _Journal:
         if self._journal is None:

@@ -437,8 +437,25 @@ privacy_settings = sa.Table(
     **MYSQL_TABLE,
 )
 
+# What a user chose for a chat (chat_prefs.py): a row only once they chose something.
+chat_prefs = sa.Table(
+    "chat_prefs",
+    metadata,
+    sa.Column("chat_id", REF, sa.ForeignKey("chats.id"), primary_key=True),
+    sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True, index=True),
+    sa.Column("muted_until", UTCDateTime(), nullable=True),
+    sa.Column("pin_position", sa.Integer(), nullable=True),
+    # The chat's last message when it was archived (0: none); NULL: not archived.
+    sa.Column("archived_up_to", Int64(), nullable=True),
+    sa.Column("draft_text", sa.Text(), nullable=False),
+    sa.Column("draft_reply_to_id", REF, nullable=True),
+    sa.Column("draft_updated_at", UTCDateTime(), nullable=True),
+    **MYSQL_TABLE,
+)
+
 # Every table holding data, children first (the order in which to empty them).
 DATA_TABLES = (
+    "chat_prefs",
     "contacts",
     "blocks",
     "privacy_settings",

@@ -24,6 +24,7 @@ from messenger.domain.usecases.avatars import (
     UploadAvatar,
 )
 from messenger.domain.usecases.base import Ports, UseCase
+from messenger.domain.usecases.chat_prefs import ChangeChatSettings, ReorderPinnedChats, SaveDraft
 from messenger.domain.usecases.chats import (
     AddMember,
     ChangeRole,
@@ -98,6 +99,7 @@ __all__ = [
     "Authorize",
     "AvatarImage",
     "BlockUser",
+    "ChangeChatSettings",
     "ChangePassword",
     "ChangePrivacy",
     "ChangeRole",
@@ -152,9 +154,11 @@ __all__ = [
     "RemoveMember",
     "RenameContact",
     "RenameGroup",
+    "ReorderPinnedChats",
     "ReportPresence",
     "ResumeAccountDeletions",
     "RevokeSession",
+    "SaveDraft",
     "SearchUsers",
     "SendTyping",
     "SetAvatarFromUpload",
