@@ -344,6 +344,9 @@ class ChatPrefsRepository(Protocol):
     async def save(self, prefs: ChatPrefs) -> None:
         """Store the row (its defaults remove it)."""
 
+    async def remove(self, chat_id: int, user_id: int) -> None:
+        """Forget what the user chose for the chat (they left it)."""
+
 
 class UnitOfWork(Protocol):
     """One transaction over all repositories.

@@ -707,6 +707,9 @@ class InMemoryChatPrefsRepository(_Repo):
         else:
             self._j.put(self._s.chat_prefs, key, _c(prefs))
 
+    async def remove(self, chat_id: int, user_id: int) -> None:
+        self._j.delete(self._s.chat_prefs, (chat_id, user_id))
+
 
 class InMemoryUnitOfWork:
     """A unit of work over an ``InMemoryStore``."""

@@ -323,6 +323,8 @@ class RemoveMember(UseCase):
                 raise Forbidden("You cannot remove this member.")
             recipients = {m.user_id for m in members}
             await uow.members.remove(chat_id, user_id)
+            # Whoever comes back later starts afresh: not muted, pinned or archived, no draft.
+            await uow.chat_prefs.remove(chat_id, user_id)
             uow.record(
                 MemberRemoved(chat=chat_id, user_id=user_id, by_user_id=actor_id), recipients
             )

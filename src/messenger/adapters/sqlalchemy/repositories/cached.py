@@ -147,6 +147,11 @@ class CachedChatPrefsRepository:
             self._had_draft[key] = prefs.has_draft
         await self._inner.save(prefs)
 
+    async def remove(self, chat_id: int, user_id: int) -> None:
+        self._view.members_changed(chat_id)
+        self._had_draft[(chat_id, user_id)] = False
+        await self._inner.remove(chat_id, user_id)
+
 
 class CachedMessageRepository:
     """A chat's newest page from the cache; chats whose messages change noted for the commit."""

@@ -42,3 +42,6 @@ class SqlAlchemyChatPrefsRepository:
         else:
             values = values_of(prefs, without=_KEY)
             await self._db.write(chat_prefs.update().where(where).values(values))
+
+    async def remove(self, chat_id: int, user_id: int) -> None:
+        await self._db.write(chat_prefs.delete().where(_key(chat_id, user_id)))
