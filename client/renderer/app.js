@@ -32,6 +32,9 @@ import { createContacts } from './views/contacts.js';
 import { createPrivacy } from './views/privacy.js';
 import { createSessions } from './views/sessions.js';
 import { createMediaPanel } from './views/media-panel.js';
+// My chat settings and drafts (issue 15).
+import { createChatMenu } from './views/chat-menu.js';
+import { createDrafts } from './views/drafts.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -77,6 +80,9 @@ function createViews(app) {
     privacy: createPrivacy(app),
     sessions: createSessions(app),
     mediaPanel: createMediaPanel(app),
+    // My chat settings and drafts (issue 15).
+    chatMenu: createChatMenu(app),
+    drafts: createDrafts(app),
   };
 }
 
@@ -98,6 +104,7 @@ const VIEWS_BY_CHANGE = Object.freeze({
   contacts: SHOWS_PEOPLE,
   blocks: ['userProfile.render', 'privacy.render', 'chatInfo.render'],
   privacy: ['privacy.render'],
+  draft: ['drafts.render'],
 });
 
 function createApp({ desktop, serverUrl, i18n }) {
@@ -319,6 +326,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     app.engine?.followOpenChat();
     if (changed) {
       views.composer.reset();
+      views.drafts.switchTo(chatId);
       ui.stickNext = true;
     }
     app.renderAll();

@@ -2,6 +2,8 @@
 // applies what the server says (snapshots and feed events); applying the same thing twice
 // changes nothing, which is what makes "never show a message twice" hold.
 
+import { applyChatPrefsFrame, countsInTotal, orderChats, pinnedOrderOf, unarchiveOnMessage } from './chat-prefs.js';
+
 export class Store {
   constructor({ now = () => Date.now() } = {}) {
     this.now = now;
@@ -27,6 +29,8 @@ export class Store {
     this.privacy = null; // GET /users/me/privacy, once read
     this.clearedUpTo = new Map(); // chat id -> highest message id cleared for me
     this.hiddenIds = new Set(); // message ids hidden for me
+    // My pinned chats in my order (issue 15, lib/chat-prefs.js).
+    this.pinnedChatIds = [];
   }
 
   subscribe(fn) {
@@ -59,6 +63,7 @@ export class Store {
     const keepOpen = this.openChatId;
     this.chats.clear();
     for (const c of items) this._putChat(c);
+    this.pinnedChatIds = pinnedOrderOf(items);
     if (keepOpen !== null && !this.chats.has(keepOpen)) this.openChatId = null;
     this.changed({ kind: 'chats' });
   }
@@ -243,7 +248,7 @@ export class Store {
         this.hideMessage(d.chat_id, d.message_id);
         return { chatId: d.chat_id };
       default:
-        return {};
+        return applyChatPrefsFrame(this, type, d) || {};
     }
   }
 
@@ -365,7 +370,7 @@ export class Store {
     this._rememberMessage(message, this.hasMore.has(message.chat_id));
     if (chat) {
       const last = chat.last_message;
-      const next = { ...chat };
+      const next = known ? { ...chat } : unarchiveOnMessage({ ...chat }, message);
       if (!last || message.id >= last.id) {
         next.last_message = message;
         next.last_message_id = message.id;
@@ -440,10 +445,10 @@ export class Store {
 
   // --- derived -------------------------------------------------------------------------
 
-  /** Chats ordered by last activity, newest first. */
-  chatList() {
-    const at = (c) => Date.parse(c.last_message?.created_at || c.last_activity_at || c.created_at || 0) || 0;
-    return [...this.chats.values()].sort((a, b) => at(b) - at(a) || b.id - a.id);
+  /** My pinned chats first in my order, then the others by last activity, newest first;
+   * archived ones only with `archived` (and then only they). */
+  chatList({ archived = false } = {}) {
+    return orderChats([...this.chats.values()], this.pinnedChatIds, { archived });
   }
 
   /** The other user of a direct chat. */
@@ -473,7 +478,7 @@ export class Store {
 
   totalUnread() {
     let n = 0;
-    for (const c of this.chats.values()) n += c.unread_count || 0;
+    for (const c of this.chats.values()) if (countsInTotal(c, this.now())) n += c.unread_count || 0;
     return n;
   }
 }
