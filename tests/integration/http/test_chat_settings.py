@@ -166,6 +166,8 @@ def test_a_timed_mute_reads_back_as_its_moment_and_patch_leaves_other_fields(
     [
         {"muted_until": "tomorrow"},
         {"muted_until": "2999-01-02T03:04:05"},
+        {"muted_until": "0001-01-01T00:00:00+14:00"},
+        {"muted_until": "9999-12-31T23:00:00-14:00"},
         {"muted_until": 5},
         {"pinned": "yes"},
         {"pinned": True, "archived": True},

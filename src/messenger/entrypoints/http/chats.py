@@ -87,7 +87,7 @@ async def change_chat_settings(
     if data.muted_until is not UNSET:
         try:
             muted_until = parse_muted_until(data.muted_until)
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: beyond year 1 or 9999 in UTC
             raise ValidationError(
                 'muted_until must be an ISO timestamp with its offset, "forever" or null.',
                 field="muted_until",
