@@ -4,8 +4,9 @@ from new messages, and who hears of a change."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,16 +15,18 @@ from hypothesis import strategies as st
 import messenger
 from messenger.adapters.codec import decode_event, encode_event
 from messenger.adapters.memory import TickingClock
-from messenger.domain.chat_prefs import MAX_PINNED_CHATS, MUTED_FOREVER, ChatSettings
+from messenger.contract.wire import Wire
+from messenger.domain.chat_prefs import MAX_PINNED_CHATS, MUTED_FOREVER, ChatSettings, Draft
 from messenger.domain.errors import (
     ChatNotFound,
     PinnedOrderMismatch,
     TooManyPinnedChats,
     ValidationError,
 )
-from messenger.domain.events import ChatSettingsUpdated
+from messenger.domain.events import ChatSettingsUpdated, DraftUpdated
 from messenger.domain.model import ChatSummary
 from messenger.domain.service import Messenger
+from tests.contract_check import check_sync_event
 from tests.unit.conftest import Published, new_user
 
 HOUR = timedelta(hours=1)
@@ -381,3 +384,30 @@ async def test_whatever_the_settings_and_posts_the_list_equals_a_recomputation(
     assert await listed(app, bob) == sorted(
         model.activity, key=lambda c: model.activity[c], reverse=True
     )
+
+
+# --- the frames, as clients receive them -------------------------------------------------
+
+
+def test_the_settings_and_draft_frames_are_what_the_document_describes() -> None:
+    wire = Wire()
+    at = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
+    frames = [
+        wire.event(ChatSettingsUpdated(1, 7, ChatSettings(MUTED_FOREVER, True, False), (7, 3)), 5),
+        wire.event(ChatSettingsUpdated(1, 7, ChatSettings(at, False, True), ()), 6),
+        wire.event(DraftUpdated(1, 7, Draft("почти", 42, at)), 7),
+        wire.event(DraftUpdated(1, 7, None), 8),
+    ]
+
+    assert frames == [
+        b'{"type":"chat_settings_updated","data":{"chat_id":7,"muted_until":"forever",'
+        b'"muted":true,"pinned":true,"archived":false,"pinned_chat_ids":[7,3]},"cursor":5}',
+        b'{"type":"chat_settings_updated","data":{"chat_id":7,"muted_until":'
+        b'"2026-05-01T12:30:00Z","muted":true,"pinned":false,"archived":true,'
+        b'"pinned_chat_ids":[]},"cursor":6}',
+        b'{"type":"draft_updated","data":{"chat_id":7,"draft":{"text":"\xd0\xbf\xd0\xbe\xd1\x87'
+        b'\xd1\x82\xd0\xb8","reply_to_id":42,"updated_at":"2026-05-01T12:30:00Z"}},"cursor":7}',
+        b'{"type":"draft_updated","data":{"chat_id":7,"draft":null},"cursor":8}',
+    ]
+    for frame in frames:
+        check_sync_event(json.loads(frame))
