@@ -319,14 +319,16 @@ _ACTIONS = st.lists(
                 "reorder",
             ]
         ),
-        st.integers(0, 3),
+        # Three chats: enough for an order, few enough that actions meet on one chat.
+        st.integers(0, 2),
         st.randoms(use_true_random=False),
     ),
+    min_size=3,
     max_size=25,
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(actions=_ACTIONS)
 async def test_whatever_the_settings_and_posts_the_list_equals_a_recomputation(
     actions: list[tuple[str, int, object]],
@@ -336,7 +338,7 @@ async def test_whatever_the_settings_and_posts_the_list_equals_a_recomputation(
     alice, bob = await new_user(app, "alice"), await new_user(app, "bob")
     model = _Model()
     chats = []
-    for n in range(4):
+    for n in range(3):
         chat_id = (await app.create_group(alice, f"G{n}", [bob])).chat.id
         chats.append(chat_id)
         model.activity[chat_id] = len(model.activity)
