@@ -13,6 +13,9 @@ export function createDrafts(app) {
   const input = $('#composer-input');
   let chatId = null; // the chat whose draft the composer holds
   let pending = null; // {chatId, text, replyToId, timer}
+  // The composer's text as this device last saved or showed it: one that differs now was
+  // typed here since, and a draft from another device must not overwrite it.
+  let known = '';
 
   function stored(id) {
     return app.store?.chats.get(id)?.draft || null;
@@ -32,6 +35,7 @@ export function createDrafts(app) {
     clearTimeout(pending.timer);
     const job = pending;
     pending = null;
+    if (job.chatId === chatId) known = job.text;
     save(job);
   }
 
@@ -47,8 +51,10 @@ export function createDrafts(app) {
   /** Puts the chat's draft into the (just emptied) composer. */
   function restore(id) {
     const draft = stored(id);
+    known = input.value;
     if (!draft || input.value) return;
     input.value = draft.text;
+    known = draft.text;
     const original = draft.reply_to_id ? app.store.message(id, draft.reply_to_id) : null;
     if (original) app.ui.replyTo = original;
     app.views.composer.render();
@@ -68,18 +74,20 @@ export function createDrafts(app) {
       clearTimeout(pending.timer);
       pending = null;
     }
+    if (id === chatId) known = '';
   }
 
   /** My draft changed on another device: show it, unless I am typing here. */
   function render() {
     const id = app.store?.openChatId;
     if (id === null || id === undefined || id !== chatId || pending?.chatId === id) return;
-    if (document.activeElement === input || app.ui.editing) return;
+    if (document.activeElement === input || app.ui.editing || input.value !== known) return;
     const text = stored(id)?.text || '';
     if (input.value !== text) {
       input.value = text;
       app.views.composer.autoGrow();
     }
+    known = text;
   }
 
   input.addEventListener('input', schedule);
