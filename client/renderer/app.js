@@ -42,6 +42,9 @@ import { createMessageSearch } from './views/message-search.js';
 // Mentions (issue 15).
 import { createMentions } from './views/mentions.js';
 import { createMentionPicker } from './views/mention-picker.js';
+// My chat settings and drafts (issue 15).
+import { createChatMenu } from './views/chat-menu.js';
+import { createDrafts } from './views/drafts.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -98,6 +101,9 @@ function createViews(app) {
     // Mentions (issue 15).
     mentions: createMentions(app),
     mentionPicker: createMentionPicker(app),
+    // My chat settings and drafts (issue 15).
+    chatMenu: createChatMenu(app),
+    drafts: createDrafts(app),
   };
 }
 
@@ -120,6 +126,7 @@ const VIEWS_BY_CHANGE = Object.freeze({
   blocks: ['userProfile.render', 'privacy.render', 'chatInfo.render'],
   privacy: ['privacy.render'],
   pins: ['pinnedBar.render'],
+  draft: ['drafts.render'],
 });
 
 function createApp({ desktop, serverUrl, i18n }) {
@@ -346,6 +353,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     app.engine?.followOpenChat();
     if (changed) {
       views.composer.reset();
+      views.drafts.switchTo(chatId);
       ui.stickNext = at === null;
     }
     app.renderAll();

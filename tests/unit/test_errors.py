@@ -40,6 +40,8 @@ EXPECTED_CODES: dict[type[DomainError], str] = {
     errors.UnsupportedImage: "unsupported_image",
     errors.ImageTooLarge: "image_too_large",
     errors.UserDeleted: "user_deleted",
+    errors.TooManyPinnedChats: "too_many_pinned_chats",
+    errors.PinnedOrderMismatch: "pinned_order_mismatch",
 }
 
 

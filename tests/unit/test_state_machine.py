@@ -26,6 +26,7 @@ import contextlib
 import copy
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -38,11 +39,13 @@ from hypothesis.stateful import (
     initialize,
     invariant,
     multiple,
+    precondition,
     rule,
 )
 
 from messenger.adapters import text_search
 from messenger.adapters.memory import InMemoryStore, InMemoryUnitOfWorkFactory, TickingClock
+from messenger.domain.chat_prefs import MUTED_FOREVER
 from messenger.domain.errors import (
     Blocked,
     DomainError,
@@ -55,8 +58,10 @@ from messenger.domain.events import (
     BlocksUpdated,
     ChatCleared,
     ChatCreated,
+    ChatSettingsUpdated,
     ChatUpdated,
     ContactsUpdated,
+    DraftUpdated,
     Event,
     MemberAdded,
     MemberRemoved,
@@ -126,9 +131,22 @@ class ChatView:
     pins: set[int] = field(default_factory=set)
     # Reaction counts of the messages that have any: [(emoji, count)] by first use.
     reactions: dict[int, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    # The user's own settings and draft (chat_settings_updated, draft_updated); ``pin``:
+    # the chat's place among the pinned ones (compared by order only: ``_pin_order``).
+    muted_until: datetime | None = None
+    pin: int | None = None
+    archived: bool = False
+    draft: tuple[str, int | None] | None = None
 
 
 ClientState = dict[int, ChatView]
+
+
+def _pin_order(state: ClientState) -> None:
+    """Pinned places as ranks among the chats present (a chat left since drops out)."""
+    pinned = sorted((v.pin, cid) for cid, v in state.items() if v.pin is not None)
+    for rank, (_, cid) in enumerate(pinned):
+        state[cid].pin = rank
 
 
 def _from_members(kind: str, title: str | None, members: tuple[ChatMember, ...]) -> ChatView:
@@ -178,7 +196,11 @@ def apply_event(
         case ChatUpdated(chat=chat):
             state[chat.id].title = chat.title
         case MessagePosted(message=msg):
-            state[msg.chat_id].messages[msg.id] = (msg.text, msg.deleted)
+            view = state[msg.chat_id]
+            view.messages[msg.id] = (msg.text, msg.deleted)
+            # A new message un-archives a chat that is not muted (no frame says so).
+            if view.archived and not (view.muted_until and view.muted_until > msg.created_at):
+                view.archived = False
         case MessageEdited(message=msg) | MessageDeleted(message=msg):
             # Only update what the client has: messages from before it joined are not
             # part of its state (it would page them in through history).
@@ -219,6 +241,17 @@ def apply_event(
                 view.reactions[mid] = tuple((c.emoji, c.count) for c in counts)
                 if not counts:
                     del view.reactions[mid]
+        case ChatSettingsUpdated(chat=chat_id, settings=settings, pinned_chat_ids=pinned):
+            assert event.user_id == me
+            if chat_id in state:
+                state[chat_id].muted_until = settings.muted_until
+                state[chat_id].archived = settings.archived
+            for cid, view in state.items():
+                view.pin = pinned.index(cid) if cid in pinned else None
+        case DraftUpdated(chat=chat_id, draft=draft):
+            assert event.user_id == me
+            if chat_id in state:
+                state[chat_id].draft = None if draft is None else (draft.text, draft.reply_to_id)
         case _:
             raise AssertionError(f"unexpected feed event {event!r}")
 
@@ -253,6 +286,13 @@ class MessengerMachine(RuleBasedStateMachine):
         self.pushed: dict[int, frozenset[int]] = {}
         # Read receipts were switched: others' marks may then show or hide without an event.
         self.receipts_switched = False
+        # What each user chose per chat, kept the plain way (an archive goes with the first
+        # message that comes while the chat is not muted); recomputed lists must match.
+        self.pins: dict[int, list[int]] = {}
+        self.archived: set[tuple[int, int]] = set()
+        self.mutes: dict[tuple[int, int], datetime] = {}
+        self.drafts: dict[tuple[int, int], tuple[str, int | None]] = {}
+        self.app.ports.notifier.subscribe(self._follow_chats)  # type: ignore[attr-defined]
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coro)
@@ -277,7 +317,7 @@ class MessengerMachine(RuleBasedStateMachine):
     def _check_audience(self, note: Notification) -> None:
         store = self.uow.store
         event = note.event
-        if isinstance(event, ChatCleared | MessageHidden):
+        if isinstance(event, ChatCleared | MessageHidden | ChatSettingsUpdated | DraftUpdated):
             if note.recipients != {event.user_id}:
                 self.violations.append(f"{event.type} went to {sorted(note.recipients)}")
             return
@@ -654,6 +694,121 @@ class MessengerMachine(RuleBasedStateMachine):
         self.run(self.app.report_presence(self._user(user), online))
         others = set(self.users) - {self._user(user)}
         self.run(self.app.announce_presence(self._user(user), others))
+
+    # --- chat settings and drafts: the user's alone ----------------------------------------
+
+    def _follow_chats(self, note: Notification) -> None:
+        """What other rules do to the model of settings: a message un-archives the chat for
+        whoever has not muted it and drops its sender's draft; leaving forgets it all."""
+        event = note.event
+        if isinstance(event, MessagePosted):
+            msg = event.message
+            for uid in note.recipients:
+                key = (msg.chat_id, uid)
+                muted = self.mutes.get(key)
+                if muted is None or muted <= msg.created_at:
+                    self.archived.discard(key)
+            self.drafts.pop((msg.chat_id, msg.sender_id), None)
+        elif isinstance(event, MemberRemoved):
+            key = (event.chat, event.user_id)
+            self.archived.discard(key)
+            self.mutes.pop(key, None)
+            self.drafts.pop(key, None)
+            self.pins[event.user_id] = [
+                c for c in self.pins.get(event.user_id, []) if c != event.chat
+            ]
+
+    def _someone(self, chat: int, data: st.DataObject) -> int:
+        """Mostly a member of the chat (whose settings matter), sometimes anyone."""
+        members = sorted(uid for (cid, uid) in self.uow.store.members if cid == chat)
+        if members and data.draw(st.integers(0, 3)):
+            return data.draw(st.sampled_from(members))
+        return self._user(data.draw(st.integers(0, USERS - 1)))
+
+    def _change_settings(self, chat: int, uid: int, **change: Any) -> bool:
+        try:
+            self.run(self.app.change_chat_settings(uid, chat, **change))
+        except DomainError:
+            assert not self._is_member(chat, uid) or len(self.pins.get(uid, [])) >= 10
+            return False
+        return True
+
+    @rule(chat=chats, data=st.data(), forever=st.booleans())
+    def mute(self, chat: int, data: st.DataObject, forever: bool) -> None:
+        uid = self._someone(chat, data)
+        until = MUTED_FOREVER if forever else self.app.ports.clock.now() + timedelta(hours=1)
+        if self._change_settings(chat, uid, muted_until=until):
+            self.mutes[(chat, uid)] = until
+
+    @rule(chat=chats, data=st.data())
+    def unmute(self, chat: int, data: st.DataObject) -> None:
+        uid = self._someone(chat, data)
+        if self._change_settings(chat, uid, muted_until=None):
+            self.mutes.pop((chat, uid), None)
+
+    @rule(chat=chats, data=st.data(), on=st.booleans())
+    def pin_chat(self, chat: int, data: st.DataObject, on: bool) -> None:
+        uid = self._someone(chat, data)
+        if self._change_settings(chat, uid, pinned=on):
+            pins = self.pins.get(uid, [])
+            if not on:
+                pins = [c for c in pins if c != chat]
+            elif chat not in pins:
+                pins = [chat, *pins]  # the newest pin goes on top
+                self.archived.discard((chat, uid))
+            self.pins[uid] = pins
+
+    @rule(chat=chats, data=st.data(), on=st.booleans())
+    def archive(self, chat: int, data: st.DataObject, on: bool) -> None:
+        uid = self._someone(chat, data)
+        if self._change_settings(chat, uid, archived=on):
+            if on:
+                self.archived.add((chat, uid))
+                self.pins[uid] = [c for c in self.pins.get(uid, []) if c != chat]
+            else:
+                self.archived.discard((chat, uid))
+
+    @rule(user=st.integers(0, USERS - 1), data=st.data())
+    def reorder_pins(self, user: int, data: st.DataObject) -> None:
+        uid = self._user(user)
+        order = data.draw(st.permutations(self.pins.get(uid, [])))
+        self.run(self.app.reorder_pinned_chats(uid, order))
+        self.pins[uid] = list(order)
+
+    @rule(
+        chat=chats,
+        data=st.data(),
+        text=st.sampled_from(["", "draft", "черновик"]),
+        reply=st.one_of(st.none(), messages),
+    )
+    def save_draft(self, chat: int, data: st.DataObject, text: str, reply: int | None) -> None:
+        uid = self._someone(chat, data)
+        original = self.uow.store.messages.get(reply) if reply is not None else None
+        try:
+            self.run(self.app.save_draft(uid, chat, text, reply))
+        except DomainError:
+            assert not self._is_member(chat, uid) or (
+                text and (original is None or original.chat_id != chat)
+            )
+            return
+        if text:
+            self.drafts[(chat, uid)] = (text, reply)
+        else:
+            self.drafts.pop((chat, uid), None)
+
+    @precondition(lambda self: bool(self.drafts))
+    @rule(data=st.data())
+    def send_the_draft(self, data: st.DataObject) -> None:
+        chat, uid = data.draw(st.sampled_from(sorted(self.drafts)))
+        text, reply = self.drafts[(chat, uid)]
+        client_id = f"draft-{len(self.sent)}"
+        try:
+            result = self.run(self.app.post_message(uid, chat, client_id, text, reply))
+        except DomainError:
+            assert self._blocked_in_dialog(chat, uid) or self._closed(chat)
+            return
+        self.sent[(uid, client_id)] = result.message.id
+        assert (chat, uid) not in self.drafts, "the sent draft stayed"
 
     # --- sessions: what a rule ends must stop seeing at once ------------------------------
 
@@ -1035,10 +1190,16 @@ class MessengerMachine(RuleBasedStateMachine):
             before = page_ids[0]
 
     def _all_chats(self, uid: int, page: int = 2) -> list[ChatSummary]:
+        """The user's chat list, then their archived chats."""
+        return self._listed(uid, page) + self._listed(uid, page, archived=True)
+
+    def _listed(self, uid: int, page: int, *, archived: bool = False) -> list[ChatSummary]:
         summaries: list[ChatSummary] = []
         cursor: str | None = None
         while True:
-            result = self.run(self.app.list_chats(uid, limit=page, cursor=cursor))
+            result = self.run(
+                self.app.list_chats(uid, limit=page, cursor=cursor, archived=archived)
+            )
             assert len(result.items) <= page
             summaries += result.items
             if not result.has_more:
@@ -1050,9 +1211,15 @@ class MessengerMachine(RuleBasedStateMachine):
     def _fresh_state(self, uid: int) -> ClientState:
         posted_at = self._posted_at()
         state: ClientState = {}
-        for summary in self._all_chats(uid):
+        for rank, summary in enumerate(self._all_chats(uid)):
             chat = summary.chat
             view = _from_members(chat.kind.value, chat.title, summary.members)
+            if summary.settings is not None:
+                view.muted_until = summary.settings.muted_until
+                view.archived = summary.settings.archived
+                view.pin = rank if summary.settings.pinned else None
+            if summary.draft is not None:
+                view.draft = (summary.draft.text, summary.draft.reply_to_id)
             me = self.uow.store.members[(chat.id, uid)]
             history = self.run(self.app.read_history(uid, chat.id, limit=100)).items
             for msg in history:
@@ -1062,6 +1229,7 @@ class MessengerMachine(RuleBasedStateMachine):
                         view.reactions[msg.id] = tuple((c.emoji, c.count) for c in msg.reactions)
             view.pins = self._pins_read(uid, chat.id)
             state[chat.id] = view
+        _pin_order(state)
         return state
 
     # --- invariants ------------------------------------------------------------------------
@@ -1107,15 +1275,36 @@ class MessengerMachine(RuleBasedStateMachine):
                 assert self._all_history(uid, chat_id, page) == expected
 
     @invariant()
-    def chat_list_pages_cover_every_chat_once_most_recent_first(self) -> None:
+    def chat_list_pages_cover_every_chat_once_pinned_first_then_most_recent(self) -> None:
         for uid in self.users:
             mine = {cid for (cid, member) in self.uow.store.members if member == uid}
             for page in (1, 2, 100):
                 chats = [s.chat for s in self._all_chats(uid, page)]
                 assert len(chats) == len(mine), "a chat was listed twice"
                 assert {c.id for c in chats} == mine
-                keys = [(c.last_activity_at, c.id) for c in chats]
-                assert keys == sorted(keys, reverse=True)
+            main = [s.chat for s in self._listed(uid, 2)]
+            archived = [s.chat for s in self._listed(uid, 2, archived=True)]
+            pinned = [cid for cid in self.pins.get(uid, []) if cid in mine]
+            rest = sorted(
+                (c for c in main + archived if c.id not in pinned),
+                key=lambda c: (c.last_activity_at, c.id),
+                reverse=True,
+            )
+            expected = pinned + [c.id for c in rest if (c.id, uid) not in self.archived]
+            assert [c.id for c in main] == expected
+            assert [c.id for c in archived] == [c.id for c in rest if (c.id, uid) in self.archived]
+
+    @invariant()
+    def settings_and_drafts_in_the_list_equal_what_the_user_chose(self) -> None:
+        for uid in self.users:
+            for summary in self._all_chats(uid, 100):
+                key = (summary.chat.id, uid)
+                settings = summary.settings
+                muted = None if settings is None else settings.muted_until
+                assert muted == self.mutes.get(key)
+                draft = summary.draft
+                shown = None if draft is None else (draft.text, draft.reply_to_id)
+                assert shown == self.drafts.get(key)
 
     @invariant()
     def unread_counts_equal_a_recount_and_watermarks_never_move_back(self) -> None:
@@ -1228,6 +1417,7 @@ class MessengerMachine(RuleBasedStateMachine):
                             partial(self._pins_read, uid),
                         )
                         seen.append(entry.position)
+                    _pin_order(state)
                     since = changes.cursor
                     if not changes.has_more:
                         break

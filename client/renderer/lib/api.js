@@ -342,8 +342,8 @@ export class ApiClient {
   // --- chats ---------------------------------------------------------------------------
 
   /** One page of the chat list; `cursor` is the `next_cursor` of the page before. */
-  chatsPage({ limit = CHAT_PAGE, cursor } = {}) {
-    return this.request('GET', '/chats', { query: { limit, cursor } });
+  chatsPage({ limit = CHAT_PAGE, cursor, archived = false } = {}) {
+    return this.request('GET', '/chats', { query: archived ? { limit, cursor, archived: 'true' } : { limit, cursor } });
   }
 
   /**
@@ -353,6 +353,27 @@ export class ApiClient {
    */
   async chats({ limit = CHAT_PAGE } = {}) {
     return { items: await this.allPages((cursor) => this.chatsPage({ limit, cursor })) };
+  }
+
+  /** My archived chats, whole (issue 15): GET /chats leaves them out. */
+  async archivedChats({ limit = CHAT_PAGE } = {}) {
+    return { items: await this.allPages((cursor) => this.chatsPage({ limit, cursor, archived: true })) };
+  }
+
+  // --- my chat settings and drafts (issue 15) --------------------------------------------
+
+  /** PATCH /chats/{id}/settings: any of {muted_until, pinned, archived}. */
+  changeChatSettings(chatId, settings) {
+    return this.request('PATCH', `/chats/${chatId}/settings`, { body: settings });
+  }
+
+  reorderPinnedChats(chatIds) {
+    return this.request('PUT', '/chats/pinned-order', { body: { chat_ids: chatIds } });
+  }
+
+  /** PUT /chats/{id}/draft; an empty text clears it. */
+  saveDraft(chatId, text, replyToId = null) {
+    return this.request('PUT', `/chats/${chatId}/draft`, { body: { text, reply_to_id: replyToId } });
   }
 
   /**

@@ -5,6 +5,7 @@
 import { applyPinFrame } from './pins.js';
 import { applyReactionsFrame, keepReactions } from './reactions.js';
 import { mentionsMe, unreadMentionsAfter } from './mentions.js';
+import { applyChatPrefsFrame, countsInTotal, orderChats, pinnedOrderOf, unarchiveOnMessage } from './chat-prefs.js';
 
 export class Store {
   constructor({ now = () => Date.now() } = {}) {
@@ -36,6 +37,8 @@ export class Store {
     this.clearedUpTo = new Map(); // chat id -> highest message id cleared for me
     this.hiddenIds = new Set(); // message ids hidden for me
     this.pins = new Map(); // chat id -> {items, loaded}: pinned messages (lib/pins.js)
+    // My pinned chats in my order (issue 15, lib/chat-prefs.js).
+    this.pinnedChatIds = [];
   }
 
   subscribe(fn) {
@@ -68,6 +71,7 @@ export class Store {
     const keepOpen = this.openChatId;
     this.chats.clear();
     for (const c of items) this._putChat(c);
+    this.pinnedChatIds = pinnedOrderOf(items);
     if (keepOpen !== null && !this.chats.has(keepOpen)) this.openChatId = null;
     this.changed({ kind: 'chats' });
   }
@@ -284,7 +288,7 @@ export class Store {
       case 'message_reactions':
         return this.setReactions(d.chat_id, d.message_id, (m) => applyReactionsFrame(m, d, this.me?.id));
       default:
-        return {};
+        return applyChatPrefsFrame(this, type, d) || {};
     }
   }
 
@@ -411,7 +415,7 @@ export class Store {
     }
     if (chat) {
       const last = chat.last_message;
-      const next = { ...chat };
+      const next = known ? { ...chat } : unarchiveOnMessage({ ...chat }, message);
       if (!last || message.id >= last.id) {
         next.last_message = message;
         next.last_message_id = message.id;
@@ -519,10 +523,10 @@ export class Store {
 
   // --- derived -------------------------------------------------------------------------
 
-  /** Chats ordered by last activity, newest first. */
-  chatList() {
-    const at = (c) => Date.parse(c.last_message?.created_at || c.last_activity_at || c.created_at || 0) || 0;
-    return [...this.chats.values()].sort((a, b) => at(b) - at(a) || b.id - a.id);
+  /** My pinned chats first in my order, then the others by last activity, newest first;
+   * archived ones only with `archived` (and then only they). */
+  chatList({ archived = false } = {}) {
+    return orderChats([...this.chats.values()], this.pinnedChatIds, { archived });
   }
 
   /** The other user of a direct chat. */
@@ -552,7 +556,7 @@ export class Store {
 
   totalUnread() {
     let n = 0;
-    for (const c of this.chats.values()) n += c.unread_count || 0;
+    for (const c of this.chats.values()) if (countsInTotal(c, this.now())) n += c.unread_count || 0;
     return n;
   }
 }

@@ -104,7 +104,9 @@ export class SyncEngine {
   async bootstrap() {
     const head = await this.api.sync();
     const chats = await this.api.chats();
-    this.store.setChats(chats.items || []);
+    // The archive's chats are the store's too, shown apart (issue 15).
+    const archived = this.api.archivedChats ? await this.api.archivedChats() : { items: [] };
+    this.store.setChats([...(chats.items || []), ...(archived.items || [])]);
     this.cursor = head.cursor;
     return this.cursor;
   }

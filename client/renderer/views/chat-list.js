@@ -6,6 +6,8 @@ import { chatTitle, chatAvatarInfo, isOnline, typingText, userName, userAvatar, 
 import { avatarDeps, avatarView } from './avatar.js';
 import { ApiError } from '../lib/api.js';
 import { mentionBadge } from './mentions.js';
+import { icon } from '../lib/icons.js';
+import { isMuted } from '../lib/chat-prefs.js';
 
 export function createChatList(app) {
   const { ui } = app;
@@ -35,6 +37,9 @@ export function createChatList(app) {
     } else if (!typing && (pending || (last && last.sender_id === store.me.id))) {
       preview = `${t('chats.you')}: ${preview}`;
     }
+    // My unsent text of another chat, as people know it from other messengers (issue 15).
+    const draft = !typing && chat.id !== store.openChatId && chat.draft?.text ? chat.draft.text : null;
+    if (draft) preview = t('chats.draft', { text: draft.replace(/\s+/g, ' ').trim() });
     return {
       id: chat.id,
       title: chatTitle(app, chat),
@@ -46,6 +51,9 @@ export function createChatList(app) {
       unread: chat.unread_count || 0,
       mentions: chat.unread_mentions || 0,
       active: chat.id === store.openChatId,
+      draft: !!draft,
+      muted: isMuted(chat, store.now()),
+      pinned: !!chat.pinned,
     };
   }
 
@@ -61,6 +69,7 @@ export function createChatList(app) {
         onkeydown: (e) => {
           if (e.key === 'Enter') app.openChat(r.id);
         },
+        oncontextmenu: (e) => app.views.chatMenu.open(r.id, e),
         role: 'button',
         tabindex: '0',
       },
@@ -72,14 +81,22 @@ export function createChatList(app) {
           'div',
           { class: 'chat-item-top' },
           h('span', { class: 'chat-item-title ellipsis', text: r.title }),
+          r.muted ? h('span', { class: 'chat-item-muted muted', title: t('chat_menu.muted') }, icon('muted', 14)) : null,
           h('span', { class: 'chat-item-time muted small', text: r.time }),
         ),
         h(
           'div',
           { class: 'chat-item-bottom' },
-          h('span', { class: `chat-item-preview ellipsis small ${r.typing ? 'accent' : 'muted'}`, text: r.preview }),
+          h('span', { class: `chat-item-preview ellipsis small ${r.typing ? 'accent' : 'muted'}${r.draft ? ' draft' : ''}`, text: r.preview }),
           mentionBadge(app, r.mentions),
-          r.unread ? h('span', { class: 'badge', text: r.unread > 99 ? '99+' : String(r.unread) }) : null,
+          r.unread ? h('span', { class: `badge${r.muted ? ' muted' : ''}`, text: r.unread > 99 ? '99+' : String(r.unread) }) : null,
+          r.pinned && !r.unread ? h('span', { class: 'chat-item-pin muted', title: t('chat_menu.pinned') }, icon('pin', 14)) : null,
+          h('button', {
+            type: 'button',
+            class: 'icon-btn small chat-item-more',
+            title: t('chat_menu.title'),
+            onclick: (e) => app.views.chatMenu.open(r.id, e),
+          }, icon('more', 16)),
         ),
       ),
     );
@@ -87,14 +104,18 @@ export function createChatList(app) {
 
   function render() {
     const q = ui.search.trim().toLowerCase();
-    const chats = app.store.chatList().filter((c) => !q || chatTitle(app, c).toLowerCase().includes(q));
-    rows.update(
-      chats.map((chat) => {
+    const archived = app.store.chatList({ archived: true });
+    if (!archived.length) ui.showArchived = false;
+    const chats = app.store.chatList({ archived: !!ui.showArchived }).filter((c) => !q || chatTitle(app, c).toLowerCase().includes(q));
+    const entry = q ? null : app.views.chatMenu.entryRow(archived);
+    rows.update([
+      ...(entry ? [entry] : []),
+      ...chats.map((chat) => {
         const r = rowModel(chat);
         const { avatar: av, ...rest } = r;
         return { key: chat.id, deps: [app.i18n.lang, ...avatarDeps(av), ...Object.values(rest)], render: () => rowView(r) };
       }),
-    );
+    ]);
     $('#chats-empty').hidden = chats.length > 0 || !!q;
     const total = app.store.totalUnread();
     document.title = total ? `(${total}) ${t('app.name')}` : t('app.name');

@@ -132,6 +132,7 @@ export function createComposer(app) {
     const attachments = ui.uploads.filter((u) => u.done).map((u) => u.done);
     if (!messageTextAllowed(text, attachments.length)) return;
     const replyTo = ui.replyTo?.id || null;
+    app.views.drafts?.sent(chatId);
     input.value = '';
     autoGrow();
     ui.replyTo = null;

@@ -26,6 +26,7 @@ from typing import Any, Union
 
 import msgspec
 
+from messenger.domain import chat_prefs as cp
 from messenger.domain import events as ev
 from messenger.domain import model as m
 from messenger.domain import privacy as pv
@@ -197,6 +198,31 @@ class _MessageUnpinned1(msgspec.Struct, gc=False):
     message_id: int
     pinned_by: int
     unpinned_by: int
+
+
+class _ChatSettings1(msgspec.Struct, gc=False):
+    muted_until: datetime | None
+    pinned: bool
+    archived: bool
+
+
+class _ChatSettingsUpdated1(msgspec.Struct, gc=False):
+    user_id: int
+    chat: int
+    settings: _ChatSettings1
+    pinned_chat_ids: tuple[int, ...]
+
+
+class _Draft1(msgspec.Struct, gc=False):
+    text: str
+    reply_to_id: int | None
+    updated_at: datetime
+
+
+class _DraftUpdated1(msgspec.Struct, gc=False):
+    user_id: int
+    chat: int
+    draft: _Draft1 | None
 
 
 class _Typing1(msgspec.Struct, gc=False):
@@ -496,6 +522,21 @@ def _stored(event: ev.Event) -> msgspec.Struct:
                 event.added,
                 tuple((c.emoji, c.count) for c in event.reactions),
             )
+        case ev.ChatSettingsUpdated():
+            cs = event.settings
+            return _ChatSettingsUpdated1(
+                event.user_id,
+                event.chat,
+                _ChatSettings1(cs.muted_until, cs.pinned, cs.archived),
+                event.pinned_chat_ids,
+            )
+        case ev.DraftUpdated():
+            d = event.draft
+            return _DraftUpdated1(
+                event.user_id,
+                event.chat,
+                None if d is None else _Draft1(d.text, d.reply_to_id, d.updated_at),
+            )
         case ev.UserTyping():
             return _Typing1(event.chat, event.user_id)
         case ev.PresenceChanged():
@@ -714,6 +755,25 @@ _V1: dict[str, tuple[type[msgspec.Struct], Callable[[Any], ev.Event]]] = {
     ev.ProfileUpdated.type: (
         _ProfileUpdated1,
         lambda d: ev.ProfileUpdated(_domain_profile(d.profile)),
+    ),
+    ev.ChatSettingsUpdated.type: (
+        _ChatSettingsUpdated1,
+        lambda d: ev.ChatSettingsUpdated(
+            d.user_id,
+            d.chat,
+            cp.ChatSettings(d.settings.muted_until, d.settings.pinned, d.settings.archived),
+            tuple(d.pinned_chat_ids),
+        ),
+    ),
+    ev.DraftUpdated.type: (
+        _DraftUpdated1,
+        lambda d: ev.DraftUpdated(
+            d.user_id,
+            d.chat,
+            None
+            if d.draft is None
+            else cp.Draft(d.draft.text, d.draft.reply_to_id, d.draft.updated_at),
+        ),
     ),
     ev.UserTyping.type: (_Typing1, lambda d: ev.UserTyping(d.chat, d.user_id)),
     ev.PresenceChanged.type: (

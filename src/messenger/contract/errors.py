@@ -41,6 +41,8 @@ class ErrorCode(StrEnum):
     USER_DELETED = "user_deleted"
     TOO_MANY_PINS = "too_many_pins"
     TOO_MANY_REACTIONS = "too_many_reactions"
+    TOO_MANY_PINNED_CHATS = "too_many_pinned_chats"
+    PINNED_ORDER_MISMATCH = "pinned_order_mismatch"
     # Requests the edges reject before the domain sees them.
     MALFORMED_REQUEST = "malformed_request"
     BAD_REQUEST = "bad_request"

@@ -211,13 +211,31 @@ class Chat(msgspec.Struct, kw_only=True, gc=False):
     members: list[Member]
 
 
+class Draft(msgspec.Struct, kw_only=True, gc=False):
+    """The text the caller started in a chat and did not send yet (and what it replies
+    to), kept for all their devices until they send a message there or clear it."""
+
+    text: str
+    reply_to_id: int | None
+    updated_at: datetime
+
+
 class ChatSummary(Chat, kw_only=True, gc=False):
-    """A row of the chat list."""
+    """A row of the chat list.
+
+    The caller's own settings of the chat: ``muted_until`` (an ISO timestamp, ``"forever"``,
+    or null when not muted; a muted chat still counts ``unread_count``, shown greyed),
+    ``muted`` (the same as a boolean), ``pinned``, ``archived``; and their ``draft``."""
 
     last_message: Message | None
     unread_count: int
     # Unread messages that mention the user (``GET /chats/{id}/messages?mentions=me``).
     unread_mentions: int
+    muted_until: str | None = None
+    muted: bool = False
+    pinned: bool = False
+    archived: bool = False
+    draft: Draft | None = None
 
 
 class Pin(msgspec.Struct, kw_only=True, gc=False):
@@ -355,6 +373,34 @@ class MessageHiddenData(msgspec.Struct, kw_only=True, gc=False):
 
     chat_id: int
     message_id: int
+
+
+class ChatSettings(msgspec.Struct, kw_only=True, gc=False):
+    """The caller's settings of a chat. ``muted_until`` is an ISO timestamp, ``"forever"``
+    or null; ``pinned_chat_ids``: all the caller's pinned chats in their order. A new
+    message un-archives a chat that is not muted (clients apply it themselves: no frame
+    says so)."""
+
+    chat_id: int
+    muted_until: str | None
+    muted: bool
+    pinned: bool
+    archived: bool
+    pinned_chat_ids: list[int]
+
+
+class ChatSettingsUpdatedData(ChatSettings, kw_only=True, gc=False):
+    """``chat_settings_updated``: you muted, pinned or archived a chat, or undid it, or
+    reordered your pinned chats (on this or another of your devices). Only your devices
+    get it."""
+
+
+class DraftUpdatedData(msgspec.Struct, kw_only=True, gc=False):
+    """``draft_updated``: your draft in a chat changed on another device, or went (null:
+    cleared, or a message was sent there). Only your devices get it."""
+
+    chat_id: int
+    draft: Draft | None
 
 
 class ProfileUpdatedData(msgspec.Struct, kw_only=True, gc=False):
@@ -559,6 +605,16 @@ class MessageHiddenFrame(Frame, tag="message_hidden", gc=False):
     cursor: int
 
 
+class ChatSettingsUpdatedFrame(Frame, tag="chat_settings_updated", gc=False):
+    data: ChatSettingsUpdatedData
+    cursor: int
+
+
+class DraftUpdatedFrame(Frame, tag="draft_updated", gc=False):
+    data: DraftUpdatedData
+    cursor: int
+
+
 class ProfileUpdatedFrame(Frame, tag="profile_updated", gc=False):
     data: ProfileUpdatedData
     cursor: int | UnsetType = UNSET
@@ -630,6 +686,8 @@ FeedFrame = (
     | MessagePinnedFrame
     | MessageUnpinnedFrame
     | MessageReactionsFrame
+    | ChatSettingsUpdatedFrame
+    | DraftUpdatedFrame
 )
 ServerFrame = (
     FeedFrame

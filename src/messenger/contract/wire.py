@@ -14,7 +14,9 @@ recipients, never an encoding per socket.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 from msgspec import UNSET
@@ -24,6 +26,7 @@ from messenger.contract.errors import ErrorCode
 from messenger.domain import events as ev
 from messenger.domain import model
 from messenger.domain import themes as th
+from messenger.domain.chat_prefs import MUTED_FOREVER, ChatSettings, Draft
 from messenger.domain.privacy import PrivacySettings
 
 API_PREFIX = "/api/v1"
@@ -34,8 +37,33 @@ AVATAR_FRAMES_PATH = f"{API_PREFIX}/avatar-frames"
 # What a file id may look like in its URL (the ids are random and at most 64 characters).
 _FILE_ID = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 
+# ``muted_until`` on the wire for a mute without end.
+FOREVER = "forever"
+
 _encoder = msgspec.json.Encoder()
 _encode = _encoder.encode
+
+
+def muted_until(moment: datetime | None) -> str | None:
+    """A mute's end as clients see it: an ISO timestamp, ``"forever"``, or None."""
+    if moment is None:
+        return None
+    if moment >= MUTED_FOREVER:
+        return FOREVER
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def parse_muted_until(raw: str | None) -> datetime | None:
+    """``muted_until`` as a client sends it (an ISO timestamp with its offset, or
+    ``"forever"``); ValueError for anything else."""
+    if raw is None:
+        return None
+    if raw == FOREVER:
+        return MUTED_FOREVER
+    moment = datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        raise ValueError("a timestamp needs its offset (e.g. Z)")
+    return moment.astimezone(UTC)
 
 
 class Wire:
@@ -301,7 +329,28 @@ class Wire:
             last_message=self.message(last) if last is not None else None,
             unread_count=summary.unread_count,
             unread_mentions=summary.unread_mentions,
+            **self._chat_settings(summary.settings or ChatSettings()),
+            draft=self.draft(summary.draft),
         )
+
+    @staticmethod
+    def _chat_settings(x: ChatSettings) -> dict[str, Any]:
+        return {
+            "muted_until": muted_until(x.muted_until),
+            "muted": x.muted,
+            "pinned": x.pinned,
+            "archived": x.archived,
+        }
+
+    def chat_settings(self, chat_id: int, x: ChatSettings, pinned: Sequence[int]) -> s.ChatSettings:
+        return s.ChatSettings(
+            chat_id=chat_id, **self._chat_settings(x), pinned_chat_ids=list(pinned)
+        )
+
+    def draft(self, d: Draft | None) -> s.Draft | None:
+        if d is None:
+            return None
+        return s.Draft(text=d.text, reply_to_id=d.reply_to_id, updated_at=d.updated_at)
 
     def session(self, sess: model.Session, current_session_id: str | None = None) -> s.Session:
         return s.Session(
@@ -499,6 +548,20 @@ class Wire:
                         added=event.added,
                         reactions=self.reactions(event.reactions),
                     ),
+                    cursor=cursor,
+                )
+            case ev.ChatSettingsUpdated():
+                return s.ChatSettingsUpdatedFrame(
+                    data=s.ChatSettingsUpdatedData(
+                        chat_id=event.chat,
+                        **self._chat_settings(event.settings),
+                        pinned_chat_ids=list(event.pinned_chat_ids),
+                    ),
+                    cursor=cursor,
+                )
+            case ev.DraftUpdated():
+                return s.DraftUpdatedFrame(
+                    data=s.DraftUpdatedData(chat_id=event.chat, draft=self.draft(event.draft)),
                     cursor=cursor,
                 )
         raise ValueError(f"no feed frame for event {event.type!r}")

@@ -210,3 +210,17 @@ class ServiceUnavailable(DomainError):
     def __init__(self, message: str | None = None, *, retry_after: float = 1.0) -> None:
         super().__init__(message, retry_after=retry_after)
         self.retry_after = retry_after
+
+
+class TooManyPinnedChats(Conflict):
+    """The user pinned as many chats as they may (``chat_prefs.MAX_PINNED_CHATS``)."""
+
+    code = "too_many_pinned_chats"
+    default_message = "You pinned as many chats as you can; unpin one first."
+
+
+class PinnedOrderMismatch(ValidationError):
+    """A new order of pinned chats that does not name exactly the user's pinned chats."""
+
+    code = "pinned_order_mismatch"
+    default_message = "The order must list each of your pinned chats exactly once."

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from messenger.domain.chat_prefs import ChatSettings, Draft
 from messenger.domain.model import (
     Chat,
     ChatMember,
@@ -387,6 +388,39 @@ class PresenceRevealed(Event):
         return frozenset({self.user_id})
 
 
+@dataclass(frozen=True)
+class ChatSettingsUpdated(Event):
+    """A user muted, pinned or archived a chat (or undid it), or reordered their pinned
+    chats: told to their own devices only. ``pinned_chat_ids``: all of the user's pinned
+    chats in their order, so that each event alone sets the order."""
+
+    type: ClassVar[str] = "chat_settings_updated"
+    user_id: int
+    chat: int
+    settings: ChatSettings
+    pinned_chat_ids: tuple[int, ...]
+
+    # No ``chat_id``, as for ``ChatCleared``: the user's alone.
+    @property
+    def subject_user_id(self) -> int:
+        return self.user_id
+
+
+@dataclass(frozen=True)
+class DraftUpdated(Event):
+    """A user's draft in a chat changed, or went (``draft`` None: sent or cleared); told
+    to their own devices only."""
+
+    type: ClassVar[str] = "draft_updated"
+    user_id: int
+    chat: int
+    draft: Draft | None
+
+    @property
+    def subject_user_id(self) -> int:
+        return self.user_id
+
+
 FEED_EVENTS: tuple[type[Event], ...] = (
     MessagePosted,
     MessageEdited,
@@ -408,6 +442,8 @@ FEED_EVENTS: tuple[type[Event], ...] = (
     MessagePinned,
     MessageUnpinned,
     MessageReactionsChanged,
+    ChatSettingsUpdated,
+    DraftUpdated,
 )
 # Events about one message besides the message's own (posted, edited, deleted): the feed
 # names the message in their rows, so that a member who cleared or hid it is not told.
@@ -469,9 +505,11 @@ __all__ = [
     "BlocksUpdated",
     "ChatCleared",
     "ChatCreated",
+    "ChatSettingsUpdated",
     "ChatUpdated",
     "ContactsUpdated",
     "Delivery",
+    "DraftUpdated",
     "Event",
     "FeedEntry",
     "MemberAdded",

@@ -14,9 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum, StrEnum
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from messenger.domain.errors import Forbidden, MessageTooLong, TooManyReactions, ValidationError
+
+if TYPE_CHECKING:  # chat_prefs builds on Chat: a runtime import would be circular
+    from messenger.domain.chat_prefs import ChatSettings, Draft
 
 USERNAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_.]{1,30})[a-z0-9]$")
 # Deliberately permissive: one @, a dot in the domain, no spaces. Real proof of an
@@ -768,6 +771,10 @@ class ChatSummary:
     unread_count: int
     # Unread messages that mention the user (counted like ``unread_count``).
     unread_mentions: int = 0
+    # The reader's own settings of the chat and their draft in it (chat_prefs.py).
+    # None: the defaults (not muted, pinned or archived).
+    settings: ChatSettings | None = None
+    draft: Draft | None = None
 
 
 @dataclass(frozen=True)

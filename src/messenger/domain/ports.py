@@ -19,6 +19,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
+from messenger.domain.chat_prefs import ChatPrefs
 from messenger.domain.errors import DomainError
 from messenger.domain.events import Delivery, Event, FeedEntry, Notification
 from messenger.domain.model import (
@@ -106,6 +107,10 @@ class MembershipRepository(Protocol):
 
     async def member_ids(self, chat_id: int) -> frozenset[int]:
         """Ids of the chat's current members (a post's recipients), empty for no chat."""
+
+    async def member_ids_with_drafts(self, chat_id: int) -> tuple[frozenset[int], frozenset[int]]:
+        """The chat's member ids, and those of them who keep a draft in it: read together,
+        as a post needs both (its sender's draft goes when the message is sent)."""
 
     async def of_user(self, user_id: int) -> list[Membership]: ...
 
@@ -421,6 +426,21 @@ class SearchIndex(Protocol):
         """The words of ``text``, as written there, that match a word of ``query``."""
 
 
+class ChatPrefsRepository(Protocol):
+    """What users chose per chat (``ChatPrefs``); no row reads as the defaults."""
+
+    async def get(self, chat_id: int, user_id: int) -> ChatPrefs | None: ...
+
+    async def of_user(self, user_id: int) -> list[ChatPrefs]:
+        """Every row of the user (also of chats they left: callers filter by membership)."""
+
+    async def save(self, prefs: ChatPrefs) -> None:
+        """Store the row (its defaults remove it)."""
+
+    async def remove(self, chat_id: int, user_id: int) -> None:
+        """Forget what the user chose for the chat (they left it)."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories.
 
@@ -475,6 +495,9 @@ class UnitOfWork(Protocol):
 
     @property
     def search(self) -> SearchIndex: ...
+
+    @property
+    def chat_prefs(self) -> ChatPrefsRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

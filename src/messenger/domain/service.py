@@ -93,3 +93,6 @@ class Messenger:
         self.remove_reaction = uc.RemoveReaction(ports)
         self.list_reactors = uc.ListReactors(ports)
         self.search_messages = uc.SearchMessages(ports)
+        self.change_chat_settings = uc.ChangeChatSettings(ports)
+        self.reorder_pinned_chats = uc.ReorderPinnedChats(ports)
+        self.save_draft = uc.SaveDraft(ports)

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from messenger.adapters import text_search
+from messenger.domain.chat_prefs import ChatPrefs
 from messenger.domain.errors import Conflict, EmailTaken, UsernameTaken
 from messenger.domain.events import (
     ABOUT_A_MESSAGE,
@@ -91,6 +92,7 @@ class InMemoryStore:
     reactions: dict[tuple[int, str, int], Reaction] = field(default_factory=dict)
     # message id -> the terms its text is indexed by (text_search.terms).
     search_terms: dict[int, frozenset[str]] = field(default_factory=dict)
+    chat_prefs: dict[tuple[int, int], ChatPrefs] = field(default_factory=dict)  # (chat, user)
     counters: dict[str, int] = field(default_factory=dict)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -272,6 +274,14 @@ class InMemoryMembershipRepository(_Repo):
 
     async def member_ids(self, chat_id: int) -> frozenset[int]:
         return frozenset(uid for (cid, uid) in self._s.members if cid == chat_id)
+
+    async def member_ids_with_drafts(self, chat_id: int) -> tuple[frozenset[int], frozenset[int]]:
+        members = await self.member_ids(chat_id)
+        prefs = self._s.chat_prefs
+        drafting = frozenset(
+            uid for uid in members if (p := prefs.get((chat_id, uid))) is not None and p.has_draft
+        )
+        return members, drafting
 
     async def of_user(self, user_id: int) -> list[Membership]:
         found = [_c(m) for (_, uid), m in self._s.members.items() if uid == user_id]
@@ -853,6 +863,26 @@ class InMemorySearchIndex(_Repo):
         return tuple(text_search.highlights(text_search.parse(query), text))
 
 
+class InMemoryChatPrefsRepository(_Repo):
+    async def get(self, chat_id: int, user_id: int) -> ChatPrefs | None:
+        prefs = self._s.chat_prefs.get((chat_id, user_id))
+        return _c(prefs) if prefs else None
+
+    async def of_user(self, user_id: int) -> list[ChatPrefs]:
+        found = [_c(p) for (_, uid), p in self._s.chat_prefs.items() if uid == user_id]
+        return sorted(found, key=lambda p: p.chat_id)
+
+    async def save(self, prefs: ChatPrefs) -> None:
+        key = (prefs.chat_id, prefs.user_id)
+        if prefs.is_default:
+            self._j.delete(self._s.chat_prefs, key)
+        else:
+            self._j.put(self._s.chat_prefs, key, _c(prefs))
+
+    async def remove(self, chat_id: int, user_id: int) -> None:
+        self._j.delete(self._s.chat_prefs, (chat_id, user_id))
+
+
 class InMemoryUnitOfWork:
     """A unit of work over an ``InMemoryStore``."""
 
@@ -876,6 +906,7 @@ class InMemoryUnitOfWork:
         self.settings = InMemorySettingsRepository(store, self)
         self.pins = InMemoryPinRepository(store, self)
         self.search = InMemorySearchIndex(store, self)
+        self.chat_prefs = InMemoryChatPrefsRepository(store, self)
 
     def journal(self) -> _Journal:
         if self._journal is None:

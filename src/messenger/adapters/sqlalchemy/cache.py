@@ -56,6 +56,7 @@ class ChatCache:
         "_capacity",
         "_changes",
         "_chats",
+        "_drafters",
         "_generation",
         "_member_ids",
         "_windows",
@@ -73,6 +74,9 @@ class ChatCache:
         self.writers = 0
         self._chats: OrderedDict[int, Chat] = OrderedDict()
         self._member_ids: OrderedDict[int, frozenset[int]] = OrderedDict()
+        # Per chat in ``_member_ids``: those of its members who keep a draft there (a post
+        # of theirs drops it). Put, evicted and forgotten with the member ids.
+        self._drafters: dict[int, frozenset[int]] = {}
         self._windows: OrderedDict[int, _Window] = OrderedDict()
         # Page fills are checked against these instead of the head, which moves with every
         # post: a clear bumps the generation, a change to a chat's messages its count.
@@ -84,6 +88,7 @@ class ChatCache:
         if head != self.head:
             self._chats.clear()
             self._member_ids.clear()
+            self._drafters.clear()
             self._windows.clear()
             self._changes.clear()
             self._generation += 1
@@ -109,11 +114,17 @@ class ChatCache:
             self._member_ids.move_to_end(chat_id)
         return found
 
-    def put_member_ids(self, chat_id: int, ids: frozenset[int]) -> None:
+    def drafters(self, chat_id: int) -> frozenset[int] | None:
+        """Members of the chat who keep a draft there, known with its member ids."""
+        return self._drafters.get(chat_id)
+
+    def put_member_ids(self, chat_id: int, ids: frozenset[int], drafters: frozenset[int]) -> None:
         self._member_ids[chat_id] = ids
+        self._drafters[chat_id] = drafters
         self._member_ids.move_to_end(chat_id)
         if len(self._member_ids) > self._capacity:
-            self._member_ids.popitem(last=False)
+            evicted, _ = self._member_ids.popitem(last=False)
+            self._drafters.pop(evicted, None)
 
     def newest(self, chat_id: int, limit: int) -> list[Message] | None:
         """The chat's newest ``limit`` messages, ascending, if the cache knows them."""
@@ -192,6 +203,7 @@ class ChatCache:
             self._chats.pop(chat_id, None)
         for chat_id in member_chat_ids:
             self._member_ids.pop(chat_id, None)
+            self._drafters.pop(chat_id, None)
         for chat_id in message_chat_ids:
             self._windows.pop(chat_id, None)
             self._changes[chat_id] = self._changes.get(chat_id, 0) + 1

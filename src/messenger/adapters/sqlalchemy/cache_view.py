@@ -109,12 +109,20 @@ class CacheView:
             return None
         return cache.member_ids(chat_id)
 
-    def put_member_ids(self, chat_id: int, ids: frozenset[int]) -> None:
+    def member_ids_with_drafts(self, chat_id: int) -> tuple[frozenset[int], frozenset[int]] | None:
+        cache = self._usable()
+        if cache is None or chat_id in self._touched_members:
+            return None
+        ids, drafters = cache.member_ids(chat_id), cache.drafters(chat_id)
+        return None if ids is None or drafters is None else (ids, drafters)
+
+    def put_member_ids(self, chat_id: int, ids: frozenset[int], drafters: frozenset[int]) -> None:
         cache = self._usable(put=True)
         if cache is not None and chat_id not in self._touched_members:
-            cache.put_member_ids(chat_id, ids)
+            cache.put_member_ids(chat_id, ids, drafters)
 
     def members_changed(self, chat_id: int) -> None:
+        """The chat's members changed, or who of them keeps a draft there."""
         self._touched_members.add(chat_id)
 
     # --- newest pages --------------------------------------------------------------------

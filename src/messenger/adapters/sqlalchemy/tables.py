@@ -562,6 +562,22 @@ privacy_settings = sa.Table(
     **MYSQL_TABLE,
 )
 
+# What a user chose for a chat (chat_prefs.py): a row only once they chose something.
+chat_prefs = sa.Table(
+    "chat_prefs",
+    metadata,
+    sa.Column("chat_id", REF, sa.ForeignKey("chats.id"), primary_key=True),
+    sa.Column("user_id", REF, sa.ForeignKey("users.id"), primary_key=True, index=True),
+    sa.Column("muted_until", UTCDateTime(), nullable=True),
+    sa.Column("pin_position", sa.Integer(), nullable=True),
+    # The chat's last message when it was archived (0: none); NULL: not archived.
+    sa.Column("archived_up_to", Int64(), nullable=True),
+    sa.Column("draft_text", sa.Text(), nullable=False),
+    sa.Column("draft_reply_to_id", REF, nullable=True),
+    sa.Column("draft_updated_at", UTCDateTime(), nullable=True),
+    **MYSQL_TABLE,
+)
+
 # The message search index (migration 0010_search) is not in ``metadata``: each database
 # has its own kind of table. MariaDB/MySQL: an InnoDB table with a FULLTEXT index on
 # ``terms`` and a (chat_id, message_id) index for the newest messages of given chats;
@@ -587,6 +603,7 @@ def in_declared_schema(name: str | None, type_: str) -> bool:
 # Every table holding data, children first (the order in which to empty them).
 DATA_TABLES = (
     SEARCH_TABLE,
+    "chat_prefs",
     "contacts",
     "blocks",
     "privacy_settings",

@@ -20,10 +20,12 @@ from messenger.adapters.sqlalchemy.cache import ChatCache
 from messenger.adapters.sqlalchemy.cache_view import CacheView, SharedHeadReads
 from messenger.adapters.sqlalchemy.feed_writer import FeedWriter
 from messenger.adapters.sqlalchemy.repositories import (
+    CachedChatPrefsRepository,
     CachedChatRepository,
     CachedMembershipRepository,
     CachedMessageRepository,
     SqlAlchemyBlockRepository,
+    SqlAlchemyChatPrefsRepository,
     SqlAlchemyChatRepository,
     SqlAlchemyContactRepository,
     SqlAlchemyFeedRepository,
@@ -42,7 +44,12 @@ from messenger.adapters.sqlalchemy.repositories import (
 from messenger.adapters.sqlalchemy.session import SqlSession, report_trouble
 from messenger.domain.errors import ServiceUnavailable
 from messenger.domain.events import Event, Notification
-from messenger.domain.ports import ChatRepository, MembershipRepository, MessageRepository
+from messenger.domain.ports import (
+    ChatPrefsRepository,
+    ChatRepository,
+    MembershipRepository,
+    MessageRepository,
+)
 
 
 class SqlAlchemyUnitOfWork:
@@ -74,10 +81,12 @@ class SqlAlchemyUnitOfWork:
         self.chats: ChatRepository = SqlAlchemyChatRepository(self.session)
         self.members: MembershipRepository = SqlAlchemyMembershipRepository(self.session)
         self.messages: MessageRepository = SqlAlchemyMessageRepository(self.session)
+        self.chat_prefs: ChatPrefsRepository = SqlAlchemyChatPrefsRepository(self.session)
         if self._view is not None:
             self.chats = CachedChatRepository(self.chats, self._view)
             self.members = CachedMembershipRepository(self.members, self._view)
             self.messages = CachedMessageRepository(self.messages, self._view)
+            self.chat_prefs = CachedChatPrefsRepository(self.chat_prefs, self._view)
         self.feed = SqlAlchemyFeedRepository(self.session)
         self.reactions = SqlAlchemyReactionRepository(self.session)
         self.sessions = SqlAlchemySessionRepository(self.session)

@@ -24,6 +24,7 @@ from messenger.domain.usecases.avatars import (
     UploadAvatar,
 )
 from messenger.domain.usecases.base import Ports, UseCase
+from messenger.domain.usecases.chat_prefs import ChangeChatSettings, ReorderPinnedChats, SaveDraft
 from messenger.domain.usecases.chats import (
     AddMember,
     ChangeRole,
@@ -101,6 +102,7 @@ __all__ = [
     "Authorize",
     "AvatarImage",
     "BlockUser",
+    "ChangeChatSettings",
     "ChangePassword",
     "ChangePrivacy",
     "ChangeRole",
@@ -161,9 +163,11 @@ __all__ = [
     "RemoveReaction",
     "RenameContact",
     "RenameGroup",
+    "ReorderPinnedChats",
     "ReportPresence",
     "ResumeAccountDeletions",
     "RevokeSession",
+    "SaveDraft",
     "SearchMessages",
     "SearchUsers",
     "SendTyping",

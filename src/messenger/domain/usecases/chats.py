@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from messenger.domain.chat_prefs import ChatPrefs
 from messenger.domain.errors import (
     AlreadyAMember,
     Blocked,
@@ -322,6 +324,8 @@ class RemoveMember(UseCase):
                 raise Forbidden("You cannot remove this member.")
             recipients = {m.user_id for m in members}
             await uow.members.remove(chat_id, user_id)
+            # Whoever comes back later starts afresh: not muted, pinned or archived, no draft.
+            await uow.chat_prefs.remove(chat_id, user_id)
             uow.record(
                 MemberRemoved(chat=chat_id, user_id=user_id, by_user_id=actor_id), recipients
             )
@@ -404,29 +408,71 @@ async def hand_over_groups(uow: UnitOfWork, user_id: int) -> None:
             )
 
 
-# Most recently active first; the id orders chats active at the same instant.
-CHATS_BY_ACTIVITY: Order[Chat] = Order(
-    "chats", lambda c: (micros(c.last_activity_at), c.id), (int, int), descending=True
+@dataclass(frozen=True)
+class _Listed:
+    """A chat of the list with what the user chose for it."""
+
+    chat: Chat
+    prefs: ChatPrefs | None
+
+    @property
+    def pin_position(self) -> int | None:
+        return None if self.prefs is None else self.prefs.pin_position
+
+
+def _list_key(item: _Listed) -> tuple[int, int, int]:
+    # Descending: pinned chats (1) first, ascending by their position, then the others by
+    # activity; the id orders chats active at the same instant.
+    position = item.pin_position
+    if position is not None:
+        return (1, -position, item.chat.id)
+    return (0, micros(item.chat.last_activity_at), item.chat.id)
+
+
+# The chat list: its cursor names a pinned chat by its position, so a page that ends among
+# the pinned ones continues with the next pinned one, then the others by activity.
+CHAT_LIST: Order[_Listed] = Order("chat_list", _list_key, (int, int, int), descending=True)
+# The archived chats (never pinned): by activity.
+ARCHIVED_CHATS: Order[_Listed] = Order(
+    "archived_chats",
+    lambda i: (micros(i.chat.last_activity_at), i.chat.id),
+    (int, int),
+    descending=True,
 )
 
 
 class ListChats(UseCase):
-    """A page of the caller's chats by last activity, each with its last message and
-    unread count."""
+    """A page of the caller's chats: the pinned ones first in the caller's order, then the
+    others by last activity, each with its last message, unread count, the caller's
+    settings and draft. Archived chats are left out, or (``archived``) are all the page
+    holds."""
 
     async def __call__(
-        self, user_id: int, *, limit: int | None = None, cursor: str | None = None
+        self,
+        user_id: int,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+        archived: bool = False,
     ) -> Listing[ChatSummary]:
         size = page_size(limit, self._limits)
+        now = self._clock.now()
         async with self._uow(read_only=True) as uow:
             mine = {m.chat_id: m for m in await uow.members.of_user(user_id)}
             chats = await uow.chats.get_many(mine)
-            chats.sort(key=CHATS_BY_ACTIVITY.key, reverse=True)
+            prefs = {p.chat_id: p for p in await uow.chat_prefs.of_user(user_id)}
+            order = ARCHIVED_CHATS if archived else CHAT_LIST
+            listed = [
+                _Listed(c, prefs.get(c.id))
+                for c in chats
+                if (c.id in prefs and prefs[c.id].archived(c)) is archived
+            ]
+            listed.sort(key=order.key, reverse=True)
             # Only the page's chats cost the heavier reads (last message, unread, members).
-            page = paginate(chats, CHATS_BY_ACTIVITY, size, cursor)
+            page = paginate(listed, order, size, cursor)
             if not page.items:
                 return page.with_items([])
-            chat_ids = [c.id for c in page.items]
+            chat_ids = [i.chat.id for i in page.items]
             last = await _last_seen(uow, user_id, [mine[i] for i in chat_ids])
             # Quotes only when some last message is a reply (one read for the page).
             quoted = await with_previews_in(uow, user_id, mine, list(last.values()))
@@ -441,13 +487,15 @@ class ListChats(UseCase):
         return page.with_items(
             [
                 ChatSummary(
-                    chat=c,
-                    members=tuple(map(seen.member, members[c.id])),
-                    last_message=last.get(c.id),
-                    unread_count=unread.get(c.id, 0),
-                    unread_mentions=mentions.get(c.id, 0),
+                    chat=i.chat,
+                    members=tuple(map(seen.member, members[i.chat.id])),
+                    last_message=last.get(i.chat.id),
+                    unread_count=unread.get(i.chat.id, 0),
+                    settings=None if i.prefs is None else i.prefs.settings(i.chat, now),
+                    draft=None if i.prefs is None else i.prefs.draft,
+                    unread_mentions=mentions.get(i.chat.id, 0),
                 )
-                for c in page.items
+                for i in page.items
             ]
         )
 

@@ -54,6 +54,7 @@ from messenger.domain.usecases.base import (
     seen_by,
     visible_page,
 )
+from messenger.domain.usecases.chat_prefs import drop_sent_drafts
 from messenger.domain.usecases.files import NewFile, UploadFile
 from messenger.domain.usecases.pins import unpin_deleted
 from messenger.domain.usecases.replies import fill_preview_for_all, with_previews_for
@@ -278,6 +279,8 @@ class _Group:
         self._stored: dict[tuple[int, str], Message] = {}
         self._chats: dict[int, Chat] = {}
         self._members: dict[int, frozenset[int]] = {}
+        # Per chat, the members who keep a draft there (read with the members, for free).
+        self._drafters: dict[int, frozenset[int]] = {}
         self._blocked: dict[tuple[int, int], bool] = {}
         self._new: dict[tuple[int, str], int] = {}
         self._staged: list[PostResult | DomainError | Message | int] = []
@@ -360,8 +363,11 @@ class _Group:
         """The chat's members (none for no chat), read once per group."""
         if chat_id not in self._members:
             chat = await self._uow.chats.get(chat_id)
-            members = await _recipients(self._uow, chat_id) if chat is not None else frozenset()
+            members, drafters = frozenset[int](), frozenset[int]()
+            if chat is not None:
+                members, drafters = await self._uow.members.member_ids_with_drafts(chat_id)
             self._members[chat_id] = members
+            self._drafters[chat_id] = drafters
             if chat is not None:
                 self._chats[chat_id] = chat
         return self._members[chat_id]
@@ -433,6 +439,7 @@ class _Group:
             else:
                 outcomes.append(item)
         await uow.chats.update_many([changed[chat_id] for chat_id in sorted(changed)])
+        await drop_sent_drafts(uow, [(m.chat_id, m.sender_id) for m in new], self._drafters)
         return outcomes
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from litestar import HttpMethod, Response, Router, delete, get, patch, post, route
@@ -11,8 +12,10 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from msgspec import UNSET
 
 from messenger.contract import shapes
-from messenger.contract.wire import Wire
-from messenger.domain.model import AccessClaims, Role
+from messenger.contract.wire import Wire, parse_muted_until
+from messenger.domain.errors import ValidationError
+from messenger.domain.model import UNSET as UNSET_DOMAIN
+from messenger.domain.model import AccessClaims, Role, Unset
 from messenger.domain.service import Messenger
 from messenger.entrypoints.http.deps import BEARER
 from messenger.entrypoints.http.reactions import REACTION_HANDLERS
@@ -21,7 +24,9 @@ from messenger.entrypoints.http.schemas import (
     AddMemberIn,
     ChatList,
     ChatPatch,
+    ChatSettingsIn,
     DirectChatIn,
+    DraftIn,
     EditList,
     EditMessageIn,
     GroupChatIn,
@@ -31,6 +36,8 @@ from messenger.entrypoints.http.schemas import (
     PageLimit,
     PinIn,
     PinList,
+    PinnedOrderIn,
+    PinnedOrderOut,
     PostMessageIn,
     ReadIn,
     ReadOut,
@@ -41,16 +48,99 @@ PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Cursor = Annotated[int | None, QueryParameter(ge=0, le=MAX_ID)]
 
 
-@get("/", summary="A page of the caller's chats, most recently active first")
+@get(
+    "/",
+    summary="A page of the caller's chats: pinned ones first, then most recently active",
+    description=(
+        "The caller's pinned chats come first, in their order (`PUT /chats/pinned-order`), "
+        "then the others, most recently active first. Archived chats are left out; with "
+        "`archived=true` the page holds only them (by activity)."
+    ),
+)
 async def list_chats(
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
     wire: NamedDependency[Wire],
     limit: PageLimit = None,
     cursor: PageCursor = None,
+    archived: Annotated[bool, QueryParameter(required=False)] = False,
 ) -> ChatList:
-    page = await messenger.list_chats(claims.user_id, limit=limit, cursor=cursor)
+    page = await messenger.list_chats(claims.user_id, limit=limit, cursor=cursor, archived=archived)
     return ChatList.of(page, [wire.chat_summary(s) for s in page.items])
+
+
+@patch(
+    "/{chat_id:int}/settings",
+    summary="Mute, pin or archive a chat for yourself (fields left out stay)",
+    description=(
+        "Your devices get `chat_settings_updated`. Archiving unpins; pinning unarchives "
+        "(both at once is 422). Pinning beyond the cap is 409 `too_many_pinned_chats`. A "
+        "new message un-archives a chat unless it is muted."
+    ),
+    opt={"problems": (409,)},
+)
+async def change_chat_settings(
+    chat_id: PathId,
+    data: JSONBody[ChatSettingsIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.ChatSettings:
+    muted_until: datetime | Unset | None = UNSET_DOMAIN
+    if data.muted_until is not UNSET:
+        try:
+            muted_until = parse_muted_until(data.muted_until)
+        except (ValueError, OverflowError):  # OverflowError: beyond year 1 or 9999 in UTC
+            raise ValidationError(
+                'muted_until must be an ISO timestamp with its offset, "forever" or null.',
+                field="muted_until",
+            ) from None
+    settings, pinned = await messenger.change_chat_settings(
+        claims.user_id,
+        chat_id,
+        muted_until=muted_until,
+        pinned=UNSET_DOMAIN if data.pinned is UNSET else data.pinned,
+        archived=UNSET_DOMAIN if data.archived is UNSET else data.archived,
+    )
+    return wire.chat_settings(chat_id, settings, pinned)
+
+
+@route(
+    "/pinned-order",
+    http_method=[HttpMethod.PUT],
+    summary="Put your pinned chats in a new order",
+    description=(
+        "`chat_ids` must name each of your pinned chats exactly once, else 422 "
+        "`pinned_order_mismatch`. Your devices get `chat_settings_updated`."
+    ),
+)
+async def reorder_pinned_chats(
+    data: JSONBody[PinnedOrderIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+) -> PinnedOrderOut:
+    order = await messenger.reorder_pinned_chats(claims.user_id, data.chat_ids)
+    return PinnedOrderOut(chat_ids=order)
+
+
+@route(
+    "/{chat_id:int}/draft",
+    http_method=[HttpMethod.PUT],
+    summary="Keep the text you started in a chat for your other devices (empty: clear it)",
+    description=(
+        "As long as a message may be (422 `message_too_long`). Your other devices get "
+        "`draft_updated`; sending a message in the chat clears the draft."
+    ),
+)
+async def save_draft(
+    chat_id: PathId,
+    data: JSONBody[DraftIn],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
+    wire: NamedDependency[Wire],
+) -> shapes.DraftUpdatedData:
+    draft = await messenger.save_draft(claims.user_id, chat_id, data.text, data.reply_to_id)
+    return shapes.DraftUpdatedData(chat_id=chat_id, draft=wire.draft(draft))
 
 
 @post(
@@ -426,6 +516,9 @@ def chats_router() -> Router:
         path="/chats",
         route_handlers=[
             list_chats,
+            change_chat_settings,
+            reorder_pinned_chats,
+            save_draft,
             create_chat,
             get_chat,
             update_chat,

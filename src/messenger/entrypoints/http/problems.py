@@ -30,7 +30,7 @@ _WHY: dict[int, str] = {
     "or whom their privacy settings keep out (`privacy_restricted`)",
     404: "Nothing of that id the caller may see (`not_found`)",
     409: "Conflicts with what exists (`conflict`, `username_taken`, `email_taken`, "
-    "`already_a_member`, `too_many_themes`)",
+    "`already_a_member`, `too_many_themes`, `too_many_pinned_chats`)",
     410: "The cursor cannot be continued from (`resync_required`): reload",
     413: "The body is too large (`too_large`)",
     422: "The input does not match the schema (`validation_error`, with `errors`) or breaks "

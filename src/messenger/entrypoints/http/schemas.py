@@ -118,6 +118,32 @@ class ChatPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     title: ShortText | UnsetType = UNSET
 
 
+class ChatSettingsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Fields left out stay as they are. ``muted_until``: an ISO timestamp with its offset,
+    ``"forever"``, or null (unmute; a past moment unmutes too)."""
+
+    muted_until: Annotated[str, Meta(max_length=64)] | UnsetType | None = UNSET
+    pinned: bool | UnsetType = UNSET
+    archived: bool | UnsetType = UNSET
+
+
+class PinnedOrderIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Every one of the caller's pinned chats, each once, in the new order."""
+
+    chat_ids: Annotated[list[Id], Meta(max_length=100)]
+
+
+class PinnedOrderOut(msgspec.Struct, kw_only=True):
+    chat_ids: list[int]
+
+
+class DraftIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """An empty (or blank) text clears the draft."""
+
+    text: Text
+    reply_to_id: Id | None = None
+
+
 class AddMemberIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     user_id: Id
     role: Literal["member", "admin"] = "member"

@@ -6,10 +6,12 @@ They know nothing of the cache: cached.py wraps the three it serves.
 """
 
 from messenger.adapters.sqlalchemy.repositories.cached import (
+    CachedChatPrefsRepository,
     CachedChatRepository,
     CachedMembershipRepository,
     CachedMessageRepository,
 )
+from messenger.adapters.sqlalchemy.repositories.chat_prefs import SqlAlchemyChatPrefsRepository
 from messenger.adapters.sqlalchemy.repositories.chats import SqlAlchemyChatRepository
 from messenger.adapters.sqlalchemy.repositories.feed import SqlAlchemyFeedRepository
 from messenger.adapters.sqlalchemy.repositories.files import SqlAlchemyFileRepository
@@ -31,10 +33,12 @@ from messenger.adapters.sqlalchemy.repositories.themes import (
 from messenger.adapters.sqlalchemy.repositories.users import SqlAlchemyUserRepository
 
 __all__ = [
+    "CachedChatPrefsRepository",
     "CachedChatRepository",
     "CachedMembershipRepository",
     "CachedMessageRepository",
     "SqlAlchemyBlockRepository",
+    "SqlAlchemyChatPrefsRepository",
     "SqlAlchemyChatRepository",
     "SqlAlchemyContactRepository",
     "SqlAlchemyFeedRepository",

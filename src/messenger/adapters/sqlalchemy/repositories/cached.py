@@ -12,8 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from messenger.adapters.sqlalchemy.cache_view import CacheView
+from messenger.domain.chat_prefs import ChatPrefs
 from messenger.domain.model import Chat, Membership, Message, MessageEdit
-from messenger.domain.ports import ChatRepository, MembershipRepository, MessageRepository
+from messenger.domain.ports import (
+    ChatPrefsRepository,
+    ChatRepository,
+    MembershipRepository,
+    MessageRepository,
+)
 
 
 class CachedChatRepository:
@@ -82,10 +88,19 @@ class CachedMembershipRepository:
         cached = self._view.member_ids(chat_id)
         if cached is not None:
             return cached
-        ids = await self._inner.member_ids(chat_id)
-        if ids:
-            self._view.put_member_ids(chat_id, ids)
+        ids, _ = await self.member_ids_with_drafts(chat_id)
         return ids
+
+    async def member_ids_with_drafts(self, chat_id: int) -> tuple[frozenset[int], frozenset[int]]:
+        # One query fills both: the drafters cost a post nothing more than its members.
+        await self._view.read_head()
+        cached = self._view.member_ids_with_drafts(chat_id)
+        if cached is not None:
+            return cached
+        ids, drafters = await self._inner.member_ids_with_drafts(chat_id)
+        if ids:
+            self._view.put_member_ids(chat_id, ids, drafters)
+        return ids, drafters
 
     async def of_chat(self, chat_id: int) -> list[Membership]:
         return await self._inner.of_chat(chat_id)
@@ -98,6 +113,44 @@ class CachedMembershipRepository:
 
     async def contacts_of(self, user_id: int) -> set[int]:
         return await self._inner.contacts_of(user_id)
+
+
+class CachedChatPrefsRepository:
+    """Chat prefs pass through; a draft that comes or goes is noted for the commit, since
+    the cache knows, with a chat's member ids, who keeps a draft there."""
+
+    def __init__(self, inner: ChatPrefsRepository, view: CacheView) -> None:
+        self._inner = inner
+        self._view = view
+        # Whether each row read by this unit had a draft: a save that keeps it so (a draft
+        # edited, a chat muted) leaves the cached members alone.
+        self._had_draft: dict[tuple[int, int], bool] = {}
+
+    def _seen(self, prefs: ChatPrefs) -> ChatPrefs:
+        self._had_draft[(prefs.chat_id, prefs.user_id)] = prefs.has_draft
+        return prefs
+
+    async def get(self, chat_id: int, user_id: int) -> ChatPrefs | None:
+        prefs = await self._inner.get(chat_id, user_id)
+        if prefs is None:
+            self._had_draft[(chat_id, user_id)] = False
+            return None
+        return self._seen(prefs)
+
+    async def of_user(self, user_id: int) -> list[ChatPrefs]:
+        return [self._seen(p) for p in await self._inner.of_user(user_id)]
+
+    async def save(self, prefs: ChatPrefs) -> None:
+        key = (prefs.chat_id, prefs.user_id)
+        if self._had_draft.get(key) is not prefs.has_draft:
+            self._view.members_changed(prefs.chat_id)
+            self._had_draft[key] = prefs.has_draft
+        await self._inner.save(prefs)
+
+    async def remove(self, chat_id: int, user_id: int) -> None:
+        self._view.members_changed(chat_id)
+        self._had_draft[(chat_id, user_id)] = False
+        await self._inner.remove(chat_id, user_id)
 
 
 class CachedMessageRepository:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from messenger.adapters.sqlalchemy.repositories.rows import duplicate_key, select_entity, values_of
 from messenger.adapters.sqlalchemy.session import SqlSession
-from messenger.adapters.sqlalchemy.tables import memberships
+from messenger.adapters.sqlalchemy.tables import chat_prefs, memberships
 from messenger.domain.errors import Conflict
 from messenger.domain.model import Membership
 
@@ -24,6 +24,21 @@ _MEMBERSHIP_GET = _MEMBERSHIPS.where(
 )
 _MEMBER_IDS = sa.select(memberships.c.user_id).where(
     memberships.c.chat_id == sa.bindparam("b_chat_id")
+)
+# A post's recipients and who of them keeps a draft in the chat, in the one query a post
+# would make anyway: the draft's row (rare) joins by its primary key.
+_MEMBER_IDS_WITH_DRAFTS = (
+    sa.select(memberships.c.user_id, chat_prefs.c.draft_updated_at.is_not(None))
+    .select_from(
+        memberships.outerjoin(
+            chat_prefs,
+            sa.and_(
+                chat_prefs.c.chat_id == memberships.c.chat_id,
+                chat_prefs.c.user_id == memberships.c.user_id,
+            ),
+        )
+    )
+    .where(memberships.c.chat_id == sa.bindparam("b_chat_id"))
 )
 _MEMBERS_OF_CHAT = _MEMBERSHIPS.where(memberships.c.chat_id == sa.bindparam("b_chat_id")).order_by(
     memberships.c.user_id
@@ -66,6 +81,11 @@ class SqlAlchemyMembershipRepository:
     async def member_ids(self, chat_id: int) -> frozenset[int]:
         rows = await self._db.read(_MEMBER_IDS, {"b_chat_id": chat_id})
         return frozenset(int(r[0]) for r in rows)
+
+    async def member_ids_with_drafts(self, chat_id: int) -> tuple[frozenset[int], frozenset[int]]:
+        rows = (await self._db.read(_MEMBER_IDS_WITH_DRAFTS, {"b_chat_id": chat_id})).all()
+        members = frozenset(int(r[0]) for r in rows)
+        return members, frozenset(int(r[0]) for r in rows if r[1])
 
     async def of_chat(self, chat_id: int) -> list[Membership]:
         return await self.of_chats([chat_id])
