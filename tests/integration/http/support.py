@@ -1,4 +1,4 @@
-"""Helpers for the HTTP tests: accounts and problem-details assertions."""
+"""Helpers for the HTTP tests: accounts, chats, posts and problem-details assertions."""
 
 from __future__ import annotations
 
@@ -59,3 +59,35 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
     assert body["title"]
     assert body["detail"]
     return body
+
+
+def open_group(http: httpx.Client, owner: Account, *members: Account, title: str = "Team") -> int:
+    """A new group of ``owner`` with ``members``: its id."""
+    response = http.post(
+        "/chats",
+        json={"kind": "group", "title": title, "member_ids": [m.id for m in members]},
+        headers=owner.headers,
+    )
+    assert response.status_code == 201, response.text
+    chat_id: int = response.json()["id"]
+    return chat_id
+
+
+def post_message(
+    http: httpx.Client, account: Account, chat_id: int, text: str = "hi", **extra: Any
+) -> dict[str, Any]:
+    """A new message (a fresh ``client_id`` each time, so the same text posts again)."""
+    response = http.post(
+        f"/chats/{chat_id}/messages",
+        json={"client_id": unique("c"), "text": text, **extra},
+        headers=account.headers,
+    )
+    assert response.status_code == 201, response.text
+    message: dict[str, Any] = response.json()
+    return message
+
+
+def posted_id(http: httpx.Client, account: Account, chat_id: int, text: str = "hi") -> int:
+    """The id of a new message (as ``post_message``)."""
+    message_id: int = post_message(http, account, chat_id, text)["id"]
+    return message_id

@@ -10,31 +10,9 @@ import httpx
 import pytest
 
 from tests.contract_check import check_sync_event
-from tests.integration.http.support import Account, assert_problem, register
+from tests.integration.http.support import Account, assert_problem, open_group, posted_id, register
 
 pytestmark = pytest.mark.integration
-
-
-def _group(http: httpx.Client, owner: Account, *others: Account, title: str = "Team") -> int:
-    response = http.post(
-        "/chats",
-        json={"kind": "group", "title": title, "member_ids": [o.id for o in others]},
-        headers=owner.headers,
-    )
-    assert response.status_code == 201, response.text
-    chat_id: int = response.json()["id"]
-    return chat_id
-
-
-def _post(http: httpx.Client, account: Account, chat_id: int, text: str) -> int:
-    response = http.post(
-        f"/chats/{chat_id}/messages",
-        json={"client_id": f"c-{chat_id}-{text}", "text": text},
-        headers=account.headers,
-    )
-    assert response.status_code == 201, response.text
-    message_id: int = response.json()["id"]
-    return message_id
 
 
 def _settings(http: httpx.Client, account: Account, chat_id: int, **body: Any) -> httpx.Response:
@@ -72,7 +50,7 @@ def _synced(http: httpx.Client, account: Account) -> list[dict[str, Any]]:
 def test_pinned_chats_come_first_in_the_users_order_then_by_activity(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    first, second, third = (_group(http, alice, bob, title=f"G{i}") for i in range(3))
+    first, second, third = (open_group(http, alice, bob, title=f"G{i}") for i in range(3))
     assert _ids(_chats(http, alice)) == [third, second, first]
 
     for chat_id in (first, second):
@@ -93,7 +71,7 @@ def test_pinned_chats_come_first_in_the_users_order_then_by_activity(
     )
     assert reordered.status_code == 200, reordered.text
     assert reordered.json() == {"chat_ids": [first, second]}
-    _post(http, bob, third, "news")
+    posted_id(http, bob, third, "news")
     items = _chats(http, alice)
     assert _ids(items) == [first, second, third]
     assert [i["pinned"] for i in items] == [True, True, False]
@@ -103,7 +81,7 @@ def test_pinned_chats_come_first_in_the_users_order_then_by_activity(
 def test_a_pinned_order_that_is_not_exactly_the_pinned_chats_is_refused(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    first, second = _group(http, alice, bob), _group(http, alice, bob)
+    first, second = open_group(http, alice, bob), open_group(http, alice, bob)
     _settings(http, alice, first, pinned=True)
 
     for wrong in ([], [first, second], [first, first]):
@@ -114,7 +92,7 @@ def test_a_pinned_order_that_is_not_exactly_the_pinned_chats_is_refused(
 def test_pinning_beyond_the_cap_is_refused_with_its_code(
     http: httpx.Client, alice: Account
 ) -> None:
-    groups = [_group(http, alice, title=f"G{i}") for i in range(11)]
+    groups = [open_group(http, alice, title=f"G{i}") for i in range(11)]
     for chat_id in groups[:10]:
         assert _settings(http, alice, chat_id, pinned=True).status_code == 200
 
@@ -124,14 +102,14 @@ def test_pinning_beyond_the_cap_is_refused_with_its_code(
 def test_archived_chats_are_apart_until_a_message_comes_unless_muted(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    quiet, loud = _group(http, alice, bob), _group(http, alice, bob)
+    quiet, loud = open_group(http, alice, bob), open_group(http, alice, bob)
     _settings(http, alice, quiet, archived=True, muted_until="forever")
     _settings(http, alice, loud, archived=True)
     assert _ids(_chats(http, alice)) == []
     assert _ids(_chats(http, alice, archived="true")) == [loud, quiet]
 
-    _post(http, bob, quiet, "shh")
-    _post(http, bob, loud, "hey")
+    posted_id(http, bob, quiet, "shh")
+    posted_id(http, bob, loud, "hey")
 
     [item] = _chats(http, alice)
     assert item["id"] == loud
@@ -147,7 +125,7 @@ def test_archived_chats_are_apart_until_a_message_comes_unless_muted(
 def test_a_timed_mute_reads_back_as_its_moment_and_patch_leaves_other_fields(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat_id = _group(http, alice, bob)
+    chat_id = open_group(http, alice, bob)
     _settings(http, alice, chat_id, pinned=True)
 
     response = _settings(http, alice, chat_id, muted_until="2999-01-02T03:04:05+00:00")
@@ -177,7 +155,7 @@ def test_a_timed_mute_reads_back_as_its_moment_and_patch_leaves_other_fields(
 def test_malformed_settings_are_refused_with_a_code(
     http: httpx.Client, alice: Account, body: dict[str, Any]
 ) -> None:
-    chat_id = _group(http, alice)
+    chat_id = open_group(http, alice)
     response = _settings(http, alice, chat_id, **body)
     assert response.status_code in (400, 422), response.text
     assert response.json()["code"] in ("validation_error", "bad_request", "malformed_request")
@@ -186,7 +164,7 @@ def test_malformed_settings_are_refused_with_a_code(
 def test_only_members_change_settings_and_drafts(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat_id = _group(http, alice)
+    chat_id = open_group(http, alice)
     assert_problem(_settings(http, bob, chat_id, pinned=True), 404, "not_found")
     assert_problem(
         http.put(f"/chats/{chat_id}/draft", json={"text": "hi"}, headers=bob.headers),
@@ -198,8 +176,8 @@ def test_only_members_change_settings_and_drafts(
 def test_a_draft_shows_in_the_authors_list_and_goes_when_they_send(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat_id = _group(http, alice, bob)
-    question = _post(http, bob, chat_id, "question")
+    chat_id = open_group(http, alice, bob)
+    question = posted_id(http, bob, chat_id, "question")
 
     saved = http.put(
         f"/chats/{chat_id}/draft",
@@ -216,7 +194,7 @@ def test_a_draft_shows_in_the_authors_list_and_goes_when_they_send(
     [bobs] = _chats(http, bob)
     assert bobs["draft"] is None
 
-    _post(http, alice, chat_id, "my answer")
+    posted_id(http, alice, chat_id, "my answer")
 
     [item] = _chats(http, alice)
     assert item["draft"] is None
@@ -231,7 +209,7 @@ def test_a_draft_shows_in_the_authors_list_and_goes_when_they_send(
 def test_a_draft_is_as_long_as_a_message_and_empty_clears_it(
     http: httpx.Client, alice: Account
 ) -> None:
-    chat_id = _group(http, alice)
+    chat_id = open_group(http, alice)
     too_long = http.put(f"/chats/{chat_id}/draft", json={"text": "x" * 5001}, headers=alice.headers)
     assert_problem(too_long, 422, "message_too_long")
     http.put(f"/chats/{chat_id}/draft", json={"text": "keep"}, headers=alice.headers)
@@ -246,7 +224,7 @@ def test_a_draft_is_as_long_as_a_message_and_empty_clears_it(
 def test_settings_are_synced_to_the_users_devices_only(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat_id = _group(http, alice, bob)
+    chat_id = open_group(http, alice, bob)
     _settings(http, alice, chat_id, muted_until="forever")
 
     mine = [e for e in _synced(http, alice) if e["type"] == "chat_settings_updated"]
@@ -257,7 +235,7 @@ def test_settings_are_synced_to_the_users_devices_only(
 def test_leaving_a_group_forgets_its_settings(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat_id = _group(http, alice, bob)
+    chat_id = open_group(http, alice, bob)
     _settings(http, bob, chat_id, pinned=True, muted_until="forever")
     http.put(f"/chats/{chat_id}/draft", json={"text": "bye"}, headers=bob.headers)
     left = http.delete(f"/chats/{chat_id}/members/{bob.id}", headers=bob.headers)
@@ -272,11 +250,11 @@ def test_leaving_a_group_forgets_its_settings(
 
 def test_the_chat_list_pages_stay_whole_with_pins_and_archive(http: httpx.Client) -> None:
     owner = register(http, "pager")
-    groups = [_group(http, owner, title=f"P{i}") for i in range(7)]
+    groups = [open_group(http, owner, title=f"P{i}") for i in range(7)]
     _settings(http, owner, groups[1], pinned=True)
     _settings(http, owner, groups[4], pinned=True)
     _settings(http, owner, groups[2], archived=True)
-    _post(http, owner, groups[0], "bump")
+    posted_id(http, owner, groups[0], "bump")
 
     for limit in (1, 2, 3, 100):
         items = []

@@ -10,31 +10,15 @@ import httpx
 import pytest
 
 from tests.contract_check import check_sync_event
-from tests.integration.http.support import Account, assert_problem, register
+from tests.integration.http.support import (
+    Account,
+    assert_problem,
+    open_group,
+    post_message,
+    register,
+)
 
 pytestmark = pytest.mark.integration
-
-
-def _group(http: httpx.Client, owner: Account, *members: Account) -> int:
-    response = http.post(
-        "/chats",
-        json={"kind": "group", "title": "Team", "member_ids": [m.id for m in members]},
-        headers=owner.headers,
-    )
-    assert response.status_code == 201, response.text
-    chat_id: int = response.json()["id"]
-    return chat_id
-
-
-def _post(http: httpx.Client, account: Account, chat_id: int, text: str) -> dict[str, Any]:
-    response = http.post(
-        f"/chats/{chat_id}/messages",
-        json={"client_id": f"c-{len(text)}-{hash(text)}", "text": text},
-        headers=account.headers,
-    )
-    assert response.status_code == 201, response.text
-    message: dict[str, Any] = response.json()
-    return message
 
 
 def _unread_mentions(http: httpx.Client, account: Account, chat_id: int) -> int:
@@ -62,10 +46,10 @@ def test_a_post_carries_the_members_it_mentions_in_every_read(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
     carol, outsider = register(http, "carol"), register(http, "out")
-    chat_id = _group(http, alice, bob, carol)
+    chat_id = open_group(http, alice, bob, carol)
 
     text = f"@{bob.username.upper()} @{carol.username}, not @{outsider.username} nor me@x.io"
-    posted = _post(http, alice, chat_id, text)
+    posted = post_message(http, alice, chat_id, text)
 
     assert posted["mentions"] == sorted([bob.id, carol.id])
     history = http.get(f"/chats/{chat_id}/messages", headers=bob.headers).json()["items"]
@@ -75,7 +59,7 @@ def test_a_post_carries_the_members_it_mentions_in_every_read(
         check_sync_event(event)
     [pushed] = [e for e in events if e["type"] == "new_message"]
     assert pushed["data"]["message"]["mentions"] == posted["mentions"]
-    plain = _post(http, alice, chat_id, "no mention here")
+    plain = post_message(http, alice, chat_id, "no mention here")
     assert plain["mentions"] == []
 
 
@@ -83,19 +67,21 @@ def test_all_mentions_everyone_from_the_owner_and_nobody_from_a_member(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
     carol = register(http, "carol")
-    chat_id = _group(http, alice, bob, carol)
+    chat_id = open_group(http, alice, bob, carol)
 
-    assert _post(http, alice, chat_id, "@all standup")["mentions"] == sorted([bob.id, carol.id])
-    assert _post(http, bob, chat_id, "@all standup?")["mentions"] == []
+    assert post_message(http, alice, chat_id, "@all standup")["mentions"] == sorted(
+        [bob.id, carol.id]
+    )
+    assert post_message(http, bob, chat_id, "@all standup?")["mentions"] == []
 
 
 def test_unread_mentions_count_fall_with_reading_editing_and_deleting(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat_id = _group(http, alice, bob)
-    first = _post(http, alice, chat_id, f"@{bob.username} one")
-    second = _post(http, alice, chat_id, f"@{bob.username} two")
-    third = _post(http, alice, chat_id, f"@{bob.username} three")
+    chat_id = open_group(http, alice, bob)
+    first = post_message(http, alice, chat_id, f"@{bob.username} one")
+    second = post_message(http, alice, chat_id, f"@{bob.username} two")
+    third = post_message(http, alice, chat_id, f"@{bob.username} three")
     assert _unread_mentions(http, bob, chat_id) == 3
     assert _unread_mentions(http, alice, chat_id) == 0
 
@@ -117,11 +103,11 @@ def test_unread_mentions_count_fall_with_reading_editing_and_deleting(
 def test_history_of_mentions_pages_with_before_after_and_limit(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat_id = _group(http, alice, bob)
+    chat_id = open_group(http, alice, bob)
     ids = []
     for i in range(4):
-        _post(http, alice, chat_id, f"filler {i}")
-        ids.append(_post(http, alice, chat_id, f"@{bob.username} number {i}")["id"])
+        post_message(http, alice, chat_id, f"filler {i}")
+        ids.append(post_message(http, alice, chat_id, f"@{bob.username} number {i}")["id"])
 
     newest = _mentioning_me(http, bob, chat_id, limit=2)
     older = _mentioning_me(http, bob, chat_id, before=ids[2], limit=2)
@@ -139,7 +125,7 @@ def test_history_of_mentions_pages_with_before_after_and_limit(
 def test_mentions_history_is_for_members_only_and_knows_one_filter(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat_id = _group(http, alice)
+    chat_id = open_group(http, alice)
 
     outsider = http.get(
         f"/chats/{chat_id}/messages", params={"mentions": "me"}, headers=bob.headers

@@ -9,31 +9,9 @@ import httpx
 import pytest
 
 from tests.contract_check import check_sync_event
-from tests.integration.http.support import Account, assert_problem, register
+from tests.integration.http.support import Account, assert_problem, open_group, posted_id, register
 
 pytestmark = pytest.mark.integration
-
-
-def _group(http: httpx.Client, owner: Account, *members: Account) -> int:
-    response = http.post(
-        "/chats",
-        json={"kind": "group", "title": "Team", "member_ids": [m.id for m in members]},
-        headers=owner.headers,
-    )
-    assert response.status_code == 201, response.text
-    chat_id: int = response.json()["id"]
-    return chat_id
-
-
-def _post(http: httpx.Client, account: Account, chat_id: int, text: str) -> int:
-    response = http.post(
-        f"/chats/{chat_id}/messages",
-        json={"client_id": f"c-{text}", "text": text},
-        headers=account.headers,
-    )
-    assert response.status_code == 201, response.text
-    message_id: int = response.json()["id"]
-    return message_id
 
 
 def _pin(http: httpx.Client, account: Account, chat_id: int, message_id: int) -> httpx.Response:
@@ -61,9 +39,9 @@ def _synced(http: httpx.Client, account: Account) -> list[dict[str, Any]]:
 def test_the_owner_pins_and_every_member_reads_the_pin_newest_first(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat = _group(http, alice, bob)
-    first = _post(http, bob, chat, "first")
-    second = _post(http, bob, chat, "second")
+    chat = open_group(http, alice, bob)
+    first = posted_id(http, bob, chat, "first")
+    second = posted_id(http, bob, chat, "second")
 
     pinned = _pin(http, alice, chat, first)
     assert pinned.status_code == 201, pinned.text
@@ -87,8 +65,8 @@ def test_the_owner_pins_and_every_member_reads_the_pin_newest_first(
 def test_plain_members_are_forbidden_and_strangers_do_not_find_the_chat(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat = _group(http, alice, bob)
-    message = _post(http, bob, chat, "hello")
+    chat = open_group(http, alice, bob)
+    message = posted_id(http, bob, chat, "hello")
     stranger = register(http, "eve")
 
     assert_problem(_pin(http, bob, chat, message), 403, "forbidden")
@@ -102,9 +80,9 @@ def test_plain_members_are_forbidden_and_strangers_do_not_find_the_chat(
 def test_unpinning_is_idempotent_and_a_deleted_message_is_unpinned(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat = _group(http, alice, bob)
-    kept = _post(http, bob, chat, "kept")
-    doomed = _post(http, bob, chat, "doomed")
+    chat = open_group(http, alice, bob)
+    kept = posted_id(http, bob, chat, "kept")
+    doomed = posted_id(http, bob, chat, "doomed")
     assert _pin(http, alice, chat, kept).status_code == 201
     assert _pin(http, alice, chat, doomed).status_code == 201
 
@@ -125,8 +103,8 @@ def test_unpinning_is_idempotent_and_a_deleted_message_is_unpinned(
 def test_a_member_who_cleared_the_chat_sees_no_pin_of_what_they_cleared(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat = _group(http, alice, bob)
-    message = _post(http, alice, chat, "old news")
+    chat = open_group(http, alice, bob)
+    message = posted_id(http, alice, chat, "old news")
     assert http.delete(f"/chats/{chat}/messages", headers=bob.headers).status_code == 204
 
     assert _pin(http, alice, chat, message).status_code == 201
@@ -139,7 +117,7 @@ def test_a_member_who_cleared_the_chat_sees_no_pin_of_what_they_cleared(
 def test_malformed_pin_requests_are_refused_with_a_code(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat = _group(http, alice, bob)
+    chat = open_group(http, alice, bob)
     for body in ({}, {"message_id": "x"}, {"message_id": 0}, {"message_id": 1, "extra": 1}):
         response = http.post(f"/chats/{chat}/pins", json=body, headers=alice.headers)
         assert response.status_code in (400, 422), response.text

@@ -11,31 +11,9 @@ import httpx
 import pytest
 
 from tests.contract_check import check_sync_event
-from tests.integration.http.support import Account, assert_problem, register
+from tests.integration.http.support import Account, assert_problem, open_group, posted_id, register
 
 pytestmark = pytest.mark.integration
-
-
-def _group(http: httpx.Client, owner: Account, *others: Account) -> int:
-    response = http.post(
-        "/chats",
-        json={"kind": "group", "title": "Team", "member_ids": [o.id for o in others]},
-        headers=owner.headers,
-    )
-    assert response.status_code == 201, response.text
-    chat_id: int = response.json()["id"]
-    return chat_id
-
-
-def _post(http: httpx.Client, account: Account, chat_id: int, text: str = "hi") -> int:
-    response = http.post(
-        f"/chats/{chat_id}/messages",
-        json={"client_id": f"c-{text}", "text": text},
-        headers=account.headers,
-    )
-    assert response.status_code == 201, response.text
-    message_id: int = response.json()["id"]
-    return message_id
 
 
 def _path(message_id: int, emoji: str) -> str:
@@ -69,8 +47,8 @@ def _reaction_events(http: httpx.Client, account: Account) -> list[dict[str, Any
 def test_a_reaction_shows_in_history_with_me_for_each_reader_and_once_in_sync(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat = _group(http, alice, bob)
-    message = _post(http, alice, chat)
+    chat = open_group(http, alice, bob)
+    message = posted_id(http, alice, chat)
 
     first = _react(http, bob, message, "👍🏽")
     again = _react(http, bob, message, "👍🏽")
@@ -102,8 +80,8 @@ def test_a_reaction_shows_in_history_with_me_for_each_reader_and_once_in_sync(
 def test_taking_a_reaction_back_is_idempotent_and_drops_the_emoji(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat = _group(http, alice, bob)
-    message = _post(http, alice, chat)
+    chat = open_group(http, alice, bob)
+    message = posted_id(http, alice, chat)
     _react(http, bob, message, "🎉")
 
     gone = _unreact(http, bob, message, "🎉")
@@ -118,8 +96,8 @@ def test_who_reacted_pages_through_profiles(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
     carol = register(http, "carol")
-    chat = _group(http, alice, bob, carol)
-    message = _post(http, alice, chat)
+    chat = open_group(http, alice, bob, carol)
+    message = posted_id(http, alice, chat)
     for account in (carol, alice, bob):
         _react(http, account, message, "👍")
 
@@ -142,8 +120,8 @@ def test_strangers_get_not_found_and_deleted_messages_take_no_reaction(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
     stranger = register(http, "stranger")
-    chat = _group(http, alice, bob)
-    message = _post(http, alice, chat)
+    chat = open_group(http, alice, bob)
+    message = posted_id(http, alice, chat)
     _react(http, bob, message, "👍")
 
     assert_problem(_react(http, stranger, message, "👍"), 404, "not_found")
@@ -162,8 +140,8 @@ def test_strangers_get_not_found_and_deleted_messages_take_no_reaction(
 def test_a_message_hidden_for_a_member_is_not_found_for_them(
     http: httpx.Client, alice: Account, bob: Account
 ) -> None:
-    chat = _group(http, alice, bob)
-    message = _post(http, alice, chat)
+    chat = open_group(http, alice, bob)
+    message = posted_id(http, alice, chat)
     hidden = http.delete(f"/messages/{message}", params={"for": "me"}, headers=bob.headers)
     assert hidden.status_code == 204, hidden.text
 
@@ -175,8 +153,8 @@ def test_a_message_hidden_for_a_member_is_not_found_for_them(
 def test_a_twenty_first_different_emoji_is_refused_with_its_own_code(
     http: httpx.Client, alice: Account
 ) -> None:
-    chat = _group(http, alice)
-    message = _post(http, alice, chat)
+    chat = open_group(http, alice)
+    message = posted_id(http, alice, chat)
     emoji = ["😀", "😁", "😂", "🤣", "😃", "😄", "😅", "😆", "😉", "😊"]
     emoji += ["😋", "😎", "😍", "😘", "🥰", "😗", "😙", "🥲", "😚", "🙂", "🤗"]
     for e in emoji[:20]:
@@ -215,8 +193,8 @@ HOSTILE = [
 def test_hostile_emoji_path_segments_are_refused_never_a_server_error(
     http: httpx.Client, alice: Account, segment: str
 ) -> None:
-    chat = _group(http, alice)
-    message = _post(http, alice, chat, f"h{abs(hash(segment))}")
+    chat = open_group(http, alice)
+    message = posted_id(http, alice, chat, f"h{abs(hash(segment))}")
     path = f"/messages/{message}/reactions/{segment}"
 
     for method in ("PUT", "DELETE", "GET"):

@@ -440,3 +440,11 @@ async def socket_of(server: ServerProcess, user: User, **kwargs: Any) -> AsyncIt
 
 def feed_frames(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [f for f in frames if "cursor" in f]
+
+
+async def settled(*clients: Client) -> None:
+    """Every frame sent to these sockets before now has arrived (pong follows them)."""
+    for client in clients:
+        count = len(client.of_type("pong"))
+        await client.send("ping")
+        await client.wait_type("pong", count + 1)

@@ -8,24 +8,16 @@ import httpx
 import pytest
 
 from tests.integration.ws.conftest import (
-    Client,
     ServerProcess,
     log_in,
     open_dialog,
     post,
     register,
+    settled,
     socket_of,
 )
 
 pytestmark = pytest.mark.integration
-
-
-async def _settled(*clients: Client) -> None:
-    """Every frame sent to these sockets before now has arrived (pong follows them)."""
-    for client in clients:
-        count = len(client.of_type("pong"))
-        await client.send("ping")
-        await client.wait_type("pong", count + 1)
 
 
 async def test_settings_reach_my_other_device_and_not_the_other_member(
@@ -53,7 +45,7 @@ async def test_settings_reach_my_other_device_and_not_the_other_member(
             "pinned_chat_ids": [chat_id],
         }
         assert isinstance(frame["cursor"], int)
-        await _settled(on_bob)
+        await settled(on_bob)
         assert on_bob.of_type("chat_settings_updated") == []
 
 
@@ -84,5 +76,5 @@ async def test_a_draft_reaches_my_other_device_and_goes_everywhere_when_i_send(
             cleared = await client.wait_type("draft_updated", 2)
             assert cleared["data"] == {"chat_id": chat_id, "draft": None}
         await on_bob.wait_type("new_message")
-        await _settled(on_bob)
+        await settled(on_bob)
         assert on_bob.of_type("draft_updated") == []

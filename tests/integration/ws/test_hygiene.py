@@ -11,7 +11,6 @@ import pytest
 
 from tests.integration.ws.conftest import (
     PASSWORD,
-    Client,
     ServerProcess,
     User,
     feed_frames,
@@ -19,19 +18,12 @@ from tests.integration.ws.conftest import (
     open_dialog,
     post,
     register,
+    settled,
     socket_of,
     sync_all,
 )
 
 pytestmark = pytest.mark.integration
-
-
-async def _settled(*clients: Client) -> None:
-    """Every frame sent to these sockets before now has arrived (pong follows them)."""
-    for client in clients:
-        count = len(client.of_type("pong"))
-        await client.send("ping")
-        await client.wait_type("pong", count + 1)
 
 
 def _message_ids(frames: list[dict[str, Any]]) -> set[int]:
@@ -68,7 +60,7 @@ async def test_deleting_the_account_closes_its_sockets_and_tells_chat_mates(
         assert told["data"]["user"]["id"] == alice.id
         assert told["data"]["user"]["deleted"] is True
         assert told["data"]["user"]["display_name"] == "Deleted account"
-        await _settled(on_bob, on_carol)
+        await settled(on_bob, on_carol)
         assert on_carol.of_type("profile_updated") == []
         # The deleted account's sockets closing is no presence news (no "last seen").
         assert not [
@@ -88,7 +80,7 @@ async def test_deleting_the_account_closes_its_sockets_and_tells_chat_mates(
     newcomer = User(again.json()["user"]["id"], alice.username, again.json()["access_token"])
     assert newcomer.id != alice.id
     async with socket_of(server, newcomer) as on_newcomer:
-        await _settled(on_newcomer)
+        await settled(on_newcomer)
 
 
 async def test_a_cleared_chat_reaches_my_other_device_and_not_the_other_member(
@@ -117,7 +109,7 @@ async def test_a_cleared_chat_reaches_my_other_device_and_not_the_other_member(
         )
         assert edited.status_code == 200, edited.text
         await on_bob.wait_type("message_updated")
-        await _settled(on_laptop, on_phone, on_bob)
+        await settled(on_laptop, on_phone, on_bob)
         assert on_bob.of_type("chat_cleared") == []
         assert on_laptop.of_type("message_updated") == []
 
@@ -155,7 +147,7 @@ async def test_a_hidden_message_reaches_my_devices_only_and_stays_hidden_in_sync
         deleted = await http.delete(f"/api/v1/messages/{hidden}", headers=bob.headers)
         assert deleted.status_code == 200, deleted.text
         await on_bob.wait_type("message_deleted")
-        await _settled(on_laptop, on_phone, on_bob)
+        await settled(on_laptop, on_phone, on_bob)
         assert on_bob.of_type("message_hidden") == []
         assert hidden not in _message_ids(feed_frames(on_laptop.frames))
 

@@ -9,23 +9,15 @@ import httpx
 import pytest
 
 from tests.integration.ws.conftest import (
-    Client,
     ServerProcess,
     open_dialog,
     post,
     register,
+    settled,
     socket_of,
 )
 
 pytestmark = pytest.mark.integration
-
-
-async def _settled(*clients: Client) -> None:
-    """Every frame sent to these sockets before now has arrived (pong follows them)."""
-    for client in clients:
-        count = len(client.of_type("pong"))
-        await client.send("ping")
-        await client.wait_type("pong", count + 1)
 
 
 async def test_a_forward_over_the_socket_is_answered_and_resent_once(
@@ -46,7 +38,7 @@ async def test_a_forward_over_the_socket_is_answered_and_resent_once(
         again = await on_alice.wait_type("message_sent", 2)
         await on_alice.send("send_message", {**frame, "client_id": "fw-2", "forward_of": 2**62})
         refused = await on_alice.wait_type("error")
-        await _settled(on_carol)
+        await settled(on_carol)
 
     message = sent["data"]["message"]
     assert message["text"] == "pass it on"
@@ -96,7 +88,7 @@ async def test_pins_and_quotes_reach_only_who_sees_the_message(
         assert unpinned.status_code == 204
         await on_bob.wait_type("message_unpinned")
         await on_carol.wait_type("message_unpinned")
-        await _settled(on_bob, on_carol)
+        await settled(on_bob, on_carol)
 
     quote = on_carol.of_type("new_message")[0]["data"]["message"]["reply_to"]
     assert quote == {"id": old["id"], "sender_id": alice.id, "text": "", "deleted": True}

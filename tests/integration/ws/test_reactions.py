@@ -15,19 +15,12 @@ from tests.integration.ws.conftest import (
     open_dialog,
     post,
     register,
+    settled,
     socket_of,
     sync_all,
 )
 
 pytestmark = pytest.mark.integration
-
-
-async def _settled(*clients: Client) -> None:
-    """Every frame sent to these sockets before now has arrived (pong follows them)."""
-    for client in clients:
-        count = len(client.of_type("pong"))
-        await client.send("ping")
-        await client.wait_type("pong", count + 1)
 
 
 def _raw_of_type(client: Client, type_: str) -> list[str | bytes]:
@@ -50,7 +43,7 @@ async def test_both_members_get_the_same_frame_bytes_and_a_repeat_pushes_nothing
 
         frame = await on_alice.wait_type("message_reactions")
         await on_bob.wait_type("message_reactions")
-        await _settled(on_alice, on_bob)
+        await settled(on_alice, on_bob)
 
         assert _raw_of_type(on_alice, "message_reactions") == _raw_of_type(
             on_bob, "message_reactions"
@@ -86,6 +79,6 @@ async def test_a_member_who_hid_the_message_is_not_pushed_its_reactions(
         assert response.status_code == 200, response.text
 
         await on_alice.wait_type("message_reactions")
-        await _settled(on_alice, on_bob)
+        await settled(on_alice, on_bob)
 
         assert on_bob.of_type("message_reactions") == []
