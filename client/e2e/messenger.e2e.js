@@ -241,7 +241,7 @@ describe('messenger in the browser against a real server', { timeout: 240000 }, 
   test('switching the language at run time, and the dark theme', async () => {
     await alice.click('#btn-settings');
     await alice.selectOption('#setting-language', 'en');
-    await eventually(async () => (await alice.getAttribute('#search', 'placeholder')) === 'Search chats and people', {
+    await eventually(async () => (await alice.getAttribute('#search', 'placeholder')) === 'Search chats, people and messages', {
       message: 'English placeholder',
     });
     await alice.selectOption('#setting-theme', 'dark');

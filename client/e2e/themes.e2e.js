@@ -96,7 +96,7 @@ describe('themes in the browser', { timeout: 120000 }, () => {
     // The language, chosen on one device, follows to the other at once.
     await other.selectOption('#setting-language', 'en');
     await eventually(async () => (await page.getAttribute('html', 'lang')) === 'en', { message: 'English on the first device' });
-    assert.equal(await page.getAttribute('#search', 'placeholder'), 'Search chats and people');
+    assert.equal(await page.getAttribute('#search', 'placeholder'), 'Search chats, people and messages');
     assert.deepEqual(await rest(ctx.server, token, 'GET', '/users/me/settings'), { theme_id: 'light', language: 'en' });
 
     assert.deepEqual(page.errors, []);
