@@ -213,6 +213,7 @@ function createApp({ desktop, serverUrl, i18n }) {
       return;
     }
     if (frame.type === 'member_removed' && result?.removed) app.views.chatInfo.close();
+    if (frame.type === 'privacy_updated' && result?.receiptsChanged) app.engine.reloadChats().catch(() => {});
     if (frame.type === 'typing') scheduleTypingRefresh();
   }
 

@@ -1427,6 +1427,7 @@ class MessengerMachine(RuleBasedStateMachine):
                     # of theirs tells (a client reloads them on its own privacy_updated).
                     _own_marks_only(state, uid)
                     _own_marks_only(fresh, uid)
+                    _delivery_marks_reloaded(state, fresh, uid)
                 assert state == fresh
 
     # --- message search: whoever searches anything finds exactly what they may see -------
@@ -1544,6 +1545,15 @@ class MessengerMachine(RuleBasedStateMachine):
 def _own_marks_only(state: ClientState, me: int) -> None:
     for view in state.values():
         view.read = {uid: mark for uid, mark in view.read.items() if uid == me}
+
+
+def _delivery_marks_reloaded(state: ClientState, fresh: ClientState, me: int) -> None:
+    """Others' delivery marks as the client reads them again on its own privacy_updated: a
+    read mark it may no longer see (and so does not replay) had moved them too."""
+    for chat_id, view in state.items():
+        if chat_id in fresh:
+            others = {uid: m for uid, m in fresh[chat_id].delivered.items() if uid != me}
+            view.delivered = {uid: m for uid, m in view.delivered.items() if uid == me} | others
 
 
 TestMessengerMachine = MessengerMachine.TestCase

@@ -276,9 +276,13 @@ export class Store {
       case 'blocks_updated':
         this.setBlocked(d.user_id, !!d.blocked);
         return { userId: d.user_id };
-      case 'privacy_updated':
+      case 'privacy_updated': {
+        // Others' read marks show or hide with my read receipts, and no event of theirs
+        // says so: the caller reads the chats' marks again when the switch moved.
+        const before = this.privacy?.read_receipts;
         this.setPrivacy(d.privacy ?? null);
-        return {};
+        return { receiptsChanged: before === undefined || before !== d.privacy?.read_receipts };
+      }
       case 'chat_cleared':
         this.clearChat(d.chat_id, d.up_to_message_id);
         return { chatId: d.chat_id };

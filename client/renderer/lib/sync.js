@@ -111,6 +111,13 @@ export class SyncEngine {
     return this.cursor;
   }
 
+  /** Reads the chat list again (members' read and delivery marks as I may see them now). */
+  async reloadChats() {
+    const chats = await this.api.chats();
+    const archived = this.api.archivedChats ? await this.api.archivedChats() : { items: [] };
+    this.store.setChats([...(chats.items || []), ...(archived.items || [])]);
+  }
+
   /** Tells the socket which chat is on screen (`store.openChatId`) with `leave_chat` /
    * `join_chat`: in big groups the server sends typing only to sockets that joined the chat.
    * Offline, nothing is sent; the next `ready` joins the chat open then. */
