@@ -2,7 +2,7 @@
 // Regenerate: .venv/bin/python -m messenger.contract client/renderer/lib/errorcodes.js
 
 /** The contract version these codes belong to (the ready frame's `version`). */
-export const CONTRACT_VERSION = '1.6.0';
+export const CONTRACT_VERSION = '1.7.0';
 
 /** Every `code` of problem details and of socket `error` frames. */
 export const ErrorCode = Object.freeze({

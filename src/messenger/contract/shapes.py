@@ -22,7 +22,7 @@ from messenger.contract.errors import ErrorCode
 # The version of this contract: the AsyncAPI document's ``info.version`` and the ``ready``
 # frame's ``version``. A new frame type or field raises the minor version (clients ignore
 # what they do not know); anything a client could trip over raises the major version.
-CONTRACT_VERSION = "1.6.0"
+CONTRACT_VERSION = "1.7.0"
 
 # --- objects (the REST API's response bodies, and what frames carry) ----------------------
 
@@ -101,9 +101,11 @@ class Privacy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, gc=False
 
 
 class User(PublicProfile, kw_only=True, gc=False):
-    """The caller's own account."""
+    """The caller's own account; ``is_admin``: a server administrator (the ``/admin``
+    console and API)."""
 
     email: str | None
+    is_admin: bool = False
 
 
 class Member(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):

@@ -185,6 +185,7 @@ class Wire:
             avatar_preset=u.avatar_preset,
             avatar_frame=u.avatar_frame,
             deleted=u.deleted,
+            is_admin=u.is_admin,
         )
 
     def preset(self, kind: model.PresetKind, preset_id: str) -> s.PresetImage:

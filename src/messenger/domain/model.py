@@ -285,10 +285,26 @@ class User:
     # The deletion asked to erase the user's messages and that is not finished yet (it runs
     # in batches and resumes after a restart).
     erasing_messages: bool = False
+    # A server administrator (the ``/admin`` API and console; the first account of a fresh
+    # server, or ``messenger create-user NAME --admin``).
+    is_admin: bool = False
+    # When an administrator deactivated the account (an employee who left): nobody can log
+    # in to it, its sessions are ended, and everything it wrote stays, under its name.
+    # Unlike a deletion it can be undone (reactivated).
+    deactivated_at: datetime | None = None
 
     @property
     def deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def deactivated(self) -> bool:
+        return self.deactivated_at is not None
+
+    @property
+    def can_log_in(self) -> bool:
+        """Neither deleted by its owner nor deactivated by an administrator."""
+        return self.deleted_at is None and self.deactivated_at is None
 
     def deactivate(self, now: datetime, *, erase_messages: bool) -> None:
         """Delete the account: free the username and email, forget the profile and make

@@ -19,6 +19,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
+from messenger.domain.audit import AuditAction, AuditEntry
 from messenger.domain.chat_prefs import ChatPrefs
 from messenger.domain.errors import DomainError
 from messenger.domain.events import Delivery, Event, FeedEntry, Notification
@@ -73,6 +74,10 @@ class UserRepository(Protocol):
 
     async def erasing(self, limit: int) -> list[int]:
         """Ids of up to ``limit`` deleted users whose messages are still being erased."""
+
+    async def any_user(self) -> bool:
+        """Whether any account was ever registered (deleted ones count): the first one of a
+        fresh server becomes its administrator."""
 
 
 class ChatRepository(Protocol):
@@ -441,6 +446,28 @@ class ChatPrefsRepository(Protocol):
         """Forget what the user chose for the chat (they left it)."""
 
 
+class AuditLog(Protocol):
+    """The audit log (``domain.audit``), newest entries first."""
+
+    async def record(self, entry: AuditEntry) -> None:
+        """Store the entry (its ``id`` is given by the storage)."""
+
+    async def page(
+        self,
+        *,
+        limit: int,
+        before_id: int | None = None,
+        actor_id: int | None = None,
+        action: AuditAction | None = None,
+    ) -> list[AuditEntry]:
+        """Up to ``limit`` entries older than ``before_id`` (all: None), newest first,
+        of that actor and action where given."""
+
+    async def prune(self, older_than: datetime, limit: int) -> int:
+        """Delete up to ``limit`` of the oldest entries made before ``older_than``; how
+        many went."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories.
 
@@ -498,6 +525,9 @@ class UnitOfWork(Protocol):
 
     @property
     def chat_prefs(self) -> ChatPrefsRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     async def __aenter__(self) -> Self: ...
 

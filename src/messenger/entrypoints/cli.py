@@ -101,23 +101,31 @@ def migrate() -> None:
     print("messenger: database is up to date")
 
 
-async def _create_user(username: str, password: str, email: str | None, name: str | None) -> int:
+async def _create_user(
+    username: str, password: str, email: str | None, name: str | None, *, admin: bool
+) -> int:
     container = Container(settings=_settings())
     async with running(container) as (messenger, _):
-        result = await messenger.register(username, password, email=email, display_name=name)
+        result = await messenger.register(
+            username, password, email=email, display_name=name, admin=admin
+        )
         # Registering opened a session that nobody will use.
         await messenger.log_out(AccessClaims(user_id=result.user.id, session_id=result.session.id))
         return result.user.id
 
 
-def create_user(username: str, email: str | None, display_name: str | None) -> None:
-    """Register an account from the command line (password from MESSENGER_PASSWORD or a prompt)."""
+def create_user(
+    username: str, email: str | None, display_name: str | None, *, admin: bool = False
+) -> None:
+    """Register an account from the command line (password from MESSENGER_PASSWORD or a
+    prompt); ``admin``: a server administrator."""
     password = os.environ.get("MESSENGER_PASSWORD") or getpass.getpass("Password: ")
     try:
-        user_id = asyncio.run(_create_user(username, password, email, display_name))
+        user_id = asyncio.run(_create_user(username, password, email, display_name, admin=admin))
     except DomainError as exc:
         raise SystemExit(f"messenger: {exc.message}") from None
-    print(f"messenger: created user {username!r} with id {user_id}")
+    role = "administrator" if admin else "user"
+    print(f"messenger: created {role} {username!r} with id {user_id}")
 
 
 async def _delete_abandoned_uploads() -> int:
@@ -147,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p_user.add_argument("username")
     p_user.add_argument("--email")
     p_user.add_argument("--display-name")
+    p_user.add_argument("--admin", action="store_true", help="a server administrator")
     commands.add_parser(
         "cleanup-uploads",
         help="delete uploads attached to no message after MESSENGER_LIMIT_UNATTACHED_UPLOAD_HOURS",
@@ -158,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "migrate":
         migrate()
     elif args.command == "create-user":
-        create_user(args.username, args.email, args.display_name)
+        create_user(args.username, args.email, args.display_name, admin=args.admin)
     elif args.command == "cleanup-uploads":
         cleanup_uploads()
     else:  # pragma: no cover - argparse rejects unknown commands

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from messenger.adapters import text_search
+from messenger.domain.audit import AuditAction, AuditEntry
 from messenger.domain.chat_prefs import ChatPrefs
 from messenger.domain.errors import Conflict, EmailTaken, UsernameTaken
 from messenger.domain.events import (
@@ -93,6 +94,7 @@ class InMemoryStore:
     # message id -> the terms its text is indexed by (text_search.terms).
     search_terms: dict[int, frozenset[str]] = field(default_factory=dict)
     chat_prefs: dict[tuple[int, int], ChatPrefs] = field(default_factory=dict)  # (chat, user)
+    audit: dict[int, AuditEntry] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -220,6 +222,9 @@ class InMemoryUserRepository(_Repo):
 
     async def erasing(self, limit: int) -> list[int]:
         return sorted(u.id for u in self._s.users.values() if u.erasing_messages)[:limit]
+
+    async def any_user(self) -> bool:
+        return bool(self._s.users)
 
 
 class InMemoryChatRepository(_Repo):
@@ -883,6 +888,37 @@ class InMemoryChatPrefsRepository(_Repo):
         self._j.delete(self._s.chat_prefs, (chat_id, user_id))
 
 
+class InMemoryAuditLog(_Repo):
+    async def record(self, entry: AuditEntry) -> None:
+        entry = _c(entry)
+        entry.id = self._s.next_id("audit")
+        self._j.put(self._s.audit, entry.id, entry)
+
+    async def page(
+        self,
+        *,
+        limit: int,
+        before_id: int | None = None,
+        actor_id: int | None = None,
+        action: AuditAction | None = None,
+    ) -> list[AuditEntry]:
+        found = [
+            e
+            for e in self._s.audit.values()
+            if (before_id is None or e.id < before_id)
+            and (actor_id is None or e.actor_id == actor_id)
+            and (action is None or e.action == action)
+        ]
+        found.sort(key=lambda e: e.id, reverse=True)
+        return [_c(e) for e in found[:limit]]
+
+    async def prune(self, older_than: datetime, limit: int) -> int:
+        old = sorted(e.id for e in self._s.audit.values() if e.at < older_than)[:limit]
+        for entry_id in old:
+            self._j.delete(self._s.audit, entry_id)
+        return len(old)
+
+
 class InMemoryUnitOfWork:
     """A unit of work over an ``InMemoryStore``."""
 
@@ -907,6 +943,7 @@ class InMemoryUnitOfWork:
         self.pins = InMemoryPinRepository(store, self)
         self.search = InMemorySearchIndex(store, self)
         self.chat_prefs = InMemoryChatPrefsRepository(store, self)
+        self.audit = InMemoryAuditLog(store, self)
 
     def journal(self) -> _Journal:
         if self._journal is None:

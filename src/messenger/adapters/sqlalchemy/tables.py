@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 
+from messenger.domain.audit import DETAIL_MAX, TARGET_ID_MAX, AuditAction, AuditTarget
 from messenger.domain.model import (
     Attachment,
     ChatKind,
@@ -321,6 +322,9 @@ users = sa.Table(
     sa.Column(
         "erasing_messages", sa.Boolean(), nullable=False, index=True, server_default=sa.false()
     ),
+    # Server administrators and accounts an administrator deactivated (migration 0013).
+    sa.Column("is_admin", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("deactivated_at", UTCDateTime(), nullable=True),
     **MYSQL_TABLE,
 )
 
@@ -589,6 +593,25 @@ message_search = sa.table(
     sa.column("message_id", REF),
     sa.column("chat_id", REF),
     sa.column("terms", sa.Text),
+)
+
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    _id_column(),
+    sa.Column("at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("action", EnumString(AuditAction, 32), nullable=False),
+    # No foreign key: the log outlives what it tells of, and is pruned on its own.
+    sa.Column("actor_id", REF, nullable=True),
+    sa.Column("target_type", EnumString(AuditTarget, 16), nullable=True),
+    sa.Column("target_id", key(TARGET_ID_MAX), nullable=True),
+    sa.Column("address", key(64), nullable=True),
+    sa.Column("detail", sa.String(DETAIL_MAX), nullable=False),
+    # The console's filters, each newest first.
+    sa.Index("ix_audit_log_actor_id", "actor_id", "id"),
+    sa.Index("ix_audit_log_action", "action", "id"),
+    **MYSQL_TABLE,
 )
 
 

@@ -24,6 +24,7 @@ from messenger.adapters.sqlalchemy.repositories import (
     CachedChatRepository,
     CachedMembershipRepository,
     CachedMessageRepository,
+    SqlAlchemyAuditLog,
     SqlAlchemyBlockRepository,
     SqlAlchemyChatPrefsRepository,
     SqlAlchemyChatRepository,
@@ -98,6 +99,7 @@ class SqlAlchemyUnitOfWork:
         self.settings = SqlAlchemySettingsRepository(self.session)
         self.pins = SqlAlchemyPinRepository(self.session)
         self.search = SqlAlchemySearchIndex(self.session)
+        self.audit = SqlAlchemyAuditLog(self.session)
 
     def _locked(self, head: int) -> None:
         if self._view is not None:

@@ -123,7 +123,11 @@ class Register(_SessionStarter):
         email: str | None = None,
         display_name: str | None = None,
         device_name: str | None = None,
+        *,
+        admin: bool = False,
     ) -> AuthResult:
+        """``admin``: the account is a server administrator from the start (the server's
+        shell creates such); the first account of a fresh server always is."""
         username = normalize_username(username)
         email = normalize_email(email)
         check_new_password(password, self._ports.common_passwords)
@@ -137,6 +141,9 @@ class Register(_SessionStarter):
                 raise EmailTaken()
         password_hash = await self._ports.hasher.hash(password)
         async with self._uow() as uow:
+            # Write units of work are serialised, so two first registrations racing cannot
+            # both find the server empty.
+            first = not await uow.users.any_user()
             user = await uow.users.add(
                 User(
                     id=0,
@@ -145,6 +152,7 @@ class Register(_SessionStarter):
                     password_hash=password_hash,
                     display_name=name,
                     created_at=self._clock.now(),
+                    is_admin=admin or first,
                 )
             )
             result = await self._start_session(uow, user, device_name)

@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
-from messenger.domain.errors import ChatNotFound, Throttled
+from messenger.domain.audit import DETAIL_MAX, TARGET_ID_MAX, AuditAction, AuditEntry, AuditTarget
+from messenger.domain.errors import ChatNotFound, Forbidden, Throttled
 from messenger.domain.events import Notification, SessionsEnded
 from messenger.domain.model import (
     AvatarCatalog,
@@ -97,6 +98,32 @@ class UseCase:
         if notifications:
             await self._ports.notifier.publish(notifications)
 
+    async def _audit(
+        self,
+        uow: UnitOfWork,
+        action: AuditAction,
+        actor_id: int | None,
+        target: tuple[AuditTarget, object] | None = None,
+        *,
+        address: str | None = None,
+        detail: str = "",
+    ) -> None:
+        """Write an audit entry in ``uow``'s transaction: it commits (or not) with the change
+        it tells of."""
+        target_type, target_id = (None, None) if target is None else target
+        await uow.audit.record(
+            AuditEntry(
+                id=0,
+                at=self._clock.now(),
+                action=action,
+                actor_id=actor_id,
+                target_type=target_type,
+                target_id=None if target_id is None else str(target_id)[:TARGET_ID_MAX],
+                address=None if address is None else address[:64],
+                detail=detail[:DETAIL_MAX],
+            )
+        )
+
     async def _end_sessions(self, user_id: int, session_ids: Sequence[str]) -> None:
         """After a commit that revoked these sessions: stop trusting them here at once, and
         have every process close their sockets (``SessionsEnded``)."""
@@ -106,6 +133,15 @@ class UseCase:
             self._ports.sessions.revoke(session_id)
         event = SessionsEnded(user_id=user_id, session_ids=tuple(session_ids))
         await self._publish([Notification(event, frozenset({user_id}))])
+
+
+async def require_admin(uow: UnitOfWork, user_id: int) -> User:
+    """The caller, who must be a server administrator whose account is live: anyone else
+    gets ``Forbidden`` (403 ``forbidden``), the same for every admin action."""
+    user = await uow.users.get(user_id)
+    if user is None or not user.is_admin or not user.can_log_in:
+        raise Forbidden("Only a server administrator may do this.")
+    return user
 
 
 async def load_membership(uow: UnitOfWork, chat_id: int, user_id: int) -> tuple[Chat, Membership]:

@@ -5,6 +5,7 @@ serialise writers and turn storage trouble into domain errors) and hand out fres
 They know nothing of the cache: cached.py wraps the three it serves.
 """
 
+from messenger.adapters.sqlalchemy.repositories.audit import SqlAlchemyAuditLog
 from messenger.adapters.sqlalchemy.repositories.cached import (
     CachedChatPrefsRepository,
     CachedChatRepository,
@@ -37,6 +38,7 @@ __all__ = [
     "CachedChatRepository",
     "CachedMembershipRepository",
     "CachedMessageRepository",
+    "SqlAlchemyAuditLog",
     "SqlAlchemyBlockRepository",
     "SqlAlchemyChatPrefsRepository",
     "SqlAlchemyChatRepository",

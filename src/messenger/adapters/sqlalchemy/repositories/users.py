@@ -108,6 +108,9 @@ class SqlAlchemyUserRepository:
             stmt = stmt.where(users.c.username > after)
         return [User(*r) for r in await self._db.read(stmt)]
 
+    async def any_user(self) -> bool:
+        return (await self._db.read(sa.select(users.c.id).limit(1))).first() is not None
+
     async def erasing(self, limit: int) -> list[int]:
         stmt = (
             sa.select(users.c.id)
