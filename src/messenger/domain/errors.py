@@ -121,6 +121,39 @@ class UserDeleted(Forbidden):
     default_message = "This account was deleted."
 
 
+class AccountDeactivated(Forbidden):
+    """An administrator deactivated the account: it cannot log in (said only to someone who
+    gave its password)."""
+
+    code = "account_deactivated"
+    default_message = "This account was deactivated by an administrator."
+
+
+class RegistrationClosed(Forbidden):
+    """The server takes no new accounts (its administrator creates them)."""
+
+    code = "registration_closed"
+    default_message = "Registration on this server is closed."
+
+
+class InviteRequired(Forbidden):
+    """The server takes new accounts only with a valid invite (missing, unknown, expired,
+    used up, revoked, or made for another email)."""
+
+    code = "invite_required"
+    default_message = "Registration on this server needs a valid invite."
+
+
+class ResetLinkInvalid(ValidationError):
+    """A password-reset link that is unknown, expired or already used."""
+
+    code = "reset_link_invalid"
+    default_message = "This password reset link is invalid or has expired."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, field="token")
+
+
 class Conflict(DomainError):
     code = "conflict"
     default_message = "The request conflicts with the current state."

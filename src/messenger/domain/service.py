@@ -31,6 +31,8 @@ class Messenger:
         self.change_password = uc.ChangePassword(ports)
         self.delete_account = uc.DeleteAccount(ports)
         self.resume_account_deletions = uc.ResumeAccountDeletions(ports)
+        self.deactivate_user = uc.DeactivateUser(ports)
+        self.reactivate_user = uc.ReactivateUser(ports)
         self.get_my_account = uc.GetMyAccount(ports)
         self.get_profile = uc.GetProfile(ports)
         self.update_profile = uc.UpdateProfile(ports)

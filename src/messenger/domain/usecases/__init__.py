@@ -16,6 +16,7 @@ from messenger.domain.usecases.accounts import (
     RevokeSession,
     SearchUsers,
 )
+from messenger.domain.usecases.admin import DeactivateUser, ReactivateUser
 from messenger.domain.usecases.avatars import (
     AvatarImage,
     GetAvatar,
@@ -113,6 +114,7 @@ __all__ = [
     "ClearChat",
     "CreateGroup",
     "CreateTheme",
+    "DeactivateUser",
     "DeleteAbandonedUploads",
     "DeleteAccount",
     "DeleteMessage",
@@ -153,6 +155,7 @@ __all__ = [
     "PostResult",
     "ProfileChange",
     "ReactToMessage",
+    "ReactivateUser",
     "ReadHistory",
     "ReadState",
     "RefreshSession",

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from messenger.domain.errors import (
+    AccountDeactivated,
     EmailTaken,
     InvalidCredentials,
     InvalidToken,
@@ -203,6 +204,10 @@ class Authenticate(_SessionStarter):
             fresh = await uow.users.get(user.id)
             if fresh is None or fresh.deleted:
                 raise InvalidCredentials()
+            # Said only now, to someone who knows the password: a stranger cannot probe
+            # which accounts were deactivated.
+            if fresh.deactivated:
+                raise AccountDeactivated()
             if new_hash is not None:
                 fresh.password_hash = new_hash
                 await uow.users.update(fresh)
@@ -225,7 +230,7 @@ class RefreshSession(_SessionStarter):
             if session is None or not session.active_at(now, self._limits):
                 raise InvalidToken()
             user = await uow.users.get(session.user_id)
-            if user is None or user.deleted:
+            if user is None or not user.can_log_in:
                 raise InvalidToken()
             if token.used_at is not None:
                 # Someone holds a copy of a token that was already rotated: either the
