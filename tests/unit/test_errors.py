@@ -42,6 +42,10 @@ EXPECTED_CODES: dict[type[DomainError], str] = {
     errors.UserDeleted: "user_deleted",
     errors.TooManyPinnedChats: "too_many_pinned_chats",
     errors.PinnedOrderMismatch: "pinned_order_mismatch",
+    errors.AccountDeactivated: "account_deactivated",
+    errors.RegistrationClosed: "registration_closed",
+    errors.InviteRequired: "invite_required",
+    errors.ResetLinkInvalid: "reset_link_invalid",
 }
 
 
