@@ -9,6 +9,7 @@ default one: an embedder or a test may build many apps in one process.
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,6 +17,7 @@ from litestar import Request, Response, get
 from litestar.enums import ScopeType
 from litestar.handlers import HTTPRouteHandler
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
+from litestar.types import Message, Receive, Scope, Send
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -24,7 +26,6 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client import Histogram as PromHistogram
-from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.metrics_core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -75,43 +76,81 @@ def _le(bound: float) -> str:
 
 
 class _RequestMetrics(PrometheusMiddleware):
-    """Litestar's middleware, with its metrics in the app's registry instead of the
-    process-wide one its class keeps them in."""
+    """Litestar's middleware with the same series, counted into the app's registry (its
+    class keeps them in the process-wide one) and at a fraction of its cost: its own
+    ``__call__`` built a ``Request`` and looked up four labelled children per request,
+    about as much CPU as a small request itself; here a request costs two dict lookups,
+    a clock read and three increments."""
 
-    def _metric(self, kind: type[MetricWrapperBase], suffix: str, doc: str, labels: Any) -> Any:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         config = self._config
         assert isinstance(config, _Config)
-        name = f"{config.prefix}_{suffix}"
-        metric = config.made.get(name)
-        if metric is None:
-            extra: dict[str, Any] = {}
-            if kind is PromHistogram and config.buckets is not None:
-                extra["buckets"] = config.buckets
-            metric = config.made[name] = kind(
-                name, doc, labelnames=[*labels], registry=config.registry, **extra
+        method: str = scope["method"]  # type: ignore[typeddict-item]
+        path: str = scope.get("path_template") or scope["path"]
+        progress = config.in_progress.get((method, path))
+        if progress is None:
+            progress = config.in_progress[method, path] = config.gauge.labels(
+                method, path, "messenger"
             )
-        return metric
+        status = 500  # unless the app starts a response
 
-    def request_count(self, labels: dict[str, str | int | float]) -> Counter:
-        return self._metric(Counter, "requests_total", "Requests answered", labels)  # type: ignore[no-any-return]
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
 
-    def request_time(self, labels: dict[str, str | int | float]) -> PromHistogram:
-        return self._metric(  # type: ignore[no-any-return]
-            PromHistogram, "request_duration_seconds", "Request duration, in seconds", labels
-        )
-
-    def requests_in_progress(self, labels: dict[str, str | int | float]) -> Gauge:
-        return self._metric(Gauge, "requests_in_progress", "Requests being handled", labels)  # type: ignore[no-any-return]
-
-    def requests_error_count(self, labels: dict[str, str | int | float]) -> Counter:
-        return self._metric(  # type: ignore[no-any-return]
-            Counter, "requests_error_total", "Requests answered with a 5xx status", labels
-        )
+        progress.inc()
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            elapsed = time.perf_counter() - started
+            progress.dec()
+            children = config.done.get((method, path, status))
+            if children is None:
+                children = config.done[method, path, status] = config.children(method, path, status)
+            count, duration, errors = children
+            count.inc()
+            duration.observe(elapsed)
+            if errors is not None:
+                errors.inc()
 
 
 class _Config(PrometheusConfig):
-    registry: CollectorRegistry
-    made: dict[str, MetricWrapperBase]
+    """The plugin's configuration with the app's own series and their labelled children."""
+
+    def attach(self, registry: CollectorRegistry) -> None:
+        labels = ("method", "path", "status_code", "app_name")
+        prefix = self.prefix
+        self.requests = Counter(
+            f"{prefix}_requests", "Requests answered", labels, registry=registry
+        )
+        self.durations = PromHistogram(
+            f"{prefix}_request_duration_seconds",
+            "Request duration, in seconds",
+            labels,
+            registry=registry,
+        )
+        self.errors = Counter(
+            f"{prefix}_requests_error",
+            "Requests answered with a 5xx status",
+            labels,
+            registry=registry,
+        )
+        self.gauge = Gauge(
+            f"{prefix}_requests_in_progress",
+            "Requests being handled",
+            ("method", "path", "app_name"),
+            registry=registry,
+        )
+        self.in_progress: dict[tuple[str, str], Any] = {}
+        self.done: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+
+    def children(self, method: str, path: str, status: int) -> tuple[Any, Any, Any]:
+        values = (method, path, str(status), self.app_name)
+        errors = self.errors.labels(*values) if status >= 500 else None
+        return self.requests.labels(*values), self.durations.labels(*values), errors
 
 
 def request_metrics(registry: CollectorRegistry) -> PrometheusConfig:
@@ -119,15 +158,14 @@ def request_metrics(registry: CollectorRegistry) -> PrometheusConfig:
     config = _Config(
         app_name="messenger",
         prefix="messenger_http",
-        # By route template ("/api/v1/chats/{chat_id:int}"), not by path: one series per
+        # By route template ("/api/v1/chats/{chat_id}"), not by path: one series per
         # route, whatever the ids.
         group_path=True,
         # Sockets are counted by the hub: a socket "request" lasts hours.
         scopes={ScopeType.HTTP},
         middleware_class=_RequestMetrics,
     )
-    config.registry = registry
-    config.made = {}
+    config.attach(registry)
     return config
 
 
