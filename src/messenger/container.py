@@ -67,6 +67,7 @@ from messenger.domain.ports import (
 )
 from messenger.domain.service import Messenger
 from messenger.domain.usecases import Ports
+from messenger.metrics import Metrics
 from messenger.settings import Settings
 
 if TYPE_CHECKING:
@@ -103,10 +104,12 @@ async def _engine(database_url: str) -> AsyncIterator[AsyncEngine | None]:
         await engine.dispose()
 
 
-def _sql_units_of_work(engine: AsyncEngine, timeout: float) -> UnitOfWorkFactory:
+def _sql_units_of_work(
+    engine: AsyncEngine, timeout: float, metrics: Metrics | None
+) -> UnitOfWorkFactory:
     from messenger.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 
-    return SqlAlchemyUnitOfWorkFactory(engine, timeout=timeout or None)
+    return SqlAlchemyUnitOfWorkFactory(engine, timeout=timeout or None, metrics=metrics)
 
 
 def _sql_readiness(engine: AsyncEngine) -> ReadinessCheck:
@@ -127,12 +130,13 @@ class SqlStorage(containers.DeclarativeContainer):
 
     database_url = providers.Dependency(instance_of=str)
     db_timeout = providers.Dependency(instance_of=float)
+    metrics: providers.Dependency[Metrics | None] = providers.Dependency()
     engine = providers.Resource(_engine, database_url)
-    uow = providers.Singleton(_sql_units_of_work, engine, db_timeout)
+    uow = providers.Singleton(_sql_units_of_work, engine, db_timeout, metrics)
     readiness = providers.Singleton(_sql_readiness, engine)
     # SQL writes pay a lock, a round trip and a commit each: concurrent posts share them
     # (group commit).
-    committer = providers.Singleton(BatchingCommitter)
+    committer = providers.Singleton(BatchingCommitter, metrics)
 
 
 class MemoryStorage(containers.DeclarativeContainer):
@@ -145,7 +149,7 @@ class MemoryStorage(containers.DeclarativeContainer):
 
 
 async def _notifier(
-    broker_url: str | None, encode: DeliveryEncoder
+    broker_url: str | None, encode: DeliveryEncoder, metrics: Metrics | None = None
 ) -> AsyncIterator[InProcessNotifier | RedisNotifier]:
     if not broker_url:
         yield InProcessNotifier(encode)
@@ -153,7 +157,7 @@ async def _notifier(
     # Imported on demand: a single-process server never loads the Redis client.
     from messenger.adapters.notifier import RedisNotifier
 
-    notifier = RedisNotifier(broker_url, encode)
+    notifier = RedisNotifier(broker_url, encode, metrics=metrics)
     await notifier.start()
     try:
         yield notifier
@@ -187,6 +191,10 @@ def _trust_follows_revocations(
         unsubscribe()
 
 
+def _metrics(enabled: bool) -> Metrics | None:
+    return Metrics() if enabled else None
+
+
 def _all_ready(storage: ReadinessCheck, files: FileStore) -> ReadinessCheck:
     async def ready() -> None:
         await storage()
@@ -199,6 +207,9 @@ class Container(containers.DeclarativeContainer):
     """Ports, adapters and the ``Messenger`` facade, built from ``Settings``."""
 
     settings = providers.Dependency(instance_of=Settings)
+    # What the parts count for /metrics: built only when MESSENGER_METRICS is on (each part
+    # given None counts nothing, or only plain integers it keeps anyway).
+    metrics = providers.Singleton(_metrics, settings.provided.metrics)
 
     # The presets' parts, picked by the database URL.
     storage = providers.Callable(storage_kind, settings.provided.database_url)
@@ -206,6 +217,7 @@ class Container(containers.DeclarativeContainer):
         SqlStorage,
         database_url=settings.provided.database_url,
         db_timeout=settings.provided.db_timeout,
+        metrics=metrics,
     )
     memory = providers.Container(MemoryStorage)
 
@@ -233,7 +245,7 @@ class Container(containers.DeclarativeContainer):
     # notification's frame is encoded once, by the process that publishes it.
     notifier: providers.Dependency[Notifier] = providers.Dependency(
         default=providers.Resource(
-            _notifier, settings.provided.broker_url, wire_format.provided.delivery
+            _notifier, settings.provided.broker_url, wire_format.provided.delivery, metrics
         )
     )
     # The receiving side of the notifier: what delivery (the socket hub) listens to.
@@ -241,7 +253,9 @@ class Container(containers.DeclarativeContainer):
         default=providers.Callable(_deliveries_of, notifier)
     )
     hasher: providers.Dependency[PasswordHasher] = providers.Dependency(
-        default=providers.Singleton(Argon2Hasher, concurrency=settings.provided.hash_concurrency)
+        default=providers.Singleton(
+            Argon2Hasher, concurrency=settings.provided.hash_concurrency, metrics=metrics
+        )
     )
     # The presets share the bundled list (read on first use, once per process).
     common_passwords: providers.Dependency[CommonPasswords] = providers.Dependency(

@@ -21,6 +21,7 @@ DEFAULT_CORS_ORIGINS = (
     "app://.",
 )
 MIN_SECRET_BYTES = 32
+LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(ValueError):
@@ -76,6 +77,12 @@ class Settings:
     # In chats of more members than this, ``typing`` reaches only sockets that sent
     # ``join_chat`` for the chat (the domain's ``Limits.typing_joined_above``).
     typing_joined_above: int = 100
+    # ``GET /metrics`` (Prometheus) is served only when on; with a token set, only to
+    # requests that carry it as a bearer token.
+    metrics: bool = False
+    metrics_token: str | None = None
+    # ``text`` (one human-readable line per record) or ``json`` (one JSON object per line).
+    log_format: str = "text"
 
     def __post_init__(self) -> None:
         if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
@@ -99,6 +106,11 @@ class Settings:
             raise SettingsError(
                 "MESSENGER_SESSION_IDLE_DAYS must be positive and at most "
                 "MESSENGER_SESSION_MAX_DAYS."
+            )
+        if self.log_format not in LOG_FORMATS:
+            raise SettingsError(
+                f"MESSENGER_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
+                f"not {self.log_format!r}."
             )
         if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
             raise SettingsError(
@@ -142,6 +154,9 @@ class Settings:
             session_idle_days=_int(env, "MESSENGER_SESSION_IDLE_DAYS", 30),
             session_max_days=_int(env, "MESSENGER_SESSION_MAX_DAYS", 90),
             typing_joined_above=_int(env, "MESSENGER_TYPING_JOINED_ABOVE", 100),
+            metrics=env.get("MESSENGER_METRICS", "0").lower() not in ("", "0", "false", "no"),
+            metrics_token=env.get("MESSENGER_METRICS_TOKEN") or None,
+            log_format=(env.get("MESSENGER_LOG_FORMAT") or "text").strip().lower(),
         )
 
 

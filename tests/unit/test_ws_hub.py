@@ -782,7 +782,7 @@ async def test_the_dispatcher_survives_a_failure_and_catches_up_from_the_feed(
     dialog, _ = await harness.app.open_dialog(alice, bob)
     b = await harness.connect(bob)
     # Something the dispatcher cannot handle (here: a delivery with no recipient set).
-    harness.hub._inbox.put_nowait(Delivery(b"{}", None, None))  # type: ignore[arg-type]
+    harness.hub._inbox.put_nowait((Delivery(b"{}", None, None), 0.0))  # type: ignore[arg-type]
     await harness.app.post_message(alice, dialog.chat.id, "c-1", "after the failure")
 
     frame = await b.frame("new_message")

@@ -17,20 +17,34 @@ from typing import Generic, TypeVar
 
 from messenger.domain.errors import Conflict, DomainError
 from messenger.domain.ports import GroupWrite
+from messenger.metrics import Histogram, Metrics
 
 S = TypeVar("S")
 R = TypeVar("R")
 
 # After a group failed on a unique key twice, each of its submissions alone, this many times.
 _ALONE_ATTEMPTS = 3
+# Submissions per group: how much a write shares its lock, round trip and commit.
+_GROUP_SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 
 
 class BatchingCommitter:
     """A ``Committer`` with group commit: while one group is being written, submissions
     queue, and the next group takes up to ``max_group`` of them in their order of arrival."""
 
+    def __init__(self, metrics: Metrics | None = None) -> None:
+        self._sizes = (
+            metrics.histogram(
+                "messenger_commit_group_size",
+                "Submissions written together by one group commit",
+                _GROUP_SIZE_BUCKETS,
+            )
+            if metrics is not None
+            else None
+        )
+
     def submitter(self, write: GroupWrite[S, R], *, max_group: int) -> Callable[[S], Awaitable[R]]:
-        return _Queue(write, max_group).submit
+        return _Queue(write, max_group, self._sizes).submit
 
 
 @dataclass
@@ -52,11 +66,14 @@ class _Pending(Generic[S, R]):
 class _Queue(Generic[S, R]):
     """The submissions of one write and the task that writes them, group by group."""
 
-    def __init__(self, write: GroupWrite[S, R], max_group: int) -> None:
+    def __init__(
+        self, write: GroupWrite[S, R], max_group: int, sizes: Histogram | None = None
+    ) -> None:
         if max_group < 1:
             raise ValueError("max_group must be at least 1.")
         self._write = write
         self._max_group = max_group
+        self._sizes = sizes
         self._pending: list[_Pending[S, R]] = []
         self._writer: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -77,6 +94,8 @@ class _Queue(Generic[S, R]):
         while self._pending:
             group = self._pending[: self._max_group]
             del self._pending[: len(group)]
+            if self._sizes is not None:
+                self._sizes.observe(len(group))
             try:
                 await self._write_group(group)
             except BaseException:

@@ -73,9 +73,15 @@ class ServerProcess:
     put a fault in place)."""
 
     def __init__(
-        self, env: dict[str, str], log_path: Path, port: int | None = None, preamble: str = ""
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        port: int | None = None,
+        preamble: str = "",
+        args: tuple[str, ...] = (),
     ) -> None:
         self.env = env
+        self.args = args
         self.port = port or free_port()
         self.log_path = log_path
         self.preamble = preamble
@@ -99,6 +105,7 @@ class ServerProcess:
                 "serve",
                 "--port",
                 str(self.port),
+                *self.args,
             ],
             env={**os.environ, **self.env},
             stdout=log,

@@ -37,6 +37,7 @@ from messenger.adapters.codec import decode_delivery, encode_delivery
 from messenger.adapters.fanout import DeliveryFanOut
 from messenger.domain.events import Notification
 from messenger.domain.ports import DeliveryEncoder, EventStream, Listener
+from messenger.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class RedisNotifier:
         max_reconnect_delay: float = 5.0,
         publish_timeout: float = 2.0,
         max_pending: int = 50_000,
+        metrics: Metrics | None = None,
     ) -> None:
         self._url, self._channel = split_channel(url, channel)
         self._reconnect_delay = reconnect_delay
@@ -96,6 +98,35 @@ class RedisNotifier:
         self.publish_failures = 0
         self.dropped = 0  # deliveries never sent because the queue was full
         self.reconnects = 0
+        if metrics is not None:
+            self._register(metrics)
+
+    def _register(self, metrics: Metrics) -> None:
+        metrics.counter(
+            "messenger_broker_reconnects",
+            "Times the broker subscription was lost and retried",
+            lambda: self.reconnects,
+        )
+        metrics.gauge(
+            "messenger_broker_connected",
+            "1 while the broker subscription is live",
+            lambda: 1 if self.connected else 0,
+        )
+        metrics.gauge(
+            "messenger_broker_queue_length",
+            "Deliveries waiting to be published to the broker",
+            self._pending.qsize,
+        )
+        metrics.counter(
+            "messenger_broker_dropped",
+            "Deliveries never published because the broker queue was full",
+            lambda: self.dropped,
+        )
+        metrics.counter(
+            "messenger_broker_publish_failures",
+            "Publishes to the broker that failed",
+            lambda: self.publish_failures,
+        )
 
     # --- lifecycle ---------------------------------------------------------------------------
 

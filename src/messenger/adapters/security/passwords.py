@@ -12,13 +12,19 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from messenger.domain.errors import ServiceUnavailable
+from messenger.metrics import Metrics
 
 
 class Argon2Hasher:
     """The ``PasswordHasher`` port on argon2-cffi (RFC 9106 low-memory profile by default)."""
 
     def __init__(
-        self, concurrency: int = 2, hasher: _Argon2 | None = None, max_waiting: int = 64
+        self,
+        concurrency: int = 2,
+        hasher: _Argon2 | None = None,
+        max_waiting: int = 64,
+        *,
+        metrics: Metrics | None = None,
     ) -> None:
         self._hasher = hasher or _Argon2.from_parameters(RFC_9106_LOW_MEMORY)
         # Beyond this many queued computations a login would wait many seconds (a login
@@ -34,6 +40,29 @@ class Argon2Hasher:
         # A real hash of a random password: verifying against it costs what a real
         # verification costs, which hides whether a login name exists.
         self._dummy_hash = self._hasher.hash("not a password: timing equaliser")
+        self._running = 0
+        self.refused = 0  # computations refused because too many waited
+        if metrics is not None:
+            metrics.gauge(
+                "messenger_password_hash_waiting",
+                "Password hash computations waiting for a slot",
+                lambda: self._waiting,
+            )
+            metrics.gauge(
+                "messenger_password_hash_running",
+                "Password hash computations running",
+                lambda: self._running,
+            )
+            metrics.gauge(
+                "messenger_password_hash_slots",
+                "Password hash computations allowed at once (MESSENGER_HASH_CONCURRENCY)",
+                lambda: self._concurrency,
+            )
+            metrics.counter(
+                "messenger_password_hash_refused",
+                "Logins answered 503 because too many hash computations waited",
+                lambda: self.refused,
+            )
 
     async def hash(self, password: str) -> str:
         async with self._slot():
@@ -46,6 +75,7 @@ class Argon2Hasher:
     @contextlib.asynccontextmanager
     async def _slot(self) -> AsyncIterator[None]:
         if self._waiting >= self._max_waiting:
+            self.refused += 1
             backlog = self._waiting * self._seconds_per_hash / self._concurrency
             raise ServiceUnavailable(
                 "Too many logins at once; try again shortly.", retry_after=max(1.0, backlog)
@@ -56,9 +86,11 @@ class Argon2Hasher:
         finally:
             self._waiting -= 1
         started = time.monotonic()
+        self._running += 1
         try:
             yield
         finally:
+            self._running -= 1
             self._slots.release()
             # A moving estimate of one computation, for the Retry-After hint.
             elapsed = time.monotonic() - started

@@ -62,6 +62,8 @@ class ChatCache:
         "_windows",
         "_windows_capacity",
         "head",
+        "hits",
+        "misses",
         "writers",
     )
 
@@ -82,6 +84,10 @@ class ChatCache:
         # post: a clear bumps the generation, a change to a chat's messages its count.
         self._generation = 0
         self._changes: dict[int, int] = {}
+        # Lookups answered and not, by what was looked up (chat, members, page), for
+        # /metrics: a plain increment each, kept whether or not anyone reads them.
+        self.hits = {"chat": 0, "members": 0, "page": 0}
+        self.misses = {"chat": 0, "members": 0, "page": 0}
 
     def sync(self, head: int) -> None:
         """Called with a head just read: forget all if it moved elsewhere."""
@@ -97,7 +103,9 @@ class ChatCache:
     def chat(self, chat_id: int) -> Chat | None:
         found = self._chats.get(chat_id)
         if found is None:
+            self.misses["chat"] += 1
             return None
+        self.hits["chat"] += 1
         self._chats.move_to_end(chat_id)
         # A copy: the caller may change its chat and then roll back.
         return dataclasses.replace(found)
@@ -111,7 +119,10 @@ class ChatCache:
     def member_ids(self, chat_id: int) -> frozenset[int] | None:
         found = self._member_ids.get(chat_id)
         if found is not None:
+            self.hits["members"] += 1
             self._member_ids.move_to_end(chat_id)
+        else:
+            self.misses["members"] += 1
         return found
 
     def drafters(self, chat_id: int) -> frozenset[int] | None:
@@ -130,7 +141,9 @@ class ChatCache:
         """The chat's newest ``limit`` messages, ascending, if the cache knows them."""
         window = self._windows.get(chat_id)
         if window is None or (len(window.messages) < limit and not window.complete):
+            self.misses["page"] += 1
             return None
+        self.hits["page"] += 1
         self._windows.move_to_end(chat_id)
         return [_copy(m) for m in window.messages[-limit:]]
 

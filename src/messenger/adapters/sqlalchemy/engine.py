@@ -81,6 +81,9 @@ def create_engine(url: str, **opts: Any) -> AsyncEngine:
 
 
 def _pool_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    # A database error's text reaches the logs (a 503's warning, a 500's traceback): its
+    # bound values (message text, password and token hashes) must not.
+    settings.setdefault("hide_parameters", True)
     # Sizing options are invalid for pools that do not pool (migrations use NullPool).
     if settings.get("poolclass") in (NullPool, StaticPool):
         for name in ("pool_size", "max_overflow", "pool_timeout"):

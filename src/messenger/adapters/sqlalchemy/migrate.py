@@ -29,6 +29,9 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(_ROOT / "migrations"))
     # env.py prefers this over the environment, so tests can aim at their own database.
     config.attributes["url"] = url
+    # Logging is the caller's (``messenger migrate`` configures it for the whole process);
+    # alembic.ini's own format is for the ``alembic`` command only.
+    config.attributes["configure_logger"] = False
     return config
 
 

@@ -51,6 +51,7 @@ from messenger.domain.ports import (
     MembershipRepository,
     MessageRepository,
 )
+from messenger.metrics import Metrics
 
 
 class SqlAlchemyUnitOfWork:
@@ -180,12 +181,32 @@ class SqlAlchemyUnitOfWorkFactory:
     """Hands out units of work over one engine (one engine per process)."""
 
     def __init__(
-        self, engine: AsyncEngine, *, cache: bool = True, timeout: float | None = None
+        self,
+        engine: AsyncEngine,
+        *,
+        cache: bool = True,
+        timeout: float | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.engine = engine
         self.cache = ChatCache() if cache else None
         self.heads = SharedHeadReads(engine) if cache else None
         self.timeout = timeout
+        if metrics is not None and self.cache is not None:
+            chat_cache = self.cache
+            for kind in chat_cache.hits:
+                metrics.counter(
+                    "messenger_cache_hits",
+                    "Lookups the chat cache answered, by what was looked up",
+                    lambda kind=kind: chat_cache.hits[kind],  # type: ignore[misc]
+                    kind=kind,
+                )
+                metrics.counter(
+                    "messenger_cache_misses",
+                    "Lookups the chat cache could not answer, by what was looked up",
+                    lambda kind=kind: chat_cache.misses[kind],  # type: ignore[misc]
+                    kind=kind,
+                )
 
     def __call__(self, *, read_only: bool = False) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(

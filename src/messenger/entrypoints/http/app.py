@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
-from litestar.types import ControllerRouterHandler
+from litestar.types import ControllerRouterHandler, Middleware
 
 from messenger.container import Container, running
 from messenger.contract import API_PREFIX, ErrorCode, Wire
@@ -36,8 +36,10 @@ from messenger.entrypoints.http.search import search_router
 from messenger.entrypoints.http.system import ReadinessCheck, health, ready
 from messenger.entrypoints.http.themes import themes_router
 from messenger.entrypoints.http.users import users_router
+from messenger.entrypoints.logs import REQUEST_ID_HEADER, RequestIds
 from messenger.entrypoints.webclient import web_client_route_handlers
 from messenger.entrypoints.ws import Realtime
+from messenger.metrics import Metrics
 from messenger.settings import Settings
 
 # JSON bodies of this API are small; only uploads (their own router) may be larger.
@@ -71,11 +73,26 @@ def create_app(
     wire: Wire = container.wire_format()
     runtime = Runtime()
     ready_check: list[ReadinessCheck] = []
+    metrics: Metrics | None = container.metrics()
     realtime = Realtime(
         allowed_origins=settings.cors_origins,
         frames=wire,
         unauthenticated_per_address=settings.ws_unauth_per_address,
+        metrics=metrics,
     )
+    observed: list[ControllerRouterHandler] = []
+    middleware: list[Middleware] = []
+    if metrics is not None:
+        # Imported only when asked for: a server without metrics never loads the client.
+        from messenger.entrypoints.http.metrics import (
+            metrics_handler,
+            metrics_registry,
+            request_metrics,
+        )
+
+        registry = metrics_registry(metrics)
+        observed.append(metrics_handler(registry, settings.metrics_token))
+        middleware.append(request_metrics(registry).middleware)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -150,7 +167,7 @@ def create_app(
     )
     app = Litestar(
         # The browser client at "/" (nothing when the checkout has no client/renderer).
-        route_handlers=[api, *web_client_route_handlers()],
+        route_handlers=[api, *observed, *web_client_route_handlers()],
         dependencies={
             "messenger": Provide(runtime.provide_messenger, sync_to_thread=False),
             "readiness": Provide(provide_readiness, sync_to_thread=False),
@@ -165,14 +182,27 @@ def create_app(
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type", "If-None-Match"],
-            expose_headers=["Retry-After", "Content-Disposition", "Location", "ETag"],
+            expose_headers=[
+                "Retry-After",
+                "Content-Disposition",
+                "Location",
+                "ETag",
+                REQUEST_ID_HEADER,
+            ],
             max_age=600,
         ),
         openapi_config=openapi,
         request_max_body_size=MAX_JSON_BODY,
+        middleware=middleware,
+        # Logging is the process's to configure (``entrypoints.logs``, or an embedder's):
+        # Litestar's default would install a format of its own on the root logger.
+        logging_config=None,
         debug=debug,
     )
     document_problems(app)
+    # Outside everything else (CORS, error handling, routing): a 404 or an error answer
+    # carries its request id too, and what uvicorn logs for it (the access line) has it.
+    app.asgi_handler = RequestIds(app.asgi_handler)
     # For the ASGI server to call before it closes sockets on a shutdown (``serve`` does):
     # sends in hand finish and are acknowledged first.
     app.state[DRAIN_SOCKETS] = realtime.drain

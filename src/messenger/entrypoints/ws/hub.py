@@ -51,6 +51,7 @@ from messenger.entrypoints.ws.protocol import (
     CLOSE_TRY_AGAIN,
     FrameEncoder,
 )
+from messenger.metrics import LATENCY_BUCKETS, Histogram, Metrics
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,8 @@ class HubConfig:
     introduce_max_members: int = 100
 
 
-_Item = tuple[int | None, bytes]
+# (feed position, frame, when its delivery reached the hub: 0.0 when nobody measures it)
+_Item = tuple[int | None, bytes, float]
 _WARN_EVERY_S = 30.0
 
 # Chats one socket may have open at once (``join_chat``): a client that never sends
@@ -106,6 +108,7 @@ class Connection:
         "_close_timeout",
         "_closing",
         "_floor",
+        "_latency",
         "_queue",
         "_queue_bytes",
         "_queue_size",
@@ -131,6 +134,7 @@ class Connection:
         close_timeout: float = 5.0,
         session_id: str = "",
         queue_bytes: int = 0,
+        latency: Histogram | None = None,
     ) -> None:
         self.user_id = user_id
         # The session the socket authenticated with (it may change when the client
@@ -159,6 +163,8 @@ class Connection:
         # The chats open on this socket (``join_chat``), in the order they were opened;
         # ``None`` for the many sockets that open none (an empty dict costs ~64 bytes).
         self.joined: dict[int, None] | None = None
+        # Where the time from a delivery's arrival to its frame's write goes (metrics on).
+        self._latency = latency
 
     def join(self, chat_id: int) -> None:
         """The chat is open on this socket; the oldest of too many is taken as closed."""
@@ -178,8 +184,11 @@ class Connection:
             if not joined:
                 self.joined = None
 
-    def push(self, data: bytes, position: int | None = None) -> None:
-        """Queue a frame; never blocks. Overflow closes the connection (1013)."""
+    def push(self, data: bytes, position: int | None = None, stamp: float = 0.0) -> None:
+        """Queue a frame; never blocks. Overflow closes the connection (1013).
+
+        ``stamp``: when the frame's delivery reached the hub (``time.monotonic()``), to
+        measure delivery latency; 0.0 for frames nobody measures."""
         if self.closed:
             return
         if position is not None:
@@ -192,7 +201,7 @@ class Connection:
         if len(queue) >= self._queue_size > 0 or self._queued_bytes > self._queue_bytes > 0:
             self.close(CLOSE_TRY_AGAIN, "too slow; reconnect and sync")
             return
-        queue.append((position, data))
+        queue.append((position, data, stamp))
         self._queued_bytes += len(data)
         if self._writing and self._writer is None:
             self._start_task()
@@ -217,11 +226,15 @@ class Connection:
         assert queue is not None
         try:
             while queue:
-                position, data = queue.popleft()
+                position, data, stamp = queue.popleft()
                 self._queued_bytes -= len(data)
                 if position is not None and position <= self._floor:
                     continue
                 await self.transport.send(data)
+                if stamp:
+                    latency = self._latency
+                    if latency is not None:
+                        latency.observe(time.monotonic() - stamp)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -294,6 +307,7 @@ class ConnectionHub:
         config: HubConfig | None = None,
         *,
         monotonic: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
         self.messenger = messenger
         self.frames = frames
@@ -301,7 +315,8 @@ class ConnectionHub:
         self._events = events
         self._now = monotonic
         self._users: dict[int, set[Connection]] = {}
-        self._inbox: asyncio.Queue[Delivery] = asyncio.Queue()
+        # Each delivery with when it arrived (0.0 unless metrics are on).
+        self._inbox: asyncio.Queue[tuple[Delivery, float]] = asyncio.Queue()
         self._unsubscribe: Callable[[], None] | None = None
         self._dispatcher: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -309,7 +324,7 @@ class ConnectionHub:
         self.accepting = False
         # Reorder state: the next feed position to release and what arrived ahead of it.
         self._next = 1
-        self._ahead: dict[int, Delivery] = {}
+        self._ahead: dict[int, tuple[Delivery, float]] = {}
         self._waiting_since: float | None = None
         self._seen_head = 0
         # A refill from the feed excludes connections that are getting ready at that moment
@@ -326,6 +341,46 @@ class ConnectionHub:
         # Sessions ended lately (session id -> when we heard), oldest first.
         self._ended: dict[str, float] = {}
         self._warned: dict[str, float] = {}
+        self._latency: Histogram | None = None
+        if metrics is not None:
+            self._register(metrics)
+
+    def _register(self, metrics: Metrics) -> None:
+        self._latency = metrics.histogram(
+            "messenger_delivery_latency_seconds",
+            "From a delivery reaching this process's hub (right after its commit, or off the "
+            "broker) to its frame written to a socket",
+            LATENCY_BUCKETS,
+        )
+        metrics.gauge(
+            "messenger_sockets_open", "Authenticated sockets open", lambda: self.connection_count
+        )
+        metrics.gauge(
+            "messenger_socket_users", "Users with a socket open", lambda: len(self._users)
+        )
+        metrics.gauge(
+            "messenger_feed_head", "Newest feed position the hub knows of", self.known_head
+        )
+        metrics.gauge(
+            "messenger_hub_lag",
+            "Feed positions the hub knows of but has not released to sockets yet",
+            lambda: max(self.known_head() - (self._next - 1), 0),
+        )
+        metrics.counter(
+            "messenger_hub_refills",
+            "Times the hub read missed events from the feed",
+            lambda: self.refills,
+        )
+        metrics.counter(
+            "messenger_hub_dispatcher_failures",
+            "Times the hub's dispatcher failed and resumed",
+            lambda: self.dispatcher_failures,
+        )
+
+    def known_head(self) -> int:
+        """The newest feed position the hub has seen (announced, or read by its last look
+        at the feed)."""
+        return max(self._seen_head, max(self._ahead, default=0))
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -333,7 +388,12 @@ class ConnectionHub:
         """Subscribe to the event stream and start releasing notifications."""
         if self._dispatcher is not None:
             return
-        self._unsubscribe = self._events.subscribe(self._inbox.put_nowait)
+        put = self._inbox.put_nowait
+        if self._latency is None:
+            self._unsubscribe = self._events.subscribe(lambda delivery: put((delivery, 0.0)))
+        else:
+            now = time.monotonic
+            self._unsubscribe = self._events.subscribe(lambda delivery: put((delivery, now())))
         try:
             head = await self.head()
         except DomainError:
@@ -410,6 +470,7 @@ class ConnectionHub:
             config.close_timeout,
             session_id,
             config.queue_bytes,
+            self._latency,
         )
         conns = self._users.setdefault(user_id, set())
         conns.add(connection)
@@ -520,13 +581,13 @@ class ConnectionHub:
             # asyncio.timeout rather than wait_for: 3.11's wait_for can swallow a cancel.
             try:
                 async with asyncio.timeout(max(timeout, 0.0)):
-                    delivery = await self._inbox.get()
+                    arrived = await self._inbox.get()
             except TimeoutError:
                 pass
             else:
-                self._accept(delivery)
+                self._accept(*arrived)
                 while not self._inbox.empty():
-                    self._accept(self._inbox.get_nowait())
+                    self._accept(*self._inbox.get_nowait())
             now = self._now()
             if now >= next_poll:
                 next_poll = now + self.config.head_poll_interval
@@ -537,25 +598,25 @@ class ConnectionHub:
             ):
                 await self._refill()
 
-    def _accept(self, delivery: Delivery) -> None:
+    def _accept(self, delivery: Delivery, stamp: float) -> None:
         position = delivery.position
         if position is None:
-            self._route(delivery)
+            self._route(delivery, stamp)
             return
         if position < self._next:
             # Older than what was released (arrived after its gap was refilled from the
             # feed, or was committed before the hub started): connections drop what they
             # already have.
-            self._route(delivery)
+            self._route(delivery, stamp)
             return
-        self._ahead[position] = delivery
+        self._ahead[position] = (delivery, stamp)
         self._advance()
 
     def _advance(self) -> None:
         """Release the buffered notifications that are next in line."""
         released = False
         while self._next in self._ahead:
-            self._route(self._ahead.pop(self._next))
+            self._route(*self._ahead.pop(self._next))
             self._next += 1
             released = True
         self._seen_head = max(self._seen_head, self._next - 1)
@@ -564,7 +625,7 @@ class ConnectionHub:
         elif released or self._waiting_since is None:
             self._waiting_since = self._now()
 
-    def _route(self, delivery: Delivery) -> None:
+    def _route(self, delivery: Delivery, stamp: float = 0.0) -> None:
         if delivery.ends_sessions:
             self._end_sessions(delivery)
             return
@@ -576,12 +637,12 @@ class ConnectionHub:
                 for connection in users.get(user_id, ()):
                     joined = connection.joined
                     if joined is not None and open_chat in joined:
-                        connection.push(frame, position)
+                        connection.push(frame, position, stamp)
             return
         if frame:  # a frameless delivery only introduces (PresenceRevealed)
             for user_id in delivery.recipients:
                 for connection in users.get(user_id, ()):
-                    connection.push(frame, position)
+                    connection.push(frame, position, stamp)
         if delivery.introduces:
             self._introduce(delivery.introduces, delivery.recipients)
 
@@ -683,7 +744,7 @@ class ConnectionHub:
 
     def _release_ahead(self) -> None:
         for position in sorted(self._ahead):
-            self._route(self._ahead[position])
+            self._route(*self._ahead[position])
             self._next = max(self._next, position + 1)
         self._ahead.clear()
         self._waiting_since = None

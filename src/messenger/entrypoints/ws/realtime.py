@@ -54,6 +54,7 @@ from messenger.entrypoints.ws.protocol import (
     FrameEncoder,
 )
 from messenger.entrypoints.ws.session import Session, SessionConfig
+from messenger.metrics import Metrics
 
 # The API's OpenAPI security scheme (declared by the app factory).
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
@@ -115,6 +116,16 @@ class UnauthenticatedPlace:
         self.asked = False  # the session has asked for its first (``auth``) frame
 
 
+class FrameCounts:
+    """Frames the sockets of one app received and sent (a plain increment per frame)."""
+
+    __slots__ = ("received", "sent")
+
+    def __init__(self) -> None:
+        self.received = 0
+        self.sent = 0
+
+
 class LitestarTransport:
     """A Litestar ``WebSocket`` as the hub's ``Transport``.
 
@@ -126,13 +137,17 @@ class LitestarTransport:
     sent one ``is not None`` test.
     """
 
-    __slots__ = ("_socket", "place")
+    __slots__ = ("_socket", "counts", "place")
 
     def __init__(
-        self, socket: WebSocket[Any, Any, Any], place: UnauthenticatedPlace | None = None
+        self,
+        socket: WebSocket[Any, Any, Any],
+        place: UnauthenticatedPlace | None = None,
+        counts: FrameCounts | None = None,
     ) -> None:
         self._socket = socket
         self.place = place
+        self.counts = counts or FrameCounts()
 
     def release(self) -> None:
         """Give back the socket's place among the unauthenticated ones (idempotent)."""
@@ -154,6 +169,7 @@ class LitestarTransport:
             return None
         if message["type"] != "websocket.receive":
             return None
+        self.counts.received += 1
         text = message.get("text")
         if text is not None:
             return str(text)
@@ -164,6 +180,7 @@ class LitestarTransport:
         if self.place is not None:
             self.release()
         await self._socket.send_text(data.decode())
+        self.counts.sent += 1
 
     async def close(self, code: int, reason: str = "") -> None:
         await self._socket.close(code, reason)
@@ -232,6 +249,7 @@ class Realtime:
         hub_config: HubConfig | None = None,
         session_config: SessionConfig | None = None,
         unauthenticated_per_address: int = 100,
+        metrics: Metrics | None = None,
     ) -> None:
         self.allowed_origins = tuple(allowed_origins)
         self.unauthenticated = UnauthenticatedSockets(unauthenticated_per_address)
@@ -239,6 +257,18 @@ class Realtime:
         self.hub_config = hub_config
         self.session_config = session_config or SessionConfig()
         self.hub: ConnectionHub | None = None
+        self.metrics = metrics
+        self.frame_counts = FrameCounts()
+        if metrics is not None:
+            counts = self.frame_counts
+            metrics.counter(
+                "messenger_socket_frames_received",
+                "Frames received on sockets",
+                lambda: counts.received,
+            )
+            metrics.counter(
+                "messenger_socket_frames_sent", "Frames sent on sockets", lambda: counts.sent
+            )
 
     @asynccontextmanager
     async def running(
@@ -250,7 +280,7 @@ class Realtime:
         if stream is None:
             raise TypeError("The messenger has no event stream; pass one explicitly.")
         redact_tokens_in_server_logs()
-        hub = ConnectionHub(messenger, stream, self.frames, self.hub_config)
+        hub = ConnectionHub(messenger, stream, self.frames, self.hub_config, metrics=self.metrics)
         await hub.start()
         self.hub = hub
         try:
@@ -297,7 +327,9 @@ class Realtime:
         address = client[0] if client else ""
         if not self.unauthenticated.enter(address):
             return None
-        return LitestarTransport(socket, UnauthenticatedPlace(self.unauthenticated, address))
+        return LitestarTransport(
+            socket, UnauthenticatedPlace(self.unauthenticated, address), self.frame_counts
+        )
 
     def _socket_handler(self) -> BaseRouteHandler:
         realtime = self
