@@ -429,17 +429,21 @@ class SchemaStatus:
         )
 
 
-def schema_status(database_url: str) -> SchemaStatus | None:
+def schema_status(database_url: str, timeout: float = 5.0) -> SchemaStatus | None:
     """The schema's revision against the code's newest (None for in-memory storage, which
-    has no schema); raises ``DatabaseUnreachable`` when the database does not answer."""
+    has no schema); raises ``DatabaseUnreachable`` when the database does not answer
+    within ``timeout`` seconds."""
     if storage_kind(database_url) == "memory":
         return None
     from messenger.adapters.sqlalchemy import current_revisions, head_revisions, known_revisions
 
     try:
-        current = asyncio.run(current_revisions(database_url))
+        # A stalled server accepts the connection and then says nothing: bound the wait.
+        current = asyncio.run(asyncio.wait_for(current_revisions(database_url), timeout))
     # Whatever the driver raises (OSError, OperationalError, a bad URL): the caller shows
     # one line, never a traceback.
+    except TimeoutError as exc:
+        raise DatabaseUnreachable(f"no answer within {timeout:g} s") from exc
     except Exception as exc:
         raise DatabaseUnreachable(_first_line(exc)) from exc
     return SchemaStatus(

@@ -112,7 +112,8 @@ def test_check_reports_an_unreachable_database(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("MESSENGER_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/no/such/m.db")
+    # Nothing listens on port 1: refused at once.
+    monkeypatch.setenv("MESSENGER_DATABASE_URL", "mysql+aiomysql://nobody@127.0.0.1:1/none")
     assert run(["check"]) == 1
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("messenger: database: cannot reach it: ")
@@ -142,3 +143,15 @@ def test_serve_refuses_a_database_behind_the_code(sqlite_env: str) -> None:
     message = str(refused.value.code)
     assert "is behind" in message
     assert message.endswith("run `messenger migrate`")
+
+
+def test_serve_starts_without_a_reachable_database_as_it_rides_out_outages(
+    sqlite_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /ready answers 503 until the database is back; refusing to start would turn a
+    # database restart into a server that stays down.
+    monkeypatch.setenv("MESSENGER_DATABASE_URL", "mysql+aiomysql://nobody@127.0.0.1:1/none")
+    started: list[bool] = []
+    monkeypatch.setattr("uvicorn.Server.run", lambda server, sockets=None: started.append(True))
+    cli.serve("127.0.0.1", 8123)
+    assert started == [True]

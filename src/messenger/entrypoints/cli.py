@@ -35,6 +35,9 @@ DISTRIBUTION = "messenger-server"
 
 # How long a shutdown waits for socket sends in hand to finish and be acknowledged.
 SOCKET_DRAIN_S = 5.0
+# How long `serve` waits for the database to tell its schema's revision before it starts
+# without knowing (a stalled database must not hold the start for long).
+SCHEMA_CHECK_TIMEOUT_S = 3.0
 
 
 def _settings() -> Settings:
@@ -68,7 +71,16 @@ def serve(host: str, port: int, *, access_log: bool = False) -> None:
     settings = _settings()
     _prepare_sqlite_dir(settings.database_url)
     # Serving an old schema fails later, on some request, with a 500: refuse at once.
-    problem = _schema_problem(settings.database_url)
+    try:
+        status = schema_status(settings.database_url, SCHEMA_CHECK_TIMEOUT_S)
+    except DatabaseUnreachable as exc:
+        # The server rides out a database outage (/ready answers 503 until it is back), so
+        # it starts without one too; `messenger check` tells an operator what is wrong.
+        logging.getLogger(__name__).warning(
+            "Cannot check the database schema (%s); serving anyway", exc
+        )
+        status = None
+    problem = status.problem() if status is not None else None
     if problem:
         raise SystemExit(f"messenger: {problem}")
     settings.upload_dir.mkdir(parents=True, exist_ok=True)
@@ -118,11 +130,6 @@ def _status(database_url: str) -> SchemaStatus | None:
         return schema_status(database_url)
     except DatabaseUnreachable as exc:
         raise SystemExit(f"messenger: cannot reach the database: {exc}") from None
-
-
-def _schema_problem(database_url: str) -> str | None:
-    status = _status(database_url)
-    return status.problem() if status is not None else None
 
 
 def migrate() -> None:
