@@ -7,27 +7,58 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export MESSENGER_DATABASE_URL ?= sqlite+aiosqlite:///var/messenger.db
 
-.PHONY: install run test test-unit test-integration test-faults lint format bench bench-full bench-search services migrate clean \
-	client-install test-client test-e2e
+.PHONY: install install-run lock wheel-check run test test-unit test-integration test-faults lint format \
+	bench bench-full bench-search services migrate clean client-install test-client test-e2e
 
 $(PY):
 	python3 -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(PY)
+# Exact versions from the lock files (`make lock` writes them from pyproject.toml's ranges),
+# then the project itself, editable, without resolving anything again. The runtime alone
+# for `make run`; the development tools (tests, linters, benchmarks) for everything else.
+$(VENV)/.installed-run: pyproject.toml requirements.lock | $(PY)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
+$(VENV)/.installed: pyproject.toml requirements.lock requirements-dev.lock | $(PY)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.lock
+	$(PY) -m pip install -q --no-deps -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
 install: $(VENV)/.installed
+
+install-run: $(VENV)/.installed-run
+
+# The lock files, for Linux, macOS and Windows alike. The runtime lock is constrained by
+# the dev one (whose pins are the stricter) so both install the same version of every
+# package they share.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --quiet \
+	--custom-compile-command 'make lock'
+lock: install
+	$(UV_COMPILE) --extra dev -o requirements-dev.lock
+	$(UV_COMPILE) -c requirements-dev.lock -o requirements.lock
+
+# Build the wheel, install it into a fresh venv outside the checkout, migrate a scratch
+# SQLite database and serve it; checks /api/v1/ready and that / is the web client.
+wheel-check: install
+	bash scripts/wheel-check.sh
 
 services:
 	bash scripts/services.sh
 
-migrate: install
+migrate: install-run
 	mkdir -p var
 	$(BIN)/messenger migrate
 
-run: install migrate
+run: install-run migrate
+	@echo
+	@echo "  messenger: open http://$(HOST):$(PORT)/ (another port: make run PORT=8080)"
+	@echo "  The first account registered on this server becomes its administrator;"
+	@echo "  or: $(BIN)/messenger create-user NAME --admin"
+	@echo
 	MESSENGER_DOCS=$${MESSENGER_DOCS:-1} \
 	MESSENGER_CORS_ORIGINS=$${MESSENGER_CORS_ORIGINS:-http://localhost:3000,http://127.0.0.1:3000,app://.} \
 	$(BIN)/messenger serve --host $(HOST) --port $(PORT)
@@ -56,6 +87,7 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy --strict src
 	$(BIN)/lint-imports
+	$(BIN)/hadolint Dockerfile
 
 format: install
 	$(BIN)/ruff check --fix src tests bench
@@ -86,4 +118,4 @@ test-e2e: install client-install
 	cd client && node --test --test-concurrency=1 e2e/*.e2e.js
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

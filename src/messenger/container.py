@@ -16,10 +16,12 @@ does both.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -403,3 +405,66 @@ def upgrade_database(database_url: str) -> None:
         from messenger.adapters.sqlalchemy import upgrade_database as upgrade
 
         upgrade(database_url)
+
+
+class DatabaseUnreachable(Exception):
+    """The database did not answer (wrong URL, server down, no permission)."""
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    """Where a database's schema is against the migrations this code ships."""
+
+    current: tuple[str, ...]
+    head: tuple[str, ...]
+    known: frozenset[str]
+
+    @property
+    def is_current(self) -> bool:
+        """The database is at this code's newest schema."""
+        return set(self.current) == set(self.head)
+
+    def problem(self) -> str | None:
+        """One line saying what is wrong and what to do, or None when it is current."""
+        if self.is_current:
+            return None
+        if not self.current:
+            return "the database has no schema yet: run `messenger migrate`"
+        unknown = sorted(set(self.current) - self.known)
+        if unknown:
+            # A newer server migrated it; migrating cannot help, only a newer server can.
+            return (
+                f"the database schema ({', '.join(unknown)}) is newer than this server's "
+                f"({', '.join(self.head)}): upgrade the server"
+            )
+        return (
+            f"the database schema ({', '.join(self.current)}) is behind this server's "
+            f"({', '.join(self.head)}): run `messenger migrate`"
+        )
+
+
+def schema_status(database_url: str, timeout: float = 5.0) -> SchemaStatus | None:
+    """The schema's revision against the code's newest (None for in-memory storage, which
+    has no schema); raises ``DatabaseUnreachable`` when the database does not answer
+    within ``timeout`` seconds."""
+    if storage_kind(database_url) == "memory":
+        return None
+    from messenger.adapters.sqlalchemy import current_revisions, head_revisions, known_revisions
+
+    try:
+        # A stalled server accepts the connection and then says nothing: bound the wait.
+        current = asyncio.run(asyncio.wait_for(current_revisions(database_url), timeout))
+    # Whatever the driver raises (OSError, OperationalError, a bad URL): the caller shows
+    # one line, never a traceback.
+    except TimeoutError as exc:
+        raise DatabaseUnreachable(f"no answer within {timeout:g} s") from exc
+    except Exception as exc:
+        raise DatabaseUnreachable(_first_line(exc)) from exc
+    return SchemaStatus(
+        current=current, head=head_revisions(database_url), known=known_revisions(database_url)
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

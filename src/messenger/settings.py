@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,112 @@ DEFAULT_CORS_ORIGINS = (
 )
 MIN_SECRET_BYTES = 32
 LOG_FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True)
+class EnvironmentVariable:
+    """One variable the server reads: ``messenger --help`` lists them, the README documents
+    them (a test holds the two to this table, and the table to the names ``src`` reads)."""
+
+    name: str
+    default: str
+    meaning: str
+
+
+# Every environment variable the ``messenger`` command and the server read, in the order
+# ``--help`` shows them. A new setting is one row here (and its field and parsing below).
+ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
+    EnvironmentVariable(
+        "MESSENGER_DATABASE_URL",
+        DEFAULT_DATABASE_URL,
+        "mysql+aiomysql://user:pw@host/db for MariaDB; memory:// keeps all in memory; "
+        "a relative SQLite path is relative to the working directory",
+    ),
+    EnvironmentVariable(
+        "MESSENGER_SECRET_KEY",
+        "generated once into var/secret_key",
+        "token signing key, at least 32 bytes; set it in production",
+    ),
+    EnvironmentVariable(
+        "MESSENGER_BROKER_URL", "none", "redis://host:6379/0 to fan events out across processes"
+    ),
+    EnvironmentVariable("MESSENGER_ACCESS_TOKEN_TTL", "900", "access-token lifetime, seconds"),
+    EnvironmentVariable(
+        "MESSENGER_SESSION_IDLE_DAYS", "30", "a device not refreshed this long is logged out"
+    ),
+    EnvironmentVariable("MESSENGER_SESSION_MAX_DAYS", "90", "a session ends this long after login"),
+    EnvironmentVariable(
+        "MESSENGER_CORS_ORIGINS", "app://.", "comma-separated browser origins allowed"
+    ),
+    EnvironmentVariable(
+        "MESSENGER_UPLOAD_DIR", "var/uploads", "where uploads are stored (relative: to the cwd)"
+    ),
+    EnvironmentVariable("MESSENGER_MAX_UPLOAD_BYTES", "20971520", "upload size limit, bytes"),
+    EnvironmentVariable(
+        "MESSENGER_AUTH_RATE_LIMIT", "60", "requests per minute and address on /auth routes"
+    ),
+    EnvironmentVariable(
+        "MESSENGER_DB_TIMEOUT", "5", "seconds a request's database work may take (0: no limit)"
+    ),
+    EnvironmentVariable("MESSENGER_HASH_CONCURRENCY", "2", "argon2 computations at once"),
+    EnvironmentVariable("MESSENGER_DOCS", "0", "1 serves the HTML API docs at /api/v1/docs"),
+    EnvironmentVariable("MESSENGER_WS_COMPRESSION", "0", "1 offers permessage-deflate on sockets"),
+    EnvironmentVariable(
+        "MESSENGER_TYPING_JOINED_ABOVE", "100", "bigger chats send typing to joined sockets only"
+    ),
+    EnvironmentVariable(
+        "MESSENGER_WS_UNAUTH_PER_ADDRESS", "100", "unauthenticated sockets per client address"
+    ),
+    EnvironmentVariable("MESSENGER_ROOT_PATH", "empty", "path prefix clients reach the app under"),
+    EnvironmentVariable("MESSENGER_LIMIT_POST_RATE", "20", "messages per user and second"),
+    EnvironmentVariable("MESSENGER_LIMIT_POST_BURST", "60", "messages a user may post at once"),
+    EnvironmentVariable(
+        "MESSENGER_LIMIT_CHATS_PER_HOUR", "50", "dialogs and groups opened per user and hour"
+    ),
+    EnvironmentVariable(
+        "MESSENGER_LIMIT_MEMBER_ADDS_PER_HOUR", "300", "people added to groups per user and hour"
+    ),
+    EnvironmentVariable("MESSENGER_LIMIT_UPLOADS_PER_MINUTE", "20", "uploads per user and minute"),
+    EnvironmentVariable(
+        "MESSENGER_LIMIT_UPLOAD_QUOTA_BYTES", "1073741824", "total size of a user's files"
+    ),
+    EnvironmentVariable(
+        "MESSENGER_LIMIT_UNATTACHED_UPLOAD_HOURS", "24", "uploads on no message are deleted after"
+    ),
+    EnvironmentVariable(
+        "MESSENGER_METRICS", "0", "1: serve Prometheus metrics at GET /metrics (off: 404)"
+    ),
+    EnvironmentVariable(
+        "MESSENGER_METRICS_TOKEN", "unset", "bearer token GET /metrics requires when set"
+    ),
+    EnvironmentVariable(
+        "MESSENGER_LOG_FORMAT", "text", "json: every log line is one JSON object, with request id"
+    ),
+    EnvironmentVariable(
+        "MESSENGER_WEB_DIR",
+        "the packaged client",
+        "directory of a web client (its index.html) to serve at / instead",
+    ),
+    EnvironmentVariable(
+        "FORWARDED_ALLOW_IPS",
+        "unset: proxy headers ignored",
+        "addresses of trusted proxies whose X-Forwarded-For/-Proto are believed",
+    ),
+    EnvironmentVariable(
+        "MESSENGER_PASSWORD", "prompt", "the password `messenger create-user` sets (else asked)"
+    ),
+)
+
+
+def environment_help() -> str:
+    """The variables as plain text, one per line, for ``messenger --help``."""
+    lines: list[str] = []
+    for var in ENVIRONMENT:
+        lines.append(f"  {var.name} (default: {var.default})")
+        lines.extend(
+            textwrap.wrap(var.meaning, 78, initial_indent=" " * 6, subsequent_indent=" " * 6)
+        )
+    return "\n".join(lines)
 
 
 class SettingsError(ValueError):

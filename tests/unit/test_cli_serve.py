@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 
+from messenger.adapters.sqlalchemy import upgrade_database
 from messenger.entrypoints import cli
 from messenger.entrypoints.ws import SessionConfig
 from messenger.entrypoints.ws.uvicorn_protocol import CompactWebSocketProtocol
 from messenger.settings import Settings
 
 
+@pytest.fixture(scope="module")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated database to copy: serve refuses one that is not."""
+    path = tmp_path_factory.mktemp("migrated") / "m.db"
+    upgrade_database(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def uvicorn_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+def uvicorn_options(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, migrated_sqlite: Path
+) -> dict[str, Any]:
     monkeypatch.setenv("MESSENGER_SECRET_KEY", "cli-test-secret-key-0123456789abcdef!")
-    monkeypatch.setenv("MESSENGER_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/m.db")
+    url = f"sqlite+aiosqlite:///{tmp_path}/m.db"
+    shutil.copyfile(migrated_sqlite, tmp_path / "m.db")
+    monkeypatch.setenv("MESSENGER_DATABASE_URL", url)
     monkeypatch.setenv("MESSENGER_UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.delenv("MESSENGER_WS_COMPRESSION", raising=False)
     options: dict[str, Any] = {}

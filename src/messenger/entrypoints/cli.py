@@ -1,24 +1,43 @@
-"""The ``messenger`` command: ``serve``, ``migrate``, ``create-user``, ``cleanup-uploads``."""
+"""The messenger server: serve the API and web client, migrate the database, manage it.
+
+Settings come from the environment (below); a relative path in them (the SQLite default,
+var/uploads) is relative to the directory the command runs in.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import getpass
+import importlib.metadata
 import importlib.util
 import logging
 import os
 import socket
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
-from messenger.container import Container, running, upgrade_database
+from messenger.container import (
+    Container,
+    DatabaseUnreachable,
+    SchemaStatus,
+    running,
+    schema_status,
+    upgrade_database,
+)
 from messenger.domain.errors import DomainError
 from messenger.domain.model import AccessClaims
-from messenger.settings import Settings, SettingsError
+from messenger.settings import LOG_FORMATS, Settings, SettingsError, environment_help
+
+DISTRIBUTION = "messenger-server"
 
 # How long a shutdown waits for socket sends in hand to finish and be acknowledged.
 SOCKET_DRAIN_S = 5.0
+# How long `serve` waits for the database to tell its schema's revision before it starts
+# without knowing (a stalled database must not hold the start for long).
+SCHEMA_CHECK_TIMEOUT_S = 3.0
 
 
 def _settings() -> Settings:
@@ -31,8 +50,14 @@ def _settings() -> Settings:
 def _configure_logging() -> None:
     from messenger.entrypoints.logs import configure_logging
 
-    # Before anything logs: every line of the process in the one format asked for.
-    configure_logging(_settings().log_format)
+    # Before anything logs: every line of the process in the one format asked for. Settings
+    # that do not validate are the command's to report (``check`` lists them), so the
+    # format is then read on its own.
+    try:
+        log_format = Settings.from_env().log_format
+    except SettingsError:
+        log_format = os.environ.get("MESSENGER_LOG_FORMAT", "").strip().lower()
+    configure_logging(log_format if log_format in LOG_FORMATS else "text")
 
 
 def _prepare_sqlite_dir(database_url: str) -> None:
@@ -59,6 +84,19 @@ def serve(host: str, port: int, *, access_log: bool = False) -> None:
 
     settings = _settings()
     _prepare_sqlite_dir(settings.database_url)
+    # Serving an old schema fails later, on some request, with a 500: refuse at once.
+    try:
+        status = schema_status(settings.database_url, SCHEMA_CHECK_TIMEOUT_S)
+    except DatabaseUnreachable as exc:
+        # The server rides out a database outage (/ready answers 503 until it is back), so
+        # it starts without one too; `messenger check` tells an operator what is wrong.
+        logging.getLogger(__name__).warning(
+            "Cannot check the database schema (%s); serving anyway", exc
+        )
+        status = None
+    problem = status.problem() if status is not None else None
+    if problem:
+        raise SystemExit(f"messenger: {problem}")
     settings.upload_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(Container(settings=settings))
     config = uvicorn.Config(
@@ -104,12 +142,82 @@ def serve(host: str, port: int, *, access_log: bool = False) -> None:
     DrainingServer(config).run()
 
 
+def _status(database_url: str) -> SchemaStatus | None:
+    try:
+        return schema_status(database_url)
+    except DatabaseUnreachable as exc:
+        raise SystemExit(f"messenger: cannot reach the database: {exc}") from None
+
+
 def migrate() -> None:
     """Create or upgrade the database schema."""
     settings = _settings()
     _prepare_sqlite_dir(settings.database_url)
     upgrade_database(settings.database_url)
     print("messenger: database is up to date")
+
+
+def migrate_status() -> int:
+    """Print the database's revision and the code's newest; 0 when they match."""
+    settings = _settings()
+    status = _status(settings.database_url)
+    if status is None:
+        print("current: in-memory storage has no schema")
+        return 0
+    print(f"current: {', '.join(status.current) or 'none (never migrated)'}")
+    print(f"head:    {', '.join(status.head)}")
+    problem = status.problem()
+    if problem:
+        print(f"messenger: {problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def check(environ: dict[str, str] | None = None) -> int:
+    """Check what the server needs before it serves: one line per problem, 0 when none."""
+    try:
+        settings = Settings.from_env(environ)
+    except SettingsError as exc:
+        # Nothing else can be checked without valid settings.
+        print(f"messenger: settings: {exc}", file=sys.stderr)
+        return 1
+    problems: list[str] = []
+    try:
+        status = schema_status(settings.database_url)
+    except DatabaseUnreachable as exc:
+        problems.append(f"database: cannot reach it: {exc}")
+    else:
+        problem = status.problem() if status is not None else None
+        if problem:
+            problems.append(f"database: {problem}")
+    upload_problem = _writable_problem(settings.upload_dir)
+    if upload_problem:
+        problems.append(f"uploads: {upload_problem}")
+    for problem in problems:
+        print(f"messenger: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print("messenger: OK (settings valid, database reachable and current, uploads writable)")
+    return 0
+
+
+def _writable_problem(directory: Path) -> str | None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        # Writing a file is the only test that holds for ACLs, read-only mounts and quotas.
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".check-"):
+            pass
+    except OSError as exc:
+        return f"{directory} is not writable: {exc.strerror or exc}"
+    return None
+
+
+def version() -> str:
+    """The installed distribution's version (or the checkout's, when run from source)."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 async def _create_user(
@@ -153,15 +261,31 @@ def cleanup_uploads() -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``messenger`` command."""
-    parser = argparse.ArgumentParser(prog="messenger", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="messenger",
+        description=__doc__,
+        epilog="environment variables:\n" + environment_help(),
+        # The description and the variables are laid out by hand: keep their line breaks.
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"messenger {version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p_serve = commands.add_parser("serve", help="serve the HTTP API")
     p_serve.add_argument("--host", default="127.0.0.1")
     p_serve.add_argument("--port", type=int, default=8000)
     p_serve.add_argument(
         "--access-log", action="store_true", help="log every request (off: it costs CPU)"
     )
-    commands.add_parser("migrate", help="create or upgrade the database schema")
+    p_migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
+    p_migrate.add_argument(
+        "--status",
+        action="store_true",
+        help="only show the database's revision and the newest; exit 1 when behind",
+    )
+    commands.add_parser(
+        "check",
+        help="check settings, database (reachable, schema current) and the upload directory",
+    )
     p_user = commands.add_parser("create-user", help="create an account")
     p_user.add_argument("username")
     p_user.add_argument("--email")
@@ -173,10 +297,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     _configure_logging()
+    # Alembic tells of its plugins and context at INFO whenever it reads the schema's
+    # revision; only the upgrades that `migrate` runs are worth a line.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    if args.command != "migrate" or args.status:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "serve":
         serve(args.host, args.port, access_log=args.access_log)
+    elif args.command == "migrate" and args.status:
+        sys.exit(migrate_status())
     elif args.command == "migrate":
         migrate()
+    elif args.command == "check":
+        sys.exit(check())
     elif args.command == "create-user":
         create_user(args.username, args.email, args.display_name, admin=args.admin)
     elif args.command == "cleanup-uploads":

@@ -2,7 +2,8 @@
 
 The renderer is plain ES modules with no build step, so its directory is served as-is.
 Locales live beside it in ``client/locales`` (shared with the Electron shell) and are
-served at ``/locales``.
+served at ``/locales``. An installed package carries both as ``messenger/_web/renderer``
+and ``messenger/_web/locales`` (``messenger.packaged``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.types import FileInfo, PathType
 
+from messenger.packaged import WEB_RENDERER, data_dir
+
 log = logging.getLogger("messenger.webclient")
 
 WEB_DIR_ENV = "MESSENGER_WEB_DIR"
@@ -33,16 +36,15 @@ CONTENT_SECURITY_POLICY = (
 
 
 def find_web_dir(environ: Mapping[str, str] | None = None) -> Path | None:
-    """The renderer directory: ``$MESSENGER_WEB_DIR``, else ``client/renderer`` of the
-    source checkout this package was installed from (editable install)."""
+    """The renderer directory: ``$MESSENGER_WEB_DIR``, else the one shipped in the package
+    (``messenger/_web/renderer``), else ``client/renderer`` of the source checkout."""
     env = os.environ if environ is None else environ
     configured = env.get(WEB_DIR_ENV)
     if configured:
         path = Path(configured).expanduser().resolve()
         return path if (path / "index.html").is_file() else None
-    # src/messenger/entrypoints/webclient.py -> the repository root is four levels up.
-    candidate = Path(__file__).resolve().parents[3] / "client" / "renderer"
-    return candidate if (candidate / "index.html").is_file() else None
+    candidate = data_dir(WEB_RENDERER)
+    return candidate if candidate is not None and (candidate / "index.html").is_file() else None
 
 
 class _ClientFiles(BaseLocalFileSystem):

@@ -3,8 +3,11 @@
 from messenger.adapters.sqlalchemy.engine import check_database, create_engine
 from messenger.adapters.sqlalchemy.migrate import (
     alembic_config,
+    current_revisions,
     database_url,
     downgrade_database,
+    head_revisions,
+    known_revisions,
     upgrade_database,
 )
 from messenger.adapters.sqlalchemy.scratch import scratch_database
@@ -20,8 +23,11 @@ __all__ = [
     "alembic_config",
     "check_database",
     "create_engine",
+    "current_revisions",
     "database_url",
     "downgrade_database",
+    "head_revisions",
+    "known_revisions",
     "metadata",
     "scratch_database",
     "upgrade_database",

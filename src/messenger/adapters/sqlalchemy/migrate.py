@@ -1,4 +1,4 @@
-"""Programmatic Alembic: bring a database to the newest schema."""
+"""Programmatic Alembic: bring a database to the newest schema, or say how far it is."""
 
 from __future__ import annotations
 
@@ -10,10 +10,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import make_url
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import NullPool
 
-# src/messenger/adapters/sqlalchemy/migrate.py -> the repository root holds migrations/.
-_ROOT = Path(__file__).resolve().parents[4]
+from messenger.adapters.sqlalchemy.engine import create_engine
+from messenger.packaged import MIGRATIONS, data_dir
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/messenger.db"
 
 
@@ -23,10 +27,15 @@ def database_url() -> str:
 
 
 def alembic_config(url: str) -> Config:
-    """An Alembic config for ``url``, independent of the current directory."""
-    ini = _ROOT / "alembic.ini"
-    config = Config(str(ini)) if ini.exists() else Config()
-    config.set_main_option("script_location", str(_ROOT / "migrations"))
+    """An Alembic config for ``url``, independent of the current directory and of
+    ``alembic.ini`` (which only the developers' ``alembic`` command reads): the scripts
+    come from the package (or the checkout), logging from whoever runs us."""
+    scripts = data_dir(MIGRATIONS)
+    if scripts is None:
+        raise RuntimeError("The migrations are missing from this installation.")
+    config = Config()
+    config.set_main_option("script_location", str(scripts))
+    config.set_main_option("path_separator", "os")
     # env.py prefers this over the environment, so tests can aim at their own database.
     config.attributes["url"] = url
     # Logging is the caller's (``messenger migrate`` configures it for the whole process);
@@ -63,3 +72,29 @@ def upgrade_database(url: str, revision: str = "head") -> None:
 def downgrade_database(url: str, revision: str = "base") -> None:
     """Undo migrations down to ``revision``."""
     _outside_event_loop(lambda: command.downgrade(alembic_config(url), revision))
+
+
+def head_revisions(url: str) -> tuple[str, ...]:
+    """The revisions the newest schema of this code is at."""
+    return tuple(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+
+
+def known_revisions(url: str) -> frozenset[str]:
+    """Every revision this code has a migration for."""
+    script = ScriptDirectory.from_config(alembic_config(url))
+    return frozenset(rev.revision for rev in script.walk_revisions())
+
+
+def _current(connection: Connection) -> tuple[str, ...]:
+    return tuple(MigrationContext.configure(connection).get_current_heads())
+
+
+async def current_revisions(url: str) -> tuple[str, ...]:
+    """The revisions the database is at (empty when it was never migrated); raises what
+    the driver raises when the database cannot be reached."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(_current)
+    finally:
+        await engine.dispose()

@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, Response, Router
+from litestar import Litestar, Response, Router, get
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
+from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler, Middleware
 
 from messenger.container import Container, running
@@ -55,6 +56,18 @@ async def _docs_not_found_as_problem(response: Response[Any]) -> Response[Any]:
     if response.status_code == 404:
         return problem_response(404, ErrorCode.NOT_FOUND, "No such page.")
     return response
+
+
+def docs_redirect(settings: Settings) -> ControllerRouterHandler:
+    """``/docs``: where people look for API docs first. The HTML pages when they are served
+    (``MESSENGER_DOCS=1``), else the OpenAPI document, which is always there."""
+    target = f"{settings.root_path}{API_PREFIX}/docs" + ("" if settings.docs else "/openapi.json")
+
+    @get("/docs", include_in_schema=False, sync_to_thread=False, name="docs_redirect")
+    def docs() -> Redirect:
+        return Redirect(target, status_code=302)
+
+    return docs
 
 
 def create_app(
@@ -167,7 +180,7 @@ def create_app(
     )
     app = Litestar(
         # The browser client at "/" (nothing when the checkout has no client/renderer).
-        route_handlers=[api, *observed, *web_client_route_handlers()],
+        route_handlers=[api, *observed, docs_redirect(settings), *web_client_route_handlers()],
         dependencies={
             "messenger": Provide(runtime.provide_messenger, sync_to_thread=False),
             "readiness": Provide(provide_readiness, sync_to_thread=False),
