@@ -9,6 +9,7 @@ import pytest
 
 from messenger.domain import errors
 from messenger.domain.errors import DomainError
+from messenger.entrypoints.http.errors import domain_error_response
 
 # The wire contract: changing a code breaks clients, so it must show up as a failing test.
 EXPECTED_CODES: dict[type[DomainError], str] = {
@@ -42,6 +43,10 @@ EXPECTED_CODES: dict[type[DomainError], str] = {
     errors.UserDeleted: "user_deleted",
     errors.TooManyPinnedChats: "too_many_pinned_chats",
     errors.PinnedOrderMismatch: "pinned_order_mismatch",
+    errors.RegistrationClosed: "registration_closed",
+    errors.InviteRequired: "invite_required",
+    errors.AccountDeactivated: "account_deactivated",
+    errors.ResetLinkInvalid: "reset_link_invalid",
 }
 
 
@@ -91,3 +96,13 @@ def test_an_error_carries_its_message_and_details() -> None:
     assert throttled.retry_after == throttled.details["retry_after"] == 2.5
     assert unavailable.retry_after == 3.0
     assert errors.ServiceUnavailable().retry_after > 0
+
+
+def test_the_administration_errors_answer_with_their_status() -> None:
+    for cls, status in (
+        (errors.RegistrationClosed, 403),
+        (errors.InviteRequired, 403),
+        (errors.AccountDeactivated, 403),
+        (errors.ResetLinkInvalid, 400),
+    ):
+        assert domain_error_response(cls()).status_code == status, cls

@@ -43,6 +43,10 @@ class ErrorCode(StrEnum):
     TOO_MANY_REACTIONS = "too_many_reactions"
     TOO_MANY_PINNED_CHATS = "too_many_pinned_chats"
     PINNED_ORDER_MISMATCH = "pinned_order_mismatch"
+    REGISTRATION_CLOSED = "registration_closed"
+    INVITE_REQUIRED = "invite_required"
+    RESET_LINK_INVALID = "reset_link_invalid"
+    ACCOUNT_DEACTIVATED = "account_deactivated"
     # Requests the edges reject before the domain sees them.
     MALFORMED_REQUEST = "malformed_request"
     BAD_REQUEST = "bad_request"

@@ -121,6 +121,35 @@ class UserDeleted(Forbidden):
     default_message = "This account was deleted."
 
 
+class RegistrationClosed(Forbidden):
+    """The server takes no new accounts (its registration mode is ``closed``)."""
+
+    code = "registration_closed"
+    default_message = "This server does not take new accounts."
+
+
+class InviteRequired(Forbidden):
+    """The server takes new accounts by invite only, and no valid invite came with this one."""
+
+    code = "invite_required"
+    default_message = "This server takes new accounts by invite only."
+
+
+class AccountDeactivated(Forbidden):
+    """An administrator deactivated the account: it can no longer log in."""
+
+    code = "account_deactivated"
+    default_message = "This account was deactivated by an administrator."
+
+
+class ResetLinkInvalid(DomainError):
+    """A password-reset link that is unknown, expired or already used (400, not 404: the
+    link itself is the bad input, and which of these it is stays unsaid)."""
+
+    code = "reset_link_invalid"
+    default_message = "This password-reset link is not valid (any more)."
+
+
 class Conflict(DomainError):
     code = "conflict"
     default_message = "The request conflicts with the current state."
