@@ -133,7 +133,13 @@ export class PagedList {
 
 /** The console's state and actions over the admin API (lib/api.js). */
 export class AdminConsole {
-  constructor({ api, limit = PAGE_SIZE, setTimeout: setT = globalThis.setTimeout, clearTimeout: clearT = globalThis.clearTimeout } = {}) {
+  constructor({
+    api,
+    limit = PAGE_SIZE,
+    // Wrapped: a browser's setTimeout called as a method of another object throws.
+    setTimeout: setT = (fn, ms) => globalThis.setTimeout(fn, ms),
+    clearTimeout: clearT = (id) => globalThis.clearTimeout(id),
+  } = {}) {
     this.api = api;
     this.timers = { setTimeout: setT, clearTimeout: clearT };
     this.listeners = new Set();

@@ -9,7 +9,7 @@ import { linkBox, listFoot, select, when } from './common.js';
 // A pause in typing this long starts a search (each keystroke would be a request).
 export const SEARCH_DELAY_MS = 250;
 
-export function createUsersSection(app, admin, { setTimeout: setT = globalThis.setTimeout, clearTimeout: clearT = globalThis.clearTimeout } = {}) {
+export function createUsersSection(app, admin, { setTimeout: setT = (fn, ms) => globalThis.setTimeout(fn, ms), clearTimeout: clearT = (id) => globalThis.clearTimeout(id) } = {}) {
   const t = app.t;
   const list = admin.users;
   let searchTimer = null;
