@@ -52,6 +52,7 @@ from messenger.domain.usecases.feed import (
     ListChatMates,
     ReportPresence,
 )
+from messenger.domain.usecases.figures import LiveFigures, ShowLiveFigures
 from messenger.domain.usecases.files import DeleteAbandonedUploads, NewFile, OpenFile, UploadFile
 from messenger.domain.usecases.media import ListChatMedia
 from messenger.domain.usecases.messages import (
@@ -140,6 +141,7 @@ __all__ = [
     "ListReactors",
     "ListSessions",
     "ListThemes",
+    "LiveFigures",
     "LogOut",
     "MarkRead",
     "NewFile",
@@ -172,6 +174,7 @@ __all__ = [
     "SearchUsers",
     "SendTyping",
     "SetAvatarFromUpload",
+    "ShowLiveFigures",
     "UnblockUser",
     "UnpinMessage",
     "UpdateProfile",
