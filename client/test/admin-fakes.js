@@ -109,6 +109,13 @@ export function adminRoutes(state) {
     }],
     ['GET', /^\/admin\/stats$/, () => [200, { ...state.stats }]],
     ['POST', /^\/messages\/(\d+)\/report$/, (c, [, id]) => [201, { id: 8, status: 'open', reason: c.body.reason, message: { id: Number(id) } }]],
+    ['POST', /^\/auth\/register$/, (c) => {
+      state.lastRegisterBody = c.body;
+      const mode = state.settings.registration;
+      if (mode === 'closed') return [403, { code: 'registration_closed', detail: 'Closed.' }];
+      if (mode === 'invite' && c.body.invite_token !== 'tok-ok') return [403, { code: 'invite_required', detail: 'Invite only.' }];
+      return [201, { access_token: 'n', refresh_token: 'n', expires_in: 900, user: adminUser(9, c.body.username) }];
+    }],
     ['POST', /^\/auth\/password-reset$/, (c) => (c.body.token === 'good' ? [204] : [400, { code: 'reset_link_invalid', detail: 'Bad link.' }])],
   ];
   return new Proxy(

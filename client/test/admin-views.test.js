@@ -479,3 +479,11 @@ test('the account menu offers "Administration" to administrators only', async ()
   app.store = { me: { id: 2 } };
   assert.equal(accountMenu(app).querySelector('#open-admin'), null);
 });
+
+test('a message removed by an administrator says so, in Russian and English', async () => {
+  for (const [lang, locale] of [['en', en], ['ru', ru]]) {
+    const { app } = await makeApp(adminState(), lang);
+    assert.equal(app.format.preview({ deleted: true, removed_by_admin: true, text: '' }), locale.message.removed_by_admin);
+    assert.equal(app.format.preview({ deleted: true, text: '' }), locale.message.deleted);
+  }
+});

@@ -196,6 +196,11 @@ export class FakeElement extends FakeNode {
 
   select() {}
 
+  /** A form's reset(): its fields back to their markup values. */
+  reset() {
+    for (const field of this.querySelectorAll('input, textarea')) field._value = null;
+  }
+
   focus() {
     this.ownerDocument.activeElement = this;
   }
