@@ -45,6 +45,9 @@ import { createMentionPicker } from './views/mention-picker.js';
 // My chat settings and drafts (issue 15).
 import { createChatMenu } from './views/chat-menu.js';
 import { createDrafts } from './views/drafts.js';
+// The admin console at /admin and reporting messages (issue 16).
+import { createAdminConsole, isConsolePath } from './views/admin/console.js';
+import { createReportDialog } from './views/report.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -104,6 +107,9 @@ function createViews(app) {
     // My chat settings and drafts (issue 15).
     chatMenu: createChatMenu(app),
     drafts: createDrafts(app),
+    // The admin console and reports (issue 16).
+    adminConsole: createAdminConsole(app),
+    report: createReportDialog(app),
   };
 }
 
@@ -146,6 +152,8 @@ function createApp({ desktop, serverUrl, i18n }) {
     engine: null,
     views: null,
     avatars: null, // blob URLs of uploaded avatars (lib/avatars.js), per session
+    // The page is the admin console (/admin): after the login it shows instead of the chats.
+    consoleMode: !desktop && isConsolePath(globalThis.location?.pathname),
   };
 
   /** Calls the views named like 'chatList.render', once each, in the order given. */
@@ -225,6 +233,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     i18n.apply(document);
     app.views.auth.render();
     app.renderAll();
+    if (app.views.adminConsole.isOpen) app.views.adminConsole.render();
   };
 
   // --- session ---------------------------------------------------------------------------
@@ -243,6 +252,11 @@ function createApp({ desktop, serverUrl, i18n }) {
     const session = api.tokens.get();
     if (!session?.user) {
       app.views.auth.show();
+      return;
+    }
+    if (app.consoleMode) {
+      app.views.auth.hide();
+      await app.views.adminConsole.open();
       return;
     }
     const store = new Store();
@@ -320,6 +334,7 @@ function createApp({ desktop, serverUrl, i18n }) {
   }
 
   app.logout = async () => {
+    app.views.adminConsole.close();
     stopSession();
     try {
       await app.api.logout();
@@ -338,6 +353,11 @@ function createApp({ desktop, serverUrl, i18n }) {
   };
 
   app.onLoggedOut = () => {
+    if (app.views.adminConsole.isOpen) {
+      app.views.adminConsole.close();
+      app.views.auth.show(app.t('auth.session_expired'));
+      return;
+    }
     if (!app.store) return;
     stopSession();
     app.views.auth.show(app.t('auth.session_expired'));
@@ -373,6 +393,13 @@ function createApp({ desktop, serverUrl, i18n }) {
    * highlighted. Resolves to whether the message was shown.
    */
   app.openChatAt = (chatId, messageId) => app.openChat(chatId, { at: messageId });
+
+  /** Opens the admin console (the account menu's "Administration", admins only). */
+  app.openConsole = () => {
+    const url = `${serverUrl}/admin`;
+    if (desktop) globalThis.open(url, '_blank', 'noopener');
+    else globalThis.location.assign(url);
+  };
 
   app.closeChat = () => {
     app.store.openChatId = null;

@@ -207,10 +207,11 @@ export class ApiClient {
 
   // --- accounts ------------------------------------------------------------------------
 
-  async register({ username, password, email, display_name }) {
+  async register({ username, password, email, display_name, invite_token }) {
     const body = { username, password, device_name: deviceName() };
     if (email) body.email = email;
     if (display_name) body.display_name = display_name;
+    if (invite_token) body.invite_token = invite_token;
     const answer = await this.request('POST', '/auth/register', { body, auth: false });
     this.tokens.set(answer, this.now());
     return answer;
@@ -240,6 +241,16 @@ export class ApiClient {
 
   me() {
     return this.request('GET', '/users/me');
+  }
+
+  /** Whether this server takes new accounts: `{mode: 'open'|'invite'|'closed'}` (issue 16). */
+  registrationMode() {
+    return this.request('GET', '/auth/registration', { auth: false });
+  }
+
+  /** Sets a new password with the one-time link an administrator gave (204). */
+  resetPassword({ token, new_password }) {
+    return this.request('POST', '/auth/password-reset', { body: { token, new_password }, auth: false });
   }
 
   updateMe(patch) {
@@ -465,6 +476,11 @@ export class ApiClient {
     return this.request('DELETE', `/messages/${id}`, { query: { for: 'me' } });
   }
 
+  /** Reports a message of someone else to the server's administrators. */
+  reportMessage(id, reason) {
+    return this.request('POST', `/messages/${id}/report`, { body: { reason } });
+  }
+
   /** A page of a chat's pinned messages, newest pin first. */
   pins(chatId, { limit = 100, cursor } = {}) {
     return this.request('GET', `/chats/${chatId}/pins`, { query: { limit, cursor } });
@@ -510,6 +526,80 @@ export class ApiClient {
   /** One page of the change feed; without `since`, only the current cursor. */
   sync(since, limit = 500) {
     return this.request('GET', '/sync', { query: { since, limit } });
+  }
+
+  // --- administration (issue 16; admins only, else 403 forbidden) ------------------------
+
+  /** A page of accounts by username: `{q?, status?, cursor?, limit?}`. */
+  adminUsers(query = {}) {
+    return this.request('GET', '/admin/users', { query });
+  }
+
+  adminDeactivateUser(id) {
+    return this.request('POST', `/admin/users/${id}/deactivate`);
+  }
+
+  adminReactivateUser(id) {
+    return this.request('POST', `/admin/users/${id}/reactivate`);
+  }
+
+  /** A one-time password-reset link for the user: `{token, url, expires_at}`. */
+  adminPasswordReset(id) {
+    return this.request('POST', `/admin/users/${id}/password-reset`);
+  }
+
+  adminSetAdmin(id, isAdmin) {
+    return this.request('PATCH', `/admin/users/${id}`, { body: { is_admin: isAdmin } });
+  }
+
+  /** A page of invites: `{cursor?, limit?}`. */
+  adminInvites(query = {}) {
+    return this.request('GET', '/admin/invites', { query });
+  }
+
+  /** A new invite `{email?, expires_in?, uses?}`; the answer alone carries its `token` and `url`. */
+  adminCreateInvite({ email, expires_in, uses } = {}) {
+    const body = {};
+    if (email) body.email = email;
+    if (expires_in !== undefined) body.expires_in = expires_in;
+    if (uses !== undefined) body.uses = uses;
+    return this.request('POST', '/admin/invites', { body });
+  }
+
+  adminRevokeInvite(id) {
+    return this.request('DELETE', `/admin/invites/${encodeURIComponent(id)}`);
+  }
+
+  /** A page of reports: `{status?: 'open'|'resolved', cursor?, limit?}`. */
+  adminReports(query = {}) {
+    return this.request('GET', '/admin/reports', { query });
+  }
+
+  /** Resolves a report: `action` is 'dismiss', 'delete_message' or 'deactivate_user'. */
+  adminResolveReport(id, action) {
+    return this.request('POST', `/admin/reports/${id}/resolve`, { body: { action } });
+  }
+
+  adminDeleteMessage(id) {
+    return this.request('DELETE', `/admin/messages/${id}`);
+  }
+
+  /** A page of the audit log: `{actor?, action?, cursor?, limit?}`, newest first. */
+  adminAudit(query = {}) {
+    return this.request('GET', '/admin/audit', { query });
+  }
+
+  adminSettings() {
+    return this.request('GET', '/admin/settings');
+  }
+
+  adminChangeSettings(patch) {
+    return this.request('PATCH', '/admin/settings', { body: patch });
+  }
+
+  /** Live figures: `{users_total, users_active, users_online, sockets, messages_today}`. */
+  adminStats() {
+    return this.request('GET', '/admin/stats');
   }
 
   // --- files ---------------------------------------------------------------------------

@@ -36,6 +36,32 @@ export function validatePasswordChange({ current_password = '', new_password = '
   return null;
 }
 
+/** The first problem of the "set a new password" form of a reset link, as {field, key}, or null. */
+export function validatePasswordReset({ new_password = '', new_password2 = '' }) {
+  if (new_password.length < PASSWORD_MIN || new_password.length > PASSWORD_MAX) {
+    return { field: 'new_password', key: 'password_length' };
+  }
+  if (new_password !== new_password2) return { field: 'new_password2', key: 'password_mismatch' };
+  return null;
+}
+
+/**
+ * The invite token in what was typed or pasted into the invite field: the token itself, or
+ * the whole invite link (`…/?invite=TOKEN`). Empty when there is none.
+ */
+export function inviteTokenOf(value = '') {
+  const text = value.trim();
+  if (!text) return '';
+  if (/^https?:\/\//i.test(text) || text.includes('invite=')) {
+    try {
+      return new URL(text, 'http://x/').searchParams.get('invite')?.trim() || '';
+    } catch {
+      return '';
+    }
+  }
+  return text;
+}
+
 /** Whether a message may have this text: some text, or none if it carries attachments (a
  * file sent, or left, without a caption). The server's rule; the composer and edit follow it. */
 export function messageTextAllowed(text = '', attachmentCount = 0) {

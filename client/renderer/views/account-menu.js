@@ -16,6 +16,8 @@ export function accountMenu(app) {
     link('open-privacy', t('privacy.title'), () => v.privacy.openPrivacy()),
     link('open-blocked', t('blocked.title'), () => v.privacy.openBlocked()),
     link('open-sessions', t('sessions.title'), () => v.sessions.open()),
+    // Administrators only (issue 16): the console at /admin.
+    app.store?.me?.is_admin ? link('open-admin', t('admin.open'), () => app.openConsole()) : null,
     link('open-delete-account', t('account.delete_title'), () => v.sessions.openDeleteAccount(), 'danger-text'),
   );
 }

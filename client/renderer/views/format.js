@@ -87,7 +87,7 @@ export function createFormat(i18n) {
 
     preview(m) {
       if (!m) return '';
-      if (m.deleted) return t('message.deleted');
+      if (m.deleted) return t(m.removed_by_admin ? 'message.removed_by_admin' : 'message.deleted');
       if (m.text) return plainOf(m.text).replace(/\s+/g, ' ');
       if (m.attachments?.length) return `📎 ${m.attachments[0].name}`;
       return '';

@@ -143,6 +143,9 @@ export function createMessageList(app) {
             ? h('button', { type: 'button', class: 'msg-action', 'data-action': 'delete', title: t('message.delete'), onclick: () => confirmDelete(m) }, icon('trash', 16))
             : null,
           h('button', { type: 'button', class: 'msg-action', 'data-action': 'hide', title: t('message.hide'), onclick: () => confirmHide(m) }, icon('eyeOff', 16)),
+          v.mine
+            ? null
+            : h('button', { type: 'button', class: 'msg-action', 'data-action': 'report', title: t('report.action'), onclick: () => app.views.report.open(m) }, icon('alert', 16)),
         );
     const body = h(
       'div',
@@ -154,7 +157,7 @@ export function createMessageList(app) {
       v.quoteModel ? quoteView(app, m.chat_id, v.quoteModel) : null,
       ...(m.deleted ? [] : (m.attachments || []).map(attachmentView)),
       m.deleted
-        ? h('div', { class: 'msg-text deleted', text: t('message.deleted') })
+        ? h('div', { class: `msg-text deleted${m.removed_by_admin ? ' removed-by-admin' : ''}`, text: t(m.removed_by_admin ? 'message.removed_by_admin' : 'message.deleted') })
         : m.text
           ? messageText(app, m)
           : null,

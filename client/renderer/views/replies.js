@@ -22,7 +22,7 @@ export function quoteModel(app, chatId, m) {
   return {
     id: source.id,
     author: userName(app, source.sender_id),
-    text: source.deleted ? app.t('message.deleted') : source.text,
+    text: source.deleted ? app.t(source.removed_by_admin ? 'message.removed_by_admin' : 'message.deleted') : source.text,
     deleted: source.deleted,
   };
 }

@@ -79,6 +79,9 @@ class UserRepository(Protocol):
         """Whether any account was ever registered (deleted ones count): the first one of a
         fresh server becomes its administrator."""
 
+    async def count_accounts(self) -> tuple[int, int]:
+        """(accounts not deleted, those of them that can log in: not deactivated either)."""
+
 
 class ChatRepository(Protocol):
     async def add(self, chat: Chat) -> Chat:
@@ -204,6 +207,9 @@ class MessageRepository(Protocol):
 
     async def update_reactions(self, message: Message) -> None:
         """Store the message's reaction counts (and nothing else of it)."""
+
+    async def count_since(self, since: datetime) -> int:
+        """How many messages were posted at or after ``since`` (deleted ones too)."""
 
 
 class ReactionRepository(Protocol):

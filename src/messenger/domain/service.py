@@ -68,6 +68,8 @@ class Messenger:
         self.report_presence = uc.ReportPresence(ports)
         self.announce_presence = uc.AnnouncePresence(ports)
         self.list_chat_mates = uc.ListChatMates(ports)
+        # The admin console's live figures (issue 16).
+        self.show_live_figures = uc.ShowLiveFigures(ports)
         self.list_contacts = uc.ListContacts(ports)
         self.add_contact = uc.AddContact(ports)
         self.rename_contact = uc.RenameContact(ports)

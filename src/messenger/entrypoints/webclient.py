@@ -12,11 +12,13 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Response
+from litestar import Response, get
 from litestar.datastructures import CacheControlHeader
 from litestar.file_system import BaseLocalFileSystem
+from litestar.params import PathParameter
+from litestar.response import File
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.types import FileInfo, PathType
@@ -67,9 +69,51 @@ def _security_headers(response: Response[Any]) -> Response[Any]:
     return response
 
 
+def _admin_console_router(
+    directory: Path, locales: Path | None, cache: CacheControlHeader
+) -> Router:
+    """The admin console at ``/admin``: the same page as ``/`` (the client shows the console
+    when the path says so), for ``/admin`` and every path below it.
+
+    Below ``/admin/`` the page's relative links (``app.js``, ``locales/en.json``) resolve
+    under ``/admin/``, so a name of one of the client's files is that file; anything else
+    is the page, so a reloaded or bookmarked console link opens the console.
+    """
+    index = directory / "index.html"
+
+    def _served(rest: str) -> Path:
+        if "\0" in rest:
+            return index
+        base, name = directory, rest
+        if locales is not None and rest.startswith("locales/"):
+            base, name = locales, rest.removeprefix("locales/")
+        candidate = (base / name).resolve()
+        if name and candidate.is_relative_to(base.resolve()) and candidate.is_file():
+            return candidate
+        return index
+
+    def _file(path: Path) -> File:
+        return File(path=path, content_disposition_type="inline", filename=path.name)
+
+    @get("/", sync_to_thread=False, include_in_schema=False, name="admin_console")
+    def console() -> File:
+        return _file(index)
+
+    @get("/{rest:path}", sync_to_thread=False, include_in_schema=False, name="admin_console_files")
+    def console_files(rest: Annotated[str, PathParameter()]) -> File:
+        return _file(_served(rest.lstrip("/")))
+
+    return Router(
+        path="/admin",
+        route_handlers=[console, console_files],
+        cache_control=cache,
+        after_request=_security_headers,
+    )
+
+
 def web_client_route_handlers(web_dir: Path | None = None) -> list[Router]:
-    """Routers serving the web client at ``/`` (and its locales at ``/locales``);
-    empty when no client is installed, so the API still runs alone."""
+    """Routers serving the web client at ``/`` (and its locales at ``/locales``, and the
+    admin console at ``/admin``); empty when no client is installed, so the API still runs alone."""
     directory = web_dir if web_dir is not None else find_web_dir()
     if directory is None:
         log.info("No web client found (set %s to serve one at /)", WEB_DIR_ENV)
@@ -82,7 +126,9 @@ def web_client_route_handlers(web_dir: Path | None = None) -> list[Router]:
     locales = directory / "locales"
     if not locales.is_dir():
         locales = directory.parent / "locales"
-    if locales.is_dir() and locales.parent != directory:
+    separate_locales = locales.is_dir() and locales.parent != directory
+    routers.append(_admin_console_router(directory, locales if separate_locales else None, cache))
+    if separate_locales:
         routers.append(
             create_static_files_router(
                 path="/locales",

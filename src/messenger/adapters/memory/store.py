@@ -226,6 +226,10 @@ class InMemoryUserRepository(_Repo):
     async def any_user(self) -> bool:
         return bool(self._s.users)
 
+    async def count_accounts(self) -> tuple[int, int]:
+        live = [u for u in self._s.users.values() if not u.deleted]
+        return len(live), sum(1 for u in live if u.can_log_in)
+
 
 class InMemoryChatRepository(_Repo):
     async def add(self, chat: Chat) -> Chat:
@@ -478,6 +482,9 @@ class InMemoryMessageRepository(_Repo):
             key=lambda m: m.id,
         )
         return [_c(m) for m in found[:limit]]
+
+    async def count_since(self, since: datetime) -> int:
+        return sum(1 for m in self._s.messages.values() if m.created_at >= since)
 
 
 class InMemoryReactionRepository(_Repo):

@@ -53,6 +53,7 @@ from messenger.domain.usecases.feed import (
     ListChatMates,
     ReportPresence,
 )
+from messenger.domain.usecases.figures import LiveFigures, ShowLiveFigures
 from messenger.domain.usecases.files import DeleteAbandonedUploads, NewFile, OpenFile, UploadFile
 from messenger.domain.usecases.media import ListChatMedia
 from messenger.domain.usecases.messages import (
@@ -142,6 +143,7 @@ __all__ = [
     "ListReactors",
     "ListSessions",
     "ListThemes",
+    "LiveFigures",
     "LogOut",
     "MarkRead",
     "NewFile",
@@ -175,6 +177,7 @@ __all__ = [
     "SearchUsers",
     "SendTyping",
     "SetAvatarFromUpload",
+    "ShowLiveFigures",
     "UnblockUser",
     "UnpinMessage",
     "UpdateProfile",

@@ -19,6 +19,7 @@ from messenger.container import Container, running
 from messenger.contract import API_PREFIX, ErrorCode, Wire
 from messenger.domain.errors import ServiceUnavailable
 from messenger.entrypoints.housekeeping import sweeping_uploads
+from messenger.entrypoints.http.admin_stats import admin_stats_router
 from messenger.entrypoints.http.auth import auth_router
 from messenger.entrypoints.http.avatars import avatars_router
 from messenger.entrypoints.http.chats import chats_router, messages_router
@@ -143,6 +144,8 @@ def create_app(
             media_router(),
             search_router(),
             message_files_router(settings.max_upload_bytes, container.limits().max_attachments),
+            # The admin console's live figures count this process's sockets (issue 16).
+            admin_stats_router(realtime.live_counts),
             *realtime.route_handlers,
             # Like openapi.json: always there (only the HTML pages follow MESSENGER_DOCS).
             realtime.docs_route_handler(settings.root_path),

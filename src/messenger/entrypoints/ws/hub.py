@@ -517,6 +517,11 @@ class ConnectionHub:
     def connection_count(self) -> int:
         return sum(len(c) for c in self._users.values())
 
+    @property
+    def online_count(self) -> int:
+        """Users with at least one socket on this process."""
+        return len(self._users)
+
     def _report_presence(self, user_id: int, *, online: bool) -> None:
         # Reports for one user run one after the other so that a quick reconnect cannot
         # end as "offline" because the two reports overtook each other.

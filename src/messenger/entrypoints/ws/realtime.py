@@ -289,6 +289,12 @@ class Realtime:
             self.hub = None
             await hub.stop()
 
+    def live_counts(self) -> tuple[int, int]:
+        """(users online, open sockets) on this process; (0, 0) while no hub runs. Presence
+        is not shared between processes, so each counts its own."""
+        hub = self.hub
+        return (0, 0) if hub is None else (hub.online_count, hub.connection_count)
+
     async def drain(self, grace: float = 5.0) -> None:
         """Before the server shuts down: finish the frames in hand, acknowledge them, then
         close every socket with 1012 (see ``ConnectionHub.drain``)."""

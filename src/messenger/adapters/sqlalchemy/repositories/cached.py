@@ -10,6 +10,7 @@ passed through. These know the domain's ports and the view, not SQL.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from messenger.adapters.sqlalchemy.cache_view import CacheView
 from messenger.domain.chat_prefs import ChatPrefs
@@ -246,6 +247,9 @@ class CachedMessageRepository:
 
     async def live_of_sender(self, sender_id: int, limit: int) -> list[Message]:
         return await self._inner.live_of_sender(sender_id, limit)
+
+    async def count_since(self, since: datetime) -> int:
+        return await self._inner.count_since(since)
 
     async def update_reactions(self, message: Message) -> None:
         # The newest page may hold the message: patched from the event after the commit.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -377,3 +378,10 @@ class SqlAlchemyMessageRepository:
             .limit(limit)
         )
         return [Message(*r) for r in await self._db.read(stmt)]
+
+    async def count_since(self, since: datetime) -> int:
+        # An index range scan (``ix_messages_created_at``, migration 0014): today's rows only.
+        stmt = (
+            sa.select(sa.func.count()).select_from(messages).where(messages.c.created_at >= since)
+        )
+        return int((await self._db.read(stmt)).scalar_one())

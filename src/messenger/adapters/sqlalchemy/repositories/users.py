@@ -111,6 +111,14 @@ class SqlAlchemyUserRepository:
     async def any_user(self) -> bool:
         return (await self._db.read(sa.select(users.c.id).limit(1))).first() is not None
 
+    async def count_accounts(self) -> tuple[int, int]:
+        can_log_in = sa.case((users.c.deactivated_at.is_(None), 1), else_=0)
+        stmt = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(can_log_in), 0)).where(
+            users.c.deleted_at.is_(None)
+        )
+        total, active = (await self._db.read(stmt)).one()
+        return int(total), int(active)
+
     async def erasing(self, limit: int) -> list[int]:
         stmt = (
             sa.select(users.c.id)
