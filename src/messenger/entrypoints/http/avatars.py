@@ -18,6 +18,7 @@ from messenger.contract.wire import Wire
 from messenger.domain.errors import NotFound
 from messenger.domain.model import PRESET_ID_RE, PresetKind
 from messenger.domain.service import Messenger
+from messenger.entrypoints.http.operations import download
 from messenger.entrypoints.http.schemas import PageCursor, PageLimit, PresetList
 
 SVG = "image/svg+xml"
@@ -26,6 +27,14 @@ IMAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
     "X-Content-Type-Options": "nosniff",
 }
+_SVG_DOWNLOAD = download(
+    (SVG,),
+    {
+        "Cache-Control": "`public, max-age=86400`",
+        "Content-Security-Policy": "Lets the image run no script and load nothing",
+        "X-Content-Type-Options": "`nosniff`",
+    },
+)
 FileName = Annotated[str, PathParameter(max_length=100, description="`{id}.svg`")]
 
 
@@ -73,6 +82,7 @@ async def list_avatar_frames(
     summary="A preset avatar's image (SVG)",
     media_type=SVG,
     response_description="The SVG image",
+    operation_class=_SVG_DOWNLOAD,
 )
 async def preset_avatar_image(file_name: FileName) -> Response[bytes]:
     return _image(PresetKind.AVATAR, file_name)
@@ -83,6 +93,7 @@ async def preset_avatar_image(file_name: FileName) -> Response[bytes]:
     summary="An avatar frame's image (SVG; transparent inside, drawn around the avatar)",
     media_type=SVG,
     response_description="The SVG image",
+    operation_class=_SVG_DOWNLOAD,
 )
 async def avatar_frame_image(file_name: FileName) -> Response[bytes]:
     return _image(PresetKind.FRAME, file_name)

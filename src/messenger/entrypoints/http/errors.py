@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from enum import Enum
 from http import HTTPStatus
 from typing import Any
 
@@ -171,10 +172,16 @@ def _validation_errors(extra: Any) -> list[dict[str, Any]]:
     items = extra if isinstance(extra, list) else [extra] if extra else []
     keep = ("message", "key", "source")
     return [
-        {k: str(v) for k, v in item.items() if k in keep}
+        {k: _plain(v) for k, v in item.items() if k in keep}
         for item in items
         if isinstance(item, dict)
     ]
+
+
+def _plain(value: Any) -> str:
+    # Litestar's ``source`` is a ``ParamType`` (a str enum): its str() is the Python repr
+    # "ParamType.QUERY", while clients are promised the wire value "query".
+    return str(value.value if isinstance(value, Enum) else value)
 
 
 def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:

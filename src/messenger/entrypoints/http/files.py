@@ -5,19 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
-from litestar.openapi.spec import (
-    OpenAPIMediaType,
-    OpenAPIType,
-    Operation,
-    RequestBody,
-    Schema,
-)
 from litestar.params import PathParameter
 from litestar.response import Stream
 
@@ -28,44 +20,11 @@ from messenger.domain.service import Messenger
 from messenger.domain.usecases import NewFile
 from messenger.entrypoints.http.deps import BEARER
 from messenger.entrypoints.http.multipart import read_file_part, read_file_parts
+from messenger.entrypoints.http.operations import OCTET_STREAM, download, upload
 from messenger.entrypoints.http.schemas import MAX_ID
 
 # Multipart framing around the file: boundaries, part headers, a few small fields.
 MULTIPART_OVERHEAD = 64 * 1024
-
-
-_FILE = Schema(type=OpenAPIType.STRING, format=None, content_media_type="application/octet-stream")
-
-
-def _multipart_body(file: Schema) -> RequestBody:
-    """A multipart body whose ``file`` field is ``file``: the handlers parse (stream) it
-    themselves, so Litestar never sees it as a ``data`` parameter to document."""
-    return RequestBody(
-        required=True,
-        content={
-            "multipart/form-data": OpenAPIMediaType(
-                schema=Schema(type=OpenAPIType.OBJECT, properties={"file": file}, required=["file"])
-            )
-        },
-    )
-
-
-@dataclass
-class UploadOperation(Operation):
-    """Documents the upload's body: one ``file`` part."""
-
-    request_body: RequestBody | None = field(default_factory=lambda: _multipart_body(_FILE))
-
-
-@dataclass
-class _AttachOperation(Operation):
-    """Documents the body of ``attach_files``: one or more ``file`` parts."""
-
-    request_body: RequestBody | None = field(
-        default_factory=lambda: _multipart_body(
-            Schema(type=OpenAPIType.ARRAY, items=_FILE, min_items=1)
-        )
-    )
 
 
 @post(
@@ -73,7 +32,7 @@ class _AttachOperation(Operation):
     status_code=201,
     summary="Upload a file (multipart/form-data, field 'file')",
     opt={"problems": (400, 413, 429)},
-    operation_class=UploadOperation,
+    operation_class=upload(),
 )
 async def upload_file(
     request: Request[Any, Any, Any],
@@ -117,8 +76,22 @@ async def _chain(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[byte
 @get(
     "/{file_id:str}",
     summary="Download a file (its uploader and members of chats where it is attached)",
-    media_type="application/octet-stream",
-    response_description="The file's bytes, with the content type they were uploaded with",
+    response_description=(
+        "The file's bytes, with the content type they were uploaded with (a thumbnail's is "
+        "`image/webp`; a type that is not a plain `type/subtype` is `application/octet-stream`)"
+    ),
+    operation_class=download(
+        ("image/*", OCTET_STREAM, "*/*"),
+        {
+            "Content-Disposition": "`inline` for raster images, else `attachment`; with the "
+            "file's name (RFC 6266)",
+            "Content-Length": "The file's size in bytes",
+            "Cache-Control": "`private, max-age=3600`",
+            "X-Content-Type-Options": "`nosniff`",
+            "Content-Security-Policy": "`sandbox; default-src 'none'`: an uploaded page runs "
+            "nothing",
+        },
+    ),
 )
 async def download_file(
     file_id: Annotated[str, PathParameter(min_length=1, max_length=64)],
@@ -150,7 +123,7 @@ async def download_file(
     status_code=200,
     summary="Attach files to your message (multipart/form-data, field 'file', repeatable)",
     opt={"problems": (400, 403, 413, 422, 429)},
-    operation_class=_AttachOperation,
+    operation_class=upload(many=True),
 )
 async def attach_files(
     message_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],

@@ -16,8 +16,9 @@ from messenger.contract.wire import Wire
 from messenger.domain.model import AVATAR_LARGE, AccessClaims
 from messenger.domain.service import Messenger
 from messenger.entrypoints.http.deps import BEARER
-from messenger.entrypoints.http.files import INLINE_TYPES, MULTIPART_OVERHEAD, UploadOperation
+from messenger.entrypoints.http.files import INLINE_TYPES, MULTIPART_OVERHEAD
 from messenger.entrypoints.http.multipart import read_file_part
+from messenger.entrypoints.http.operations import OCTET_STREAM, RASTER_IMAGES, download, upload
 from messenger.entrypoints.http.schemas import MAX_ID
 
 # The URL carries the avatar's version: while it is current, what it answered never changes.
@@ -38,7 +39,7 @@ REVALIDATE = "private, no-cache"
         "beyond 5 MiB."
     ),
     opt={"problems": (400, 413, 422, 429)},
-    operation_class=UploadOperation,
+    operation_class=upload(accepts=RASTER_IMAGES),
 )
 async def upload_my_avatar(
     request: Request[Any, Any, Any],
@@ -65,9 +66,20 @@ async def remove_my_avatar(
         "With `v` the current version (as in the profile's URLs) the answer may be cached for "
         "good; otherwise it is to be revalidated (`ETag`, 304 on `If-None-Match`)."
     ),
+    # The answer's own header wins; this is the 304's.
     media_type="image/webp",
-    response_description="The image's bytes",
+    response_description="The image's bytes (WebP, or as uploaded for older avatars)",
     opt={"problems": (404, 422)},
+    operation_class=download(
+        (*RASTER_IMAGES, OCTET_STREAM),
+        {
+            "ETag": "The image's tag, for `If-None-Match`",
+            "Cache-Control": f"`{IMMUTABLE}` with the current `v`, else `{REVALIDATE}`",
+            "X-Content-Type-Options": "`nosniff`",
+            "Content-Security-Policy": "`sandbox; default-src 'none'`",
+        },
+        revalidated=True,
+    ),
 )
 async def get_avatar(
     user_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],

@@ -2,11 +2,16 @@
 
 Every error of the API is an ``application/problem+json`` ``Problem`` (``errors.py``). The
 statuses most operations share follow from what the operation takes, so they are derived
-here once for every route, new ones included: a JSON body can be malformed (400), too large
-(413) or invalid (422); path and query parameters can be invalid (422) and a path can name
-nothing (404); a bearer-token operation can be refused (401); anything that touches storage
-can find it down (503). A handler lists only the domain's own answers in its ``opt``:
-``@patch(..., opt={"problems": (403,)})`` (403, 409, 410, 429, ...).
+here once for every route, new ones included: a JSON body or an upload can be malformed
+(400) or too large (413), and a JSON body invalid (422); path and query parameters can be
+invalid (422) and a path can name nothing (404); a bearer-token operation (``security`` or
+the ``claims`` dependency) can be refused (401) and a guarded one forbidden (403); anything
+that touches storage can find it down (503). A handler lists only the domain's own answers,
+``@patch(..., opt={"problems": (403, 409)})`` (403, 409, 410, 429, ...), and a router or
+controller those of all its routes, ``Router(..., opt={"problems": (403,)})``: they add up.
+A status the server sends but the document lacks fails the schemathesis suite
+(``status_code_conformance``), and ``tests/unit/test_openapi_document.py`` checks that
+every operation has the problems its inputs and guards imply.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from litestar.openapi.spec import OpenAPI, Operation, Reference
 from litestar.routes import HTTPRoute
 
 from messenger.entrypoints.http.errors import PROBLEM_JSON
+from messenger.entrypoints.http.operations import Upload
 from messenger.entrypoints.http.schemas import Problem
 
 _WHY: dict[int, str] = {
@@ -68,11 +74,19 @@ def _derived_statuses(handler: HTTPRouteHandler, path_params: bool) -> set[int]:
         statuses.add(422)
     if path_params:
         statuses.add(404)
-    if "claims" in parameters:
+    if issubclass(handler.operation_class, Upload):
+        statuses |= {400, 413}
+    if "claims" in parameters or handler.resolve_security():
         statuses.add(401)
+    if handler.resolve_guards():
+        statuses.add(403)
     if parameters & _STORAGE:
         statuses.add(503)
-    return statuses | set(handler.opt.get("problems", ()))
+    # Each layer's own: Litestar merges ``opt`` key by key, so a handler's "problems" would
+    # hide its router's.
+    for layer in handler.ownership_layers:
+        statuses.update((layer.opt or {}).get("problems", ()))
+    return statuses
 
 
 def document_problems(app: Litestar) -> None:

@@ -320,6 +320,15 @@ class Health(msgspec.Struct, kw_only=True):
     status: Literal["ok"]
 
 
+class ValidationIssue(msgspec.Struct, kw_only=True):
+    """One schema violation of a ``validation_error``: what is wrong, with which input and
+    where the input was (the body or a path, query, header or cookie parameter)."""
+
+    message: str
+    key: str | UnsetType = UNSET
+    source: Literal["body", "path", "query", "header", "cookie", "dependency"] | UnsetType = UNSET
+
+
 class Problem(msgspec.Struct, kw_only=True):
     """RFC 9457 problem details with the stable ``code`` (every error response's body).
 
@@ -333,5 +342,5 @@ class Problem(msgspec.Struct, kw_only=True):
     detail: str
     code: ErrorCode
     field: str | UnsetType = UNSET
-    errors: list[dict[str, str]] | UnsetType = UNSET
+    errors: list[ValidationIssue] | UnsetType = UNSET
     incident: str | UnsetType = UNSET
