@@ -21,6 +21,7 @@ DEFAULT_CORS_ORIGINS = (
     "app://.",
 )
 MIN_SECRET_BYTES = 32
+REGISTRATION_MODES = ("open", "invite", "closed")
 
 
 class SettingsError(ValueError):
@@ -76,6 +77,15 @@ class Settings:
     # In chats of more members than this, ``typing`` reaches only sockets that sent
     # ``join_chat`` for the chat (the domain's ``Limits.typing_joined_above``).
     typing_joined_above: int = 100
+    # Who may register (open, invite, closed) until an administrator sets the mode at run
+    # time (``PATCH /admin/settings``); a fresh server takes its first account whatever it is.
+    registration: str = "open"
+    # How long a password-reset link an administrator issues stays valid.
+    password_reset_hours: int = 24
+    # The address users open the web client at (scheme, host and root path, no trailing
+    # slash): links the server hands out (invites, password resets) start with it. Unset:
+    # the address each request came to (the shell's commands then need ``--url``).
+    public_url: str | None = None
 
     def __post_init__(self) -> None:
         if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
@@ -99,6 +109,19 @@ class Settings:
             raise SettingsError(
                 "MESSENGER_SESSION_IDLE_DAYS must be positive and at most "
                 "MESSENGER_SESSION_MAX_DAYS."
+            )
+        if self.registration not in REGISTRATION_MODES:
+            raise SettingsError(
+                "MESSENGER_REGISTRATION must be one of " + ", ".join(REGISTRATION_MODES) + "."
+            )
+        if not 1 <= self.password_reset_hours <= 24 * 30:
+            raise SettingsError("MESSENGER_PASSWORD_RESET_HOURS must be 1-720.")
+        if self.public_url is not None and (
+            not self.public_url.startswith(("http://", "https://")) or self.public_url.endswith("/")
+        ):
+            raise SettingsError(
+                "MESSENGER_PUBLIC_URL must start with http:// or https:// and not end with '/', "
+                "like 'https://chat.example.com'."
             )
         if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
             raise SettingsError(
@@ -142,6 +165,9 @@ class Settings:
             session_idle_days=_int(env, "MESSENGER_SESSION_IDLE_DAYS", 30),
             session_max_days=_int(env, "MESSENGER_SESSION_MAX_DAYS", 90),
             typing_joined_above=_int(env, "MESSENGER_TYPING_JOINED_ABOVE", 100),
+            registration=(env.get("MESSENGER_REGISTRATION") or "open").strip().lower(),
+            password_reset_hours=_int(env, "MESSENGER_PASSWORD_RESET_HOURS", 24),
+            public_url=env.get("MESSENGER_PUBLIC_URL") or None,
         )
 
 
