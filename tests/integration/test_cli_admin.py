@@ -56,7 +56,8 @@ async def log_in(settings: Settings, login: str, password: str = PASSWORD) -> in
 
 async def audit(settings: Settings) -> list[tuple[AuditAction, int | None]]:
     async with running(Container(settings=settings)) as (messenger, _):
-        async with messenger.ports.uow(read_only=True) as uow:
+        uow = messenger.ports.uow(read_only=True)
+        async with uow:
             return [(e.action, e.actor_id) for e in await uow.audit.page(limit=100)]
 
 
