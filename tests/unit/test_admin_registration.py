@@ -4,6 +4,7 @@ and invites."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 import messenger
 from messenger.adapters.memory import TickingClock
+from messenger.container import in_memory_container
 from messenger.domain.administration import OPERATOR, RegistrationMode
 from messenger.domain.audit import AuditAction
 from messenger.domain.errors import (
@@ -23,6 +25,7 @@ from messenger.domain.errors import (
 )
 from messenger.domain.model import Limits
 from messenger.domain.service import Messenger
+from messenger.settings import Settings, SettingsError
 from tests.unit.conftest import store_of
 
 PASSWORD = "password-123"
@@ -278,3 +281,40 @@ def test_an_invite_of_n_uses_admits_exactly_n_registrations_whatever_the_interle
         assert (await app.get_invite(admin, issued.invite.id)).used == min(uses, tries)
 
     asyncio.run(scenario())
+
+
+# --- the settings ---------------------------------------------------------------------------
+
+
+def test_the_registration_settings_are_read_from_the_environment() -> None:
+    base = {"MESSENGER_SECRET_KEY": "k" * 40}
+    defaults = Settings.from_env(base)
+    assert (defaults.registration, defaults.password_reset_hours) == ("open", 24)
+    assert defaults.public_url is None
+    chosen = Settings.from_env(
+        base
+        | {
+            "MESSENGER_REGISTRATION": " Invite ",
+            "MESSENGER_PASSWORD_RESET_HOURS": "2",
+            "MESSENGER_PUBLIC_URL": "https://chat.example.com/team",
+        }
+    )
+    assert (chosen.registration, chosen.password_reset_hours) == ("invite", 2)
+    assert chosen.public_url == "https://chat.example.com/team"
+    limits = in_memory_container(settings=replace(chosen, database_url="memory://")).limits()
+    assert limits.registration is RegistrationMode.INVITE
+    assert limits.password_reset_valid == timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MESSENGER_REGISTRATION", "sometimes"),
+        ("MESSENGER_PASSWORD_RESET_HOURS", "0"),
+        ("MESSENGER_PUBLIC_URL", "chat.example.com"),
+        ("MESSENGER_PUBLIC_URL", "https://chat.example.com/"),
+    ],
+)
+def test_a_bad_registration_setting_stops_the_server(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({"MESSENGER_SECRET_KEY": "k" * 40, name: value})
