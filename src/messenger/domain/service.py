@@ -35,7 +35,6 @@ class Messenger:
         self.reactivate_user = uc.ReactivateUser(ports)
         # A server administrator's (or the shell's) actions; the password reset is the user's.
         self.list_users = uc.ListUsers(ports)
-        self.get_user = uc.GetUser(ports)
         self.find_user_by_name = uc.FindUserByName(ports)
         self.promote_user = uc.PromoteUser(ports)
         self.demote_user = uc.DemoteUser(ports)

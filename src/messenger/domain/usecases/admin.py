@@ -154,18 +154,6 @@ class ListUsers(UseCase):
         return finish_page(found, ADMIN_USERS, size)
 
 
-class GetUser(UseCase):
-    """One account as an administrator sees it."""
-
-    async def __call__(self, admin_id: AdminActor, user_id: int) -> User:
-        async with self._uow(read_only=True) as uow:
-            await authorize_admin(uow, admin_id)
-            user = await uow.users.get(user_id)
-        if user is None:
-            raise NotFound("User not found.")
-        return user
-
-
 class _ChangeAdminRole(UseCase):
     _grant: bool
 
