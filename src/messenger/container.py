@@ -47,6 +47,7 @@ from messenger.adapters.memory import (
 from messenger.adapters.security import Argon2Hasher, BundledCommonPasswords, JwtTokenIssuer
 from messenger.assets import bundled_catalog
 from messenger.contract import Wire
+from messenger.domain.administration import RegistrationMode
 from messenger.domain.events import Delivery
 from messenger.domain.model import AvatarCatalog, Limits
 from messenger.domain.ports import (
@@ -308,6 +309,10 @@ class Container(containers.DeclarativeContainer):
             typing_joined_above=settings.provided.typing_joined_above,
             session_idle=providers.Factory(timedelta, days=settings.provided.session_idle_days),
             session_lifetime=providers.Factory(timedelta, days=settings.provided.session_max_days),
+            registration=providers.Factory(RegistrationMode, settings.provided.registration),
+            password_reset_valid=providers.Factory(
+                timedelta, hours=settings.provided.password_reset_hours
+            ),
         )
     )
 

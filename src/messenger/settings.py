@@ -22,6 +22,7 @@ DEFAULT_CORS_ORIGINS = (
     "app://.",
 )
 MIN_SECRET_BYTES = 32
+REGISTRATION_MODES = ("open", "invite", "closed")
 LOG_FORMATS = ("text", "json")
 
 
@@ -103,6 +104,19 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
     ),
     EnvironmentVariable(
         "MESSENGER_LOG_FORMAT", "text", "json: every log line is one JSON object, with request id"
+    ),
+    EnvironmentVariable(
+        "MESSENGER_REGISTRATION",
+        "open",
+        "who may register: open, invite or closed (an admin's setting overrides it)",
+    ),
+    EnvironmentVariable(
+        "MESSENGER_PASSWORD_RESET_HOURS", "24", "how long an admin's password-reset link is valid"
+    ),
+    EnvironmentVariable(
+        "MESSENGER_PUBLIC_URL",
+        "the address of each request",
+        "where users open the web client (https://chat.example.com): invite and reset links",
     ),
     EnvironmentVariable(
         "MESSENGER_WEB_DIR",
@@ -190,6 +204,15 @@ class Settings:
     metrics_token: str | None = None
     # ``text`` (one human-readable line per record) or ``json`` (one JSON object per line).
     log_format: str = "text"
+    # Who may register (open, invite, closed) until an administrator sets the mode at run
+    # time (``PATCH /admin/settings``); a fresh server takes its first account whatever it is.
+    registration: str = "open"
+    # How long a password-reset link an administrator issues stays valid.
+    password_reset_hours: int = 24
+    # The address users open the web client at (scheme, host and root path, no trailing
+    # slash): links the server hands out (invites, password resets) start with it. Unset:
+    # the address each request came to (the shell's commands then need ``--url``).
+    public_url: str | None = None
 
     def __post_init__(self) -> None:
         if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
@@ -218,6 +241,19 @@ class Settings:
             raise SettingsError(
                 f"MESSENGER_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
                 f"not {self.log_format!r}."
+            )
+        if self.registration not in REGISTRATION_MODES:
+            raise SettingsError(
+                "MESSENGER_REGISTRATION must be one of " + ", ".join(REGISTRATION_MODES) + "."
+            )
+        if not 1 <= self.password_reset_hours <= 24 * 30:
+            raise SettingsError("MESSENGER_PASSWORD_RESET_HOURS must be 1-720.")
+        if self.public_url is not None and (
+            not self.public_url.startswith(("http://", "https://")) or self.public_url.endswith("/")
+        ):
+            raise SettingsError(
+                "MESSENGER_PUBLIC_URL must start with http:// or https:// and not end with '/', "
+                "like 'https://chat.example.com'."
             )
         if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
             raise SettingsError(
@@ -264,6 +300,9 @@ class Settings:
             metrics=env.get("MESSENGER_METRICS", "0").lower() not in ("", "0", "false", "no"),
             metrics_token=env.get("MESSENGER_METRICS_TOKEN") or None,
             log_format=(env.get("MESSENGER_LOG_FORMAT") or "text").strip().lower(),
+            registration=(env.get("MESSENGER_REGISTRATION") or "open").strip().lower(),
+            password_reset_hours=_int(env, "MESSENGER_PASSWORD_RESET_HOURS", 24),
+            public_url=env.get("MESSENGER_PUBLIC_URL") or None,
         )
 
 

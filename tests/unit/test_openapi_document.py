@@ -6,7 +6,9 @@ Routes are found from the app itself, so a new route is held to the same rules.
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 import typing
 from pathlib import Path
 from typing import Annotated, Any
@@ -61,10 +63,16 @@ def _errors(operation: dict[str, Any]) -> set[int]:
 
 
 def _is_upload(handler: HTTPRouteHandler, method: str) -> bool:
-    # A handler that reads the body itself (``request`` without ``data``), or whose router
-    # lets bodies beyond the JSON limit in, takes an upload.
+    # A handler that reads the body itself (``request`` without ``data``, and reading its
+    # stream: many take ``request`` only for the client's address), or whose router lets
+    # bodies beyond the JSON limit in, takes an upload.
     parameters = handler.parsed_fn_signature.parameters
-    reads_body_itself = "request" in parameters and "data" not in parameters
+    reads_body_itself = (
+        "request" in parameters
+        and "data" not in parameters
+        and re.search(r"request\.(stream|body|form|json)\(", inspect.getsource(handler.fn))
+        is not None
+    )
     large = (handler.resolve_request_max_body_size() or 0) > MAX_JSON_BODY
     return method in WITH_BODY and (reads_body_itself or large)
 

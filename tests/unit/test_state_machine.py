@@ -1,14 +1,14 @@
 """A hypothesis state machine over the whole domain, on the in-memory adapters.
 
 After every step it checks the invariants the product promises: an ended session (log out,
-revoked device, reused refresh token, new password, deleted account) is refused at once and
-its sockets are told to close; one dialog per pair; history pages ascend and never overlap;
-resends never duplicate; unread counts equal a recount; watermarks never move back; nobody
-outside a chat is told about it; a profile change goes to the user's feed and, pushed, to
-their chat-mates only, and the feed's last word on a user's profile is the profile; what a
-user cleared or hid for themself never reaches them again (history, last message, unread
-count, pushes, sync); and replaying
-the change feed from any earlier cursor onto the state seen then gives exactly today's state
+revoked device, reused refresh token, new password, deleted or deactivated account, used
+password-reset link) is refused at once and its sockets are told to close; one dialog per
+pair; history pages ascend and never overlap; resends never duplicate; unread counts equal a
+recount; watermarks never move back; nobody outside a chat is told about it; a profile
+change goes to the user's feed and, pushed, to their chat-mates only, and the feed's last
+word on a user's profile is the profile; what a user cleared or hid for themself never
+reaches them again (history, last message, unread count, pushes, sync); and replaying the
+change feed from any earlier cursor onto the state seen then gives exactly today's state
 (Zulip's ``verify_action`` idea, applied to every user at once). The pins a member reads
 equal a recount of the chat's pins they see, and no deleted message stays pinned; a reply's
 quote never shows its original to anyone who does not see it, pushed or read.
@@ -45,8 +45,10 @@ from hypothesis.stateful import (
 
 from messenger.adapters import text_search
 from messenger.adapters.memory import InMemoryStore, InMemoryUnitOfWorkFactory, TickingClock
+from messenger.domain.administration import OPERATOR
 from messenger.domain.chat_prefs import MUTED_FOREVER
 from messenger.domain.errors import (
+    AccountDeactivated,
     Blocked,
     DomainError,
     InvalidCredentials,
@@ -821,6 +823,11 @@ class MessengerMachine(RuleBasedStateMachine):
                 self.run(self.app.authenticate(f"user{user}", self.passwords[uid]))
                 raise AssertionError("a deleted account logged in")
             return multiple()
+        if self.uow.store.users[uid].deactivated:
+            with contextlib.suppress(AccountDeactivated, Throttled):
+                self.run(self.app.authenticate(f"user{user}", self.passwords[uid]))
+                raise AssertionError("a deactivated account logged in")
+            return multiple()
         result = self.run(self.app.authenticate(f"user{user}", self.passwords[uid]))
         device = Device(uid, result.session.id, result.access_token, result.refresh_token)
         self.all_devices.append(device)
@@ -855,6 +862,35 @@ class MessengerMachine(RuleBasedStateMachine):
             claims = AccessClaims(uid, device.session_id)
             self.run(self.app.change_password(claims, self.passwords[uid], new))
             self.passwords[uid] = new
+
+    # --- administrators: deactivation and reset links end every session -----------------
+
+    @rule(user=st.integers(0, USERS - 1), off=st.booleans())
+    def deactivate_or_reactivate(self, user: int, off: bool) -> None:
+        uid = self._user(user)
+        change = self.app.deactivate_user if off else self.app.reactivate_user
+        if self._deleted(uid):
+            self._expect_failure(change(OPERATOR, uid))
+            return
+        self.run(change(OPERATOR, uid))
+        assert self.uow.store.users[uid].deactivated is off
+        if off:
+            store = self.uow.store
+            assert all(not s.active for s in store.sessions.values() if s.user_id == uid)
+
+    @rule(user=st.integers(0, USERS - 1), n=st.integers(0, 3))
+    def reset_the_password_with_a_link(self, user: int, n: int) -> None:
+        uid = self._user(user)
+        if self._deleted(uid):
+            self._expect_failure(self.app.issue_password_reset(OPERATOR, uid))
+            return
+        issued = self.run(self.app.issue_password_reset(OPERATOR, uid))
+        new = f"amber lantern {n}"
+        self.run(self.app.reset_password(issued.token, new))
+        self.passwords[uid] = new
+        store = self.uow.store
+        assert all(not s.active for s in store.sessions.values() if s.user_id == uid)
+        self._expect_failure(self.app.reset_password(issued.token, "another one entirely"))
 
     # --- reactions ------------------------------------------------------------------------
 

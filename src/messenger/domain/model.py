@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
+from messenger.domain.administration import RegistrationMode
 from messenger.domain.errors import Forbidden, MessageTooLong, TooManyReactions, ValidationError
 
 if TYPE_CHECKING:  # chat_prefs builds on Chat: a runtime import would be circular
@@ -938,6 +939,11 @@ class Limits:
     # after login whatever happens (MESSENGER_SESSION_IDLE_DAYS, MESSENGER_SESSION_MAX_DAYS).
     session_idle: timedelta = timedelta(days=30)
     session_lifetime: timedelta = timedelta(days=90)
+    # Who may register until an administrator sets the mode at run time (then the stored
+    # one wins): MESSENGER_REGISTRATION.
+    registration: RegistrationMode = RegistrationMode.OPEN
+    # How long an administrator's password-reset link works (MESSENGER_PASSWORD_RESET_HOURS).
+    password_reset_valid: timedelta = timedelta(hours=24)
 
 
 __all__ = [

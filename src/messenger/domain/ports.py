@@ -19,6 +19,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
+from messenger.domain.administration import Invite, PasswordReset, UserFilter
 from messenger.domain.audit import AuditAction, AuditEntry
 from messenger.domain.chat_prefs import ChatPrefs
 from messenger.domain.errors import DomainError
@@ -81,6 +82,13 @@ class UserRepository(Protocol):
 
     async def count_accounts(self) -> tuple[int, int]:
         """(accounts not deleted, those of them that can log in: not deactivated either)."""
+
+    async def for_admin(
+        self, query: str, status: UserFilter | None, limit: int, *, after: str | None = None
+    ) -> list[User]:
+        """Every account (deleted ones too) whose username, display name or email contains
+        ``query`` (lower-case; "" matches all) and that ``status`` takes in (None: all), by
+        username; ``after``: only usernames that sort after it (the next page)."""
 
 
 class ChatRepository(Protocol):
@@ -474,6 +482,40 @@ class AuditLog(Protocol):
         many went."""
 
 
+class ServerSettingsRepository(Protocol):
+    """Settings an administrator changed at run time, by key (they win over the
+    environment's)."""
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def put(self, key: str, value: str) -> None: ...
+
+
+class InviteRepository(Protocol):
+    async def add(self, invite: Invite) -> None: ...
+
+    async def get(self, invite_id: str) -> Invite | None: ...
+
+    async def by_token(self, token_hash: str) -> Invite | None: ...
+
+    async def update(self, invite: Invite) -> None: ...
+
+    async def page(self, limit: int, *, before: tuple[datetime, str] | None = None) -> list[Invite]:
+        """Up to ``limit`` invites, newest first (by ``created_at``, then ``id``);
+        ``before``: only those that sort after that (created_at, id) (the next page)."""
+
+
+class PasswordResetRepository(Protocol):
+    async def add(self, reset: PasswordReset) -> None: ...
+
+    async def by_token(self, token_hash: str) -> PasswordReset | None: ...
+
+    async def unused_of(self, user_id: int) -> list[PasswordReset]:
+        """The user's links not used yet (expired ones too)."""
+
+    async def update(self, reset: PasswordReset) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories.
 
@@ -534,6 +576,15 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def server_settings(self) -> ServerSettingsRepository: ...
+
+    @property
+    def invites(self) -> InviteRepository: ...
+
+    @property
+    def password_resets(self) -> PasswordResetRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -16,8 +16,9 @@ import os
 import socket
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from messenger.container import (
     Container,
@@ -27,8 +28,10 @@ from messenger.container import (
     schema_status,
     upgrade_database,
 )
+from messenger.domain.administration import OPERATOR, UserFilter
 from messenger.domain.errors import DomainError
 from messenger.domain.model import AccessClaims
+from messenger.domain.service import Messenger
 from messenger.settings import LOG_FORMATS, Settings, SettingsError, environment_help
 
 DISTRIBUTION = "messenger-server"
@@ -225,8 +228,9 @@ async def _create_user(
 ) -> int:
     container = Container(settings=_settings())
     async with running(container) as (messenger, _):
+        # The operator creates accounts whatever the registration mode.
         result = await messenger.register(
-            username, password, email=email, display_name=name, admin=admin
+            username, password, email=email, display_name=name, admin=admin, by_operator=True
         )
         # Registering opened a session that nobody will use.
         await messenger.log_out(AccessClaims(user_id=result.user.id, session_id=result.session.id))
@@ -257,6 +261,175 @@ def cleanup_uploads() -> None:
     also does it every hour)."""
     deleted = asyncio.run(_delete_abandoned_uploads())
     print(f"messenger: deleted {deleted} uploads attached to no message")
+
+
+# --- administration from the server's shell (``users``, ``invite``) ---------------------------
+# The shell acts as the server's operator (``OPERATOR``): no administrator account is
+# needed, and the audit log records these actions with no actor.
+
+T = TypeVar("T")
+
+
+def _as_operator(action: Callable[[Messenger], Awaitable[T]]) -> T:
+    async def run() -> T:
+        async with running(Container(settings=_settings())) as (messenger, _):
+            return await action(messenger)
+
+    try:
+        return asyncio.run(run())
+    except DomainError as exc:
+        raise SystemExit(f"messenger: {exc.message}") from None
+
+
+def _link(base_url: str | None, param: str, token: str) -> str:
+    """The web client's link with ``?param=token``; without a base URL (``--url`` or
+    MESSENGER_PUBLIC_URL) the part to append to the server's address."""
+    base = (base_url or _settings().public_url or "").rstrip("/")
+    return f"{base}/?{param}={token}"
+
+
+def users_list(query: str, status: str | None) -> None:
+    """Print every account matching ``query`` (username, display name or email), one a line."""
+
+    async def run(messenger: Messenger) -> None:
+        wanted = None if status is None else UserFilter(status)
+        cursor = None
+        print("id\tusername\tstatus\tadmin\temail\tdisplay name")
+        while True:
+            page = await messenger.list_users(OPERATOR, query, wanted, limit=100, cursor=cursor)
+            for u in page.items:
+                state = "deleted" if u.deleted else "deactivated" if u.deactivated else "active"
+                admin = "admin" if u.is_admin else "-"
+                print(f"{u.id}\t{u.username}\t{state}\t{admin}\t{u.email or '-'}\t{u.display_name}")
+            if not page.has_more:
+                return
+            cursor = page.next_cursor
+
+    _as_operator(run)
+
+
+def users_deactivate(username: str) -> None:
+    """Deactivate an account: its sessions end and its sockets close at once."""
+
+    async def run(messenger: Messenger) -> None:
+        user = await messenger.find_user_by_name(OPERATOR, username)
+        await messenger.deactivate_user(OPERATOR, user.id)
+
+    _as_operator(run)
+    print(f"messenger: deactivated {username!r}")
+
+
+def users_reactivate(username: str) -> None:
+    """Let a deactivated account log in again."""
+
+    async def run(messenger: Messenger) -> None:
+        user = await messenger.find_user_by_name(OPERATOR, username)
+        await messenger.reactivate_user(OPERATOR, user.id)
+
+    _as_operator(run)
+    print(f"messenger: reactivated {username!r}")
+
+
+def users_promote(username: str, *, revoke: bool = False) -> None:
+    """Make an account a server administrator (``revoke``: take the role away)."""
+
+    async def run(messenger: Messenger) -> None:
+        user = await messenger.find_user_by_name(OPERATOR, username)
+        change = messenger.demote_user if revoke else messenger.promote_user
+        await change(OPERATOR, user.id)
+
+    _as_operator(run)
+    done = "is no longer an administrator" if revoke else "is an administrator"
+    print(f"messenger: {username!r} {done}")
+
+
+def users_reset_password(username: str, base_url: str | None) -> None:
+    """Print a one-time link for the user to set a new password."""
+
+    async def run(messenger: Messenger) -> tuple[str, str]:
+        user = await messenger.find_user_by_name(OPERATOR, username)
+        issued = await messenger.issue_password_reset(OPERATOR, user.id)
+        return issued.token, issued.expires_at.isoformat(timespec="seconds")
+
+    token, expires_at = _as_operator(run)
+    print(f"messenger: password reset link for {username!r}, valid until {expires_at}:")
+    print(_link(base_url, "reset", token))
+
+
+def _uses(raw: str) -> int | None:
+    if raw == "unlimited":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a number, or 'unlimited'") from None
+
+
+def invite(
+    email: str | None, expires_in: int | None, uses: int | None, base_url: str | None
+) -> None:
+    """Print a new invite link (for registration in ``invite`` mode)."""
+
+    async def run(messenger: Messenger) -> tuple[str, str]:
+        issued = await messenger.create_invite(
+            OPERATOR, email=email, expires_in=expires_in, uses=uses
+        )
+        return issued.token, issued.invite.expires_at.isoformat(timespec="seconds")
+
+    token, expires_at = _as_operator(run)
+    who = "anyone with the link" if email is None else email
+    times = "any number of times" if uses is None else f"{uses} time(s)"
+    print(f"messenger: invite for {who}, usable {times} until {expires_at}:")
+    print(_link(base_url, "invite", token))
+
+
+def _add_admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``messenger users ...`` and ``messenger invite``."""
+    url_help = "the web client's address for the link (default: MESSENGER_PUBLIC_URL)"
+    p_users = commands.add_parser("users", help="manage accounts (as the server's operator)")
+    users = p_users.add_subparsers(dest="users_command", required=True)
+    p_list = users.add_parser("list", help="list accounts, by username")
+    p_list.add_argument("--q", default="", help="part of the username, display name or email")
+    p_list.add_argument("--status", choices=[f.value for f in UserFilter])
+    for name, about in (
+        ("deactivate", "end the account's sessions and refuse its logins"),
+        ("reactivate", "let a deactivated account log in again"),
+    ):
+        users.add_parser(name, help=about).add_argument("username")
+    p_reset = users.add_parser("reset-password", help="print a one-time password reset link")
+    p_reset.add_argument("username")
+    p_reset.add_argument("--url", help=url_help)
+    p_promote = users.add_parser("promote", help="make an account a server administrator")
+    p_promote.add_argument("username")
+    p_promote.add_argument("--revoke", action="store_true", help="take the role away instead")
+    p_invite = commands.add_parser("invite", help="print a new invite link")
+    p_invite.add_argument("--email", help="only a registration with this email may use it")
+    p_invite.add_argument(
+        "--expires-in", type=int, help="seconds it stays valid (default 7 days, at most 90)"
+    )
+    p_invite.add_argument(
+        "--uses", type=_uses, default=1, help="registrations it admits (default 1; 'unlimited')"
+    )
+    p_invite.add_argument("--url", help=url_help)
+
+
+def _run_admin_command(args: argparse.Namespace) -> bool:
+    """Run ``users ...`` or ``invite``; False for any other command."""
+    if args.command == "invite":
+        invite(args.email, args.expires_in, args.uses, args.url)
+    elif args.command != "users":
+        return False
+    elif args.users_command == "list":
+        users_list(args.q, args.status)
+    elif args.users_command == "deactivate":
+        users_deactivate(args.username)
+    elif args.users_command == "reactivate":
+        users_reactivate(args.username)
+    elif args.users_command == "reset-password":
+        users_reset_password(args.username, args.url)
+    elif args.users_command == "promote":
+        users_promote(args.username, revoke=args.revoke)
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -295,6 +468,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "cleanup-uploads",
         help="delete uploads attached to no message after MESSENGER_LIMIT_UNATTACHED_UPLOAD_HOURS",
     )
+    _add_admin_commands(commands)
     args = parser.parse_args(argv)
     _configure_logging()
     # Alembic tells of its plugins and context at INFO whenever it reads the schema's
@@ -314,6 +488,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         create_user(args.username, args.email, args.display_name, admin=args.admin)
     elif args.command == "cleanup-uploads":
         cleanup_uploads()
+    elif _run_admin_command(args):
+        pass
     else:  # pragma: no cover - argparse rejects unknown commands
         parser.error(f"unknown command {args.command!r}")
     sys.exit(0)

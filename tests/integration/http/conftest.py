@@ -40,6 +40,8 @@ class LiveServer:
     ) -> None:
         self.settings = settings
         self.container = Container(settings=settings)
+        # The server's administrator, where a fixture registered one.
+        self.admin: Account | None = None
         app = create_app(self.container, extra_route_handlers=route_handlers)
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -113,6 +115,11 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def server(request: pytest.FixtureRequest, backend: str) -> Iterator[LiveServer]:
     live = start_server(request, backend)
+    # The first account of a fresh server is its administrator: taken here, so that no
+    # suite's account (the fuzzer's least of all) may change the shared server's settings
+    # or deactivate others' accounts.
+    with httpx.Client(base_url=f"{live.url}/api/v1", timeout=30) as http:
+        live.admin = register(http, "root")
     yield live
     live.stop()
 

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from messenger.adapters import text_search
+from messenger.domain.administration import Invite, PasswordReset, UserFilter
 from messenger.domain.audit import AuditAction, AuditEntry
 from messenger.domain.chat_prefs import ChatPrefs
 from messenger.domain.errors import Conflict, EmailTaken, UsernameTaken
@@ -95,6 +96,9 @@ class InMemoryStore:
     search_terms: dict[int, frozenset[str]] = field(default_factory=dict)
     chat_prefs: dict[tuple[int, int], ChatPrefs] = field(default_factory=dict)  # (chat, user)
     audit: dict[int, AuditEntry] = field(default_factory=dict)
+    server_settings: dict[str, str] = field(default_factory=dict)
+    invites: dict[str, Invite] = field(default_factory=dict)
+    password_resets: dict[str, PasswordReset] = field(default_factory=dict)  # by token hash
     counters: dict[str, int] = field(default_factory=dict)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -229,6 +233,35 @@ class InMemoryUserRepository(_Repo):
     async def count_accounts(self) -> tuple[int, int]:
         live = [u for u in self._s.users.values() if not u.deleted]
         return len(live), sum(1 for u in live if u.can_log_in)
+
+    async def for_admin(
+        self, query: str, status: UserFilter | None, limit: int, *, after: str | None = None
+    ) -> list[User]:
+        found = [
+            u
+            for u in self._s.users.values()
+            if (after is None or u.username > after)
+            and _takes(status, u)
+            and (
+                query in u.username
+                or query in u.display_name.lower()
+                or (u.email is not None and query in u.email)
+            )
+        ]
+        found.sort(key=lambda u: u.username)
+        return [_c(u) for u in found[:limit]]
+
+
+def _takes(status: UserFilter | None, user: User) -> bool:
+    if status is None:
+        return True
+    if status is UserFilter.DELETED:
+        return user.deleted
+    if user.deleted:
+        return False
+    if status is UserFilter.ADMIN:
+        return user.is_admin
+    return user.deactivated == (status is UserFilter.DEACTIVATED)
 
 
 class InMemoryChatRepository(_Repo):
@@ -926,6 +959,55 @@ class InMemoryAuditLog(_Repo):
         return len(old)
 
 
+class InMemoryServerSettings(_Repo):
+    async def get(self, key: str) -> str | None:
+        return self._s.server_settings.get(key)
+
+    async def put(self, key: str, value: str) -> None:
+        self._j.put(self._s.server_settings, key, value)
+
+
+class InMemoryInviteRepository(_Repo):
+    async def add(self, invite: Invite) -> None:
+        if invite.id in self._s.invites:
+            raise Conflict("Duplicate invite id.")
+        self._j.put(self._s.invites, invite.id, _c(invite))
+
+    async def get(self, invite_id: str) -> Invite | None:
+        invite = self._s.invites.get(invite_id)
+        return _c(invite) if invite else None
+
+    async def by_token(self, token_hash: str) -> Invite | None:
+        found = (i for i in self._s.invites.values() if i.token_hash == token_hash)
+        invite = next(found, None)
+        return _c(invite) if invite else None
+
+    async def update(self, invite: Invite) -> None:
+        self._j.put(self._s.invites, invite.id, _c(invite))
+
+    async def page(self, limit: int, *, before: tuple[datetime, str] | None = None) -> list[Invite]:
+        found = sorted(self._s.invites.values(), key=lambda i: (i.created_at, i.id), reverse=True)
+        if before is not None:
+            found = [i for i in found if (i.created_at, i.id) < before]
+        return [_c(i) for i in found[:limit]]
+
+
+class InMemoryPasswordResetRepository(_Repo):
+    async def add(self, reset: PasswordReset) -> None:
+        self._j.put(self._s.password_resets, reset.token_hash, _c(reset))
+
+    async def by_token(self, token_hash: str) -> PasswordReset | None:
+        reset = self._s.password_resets.get(token_hash)
+        return _c(reset) if reset else None
+
+    async def unused_of(self, user_id: int) -> list[PasswordReset]:
+        found = self._s.password_resets.values()
+        return [_c(r) for r in found if r.user_id == user_id and r.used_at is None]
+
+    async def update(self, reset: PasswordReset) -> None:
+        self._j.put(self._s.password_resets, reset.token_hash, _c(reset))
+
+
 class InMemoryUnitOfWork:
     """A unit of work over an ``InMemoryStore``."""
 
@@ -951,6 +1033,9 @@ class InMemoryUnitOfWork:
         self.search = InMemorySearchIndex(store, self)
         self.chat_prefs = InMemoryChatPrefsRepository(store, self)
         self.audit = InMemoryAuditLog(store, self)
+        self.server_settings = InMemoryServerSettings(store, self)
+        self.invites = InMemoryInviteRepository(store, self)
+        self.password_resets = InMemoryPasswordResetRepository(store, self)
 
     def journal(self) -> _Journal:
         if self._journal is None:

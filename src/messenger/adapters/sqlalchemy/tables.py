@@ -617,6 +617,47 @@ audit_log = sa.Table(
 )
 
 
+# Settings an administrator changed at run time (migration 0014), by key.
+server_settings = sa.Table(
+    "server_settings",
+    metadata,
+    sa.Column("key", key(64), primary_key=True),
+    sa.Column("value", sa.String(1000), nullable=False),
+    **MYSQL_TABLE,
+)
+
+invites = sa.Table(
+    "invites",
+    metadata,
+    sa.Column("id", key(64), primary_key=True),
+    # SHA-256 of the token (hex): the token itself is shown once and never stored.
+    sa.Column("token_hash", key(64), nullable=False, unique=True),
+    sa.Column("email", key(254), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    # No foreign key: an invite outlives the administrator who made it (None: the shell).
+    sa.Column("created_by", REF, nullable=True),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Column("uses", sa.Integer(), nullable=True),
+    sa.Column("used", sa.Integer(), nullable=False),
+    sa.Column("revoked_at", UTCDateTime(), nullable=True),
+    # The console's list, newest first.
+    sa.Index("ix_invites_created_at", "created_at", "id"),
+    **MYSQL_TABLE,
+)
+
+password_resets = sa.Table(
+    "password_resets",
+    metadata,
+    sa.Column("token_hash", key(64), primary_key=True),
+    sa.Column("user_id", REF, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Column("created_by", REF, nullable=True),
+    sa.Column("used_at", UTCDateTime(), nullable=True),
+    **MYSQL_TABLE,
+)
+
+
 def in_declared_schema(name: str | None, type_: str) -> bool:
     """Whether Alembic's comparison covers a schema object: not the search index's tables
     (FTS5's shadow tables included) nor their indexes, which ``metadata`` cannot declare."""
@@ -628,6 +669,10 @@ def in_declared_schema(name: str | None, type_: str) -> bool:
 # Every table holding data, children first (the order in which to empty them).
 DATA_TABLES = (
     SEARCH_TABLE,
+    "audit_log",
+    "server_settings",
+    "invites",
+    "password_resets",
     "chat_prefs",
     "contacts",
     "blocks",

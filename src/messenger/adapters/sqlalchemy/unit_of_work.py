@@ -31,12 +31,15 @@ from messenger.adapters.sqlalchemy.repositories import (
     SqlAlchemyContactRepository,
     SqlAlchemyFeedRepository,
     SqlAlchemyFileRepository,
+    SqlAlchemyInviteRepository,
     SqlAlchemyMembershipRepository,
     SqlAlchemyMessageRepository,
+    SqlAlchemyPasswordResetRepository,
     SqlAlchemyPinRepository,
     SqlAlchemyPrivacyRepository,
     SqlAlchemyReactionRepository,
     SqlAlchemySearchIndex,
+    SqlAlchemyServerSettings,
     SqlAlchemySessionRepository,
     SqlAlchemySettingsRepository,
     SqlAlchemyThemeRepository,
@@ -101,6 +104,9 @@ class SqlAlchemyUnitOfWork:
         self.pins = SqlAlchemyPinRepository(self.session)
         self.search = SqlAlchemySearchIndex(self.session)
         self.audit = SqlAlchemyAuditLog(self.session)
+        self.server_settings = SqlAlchemyServerSettings(self.session)
+        self.invites = SqlAlchemyInviteRepository(self.session)
+        self.password_resets = SqlAlchemyPasswordResetRepository(self.session)
 
     def _locked(self, head: int) -> None:
         if self._view is not None:

@@ -10,13 +10,16 @@ import hashlib
 import time
 from collections.abc import Callable
 
+from messenger.domain.administration import Invite, RegistrationMode, hash_secret
 from messenger.domain.errors import (
     AccountDeactivated,
     EmailTaken,
     InvalidCredentials,
     InvalidToken,
+    InviteRequired,
     NotFound,
     PasswordTooCommon,
+    RegistrationClosed,
     UsernameTaken,
     WrongPassword,
 )
@@ -44,7 +47,13 @@ from messenger.domain.paging import (
     paginate,
 )
 from messenger.domain.ports import CommonPasswords, UnitOfWork
-from messenger.domain.usecases.base import Ports, UseCase, seen_by, views_of
+from messenger.domain.usecases.base import (
+    Ports,
+    UseCase,
+    configured_registration,
+    seen_by,
+    views_of,
+)
 from messenger.domain.usecases.chats import hand_over_groups
 from messenger.domain.usecases.files import remove_files
 from messenger.domain.usecases.pins import unpin_deleted
@@ -115,7 +124,16 @@ class _SessionStarter(UseCase):
 
 
 class Register(_SessionStarter):
-    """Create an account and log it in."""
+    """Create an account and log it in, as the server's registration mode allows.
+
+    ``open``: anyone; ``invite``: only with a valid ``invite_token``; ``closed``: nobody.
+    Whatever the mode, the first account of a fresh server registers (it becomes the
+    administrator who then creates or invites the others), and so does any account the
+    server's operator creates at its shell (``by_operator``: ``messenger create-user``).
+    A valid invite is counted as used in every mode, in the transaction that creates the
+    account: write units of work are serialised, so concurrent registrations cannot use an
+    invite more often than it allows.
+    """
 
     async def __call__(
         self,
@@ -125,7 +143,9 @@ class Register(_SessionStarter):
         display_name: str | None = None,
         device_name: str | None = None,
         *,
+        invite_token: str | None = None,
         admin: bool = False,
+        by_operator: bool = False,
     ) -> AuthResult:
         """``admin``: the account is a server administrator from the start (the server's
         shell creates such); the first account of a fresh server always is."""
@@ -133,9 +153,12 @@ class Register(_SessionStarter):
         email = normalize_email(email)
         check_new_password(password, self._ports.common_passwords)
         name = clean_display_name(display_name, fallback=username)
-        # Fail fast on a taken name before spending a hash; the unique index still decides
-        # a race.
+        invite_hash = None if invite_token is None else hash_secret(invite_token)
+        # Fail fast on a refused registration or a taken name before spending a hash; the
+        # write transaction decides again, and the unique index decides a race.
         async with self._uow(read_only=True) as uow:
+            fresh = not await uow.users.any_user()
+            await self._admission(uow, email, invite_hash, any_mode=by_operator or fresh)
             if await uow.users.by_username(username) is not None:
                 raise UsernameTaken()
             if email is not None and await uow.users.by_email(email) is not None:
@@ -143,8 +166,9 @@ class Register(_SessionStarter):
         password_hash = await self._ports.hasher.hash(password)
         async with self._uow() as uow:
             # Write units of work are serialised, so two first registrations racing cannot
-            # both find the server empty.
+            # both find the server empty, nor two registrations both take an invite's last use.
             first = not await uow.users.any_user()
+            invite = await self._admission(uow, email, invite_hash, any_mode=by_operator or first)
             user = await uow.users.add(
                 User(
                     id=0,
@@ -156,9 +180,31 @@ class Register(_SessionStarter):
                     is_admin=admin or first,
                 )
             )
+            if invite is not None:
+                invite.used += 1
+                await uow.invites.update(invite)
             result = await self._start_session(uow, user, device_name)
             await uow.commit()
         return result
+
+    async def _admission(
+        self, uow: UnitOfWork, email: str | None, invite_hash: str | None, *, any_mode: bool
+    ) -> Invite | None:
+        """The valid invite the registration uses (None: none), or the mode's refusal
+        (``any_mode``: none, for the operator and the first account of a fresh server)."""
+        invite = None
+        if invite_hash is not None:
+            found = await uow.invites.by_token(invite_hash)
+            if found is not None and found.admits(email, self._clock.now()):
+                invite = found
+        if any_mode:
+            return invite
+        mode = await configured_registration(uow, self._limits.registration)
+        if mode is RegistrationMode.CLOSED:
+            raise RegistrationClosed()
+        if mode is RegistrationMode.INVITE and invite is None:
+            raise InviteRequired()
+        return invite
 
 
 class Authenticate(_SessionStarter):

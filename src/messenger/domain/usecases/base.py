@@ -6,6 +6,12 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
+from messenger.domain.administration import (
+    OPERATOR,
+    REGISTRATION_KEY,
+    AdminActor,
+    RegistrationMode,
+)
 from messenger.domain.audit import DETAIL_MAX, TARGET_ID_MAX, AuditAction, AuditEntry, AuditTarget
 from messenger.domain.errors import ChatNotFound, Forbidden, Throttled
 from messenger.domain.events import Notification, SessionsEnded
@@ -142,6 +148,26 @@ async def require_admin(uow: UnitOfWork, user_id: int) -> User:
     if user is None or not user.is_admin or not user.can_log_in:
         raise Forbidden("Only a server administrator may do this.")
     return user
+
+
+async def authorize_admin(uow: UnitOfWork, actor: AdminActor) -> int | None:
+    """The one check of every administrator's action: the operator at the server's shell
+    passes, anyone else must be a live administrator (``require_admin``). Returns the
+    actor to write in the audit log (None: the operator)."""
+    if actor is OPERATOR:
+        return None
+    assert isinstance(actor, int)  # AdminActor is int | Operator, and Operator has one value
+    await require_admin(uow, actor)
+    return actor
+
+
+async def configured_registration(uow: UnitOfWork, default: RegistrationMode) -> RegistrationMode:
+    """The registration mode an administrator stored, else the environment's ``default``."""
+    stored = await uow.server_settings.get(REGISTRATION_KEY)
+    try:
+        return default if stored is None else RegistrationMode(stored)
+    except ValueError:  # written by a newer server, or by hand: the operator's word stands
+        return default
 
 
 async def load_membership(uow: UnitOfWork, chat_id: int, user_id: int) -> tuple[Chat, Membership]:

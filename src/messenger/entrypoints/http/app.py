@@ -20,6 +20,7 @@ from messenger.contract import API_PREFIX, ErrorCode, Wire
 from messenger.domain.errors import ServiceUnavailable
 from messenger.entrypoints.housekeeping import sweeping_uploads
 from messenger.entrypoints.http.admin_stats import admin_stats_router
+from messenger.entrypoints.http.administration import administration_router
 from messenger.entrypoints.http.auth import auth_router
 from messenger.entrypoints.http.avatars import avatars_router
 from messenger.entrypoints.http.chats import chats_router, messages_router
@@ -132,6 +133,7 @@ def create_app(
             health,
             ready,
             auth_router(settings.auth_rate_limit),
+            administration_router(settings.root_path, settings.public_url),
             users_router(),
             relations_router(),
             contacts_router(),

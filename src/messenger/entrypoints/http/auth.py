@@ -20,13 +20,15 @@ from messenger.entrypoints.http.schemas import (
     LoginIn,
     PageCursor,
     PageLimit,
+    PasswordResetIn,
     Problem,
     RefreshIn,
     RegisterIn,
+    RegistrationOut,
     SessionList,
 )
 
-_THROTTLED_PATHS = ("/register", "/login", "/refresh", "/password")
+_THROTTLED_PATHS = ("/register", "/login", "/refresh", "/password", "/password-reset")
 
 
 def _problem(description: str) -> ResponseSpec:
@@ -53,7 +55,14 @@ def _auth_out(result: AuthResult, wire: Wire) -> AuthOut:
     "/register",
     status_code=201,
     summary="Create an account and log in",
-    opt={"problems": (409, 429)},
+    description=(
+        "As the registration mode allows (`GET /auth/registration`): a closed server answers "
+        "403 `registration_closed`; one by invite needs a valid `invite_token` (missing, "
+        "unknown, expired, used up, revoked or made for another email: 403 "
+        "`invite_required`). A valid invite is counted as used in every mode. The first "
+        "account of a fresh server registers whatever the mode, and becomes its administrator."
+    ),
+    opt={"problems": (403, 409, 429)},
 )
 async def register(
     data: JSONBody[RegisterIn], messenger: NamedDependency[Messenger], wire: NamedDependency[Wire]
@@ -64,8 +73,39 @@ async def register(
         email=data.email,
         display_name=data.display_name,
         device_name=data.device_name,
+        invite_token=data.invite_token,
     )
     return _auth_out(result, wire)
+
+
+@get("/registration", summary="Who may register: open, invite or closed (no token needed)")
+async def registration(messenger: NamedDependency[Messenger]) -> RegistrationOut:
+    mode = await messenger.get_registration_mode()
+    return RegistrationOut(mode=mode.value)
+
+
+@post(
+    "/password-reset",
+    status_code=204,
+    summary="Set a new password with a reset link an administrator issued",
+    description=(
+        "`token` is the link's `?reset=`. `new_password` follows the registration's rules "
+        "(422 `password_too_common`, `validation_error`, `field: new_password`). Every "
+        "session of the account ends (sockets close with 4001) and the link works no more. "
+        "An unknown, expired or used link: 422 `reset_link_invalid`. A deactivated account "
+        "stays deactivated."
+    ),
+    responses={
+        422: _problem("A bad link (reset_link_invalid) or password (password_too_common)"),
+        429: _problem("Too many attempts from this address (throttled)"),
+    },
+)
+async def reset_password(
+    request: Request[Any, Any, Any],
+    data: JSONBody[PasswordResetIn],
+    messenger: NamedDependency[Messenger],
+) -> None:
+    await messenger.reset_password(data.token, data.new_password, address=client_address(request))
 
 
 @post(
@@ -173,6 +213,8 @@ def auth_router(requests_per_minute: int) -> Router:
         path="/auth",
         route_handlers=[
             register,
+            registration,
+            reset_password,
             login,
             refresh,
             logout,

@@ -33,6 +33,20 @@ class RegisterIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     email: ShortText | None = None
     display_name: ShortText | None = None
     device_name: ShortText | None = None
+    # The token of an invite link (``?invite=``): needed when registration is by invite.
+    invite_token: Token | None = None
+
+
+class PasswordResetIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    token: Token
+    new_password: Password
+
+
+class RegistrationOut(msgspec.Struct, kw_only=True):
+    """Who may register now: ``open`` (anyone), ``invite`` (with an invite link) or
+    ``closed`` (an administrator creates accounts)."""
+
+    mode: Literal["open", "invite", "closed"]
 
 
 class LoginIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

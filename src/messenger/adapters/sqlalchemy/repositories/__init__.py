@@ -5,6 +5,11 @@ serialise writers and turn storage trouble into domain errors) and hand out fres
 They know nothing of the cache: cached.py wraps the three it serves.
 """
 
+from messenger.adapters.sqlalchemy.repositories.administration import (
+    SqlAlchemyInviteRepository,
+    SqlAlchemyPasswordResetRepository,
+    SqlAlchemyServerSettings,
+)
 from messenger.adapters.sqlalchemy.repositories.audit import SqlAlchemyAuditLog
 from messenger.adapters.sqlalchemy.repositories.cached import (
     CachedChatPrefsRepository,
@@ -45,12 +50,15 @@ __all__ = [
     "SqlAlchemyContactRepository",
     "SqlAlchemyFeedRepository",
     "SqlAlchemyFileRepository",
+    "SqlAlchemyInviteRepository",
     "SqlAlchemyMembershipRepository",
     "SqlAlchemyMessageRepository",
+    "SqlAlchemyPasswordResetRepository",
     "SqlAlchemyPinRepository",
     "SqlAlchemyPrivacyRepository",
     "SqlAlchemyReactionRepository",
     "SqlAlchemySearchIndex",
+    "SqlAlchemyServerSettings",
     "SqlAlchemySessionRepository",
     "SqlAlchemySettingsRepository",
     "SqlAlchemyThemeRepository",

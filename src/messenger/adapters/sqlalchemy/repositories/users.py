@@ -15,6 +15,7 @@ from messenger.adapters.sqlalchemy.repositories.rows import (
 )
 from messenger.adapters.sqlalchemy.session import SqlSession
 from messenger.adapters.sqlalchemy.tables import users
+from messenger.domain.administration import UserFilter
 from messenger.domain.errors import EmailTaken, UsernameTaken
 from messenger.domain.model import User
 
@@ -105,6 +106,35 @@ class SqlAlchemyUserRepository:
         )
         if after is not None:
             # The column's own collation both sorts and compares, so pages meet exactly.
+            stmt = stmt.where(users.c.username > after)
+        return [User(*r) for r in await self._db.read(stmt)]
+
+    async def for_admin(
+        self, query: str, status: UserFilter | None, limit: int, *, after: str | None = None
+    ) -> list[User]:
+        stmt = _USERS.order_by(users.c.username).limit(limit)
+        if query:
+            folded: sa.ColumnElement[str] = sa.func.lower(users.c.display_name)
+            if self._db.is_mysql:
+                # As in ``search``: byte-exact after lower-casing, like Python's ``in``.
+                folded = folded.collate("utf8mb4_bin")
+            stmt = stmt.where(
+                sa.or_(
+                    users.c.username.contains(query, autoescape=True),
+                    folded.contains(query, autoescape=True),
+                    users.c.email.contains(query, autoescape=True),
+                )
+            )
+        live = users.c.deleted_at.is_(None)
+        if status is UserFilter.DELETED:
+            stmt = stmt.where(users.c.deleted_at.is_not(None))
+        elif status is UserFilter.ADMIN:
+            stmt = stmt.where(live, users.c.is_admin.is_(True))
+        elif status is UserFilter.DEACTIVATED:
+            stmt = stmt.where(live, users.c.deactivated_at.is_not(None))
+        elif status is UserFilter.ACTIVE:
+            stmt = stmt.where(live, users.c.deactivated_at.is_(None))
+        if after is not None:
             stmt = stmt.where(users.c.username > after)
         return [User(*r) for r in await self._db.read(stmt)]
 
