@@ -149,7 +149,7 @@ describe('the admin console in the browser', { timeout: 300000 }, () => {
     await logIn(carol, CAROL.username, NEW_PASSWORD);
     assert.equal((await refusal(ctx.server, null, 'POST', '/auth/login', { login: CAROL.username, password: PASSWORD })).status, 401);
     // The link works once.
-    assert.deepEqual(await refusal(ctx.server, null, 'POST', '/auth/password-reset', { token: new URL(link).searchParams.get('reset'), new_password: 'another long password' }), { status: 400, code: 'reset_link_invalid' });
+    assert.deepEqual(await refusal(ctx.server, null, 'POST', '/auth/password-reset', { token: new URL(link).searchParams.get('reset'), new_password: 'another long password' }), { status: 422, code: 'reset_link_invalid' });
     await carol.context().close();
 
     // Promote Bob, then take the role back.

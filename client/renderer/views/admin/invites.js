@@ -109,7 +109,9 @@ export function createInvitesSection(app, admin) {
     element,
     render,
     show() {
-      if (!list.loaded && !list.loading) list.load();
+      // People register and invites get used while the console is open: each visit reads
+      // the list afresh.
+      if (!list.loading) list.load();
       render();
     },
     hide() {},
