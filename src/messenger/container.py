@@ -292,6 +292,7 @@ class Container(containers.DeclarativeContainer):
             typing_joined_above=settings.provided.typing_joined_above,
             session_idle=providers.Factory(timedelta, days=settings.provided.session_idle_days),
             session_lifetime=providers.Factory(timedelta, days=settings.provided.session_max_days),
+            audit_retention_days=settings.provided.audit_retention_days,
         )
     )
 

@@ -76,6 +76,8 @@ class Settings:
     # In chats of more members than this, ``typing`` reaches only sockets that sent
     # ``join_chat`` for the chat (the domain's ``Limits.typing_joined_above``).
     typing_joined_above: int = 100
+    # Audit log entries are kept this many days, then pruned by housekeeping (0: forever).
+    audit_retention_days: int = 365
 
     def __post_init__(self) -> None:
         if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
@@ -93,6 +95,10 @@ class Settings:
             raise SettingsError("MESSENGER_LIMIT_POST_BURST must be at least 1.")
         if self.typing_joined_above < 0:
             raise SettingsError("MESSENGER_TYPING_JOINED_ABOVE must not be negative.")
+        if self.audit_retention_days < 0:
+            raise SettingsError(
+                "MESSENGER_AUDIT_RETENTION_DAYS must not be negative (0 keeps entries forever)."
+            )
         if self.ws_unauth_per_address < 1:
             raise SettingsError("MESSENGER_WS_UNAUTH_PER_ADDRESS must be positive.")
         if not 1 <= self.session_idle_days <= self.session_max_days:
@@ -142,6 +148,7 @@ class Settings:
             session_idle_days=_int(env, "MESSENGER_SESSION_IDLE_DAYS", 30),
             session_max_days=_int(env, "MESSENGER_SESSION_MAX_DAYS", 90),
             typing_joined_above=_int(env, "MESSENGER_TYPING_JOINED_ABOVE", 100),
+            audit_retention_days=_int(env, "MESSENGER_AUDIT_RETENTION_DAYS", 365),
         )
 
 

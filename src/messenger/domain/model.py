@@ -558,6 +558,9 @@ class Message:
     reactions: tuple[ReactionCount, ...] = ()
     # The members the text mentions (ascending ids; see ``domain.mentions``).
     mentions: tuple[int, ...] = ()
+    # A server administrator deleted it (moderation): its tombstone says so. A column of the
+    # message, read with the row, so history and sync need nothing more to show it.
+    removed_by_admin: bool = False
     # Not stored: the preview of ``reply_to_id`` that reads and events fill in for their
     # audience (None: no reply, or not filled in).
     reply_to: ReplyPreview | None = None
@@ -620,9 +623,11 @@ class Message:
             raise ValidationError(f"A message may carry at most {limit} files.", field="file")
         self.attachments = (*self.attachments, *attachments)
 
-    def delete(self, now: datetime) -> None:
+    def delete(self, now: datetime, *, by_admin: bool = False) -> None:
+        """Leave a tombstone; ``by_admin``: a server administrator removed it (moderation)."""
         # A tombstone keeps the id (ordering, replies, read marks) but nothing of the content
         # (nor a quote of someone else's).
+        self.removed_by_admin = by_admin
         self.text = ""
         self.attachments = ()
         self.reactions = ()
@@ -938,6 +943,9 @@ class Limits:
     # after login whatever happens (MESSENGER_SESSION_IDLE_DAYS, MESSENGER_SESSION_MAX_DAYS).
     session_idle: timedelta = timedelta(days=30)
     session_lifetime: timedelta = timedelta(days=90)
+    # Audit entries older than this are pruned by housekeeping (0: kept forever;
+    # MESSENGER_AUDIT_RETENTION_DAYS).
+    audit_retention_days: int = 365
 
 
 __all__ = [

@@ -42,6 +42,7 @@ from messenger.domain.model import (
     StoredFile,
     User,
 )
+from messenger.domain.moderation import Report, ReportStatus
 from messenger.domain.privacy import PrivacySettings
 from messenger.domain.themes import Theme, UserSettings
 
@@ -468,6 +469,26 @@ class AuditLog(Protocol):
         many went."""
 
 
+class ReportRepository(Protocol):
+    """Members' reports of messages (``domain.moderation``), newest first."""
+
+    async def add(self, report: Report) -> Report:
+        """Store a new report and return it with its id."""
+
+    async def get(self, report_id: int) -> Report | None: ...
+
+    async def open_of(self, reporter_id: int, message_id: int) -> Report | None:
+        """The reporter's open report of the message, if any."""
+
+    async def update(self, report: Report) -> None: ...
+
+    async def page(
+        self, *, limit: int, before_id: int | None = None, status: ReportStatus | None = None
+    ) -> list[Report]:
+        """Up to ``limit`` reports older than ``before_id`` (all: None), newest first, of
+        that status where given."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories.
 
@@ -528,6 +549,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def reports(self) -> ReportRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -50,6 +50,7 @@ from messenger.domain.model import (
     StoredFile,
     User,
 )
+from messenger.domain.moderation import Report, ReportStatus
 from messenger.domain.privacy import DEFAULT, PrivacySettings
 from messenger.domain.themes import Theme, UserSettings
 
@@ -95,6 +96,7 @@ class InMemoryStore:
     search_terms: dict[int, frozenset[str]] = field(default_factory=dict)
     chat_prefs: dict[tuple[int, int], ChatPrefs] = field(default_factory=dict)  # (chat, user)
     audit: dict[int, AuditEntry] = field(default_factory=dict)
+    reports: dict[int, Report] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -919,6 +921,42 @@ class InMemoryAuditLog(_Repo):
         return len(old)
 
 
+class InMemoryReportRepository(_Repo):
+    async def add(self, report: Report) -> Report:
+        stored = dataclasses.replace(report, id=self._s.next_id("reports"))
+        self._j.put(self._s.reports, stored.id, stored)
+        return _c(stored)
+
+    async def get(self, report_id: int) -> Report | None:
+        report = self._s.reports.get(report_id)
+        return None if report is None else _c(report)
+
+    async def open_of(self, reporter_id: int, message_id: int) -> Report | None:
+        for report in self._s.reports.values():
+            if (
+                report.reporter_id == reporter_id
+                and report.message_id == message_id
+                and report.resolution is None
+            ):
+                return _c(report)
+        return None
+
+    async def update(self, report: Report) -> None:
+        if report.id in self._s.reports:
+            self._j.put(self._s.reports, report.id, _c(report))
+
+    async def page(
+        self, *, limit: int, before_id: int | None = None, status: ReportStatus | None = None
+    ) -> list[Report]:
+        found = [
+            r
+            for r in self._s.reports.values()
+            if (before_id is None or r.id < before_id) and (status is None or r.status == status)
+        ]
+        found.sort(key=lambda r: r.id, reverse=True)
+        return [_c(r) for r in found[:limit]]
+
+
 class InMemoryUnitOfWork:
     """A unit of work over an ``InMemoryStore``."""
 
@@ -944,6 +982,7 @@ class InMemoryUnitOfWork:
         self.search = InMemorySearchIndex(store, self)
         self.chat_prefs = InMemoryChatPrefsRepository(store, self)
         self.audit = InMemoryAuditLog(store, self)
+        self.reports = InMemoryReportRepository(store, self)
 
     def journal(self) -> _Journal:
         if self._journal is None:

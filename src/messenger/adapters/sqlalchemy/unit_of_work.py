@@ -36,6 +36,7 @@ from messenger.adapters.sqlalchemy.repositories import (
     SqlAlchemyPinRepository,
     SqlAlchemyPrivacyRepository,
     SqlAlchemyReactionRepository,
+    SqlAlchemyReportRepository,
     SqlAlchemySearchIndex,
     SqlAlchemySessionRepository,
     SqlAlchemySettingsRepository,
@@ -100,6 +101,7 @@ class SqlAlchemyUnitOfWork:
         self.pins = SqlAlchemyPinRepository(self.session)
         self.search = SqlAlchemySearchIndex(self.session)
         self.audit = SqlAlchemyAuditLog(self.session)
+        self.reports = SqlAlchemyReportRepository(self.session)
 
     def _locked(self, head: int) -> None:
         if self._view is not None:

@@ -71,6 +71,15 @@ from messenger.domain.usecases.messages import (
     ReadState,
     SendTyping,
 )
+from messenger.domain.usecases.moderation import (
+    ListAuditLog,
+    ListReports,
+    PruneAuditLog,
+    RemoveMessage,
+    Reported,
+    ReportMessage,
+    ResolveReport,
+)
 from messenger.domain.usecases.pins import ListPins, PinMessage, PinResult, UnpinMessage
 from messenger.domain.usecases.privacy import ChangePrivacy, GetPrivacy
 from messenger.domain.usecases.profile import (
@@ -132,6 +141,7 @@ __all__ = [
     "GetProfile",
     "GetSettings",
     "HideMessage",
+    "ListAuditLog",
     "ListBlockedUsers",
     "ListChatMates",
     "ListChatMedia",
@@ -140,6 +150,7 @@ __all__ = [
     "ListPins",
     "ListPresets",
     "ListReactors",
+    "ListReports",
     "ListSessions",
     "ListThemes",
     "LogOut",
@@ -154,6 +165,7 @@ __all__ = [
     "PostMessage",
     "PostResult",
     "ProfileChange",
+    "PruneAuditLog",
     "ReactToMessage",
     "ReactivateUser",
     "ReadHistory",
@@ -163,11 +175,15 @@ __all__ = [
     "RemoveAvatar",
     "RemoveContact",
     "RemoveMember",
+    "RemoveMessage",
     "RemoveReaction",
     "RenameContact",
     "RenameGroup",
     "ReorderPinnedChats",
+    "ReportMessage",
     "ReportPresence",
+    "Reported",
+    "ResolveReport",
     "ResumeAccountDeletions",
     "RevokeSession",
     "SaveDraft",
