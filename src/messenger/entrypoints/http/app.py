@@ -30,6 +30,7 @@ from messenger.entrypoints.http.errors import (
 )
 from messenger.entrypoints.http.files import files_router, message_files_router
 from messenger.entrypoints.http.media import media_router
+from messenger.entrypoints.http.moderation import moderation_router
 from messenger.entrypoints.http.my_avatar import my_avatar_router
 from messenger.entrypoints.http.problems import document_problems
 from messenger.entrypoints.http.search import search_router
@@ -112,6 +113,7 @@ def create_app(
             my_avatar_router(container.limits().max_avatar_bytes),
             media_router(),
             search_router(),
+            moderation_router(),
             message_files_router(settings.max_upload_bytes, container.limits().max_attachments),
             *realtime.route_handlers,
             # Like openapi.json: always there (only the HTML pages follow MESSENGER_DOCS).
