@@ -648,6 +648,8 @@ def in_declared_schema(name: str | None, type_: str) -> bool:
 # Every table holding data, children first (the order in which to empty them).
 DATA_TABLES = (
     SEARCH_TABLE,
+    "audit_log",
+    "reports",
     "chat_prefs",
     "contacts",
     "blocks",
