@@ -51,7 +51,7 @@ async def test_registering_logging_in_and_out_and_changing_the_password_are_audi
         (AuditAction.USER_REGISTERED, bob.user.id, str(bob.user.id), "bob"),
         (AuditAction.LOGIN, bob.user.id, phone.session.id, "phone"),
         # The session that registering opened ended with the change, and the phone's stays.
-        (AuditAction.PASSWORD_CHANGED, bob.user.id, str(bob.user.id), "1 other sessions ended"),
+        (AuditAction.PASSWORD_CHANGED, bob.user.id, str(bob.user.id), "other sessions ended: 1"),
         (AuditAction.LOGIN, bob.user.id, laptop.session.id, "laptop"),
         (AuditAction.SESSION_REVOKED, bob.user.id, laptop.session.id, "device logged out: laptop"),
         (AuditAction.SESSION_REVOKED, bob.user.id, phone.session.id, "log out: phone"),

@@ -471,7 +471,7 @@ class ChangePassword(_ConfirmedByPassword):
                 user.id,
                 (AuditTarget.USER, user.id),
                 address=address,
-                detail=f"{len(ended)} other sessions ended",
+                detail=f"other sessions ended: {len(ended)}",
             )
             await uow.commit()
         await self._end_sessions(user.id, ended)

@@ -61,7 +61,7 @@ async def report_message(
     return Response(wire.report(reported.view), status_code=201 if reported.created else 200)
 
 
-@get("/admin/reports", summary="A page of members' reports, newest first")
+@get("/admin/reports", summary="A page of members' reports, newest first", opt={"problems": (403,)})
 async def list_reports(
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
@@ -90,7 +90,7 @@ async def list_reports(
         "`removed_by_admin`); `deactivate_user` deactivates the message's sender (sessions "
         "end, sockets close). A report already resolved is 409 `conflict`."
     ),
-    opt={"problems": (404, 409)},
+    opt={"problems": (403, 404, 409)},
 )
 async def resolve_report(
     request: Request[Any, Any, Any],
@@ -114,7 +114,7 @@ async def resolve_report(
         "The members who see it get `message_deleted` with `removed_by_admin: true`; "
         "deleting a deleted message changes nothing. An unknown message is 404."
     ),
-    opt={"problems": (404,)},
+    opt={"problems": (403, 404)},
 )
 async def remove_message(
     request: Request[Any, Any, Any],
@@ -125,7 +125,7 @@ async def remove_message(
     await messenger.remove_message(claims.user_id, message_id, address=client_address(request))
 
 
-@get("/admin/audit", summary="A page of the audit log, newest first")
+@get("/admin/audit", summary="A page of the audit log, newest first", opt={"problems": (403,)})
 async def list_audit_log(
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
