@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from messenger.domain.audit import AuditAction, AuditEntry, AuditTarget
-from messenger.domain.events import MessageDeleted
+from messenger.domain.events import MessageDeleted, MessageEdited, MessagePosted
 from messenger.domain.moderation import REASON_MAX, Report, ReportStatus, Resolution
 from messenger.domain.ports import UnitOfWorkFactory
 from messenger.domain.service import Messenger
@@ -151,6 +151,10 @@ async def test_a_message_an_administrator_removed_says_so_in_history_and_the_fee
     bob = (await messenger_app.register("bob", PASSWORD)).user
     chat = await messenger_app.create_group(amy.id, "team", [bob.id])
     posted = await messenger_app.post_message(amy.id, chat.chat.id, "c-1", "awful")
+    await messenger_app.edit_message(amy.id, posted.message.id, "awful, edited")
+    reply = await messenger_app.post_message(
+        bob.id, chat.chat.id, "c-4", "answer", reply_to_id=posted.message.id
+    )
     kept = await messenger_app.post_message(amy.id, chat.chat.id, "c-2", "fine")
     own = await messenger_app.post_message(amy.id, chat.chat.id, "c-3", "oops")
     await messenger_app.delete_message(amy.id, own.message.id)
@@ -161,14 +165,26 @@ async def test_a_message_an_administrator_removed_says_so_in_history_and_the_fee
     flags = {m.id: (m.deleted, m.removed_by_admin, m.text) for m in page.items}
     assert flags == {
         posted.message.id: (True, True, ""),
+        reply.message.id: (False, False, "answer"),
         kept.message.id: (False, False, "fine"),
         own.message.id: (True, False, ""),
     }
-    deleted = [
+    changes = await all_changes(messenger_app, bob.id)
+    # Synced from the start, nothing carries what was removed: its post and edit are
+    # tombstones now, and the reply quotes it as deleted.
+    for entry in changes:
+        event = entry.event
+        if isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
+            assert "awful" not in event.message.text
+            quote = event.message.reply_to
+            assert quote is None or (quote.deleted and quote.text == "")
+    [quoting] = [
         e.event
-        for e in await all_changes(messenger_app, bob.id)
-        if isinstance(e.event, MessageDeleted)
+        for e in changes
+        if isinstance(e.event, MessagePosted) and e.event.message.id == reply.message.id
     ]
+    assert quoting.message.text == "answer"
+    deleted = [e.event for e in changes if isinstance(e.event, MessageDeleted)]
     assert [(d.message.id, d.message.removed_by_admin) for d in deleted] == [
         (own.message.id, False),
         (posted.message.id, True),

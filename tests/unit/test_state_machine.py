@@ -14,8 +14,9 @@ equal a recount of the chat's pins they see, and no deleted message stays pinned
 quote never shows its original to anyone who does not see it, pushed or read.
 
 The first account is the server's administrator: a message it removes shows nobody its text
-afterwards (history, chat list, pins, search, pushes, sync from then on), and its tombstone
-says so in every channel; a report never shows a message to anyone who does not see it.
+afterwards (history, chat list, pins, search, pushes, sync even from before it was posted,
+quotes of it), and its tombstone says so in every channel; a report never shows a message
+to anyone who does not see it.
 
 With contacts, blocks and privacy settings changing at random in between, a user never
 sees what a rule hides from them, in any channel: profiles read over REST, read marks of
@@ -1212,6 +1213,17 @@ class MessengerMachine(RuleBasedStateMachine):
                 last = summary.last_message
                 if last is not None and last.id in self.removed:
                     assert (last.text, last.removed_by_admin) == ("", True)
+            # Synced from the very start: its post and edits are tombstones, quotes deleted.
+            for entry in self.run(self.app.get_changes_since(uid, 0)).entries:
+                event = entry.event
+                if not isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
+                    continue
+                msg = event.message
+                if msg.id in self.removed:
+                    assert (msg.text, msg.removed_by_admin) == ("", True), "sync kept its text"
+                quote = msg.reply_to
+                if quote is not None and quote.id in self.removed:
+                    assert (quote.deleted, quote.text) == (True, ""), "sync kept a quote of it"
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -266,6 +266,11 @@ class FeedRepository(Protocol):
         """Per chat of the user: the newest id of a message by someone else posted at a
         position in (after, up_to]."""
 
+    async def redact(self, message: Message) -> None:
+        """Rewrite the stored posts and edits of a deleted ``message`` to carry its
+        tombstone, and those of replies in its chat to quote it as deleted: who syncs from
+        a cursor before it never receives what was removed (moderation)."""
+
 
 class ContactRepository(Protocol):
     """Users' contacts: each owner's own list, with the local names only they see."""

@@ -46,6 +46,7 @@ from messenger.domain.model import (
     Pin,
     Reaction,
     RefreshToken,
+    ReplyPreview,
     Session,
     StoredFile,
     User,
@@ -514,6 +515,30 @@ class InMemoryReactionRepository(_Repo):
 
 
 class InMemoryFeedRepository(_Repo):
+    async def redact(self, message: Message) -> None:
+        feed = self._s.feed
+        tombstone = ReplyPreview(message.id, message.sender_id, "", True)
+        for index, stored in enumerate(feed):
+            event = stored.entry.event
+            if not isinstance(event, MessagePosted | MessageEdited):
+                continue
+            carried = event.message
+            if carried.id == message.id:
+                carried = _c(message)
+            elif carried.reply_to is not None and carried.reply_to.id == message.id:
+                carried = dataclasses.replace(carried, reply_to=tombstone)
+            else:
+                continue
+            redacted = dataclasses.replace(
+                stored,
+                entry=dataclasses.replace(
+                    stored.entry, event=dataclasses.replace(event, message=carried)
+                ),
+            )
+            self._j.call(
+                partial(feed.__setitem__, index, redacted), partial(feed.__setitem__, index, stored)
+            )
+
     def _visible(self, stored: _Stored, user_id: int, *, hiding: bool = True) -> bool:
         if stored.subject_user_id == user_id:
             return True

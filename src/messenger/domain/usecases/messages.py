@@ -643,6 +643,10 @@ async def delete_for_everyone(
     uow.record(MessageDeleted(message=message), audience)
     # No deleted message stays pinned.
     await unpin_deleted(uow, [message], {message.id: audience}, by_user_id=by_user_id)
+    if by_admin:
+        # What an administrator removed must not reach even a client syncing from before
+        # it was posted (a sender's deletion leaves the feed as it is).
+        await uow.feed.redact(message)
 
 
 class HideMessage(UseCase):
