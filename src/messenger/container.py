@@ -313,6 +313,7 @@ class Container(containers.DeclarativeContainer):
             password_reset_valid=providers.Factory(
                 timedelta, hours=settings.provided.password_reset_hours
             ),
+            audit_retention_days=settings.provided.audit_retention_days,
         )
     )
 

@@ -119,6 +119,11 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
         "where users open the web client (https://chat.example.com): invite and reset links",
     ),
     EnvironmentVariable(
+        "MESSENGER_AUDIT_RETENTION_DAYS",
+        "365",
+        "audit log entries are kept this many days (0: all)",
+    ),
+    EnvironmentVariable(
         "MESSENGER_WEB_DIR",
         "the packaged client",
         "directory of a web client (its index.html) to serve at / instead",
@@ -213,6 +218,8 @@ class Settings:
     # slash): links the server hands out (invites, password resets) start with it. Unset:
     # the address each request came to (the shell's commands then need ``--url``).
     public_url: str | None = None
+    # Audit log entries are kept this many days, then pruned by housekeeping (0: forever).
+    audit_retention_days: int = 365
 
     def __post_init__(self) -> None:
         if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
@@ -230,6 +237,10 @@ class Settings:
             raise SettingsError("MESSENGER_LIMIT_POST_BURST must be at least 1.")
         if self.typing_joined_above < 0:
             raise SettingsError("MESSENGER_TYPING_JOINED_ABOVE must not be negative.")
+        if self.audit_retention_days < 0:
+            raise SettingsError(
+                "MESSENGER_AUDIT_RETENTION_DAYS must not be negative (0 keeps entries forever)."
+            )
         if self.ws_unauth_per_address < 1:
             raise SettingsError("MESSENGER_WS_UNAUTH_PER_ADDRESS must be positive.")
         if not 1 <= self.session_idle_days <= self.session_max_days:
@@ -303,6 +314,7 @@ class Settings:
             registration=(env.get("MESSENGER_REGISTRATION") or "open").strip().lower(),
             password_reset_hours=_int(env, "MESSENGER_PASSWORD_RESET_HOURS", 24),
             public_url=env.get("MESSENGER_PUBLIC_URL") or None,
+            audit_retention_days=_int(env, "MESSENGER_AUDIT_RETENTION_DAYS", 365),
         )
 
 

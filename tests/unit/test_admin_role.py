@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from messenger.domain.audit import AuditAction
+from messenger.domain.audit import SECURITY_EVENTS, AuditAction
 from messenger.domain.errors import (
     AccountDeactivated,
     Conflict,
@@ -64,9 +64,15 @@ async def test_only_a_live_administrator_passes_the_admin_check(app: Messenger) 
 # --- deactivating and reactivating accounts ------------------------------------------------
 
 
+# Logins, registrations and the like are audited too (tests/unit/test_audit.py); these
+# tests look at what administrators did.
 async def audit_of(app: Messenger) -> list[tuple[AuditAction, int | None, str | None]]:
     async with app.ports.uow(read_only=True) as uow:
-        return [(e.action, e.actor_id, e.target_id) for e in await uow.audit.page(limit=100)]
+        return [
+            (e.action, e.actor_id, e.target_id)
+            for e in await uow.audit.page(limit=100)
+            if e.action not in SECURITY_EVENTS
+        ]
 
 
 async def test_a_deactivated_account_is_logged_out_everywhere_and_cannot_log_in_again(

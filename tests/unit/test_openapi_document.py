@@ -123,7 +123,7 @@ async def _guarded_create(
     return None
 
 
-@get("/reports")
+@get("/widgets")
 async def _admin_list(claims: NamedDependency[AccessClaims]) -> list[int]:
     return []
 
@@ -137,7 +137,7 @@ def test_a_routers_problems_add_up_with_its_handlers_own() -> None:
     )
     paths = _app(extra_route_handlers=[admin]).openapi_schema.to_schema()["paths"]
 
-    assert _errors(paths["/api/v1/admin/reports"]["get"]) == {401, 403, 503}
+    assert _errors(paths["/api/v1/admin/widgets"]["get"]) == {401, 403, 503}
     assert _errors(paths["/api/v1/admin/things"]["post"]) == {400, 401, 403, 409, 413, 422, 503}
 
 

@@ -13,6 +13,11 @@ change feed from any earlier cursor onto the state seen then gives exactly today
 equal a recount of the chat's pins they see, and no deleted message stays pinned; a reply's
 quote never shows its original to anyone who does not see it, pushed or read.
 
+The first account is the server's administrator: a message it removes shows nobody its text
+afterwards (history, chat list, pins, search, pushes, sync even from before it was posted,
+quotes of it), and its tombstone says so in every channel; a report never shows a message
+to anyone who does not see it.
+
 With contacts, blocks and privacy settings changing at random in between, a user never
 sees what a rule hides from them, in any channel: profiles read over REST, read marks of
 chat members, what is pushed to them (checked against the rules when it is published) and
@@ -129,7 +134,8 @@ class ChatView:
     members: dict[int, str] = field(default_factory=dict)
     read: dict[int, int] = field(default_factory=dict)
     delivered: dict[int, int] = field(default_factory=dict)
-    messages: dict[int, tuple[str, bool]] = field(default_factory=dict)
+    # id -> (text, deleted, removed by an administrator)
+    messages: dict[int, tuple[str, bool, bool]] = field(default_factory=dict)
     pins: set[int] = field(default_factory=set)
     # Reaction counts of the messages that have any: [(emoji, count)] by first use.
     reactions: dict[int, tuple[tuple[str, int], ...]] = field(default_factory=dict)
@@ -199,7 +205,7 @@ def apply_event(
             state[chat.id].title = chat.title
         case MessagePosted(message=msg):
             view = state[msg.chat_id]
-            view.messages[msg.id] = (msg.text, msg.deleted)
+            view.messages[msg.id] = (msg.text, msg.deleted, msg.removed_by_admin)
             # A new message un-archives a chat that is not muted (no frame says so).
             if view.archived and not (view.muted_until and view.muted_until > msg.created_at):
                 view.archived = False
@@ -207,7 +213,7 @@ def apply_event(
             # Only update what the client has: messages from before it joined are not
             # part of its state (it would page them in through history).
             if msg.id in state[msg.chat_id].messages:
-                state[msg.chat_id].messages[msg.id] = (msg.text, msg.deleted)
+                state[msg.chat_id].messages[msg.id] = (msg.text, msg.deleted, msg.removed_by_admin)
                 if msg.deleted:
                     state[msg.chat_id].reactions.pop(msg.id, None)
         case MessagesRead(chat=chat_id, user_id=uid, message_id=mid):
@@ -1156,6 +1162,105 @@ class MessengerMachine(RuleBasedStateMachine):
                 assert quote.deleted is not visible
                 assert quote.text == (original.text[:200] if visible else "")
 
+    # --- moderation (issue 16): user0, the first account, is the server's administrator -----
+
+    @initialize()
+    def watch_removals(self) -> None:
+        # message id -> its text when an administrator removed it (it may be empty).
+        self.removed: dict[int, str] = {}
+        # Reports made: (reporter, message id) -> report id.
+        self.reports: dict[tuple[int, int], int] = {}
+        self.app.ports.notifier.subscribe(self._check_removed)  # type: ignore[attr-defined]
+
+    def _check_removed(self, note: Notification) -> None:
+        """Once removed, a message is pushed to nobody but as its tombstone."""
+        event = note.event
+        if isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
+            msg = event.message
+            if msg.id in self.removed and (msg.text or not msg.removed_by_admin):
+                self.violations.append(f"removed message {msg.id} pushed with its text")
+            quote = msg.reply_to
+            if quote is not None and quote.id in self.removed and not quote.deleted:
+                self.violations.append(f"removed message {quote.id} quoted in a push")
+
+    @rule(message=messages)
+    def an_administrator_removes(self, message: int) -> None:
+        admin = self._user(0)
+        stored = self.uow.store.messages.get(message)
+        if stored is None or self._deleted(admin):
+            self._expect_failure(self.app.remove_message(admin, message))
+            return
+        live = not stored.deleted
+        removed = self.run(self.app.remove_message(admin, message))
+        assert removed.deleted
+        assert removed.removed_by_admin is (live or stored.removed_by_admin)
+        if live:
+            self.removed[message] = stored.text
+
+    @rule(message=messages, user=st.integers(0, USERS - 1))
+    def report(self, message: int, user: int) -> None:
+        uid = self._user(user)
+        stored = self.uow.store.messages.get(message)
+        try:
+            reported = self.run(self.app.report_message(uid, message, "spam"))
+        except DomainError:
+            assert stored is None or not self._sees(uid, stored) or stored.deleted
+            return
+        assert stored is not None
+        assert self._sees(uid, stored)
+        assert not stored.deleted
+        assert reported.view.message.id == message
+        assert reported.view.reporter.id == uid
+        key = (uid, message)
+        assert reported.created is (key not in self.reports)
+        self.reports.setdefault(key, reported.view.report.id)
+        assert reported.view.report.id == self.reports[key]
+
+    @rule(user=st.integers(0, USERS - 1))
+    def list_reports(self, user: int) -> None:
+        uid = self._user(user)
+        if uid != self._user(0) or self._deleted(uid):
+            self._expect_failure(self.app.list_reports(uid))
+            return
+        listed = self.run(self.app.list_reports(uid, limit=100)).items
+        assert sorted(v.report.id for v in listed) == sorted(self.reports.values())
+        for view in listed:
+            assert view.message.text == self.uow.store.messages[view.message.id].text
+
+    @invariant()
+    def nobody_sees_the_text_an_administrator_removed(self) -> None:
+        store = self.uow.store
+        for message_id in self.removed:
+            stored = store.messages[message_id]
+            assert (stored.deleted, stored.removed_by_admin, stored.text) == (True, True, "")
+            assert not any(p.message_id == message_id for p in store.pins.values())
+            assert message_id not in store.search_terms
+        if not self.removed:
+            return
+        for chat_id, uid in list(store.members):
+            for m in self.run(self.app.read_history(uid, chat_id, limit=100)).items:
+                if m.id in self.removed:
+                    assert (m.text, m.removed_by_admin, m.attachments) == ("", True, ())
+                if m.reply_to is not None and m.reply_to.id in self.removed:
+                    assert m.reply_to.deleted
+                    assert m.reply_to.text == ""
+        for uid in self.users:
+            for summary in self._all_chats(uid):
+                last = summary.last_message
+                if last is not None and last.id in self.removed:
+                    assert (last.text, last.removed_by_admin) == ("", True)
+            # Synced from the very start: its post and edits are tombstones, quotes deleted.
+            for entry in self.run(self.app.get_changes_since(uid, 0)).entries:
+                event = entry.event
+                if not isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
+                    continue
+                msg = event.message
+                if msg.id in self.removed:
+                    assert (msg.text, msg.removed_by_admin) == ("", True), "sync kept its text"
+                quote = msg.reply_to
+                if quote is not None and quote.id in self.removed:
+                    assert (quote.deleted, quote.text) == (True, ""), "sync kept a quote of it"
+
     # --- helpers ---------------------------------------------------------------------------
 
     def _is_member(self, chat: int, uid: int) -> bool:
@@ -1260,7 +1365,7 @@ class MessengerMachine(RuleBasedStateMachine):
             history = self.run(self.app.read_history(uid, chat.id, limit=100)).items
             for msg in history:
                 if posted_at[msg.id] >= me.joined_position:
-                    view.messages[msg.id] = (msg.text, msg.deleted)
+                    view.messages[msg.id] = (msg.text, msg.deleted, msg.removed_by_admin)
                     if msg.reactions:
                         view.reactions[msg.id] = tuple((c.emoji, c.count) for c in msg.reactions)
             view.pins = self._pins_read(uid, chat.id)

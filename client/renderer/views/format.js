@@ -3,6 +3,7 @@
 import { ApiError } from '../lib/api.js';
 import { ErrorCode } from '../lib/errorcodes.js';
 import { plainOf } from '../lib/markdown.js';
+import { tombstoneKey } from '../lib/tombstone.js';
 
 export function sameDay(a, b) {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
@@ -87,7 +88,7 @@ export function createFormat(i18n) {
 
     preview(m) {
       if (!m) return '';
-      if (m.deleted) return t(m.removed_by_admin ? 'message.removed_by_admin' : 'message.deleted');
+      if (m.deleted) return t(tombstoneKey(m));
       if (m.text) return plainOf(m.text).replace(/\s+/g, ' ');
       if (m.attachments?.length) return `📎 ${m.attachments[0].name}`;
       return '';

@@ -14,6 +14,7 @@ import { confirmModal } from './modals.js';
 import { forwardedView, quoteModel, quoteView } from './replies.js';
 import { mayPin } from '../lib/pins.js';
 import { messageText } from './rich-text.js';
+import { tombstoneKey } from '../lib/tombstone.js';
 
 const PAGE = 40;
 
@@ -157,7 +158,7 @@ export function createMessageList(app) {
       v.quoteModel ? quoteView(app, m.chat_id, v.quoteModel) : null,
       ...(m.deleted ? [] : (m.attachments || []).map(attachmentView)),
       m.deleted
-        ? h('div', { class: `msg-text deleted${m.removed_by_admin ? ' removed-by-admin' : ''}`, text: t(m.removed_by_admin ? 'message.removed_by_admin' : 'message.deleted') })
+        ? h('div', { class: `msg-text deleted${m.removed_by_admin ? ' removed-by-admin' : ''}`, text: t(tombstoneKey(m)) })
         : m.text
           ? messageText(app, m)
           : null,

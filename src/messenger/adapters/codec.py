@@ -69,6 +69,8 @@ class _Message1(msgspec.Struct, gc=False):
     # so such a message is written byte for byte as before and a row of before reads as
     # mentioning nobody.
     mentions: tuple[int, ...] | msgspec.UnsetType = msgspec.UNSET
+    # Added the same way: written only on a tombstone an administrator left (moderation).
+    removed_by_admin: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class _Chat1(msgspec.Struct, gc=False):
@@ -355,6 +357,7 @@ def _message(x: m.Message) -> _Message1:
         x.edited_at,
         x.deleted_at,
         x.mentions or msgspec.UNSET,
+        True if x.removed_by_admin else msgspec.UNSET,
     )
 
 
@@ -576,6 +579,7 @@ def _domain_message(x: _Message1) -> m.Message:
         edited_at=x.edited_at,
         deleted_at=x.deleted_at,
         mentions=x.mentions or (),
+        removed_by_admin=x.removed_by_admin is True,
     )
 
 

@@ -200,6 +200,9 @@ class Message(msgspec.Struct, kw_only=True, gc=False):
     # The ids of the members the text mentions (``@username``, ``@all``): a client may
     # notify about a mention even where the chat is muted.
     mentions: list[int]
+    # Only on a tombstone a server administrator left (moderation), then true: show
+    # "removed by an administrator" instead of "deleted".
+    removed_by_admin: bool | UnsetType = UNSET
 
 
 class Chat(msgspec.Struct, kw_only=True, gc=False):
@@ -299,6 +302,55 @@ class Settings(msgspec.Struct, kw_only=True, gc=False):
 
     theme_id: str
     language: Literal["system", "en", "ru"]
+
+
+class UserRef(msgspec.Struct, kw_only=True, gc=False):
+    """Who did something, as the admin console names them."""
+
+    id: int
+    username: str
+    display_name: str
+
+
+class ReportedMessage(msgspec.Struct, kw_only=True, gc=False):
+    """The message a report is about, as it is now (a deleted one has no text left)."""
+
+    id: int
+    chat_id: int
+    sender: UserRef
+    text: str
+    created_at: datetime
+    deleted: bool
+
+
+class Report(msgspec.Struct, kw_only=True, gc=False):
+    """A member's report of a message (``/admin/reports``): open until an administrator
+    resolves it with ``resolution``."""
+
+    id: int
+    status: Literal["open", "resolved"]
+    reason: str
+    created_at: datetime
+    reporter: UserRef
+    message: ReportedMessage
+    resolution: Literal["dismiss", "delete_message", "deactivate_user"] | None
+    resolved_by: int | None
+    resolved_at: datetime | None
+
+
+class AuditEntry(msgspec.Struct, kw_only=True, gc=False):
+    """One line of the audit log (``/admin/audit``): ``actor`` null for the server itself
+    (or its shell, or a login attempt nobody was authenticated for); ``address``: the
+    client address the request came from."""
+
+    id: int
+    at: datetime
+    action: str
+    actor: UserRef | None
+    target_type: str | None
+    target_id: str | None
+    address: str | None
+    detail: str
 
 
 # --- the data of server frames -------------------------------------------------------------

@@ -27,6 +27,7 @@ from messenger.domain import events as ev
 from messenger.domain import model
 from messenger.domain import themes as th
 from messenger.domain.chat_prefs import MUTED_FOREVER, ChatSettings, Draft
+from messenger.domain.moderation import AuditRecord, ReportView
 from messenger.domain.privacy import PrivacySettings
 
 API_PREFIX = "/api/v1"
@@ -290,6 +291,45 @@ class Wire:
             else self.forwarded_from(m.forwarded_from),
             reactions=UNSET if mine is None else self.reactions(m.reactions, mine),
             mentions=list(m.mentions),
+            removed_by_admin=True if m.removed_by_admin else UNSET,
+        )
+
+    @staticmethod
+    def user_ref(u: model.User) -> s.UserRef:
+        return s.UserRef(id=u.id, username=u.username, display_name=u.display_name)
+
+    def report(self, v: ReportView) -> s.Report:
+        r, m = v.report, v.message
+        return s.Report(
+            id=r.id,
+            status=r.status.value,
+            reason=r.reason,
+            created_at=r.created_at,
+            reporter=self.user_ref(v.reporter),
+            message=s.ReportedMessage(
+                id=m.id,
+                chat_id=m.chat_id,
+                sender=self.user_ref(v.sender),
+                text=m.text,
+                created_at=m.created_at,
+                deleted=m.deleted,
+            ),
+            resolution=None if r.resolution is None else r.resolution.value,
+            resolved_by=r.resolved_by,
+            resolved_at=r.resolved_at,
+        )
+
+    def audit_entry(self, record: AuditRecord) -> s.AuditEntry:
+        e = record.entry
+        return s.AuditEntry(
+            id=e.id,
+            at=e.at,
+            action=e.action.value,
+            actor=None if record.actor is None else self.user_ref(record.actor),
+            target_type=None if e.target_type is None else e.target_type.value,
+            target_id=e.target_id,
+            address=e.address,
+            detail=e.detail,
         )
 
     def history(self, page: model.Page) -> list[s.Message]:

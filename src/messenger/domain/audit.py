@@ -39,6 +39,19 @@ class AuditAction(StrEnum):
     PASSWORD_RESET_USED = "password_reset_used"
 
 
+# What happens to accounts as their owners use them, as opposed to what administrators do.
+SECURITY_EVENTS = frozenset(
+    {
+        AuditAction.USER_REGISTERED,
+        AuditAction.LOGIN,
+        AuditAction.LOGIN_FAILED,
+        AuditAction.SESSION_REVOKED,
+        AuditAction.PASSWORD_CHANGED,
+        AuditAction.PASSWORD_RESET_USED,
+    }
+)
+
+
 class AuditTarget(StrEnum):
     """The kind of thing an entry is about."""
 

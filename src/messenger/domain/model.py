@@ -559,6 +559,9 @@ class Message:
     reactions: tuple[ReactionCount, ...] = ()
     # The members the text mentions (ascending ids; see ``domain.mentions``).
     mentions: tuple[int, ...] = ()
+    # A server administrator deleted it (moderation): its tombstone says so. A column of the
+    # message, read with the row, so history and sync need nothing more to show it.
+    removed_by_admin: bool = False
     # Not stored: the preview of ``reply_to_id`` that reads and events fill in for their
     # audience (None: no reply, or not filled in).
     reply_to: ReplyPreview | None = None
@@ -621,9 +624,11 @@ class Message:
             raise ValidationError(f"A message may carry at most {limit} files.", field="file")
         self.attachments = (*self.attachments, *attachments)
 
-    def delete(self, now: datetime) -> None:
+    def delete(self, now: datetime, *, by_admin: bool = False) -> None:
+        """Leave a tombstone; ``by_admin``: a server administrator removed it (moderation)."""
         # A tombstone keeps the id (ordering, replies, read marks) but nothing of the content
         # (nor a quote of someone else's).
+        self.removed_by_admin = by_admin
         self.text = ""
         self.attachments = ()
         self.reactions = ()
@@ -944,6 +949,9 @@ class Limits:
     registration: RegistrationMode = RegistrationMode.OPEN
     # How long an administrator's password-reset link works (MESSENGER_PASSWORD_RESET_HOURS).
     password_reset_valid: timedelta = timedelta(hours=24)
+    # Audit entries older than this are pruned by housekeeping (0: kept forever;
+    # MESSENGER_AUDIT_RETENTION_DAYS).
+    audit_retention_days: int = 365
 
 
 __all__ = [

@@ -43,6 +43,7 @@ from messenger.domain.model import (
     StoredFile,
     User,
 )
+from messenger.domain.moderation import Report, ReportStatus
 from messenger.domain.privacy import PrivacySettings
 from messenger.domain.themes import Theme, UserSettings
 
@@ -278,6 +279,11 @@ class FeedRepository(Protocol):
     async def newest_posted(self, user_id: int, after: int, up_to: int) -> dict[int, int]:
         """Per chat of the user: the newest id of a message by someone else posted at a
         position in (after, up_to]."""
+
+    async def redact(self, message: Message) -> None:
+        """Rewrite the stored posts and edits of a deleted ``message`` to carry its
+        tombstone, and those of replies in its chat to quote it as deleted: who syncs from
+        a cursor before it never receives what was removed (moderation)."""
 
 
 class ContactRepository(Protocol):
@@ -516,6 +522,26 @@ class PasswordResetRepository(Protocol):
     async def update(self, reset: PasswordReset) -> None: ...
 
 
+class ReportRepository(Protocol):
+    """Members' reports of messages (``domain.moderation``), newest first."""
+
+    async def add(self, report: Report) -> Report:
+        """Store a new report and return it with its id."""
+
+    async def get(self, report_id: int) -> Report | None: ...
+
+    async def open_of(self, reporter_id: int, message_id: int) -> Report | None:
+        """The reporter's open report of the message, if any."""
+
+    async def update(self, report: Report) -> None: ...
+
+    async def page(
+        self, *, limit: int, before_id: int | None = None, status: ReportStatus | None = None
+    ) -> list[Report]:
+        """Up to ``limit`` reports older than ``before_id`` (all: None), newest first, of
+        that status where given."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories.
 
@@ -585,6 +611,9 @@ class UnitOfWork(Protocol):
 
     @property
     def password_resets(self) -> PasswordResetRepository: ...
+
+    @property
+    def reports(self) -> ReportRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

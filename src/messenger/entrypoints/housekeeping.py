@@ -1,6 +1,7 @@
 """Housekeeping a running server does on its own: the periodic sweep of uploads that no
-message carries (``messenger cleanup-uploads`` does one sweep by hand), and finishing
-account deletions that a restart interrupted (their messages still being erased)."""
+message carries (``messenger cleanup-uploads`` does one sweep by hand), finishing
+account deletions that a restart interrupted (their messages still being erased), and
+pruning audit log entries older than ``MESSENGER_AUDIT_RETENTION_DAYS``."""
 
 from __future__ import annotations
 
@@ -54,4 +55,11 @@ async def _sweep_forever(messenger: Messenger, every: float, first_after: float)
         else:
             if resumed:
                 log.info("finished %d interrupted account deletions", resumed)
+        try:
+            pruned = await messenger.prune_audit_log()
+        except Exception:  # the next sweep prunes them
+            log.exception("pruning the audit log failed")
+        else:
+            if pruned:
+                log.info("pruned %d audit log entries past MESSENGER_AUDIT_RETENTION_DAYS", pruned)
         await asyncio.sleep(every)

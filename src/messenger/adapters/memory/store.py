@@ -47,10 +47,12 @@ from messenger.domain.model import (
     Pin,
     Reaction,
     RefreshToken,
+    ReplyPreview,
     Session,
     StoredFile,
     User,
 )
+from messenger.domain.moderation import Report, ReportStatus
 from messenger.domain.privacy import DEFAULT, PrivacySettings
 from messenger.domain.themes import Theme, UserSettings
 
@@ -99,6 +101,7 @@ class InMemoryStore:
     server_settings: dict[str, str] = field(default_factory=dict)
     invites: dict[str, Invite] = field(default_factory=dict)
     password_resets: dict[str, PasswordReset] = field(default_factory=dict)  # by token hash
+    reports: dict[int, Report] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -552,6 +555,30 @@ class InMemoryReactionRepository(_Repo):
 
 
 class InMemoryFeedRepository(_Repo):
+    async def redact(self, message: Message) -> None:
+        feed = self._s.feed
+        tombstone = ReplyPreview(message.id, message.sender_id, "", True)
+        for index, stored in enumerate(feed):
+            event = stored.entry.event
+            if not isinstance(event, MessagePosted | MessageEdited):
+                continue
+            carried = event.message
+            if carried.id == message.id:
+                carried = _c(message)
+            elif carried.reply_to is not None and carried.reply_to.id == message.id:
+                carried = dataclasses.replace(carried, reply_to=tombstone)
+            else:
+                continue
+            redacted = dataclasses.replace(
+                stored,
+                entry=dataclasses.replace(
+                    stored.entry, event=dataclasses.replace(event, message=carried)
+                ),
+            )
+            self._j.call(
+                partial(feed.__setitem__, index, redacted), partial(feed.__setitem__, index, stored)
+            )
+
     def _visible(self, stored: _Stored, user_id: int, *, hiding: bool = True) -> bool:
         if stored.subject_user_id == user_id:
             return True
@@ -1008,6 +1035,42 @@ class InMemoryPasswordResetRepository(_Repo):
         self._j.put(self._s.password_resets, reset.token_hash, _c(reset))
 
 
+class InMemoryReportRepository(_Repo):
+    async def add(self, report: Report) -> Report:
+        stored = dataclasses.replace(report, id=self._s.next_id("reports"))
+        self._j.put(self._s.reports, stored.id, stored)
+        return _c(stored)
+
+    async def get(self, report_id: int) -> Report | None:
+        report = self._s.reports.get(report_id)
+        return None if report is None else _c(report)
+
+    async def open_of(self, reporter_id: int, message_id: int) -> Report | None:
+        for report in self._s.reports.values():
+            if (
+                report.reporter_id == reporter_id
+                and report.message_id == message_id
+                and report.resolution is None
+            ):
+                return _c(report)
+        return None
+
+    async def update(self, report: Report) -> None:
+        if report.id in self._s.reports:
+            self._j.put(self._s.reports, report.id, _c(report))
+
+    async def page(
+        self, *, limit: int, before_id: int | None = None, status: ReportStatus | None = None
+    ) -> list[Report]:
+        found = [
+            r
+            for r in self._s.reports.values()
+            if (before_id is None or r.id < before_id) and (status is None or r.status == status)
+        ]
+        found.sort(key=lambda r: r.id, reverse=True)
+        return [_c(r) for r in found[:limit]]
+
+
 class InMemoryUnitOfWork:
     """A unit of work over an ``InMemoryStore``."""
 
@@ -1036,6 +1099,7 @@ class InMemoryUnitOfWork:
         self.server_settings = InMemoryServerSettings(store, self)
         self.invites = InMemoryInviteRepository(store, self)
         self.password_resets = InMemoryPasswordResetRepository(store, self)
+        self.reports = InMemoryReportRepository(store, self)
 
     def journal(self) -> _Journal:
         if self._journal is None:

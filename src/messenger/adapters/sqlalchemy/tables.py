@@ -26,6 +26,7 @@ from messenger.domain.model import (
     ReactionCount,
     Role,
 )
+from messenger.domain.moderation import REASON_MAX, Resolution
 from messenger.domain.privacy import Audience
 
 MYSQL_TABLE: dict[str, Any] = {
@@ -380,6 +381,9 @@ messages = sa.Table(
     sa.Column("reactions", ReactionsJSON(), nullable=True),
     # The members the text mentions (JSON ids), NULL when none (migration 0011_mentions).
     sa.Column("mentions", IdsJSON(), nullable=True),
+    # A server administrator deleted it (migration 0016_moderation): read with the row, so
+    # showing the tombstone costs no statement.
+    sa.Column("removed_by_admin", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("sender_id", "client_id"),
     sa.Index(None, "chat_id", "id"),
     # The admin console's "messages today" reads today's rows only (migration 0014).
@@ -657,6 +661,23 @@ password_resets = sa.Table(
     **MYSQL_TABLE,
 )
 
+# Members' reports of messages (migration 0016_moderation).
+reports = sa.Table(
+    "reports",
+    metadata,
+    _id_column(),
+    sa.Column("message_id", REF, sa.ForeignKey("messages.id"), nullable=False),
+    sa.Column("reporter_id", REF, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("reason", sa.String(REASON_MAX), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("resolution", EnumString(Resolution, 16), nullable=True),
+    sa.Column("resolved_by", REF, nullable=True),
+    sa.Column("resolved_at", UTCDateTime(), nullable=True),
+    # "Has this member an open report of this message": one seek per report made.
+    sa.Index(None, "message_id", "reporter_id"),
+    **MYSQL_TABLE,
+)
+
 
 def in_declared_schema(name: str | None, type_: str) -> bool:
     """Whether Alembic's comparison covers a schema object: not the search index's tables
@@ -673,6 +694,7 @@ DATA_TABLES = (
     "server_settings",
     "invites",
     "password_resets",
+    "reports",
     "chat_prefs",
     "contacts",
     "blocks",

@@ -38,6 +38,7 @@ from messenger.adapters.sqlalchemy.repositories import (
     SqlAlchemyPinRepository,
     SqlAlchemyPrivacyRepository,
     SqlAlchemyReactionRepository,
+    SqlAlchemyReportRepository,
     SqlAlchemySearchIndex,
     SqlAlchemyServerSettings,
     SqlAlchemySessionRepository,
@@ -107,6 +108,7 @@ class SqlAlchemyUnitOfWork:
         self.server_settings = SqlAlchemyServerSettings(self.session)
         self.invites = SqlAlchemyInviteRepository(self.session)
         self.password_resets = SqlAlchemyPasswordResetRepository(self.session)
+        self.reports = SqlAlchemyReportRepository(self.session)
 
     def _locked(self, head: int) -> None:
         if self._view is not None:

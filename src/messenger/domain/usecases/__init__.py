@@ -88,6 +88,15 @@ from messenger.domain.usecases.messages import (
     ReadState,
     SendTyping,
 )
+from messenger.domain.usecases.moderation import (
+    ListAuditLog,
+    ListReports,
+    PruneAuditLog,
+    RemoveMessage,
+    Reported,
+    ReportMessage,
+    ResolveReport,
+)
 from messenger.domain.usecases.pins import ListPins, PinMessage, PinResult, UnpinMessage
 from messenger.domain.usecases.privacy import ChangePrivacy, GetPrivacy
 from messenger.domain.usecases.profile import (
@@ -157,6 +166,7 @@ __all__ = [
     "GetSettings",
     "HideMessage",
     "IssuePasswordReset",
+    "ListAuditLog",
     "ListBlockedUsers",
     "ListChatMates",
     "ListChatMedia",
@@ -166,6 +176,7 @@ __all__ = [
     "ListPins",
     "ListPresets",
     "ListReactors",
+    "ListReports",
     "ListSessions",
     "ListThemes",
     "ListUsers",
@@ -183,6 +194,7 @@ __all__ = [
     "PostResult",
     "ProfileChange",
     "PromoteUser",
+    "PruneAuditLog",
     "ReactToMessage",
     "ReactivateUser",
     "ReadHistory",
@@ -192,12 +204,16 @@ __all__ = [
     "RemoveAvatar",
     "RemoveContact",
     "RemoveMember",
+    "RemoveMessage",
     "RemoveReaction",
     "RenameContact",
     "RenameGroup",
     "ReorderPinnedChats",
+    "ReportMessage",
     "ReportPresence",
+    "Reported",
     "ResetPassword",
+    "ResolveReport",
     "ResumeAccountDeletions",
     "RevokeInvite",
     "RevokeSession",

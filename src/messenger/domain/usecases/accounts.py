@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from messenger.domain.administration import Invite, RegistrationMode, hash_secret
+from messenger.domain.audit import AuditAction, AuditTarget
 from messenger.domain.errors import (
     AccountDeactivated,
     EmailTaken,
@@ -146,9 +147,11 @@ class Register(_SessionStarter):
         invite_token: str | None = None,
         admin: bool = False,
         by_operator: bool = False,
+        address: str | None = None,
     ) -> AuthResult:
         """``admin``: the account is a server administrator from the start (the server's
-        shell creates such); the first account of a fresh server always is."""
+        shell creates such); the first account of a fresh server always is. ``address``:
+        the client's, for the audit log."""
         username = normalize_username(username)
         email = normalize_email(email)
         check_new_password(password, self._ports.common_passwords)
@@ -183,6 +186,14 @@ class Register(_SessionStarter):
             if invite is not None:
                 invite.used += 1
                 await uow.invites.update(invite)
+            await self._audit(
+                uow,
+                AuditAction.USER_REGISTERED,
+                user.id,
+                (AuditTarget.USER, user.id),
+                address=address,
+                detail=f"{username} (administrator)" if user.is_admin else username,
+            )
             result = await self._start_session(uow, user, device_name)
             await uow.commit()
         return result
@@ -214,6 +225,11 @@ class Authenticate(_SessionStarter):
     only), so someone guessing from elsewhere slows themself down, never the owner logging in
     from their own machine. What one address may try in all is the entrypoint's per-address
     request limit (``MESSENGER_AUTH_RATE_LIMIT``).
+
+    Logins and failed logins go to the audit log. A failure changes nothing else, so its
+    entry gets a small transaction of its own; one is written only for an attempt the
+    throttle let through (a locked-out guess costs no write), so a flood of wrong passwords
+    writes no more entries than the throttle and the per-address limit allow attempts.
     """
 
     async def __call__(
@@ -236,6 +252,8 @@ class Authenticate(_SessionStarter):
         if user is None or user.deleted:
             await hasher.dummy_verify(password)
             await throttle.failed(attempts)
+            # The name tried, never the password: a typo of a real name, or someone probing.
+            await self._failed(None, address, f"unknown account {key[:100]!r}")
             raise InvalidCredentials()
         # One counter per account, whichever name (username or email) it is reached by, so
         # that alternating the two does not double the guesses.
@@ -243,6 +261,7 @@ class Authenticate(_SessionStarter):
         await throttle.check(attempts)
         if not await hasher.verify(user.password_hash, password):
             await throttle.failed(attempts)
+            await self._failed(user.id, address, "wrong password")
             raise InvalidCredentials()
         await throttle.succeeded(attempts)
         new_hash = await hasher.hash(password) if hasher.needs_rehash(user.password_hash) else None
@@ -250,22 +269,42 @@ class Authenticate(_SessionStarter):
             fresh = await uow.users.get(user.id)
             if fresh is None or fresh.deleted:
                 raise InvalidCredentials()
+            deactivated = fresh.deactivated
+            if not deactivated:
+                if new_hash is not None:
+                    fresh.password_hash = new_hash
+                    await uow.users.update(fresh)
+                result = await self._start_session(uow, fresh, device_name)
+                await self._audit(
+                    uow,
+                    AuditAction.LOGIN,
+                    fresh.id,
+                    (AuditTarget.SESSION, result.session.id),
+                    address=address,
+                    detail=result.session.device_name,
+                )
+                await uow.commit()
+        if deactivated:
+            await self._failed(user.id, address, "account deactivated")
             # Said only now, to someone who knows the password: a stranger cannot probe
             # which accounts were deactivated.
-            if fresh.deactivated:
-                raise AccountDeactivated()
-            if new_hash is not None:
-                fresh.password_hash = new_hash
-                await uow.users.update(fresh)
-            result = await self._start_session(uow, fresh, device_name)
-            await uow.commit()
+            raise AccountDeactivated()
         return result
+
+    async def _failed(self, user_id: int | None, address: str | None, detail: str) -> None:
+        async with self._uow() as uow:
+            target = None if user_id is None else (AuditTarget.USER, user_id)
+            await self._audit(
+                uow, AuditAction.LOGIN_FAILED, None, target, address=address, detail=detail
+            )
+            await uow.commit()
 
 
 class RefreshSession(_SessionStarter):
-    """Trade a refresh token for a new pair; a reused token revokes its whole family."""
+    """Trade a refresh token for a new pair; a reused token revokes its whole family (in
+    the audit log: the server revoked the session, from ``address``)."""
 
-    async def __call__(self, refresh_token: str) -> AuthResult:
+    async def __call__(self, refresh_token: str, *, address: str | None = None) -> AuthResult:
         now = self._clock.now()
         reused = False
         async with self._uow() as uow:
@@ -283,6 +322,14 @@ class RefreshSession(_SessionStarter):
                 # client or a thief, and we cannot tell which; end the family for both.
                 session.revoked_at = now
                 await uow.sessions.update(session)
+                await self._audit(
+                    uow,
+                    AuditAction.SESSION_REVOKED,
+                    None,
+                    (AuditTarget.SESSION, session.id),
+                    address=address,
+                    detail=f"refresh token reused (user {user.id})",
+                )
                 await uow.commit()
                 reused = True
             else:
@@ -344,10 +391,16 @@ class Authorize(UseCase):
 
 
 class LogOut(UseCase):
-    """End the caller's current session."""
+    """End the caller's current session.
 
-    async def __call__(self, claims: AccessClaims) -> None:
-        await RevokeSession(self._ports)(claims.user_id, claims.session_id)
+    The audit log has it as a ``session_revoked`` (detail "log out"): a session ended by
+    its holder is as much a part of an account's security story as one ended elsewhere.
+    """
+
+    async def __call__(self, claims: AccessClaims, *, address: str | None = None) -> None:
+        await RevokeSession(self._ports)(
+            claims.user_id, claims.session_id, address=address, reason="log out"
+        )
 
 
 # Most recently used first; the id orders sessions used at the same instant.
@@ -375,9 +428,16 @@ class ListSessions(UseCase):
 
 
 class RevokeSession(UseCase):
-    """Log one of the caller's devices out."""
+    """Log one of the caller's devices out (audited as ``session_revoked``)."""
 
-    async def __call__(self, user_id: int, session_id: str) -> None:
+    async def __call__(
+        self,
+        user_id: int,
+        session_id: str,
+        *,
+        address: str | None = None,
+        reason: str = "device logged out",
+    ) -> None:
         async with self._uow() as uow:
             session = await uow.sessions.get(session_id)
             if session is None or session.user_id != user_id:
@@ -385,6 +445,14 @@ class RevokeSession(UseCase):
             if session.active:
                 session.revoked_at = self._clock.now()
                 await uow.sessions.update(session)
+                await self._audit(
+                    uow,
+                    AuditAction.SESSION_REVOKED,
+                    user_id,
+                    (AuditTarget.SESSION, session.id),
+                    address=address,
+                    detail=f"{reason}: {session.device_name}",
+                )
                 await uow.commit()
         # Also when it was already revoked (perhaps by another process, whose sockets of it
         # may not all be closed yet): stop trusting it, close its sockets everywhere.
@@ -443,6 +511,14 @@ class ChangePassword(_ConfirmedByPassword):
                     session.revoked_at = now
                     await uow.sessions.update(session)
                     ended.append(session.id)
+            await self._audit(
+                uow,
+                AuditAction.PASSWORD_CHANGED,
+                user.id,
+                (AuditTarget.USER, user.id),
+                address=address,
+                detail=f"other sessions ended: {len(ended)}",
+            )
             await uow.commit()
         await self._end_sessions(user.id, ended)
 

@@ -7,6 +7,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from messenger.domain.errors import (
     Blocked,
@@ -620,19 +621,32 @@ class DeleteMessage(UseCase):
                 chat, me = await load_membership(uow, message.chat_id, user_id)
                 if chat.kind is not ChatKind.GROUP or not me.role.can_manage:
                     raise Forbidden("Only the author or a group admin can delete this message.")
-            if message.reactions:
-                await uow.reactions.remove_all(message.id)
-            message.delete(self._clock.now())
-            await uow.messages.forget_edits(message.id)
-            await uow.messages.update(message)
-            await uow.search.remove([message.id])
-            audience = await _seeing(uow, message)
-            uow.record(MessageDeleted(message=message), audience)
-            # No deleted message stays pinned.
-            await unpin_deleted(uow, [message], {message.id: audience}, by_user_id=user_id)
+            await delete_for_everyone(uow, message, user_id, self._clock.now())
             notifications = await uow.commit()
         await self._publish(notifications)
         return message
+
+
+async def delete_for_everyone(
+    uow: UnitOfWork, message: Message, by_user_id: int, now: datetime, *, by_admin: bool = False
+) -> None:
+    """Leave the tombstone of a live message in ``uow`` and tell whoever sees it: its
+    reactions, edits, search terms and pin go with the content. ``by_admin``: a server
+    administrator removed it (moderation), and the tombstone says so."""
+    if message.reactions:
+        await uow.reactions.remove_all(message.id)
+    message.delete(now, by_admin=by_admin)
+    await uow.messages.forget_edits(message.id)
+    await uow.messages.update(message)
+    await uow.search.remove([message.id])
+    audience = await _seeing(uow, message)
+    uow.record(MessageDeleted(message=message), audience)
+    # No deleted message stays pinned.
+    await unpin_deleted(uow, [message], {message.id: audience}, by_user_id=by_user_id)
+    if by_admin:
+        # What an administrator removed must not reach even a client syncing from before
+        # it was posted (a sender's deletion leaves the feed as it is).
+        await uow.feed.redact(message)
 
 
 class HideMessage(UseCase):

@@ -33,6 +33,7 @@ from messenger.entrypoints.http.errors import (
 )
 from messenger.entrypoints.http.files import files_router, message_files_router
 from messenger.entrypoints.http.media import media_router
+from messenger.entrypoints.http.moderation import moderation_router
 from messenger.entrypoints.http.my_avatar import my_avatar_router
 from messenger.entrypoints.http.problems import document_problems
 from messenger.entrypoints.http.search import search_router
@@ -145,6 +146,7 @@ def create_app(
             my_avatar_router(container.limits().max_avatar_bytes),
             media_router(),
             search_router(),
+            moderation_router(),
             message_files_router(settings.max_upload_bytes, container.limits().max_attachments),
             # The admin console's live figures count this process's sockets (issue 16).
             admin_stats_router(realtime.live_counts),

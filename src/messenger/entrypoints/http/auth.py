@@ -65,7 +65,10 @@ def _auth_out(result: AuthResult, wire: Wire) -> AuthOut:
     opt={"problems": (403, 409, 429)},
 )
 async def register(
-    data: JSONBody[RegisterIn], messenger: NamedDependency[Messenger], wire: NamedDependency[Wire]
+    request: Request[Any, Any, Any],
+    data: JSONBody[RegisterIn],
+    messenger: NamedDependency[Messenger],
+    wire: NamedDependency[Wire],
 ) -> AuthOut:
     result = await messenger.register(
         data.username,
@@ -74,6 +77,7 @@ async def register(
         display_name=data.display_name,
         device_name=data.device_name,
         invite_token=data.invite_token,
+        address=client_address(request),
     )
     return _auth_out(result, wire)
 
@@ -135,16 +139,24 @@ async def login(
     opt={"problems": (401, 429)},
 )
 async def refresh(
-    data: JSONBody[RefreshIn], messenger: NamedDependency[Messenger], wire: NamedDependency[Wire]
+    request: Request[Any, Any, Any],
+    data: JSONBody[RefreshIn],
+    messenger: NamedDependency[Messenger],
+    wire: NamedDependency[Wire],
 ) -> AuthOut:
-    return _auth_out(await messenger.refresh_session(data.refresh_token), wire)
+    return _auth_out(
+        await messenger.refresh_session(data.refresh_token, address=client_address(request)),
+        wire,
+    )
 
 
 @post("/logout", status_code=204, security=BEARER, summary="End the current session")
 async def logout(
-    messenger: NamedDependency[Messenger], claims: NamedDependency[AccessClaims]
+    request: Request[Any, Any, Any],
+    messenger: NamedDependency[Messenger],
+    claims: NamedDependency[AccessClaims],
 ) -> None:
-    await messenger.log_out(claims)
+    await messenger.log_out(claims, address=client_address(request))
 
 
 @post(
@@ -191,11 +203,12 @@ async def list_sessions(
 
 @delete("/sessions/{session_id:str}", status_code=204, security=BEARER, summary="Log a device out")
 async def revoke_session(
+    request: Request[Any, Any, Any],
     session_id: Annotated[str, PathParameter(max_length=64)],
     messenger: NamedDependency[Messenger],
     claims: NamedDependency[AccessClaims],
 ) -> None:
-    await messenger.revoke_session(claims.user_id, session_id)
+    await messenger.revoke_session(claims.user_id, session_id, address=client_address(request))
 
 
 def _is_throttled(request: Request[Any, Any, Any]) -> bool:

@@ -30,6 +30,7 @@ from messenger.adapters.sqlalchemy.repositories.relations import (
     SqlAlchemyContactRepository,
     SqlAlchemyPrivacyRepository,
 )
+from messenger.adapters.sqlalchemy.repositories.reports import SqlAlchemyReportRepository
 from messenger.adapters.sqlalchemy.repositories.search import SqlAlchemySearchIndex
 from messenger.adapters.sqlalchemy.repositories.sessions import SqlAlchemySessionRepository
 from messenger.adapters.sqlalchemy.repositories.themes import (
@@ -57,6 +58,7 @@ __all__ = [
     "SqlAlchemyPinRepository",
     "SqlAlchemyPrivacyRepository",
     "SqlAlchemyReactionRepository",
+    "SqlAlchemyReportRepository",
     "SqlAlchemySearchIndex",
     "SqlAlchemyServerSettings",
     "SqlAlchemySessionRepository",

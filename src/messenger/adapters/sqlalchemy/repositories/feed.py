@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import sqlalchemy as sa
 
-from messenger.adapters.codec import decode_event
+from messenger.adapters.codec import decode_event, encode_event
 from messenger.adapters.sqlalchemy.session import SqlSession
-from messenger.adapters.sqlalchemy.tables import REF, feed, hidden_messages, memberships
+from messenger.adapters.sqlalchemy.tables import REF, feed, hidden_messages, memberships, messages
 from messenger.domain import events as ev
-from messenger.domain.events import FeedEntry, MessagePosted
+from messenger.domain.events import FeedEntry, MessageEdited, MessagePosted
+from messenger.domain.model import Message, ReplyPreview
+
+_CARRYING = (MessagePosted.type, MessageEdited.type)
 
 
 def _feed_since(*, others_reads: bool) -> sa.Select[Any]:
@@ -101,3 +105,30 @@ class SqlAlchemyFeedRepository:
             .group_by(feed.c.chat_id)
         )
         return {int(r[0]): int(r[1]) for r in await self._db.read(stmt)}
+
+    async def redact(self, message: Message) -> None:
+        # Rare (an administrator's removal), so plain: the chat's index finds the rows.
+        in_chat = feed.c.chat_id == message.chat_id
+        for own in (MessagePosted(message=message), MessageEdited(message=message)):
+            await self._db.write(
+                feed.update()
+                .where(in_chat, feed.c.message_id == message.id, feed.c.type == own.type)
+                .values(payload=encode_event(own).decode())
+            )
+        replies = sa.select(messages.c.id).where(
+            messages.c.chat_id == message.chat_id, messages.c.reply_to_id == message.id
+        )
+        stmt = sa.select(feed.c.position, feed.c.payload).where(
+            in_chat, feed.c.type.in_(_CARRYING), feed.c.message_id.in_(replies)
+        )
+        tombstone = ReplyPreview(message.id, message.sender_id, "", True)
+        for position, payload in list(await self._db.read(stmt)):
+            event = decode_event(payload)
+            if not isinstance(event, MessagePosted | MessageEdited):
+                continue
+            quoted = dataclasses.replace(event.message, reply_to=tombstone)
+            await self._db.write(
+                feed.update()
+                .where(feed.c.position == position)
+                .values(payload=encode_event(dataclasses.replace(event, message=quoted)).decode())
+            )
