@@ -52,6 +52,7 @@ from messenger.domain.usecases.base import (
     Ports,
     UseCase,
     configured_registration,
+    revoke_sessions,
     seen_by,
     views_of,
 )
@@ -505,12 +506,7 @@ class ChangePassword(_ConfirmedByPassword):
             user.password_hash = new_hash
             await uow.users.update(user)
             # Whoever else holds a session may be the reason for the change.
-            ended: list[str] = []
-            for session in await uow.sessions.of_user(user.id):
-                if session.active and session.id != claims.session_id:
-                    session.revoked_at = now
-                    await uow.sessions.update(session)
-                    ended.append(session.id)
+            ended = await revoke_sessions(uow, user.id, now, keep=claims.session_id)
             await self._audit(
                 uow,
                 AuditAction.PASSWORD_CHANGED,
@@ -553,12 +549,7 @@ class DeleteAccount(_ConfirmedByPassword):
             user.deactivate(now, erase_messages=erase_messages)
             await uow.users.update(user)
             await hand_over_groups(uow, user.id)
-            ended: list[str] = []
-            for session in await uow.sessions.of_user(user.id):
-                if session.active:
-                    session.revoked_at = now
-                    await uow.sessions.update(session)
-                    ended.append(session.id)
+            ended = await revoke_sessions(uow, user.id, now)
             # Told like any profile change: into the feed about the user, pushed to
             # chat-mates.
             event = ProfileUpdated(profile=user.public())

@@ -39,7 +39,12 @@ from messenger.domain.paging import (
 )
 from messenger.domain.ports import UnitOfWork
 from messenger.domain.usecases.accounts import check_new_password
-from messenger.domain.usecases.base import UseCase, authorize_admin, configured_registration
+from messenger.domain.usecases.base import (
+    UseCase,
+    authorize_admin,
+    configured_registration,
+    revoke_sessions,
+)
 
 
 async def _account(uow: UnitOfWork, user_id: int) -> User:
@@ -60,7 +65,6 @@ class DeactivateUser(UseCase):
         if admin_id == user_id:
             raise Conflict("You cannot deactivate your own account.")
         now = self._clock.now()
-        ended: list[str] = []
         async with self._uow() as uow:
             actor = await authorize_admin(uow, admin_id)
             user = await _account(uow, user_id)
@@ -76,11 +80,7 @@ class DeactivateUser(UseCase):
                     detail=user.username,
                 )
             # Also when it already was: a session a race let through ends now.
-            for session in await uow.sessions.of_user(user.id):
-                if session.active:
-                    session.revoked_at = now
-                    await uow.sessions.update(session)
-                    ended.append(session.id)
+            ended = await revoke_sessions(uow, user.id, now)
             await uow.commit()
         await self._end_sessions(user.id, ended)
         return user
@@ -240,7 +240,6 @@ class ResetPassword(UseCase):
         check_new_password(new_password, self._ports.common_passwords, field="new_password")
         new_hash = await self._ports.hasher.hash(new_password)
         now = self._clock.now()
-        ended: list[str] = []
         async with self._uow() as uow:
             user = await self._usable(uow, token_hash)
             user.password_hash = new_hash
@@ -248,11 +247,7 @@ class ResetPassword(UseCase):
             for link in await uow.password_resets.unused_of(user.id):
                 link.used_at = now
                 await uow.password_resets.update(link)
-            for session in await uow.sessions.of_user(user.id):
-                if session.active:
-                    session.revoked_at = now
-                    await uow.sessions.update(session)
-                    ended.append(session.id)
+            ended = await revoke_sessions(uow, user.id, now)
             await self._audit(
                 uow,
                 AuditAction.PASSWORD_RESET_USED,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 
 from messenger.domain.administration import (
@@ -168,6 +169,20 @@ async def configured_registration(uow: UnitOfWork, default: RegistrationMode) ->
         return default if stored is None else RegistrationMode(stored)
     except ValueError:  # written by a newer server, or by hand: the operator's word stands
         return default
+
+
+async def revoke_sessions(
+    uow: UnitOfWork, user_id: int, now: datetime, *, keep: str | None = None
+) -> list[str]:
+    """End every active session of the user but ``keep``; the ids ended, for
+    ``UseCase._end_sessions`` once the change is committed."""
+    ended: list[str] = []
+    for session in await uow.sessions.of_user(user_id):
+        if session.active and session.id != keep:
+            session.revoked_at = now
+            await uow.sessions.update(session)
+            ended.append(session.id)
+    return ended
 
 
 async def load_membership(uow: UnitOfWork, chat_id: int, user_id: int) -> tuple[Chat, Membership]:
