@@ -380,6 +380,10 @@ class Client:
     def start(self) -> None:
         self.reader = asyncio.create_task(self._read())
 
+    def raw_of_type(self, type_: str) -> list[str | bytes]:
+        """The frames of one type as they came, to compare bytes across recipients."""
+        return [raw for raw, f in zip(self.raw, self.frames, strict=True) if f["type"] == type_]
+
     async def _read(self) -> None:
         try:
             async for raw in self.ws:

@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from tests.integration.ws.conftest import (
-    Client,
     ServerProcess,
     open_dialog,
     post,
@@ -20,10 +19,6 @@ from tests.integration.ws.conftest import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-def _raw_of_type(client: Client, type_: str) -> list[str | bytes]:
-    return [raw for raw, f in zip(client.raw, client.frames, strict=True) if f["type"] == type_]
 
 
 async def test_members_get_the_admins_deletion_as_message_deleted_removed_by_admin(
@@ -45,7 +40,7 @@ async def test_members_get_the_admins_deletion_as_message_deleted_removed_by_adm
         await on_alice.wait_type("message_deleted", count=2)
         await settled(on_alice, on_bob)
 
-        assert _raw_of_type(on_alice, "message_deleted") == _raw_of_type(on_bob, "message_deleted")
+        assert on_alice.raw_of_type("message_deleted") == on_bob.raw_of_type("message_deleted")
         removed, deleted = on_bob.of_type("message_deleted")
         assert removed["data"]["message"]["id"] == message
         assert removed["data"]["message"]["removed_by_admin"] is True

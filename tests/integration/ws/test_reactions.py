@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from tests.integration.ws.conftest import (
-    Client,
     ServerProcess,
     open_dialog,
     post,
@@ -21,10 +20,6 @@ from tests.integration.ws.conftest import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-def _raw_of_type(client: Client, type_: str) -> list[str | bytes]:
-    return [raw for raw, f in zip(client.raw, client.frames, strict=True) if f["type"] == type_]
 
 
 async def test_both_members_get_the_same_frame_bytes_and_a_repeat_pushes_nothing(
@@ -45,9 +40,7 @@ async def test_both_members_get_the_same_frame_bytes_and_a_repeat_pushes_nothing
         await on_bob.wait_type("message_reactions")
         await settled(on_alice, on_bob)
 
-        assert _raw_of_type(on_alice, "message_reactions") == _raw_of_type(
-            on_bob, "message_reactions"
-        )
+        assert on_alice.raw_of_type("message_reactions") == on_bob.raw_of_type("message_reactions")
         assert len(on_alice.of_type("message_reactions")) == 1, "a repeat pushed a frame"
         assert frame["data"] == {
             "chat_id": chat,

@@ -58,10 +58,13 @@ async def _views(uow: UnitOfWork, reports: Sequence[Report]) -> list[ReportView]
     return views
 
 
-async def _load_report(uow: UnitOfWork, report_id: int) -> Report:
+async def _open_report(uow: UnitOfWork, report_id: int) -> Report:
+    """The report, which must still be open (409 once resolved)."""
     report = await uow.reports.get(report_id)
     if report is None:
         raise NotFound("Report not found.")
+    if report.resolution is not None:
+        raise Conflict("This report was already resolved.")
     return report
 
 
@@ -163,9 +166,7 @@ class ResolveReport(_Removing):
         if action is Resolution.DEACTIVATE_USER:
             async with self._uow(read_only=True) as uow:
                 await require_admin(uow, admin_id)
-                report = await _load_report(uow, report_id)
-                if report.resolution is not None:
-                    raise Conflict("This report was already resolved.")
+                report = await _open_report(uow, report_id)
                 message = await uow.messages.get(report.message_id)
                 sender = None if message is None else await uow.users.get(message.sender_id)
             # A deleted account has nothing left to deactivate: the report just closes.
@@ -173,9 +174,7 @@ class ResolveReport(_Removing):
                 await self._deactivate(admin_id, sender.id, address=address)
         async with self._uow() as uow:
             await require_admin(uow, admin_id)
-            report = await _load_report(uow, report_id)
-            if report.resolution is not None:
-                raise Conflict("This report was already resolved.")
+            report = await _open_report(uow, report_id)
             if action is Resolution.DELETE_MESSAGE:
                 message = await uow.messages.get(report.message_id)
                 if message is not None and not message.deleted:
