@@ -116,7 +116,13 @@ export class Store {
 
   /** Adds a page of history (GET /chats/{id}/messages). */
   addHistory(chatId, items, hasMore, { older = false } = {}) {
+    const first = !older && !this.hasMore.has(chatId);
     for (const m of items) this._rememberMessage(m, true);
+    // A message that arrived while the first page was on its way was kept only as the
+    // chat's last message (no history to put it in yet); the page, read before it was
+    // committed, lacks it.
+    const last = first ? this.chats.get(chatId)?.last_message : null;
+    if (last && last.chat_id === chatId && last.id > (items.at(-1)?.id ?? 0)) this._rememberMessage(last, true);
     if (older || !this.hasMore.has(chatId)) this.hasMore.set(chatId, hasMore);
     this.changed({ kind: 'messages', chatId });
   }
