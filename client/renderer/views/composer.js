@@ -198,6 +198,13 @@ export function createComposer(app) {
     startUploads([...e.target.files]);
     e.target.value = '';
   });
+  // Files dropped anywhere on the open chat's messages are attached here.
+  const messages = $('#messages');
+  messages.addEventListener('dragover', (e) => e.preventDefault());
+  messages.addEventListener('drop', (e) => {
+    e.preventDefault();
+    if (e.dataTransfer?.files?.length) startUploads([...e.dataTransfer.files]);
+  });
 
   return { render, reset, autoGrow, startReply, startEdit, startUploads, focus: () => input.focus() };
 }
