@@ -48,6 +48,9 @@ import { createDrafts } from './views/drafts.js';
 // The admin console at /admin and reporting messages (issue 16).
 import { createAdminConsole, isConsolePath } from './views/admin/console.js';
 import { createReportDialog } from './views/report.js';
+// Accessibility (issue 17): dialogs and the announcer of new messages.
+import { closeAnyModal } from './views/modals.js';
+import { createAnnouncer } from './views/announcer.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -110,6 +113,8 @@ function createViews(app) {
     // The admin console and reports (issue 16).
     adminConsole: createAdminConsole(app),
     report: createReportDialog(app),
+    // Accessibility (issue 17): new messages of the open chat read out by screen readers.
+    announcer: createAnnouncer(app),
   };
 }
 
@@ -208,6 +213,7 @@ function createApp({ desktop, serverUrl, i18n }) {
 
   function onEngineEvent(frame, result) {
     const { store } = app;
+    app.views.announcer.onFrame(frame); // accessibility (issue 17)
     if (frame.type === 'resynced') {
       app.views.themeEditor.load();
       if (store.openChatId !== null) app.views.messages.loadHistory(store.openChatId, { reset: true });
@@ -307,6 +313,10 @@ function createApp({ desktop, serverUrl, i18n }) {
     app.views.auth.hide();
     $('#main-screen').hidden = false;
     app.renderAll();
+    // Accessibility (issue 17): after signing in the keyboard starts where the work does, in
+    // the search that finds a chat (no chat is open yet; opening one moves on to its
+    // composer). Not on phones, where focusing a field pops the keyboard up.
+    if (window.innerWidth > 720) $('#search').focus();
     try {
       await engine.bootstrap();
     } catch (err) {
@@ -331,6 +341,10 @@ function createApp({ desktop, serverUrl, i18n }) {
     app.views.chatList.clear();
     app.views.messages.clear();
     app.views.chatInfo.close();
+    // Accessibility (issue 17): a dialog of the ended session would keep the sign-in screen
+    // inert, and the last announcement is not to be read again.
+    closeAnyModal();
+    app.views.announcer.clear();
   }
 
   app.logout = async () => {
@@ -348,7 +362,7 @@ function createApp({ desktop, serverUrl, i18n }) {
   app.leaveSession = (notice) => {
     app.api.tokens.clear();
     if (app.store) stopSession();
-    $('#modal-root').hidden = true;
+    closeAnyModal();
     app.views.auth.show(notice);
   };
 

@@ -93,7 +93,10 @@ export function createEmojiPicker(app) {
 
     search.addEventListener('input', draw);
     search.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') close();
+      if (e.key === 'Escape') {
+        e.preventDefault(); // used up: the info panel behind does not close as well
+        close();
+      }
       if (e.key === 'Enter') grid.querySelector('.emoji-cell')?.click();
     });
     panel = h('div', { class: 'emoji-picker', role: 'dialog', 'aria-label': t('reactions.picker') }, h('div', { class: 'emoji-picker-head' }, search, tones), grid);
