@@ -279,3 +279,136 @@ describe('accessibility (axe-core, light and dark)', { timeout: 600000 }, () => 
     assertNothingBlocking(from);
   });
 });
+
+/** What has the focus: its id, else its tag and classes. */
+function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    return el?.id ? `#${el.id}` : `${el?.tagName.toLowerCase()}.${[...(el?.classList || [])].join('.')}`;
+  });
+}
+
+function focusInside(page, selector) {
+  return page.evaluate((sel) => !!document.activeElement?.closest(sel), selector);
+}
+
+describe('keyboard paths and announcements', { timeout: 300000 }, () => {
+  const ctx = serverAndBrowser();
+  const users = {};
+  let chat;
+  let other;
+
+  before(async () => {
+    for (const u of [ANNA, BORIS, VERA]) users[u.username] = await rest(ctx.server, null, 'POST', '/auth/register', { ...u, password: PASSWORD, device_name: 'e2e' });
+    chat = await rest(ctx.server, users[BORIS.username].access_token, 'POST', '/chats', { kind: 'direct', user_id: users[ANNA.username].user.id });
+    other = await rest(ctx.server, users[VERA.username].access_token, 'POST', '/chats', { kind: 'direct', user_id: users[ANNA.username].user.id });
+    await rest(ctx.server, users[BORIS.username].access_token, 'POST', `/chats/${chat.id}/messages`, { client_id: `k1-${stamp}`, text: 'Старое сообщение' });
+    await rest(ctx.server, users[VERA.username].access_token, 'POST', `/chats/${other.id}/messages`, { client_id: `k2-${stamp}`, text: 'Привет от Веры' });
+  });
+
+  test('Tab through the sign-in form, sign in, on to a chat: the focus lands in its composer', async () => {
+    const page = await newUserPage(ctx.browser, ctx.server.url, { width: 1440, height: 900 });
+    await eventually(async () => (await page.evaluate(() => document.activeElement?.name)) === 'login', { message: 'the focus in the login field' });
+    await page.keyboard.type(ANNA.username);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.name), 'password');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(page), '#auth-submit');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#main-screen:not([hidden])');
+    await eventually(async () => (await focused(page)) === '#search', { message: 'the focus in the search after signing in' });
+
+    // On from the search into the chat list (however many stops it has), and open a chat.
+    await chatItem(page, BORIS.display_name).waitFor();
+    for (let i = 0; i < 10 && !(await focusInside(page, '#chat-list')); i += 1) await page.keyboard.press('Tab');
+    assert.ok(await focusInside(page, '#chat-list'), 'Tab reaches the chat list');
+    const target = await page.evaluate(() => document.activeElement.closest('[data-chat-id]')?.dataset.chatId);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#chat-view:not([hidden])');
+    await eventually(async () => (await focused(page)) === '#composer-input', { message: 'the focus in the composer' });
+    assert.equal(await page.evaluate(() => globalThis.messengerApp.store.openChatId), Number(target));
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test('a dialog keeps Tab inside, Escape closes it and the focus goes back to its opener', async () => {
+    const page = await newUserPage(ctx.browser, ctx.server.url, { width: 1440, height: 900 });
+    await logIn(page, ANNA.username);
+    await page.focus('#btn-settings');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#account-menu');
+    assert.ok(await focusInside(page, '#modal-root .modal'), 'the focus moved into the dialog');
+    assert.equal(await page.getAttribute('#modal-root .modal', 'aria-labelledby'), 'modal-title');
+    assert.equal(await page.evaluate(() => document.querySelector('#main-screen').inert), true, 'the screen behind is inert');
+    const stops = await page.evaluate(
+      () => [...document.querySelectorAll('#modal-root .modal button, #modal-root .modal input, #modal-root .modal select')].filter((el) => !el.disabled && el.getClientRects().length).length,
+    );
+    const start = await focused(page);
+    // Once round: every stop is inside the dialog, and the last Tab comes back to the start.
+    for (let i = 0; i < stops; i += 1) {
+      await page.keyboard.press('Tab');
+      assert.ok(await focusInside(page, '#modal-root .modal'), `Tab ${i + 1} stays in the dialog`);
+    }
+    assert.equal(await focused(page), start, `${stops} Tabs go round once`);
+    await page.focus('#modal-root .modal-close');
+    await page.keyboard.press('Shift+Tab');
+    assert.ok(await focusInside(page, '#password-form'), 'Shift+Tab from the first stop goes to the last');
+
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#modal-root', { state: 'hidden' });
+    assert.equal(await focused(page), '#btn-settings', 'the focus is back on the opener');
+    assert.equal(await page.evaluate(() => document.querySelector('#main-screen').inert), false);
+
+    // A dialog opened from another one (settings → privacy) gives it back to the first opener.
+    await page.focus('#btn-settings');
+    await page.keyboard.press('Enter');
+    await page.click('#open-privacy');
+    await page.waitForSelector('#privacy-read_receipts');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#modal-root', { state: 'hidden' });
+    assert.equal(await focused(page), '#btn-settings');
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test('Escape closes the info panel and the focus goes back to the info button', async () => {
+    const page = await newUserPage(ctx.browser, ctx.server.url, { width: 1440, height: 900 });
+    await logIn(page, ANNA.username);
+    await chatItem(page, BORIS.display_name).click();
+    await page.waitForSelector('#chat-view:not([hidden])');
+    await page.focus('#btn-info');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#info-panel:not([hidden])');
+    assert.ok(await focusInside(page, '#info-panel'), 'the focus moved into the panel');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#info-panel', { state: 'hidden' });
+    assert.equal(await focused(page), '#btn-info');
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test('a new message in the open chat is announced; history, my own and other chats are not', async () => {
+    const page = await newUserPage(ctx.browser, ctx.server.url, { width: 1440, height: 900 });
+    await logIn(page, ANNA.username);
+    await chatItem(page, BORIS.display_name).click();
+    await row(page, 'Старое сообщение').waitFor();
+    const announced = () => page.textContent('#announcer');
+    assert.equal(await page.getAttribute('#announcer', 'aria-live'), 'polite');
+    assert.equal(await announced(), '', 'the loaded history is not read out');
+    assert.equal(await page.getAttribute('#messages', 'aria-label'), 'Сообщения');
+
+    await rest(ctx.server, users[VERA.username].access_token, 'POST', `/chats/${other.id}/messages`, { client_id: `k3-${stamp}`, text: 'Ты тут?' });
+    await rest(ctx.server, users[BORIS.username].access_token, 'POST', `/chats/${chat.id}/messages`, { client_id: `k4-${stamp}`, text: 'Встречаемся в семь' });
+    await eventually(async () => (await announced()) === `Новое сообщение. ${BORIS.display_name}: Встречаемся в семь`, { message: 'the announcement' });
+    assert.ok(await chatItem(page, VERA.display_name).isVisible());
+
+    await page.fill('#composer-input', 'Договорились');
+    await page.keyboard.press('Enter');
+    await row(page, 'Договорились').waitFor();
+    await eventually(() => page.evaluate(() => globalThis.messengerApp.store.history(globalThis.messengerApp.store.openChatId).some((m) => m.text === 'Договорились' && m.id)), { message: 'my message confirmed' });
+    assert.equal(await announced(), `Новое сообщение. ${BORIS.display_name}: Встречаемся в семь`, 'my own message is not announced');
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+});
