@@ -12,6 +12,7 @@ export function createEmojiPicker(app) {
   const t = app.t;
   let catalogue = null;
   let panel = null;
+  let opener = null; // what had the focus before the picker took it (issue 17)
 
   async function load() {
     if (!catalogue) catalogue = (await import('../lib/emoji-data.js')).EMOJI;
@@ -19,8 +20,12 @@ export function createEmojiPicker(app) {
   }
 
   function close() {
+    // The focus goes back where it was, unless it has moved on (a click elsewhere).
+    const hadFocus = !!panel?.contains(document.activeElement);
     panel?.remove();
     panel = null;
+    if (hadFocus && opener?.isConnected) opener.focus();
+    opener = null;
   }
 
   document.addEventListener('pointerdown', (e) => {
@@ -34,6 +39,7 @@ export function createEmojiPicker(app) {
   /** Opens the picker next to `anchor`; `onPick(emoji)` gets the chosen emoji. */
   async function open(anchor, onPick) {
     close();
+    opener = document.activeElement;
     const all = await load();
     const byEmoji = new Map(all.map((e) => [e[0], e]));
     const nameOf = (entry) => (app.i18n.lang === 'ru' ? entry[2] : entry[1]);
