@@ -70,6 +70,7 @@ export function createImageViewer(app) {
     if (!view) return;
     const { el, returnFocus, opener } = view;
     view = null;
+    document.removeEventListener('keydown', onKeydown, true);
     el.remove();
     // The opener may have been redrawn meanwhile: then the same image in its new row.
     const target = returnFocus?.isConnected ? returnFocus : opener ? document.querySelector(opener) : null;
@@ -112,7 +113,8 @@ export function createImageViewer(app) {
     const stage = h('div', { class: 'iv-stage' }, img);
     const el = h(
       'div',
-      { class: 'image-viewer', id: 'image-viewer', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'image-viewer-title', onkeydown: onKeydown },
+      // Focusable itself, so that a click on the picture keeps the focus inside.
+      { class: 'image-viewer', id: 'image-viewer', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'image-viewer-title', tabindex: '-1' },
       h(
         'div',
         { class: 'iv-bar' },
@@ -157,6 +159,8 @@ export function createImageViewer(app) {
     img.addEventListener('pointercancel', endDrag);
 
     document.body.append(el);
+    // On the document, so that the keys work wherever a click left the focus.
+    document.addEventListener('keydown', onKeydown, true);
     show(index);
     el.querySelector('[data-act="close"]').focus();
     return el;

@@ -176,9 +176,24 @@ export function createMessageRow(app) {
       const [x, y] = fromKeyboard ? atBubble() : [e.clientX, e.clientY];
       openMenu(m, v, row, x, y);
     });
+    // The actions stay shown while the row or one of them has the focus (a class: with
+    // :focus-within alone Chrome hides, and so blurs, an action the moment it is focused).
+    row.addEventListener('focusin', (e) => {
+      row.classList.toggle('show-actions', e.target === row || !!e.target.closest?.('.msg-actions'));
+    });
+    row.addEventListener('focusout', (e) => {
+      if (!row.contains(e.relatedTarget)) row.classList.remove('show-actions');
+    });
     row.addEventListener('keydown', (e) => {
       if (e.target !== row) return;
-      if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
+      if (e.key === 'Tab' && !e.shiftKey) {
+        // Into the actions the focused row shows (they hide again once the focus leaves them).
+        const first = row.querySelector('.msg-actions .msg-action');
+        if (first) {
+          e.preventDefault();
+          first.focus();
+        }
+      } else if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
         e.preventDefault();
         openMenu(m, v, row, ...atBubble());
       } else if (e.key === 'Enter') {
