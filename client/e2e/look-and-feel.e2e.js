@@ -302,6 +302,12 @@ describe('messages look and feel', { timeout: 300000 }, () => {
     await anna.mouse.click(list.x + 4, list.y + 4);
     await menu.waitFor({ state: 'detached' });
 
+    // Scrolling the messages closes it too.
+    await anna.mouse.click(box.x + 10, box.y + 10, { button: 'right' });
+    await menu.waitFor();
+    await anna.evaluate(() => document.querySelector('#messages').dispatchEvent(new Event('scroll')));
+    await menu.waitFor({ state: 'detached' });
+
     // A reaction from the menu's row.
     await anna.mouse.click(box.x + 10, box.y + 10, { button: 'right' });
     await menu.locator('[data-emoji="👍"]').click();
