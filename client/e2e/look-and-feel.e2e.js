@@ -302,6 +302,13 @@ describe('messages look and feel', { timeout: 300000 }, () => {
     await anna.mouse.click(list.x + 4, list.y + 4);
     await menu.waitFor({ state: 'detached' });
 
+    // "Copy text" puts the message's text on the clipboard.
+    await anna.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ctx.server.url });
+    await anna.mouse.click(box.x + 10, box.y + 10, { button: 'right' });
+    await menu.locator('[data-action="copy"]').click();
+    await eventually(async () => (await anna.textContent('#toast')) === 'Текст скопирован', { message: 'the copied toast' });
+    assert.equal(await anna.evaluate(() => navigator.clipboard.readText()), 'Берите воду');
+
     // Scrolling the messages closes it too.
     await anna.mouse.click(box.x + 10, box.y + 10, { button: 'right' });
     await menu.waitFor();
