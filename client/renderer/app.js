@@ -48,6 +48,10 @@ import { createDrafts } from './views/drafts.js';
 // The admin console at /admin and reporting messages (issue 16).
 import { createAdminConsole, isConsolePath } from './views/admin/console.js';
 import { createReportDialog } from './views/report.js';
+// Messages look and feel (issue 17): the image viewer, the context menu, the upload preview.
+import { createImageViewer } from './views/image-viewer.js';
+import { createContextMenu } from './views/context-menu.js';
+import { createUploadPreview } from './views/upload-preview.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -110,6 +114,10 @@ function createViews(app) {
     // The admin console and reports (issue 16).
     adminConsole: createAdminConsole(app),
     report: createReportDialog(app),
+    // Messages look and feel (issue 17).
+    imageViewer: createImageViewer(app),
+    contextMenu: createContextMenu(app),
+    uploadPreview: createUploadPreview(app),
   };
 }
 
@@ -355,12 +363,12 @@ function createApp({ desktop, serverUrl, i18n }) {
   app.onLoggedOut = () => {
     if (app.views.adminConsole.isOpen) {
       app.views.adminConsole.close();
-      app.views.auth.show(app.t('auth.session_expired'));
+      app.views.auth.show({ key: 'auth.session_expired' });
       return;
     }
     if (!app.store) return;
     stopSession();
-    app.views.auth.show(app.t('auth.session_expired'));
+    app.views.auth.show({ key: 'auth.session_expired' });
   };
 
   // --- opening chats -------------------------------------------------------------------
