@@ -128,11 +128,18 @@ export function createNotifications(app) {
     return { focused: focused(), openChatId: app.store?.openChatId ?? null, now: Date.now(), mutedUntil: prefs.mutedUntil };
   }
 
+  // Whether a chat was read by the user: the open chat of a window in the background is
+  // marked read as messages arrive, yet nobody has seen them.
+  function readByUser(chatId, v = viewState()) {
+    const chat = app.store?.chats.get(chatId);
+    if (!chat) return true;
+    return !(chat.unread_count > 0) && (v.focused || v.openChatId !== chatId);
+  }
+
   // A held notification still matters if its chat is unread and not in front of the user.
   function stillWanted(note) {
-    const chat = app.store?.chats.get(note.chatId);
-    if (chat && !(chat.unread_count > 0)) return false;
     const v = viewState();
+    if (app.store?.chats.has(note.chatId) && readByUser(note.chatId, v)) return false;
     return !(v.focused && v.openChatId === note.chatId) && !(v.mutedUntil > v.now);
   }
 
@@ -186,9 +193,8 @@ export function createNotifications(app) {
     }
     // Read here or on another device: its notification has nothing more to say.
     for (const [tag, n] of shown) {
-      const chatId = Number(tag.slice('chat-'.length));
-      const chat = store?.chats.get(chatId);
-      if (tag.startsWith('chat-') && (!chat || !(chat.unread_count > 0))) n.close();
+      if (!tag.startsWith('chat-') || !store) continue;
+      if (readByUser(Number(tag.slice('chat-'.length)))) n.close();
     }
   }
 
