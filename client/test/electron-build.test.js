@@ -13,6 +13,10 @@ const require = createRequire(import.meta.url);
 const clientDir = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const packageJson = JSON.parse(readFileSync(path.join(clientDir, 'package.json'), 'utf8'));
 
+// electron-builder logs to stdout in pieces, which node --test (reading its child's
+// stdout) can choke on: its log goes nowhere here.
+require('builder-util').log.stream = { write() {} };
+
 async function builderConfig() {
   // electron-builder's own loader and schema check: a misspelt key fails here, not at release.
   const { getConfig, validateConfiguration } = require('app-builder-lib/out/util/config/config.js');

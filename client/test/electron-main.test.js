@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -205,6 +205,15 @@ test('links open in the system browser, never in the window', async () => {
   assert.deepEqual(win.webContents.openHandler({ url: 'https://example.com/new' }), { action: 'deny' });
   assert.deepEqual(win.webContents.openHandler({ url: 'javascript:alert(1)' }), { action: 'deny' });
   assert.deepEqual(opened, ['https://example.com/page', 'https://example.com/new']);
+  let webview = false;
+  win.webContents.emit('will-attach-webview', { preventDefault: () => (webview = true) }, {}, {});
+  assert.equal(webview, true, 'no <webview> inside the app');
+});
+
+test('the icon the main process reads at run time is packaged', () => {
+  const builderYml = readFileSync(path.join(root, 'electron-builder.yml'), 'utf8');
+  assert.match(builderYml, /^\s+- build\/icon\.png$/m);
+  assert.ok(existsSync(path.join(root, 'build', 'icon.png')));
 });
 
 test('the window comes back where it was, maximised if it was', async () => {
