@@ -103,7 +103,7 @@ function startDesktop(electron, {
     quitting: false,
     unread: 0,
     mutedUntil: 0,
-    labels: loadLabels(root, String(app.getLocale?.() || '').slice(0, 2)),
+    labels: loadLabels(root, 'en'), // the system's language once ready, then the page's
     updates: null,
   };
 
@@ -212,6 +212,8 @@ function startDesktop(electron, {
   app.on('activate', () => showWindow());
 
   const ready = app.whenReady().then(() => {
+    // Windows knows the locale only once the app is ready.
+    state.labels = loadLabels(root, String(app.getLocale?.() || '').slice(0, 2));
     // Serve renderer/ and locales/ under app://./, with the CSP on every answer.
     protocol.handle('app', async (request) => {
       const file = resolveAppPath(root, new URL(request.url).pathname);
