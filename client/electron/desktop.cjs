@@ -105,11 +105,13 @@ function startDesktop(electron, {
     mutedUntil: 0,
     labels: loadLabels(root, 'en'), // the system's language once ready, then the page's
     updates: null,
+    ready: false,
   };
 
   const serverUrl = () => normalizeServerUrl(config.read().serverUrl) || normalizeServerUrl(defaultServer);
 
   function showWindow() {
+    if (!state.ready) return; // the window being created will show
     const win = state.window;
     if (!win || win.isDestroyed()) {
       createWindow({ show: true });
@@ -209,7 +211,6 @@ function startDesktop(electron, {
   app.on('window-all-closed', () => {
     if (platform !== 'darwin') app.quit();
   });
-  app.on('activate', () => showWindow());
 
   const ready = app.whenReady().then(() => {
     // Windows knows the locale only once the app is ready.
@@ -261,7 +262,10 @@ function startDesktop(electron, {
     }
 
     const startHidden = argv.includes(HIDDEN_ARG) && state.tray !== null;
+    state.ready = true;
     createWindow({ show: !startHidden });
+    // macOS: the dock icon brings the window back (or a new one once it was closed).
+    app.on('activate', () => showWindow());
     state.updates = setupAutoUpdate({ app, loadUpdater, env, config: config.read(), log, setInterval: timers.setInterval });
   });
 

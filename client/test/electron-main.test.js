@@ -156,6 +156,19 @@ test('elsewhere closing the window closes it (and Linux then quits)', async () =
   assert.equal(mac.windows.length, 2, 'the dock icon opens a new window');
 });
 
+test('a second start before the first is ready opens no window of its own', async () => {
+  const fake = fakeElectron();
+  let ready;
+  fake.app.whenReady = () => new Promise((resolve) => (ready = resolve));
+  const running = startDesktop(fake.electron, { root, env: {}, platform: 'darwin', argv: [], log: quiet, timers: fakeTimers(), loadUpdater: () => null });
+  fake.app.emit('second-instance', {}, [], '/');
+  fake.app.emit('activate');
+  assert.equal(fake.windows.length, 0);
+  ready();
+  await running.ready;
+  assert.equal(fake.windows.length, 1, 'only the one window');
+});
+
 test('single instance: a second start quits, and the first instance comes forward', async () => {
   const second = await start({ lock: false });
   assert.equal(second.running, null);
