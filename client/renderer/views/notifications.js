@@ -14,6 +14,7 @@ import { loadPrefs, savePrefs } from '../lib/notify-prefs.js';
 
 // How long held notifications wait for more (and for a catch-up to end) before they show.
 const HOLD_MS = 1500;
+// One chat's messages in quick succession chime once (the gate limits all chats together).
 const SOUND_GAP_MS = 1000;
 
 export function createNotifications(app) {
@@ -26,7 +27,7 @@ export function createNotifications(app) {
   let holdTimer = null;
   let muteTimer = null;
   let audio = null;
-  let lastSoundAt = 0;
+  const lastSoundAt = new Map(); // tag -> ms
   let reported = null;
 
   const Api = () => globalThis.Notification;
@@ -55,12 +56,12 @@ export function createNotifications(app) {
 
   // --- sound: a short two-note chime made with WebAudio (nothing to download) ------------
 
-  function chime() {
+  function chime(tag) {
     const Ctx = globalThis.AudioContext || globalThis.webkitAudioContext;
     if (!prefs.sound || !Ctx) return;
     const now = Date.now();
-    if (now - lastSoundAt < SOUND_GAP_MS) return;
-    lastSoundAt = now;
+    if (now - (lastSoundAt.get(tag) ?? -Infinity) < SOUND_GAP_MS) return;
+    lastSoundAt.set(tag, now);
     try {
       audio ||= new Ctx();
       audio.resume?.().catch?.(() => {});
@@ -109,7 +110,7 @@ export function createNotifications(app) {
     n.onclose = () => {
       if (shown.get(tag) === n) shown.delete(tag);
     };
-    chime();
+    chime(tag);
   }
 
   function describe(message) {
