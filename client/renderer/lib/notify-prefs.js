@@ -1,7 +1,7 @@
 // This device's notification settings (not synced: whether this computer should pop up
 // notifications or beep is a property of the computer, as in Telegram Desktop).
 
-const KEY = 'messenger.notifications';
+export const PREFS_KEY = 'messenger.notifications';
 
 export const DEFAULT_PREFS = Object.freeze({
   enabled: true, // effective only once the browser allows notifications
@@ -14,7 +14,7 @@ export const DEFAULT_PREFS = Object.freeze({
 export function loadPrefs(storage) {
   let saved = {};
   try {
-    saved = JSON.parse(storage?.getItem(KEY) || '{}') || {};
+    saved = JSON.parse(storage?.getItem(PREFS_KEY) || '{}') || {};
   } catch {
     saved = {};
   }
@@ -26,7 +26,7 @@ export function loadPrefs(storage) {
 
 export function savePrefs(storage, prefs) {
   try {
-    storage?.setItem(KEY, JSON.stringify(prefs));
+    storage?.setItem(PREFS_KEY, JSON.stringify(prefs));
   } catch {
     /* private mode: the settings last for this page */
   }

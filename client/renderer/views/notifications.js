@@ -10,7 +10,7 @@
 import { h } from './dom.js';
 import { chatTitle, userName } from './common.js';
 import { HOUR_MS, NotificationGate, notificationContent, silencedBecause, titleWithUnread } from '../lib/notify.js';
-import { loadPrefs, savePrefs } from '../lib/notify-prefs.js';
+import { PREFS_KEY, loadPrefs, savePrefs } from '../lib/notify-prefs.js';
 
 // How long held notifications wait for more (and for a catch-up to end) before they show.
 const HOLD_MS = 1500;
@@ -212,6 +212,13 @@ export function createNotifications(app) {
   window.addEventListener('focus', () => {
     const open = app.store?.openChatId;
     if (open !== null && open !== undefined) shown.get(`chat-${open}`)?.close();
+  });
+  // Another tab of this browser changed them (they are the device's, not the tab's).
+  window.addEventListener('storage', (e) => {
+    if (e.key !== PREFS_KEY) return;
+    prefs = loadPrefs(storage);
+    scheduleUnmute();
+    render();
   });
   desktop?.onMuteUntil?.((until) => muteUntil(until));
   scheduleUnmute();
