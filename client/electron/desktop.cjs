@@ -106,6 +106,7 @@ function startDesktop(electron, {
     labels: loadLabels(root, 'en'), // the system's language once ready, then the page's
     updates: null,
     ready: false,
+    language: null, // the page's, once it said
   };
 
   const serverUrl = () => normalizeServerUrl(config.read().serverUrl) || normalizeServerUrl(defaultServer);
@@ -187,7 +188,10 @@ function startDesktop(electron, {
     const mutedUntil = Number(data.mutedUntil);
     state.unread = Number.isSafeInteger(unread) && unread > 0 ? Math.min(unread, 1e6) : 0;
     state.mutedUntil = Number.isFinite(mutedUntil) && mutedUntil > 0 ? mutedUntil : 0;
-    if (LANGUAGES.includes(data.language)) state.labels = loadLabels(root, data.language);
+    if (LANGUAGES.includes(data.language) && data.language !== state.language) {
+      state.language = data.language;
+      state.labels = loadLabels(root, data.language);
+    }
     showUnread();
   }
 
