@@ -52,6 +52,8 @@ import { createReportDialog } from './views/report.js';
 import { createImageViewer } from './views/image-viewer.js';
 import { createContextMenu } from './views/context-menu.js';
 import { createUploadPreview } from './views/upload-preview.js';
+// Notifications, the unread title and the desktop badge (issue 17).
+import { createNotifications } from './views/notifications.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -118,6 +120,8 @@ function createViews(app) {
     imageViewer: createImageViewer(app),
     contextMenu: createContextMenu(app),
     uploadPreview: createUploadPreview(app),
+    // Notifications, the unread title and the desktop badge (issue 17).
+    notifications: createNotifications(app),
   };
 }
 
@@ -129,7 +133,7 @@ const SHOWS_PEOPLE = ['chatList.render', 'chatList.renderMe', 'chatHeader.render
 // Which views show which kind of store change ({kind} of Store.changed).
 const VIEWS_BY_CHANGE = Object.freeze({
   me: ['chatList.renderMe', 'myProfile.render'],
-  chats: ['chatList.render', 'chatHeader.render', 'messages.render', 'chatInfo.render', 'mentions.render'],
+  chats: ['chatList.render', 'chatHeader.render', 'messages.render', 'chatInfo.render', 'mentions.render', 'notifications.render'],
   presence: ['chatList.render', 'chatHeader.render', 'chatInfo.render', 'userProfile.render', 'contacts.render'],
   typing: ['chatList.render', 'chatHeader.render'],
   messages: ['messages.render', 'messageSearch.render'],
@@ -187,6 +191,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     app.views.messageSearch.render();
     run(PEOPLE_SCREENS);
     app.views.mentions.render();
+    app.views.notifications.render(); // issue 17: the unread count in the title and badge
   };
 
   // Changes of one task are drawn together in a microtask, each view once.
@@ -216,6 +221,7 @@ function createApp({ desktop, serverUrl, i18n }) {
 
   function onEngineEvent(frame, result) {
     const { store } = app;
+    app.views.notifications.onEvent(frame, result); // issue 17: desktop notifications
     if (frame.type === 'resynced') {
       app.views.themeEditor.load();
       if (store.openChatId !== null) app.views.messages.loadHistory(store.openChatId, { reset: true });
@@ -339,6 +345,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     app.views.chatList.clear();
     app.views.messages.clear();
     app.views.chatInfo.close();
+    app.views.notifications.clear(); // issue 17: no notification or count of the old session
   }
 
   app.logout = async () => {
