@@ -79,6 +79,8 @@ function guardNavigation(webContents, shell) {
     const external = externalUrl(url);
     if (external) shell.openExternal(external);
   });
+  // No <webview> either: it would be a browser inside the app, outside these rules.
+  webContents.on('will-attach-webview', (event) => event.preventDefault());
   webContents.setWindowOpenHandler(({ url }) => {
     const external = externalUrl(url);
     if (external) shell.openExternal(external);

@@ -48,6 +48,12 @@ import { createDrafts } from './views/drafts.js';
 // The admin console at /admin and reporting messages (issue 16).
 import { createAdminConsole, isConsolePath } from './views/admin/console.js';
 import { createReportDialog } from './views/report.js';
+// Messages look and feel (issue 17): the image viewer, the context menu, the upload preview.
+import { createImageViewer } from './views/image-viewer.js';
+import { createContextMenu } from './views/context-menu.js';
+import { createUploadPreview } from './views/upload-preview.js';
+// Notifications, the unread title and the desktop badge (issue 17).
+import { createNotifications } from './views/notifications.js';
 // Accessibility (issue 17): dialogs and the announcer of new messages.
 import { closeAnyModal } from './views/modals.js';
 import { createAnnouncer } from './views/announcer.js';
@@ -113,6 +119,12 @@ function createViews(app) {
     // The admin console and reports (issue 16).
     adminConsole: createAdminConsole(app),
     report: createReportDialog(app),
+    // Messages look and feel (issue 17).
+    imageViewer: createImageViewer(app),
+    contextMenu: createContextMenu(app),
+    uploadPreview: createUploadPreview(app),
+    // Notifications, the unread title and the desktop badge (issue 17).
+    notifications: createNotifications(app),
     // Accessibility (issue 17): new messages of the open chat read out by screen readers.
     announcer: createAnnouncer(app),
   };
@@ -126,7 +138,7 @@ const SHOWS_PEOPLE = ['chatList.render', 'chatList.renderMe', 'chatHeader.render
 // Which views show which kind of store change ({kind} of Store.changed).
 const VIEWS_BY_CHANGE = Object.freeze({
   me: ['chatList.renderMe', 'myProfile.render'],
-  chats: ['chatList.render', 'chatHeader.render', 'messages.render', 'chatInfo.render', 'mentions.render'],
+  chats: ['chatList.render', 'chatHeader.render', 'messages.render', 'chatInfo.render', 'mentions.render', 'notifications.render'],
   presence: ['chatList.render', 'chatHeader.render', 'chatInfo.render', 'userProfile.render', 'contacts.render'],
   typing: ['chatList.render', 'chatHeader.render'],
   messages: ['messages.render', 'messageSearch.render'],
@@ -184,6 +196,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     app.views.messageSearch.render();
     run(PEOPLE_SCREENS);
     app.views.mentions.render();
+    app.views.notifications.render(); // issue 17: the unread count in the title and badge
   };
 
   // Changes of one task are drawn together in a microtask, each view once.
@@ -213,6 +226,7 @@ function createApp({ desktop, serverUrl, i18n }) {
 
   function onEngineEvent(frame, result) {
     const { store } = app;
+    app.views.notifications.onEvent(frame, result); // issue 17: desktop notifications
     app.views.announcer.onFrame(frame); // accessibility (issue 17)
     if (frame.type === 'resynced') {
       app.views.themeEditor.load();
@@ -341,6 +355,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     app.views.chatList.clear();
     app.views.messages.clear();
     app.views.chatInfo.close();
+    app.views.notifications.clear(); // issue 17: no notification or count of the old session
     // Accessibility (issue 17): a dialog of the ended session would keep the sign-in screen
     // inert, and the last announcement is not to be read again.
     closeAnyModal();
@@ -369,12 +384,12 @@ function createApp({ desktop, serverUrl, i18n }) {
   app.onLoggedOut = () => {
     if (app.views.adminConsole.isOpen) {
       app.views.adminConsole.close();
-      app.views.auth.show(app.t('auth.session_expired'));
+      app.views.auth.show({ key: 'auth.session_expired' });
       return;
     }
     if (!app.store) return;
     stopSession();
-    app.views.auth.show(app.t('auth.session_expired'));
+    app.views.auth.show({ key: 'auth.session_expired' });
   };
 
   // --- opening chats -------------------------------------------------------------------

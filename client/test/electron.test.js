@@ -36,12 +36,20 @@ test('app:// paths map into renderer/ and locales/ and never outside', () => {
 });
 
 test('the window is isolated: contextIsolation, no nodeIntegration, sandbox', () => {
-  const main = readFileSync(new URL('../electron/main.cjs', import.meta.url), 'utf8');
+  const main = readFileSync(new URL('../electron/desktop.cjs', import.meta.url), 'utf8');
   assert.match(main, /contextIsolation: true/);
   assert.match(main, /nodeIntegration: false/);
   assert.match(main, /sandbox: true/);
   const preload = readFileSync(new URL('../electron/preload.cjs', import.meta.url), 'utf8');
-  assert.deepEqual([...preload.matchAll(/(\w+): \(/g)].map((m) => m[1]), ['getServerUrl', 'setServerUrl']);
+  assert.deepEqual([...preload.matchAll(/(\w+): \(/g)].map((m) => m[1]), [
+    'getServerUrl',
+    'setServerUrl',
+    'reportState',
+    'focusWindow',
+    'getLoginItem',
+    'setLoginItem',
+    'onMuteUntil',
+  ]);
 });
 
 test('links leave the window only for the system browser, and only http, https and mailto', () => {

@@ -26,3 +26,14 @@ test('a password change needs the current password and a repeated new one of 8-1
   // A long passphrase is fine; whether a password is too common is the server's to say.
   assert.equal(validatePasswordChange({ ...ok, new_password: 'a'.repeat(128), new_password2: 'a'.repeat(128) }), null);
 });
+
+test('the message length counts code points of the trimmed text, as the server does', async () => {
+  const { MESSAGE_MAX, COUNTER_FROM, lengthState, messageLength } = await import('../renderer/lib/validate.js');
+  assert.equal(messageLength('  привет  '), 6);
+  assert.equal(messageLength('👍👍'), 2, 'an emoji of two UTF-16 units is one character');
+  assert.deepEqual(lengthState('a'.repeat(COUNTER_FROM - 1)), { length: COUNTER_FROM - 1, left: MESSAGE_MAX - COUNTER_FROM + 1, counted: false, over: false });
+  assert.deepEqual(lengthState('a'.repeat(COUNTER_FROM)), { length: COUNTER_FROM, left: MESSAGE_MAX - COUNTER_FROM, counted: true, over: false });
+  assert.deepEqual(lengthState('a'.repeat(MESSAGE_MAX)), { length: MESSAGE_MAX, left: 0, counted: true, over: false });
+  assert.deepEqual(lengthState(`${'a'.repeat(MESSAGE_MAX)}👍`), { length: MESSAGE_MAX + 1, left: -1, counted: true, over: true });
+  assert.equal(lengthState('abc', 2).over, true, 'another limit may be given');
+});

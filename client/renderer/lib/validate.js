@@ -67,3 +67,23 @@ export function inviteTokenOf(value = '') {
 export function messageTextAllowed(text = '', attachmentCount = 0) {
   return Boolean(text.trim()) || attachmentCount > 0;
 }
+
+// --- the message length limit (issue 17, messages look and feel) ---------------------------
+
+/** The server's default limit of a message's text (domain/model.py DEFAULT_MESSAGE_MAX). */
+export const MESSAGE_MAX = 5000;
+/** How close to the limit the composer starts counting. */
+export const COUNTER_FROM = MESSAGE_MAX - 500;
+
+/** A text's length as the server counts it: code points of the trimmed text. */
+export function messageLength(text = '') {
+  const trimmed = text.trim();
+  // Most texts have no surrogate pairs: their length is already the count.
+  return /[\uD800-\uDBFF]/.test(trimmed) ? [...trimmed].length : trimmed.length;
+}
+
+/** What the composer shows about a text's length: {length, left, counted, over}. */
+export function lengthState(text = '', max = MESSAGE_MAX, from = max - (MESSAGE_MAX - COUNTER_FROM)) {
+  const length = messageLength(text);
+  return { length, left: max - length, counted: length >= from, over: length > max };
+}

@@ -2,6 +2,16 @@
 // around me (each its own module) while signed in.
 
 import { h } from './dom.js';
+import { confirmModal } from './modals.js';
+
+/**
+ * Logs out after the user confirms (issue 17): a stray click on the sidebar's button would
+ * otherwise end the session and drop what the outbox has not sent yet on this device.
+ */
+export async function confirmLogout(app) {
+  const ok = await confirmModal(app, app.t('auth.logout_confirm'), app.t('auth.logout'));
+  if (ok) await app.logout();
+}
 
 export function accountMenu(app) {
   const t = app.t;

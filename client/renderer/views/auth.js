@@ -31,7 +31,10 @@ export function createAuthView(app) {
   ui.registration = null; // 'open' | 'invite' | 'closed', once the server said
   ui.inviteToken = urlParam('invite');
   ui.resetToken = urlParam('reset');
-  ui.authNote = ''; // a success note over the form (the password was reset)
+  ui.authNote = ''; // the key of a success note over the form (the password was reset)
+  // The errors shown on the forms, kept as what they are (a key, or the failed request) and
+  // put into words at draw time, so that a change of language translates them too.
+  ui.authErrors = {}; // '#auth-error' | '#reset-error' -> {key, params} | {err} | {text}
   if (ui.inviteToken) {
     ui.authMode = 'register';
     $('#auth-form input[name="invite_token"]').value = ui.inviteToken;
@@ -59,18 +62,35 @@ export function createAuthView(app) {
     $('.field[data-for="login"]').hidden = register;
     $('#auth-submit').textContent = t(register ? 'auth.register_button' : 'auth.login_button');
     $('input[name="password"]').setAttribute('autocomplete', register ? 'new-password' : 'current-password');
-    let note = ui.authNote;
+    let note = ui.authNote ? t(ui.authNote) : '';
     if (!note && !resetting && closed) note = t('auth.registration_closed_note');
     if (!note && !resetting && register && ui.registration === 'invite') note = t('auth.invite_note');
     const noteEl = $('#auth-note');
     noteEl.textContent = note;
     noteEl.hidden = !note;
     noteEl.classList.toggle('form-ok', Boolean(ui.authNote));
+    for (const [errorEl, problem] of Object.entries(ui.authErrors || {})) {
+      const el = $(errorEl);
+      const text = problemText(problem);
+      el.textContent = text;
+      el.hidden = !text;
+    }
   }
 
-  function showError(text, field = null, form = '#auth-form', errorEl = '#auth-error') {
+  function problemText(problem) {
+    if (!problem) return '';
+    if (typeof problem === 'string') return problem;
+    if (problem.key) return t(problem.key, problem.params);
+    if (problem.err) return app.format.error(problem.err);
+    return problem.text || '';
+  }
+
+  /** Shows `problem` (see ui.authErrors; a plain string is shown as it is) on a form. */
+  function showError(problem, field = null, form = '#auth-form', errorEl = '#auth-error') {
+    ui.authErrors = { ...ui.authErrors, [errorEl]: problem || null };
     const el = $(errorEl);
-    el.textContent = text || '';
+    const text = problemText(problem);
+    el.textContent = text;
     el.hidden = !text;
     for (const input of document.querySelectorAll(`${form} input`)) input.classList.remove('invalid');
     if (field) {
@@ -92,6 +112,7 @@ export function createAuthView(app) {
     render();
   }
 
+  /** Shows the screen; `message`: {key, params} of a notice (or a text already in words). */
   function show(message = '') {
     $('#main-screen').hidden = true;
     const console = $('#admin-screen');
@@ -117,12 +138,12 @@ export function createAuthView(app) {
     const register = ui.authMode === 'register';
     const problem = register ? validateRegistration(v) : validateLogin(v);
     if (problem) {
-      showError(t(`validation.${problem.key}`), problem.field);
+      showError({ key: `validation.${problem.key}` }, problem.field);
       return;
     }
     const inviteToken = register && inviteWanted() ? inviteTokenOf(v.invite_token || '') : '';
     if (register && ui.registration === 'invite' && !inviteToken) {
-      showError(t('errors.invite_required'), 'invite_token');
+      showError({ key: 'errors.invite_required' }, 'invite_token');
       return;
     }
     showError('');
@@ -147,7 +168,7 @@ export function createAuthView(app) {
       await app.startSession();
     } catch (err) {
       const field = err?.body?.field || (err?.code === ErrorCode.INVITE_REQUIRED ? 'invite_token' : null);
-      showError(app.format.error(err), field);
+      showError({ err }, field);
     } finally {
       btn.disabled = false;
     }
@@ -170,7 +191,7 @@ export function createAuthView(app) {
     const v = Object.fromEntries([...form.entries()].map(([k, x]) => [k, String(x)]));
     const problem = validatePasswordReset(v);
     if (problem) {
-      showError(t(`validation.${problem.key}`), problem.field, '#reset-form', '#reset-error');
+      showError({ key: `validation.${problem.key}` }, problem.field, '#reset-form', '#reset-error');
       return;
     }
     showError('', null, '#reset-form', '#reset-error');
@@ -178,10 +199,10 @@ export function createAuthView(app) {
     btn.disabled = true;
     try {
       await app.api.resetPassword({ token: ui.resetToken, new_password: v.new_password });
-      leaveReset(t('auth.reset_done'));
+      leaveReset('auth.reset_done');
     } catch (err) {
       const field = err?.code === ErrorCode.PASSWORD_TOO_COMMON || err?.body?.field ? 'new_password' : null;
-      showError(app.format.error(err), field, '#reset-form', '#reset-error');
+      showError({ err }, field, '#reset-form', '#reset-error');
     } finally {
       btn.disabled = false;
     }

@@ -8,6 +8,7 @@ import { ApiError } from '../lib/api.js';
 import { mentionBadge } from './mentions.js';
 import { icon } from '../lib/icons.js';
 import { isMuted } from '../lib/chat-prefs.js';
+import { confirmLogout } from './account-menu.js';
 
 export function createChatList(app) {
   const { ui } = app;
@@ -198,7 +199,7 @@ export function createChatList(app) {
   $('#search').addEventListener('input', onSearchInput);
   $('#btn-new-group').addEventListener('click', () => app.views.newGroup.open());
   $('#btn-settings').addEventListener('click', () => app.views.settings.open());
-  $('#btn-logout').addEventListener('click', () => app.logout());
+  $('#btn-logout').addEventListener('click', () => confirmLogout(app));
   $('#btn-contacts').addEventListener('click', () => app.views.contacts.open());
   for (const el of [$('#me-avatar'), $('#me-text')]) el.addEventListener('click', () => app.views.myProfile.open());
 

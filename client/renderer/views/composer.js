@@ -5,12 +5,30 @@
 import { $, h } from './dom.js';
 import { userName } from './common.js';
 import { icon } from '../lib/icons.js';
-import { messageTextAllowed } from '../lib/validate.js';
+import { lengthState, messageTextAllowed } from '../lib/validate.js';
 
 export function createComposer(app) {
   const { ui } = app;
   const t = app.t;
   const input = $('#composer-input');
+  // The length counter and the hint of an over-long text, under the input (issue 17).
+  const limit = h('div', { class: 'composer-limit small', id: 'composer-limit', hidden: true, 'aria-live': 'polite' });
+  $('.composer-row').after(limit);
+
+  /** Counts near the limit; over it, sending is off (button and Enter) with a hint why. */
+  function renderLimit() {
+    const state = lengthState(input.value);
+    limit.hidden = !state.counted;
+    limit.classList.toggle('over', state.over);
+    limit.textContent = state.over ? t('composer.too_long', { count: -state.left }) : state.counted ? t('composer.chars_left', { count: state.left }) : '';
+    const send = $('#btn-send');
+    send.disabled = state.over;
+    send.setAttribute('aria-disabled', String(state.over));
+    if (state.over) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+    input.setAttribute('aria-describedby', state.counted ? 'composer-limit' : '');
+    return state;
+  }
 
   function autoGrow() {
     // A hidden textarea measures 0; it is measured again once the chat is shown.
@@ -70,6 +88,7 @@ export function createComposer(app) {
   function render() {
     renderContext();
     renderUploads();
+    renderLimit();
   }
 
   /** Empties the composer (another chat was opened). */
@@ -79,6 +98,7 @@ export function createComposer(app) {
     ui.uploads = [];
     input.value = '';
     autoGrow();
+    renderLimit();
   }
 
   function startReply(m) {
@@ -93,6 +113,7 @@ export function createComposer(app) {
     ui.editing = m;
     input.value = m.text;
     autoGrow();
+    renderLimit();
     renderContext();
     input.focus();
   }
@@ -102,13 +123,39 @@ export function createComposer(app) {
     ui.editing = null;
     ui.replyTo = null;
     autoGrow();
+    renderLimit();
     renderContext();
+  }
+
+  /**
+   * Sends a new message to the open chat, replying to what the composer replies to. The
+   * outbox holds it from here on; should even that fail, `restore` puts the text back.
+   */
+  async function sendMessage(chatId, text, attachments, restore = () => {}) {
+    const replyTo = ui.replyTo?.id || null;
+    app.views.drafts?.sent(chatId);
+    ui.replyTo = null;
+    ui.stickNext = true;
+    render();
+    // A message sent from a window over older history shows at the newest end: go there.
+    if (app.store.isDetached(chatId)) app.views.messages.toLatest();
+    try {
+      await app.engine.send({ chat_id: chatId, text, reply_to_id: replyTo, attachments });
+    } catch (err) {
+      restore();
+      app.toast(app.format.error(err));
+    }
+    app.views.banner.render();
   }
 
   async function submit() {
     const chatId = app.store?.openChatId;
     if (chatId === null || chatId === undefined) return;
     const text = input.value.trim();
+    if (renderLimit().over) {
+      input.focus();
+      return;
+    }
     if (ui.editing) {
       const m = ui.editing;
       if (text === m.text || !messageTextAllowed(text, m.attachments?.length)) {
@@ -131,18 +178,16 @@ export function createComposer(app) {
     }
     const attachments = ui.uploads.filter((u) => u.done).map((u) => u.done);
     if (!messageTextAllowed(text, attachments.length)) return;
-    const replyTo = ui.replyTo?.id || null;
-    app.views.drafts?.sent(chatId);
+    const uploads = ui.uploads;
     input.value = '';
     autoGrow();
-    ui.replyTo = null;
     ui.uploads = [];
-    ui.stickNext = true;
-    render();
-    // A message sent from a window over older history shows at the newest end: go there.
-    if (app.store.isDetached(chatId)) app.views.messages.toLatest();
-    await app.engine.send({ chat_id: chatId, text, reply_to_id: replyTo, attachments });
-    app.views.banner.render();
+    await sendMessage(chatId, text, attachments, () => {
+      if (!input.value) input.value = text;
+      if (!ui.uploads.length) ui.uploads = uploads;
+      autoGrow();
+      render();
+    });
   }
 
   function startUploads(files) {
@@ -184,6 +229,7 @@ export function createComposer(app) {
   });
   input.addEventListener('input', () => {
     autoGrow();
+    renderLimit();
     const chatId = app.store?.openChatId;
     if (chatId === null || chatId === undefined || ui.editing) return;
     const now = Date.now();
@@ -198,13 +244,44 @@ export function createComposer(app) {
     startUploads([...e.target.files]);
     e.target.value = '';
   });
-  // Files dropped anywhere on the open chat's messages are attached here.
-  const messages = $('#messages');
-  messages.addEventListener('dragover', (e) => e.preventDefault());
-  messages.addEventListener('drop', (e) => {
+  // Files dropped on the open chat (its messages or the composer) or an image pasted into the
+  // input open the preview (views/upload-preview.js): captioned there, then sent.
+  const hasFiles = (e) => [...(e.dataTransfer?.types || [])].includes('Files');
+  const chatView = $('#chat-view');
+  for (const zone of [$('#messages'), $('.composer')]) {
+    zone.addEventListener('dragover', (e) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      chatView.classList.add('drop-target');
+    });
+    zone.addEventListener('dragleave', (e) => {
+      if (!zone.contains(e.relatedTarget)) chatView.classList.remove('drop-target');
+    });
+    zone.addEventListener('drop', (e) => {
+      chatView.classList.remove('drop-target');
+      const files = [...(e.dataTransfer?.files || [])];
+      if (!files.length) return;
+      e.preventDefault();
+      app.views.uploadPreview.open(files);
+    });
+  }
+  input.addEventListener('paste', (e) => {
+    const files = [...(e.clipboardData?.files || [])];
+    if (!files.length) return; // text is pasted as usual
     e.preventDefault();
-    if (e.dataTransfer?.files?.length) startUploads([...e.dataTransfer.files]);
+    app.views.uploadPreview.open(files);
   });
 
-  return { render, reset, autoGrow, startReply, startEdit, startUploads, focus: () => input.focus() };
+  /** The text in the input (the preview takes it as the caption). */
+  const text = () => (ui.editing ? '' : input.value);
+
+  /** Puts `value` in the input (the preview gives a caption back, or empties it once sent). */
+  function setText(value) {
+    if (ui.editing) return;
+    input.value = value;
+    autoGrow();
+    renderLimit();
+  }
+
+  return { render, reset, autoGrow, startReply, startEdit, startUploads, sendMessage, text, setText, focus: () => input.focus() };
 }

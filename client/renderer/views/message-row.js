@@ -12,6 +12,12 @@ import { forwardedView, quoteModel, quoteView } from './replies.js';
 import { mayPin } from '../lib/pins.js';
 import { messageText } from './rich-text.js';
 import { tombstoneKey } from '../lib/tombstone.js';
+import { groupPosition } from '../lib/grouping.js';
+import { QUICK_REACTIONS } from '../lib/reactions.js';
+import { download as downloadBlob, isImage as isImageAttachment, loadBlob as loadBlobOf } from './attachment-blobs.js';
+
+// How long a finger rests on a message before its context menu opens (as on phones).
+const LONG_PRESS_MS = 500;
 
 export function createMessageRow(app) {
   const { ui } = app;
@@ -22,32 +28,16 @@ export function createMessageRow(app) {
     return h('span', { class: `receipt ${state}`, title: t(`receipt.${state}`), text });
   }
 
-  async function loadBlob(a) {
-    if (ui.blobUrls.has(a.id)) return ui.blobUrls.get(a.id);
-    try {
-      const blob = await app.api.fileBlob(a.url);
-      const url = URL.createObjectURL(blob);
-      ui.blobUrls.set(a.id, url);
-      return url;
-    } catch {
-      return null;
-    }
+  const loadBlob = (a) => loadBlobOf(app, a);
+  const download = (a) => downloadBlob(app, a);
+
+  /** What a click on a message's picture does: the image viewer (views/image-viewer.js). */
+  function openImage(m, a, button) {
+    app.views.imageViewer.open(m, a, { returnFocus: button, openerSelector: `.msg[data-id="${m.id}"] .attachment-image-btn[data-attachment-id="${a.id}"]` });
   }
 
-  async function download(a) {
-    const url = await loadBlob(a);
-    if (!url) {
-      app.toast(t('errors.download_failed'));
-      return;
-    }
-    const link = h('a', { href: url, download: a.name });
-    document.body.append(link);
-    link.click();
-    link.remove();
-  }
-
-  function attachmentView(a) {
-    const isImage = /^image\/(png|jpe?g|gif|webp)$/.test(a.content_type || '');
+  function attachmentView(a, m) {
+    const isImage = isImageAttachment(a);
     if (isImage) {
       // A row redrawn with a picture already fetched shows it at once, at its height.
       const img = h('img', { class: 'attachment-image', alt: a.name, src: ui.blobUrls.get(a.id) });
@@ -56,7 +46,9 @@ export function createMessageRow(app) {
           if (url) img.src = url;
         });
       }
-      return h('button', { type: 'button', class: 'attachment-image-btn', onclick: () => download(a) }, img);
+      const button = h('button', { type: 'button', class: 'attachment-image-btn', title: t('viewer.open'), dataset: { attachmentId: String(a.id) } }, img);
+      button.addEventListener('click', () => openImage(m, a, button));
+      return button;
     }
     return h(
       'button',
@@ -95,14 +87,21 @@ export function createMessageRow(app) {
   function messageModel(chat, m, prev, next) {
     const { store } = app;
     const mine = m.sender_id === store.me.id;
-    const showAuthor = chat.kind === 'group' && !mine && (!prev || prev.sender_id !== m.sender_id);
+    // Grouping (lib/grouping.js): the name over the first of a group, the avatar beside its
+    // last row, the tail on its last bubble, the time always shown on its last only.
+    const group = groupPosition(prev, m, next);
+    const showAuthor = chat.kind === 'group' && !mine && (group === 'first' || group === 'single');
+    const showAvatar = chat.kind === 'group' && !mine && (group === 'last' || group === 'single');
     const canManage = ['owner', 'admin'].includes(store.myRole(chat));
     // Flattened, so that the row's deps notice the original changing (views/replies.js).
     const quote = quoteModel(app, chat.id, m);
-    const authorAvatar = showAuthor ? userAvatarModel(app, store.users.get(m.sender_id) || { id: m.sender_id }) : null;
+    const authorAvatar = showAvatar ? userAvatarModel(app, store.users.get(m.sender_id) || { id: m.sender_id }) : null;
     return {
       mine,
+      group,
       author: showAuthor ? userName(app, m.sender_id) : null,
+      // The avatar's tooltip names the author on a row without the name over it.
+      avatarTitle: showAvatar ? userName(app, m.sender_id) : null,
       // Flattened, so that the row's deps notice a new picture or frame.
       avatar: authorAvatar ? avatarDeps(authorAvatar).join('|') : null,
       avatarModel: authorAvatar,
@@ -117,29 +116,133 @@ export function createMessageRow(app) {
     };
   }
 
-  function messageView(m, v) {
+  async function copyText(m) {
+    try {
+      await navigator.clipboard.writeText(m.text);
+      app.toast(t('message.copied'));
+    } catch {
+      app.toast(t('message.copy_failed'));
+    }
+  }
+
+  /**
+   * What can be done with a message, in the context menu's order: [{id, label, icon, run}].
+   * The hover toolbar shows the same actions (but copying) as icons.
+   */
+  function actionItems(m, v) {
+    if (m.deleted) return [];
     const composer = app.views.composer;
+    const items = [
+      { id: 'reply', label: t('message.reply'), icon: 'reply', run: () => composer.startReply(m) },
+      v.mine && (m.text || m.attachments?.length) ? { id: 'edit', label: t('message.edit'), icon: 'edit', run: () => composer.startEdit(m) } : null,
+      m.text ? { id: 'copy', label: t('message.copy'), icon: 'copy', run: () => copyText(m) } : null,
+      { id: 'forward', label: t('message.forward'), icon: 'forward', run: () => app.views.forwardPicker.open(m) },
+      v.canPin ? { id: 'pin', label: t('pins.pin'), icon: 'pin', run: () => app.views.pinnedBar.pin(m) } : null,
+      v.canDelete ? { id: 'delete', label: t('message.delete'), icon: 'trash', danger: true, run: () => confirmDelete(m) } : null,
+      { id: 'hide', label: t('message.hide'), icon: 'eyeOff', run: () => confirmHide(m) },
+      v.mine ? null : { id: 'report', label: t('report.action'), icon: 'alert', danger: true, run: () => app.views.report.open(m) },
+    ];
+    return items.filter(Boolean);
+  }
+
+  /** The context menu of a message at (x, y): quick reactions, then its actions. */
+  function openMenu(m, v, row, x, y) {
+    const current = app.store?.message(m.chat_id, m.id) || m;
+    const chosen = new Set((current.reactions || []).filter((r) => r.me).map((r) => r.emoji));
+    app.views.contextMenu.open({
+      x,
+      y,
+      label: t('message.actions'),
+      items: actionItems(m, v),
+      reactions: { emojis: QUICK_REACTIONS, chosen, pick: (emoji) => app.views.reactions.toggle(current, emoji, !chosen.has(emoji)) },
+      returnFocus: row,
+    });
+  }
+
+  /** Right-click, a long press, or the context menu key / Shift+F10 on the focused row. */
+  function wireMenu(row, body, m, v) {
+    const atBubble = () => {
+      const box = body.getBoundingClientRect();
+      return [box.left + Math.min(24, box.width / 2), box.top + Math.min(24, box.height / 2)];
+    };
+    row.addEventListener('contextmenu', (e) => {
+      // A selection's own menu (copying part of a text) or a link's stays the browser's.
+      const selection = window.getSelection?.();
+      if (e.target.closest?.('a') || (selection && !selection.isCollapsed && row.contains(selection.anchorNode))) return;
+      e.preventDefault();
+      if (app.views.contextMenu.isOpen && row.dataset.longPressed) return;
+      // From the keyboard a contextmenu event has no pointer position.
+      const fromKeyboard = e.clientX === 0 && e.clientY === 0;
+      const [x, y] = fromKeyboard ? atBubble() : [e.clientX, e.clientY];
+      openMenu(m, v, row, x, y);
+    });
+    // The actions stay shown while the row or one of them has the focus (a class: with
+    // :focus-within alone Chrome hides, and so blurs, an action the moment it is focused).
+    row.addEventListener('focusin', (e) => {
+      row.classList.toggle('show-actions', e.target === row || !!e.target.closest?.('.msg-actions'));
+    });
+    row.addEventListener('focusout', (e) => {
+      if (!row.contains(e.relatedTarget)) row.classList.remove('show-actions');
+    });
+    row.addEventListener('keydown', (e) => {
+      if (e.target !== row) return;
+      if (e.key === 'Tab' && !e.shiftKey) {
+        // Into the actions the focused row shows (they hide again once the focus leaves them).
+        const first = row.querySelector('.msg-actions .msg-action');
+        if (first) {
+          e.preventDefault();
+          first.focus();
+        }
+      } else if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
+        e.preventDefault();
+        openMenu(m, v, row, ...atBubble());
+      } else if (e.key === 'Enter') {
+        e.preventDefault();
+        openMenu(m, v, row, ...atBubble());
+      }
+    });
+    let timer = null;
+    let start = null;
+    const cancel = () => {
+      clearTimeout(timer);
+      timer = null;
+    };
+    row.addEventListener('pointerdown', (e) => {
+      if (e.pointerType !== 'touch') return;
+      start = [e.clientX, e.clientY];
+      cancel();
+      timer = setTimeout(() => {
+        timer = null;
+        row.dataset.longPressed = '1';
+        setTimeout(() => delete row.dataset.longPressed, 800);
+        openMenu(m, v, row, start[0], start[1]);
+      }, LONG_PRESS_MS);
+    });
+    row.addEventListener('pointermove', (e) => {
+      if (timer && start && Math.hypot(e.clientX - start[0], e.clientY - start[1]) > 10) cancel();
+    });
+    row.addEventListener('pointerup', cancel);
+    row.addEventListener('pointercancel', cancel);
+    // The tap that ends a long press does not also press what is under the finger.
+    row.addEventListener('click', (e) => {
+      if (row.dataset.longPressed) {
+        e.preventDefault();
+        e.stopPropagation();
+      }
+    }, true);
+  }
+
+  function messageView(m, v) {
+    const toolbar = actionItems(m, v).filter((item) => item.id !== 'copy');
     const actions = m.deleted
       ? null
       : h(
           'div',
           { class: 'msg-actions' },
           app.views.reactions.actionButton(m),
-          h('button', { type: 'button', class: 'msg-action', 'data-action': 'reply', title: t('message.reply'), onclick: () => composer.startReply(m) }, icon('reply', 16)),
-          h('button', { type: 'button', class: 'msg-action', 'data-action': 'forward', title: t('message.forward'), onclick: () => app.views.forwardPicker.open(m) }, icon('forward', 16)),
-          v.canPin
-            ? h('button', { type: 'button', class: 'msg-action', 'data-action': 'pin', title: t('pins.pin'), onclick: () => app.views.pinnedBar.pin(m) }, icon('pin', 16))
-            : null,
-          v.mine && (m.text || m.attachments?.length)
-            ? h('button', { type: 'button', class: 'msg-action', 'data-action': 'edit', title: t('message.edit'), onclick: () => composer.startEdit(m) }, icon('edit', 16))
-            : null,
-          v.canDelete
-            ? h('button', { type: 'button', class: 'msg-action', 'data-action': 'delete', title: t('message.delete'), onclick: () => confirmDelete(m) }, icon('trash', 16))
-            : null,
-          h('button', { type: 'button', class: 'msg-action', 'data-action': 'hide', title: t('message.hide'), onclick: () => confirmHide(m) }, icon('eyeOff', 16)),
-          v.mine
-            ? null
-            : h('button', { type: 'button', class: 'msg-action', 'data-action': 'report', title: t('report.action'), onclick: () => app.views.report.open(m) }, icon('alert', 16)),
+          ...toolbar.map((item) =>
+            h('button', { type: 'button', class: 'msg-action', 'data-action': item.id, title: item.label, 'aria-label': item.label, onclick: item.run }, icon(item.icon, 16)),
+          ),
         );
     const body = h(
       'div',
@@ -149,7 +252,7 @@ export function createMessageRow(app) {
         : null,
       forwardedView(app, m),
       v.quoteModel ? quoteView(app, m.chat_id, v.quoteModel) : null,
-      ...(m.deleted ? [] : (m.attachments || []).map(attachmentView)),
+      ...(m.deleted ? [] : (m.attachments || []).map((a) => attachmentView(a, m))),
       m.deleted
         ? h('div', { class: `msg-text deleted${m.removed_by_admin ? ' removed-by-admin' : ''}`, text: t(tombstoneKey(m)) })
         : m.text
@@ -165,20 +268,51 @@ export function createMessageRow(app) {
       app.views.reactions.bar(m),
     );
     const author = v.avatarModel
-      ? h('button', { type: 'button', class: 'msg-avatar', title: v.author, onclick: () => app.views.userProfile.open(m.sender_id) }, avatarView(app, v.avatarModel, 'small'))
+      ? h('button', { type: 'button', class: 'msg-avatar', title: v.avatarTitle, 'aria-label': v.avatarTitle, onclick: () => app.views.userProfile.open(m.sender_id) }, avatarView(app, v.avatarModel, 'small'))
       : v.inGroup
         ? h('span', { class: 'msg-avatar' })
         : null;
-    const row = h('div', { class: `msg ${v.mine ? 'mine' : 'theirs'}${v.author !== null ? ' first' : ''}`, dataset: { id: String(m.id), clientId: m.client_id } }, author, body, actions);
-    if (!m.deleted) {
-      // The context menu of a message offers the quick reactions.
-      row.addEventListener('contextmenu', (e) => {
-        e.preventDefault();
-        app.views.reactions.openQuick(m, body);
-      });
-    }
+    const tail = v.group === 'last' || v.group === 'single';
+    const row = h(
+      'div',
+      {
+        class: `msg ${v.mine ? 'mine' : 'theirs'}${v.author !== null ? ' first' : ''} group-${v.group}${tail ? ' tail' : ''}`,
+        // Reached with the arrow keys from the list (keyboard paths below), not with Tab.
+        tabindex: '-1',
+        dataset: { id: String(m.id), clientId: m.client_id },
+      },
+      author,
+      body,
+      actions,
+    );
+    if (!m.deleted) wireMenu(row, body, m, v);
     return row;
   }
+
+  // Keyboard paths through the messages: from the list (a Tab stop) the arrow keys go to the
+  // rows, and from row to row; a focused row shows its actions (Tab reaches them) and opens
+  // its context menu with Enter, the context menu key or Shift+F10.
+  const list = document.getElementById('messages');
+  list?.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
+    if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    let target = null;
+    if (e.target === list) {
+      const box = list.getBoundingClientRect();
+      const visible = [...list.querySelectorAll('.msg[data-id]')].filter((el) => {
+        const r = el.getBoundingClientRect();
+        return r.bottom > box.top && r.top < box.bottom;
+      });
+      target = visible.at(-1);
+    } else if (e.target.matches?.('.msg[data-id]')) {
+      const rows = [...list.querySelectorAll('.msg[data-id]')];
+      target = rows[rows.indexOf(e.target) + (e.key === 'ArrowUp' ? -1 : 1)];
+    } else return;
+    if (!target) return;
+    e.preventDefault();
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: 'nearest' });
+  });
 
   function pendingView(item) {
     const failed = !!item.failed;

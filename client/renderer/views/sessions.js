@@ -98,7 +98,7 @@ export function createSessions(app) {
       try {
         await app.api.deleteAccount(password.value, { eraseMessages: erase.checked });
         close?.();
-        app.leaveSession(t('account.deleted_notice'));
+        app.leaveSession({ key: 'account.deleted_notice' });
       } catch (err) {
         error.textContent = err instanceof ApiError && err.code === ErrorCode.INVALID_CREDENTIALS ? t('settings.password_wrong_current') : app.format.error(err);
         error.hidden = false;

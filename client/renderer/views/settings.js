@@ -134,6 +134,8 @@ export function createSettings(app) {
             }),
           )
         : h('p', { class: 'muted small', text: t('settings.server_web', { url: app.serverUrl }) }),
+      // This device's notifications (issue 17).
+      app.views.notifications.settingsSection(),
       user && app.store ? accountMenu(app) : null,
       user ? passwordForm(user) : null,
     );

@@ -5,6 +5,7 @@
 
 import { $, h } from '../dom.js';
 import { AdminConsole, SECTIONS } from '../../lib/admin.js';
+import { confirmLogout } from '../account-menu.js';
 import { createUsersSection } from './users.js';
 import { createInvitesSection } from './invites.js';
 import { createReportsSection } from './reports.js';
@@ -52,7 +53,7 @@ export function createAdminConsole(app, { root = () => $('#admin-screen'), build
       h('h1', { class: 'admin-title', text: t('admin.title') }),
       admin?.me ? h('span', { class: 'muted small admin-me', text: t('admin.signed_in_as', { name: admin.me.username }) }) : null,
       h('a', { class: 'link-btn admin-back', id: 'admin-back', href: messengerUrl(), text: t('admin.back') }),
-      h('button', { type: 'button', class: 'btn', id: 'admin-logout', text: t('auth.logout'), onclick: () => app.logout() }),
+      h('button', { type: 'button', class: 'btn', id: 'admin-logout', text: t('auth.logout'), onclick: () => confirmLogout(app) }),
     );
   }
 
