@@ -401,6 +401,8 @@ describe('keyboard paths and announcements', { timeout: 300000 }, () => {
     await logIn(page, ANNA.username);
     await chatItem(page, BORIS.display_name).click();
     await page.waitForSelector('#chat-view:not([hidden])');
+    // The opened chat puts the focus in its composer once its history is in: wait for that first.
+    await eventually(async () => (await focused(page)) === '#composer-input', { message: 'the focus in the composer' });
     await page.focus('#btn-info');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#info-panel:not([hidden])');
