@@ -89,7 +89,7 @@ describe('themes in the browser', { timeout: 120000 }, () => {
     // Back to a built-in theme on the other device: this one follows, nothing of the theme left.
     await other.click('#btn-settings');
     await other.selectOption('#setting-theme', 'light');
-    await eventually(async () => (await page.getAttribute('html', 'data-theme')) === 'light' && (await rootProperty(page, '--accent')) === '#5b6cf9', {
+    await eventually(async () => (await page.getAttribute('html', 'data-theme')) === 'light' && (await rootProperty(page, '--accent')) === '#364bf8', {
       message: 'the light theme from the other device',
     });
 

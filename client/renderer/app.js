@@ -54,6 +54,9 @@ import { createContextMenu } from './views/context-menu.js';
 import { createUploadPreview } from './views/upload-preview.js';
 // Notifications, the unread title and the desktop badge (issue 17).
 import { createNotifications } from './views/notifications.js';
+// Accessibility (issue 17): dialogs and the announcer of new messages.
+import { closeAnyModal } from './views/modals.js';
+import { createAnnouncer } from './views/announcer.js';
 
 const LANG_KEY = 'messenger.lang';
 // How long a typing notice lasts (the store drops it after 5 s), plus a little.
@@ -122,6 +125,8 @@ function createViews(app) {
     uploadPreview: createUploadPreview(app),
     // Notifications, the unread title and the desktop badge (issue 17).
     notifications: createNotifications(app),
+    // Accessibility (issue 17): new messages of the open chat read out by screen readers.
+    announcer: createAnnouncer(app),
   };
 }
 
@@ -222,6 +227,7 @@ function createApp({ desktop, serverUrl, i18n }) {
   function onEngineEvent(frame, result) {
     const { store } = app;
     app.views.notifications.onEvent(frame, result); // issue 17: desktop notifications
+    app.views.announcer.onFrame(frame); // accessibility (issue 17)
     if (frame.type === 'resynced') {
       app.views.themeEditor.load();
       if (store.openChatId !== null) app.views.messages.loadHistory(store.openChatId, { reset: true });
@@ -321,6 +327,10 @@ function createApp({ desktop, serverUrl, i18n }) {
     app.views.auth.hide();
     $('#main-screen').hidden = false;
     app.renderAll();
+    // Accessibility (issue 17): after signing in the keyboard starts where the work does, in
+    // the search that finds a chat (no chat is open yet; opening one moves on to its
+    // composer). Not on phones, where focusing a field pops the keyboard up.
+    if (window.innerWidth > 720) $('#search').focus();
     try {
       await engine.bootstrap();
     } catch (err) {
@@ -346,6 +356,10 @@ function createApp({ desktop, serverUrl, i18n }) {
     app.views.messages.clear();
     app.views.chatInfo.close();
     app.views.notifications.clear(); // issue 17: no notification or count of the old session
+    // Accessibility (issue 17): a dialog of the ended session would keep the sign-in screen
+    // inert, and the last announcement is not to be read again.
+    closeAnyModal();
+    app.views.announcer.clear();
   }
 
   app.logout = async () => {
@@ -363,7 +377,7 @@ function createApp({ desktop, serverUrl, i18n }) {
   app.leaveSession = (notice) => {
     app.api.tokens.clear();
     if (app.store) stopSession();
-    $('#modal-root').hidden = true;
+    closeAnyModal();
     app.views.auth.show(notice);
   };
 

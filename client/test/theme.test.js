@@ -8,7 +8,10 @@ import {
   COLOR_TOKENS,
   THEME_PROPERTIES,
   applyTheme,
+  MIN_CONTRAST,
   baseScheme,
+  contrastRatio,
+  readableOn,
   resolveLanguage,
   resolveTheme,
   themeProperties,
@@ -144,4 +147,34 @@ test('every colour token and theme text exists in both languages', () => {
     for (const token of COLOR_TOKENS) assert.ok(themes[`token_${token}`], `${lang}: themes.token_${token}`);
     for (const kind of ['none', 'color', 'image']) assert.ok(themes[`background_${kind}`], `${lang}: themes.background_${kind}`);
   }
+});
+
+// Accessibility (issue 17): derived text colours are readable on what they are drawn on.
+test('the contrast ratio follows WCAG: black on white is 21, a colour on itself 1', () => {
+  assert.equal(contrastRatio('#000000', '#ffffff'), 21);
+  assert.equal(contrastRatio('#ffffff', '#000000'), 21);
+  assert.equal(contrastRatio('#5b6cf9', '#5b6cf9'), 1);
+  assert.equal(contrastRatio('#767676', '#ffffff').toFixed(2), '4.54');
+});
+
+test('a readable ink: the preferred colour when it holds 4.5:1, else dark or light, whichever stands out', () => {
+  assert.equal(readableOn('#ffffff', '#333333'), '#333333');
+  assert.equal(readableOn('#ffffff', '#aaaaaa'), '#1b1f2a', 'light grey on white is not readable');
+  assert.equal(readableOn('#101820'), '#ffffff');
+  assert.equal(readableOn('#ffdd00'), '#1b1f2a');
+  // Over the whole range of greys (mid grey is the hardest ground) the bar is always reached.
+  for (let v = 0; v <= 255; v += 1) {
+    const grey = `#${v.toString(16).padStart(2, '0').repeat(3)}`;
+    assert.ok(contrastRatio(readableOn(grey), grey) >= MIN_CONTRAST, grey);
+  }
+});
+
+test("a theme's bubble without a text colour gets a readable one; a text colour the user chose is kept", () => {
+  const light = themeProperties({ colors: { background: '#101820', text: '#f2f2f2', bubble_in: '#fafafa', bubble_out: '#223344' } });
+  assert.equal(light['--bubble-in-text'], '#1b1f2a', "the theme's light text would vanish on a light bubble");
+  assert.equal(light['--bubble-out-text'], '#f2f2f2', "the theme's text reads on the dark bubble");
+  const chosen = themeProperties({ colors: { bubble_in: '#fafafa', bubble_in_text: '#eeeeee' } });
+  assert.equal(chosen['--bubble-in-text'], '#eeeeee');
+  assert.equal(themeProperties({ colors: { accent: '#ffdd00' } })['--on-accent'], '#1b1f2a', 'dark text on a yellow accent');
+  assert.equal(themeProperties({ colors: { accent: '#1d3bb0' } })['--on-accent'], '#ffffff');
 });

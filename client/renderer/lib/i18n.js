@@ -50,7 +50,7 @@ export class I18n {
     return fallbackDetail ? `${this.t('errors.unknown')} (${fallbackDetail})` : this.t('errors.unknown');
   }
 
-  /** Fills elements marked with data-i18n / data-i18n-placeholder / data-i18n-title. */
+  /** Fills elements marked with data-i18n / -placeholder / -title / -aria-label. */
   apply(root) {
     for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = this.t(el.dataset.i18n);
     for (const el of root.querySelectorAll('[data-i18n-placeholder]')) {
@@ -61,6 +61,9 @@ export class I18n {
       el.setAttribute('title', text);
       el.setAttribute('aria-label', text);
     }
+    // Accessibility (issue 17): a name for screen readers where a tooltip would be noise
+    // (landmarks) or would say something else (the composer's tooltip is the format help).
+    for (const el of root.querySelectorAll('[data-i18n-aria-label]')) el.setAttribute('aria-label', this.t(el.dataset.i18nAriaLabel));
   }
 }
 

@@ -18,6 +18,11 @@ export const COLOR_TOKENS = Object.freeze([
 ]);
 export const BUILT_IN_THEMES = Object.freeze(['system', 'light', 'dark']);
 
+// What normal text needs (WCAG AA), and the two inks a derived text colour is chosen from.
+export const MIN_CONTRAST = 4.5;
+const DARK_INK = '#1b1f2a';
+const LIGHT_INK = '#ffffff';
+
 // Token -> the properties of styles.css it drives. Properties that styles.css derives from
 // others in its palettes (the second panel colour, the soft accent) are derived here too,
 // so that a theme setting the base colour does not leave them in the built-in palette.
@@ -27,7 +32,8 @@ const TOKEN_PROPERTIES = Object.freeze({
   text: (c) => ({ '--text': c }),
   text_muted: (c) => ({ '--muted': c }),
   border: (c) => ({ '--border': c }),
-  accent: (c) => ({ '--accent': c, '--accent-2': c, '--accent-soft': `color-mix(in srgb, ${c} 14%, transparent)` }),
+  // The text on accent fills (buttons, badges) is derived too, readable on that accent.
+  accent: (c) => ({ '--accent': c, '--accent-2': c, '--accent-soft': `color-mix(in srgb, ${c} 14%, transparent)`, '--on-accent': readableOn(c) }),
   bubble_in: (c) => ({ '--bubble-in': c }),
   bubble_in_text: (c) => ({ '--bubble-in-text': c }),
   bubble_out: (c) => ({ '--bubble-out': c }),
@@ -58,6 +64,24 @@ export function luminance(color) {
   return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
 }
 
+/** The WCAG contrast ratio of two #rrggbb colours (1 .. 21). */
+export function contrastRatio(a, b) {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/**
+ * A text colour readable on `ground`: `preferred` when it holds MIN_CONTRAST there, else the
+ * dark or the light ink, whichever stands out more; on a mid grey where neither does, black
+ * (black or white always reaches 4.58:1 at least).
+ */
+export function readableOn(ground, preferred = null) {
+  if (isColor(preferred) && contrastRatio(preferred, ground) >= MIN_CONTRAST) return preferred.toLowerCase();
+  const ink = contrastRatio(DARK_INK, ground) >= contrastRatio(LIGHT_INK, ground) ? DARK_INK : LIGHT_INK;
+  if (contrastRatio(ink, ground) >= MIN_CONTRAST) return ink;
+  return contrastRatio('#000000', ground) >= contrastRatio(LIGHT_INK, ground) ? '#000000' : LIGHT_INK;
+}
+
 /**
  * The built-in palette a user's theme is drawn over (tokens it leaves out come from it):
  * dark when its window or panel colour is dark, else the device's preference.
@@ -76,6 +100,16 @@ export function themeProperties(theme) {
     if (isColor(value)) Object.assign(props, TOKEN_PROPERTIES[token](value.toLowerCase()));
   }
   if (isColor(theme?.background)) props['--chat-bg'] = theme.background.toLowerCase();
+  // A bubble colour without its text colour would keep the palette's text, which may not be
+  // readable on it (a light bubble in a dark theme): the theme's text if it reads there, else
+  // a readable ink. A text colour the user chose is theirs and is kept.
+  const colors = theme?.colors || {};
+  for (const [ground, ink, prop] of [
+    ['bubble_in', 'bubble_in_text', '--bubble-in-text'],
+    ['bubble_out', 'bubble_out_text', '--bubble-out-text'],
+  ]) {
+    if (isColor(colors[ground]) && !isColor(colors[ink])) props[prop] = readableOn(colors[ground], colors.text);
+  }
   return props;
 }
 

@@ -121,6 +121,9 @@ export function createAuthView(app) {
     $('#banner').hidden = true;
     render();
     showError(message);
+    // Accessibility (issue 17): the keyboard starts in the form's first field (not on phones,
+    // where focusing a field pops the keyboard up).
+    if (globalThis.innerWidth > 720 && !$('#auth-form').hidden) $('#auth-form .field:not([hidden]) input')?.focus();
     if (app.api) loadRegistrationMode();
   }
 

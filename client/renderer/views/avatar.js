@@ -8,7 +8,9 @@ import { h } from './dom.js';
 import { avatarSource } from '../lib/avatars.js';
 import { icon } from '../lib/icons.js';
 
-export const PALETTE = ['#e17076', '#7bc862', '#65aadd', '#a695e7', '#ee7aae', '#6ec9cb', '#faa774', '#5b8def'];
+// CSS variables, not colours: styles.css gives avatars tones that white initials are
+// readable on, and sender names lighter ones in the dark theme (issue 17, contrast).
+export const PALETTE = Array.from({ length: 8 }, (_, i) => `var(--palette-${i})`);
 
 /** A public picture's address (presets, frames): absolute, on the server the app talks to. */
 export function publicUrl(app, path) {

@@ -26,17 +26,41 @@ export function createChatInfo(app) {
     }
   };
 
+  // Accessibility (issue 17): opening the panel takes the focus into it, Escape inside it
+  // closes it, and closing it gives the focus back to what opened it.
+  let opener = null;
+  panel.tabIndex = -1;
+
   function open() {
     ui.infoOpen = true;
+    const wasHidden = panel.hidden;
     panel.hidden = false;
     render();
+    if (wasHidden) {
+      opener = document.activeElement;
+      panel.focus();
+    }
   }
 
   function close() {
     ui.infoOpen = false;
     ui.memberPicker = null;
+    const hadFocus = panel.contains(document.activeElement);
     panel.hidden = true;
+    if (hadFocus) (opener?.isConnected && !opener.closest('[hidden]') ? opener : $('#btn-info'))?.focus();
+    opener = null;
   }
+
+  // The rows are redrawn on presence events, which can drop the focus to <body>: Escape
+  // there still closes the panel, as long as no dialog or popup took it (defaultPrevented).
+  const onEscape = (e) => {
+    if (e.key !== 'Escape' || !ui.infoOpen || e.defaultPrevented) return;
+    if (!panel.contains(e.target) && e.target !== document.body) return;
+    e.preventDefault();
+    close();
+  };
+  panel.addEventListener('keydown', onEscape);
+  document.addEventListener('keydown', (e) => e.target === document.body && onEscape(e));
 
   function toggle() {
     if (ui.infoOpen) close();
@@ -92,7 +116,7 @@ export function createChatInfo(app) {
   }
 
   function renameRow(chat) {
-    const titleInput = h('input', { value: chat.title || '', maxlength: '100' });
+    const titleInput = h('input', { value: chat.title || '', maxlength: '100', 'aria-label': t('a11y.group_title') });
     return h(
       'div',
       { class: 'info-row rename' },

@@ -56,7 +56,7 @@ export function createContacts(app) {
 
   function open() {
     if (!app.store) return;
-    const search = h('input', { type: 'search', id: 'contacts-search', autocomplete: 'off', placeholder: t('contacts.search_placeholder') });
+    const search = h('input', { type: 'search', id: 'contacts-search', autocomplete: 'off', placeholder: t('contacts.search_placeholder'), 'aria-label': t('contacts.search_placeholder') });
     const list = h('div', { class: 'contacts-list', id: 'contacts-list' });
     const footer = h('div', { class: 'contacts-footer' });
     const body = h('div', { class: 'modal-body contacts-screen' }, search, list, footer);

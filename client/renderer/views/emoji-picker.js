@@ -12,6 +12,7 @@ export function createEmojiPicker(app) {
   const t = app.t;
   let catalogue = null;
   let panel = null;
+  let opener = null; // what had the focus before the picker took it (issue 17)
 
   async function load() {
     if (!catalogue) catalogue = (await import('../lib/emoji-data.js')).EMOJI;
@@ -19,8 +20,12 @@ export function createEmojiPicker(app) {
   }
 
   function close() {
+    // The focus goes back where it was, unless it has moved on (a click elsewhere).
+    const hadFocus = !!panel?.contains(document.activeElement);
     panel?.remove();
     panel = null;
+    if (hadFocus && opener?.isConnected) opener.focus();
+    opener = null;
   }
 
   document.addEventListener('pointerdown', (e) => {
@@ -34,6 +39,7 @@ export function createEmojiPicker(app) {
   /** Opens the picker next to `anchor`; `onPick(emoji)` gets the chosen emoji. */
   async function open(anchor, onPick) {
     close();
+    opener = document.activeElement;
     const all = await load();
     const byEmoji = new Map(all.map((e) => [e[0], e]));
     const nameOf = (entry) => (app.i18n.lang === 'ru' ? entry[2] : entry[1]);
@@ -93,7 +99,10 @@ export function createEmojiPicker(app) {
 
     search.addEventListener('input', draw);
     search.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') close();
+      if (e.key === 'Escape') {
+        e.preventDefault(); // used up: the info panel behind does not close as well
+        close();
+      }
       if (e.key === 'Enter') grid.querySelector('.emoji-cell')?.click();
     });
     panel = h('div', { class: 'emoji-picker', role: 'dialog', 'aria-label': t('reactions.picker') }, h('div', { class: 'emoji-picker-head' }, search, tones), grid);

@@ -12,7 +12,7 @@ export function createForwardPicker(app) {
   function open(message) {
     const { store } = app;
     if (!store || !message || message.deleted) return;
-    const input = h('input', { type: 'search', placeholder: t('forward.search'), autocomplete: 'off', class: 'forward-search' });
+    const input = h('input', { type: 'search', placeholder: t('forward.search'), 'aria-label': t('forward.search'), autocomplete: 'off', class: 'forward-search' });
     const list = h('div', { class: 'picker-results forward-chats' });
     let close = () => {};
 

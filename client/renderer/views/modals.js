@@ -1,29 +1,90 @@
-// The modal dialog frame (#modal-root) and the yes/no confirmation built on it.
+// The modal dialog frame (#modal-root) and the yes/no confirmation built on it. Every dialog
+// of the app goes through openModal(), so the keyboard rules live here once: the dialog is
+// named by its title, the screens behind it are inert while it is open (Tab, the mouse and a
+// screen reader's cursor stay in the dialog, and Tab wraps around inside it), Escape closes
+// it, and on closing the focus goes back to what opened it.
 
 import { $, h } from './dom.js';
 import { icon } from '../lib/icons.js';
 
+// What the open dialog needs once it is replaced or closed: {close, opener}. One dialog is
+// shown at a time (a new one takes the root over), so one record is enough.
+let current = null;
+
+// The screens a dialog covers; the banner, the toast and the announcer stay live.
+const BEHIND = ['#auth-screen', '#main-screen', '#admin-screen'];
+
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** The controls of `root` that Tab reaches, in order. */
+export function tabbables(root) {
+  return [...root.querySelectorAll(FOCUSABLE)].filter((el) => !el.closest('[hidden], [inert]') && el.getClientRects().length > 0);
+}
+
+function setBehindInert(on) {
+  for (const sel of BEHIND) {
+    const el = $(sel);
+    if (el) el.inert = on;
+  }
+}
+
 // Escape closes the dialog even when the focused control was redrawn away (the profile
 // screens redraw on store changes), which leaves the focus on <body>, outside the root.
-let closeCurrent = null;
+// preventDefault tells the other Escape handlers (the info panel's) that it was used.
 document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && closeCurrent && !$('#modal-root').contains(e.target)) closeCurrent();
+  if (e.key === 'Escape' && current && !e.defaultPrevented) {
+    e.preventDefault();
+    current.close();
+  }
 });
+
+/** Tab and Shift+Tab wrap around inside `dialog`. */
+function trapTab(e, dialog) {
+  if (e.key !== 'Tab') return;
+  const items = tabbables(dialog);
+  if (!items.length) {
+    e.preventDefault();
+    dialog.focus();
+    return;
+  }
+  const first = items[0];
+  const last = items[items.length - 1];
+  const inside = dialog.contains(document.activeElement) && document.activeElement !== dialog;
+  if (e.shiftKey && (!inside || document.activeElement === first)) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && (!inside || document.activeElement === last)) {
+    e.preventDefault();
+    first.focus();
+  }
+}
 
 /** Shows `content` in the modal root; returns the function that closes it. */
 export function openModal(app, title, content, { onClose } = {}) {
   const root = $('#modal-root');
+  // A dialog opened from another one gives the focus back, in the end, to what opened the first.
+  const opener = current ? current.opener : document.activeElement;
   root.textContent = '';
+  const titleId = 'modal-title';
   const close = () => {
-    if (closeCurrent === close) closeCurrent = null;
+    // A dialog that another one replaced is gone already: it only hears that it was closed.
+    if (current?.close !== close) {
+      onClose?.();
+      return;
+    }
+    current = null;
     root.hidden = true;
     root.textContent = '';
+    setBehindInert(false);
     onClose?.();
+    // Back to the opener unless closing moved the focus on (a chat opened, another dialog).
+    const lost = !document.activeElement || document.activeElement === document.body || root.contains(document.activeElement);
+    if (!current && lost && opener?.isConnected && !opener.closest('[inert], [hidden]')) opener.focus();
   };
   const dialog = h(
     'div',
-    { class: 'modal', role: 'dialog', 'aria-modal': 'true' },
-    h('div', { class: 'modal-head' }, h('h2', { text: title }), h('button', { type: 'button', class: 'icon-btn', title: app.t('common.close'), onclick: close }, icon('close'))),
+    { class: 'modal', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId, tabindex: '-1' },
+    h('div', { class: 'modal-head' }, h('h2', { id: titleId, text: title }), h('button', { type: 'button', class: 'icon-btn modal-close', title: app.t('common.close'), 'aria-label': app.t('common.close'), onclick: close }, icon('close'))),
     content,
   );
   root.append(dialog);
@@ -31,12 +92,22 @@ export function openModal(app, title, content, { onClose } = {}) {
     if (e.target === root) close();
   };
   root.onkeydown = (e) => {
-    if (e.key === 'Escape') close();
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      close();
+    } else trapTab(e, dialog);
   };
   root.hidden = false;
-  closeCurrent = close;
-  dialog.querySelector('input, select, textarea, button.primary')?.focus();
+  setBehindInert(true);
+  current = { close, opener };
+  // The first field, else the main action, else the dialog itself (its title is read out).
+  (dialog.querySelector('input, select, textarea, button.primary') || dialog).focus();
   return close;
+}
+
+/** Closes whatever dialog is open (the session ended under it). */
+export function closeAnyModal() {
+  current?.close();
 }
 
 /** Resolves true when the user confirms `action`, false when the dialog is dismissed. */

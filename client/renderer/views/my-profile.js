@@ -111,7 +111,7 @@ export function createMyProfile(app) {
       field(t('auth.display_name'), inputs.display_name, 'display_name'),
       h('label', { class: 'field', dataset: { for: 'username' } }, h('span', { text: t('auth.username') }), inputs.username, fieldErrors.username, h('small', { class: 'hint', text: t('auth.username_hint') })),
       field(t('info.bio'), inputs.bio, 'bio'),
-      h('div', { class: 'field', dataset: { for: 'birthdate' } }, h('span', { text: t('profile.birthdate') }), h('div', { class: 'inline-row' }, inputs.birthdate, clearDate)),
+      h('div', { class: 'field', dataset: { for: 'birthdate' } }, h('label', { for: 'profile-birthdate', text: t('profile.birthdate') }), h('div', { class: 'inline-row' }, inputs.birthdate, clearDate)),
       error,
       saved,
       h('div', { class: 'modal-actions' }, submit),
@@ -247,7 +247,7 @@ export function createMyProfile(app) {
             disabled: screen?.busy,
             onclick: () => onPick(item.id),
           },
-          item.url ? h('img', { src: publicUrl(app, item.url), alt: '' }) : h('span', { class: 'small muted', text: item.title }),
+          item.url ? h('img', { src: publicUrl(app, item.url), alt: item.title || String(item.id) }) : h('span', { class: 'small muted', text: item.title }),
         ),
       ),
     );

@@ -87,6 +87,7 @@ export function createReactions(app) {
         {
           type: 'button',
           class: 'reaction-quick-btn more',
+          role: 'menuitem',
           title: t('reactions.picker'),
           'aria-label': t('reactions.picker'),
           onclick: () => {

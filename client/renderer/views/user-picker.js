@@ -7,7 +7,7 @@ import { icon } from '../lib/icons.js';
 /** One user (`onPick`) or several (`multi`, collected into `selected`: id -> user). */
 export function userPicker(app, { exclude = new Set(), onPick, multi = false, selected = new Map() }) {
   const t = app.t;
-  const input = h('input', { type: 'search', placeholder: t('groups.search_people'), autocomplete: 'off' });
+  const input = h('input', { type: 'search', placeholder: t('groups.search_people'), 'aria-label': t('groups.search_people'), autocomplete: 'off' });
   const results = h('div', { class: 'picker-results' });
   const chips = h('div', { class: 'chips' });
   const renderChips = () => {

@@ -48,7 +48,8 @@ export function createAdminConsole(app, { root = () => $('#admin-screen'), build
   function header() {
     return h(
       'header',
-      { class: 'admin-head' },
+      // A banner landmark (issue 17): inside the screen's <section> a header is not one by itself.
+      { class: 'admin-head', role: 'banner' },
       h('h1', { class: 'admin-title', text: t('admin.title') }),
       admin?.me ? h('span', { class: 'muted small admin-me', text: t('admin.signed_in_as', { name: admin.me.username }) }) : null,
       h('a', { class: 'link-btn admin-back', id: 'admin-back', href: messengerUrl(), text: t('admin.back') }),
