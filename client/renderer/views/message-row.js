@@ -268,7 +268,10 @@ export function createMessageRow(app) {
       app.views.reactions.bar(m),
     );
     const author = v.avatarModel
-      ? h('button', { type: 'button', class: 'msg-avatar', title: v.avatarTitle, 'aria-label': v.avatarTitle, onclick: () => app.views.userProfile.open(m.sender_id) }, avatarView(app, v.avatarModel, 'small'))
+      ? // A mouse shortcut only: the author's name at the top of the group opens the same
+        // profile for the keyboard and screen readers, which would otherwise hear the name
+        // as the label of a button that shows initials.
+        h('button', { type: 'button', class: 'msg-avatar', title: v.avatarTitle, tabindex: '-1', 'aria-hidden': 'true', onclick: () => app.views.userProfile.open(m.sender_id) }, avatarView(app, v.avatarModel, 'small'))
       : v.inGroup
         ? h('span', { class: 'msg-avatar' })
         : null;
