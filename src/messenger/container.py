@@ -108,11 +108,13 @@ async def _engine(database_url: str) -> AsyncIterator[AsyncEngine | None]:
 
 
 def _sql_units_of_work(
-    engine: AsyncEngine, timeout: float, metrics: Metrics | None
+    engine: AsyncEngine, timeout: float, metrics: Metrics | None, clock: Clock
 ) -> UnitOfWorkFactory:
     from messenger.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 
-    return SqlAlchemyUnitOfWorkFactory(engine, timeout=timeout or None, metrics=metrics)
+    return SqlAlchemyUnitOfWorkFactory(
+        engine, timeout=timeout or None, metrics=metrics, clock=clock
+    )
 
 
 def _sql_readiness(engine: AsyncEngine) -> ReadinessCheck:
@@ -134,8 +136,10 @@ class SqlStorage(containers.DeclarativeContainer):
     database_url = providers.Dependency(instance_of=str)
     db_timeout = providers.Dependency(instance_of=float)
     metrics: providers.Dependency[Metrics | None] = providers.Dependency()
+    # What feed entries are stamped with (retention goes by it).
+    clock: providers.Dependency[Clock] = providers.Dependency()
     engine = providers.Resource(_engine, database_url)
-    uow = providers.Singleton(_sql_units_of_work, engine, db_timeout, metrics)
+    uow = providers.Singleton(_sql_units_of_work, engine, db_timeout, metrics, clock)
     readiness = providers.Singleton(_sql_readiness, engine)
     # SQL writes pay a lock, a round trip and a commit each: concurrent posts share them
     # (group commit).
@@ -145,7 +149,8 @@ class SqlStorage(containers.DeclarativeContainer):
 class MemoryStorage(containers.DeclarativeContainer):
     """Storage of the in-memory preset: everything in this process, nothing to start."""
 
-    uow = providers.Singleton(InMemoryUnitOfWorkFactory)
+    clock: providers.Dependency[Clock] = providers.Dependency()
+    uow = providers.Singleton(InMemoryUnitOfWorkFactory, clock=clock)
     readiness = providers.Object(_always_ready)
     # Nothing to share in memory: each post is written alone.
     committer = providers.Singleton(DirectCommitter)
@@ -214,6 +219,10 @@ class Container(containers.DeclarativeContainer):
     # given None counts nothing, or only plain integers it keeps anyway).
     metrics = providers.Singleton(_metrics, settings.provided.metrics)
 
+    clock: providers.Dependency[Clock] = providers.Dependency(
+        default=providers.Singleton(SystemClock)
+    )
+
     # The presets' parts, picked by the database URL.
     storage = providers.Callable(storage_kind, settings.provided.database_url)
     sql = providers.Container(
@@ -221,8 +230,9 @@ class Container(containers.DeclarativeContainer):
         database_url=settings.provided.database_url,
         db_timeout=settings.provided.db_timeout,
         metrics=metrics,
+        clock=clock,
     )
-    memory = providers.Container(MemoryStorage)
+    memory = providers.Container(MemoryStorage, clock=clock)
 
     # --- one slot per port -----------------------------------------------------------------
     uow: providers.Dependency[UnitOfWorkFactory] = providers.Dependency(
@@ -233,9 +243,6 @@ class Container(containers.DeclarativeContainer):
     )
     committer: providers.Dependency[Committer] = providers.Dependency(
         default=providers.Selector(storage, memory=memory.committer, sql=sql.committer)
-    )
-    clock: providers.Dependency[Clock] = providers.Dependency(
-        default=providers.Singleton(SystemClock)
     )
     ids: providers.Dependency[IdSource] = providers.Dependency(
         default=providers.Singleton(RandomIds)
@@ -314,6 +321,7 @@ class Container(containers.DeclarativeContainer):
                 timedelta, hours=settings.provided.password_reset_hours
             ),
             audit_retention_days=settings.provided.audit_retention_days,
+            feed_retention_days=settings.provided.feed_retention_days,
         )
     )
 

@@ -274,7 +274,14 @@ class FeedRepository(Protocol):
         """The position of the newest committed entry (0 when the feed is empty)."""
 
     async def oldest(self) -> int:
-        """The oldest cursor that can still be continued from (entries before are pruned)."""
+        """The oldest cursor that can still be continued from: every entry after it is
+        held, those up to it were pruned (0 while nothing was; the head once all were)."""
+
+    async def prune(self, older_than: datetime, limit: int) -> int:
+        """Delete up to ``limit`` of the oldest entries committed before ``older_than``,
+        stopping at the first one that is not (the feed stays a gap-free tail: entries go
+        from its start only); how many went. Two at once are harmless: what one deleted
+        the other finds gone."""
 
     async def newest_posted(self, user_id: int, after: int, up_to: int) -> dict[int, int]:
         """Per chat of the user: the newest id of a message by someone else posted at a

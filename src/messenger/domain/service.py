@@ -85,6 +85,7 @@ class Messenger:
         self.send_typing = uc.SendTyping(ports)
         self.open_chat = uc.OpenChat(ports)
         self.get_changes_since = uc.GetChangesSince(ports)
+        self.prune_feed = uc.PruneFeed(ports)
         self.report_presence = uc.ReportPresence(ports)
         self.announce_presence = uc.AnnouncePresence(ports)
         self.list_chat_mates = uc.ListChatMates(ports)
