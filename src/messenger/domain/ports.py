@@ -281,7 +281,11 @@ class FeedRepository(Protocol):
         """Delete up to ``limit`` of the oldest entries committed before ``older_than``,
         stopping at the first one that is not (the feed stays a gap-free tail: entries go
         from its start only); how many went. Two at once are harmless: what one deleted
-        the other finds gone."""
+        the other finds gone.
+
+        Upkeep, not a change of the unit: called in a read-only unit of work, it deletes in
+        a short transaction of its own, committed at once and without the writers' lock
+        (it touches no row a writer writes), so posting does not wait for it."""
 
     async def newest_posted(self, user_id: int, after: int, up_to: int) -> dict[int, int]:
         """Per chat of the user: the newest id of a message by someone else posted at a

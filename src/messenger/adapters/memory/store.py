@@ -627,23 +627,16 @@ class InMemoryFeedRepository(_Repo):
         return self._s.feed_base
 
     async def prune(self, older_than: datetime, limit: int) -> int:
-        feed = self._s.feed
-        gone = 0
-        while gone < min(limit, len(feed)) and feed[gone].at < older_than:
-            gone += 1
-        if gone:
-            old, base = feed[:gone], self._s.feed_base
-
-            def undo() -> None:
-                feed[:0] = old
-                self._s.feed_base = base
-
-            self._j.call(partial(self._drop, gone), undo)
+        # Committed at once, as the SQL adapter does; between writers, whose undo of a
+        # redaction goes by index into the list.
+        async with self._s.write_lock:
+            feed = self._s.feed
+            gone = 0
+            while gone < min(limit, len(feed)) and feed[gone].at < older_than:
+                gone += 1
+            del feed[:gone]
+            self._s.feed_base += gone
         return gone
-
-    def _drop(self, count: int) -> None:
-        del self._s.feed[:count]
-        self._s.feed_base += count
 
     async def newest_posted(self, user_id: int, after: int, up_to: int) -> dict[int, int]:
         result: dict[int, int] = {}

@@ -122,9 +122,11 @@ class SqlAlchemyFeedRepository:
             old.append(int(position))
         if not old:
             return 0
-        # By the listed keys: row locks on those rows only, never a gap lock at the feed's
-        # end where writers insert (a range delete could take one when it reaches the head).
-        result = await self._db.write(feed.delete().where(feed.c.position.in_(old)))
+        # Apart from the unit's transaction and without the write lock: the rows are past
+        # every reader's cursor-to-be and no writer touches them. By the listed keys: row
+        # locks on those rows only, never a gap lock at the feed's end where writers insert
+        # (a range delete could take one when it reaches the head).
+        result = await self._db.write_apart(feed.delete().where(feed.c.position.in_(old)))
         # Another process pruning the same rows at once deleted them first: fewer went here.
         return int(result.rowcount)
 
