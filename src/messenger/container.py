@@ -41,6 +41,7 @@ from messenger.adapters.memory import (
     InMemoryTokens,
     InMemoryUnitOfWorkFactory,
     InProcessNotifier,
+    InProcessPresence,
     RandomIds,
     SystemClock,
 )
@@ -63,6 +64,7 @@ from messenger.domain.ports import (
     LoginThrottle,
     Notifier,
     PasswordHasher,
+    PresenceRegistry,
     RateLimiter,
     SessionTrust,
     TokenIssuer,
@@ -76,7 +78,7 @@ from messenger.settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-    from messenger.adapters.notifier import RedisNotifier
+    from messenger.adapters.notifier import RedisNotifier, RedisPresence
 
 MEMORY_URL_PREFIX = "memory:"
 
@@ -173,6 +175,22 @@ async def _notifier(
         await notifier.stop()
 
 
+async def _presence(broker_url: str | None) -> AsyncIterator[InProcessPresence | RedisPresence]:
+    # With a broker there may be other processes: who is online is counted across them, in
+    # the broker's Redis. Without one this process is the only one.
+    if not broker_url:
+        yield InProcessPresence()
+        return
+    from messenger.adapters.notifier import RedisPresence
+
+    presence = RedisPresence(broker_url)
+    await presence.start()
+    try:
+        yield presence
+    finally:
+        await presence.stop()
+
+
 def _deliveries_of(notifier: InProcessNotifier | RedisNotifier) -> EventStream:
     # Both notifiers are the two halves of the port: what is published is delivered, encoded.
     return notifier.deliveries
@@ -257,6 +275,10 @@ class Container(containers.DeclarativeContainer):
         default=providers.Resource(
             _notifier, settings.provided.broker_url, wire_format.provided.delivery, metrics
         )
+    )
+    # Who is online on any process (the socket hub tells it of its first and last sockets).
+    presence: providers.Dependency[PresenceRegistry] = providers.Dependency(
+        default=providers.Resource(_presence, settings.provided.broker_url)
     )
     # The receiving side of the notifier: what delivery (the socket hub) listens to.
     events: providers.Dependency[EventStream] = providers.Dependency(
@@ -357,7 +379,7 @@ class Container(containers.DeclarativeContainer):
         limits=limits,
         avatars=avatars,
     )
-    messenger = providers.Singleton(Messenger, ports, events=events)
+    messenger = providers.Singleton(Messenger, ports, events=events, presence=presence)
 
 
 def in_memory_container(
@@ -391,6 +413,7 @@ def in_memory_container(
         "hasher": hasher or FastHasher(),
         "tokens": InMemoryTokens(clock),
         "files": InMemoryFileStore(),
+        "presence": InProcessPresence(),
         **given,
     }
     return Container(settings=settings, **filled)

@@ -650,6 +650,29 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
 
 
+class PresenceRegistry(Protocol):
+    """Which users have a socket open on any server process: a user is online while one
+    process holds a socket of theirs. Each process tells it of its own first and last
+    socket of a user; a process that stops without saying stops counting within a while
+    (``orphans``)."""
+
+    async def came(self, user_id: int) -> bool:
+        """This process now holds a socket of the user (its first): True if no process
+        held one before, i.e. the user came online."""
+
+    async def left(self, user_id: int) -> bool:
+        """This process closed its last socket of the user: True if no process holds one
+        now, i.e. the user went offline."""
+
+    async def online_among(self, user_ids: Iterable[int]) -> set[int]:
+        """Those of the users with a socket on some live process."""
+
+    async def orphans(self) -> set[int]:
+        """Users whose sockets were on processes that stopped without saying (their
+        heartbeat ran out) and who have none elsewhere: offline now. Each is handed to one
+        process only, which reports them."""
+
+
 class Notifier(Protocol):
     """Delivers events to the users who must see them. Called only after commit."""
 
