@@ -90,7 +90,7 @@ async def _seed(url: str, rows: int) -> None:
     await engine.dispose()
 
 
-def _prune_in_process(url: str, batch: int, out: Queue[list[float]]) -> None:
+def _prune_in_process(url: str, batch: int, most: int, out: Queue[list[float]]) -> None:
     holds: list[float] = []
 
     async def run() -> None:
@@ -103,7 +103,7 @@ def _prune_in_process(url: str, batch: int, out: Queue[list[float]]) -> None:
                 async with factory(read_only=True) as uow:  # as PruneFeed does
                     gone = await uow.feed.prune(older_than, batch)
                 holds.append(time.perf_counter() - started)
-                if gone < batch:
+                if gone < batch or len(holds) >= most:
                     return
         finally:
             await engine.dispose()
@@ -125,7 +125,7 @@ async def _post_loop(
     return latencies
 
 
-async def main(rows: int, batch: int, posts: int) -> None:
+async def main(rows: int, batch: int, posts: int, batches: int) -> None:
     with scratch_database(SERVER, "messenger_bench_prune") as url:
         upgrade_database(url)
         t0 = time.perf_counter()
@@ -148,7 +148,7 @@ async def main(rows: int, batch: int, posts: int) -> None:
         # Another process, as another server's housekeeping or ``messenger feed prune`` is.
         out: Queue[list[float]] = multiprocessing.Queue()
         t0 = time.perf_counter()
-        pruner = multiprocessing.Process(target=_prune_in_process, args=(url, batch, out))
+        pruner = multiprocessing.Process(target=_prune_in_process, args=(url, batch, batches, out))
         pruner.start()
         during = await _post_loop(app, alice, chat, "during", pruner, 0)
         holds = out.get()
@@ -163,7 +163,7 @@ async def main(rows: int, batch: int, posts: int) -> None:
         oldest_took = time.perf_counter() - oldest_started
         await engine.dispose()
 
-    print(f"pruned {rows} rows in {len(holds)} batches of {batch} in {took:.1f} s")
+    print(f"pruned {len(holds)} batches of {batch} (of {rows} old rows) in {took:.1f} s")
     print(_line("prune batch (own transaction, no write lock)", holds))
     print(_line("post alone", alone))
     print(_line("post while pruning", during))
@@ -178,5 +178,8 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--posts", type=int, default=1000)
+    parser.add_argument(
+        "--batches", type=int, default=1_000_000, help="stop the prune after this many batches"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.rows, args.batch, args.posts))
+    asyncio.run(main(args.rows, args.batch, args.posts, args.batches))
