@@ -615,3 +615,66 @@ test('the chat on screen is joined on the socket, left when another opens, and j
   await engine.onReady();
   assert.deepEqual(realtime.sent.filter((f) => f.type === 'join_chat'), [{ type: 'join_chat', data: { chat_id: 11 } }]);
 });
+
+// Feed retention (issue 18): the server prunes its feed after MESSENGER_FEED_RETENTION_DAYS,
+// and /sync from a cursor before what it keeps answers 410. The client must then end with
+// exactly what a fresh login shows: nothing missing, nothing doubled.
+for (const head of [7, 8]) {
+  test(`a cursor that fell out of the feed window reloads to exactly what a fresh login shows (head ${head})`, async () => {
+    const before = chat(10, { last_message: msg(1), last_message_id: 1, unread_count: 1 });
+    const { engine, api, store, realtime, events } = await setup({ events: [feed(1, 'new_message', { message: msg(1) })], chats: [before] });
+    // head 7: the snapshot is newer than the cursor read before it (message 8 is in both the
+    // snapshot and a held push, and must count once).
+    await engine.bootstrap();
+    store.openChatId = 10;
+    store.addHistory(10, [msg(1)], false);
+    assert.equal(engine.cursor, 1);
+
+    // Offline for longer than the window: chat 10 moved on, chat 11 appeared, and the feed
+    // was pruned up to 5, past this client's cursor.
+    for (let id = 2; id <= 6; id += 1) api.events.push(feed(id, 'new_message', { message: msg(id) }));
+    api.events.push(feed(7, 'chat_created', { chat: chat(11) }));
+    // The newest message (8) is committed as the client comes back: the socket pushes it
+    // while the client reloads, and the snapshot may or may not have it.
+    api.events.push(feed(8, 'new_message', { message: msg(8, { chat: 11 }) }));
+    const now = [
+      chat(10, { last_message: msg(6), last_message_id: 6, unread_count: 6 }),
+      chat(11, { last_message: msg(8, { chat: 11 }), last_message_id: 8, unread_count: 1 }),
+    ];
+    api.chats_ = now;
+    const oldest = 5;
+    const serve = api.sync;
+    api.sync = async (since, limit) => {
+      if (since !== undefined && since < oldest) {
+        api.calls.push(['sync', since]);
+        throw new ApiError(410, 'resync_required', 'The cursor is older than the feed keeps.');
+      }
+      if (since === undefined && engine.cursor === null) {
+        api.calls.push(['sync', since]);
+        return { cursor: head };
+      }
+      return serve(since, limit);
+    };
+
+    realtime.online = true;
+    const done = engine.onReady();
+    engine.handleFrame(feed(7, 'chat_created', { chat: chat(11) }));
+    engine.handleFrame(feed(8, 'new_message', { message: msg(8, { chat: 11 }) }));
+    await done;
+
+    assert.deepEqual(api.calls.filter((c) => c[0] === 'sync').map((c) => c[1]), [undefined, 1, undefined]);
+    assert.ok(events.includes('resynced'), 'the view is told to reload the open chat');
+    assert.equal(engine.cursor, 8);
+    assert.equal(store.historyLoaded(10), false, 'the stale page is dropped, to be read again');
+
+    // A fresh login at the same moment.
+    const fresh = await setup({ events: [...api.events], chats: now, head });
+    await fresh.engine.bootstrap();
+    fresh.engine.handleFrame(feed(8, 'new_message', { message: msg(8, { chat: 11 }) }));
+    const view = (s) => JSON.stringify([...s.chats.entries()].sort((a, b) => a[0] - b[0]));
+    assert.equal(view(store), view(fresh.store), 'the chat list equals a fresh login\'s');
+    assert.equal(store.chats.get(11).unread_count, fresh.store.chats.get(11).unread_count);
+    assert.equal(engine.cursor, fresh.engine.cursor);
+    assert.equal(store.chats.get(11).unread_count, 1, 'message 8 counted once');
+  });
+}

@@ -41,6 +41,7 @@ from messenger.adapters.memory import (
     InMemoryTokens,
     InMemoryUnitOfWorkFactory,
     InProcessNotifier,
+    InProcessPresence,
     RandomIds,
     SystemClock,
 )
@@ -63,6 +64,7 @@ from messenger.domain.ports import (
     LoginThrottle,
     Notifier,
     PasswordHasher,
+    PresenceRegistry,
     RateLimiter,
     SessionTrust,
     TokenIssuer,
@@ -76,7 +78,7 @@ from messenger.settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-    from messenger.adapters.notifier import RedisNotifier
+    from messenger.adapters.notifier import RedisNotifier, RedisPresence
 
 MEMORY_URL_PREFIX = "memory:"
 
@@ -108,11 +110,13 @@ async def _engine(database_url: str) -> AsyncIterator[AsyncEngine | None]:
 
 
 def _sql_units_of_work(
-    engine: AsyncEngine, timeout: float, metrics: Metrics | None
+    engine: AsyncEngine, timeout: float, metrics: Metrics | None, clock: Clock
 ) -> UnitOfWorkFactory:
     from messenger.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 
-    return SqlAlchemyUnitOfWorkFactory(engine, timeout=timeout or None, metrics=metrics)
+    return SqlAlchemyUnitOfWorkFactory(
+        engine, timeout=timeout or None, metrics=metrics, clock=clock
+    )
 
 
 def _sql_readiness(engine: AsyncEngine) -> ReadinessCheck:
@@ -134,8 +138,10 @@ class SqlStorage(containers.DeclarativeContainer):
     database_url = providers.Dependency(instance_of=str)
     db_timeout = providers.Dependency(instance_of=float)
     metrics: providers.Dependency[Metrics | None] = providers.Dependency()
+    # What feed entries are stamped with (retention goes by it).
+    clock: providers.Dependency[Clock] = providers.Dependency()
     engine = providers.Resource(_engine, database_url)
-    uow = providers.Singleton(_sql_units_of_work, engine, db_timeout, metrics)
+    uow = providers.Singleton(_sql_units_of_work, engine, db_timeout, metrics, clock)
     readiness = providers.Singleton(_sql_readiness, engine)
     # SQL writes pay a lock, a round trip and a commit each: concurrent posts share them
     # (group commit).
@@ -145,7 +151,8 @@ class SqlStorage(containers.DeclarativeContainer):
 class MemoryStorage(containers.DeclarativeContainer):
     """Storage of the in-memory preset: everything in this process, nothing to start."""
 
-    uow = providers.Singleton(InMemoryUnitOfWorkFactory)
+    clock: providers.Dependency[Clock] = providers.Dependency()
+    uow = providers.Singleton(InMemoryUnitOfWorkFactory, clock=clock)
     readiness = providers.Object(_always_ready)
     # Nothing to share in memory: each post is written alone.
     committer = providers.Singleton(DirectCommitter)
@@ -166,6 +173,22 @@ async def _notifier(
         yield notifier
     finally:
         await notifier.stop()
+
+
+async def _presence(broker_url: str | None) -> AsyncIterator[InProcessPresence | RedisPresence]:
+    # With a broker there may be other processes: who is online is counted across them, in
+    # the broker's Redis. Without one this process is the only one.
+    if not broker_url:
+        yield InProcessPresence()
+        return
+    from messenger.adapters.notifier import RedisPresence
+
+    presence = RedisPresence(broker_url)
+    await presence.start()
+    try:
+        yield presence
+    finally:
+        await presence.stop()
 
 
 def _deliveries_of(notifier: InProcessNotifier | RedisNotifier) -> EventStream:
@@ -214,6 +237,10 @@ class Container(containers.DeclarativeContainer):
     # given None counts nothing, or only plain integers it keeps anyway).
     metrics = providers.Singleton(_metrics, settings.provided.metrics)
 
+    clock: providers.Dependency[Clock] = providers.Dependency(
+        default=providers.Singleton(SystemClock)
+    )
+
     # The presets' parts, picked by the database URL.
     storage = providers.Callable(storage_kind, settings.provided.database_url)
     sql = providers.Container(
@@ -221,8 +248,9 @@ class Container(containers.DeclarativeContainer):
         database_url=settings.provided.database_url,
         db_timeout=settings.provided.db_timeout,
         metrics=metrics,
+        clock=clock,
     )
-    memory = providers.Container(MemoryStorage)
+    memory = providers.Container(MemoryStorage, clock=clock)
 
     # --- one slot per port -----------------------------------------------------------------
     uow: providers.Dependency[UnitOfWorkFactory] = providers.Dependency(
@@ -233,9 +261,6 @@ class Container(containers.DeclarativeContainer):
     )
     committer: providers.Dependency[Committer] = providers.Dependency(
         default=providers.Selector(storage, memory=memory.committer, sql=sql.committer)
-    )
-    clock: providers.Dependency[Clock] = providers.Dependency(
-        default=providers.Singleton(SystemClock)
     )
     ids: providers.Dependency[IdSource] = providers.Dependency(
         default=providers.Singleton(RandomIds)
@@ -250,6 +275,10 @@ class Container(containers.DeclarativeContainer):
         default=providers.Resource(
             _notifier, settings.provided.broker_url, wire_format.provided.delivery, metrics
         )
+    )
+    # Who is online on any process (the socket hub tells it of its first and last sockets).
+    presence: providers.Dependency[PresenceRegistry] = providers.Dependency(
+        default=providers.Resource(_presence, settings.provided.broker_url)
     )
     # The receiving side of the notifier: what delivery (the socket hub) listens to.
     events: providers.Dependency[EventStream] = providers.Dependency(
@@ -314,6 +343,7 @@ class Container(containers.DeclarativeContainer):
                 timedelta, hours=settings.provided.password_reset_hours
             ),
             audit_retention_days=settings.provided.audit_retention_days,
+            feed_retention_days=settings.provided.feed_retention_days,
         )
     )
 
@@ -349,7 +379,7 @@ class Container(containers.DeclarativeContainer):
         limits=limits,
         avatars=avatars,
     )
-    messenger = providers.Singleton(Messenger, ports, events=events)
+    messenger = providers.Singleton(Messenger, ports, events=events, presence=presence)
 
 
 def in_memory_container(
@@ -383,6 +413,7 @@ def in_memory_container(
         "hasher": hasher or FastHasher(),
         "tokens": InMemoryTokens(clock),
         "files": InMemoryFileStore(),
+        "presence": InProcessPresence(),
         **given,
     }
     return Container(settings=settings, **filled)

@@ -124,6 +124,11 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
         "audit log entries are kept this many days (0: all)",
     ),
     EnvironmentVariable(
+        "MESSENGER_FEED_RETENTION_DAYS",
+        "30",
+        "the sync feed keeps this many days; older cursors get 410 resync_required (0: all)",
+    ),
+    EnvironmentVariable(
         "MESSENGER_WEB_DIR",
         "the packaged client",
         "directory of a web client (its index.html) to serve at / instead",
@@ -220,6 +225,9 @@ class Settings:
     public_url: str | None = None
     # Audit log entries are kept this many days, then pruned by housekeeping (0: forever).
     audit_retention_days: int = 365
+    # The change feed keeps this many days (0: forever): a client whose cursor is older
+    # reloads its snapshot (410 resync_required).
+    feed_retention_days: int = 30
 
     def __post_init__(self) -> None:
         if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
@@ -240,6 +248,10 @@ class Settings:
         if self.audit_retention_days < 0:
             raise SettingsError(
                 "MESSENGER_AUDIT_RETENTION_DAYS must not be negative (0 keeps entries forever)."
+            )
+        if self.feed_retention_days < 0:
+            raise SettingsError(
+                "MESSENGER_FEED_RETENTION_DAYS must not be negative (0 keeps the feed forever)."
             )
         if self.ws_unauth_per_address < 1:
             raise SettingsError("MESSENGER_WS_UNAUTH_PER_ADDRESS must be positive.")
@@ -315,6 +327,7 @@ class Settings:
             password_reset_hours=_int(env, "MESSENGER_PASSWORD_RESET_HOURS", 24),
             public_url=env.get("MESSENGER_PUBLIC_URL") or None,
             audit_retention_days=_int(env, "MESSENGER_AUDIT_RETENTION_DAYS", 365),
+            feed_retention_days=_int(env, "MESSENGER_FEED_RETENTION_DAYS", 30),
         )
 
 

@@ -9,9 +9,12 @@ change goes to the user's feed and, pushed, to their chat-mates only, and the fe
 word on a user's profile is the profile; what a user cleared or hid for themself never
 reaches them again (history, last message, unread count, pushes, sync); and replaying the
 change feed from any earlier cursor onto the state seen then gives exactly today's state
-(Zulip's ``verify_action`` idea, applied to every user at once). The pins a member reads
-equal a recount of the chat's pins they see, and no deleted message stays pinned; a reply's
-quote never shows its original to anyone who does not see it, pushed or read.
+(Zulip's ``verify_action`` idea, applied to every user at once). The feed's time passes by
+days and it is pruned at random: what is left is a gap-free tail, a cursor inside it still
+replays to today's state, and one before it gets ``resync_required``, never a silent gap.
+The pins a member reads equal a recount of the chat's pins they see, and no deleted message
+stays pinned; a reply's quote never shows its original to anyone who does not see it,
+pushed or read.
 
 The first account is the server's administrator: a message it removes shows nobody its text
 afterwards (history, chat list, pins, search, pushes, sync even from before it was posted,
@@ -59,6 +62,7 @@ from messenger.domain.errors import (
     InvalidCredentials,
     InvalidToken,
     PrivacyRestricted,
+    ResyncRequired,
     Throttled,
 )
 from messenger.domain.events import (
@@ -101,6 +105,7 @@ from messenger.domain.model import (
 )
 from messenger.domain.privacy import DEFAULT, Audience, PrivacySettings, Relation, relation, visible
 from messenger.domain.service import Messenger
+from messenger.domain.usecases import PruneFeed
 from messenger.embedded import in_memory
 
 T = TypeVar("T")
@@ -268,6 +273,17 @@ async def _one(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
+class _ShiftedClock:
+    """Another clock's time, moved on by ``offset``."""
+
+    def __init__(self, base: TickingClock) -> None:
+        self.base = base
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return self.base.now() + self.offset
+
+
 class MessengerMachine(RuleBasedStateMachine):
     chats = Bundle("chats")
     messages = Bundle("messages")
@@ -276,9 +292,14 @@ class MessengerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.loop = asyncio.new_event_loop()
-        self.uow = InMemoryUnitOfWorkFactory(InMemoryStore())
+        clock = TickingClock()
+        # The feed's own time, which ``time_passes_for_the_feed`` moves on by days without
+        # expiring every session and token (the rest of the domain keeps ``clock``).
+        self.feed_clock = _ShiftedClock(clock)
+        self.uow = InMemoryUnitOfWorkFactory(InMemoryStore(), clock=self.feed_clock)
         # Our own store, so that the test can look at positions and memberships directly.
-        self.app = Messenger(replace(in_memory(clock=TickingClock()).ports, uow=self.uow))
+        self.app = Messenger(replace(in_memory(clock=clock).ports, uow=self.uow))
+        self.prune_feed = PruneFeed(replace(self.app.ports, clock=self.feed_clock))
         self.users: list[int] = []
         self.sent: dict[tuple[int, str], int] = {}  # (sender, client id) -> message id
         self.watermarks: dict[tuple[int, int], tuple[int, int]] = {}
@@ -1142,7 +1163,7 @@ class MessengerMachine(RuleBasedStateMachine):
     @invariant()
     def sync_gives_pins_only_of_messages_one_sees(self) -> None:
         for uid in self.users:
-            for entry in self.run(self.app.get_changes_since(uid, 0)).entries:
+            for entry in self.run(self.app.get_changes_since(uid, self._oldest())).entries:
                 event = entry.event
                 if isinstance(event, MessagePinned | MessageUnpinned):
                     assert self._sees(uid, self.uow.store.messages[event.message_id])
@@ -1256,7 +1277,7 @@ class MessengerMachine(RuleBasedStateMachine):
                 if last is not None and last.id in self.removed:
                     assert (last.text, last.removed_by_admin) == ("", True)
             # Synced from the very start: its post and edits are tombstones, quotes deleted.
-            for entry in self.run(self.app.get_changes_since(uid, 0)).entries:
+            for entry in self.run(self.app.get_changes_since(uid, self._oldest())).entries:
                 event = entry.event
                 if not isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
                     continue
@@ -1483,7 +1504,7 @@ class MessengerMachine(RuleBasedStateMachine):
     @invariant()
     def non_members_see_no_events_of_a_chat_nor_of_what_they_cleared_or_hid(self) -> None:
         for uid in self.users:
-            changes = self.run(self.app.get_changes_since(uid, 0))
+            changes = self.run(self.app.get_changes_since(uid, self._oldest()))
             for entry in changes.entries:
                 event = entry.event
                 if isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
@@ -1525,7 +1546,7 @@ class MessengerMachine(RuleBasedStateMachine):
     @invariant()
     def sync_gives_only_what_was_pushed_or_read_marks_one_may_see_now(self) -> None:
         for uid in self.users:
-            for entry in self.run(self.app.get_changes_since(uid, 0)).entries:
+            for entry in self.run(self.app.get_changes_since(uid, self._oldest())).entries:
                 event = entry.event
                 if isinstance(event, MessagesRead) and event.user_id != uid:
                     assert not event.private
@@ -1537,7 +1558,7 @@ class MessengerMachine(RuleBasedStateMachine):
         for uid in self.users:
             told = [
                 e.event.profile
-                for e in self.run(self.app.get_changes_since(uid, 0)).entries
+                for e in self.run(self.app.get_changes_since(uid, self._oldest())).entries
                 if isinstance(e.event, ProfileUpdated)
             ]
             if told:
@@ -1545,10 +1566,54 @@ class MessengerMachine(RuleBasedStateMachine):
                 now = replace(self.run(self.app.get_profile(uid, uid)).public(), last_seen_at=None)
                 assert replace(told[-1], last_seen_at=None) == now
 
+    # --- feed retention: pruned from its start, never a silent gap -------------------------
+
+    def _oldest(self) -> int:
+        """The oldest cursor the feed still continues from."""
+        return self.uow.store.feed_base
+
+    @rule(days=st.integers(1, 40))
+    def time_passes_for_the_feed(self, days: int) -> None:
+        self.feed_clock.offset += timedelta(days=days)
+
+    @rule(days=st.sampled_from([0, 10, 20, 31]), batch=st.integers(1, 4))
+    def prune_the_feed(self, days: int, batch: int) -> None:
+        self.feed_clock.offset += timedelta(days=days)
+        store = self.uow.store
+        before, head = self._oldest(), self._oldest() + len(store.feed)
+        self.run(self.prune_feed(batch=batch))
+        assert before <= self._oldest() <= head
+        # What is left is a gap-free tail ending at the head, and older than the window
+        # nothing.
+        assert [s.entry.position for s in store.feed] == list(range(self._oldest() + 1, head + 1))
+        horizon = self.feed_clock.now() - timedelta(days=self.app.ports.limits.feed_retention_days)
+        assert not store.feed or store.feed[0].at >= horizon
+
+    @invariant()
+    def a_cursor_before_the_window_gets_410_one_inside_every_later_event(self) -> None:
+        oldest = self._oldest()
+        head = oldest + len(self.uow.store.feed)
+        for uid in self.users:
+            for stale in {0, oldest - 1} if oldest else ():
+                with contextlib.suppress(ResyncRequired):
+                    self.run(self.app.get_changes_since(uid, stale))
+                    raise AssertionError(f"cursor {stale} before {oldest} was continued")
+            held = [e.position for e in self.run(self.app.get_changes_since(uid, oldest)).entries]
+            for cursor in {oldest, (oldest + head) // 2, head}:
+                got = self.run(self.app.get_changes_since(uid, cursor)).entries
+                assert [e.position for e in got] == [p for p in held if p > cursor]
+
     @invariant()
     def replaying_the_feed_from_any_old_cursor_gives_the_fresh_state(self) -> None:
         for uid, snapshots in self.snapshots.items():
             fresh = self._fresh_state(uid)
+            # A client whose cursor fell out of the window is told to reload (and then holds
+            # the fresh state by definition); the others replay.
+            for cursor, _ in [s for s in snapshots if s[0] < self._oldest()]:
+                with contextlib.suppress(ResyncRequired):
+                    self.run(self.app.get_changes_since(uid, cursor, limit=2))
+                    raise AssertionError(f"cursor {cursor} before the window was continued")
+            snapshots[:] = [s for s in snapshots if s[0] >= self._oldest()]
             for cursor, old_state in snapshots[-3:]:
                 state = copy.deepcopy(old_state)
                 since = cursor

@@ -952,6 +952,9 @@ class Limits:
     # Audit entries older than this are pruned by housekeeping (0: kept forever;
     # MESSENGER_AUDIT_RETENTION_DAYS).
     audit_retention_days: int = 365
+    # Feed entries older than this are pruned by housekeeping (0: kept forever;
+    # MESSENGER_FEED_RETENTION_DAYS): a cursor before them must resync.
+    feed_retention_days: int = 30
 
 
 __all__ = [

@@ -274,7 +274,18 @@ class FeedRepository(Protocol):
         """The position of the newest committed entry (0 when the feed is empty)."""
 
     async def oldest(self) -> int:
-        """The oldest cursor that can still be continued from (entries before are pruned)."""
+        """The oldest cursor that can still be continued from: every entry after it is
+        held, those up to it were pruned (0 while nothing was; the head once all were)."""
+
+    async def prune(self, older_than: datetime, limit: int) -> int:
+        """Delete up to ``limit`` of the oldest entries committed before ``older_than``,
+        stopping at the first one that is not (the feed stays a gap-free tail: entries go
+        from its start only); how many went. Two at once are harmless: what one deleted
+        the other finds gone.
+
+        Upkeep, not a change of the unit: called in a read-only unit of work, it deletes in
+        a short transaction of its own, committed at once and without the writers' lock
+        (it touches no row a writer writes), so posting does not wait for it."""
 
     async def newest_posted(self, user_id: int, after: int, up_to: int) -> dict[int, int]:
         """Per chat of the user: the newest id of a message by someone else posted at a
@@ -637,6 +648,29 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+
+
+class PresenceRegistry(Protocol):
+    """Which users have a socket open on any server process: a user is online while one
+    process holds a socket of theirs. Each process tells it of its own first and last
+    socket of a user; a process that stops without saying stops counting within a while
+    (``orphans``)."""
+
+    async def came(self, user_id: int) -> bool:
+        """This process now holds a socket of the user (its first): True if no process
+        held one before, i.e. the user came online."""
+
+    async def left(self, user_id: int) -> bool:
+        """This process closed its last socket of the user: True if no process holds one
+        now, i.e. the user went offline."""
+
+    async def online_among(self, user_ids: Iterable[int]) -> set[int]:
+        """Those of the users with a socket on some live process."""
+
+    async def orphans(self) -> set[int]:
+        """Users whose sockets were on processes that stopped without saying (their
+        heartbeat ran out) and who have none elsewhere: offline now. Each is handed to one
+        process only, which reports them."""
 
 
 class Notifier(Protocol):

@@ -7,7 +7,7 @@ named as the user says it (``await messenger.post_message(...)``).
 from __future__ import annotations
 
 from messenger.domain import usecases as uc
-from messenger.domain.ports import EventStream
+from messenger.domain.ports import EventStream, PresenceRegistry
 
 
 class Messenger:
@@ -18,9 +18,17 @@ class Messenger:
     """
 
     # One line per user action: the list is as long as the product is wide.
-    def __init__(self, ports: uc.Ports, events: EventStream | None = None) -> None:  # noqa: PLR0915
+    def __init__(  # noqa: PLR0915
+        self,
+        ports: uc.Ports,
+        events: EventStream | None = None,
+        presence: PresenceRegistry | None = None,
+    ) -> None:
         self.ports = ports
         self.events = events
+        # Who is online across processes, for delivery (the socket hub); None: this process
+        # alone counts (one process, or an embedder's own choice).
+        self.presence = presence
         self.register = uc.Register(ports)
         self.authenticate = uc.Authenticate(ports)
         self.refresh_session = uc.RefreshSession(ports)
@@ -85,6 +93,7 @@ class Messenger:
         self.send_typing = uc.SendTyping(ports)
         self.open_chat = uc.OpenChat(ports)
         self.get_changes_since = uc.GetChangesSince(ports)
+        self.prune_feed = uc.PruneFeed(ports)
         self.report_presence = uc.ReportPresence(ports)
         self.announce_presence = uc.AnnouncePresence(ports)
         self.list_chat_mates = uc.ListChatMates(ports)

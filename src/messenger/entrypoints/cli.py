@@ -269,6 +269,18 @@ def cleanup_uploads() -> None:
     print(f"messenger: deleted {deleted} uploads attached to no message")
 
 
+async def _prune_feed() -> int:
+    async with running(Container(settings=_settings())) as (messenger, _):
+        return await messenger.prune_feed()
+
+
+def prune_feed() -> None:
+    """Delete feed entries older than the retention, in small batches (the server also does
+    it every hour); running it while servers prune too is harmless."""
+    pruned = asyncio.run(_prune_feed())
+    print(f"messenger: pruned {pruned} feed entries past MESSENGER_FEED_RETENTION_DAYS")
+
+
 # --- administration from the server's shell (``users``, ``invite``) ---------------------------
 # The shell acts as the server's operator (``OPERATOR``): no administrator account is
 # needed, and the audit log records these actions with no actor.
@@ -474,6 +486,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "cleanup-uploads",
         help="delete uploads attached to no message after MESSENGER_LIMIT_UNATTACHED_UPLOAD_HOURS",
     )
+    p_feed = commands.add_parser("feed", help="the change feed /sync reads")
+    feed_commands = p_feed.add_subparsers(dest="feed_command", required=True, metavar="ACTION")
+    feed_commands.add_parser(
+        "prune", help="delete feed entries older than MESSENGER_FEED_RETENTION_DAYS"
+    )
     _add_admin_commands(commands)
     args = parser.parse_args(argv)
     _configure_logging()
@@ -494,6 +511,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         create_user(args.username, args.email, args.display_name, admin=args.admin)
     elif args.command == "cleanup-uploads":
         cleanup_uploads()
+    elif args.command == "feed" and args.feed_command == "prune":
+        prune_feed()
     elif _run_admin_command(args):
         pass
     else:  # pragma: no cover - argparse rejects unknown commands

@@ -1,7 +1,8 @@
 """Housekeeping a running server does on its own: the periodic sweep of uploads that no
 message carries (``messenger cleanup-uploads`` does one sweep by hand), finishing
-account deletions that a restart interrupted (their messages still being erased), and
-pruning audit log entries older than ``MESSENGER_AUDIT_RETENTION_DAYS``."""
+account deletions that a restart interrupted (their messages still being erased),
+pruning audit log entries older than ``MESSENGER_AUDIT_RETENTION_DAYS`` and feed entries
+older than ``MESSENGER_FEED_RETENTION_DAYS`` (``messenger feed prune`` does that by hand)."""
 
 from __future__ import annotations
 
@@ -62,4 +63,11 @@ async def _sweep_forever(messenger: Messenger, every: float, first_after: float)
         else:
             if pruned:
                 log.info("pruned %d audit log entries past MESSENGER_AUDIT_RETENTION_DAYS", pruned)
+        try:
+            pruned = await messenger.prune_feed()
+        except Exception:  # the next sweep prunes them
+            log.exception("pruning the feed failed")
+        else:
+            if pruned:
+                log.info("pruned %d feed entries past MESSENGER_FEED_RETENTION_DAYS", pruned)
         await asyncio.sleep(every)

@@ -13,6 +13,7 @@ from messenger.adapters.memory.fakes import (
     TickingClock,
 )
 from messenger.adapters.memory.images import FakeImages, fake_image
+from messenger.adapters.memory.presence import InProcessPresence
 from messenger.adapters.memory.rates import InMemoryRateLimiter
 from messenger.adapters.memory.sessions import InMemorySessionTrust
 from messenger.adapters.memory.store import (
@@ -34,6 +35,7 @@ __all__ = [
     "InMemoryUnitOfWork",
     "InMemoryUnitOfWorkFactory",
     "InProcessNotifier",
+    "InProcessPresence",
     "RandomIds",
     "SystemClock",
     "TickingClock",

@@ -14,7 +14,7 @@ import copy
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -53,6 +53,7 @@ from messenger.domain.model import (
     User,
 )
 from messenger.domain.moderation import Report, ReportStatus
+from messenger.domain.ports import Clock
 from messenger.domain.privacy import DEFAULT, PrivacySettings
 from messenger.domain.themes import Theme, UserSettings
 
@@ -62,6 +63,7 @@ class _Stored:
     entry: FeedEntry
     chat_id: int | None
     subject_user_id: int | None
+    at: datetime  # when it was committed (pruning goes by it)
 
 
 @dataclass
@@ -79,6 +81,8 @@ class InMemoryStore:
     client_ids: dict[tuple[int, str], int] = field(default_factory=dict)
     edits: dict[int, list[MessageEdit]] = field(default_factory=dict)
     feed: list[_Stored] = field(default_factory=list)
+    # Positions up to this one were pruned: ``feed[i]`` holds position ``feed_base + i + 1``.
+    feed_base: int = 0
     sessions: dict[str, Session] = field(default_factory=dict)
     tokens: dict[str, RefreshToken] = field(default_factory=dict)
     files: dict[str, StoredFile] = field(default_factory=dict)
@@ -600,8 +604,7 @@ class InMemoryFeedRepository(_Repo):
         self, user_id: int, position: int, up_to: int, limit: int, *, others_reads: bool = True
     ) -> list[FeedEntry]:
         found: list[FeedEntry] = []
-        # Positions are dense from 1, so position p lives at index p - 1.
-        for stored in self._s.feed[position:up_to]:
+        for stored in self._held(position, up_to):
             event = stored.entry.event
             if not others_reads and isinstance(event, MessagesRead) and event.user_id != user_id:
                 continue
@@ -611,15 +614,33 @@ class InMemoryFeedRepository(_Repo):
                     break
         return found
 
+    def _held(self, after: int, up_to: int) -> list[_Stored]:
+        """The held entries at positions in (after, up_to]."""
+        # Positions are dense, so position p lives at index p - base - 1.
+        base = self._s.feed_base
+        return self._s.feed[max(after - base, 0) : max(up_to - base, 0)]
+
     async def head(self) -> int:
-        return len(self._s.feed)
+        return self._s.feed_base + len(self._s.feed)
 
     async def oldest(self) -> int:
-        return 0
+        return self._s.feed_base
+
+    async def prune(self, older_than: datetime, limit: int) -> int:
+        # Committed at once, as the SQL adapter does; between writers, whose undo of a
+        # redaction goes by index into the list.
+        async with self._s.write_lock:
+            feed = self._s.feed
+            gone = 0
+            while gone < min(limit, len(feed)) and feed[gone].at < older_than:
+                gone += 1
+            del feed[:gone]
+            self._s.feed_base += gone
+        return gone
 
     async def newest_posted(self, user_id: int, after: int, up_to: int) -> dict[int, int]:
         result: dict[int, int] = {}
-        for stored in self._s.feed[after:up_to]:
+        for stored in self._held(after, up_to):
             event = stored.entry.event
             if (
                 isinstance(event, MessagePosted)
@@ -1074,9 +1095,12 @@ class InMemoryReportRepository(_Repo):
 class InMemoryUnitOfWork:
     """A unit of work over an ``InMemoryStore``."""
 
-    def __init__(self, store: InMemoryStore, *, read_only: bool = False) -> None:
+    def __init__(
+        self, store: InMemoryStore, *, read_only: bool = False, clock: Clock | None = None
+    ) -> None:
         self._store = store
         self._read_only = read_only
+        self._clock = clock
         self._journal: _Journal | None = None
         self._recorded: list[tuple[Event, frozenset[int]]] = []
         self.users = InMemoryUserRepository(store, self)
@@ -1130,17 +1154,20 @@ class InMemoryUnitOfWork:
     async def position(self) -> int:
         self.journal()
         pending = sum(1 for event, _ in self._recorded if isinstance(event, FEED_EVENTS))
-        return len(self._store.feed) + pending + 1
+        return self._store.feed_base + len(self._store.feed) + pending + 1
 
     async def commit(self) -> list[Notification]:
         journal = self.journal()
         notifications = []
+        at: datetime | None = None
         for event, recipients in self._recorded:
             position = None
             if isinstance(event, FEED_EVENTS):
-                position = len(self._store.feed) + 1
+                if at is None:
+                    at = self._clock.now() if self._clock is not None else datetime.now(UTC)
+                position = self._store.feed_base + len(self._store.feed) + 1
                 self._store.feed.append(
-                    _Stored(FeedEntry(position, event), event.chat_id, event.subject_user_id)
+                    _Stored(FeedEntry(position, event), event.chat_id, event.subject_user_id, at)
                 )
             notifications.append(Notification(event, recipients, position))
         self._recorded.clear()
@@ -1156,8 +1183,11 @@ class InMemoryUnitOfWork:
 class InMemoryUnitOfWorkFactory:
     """Hands out units of work over one shared store."""
 
-    def __init__(self, store: InMemoryStore | None = None) -> None:
+    def __init__(self, store: InMemoryStore | None = None, *, clock: Clock | None = None) -> None:
         self.store = store or InMemoryStore()
+        # What the feed's entries are stamped with (pruning goes by it): the system clock
+        # unless a test's is given.
+        self.clock = clock
 
     def __call__(self, *, read_only: bool = False) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self.store, read_only=read_only)
+        return InMemoryUnitOfWork(self.store, read_only=read_only, clock=self.clock)

@@ -24,6 +24,7 @@ from messenger.domain.events import (
     MessagesRead,
     Notification,
 )
+from messenger.domain.ports import Clock
 
 # Events of one message: their rows name it, so that reading the feed can leave out those
 # of messages the reader cleared or hid.
@@ -42,8 +43,10 @@ _HEAD_UPDATE = feed_head.update().where(feed_head.c.id == 1)
 class FeedWriter:
     """Events recorded by one unit of work, written to the feed when it commits."""
 
-    def __init__(self, session: SqlSession) -> None:
+    def __init__(self, session: SqlSession, clock: Clock | None = None) -> None:
         self._session = session
+        # What rows are stamped with (pruning goes by it): the system's time unless given.
+        self._clock = clock
         self._recorded: list[tuple[Event, frozenset[int]]] = []
         self._rows: list[dict[str, Any]] = []
         # The feed head once this unit's rows are in (set by ``assign_positions``).
@@ -70,7 +73,7 @@ class FeedWriter:
         notifications: list[Notification] = []
         rows: list[dict[str, Any]] = []
         head = self._session.head or 0
-        now = datetime.now(UTC)
+        now = self._clock.now() if self._clock is not None else datetime.now(UTC)
         for event, recipients in self._recorded:
             position = None
             if isinstance(event, FEED_EVENTS):

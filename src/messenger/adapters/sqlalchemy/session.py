@@ -164,6 +164,30 @@ class SqlSession:
             _raise_unavailable(exc)
             raise
 
+    async def write_apart(
+        self, stmt: Executable, params: dict[str, Any] | None = None
+    ) -> AnyResult:
+        """Run one change in a short transaction of its own, committed at once and without
+        the write lock: for upkeep that touches no row a writer writes or numbers (feed
+        pruning deletes the oldest rows; writers insert after the head). On SQLite the
+        transaction still takes the database's write lock, as every write there does."""
+        conn = self._conn or await self._connect()
+        try:
+            if conn.in_transaction():
+                await conn.commit()  # the reads before it
+            if not self.is_mysql:
+                await conn.execution_options(messenger_write=True)
+            try:
+                result = await conn.execute(stmt, params)
+                await conn.commit()
+            finally:
+                if not self.is_mysql:
+                    await conn.execution_options(messenger_write=False)
+        except Exception as exc:
+            _raise_unavailable(exc)
+            raise
+        return result
+
     async def commit(self) -> None:
         """Commit what was written, which releases the lock."""
         conn = self._connection()

@@ -52,6 +52,7 @@ from messenger.domain.events import Event, Notification
 from messenger.domain.ports import (
     ChatPrefsRepository,
     ChatRepository,
+    Clock,
     MembershipRepository,
     MessageRepository,
 )
@@ -75,13 +76,14 @@ class SqlAlchemyUnitOfWork:
         cache: ChatCache | None = None,
         heads: SharedHeadReads | None = None,
         timeout: float | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._read_only = read_only
         self._timeout = timeout
         # One timer for the whole unit, not one per statement.
         self._deadline: asyncio.Timeout | None = None
         self.session = SqlSession(engine, read_only=read_only, on_lock=self._locked)
-        self._feed = FeedWriter(self.session)
+        self._feed = FeedWriter(self.session, clock)
         self._view = CacheView(cache, self.session, heads=heads) if cache is not None else None
         self.users = SqlAlchemyUserRepository(self.session)
         self.chats: ChatRepository = SqlAlchemyChatRepository(self.session)
@@ -195,8 +197,12 @@ class SqlAlchemyUnitOfWorkFactory:
         cache: bool = True,
         timeout: float | None = None,
         metrics: Metrics | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.engine = engine
+        # What feed rows are stamped with (pruning goes by it): the system's time unless a
+        # test gives its own clock.
+        self.clock = clock
         self.cache = ChatCache() if cache else None
         self.heads = SharedHeadReads(engine) if cache else None
         self.timeout = timeout
@@ -223,4 +229,5 @@ class SqlAlchemyUnitOfWorkFactory:
             cache=self.cache,
             heads=self.heads,
             timeout=self.timeout,
+            clock=self.clock,
         )

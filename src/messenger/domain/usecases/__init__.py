@@ -67,6 +67,7 @@ from messenger.domain.usecases.feed import (
     Changes,
     GetChangesSince,
     ListChatMates,
+    PruneFeed,
     ReportPresence,
 )
 from messenger.domain.usecases.figures import LiveFigures, ShowLiveFigures
@@ -195,6 +196,7 @@ __all__ = [
     "ProfileChange",
     "PromoteUser",
     "PruneAuditLog",
+    "PruneFeed",
     "ReactToMessage",
     "ReactivateUser",
     "ReadHistory",

@@ -43,7 +43,7 @@ from typing import Protocol
 
 from messenger.domain.errors import DomainError, ResyncRequired
 from messenger.domain.events import ChatCreated, Delivery, MemberAdded
-from messenger.domain.ports import EventStream
+from messenger.domain.ports import EventStream, PresenceRegistry
 from messenger.domain.service import Messenger
 from messenger.entrypoints.ws.protocol import (
     CLOSE_RESTART,
@@ -308,8 +308,12 @@ class ConnectionHub:
         *,
         monotonic: Callable[[], float] = time.monotonic,
         metrics: Metrics | None = None,
+        presence: PresenceRegistry | None = None,
     ) -> None:
         self.messenger = messenger
+        # Who is online on any process (default: the messenger's); None: this process's
+        # sockets alone decide, as with a single process.
+        self.registry = presence if presence is not None else messenger.presence
         self.frames = frames
         self.config = config or HubConfig()
         self._events = events
@@ -510,6 +514,19 @@ class ConnectionHub:
         """Which of these users have a socket on this process."""
         return {uid for uid in user_ids if uid in self._users}
 
+    async def online_anywhere(self, user_ids: set[int]) -> set[int]:
+        """Which of these users have a socket on any process (this one's alone if the
+        registry cannot be asked)."""
+        here = self.online_among(user_ids)
+        registry, elsewhere = self.registry, user_ids - here
+        if registry is None or not elsewhere:
+            return here
+        try:
+            return here | await registry.online_among(elsewhere)
+        except Exception as exc:
+            self._warn("presence-registry", "Presence registry unreachable: %r", exc)
+            return here
+
     def connections_of(self, user_id: int) -> frozenset[Connection]:
         return frozenset(self._users.get(user_id, ()))
 
@@ -532,7 +549,8 @@ class ConnectionHub:
                 with contextlib.suppress(BaseException):
                     await previous
             try:
-                await self.messenger.report_presence(user_id, online)
+                if await self._changed_everywhere(user_id, online=online):
+                    await self.messenger.report_presence(user_id, online)
             except DomainError as exc:
                 # Storage down: every connect and disconnect fails alike; say it once.
                 self._warn("presence", "Presence reports fail: %s", exc.message)
@@ -546,6 +564,37 @@ class ConnectionHub:
                 self._presence.pop(user_id, None) if self._presence.get(user_id) is t else None
             )
         )
+
+    async def _changed_everywhere(self, user_id: int, *, online: bool) -> bool:
+        """Whether this process's first (or last) socket of the user changes whether the
+        user is online at all: sockets on other processes may keep them online."""
+        registry = self.registry
+        if registry is None:
+            return True
+        try:
+            return await (registry.came(user_id) if online else registry.left(user_id))
+        except Exception as exc:
+            # Unreachable registry: report as a single process would; a duplicate or a
+            # premature "offline" is less harm than presence frozen.
+            self._warn("presence-registry", "Presence registry unreachable: %r", exc)
+            return True
+
+    async def _report_orphans(self) -> None:
+        """Report offline the users whose sockets were on a process that stopped without
+        saying (the registry hands each to one process)."""
+        registry = self.registry
+        if registry is None:
+            return
+        try:
+            gone = await registry.orphans()
+        except Exception as exc:
+            self._warn("presence-registry", "Presence registry unreachable: %r", exc)
+            return
+        for user_id in sorted(gone - set(self._users)):
+            try:
+                await self.messenger.report_presence(user_id, False)
+            except Exception:
+                log.exception("Presence report for user %s failed", user_id)
 
     def spawn(self, work: Awaitable[None]) -> None:
         """Run background work the hub waits for at shutdown."""
@@ -597,6 +646,8 @@ class ConnectionHub:
             if now >= next_poll:
                 next_poll = now + self.config.head_poll_interval
                 await self._poll_head()
+                if self.registry is not None:
+                    self.spawn(self._report_orphans())
             if self._waiting_since is not None and (
                 now - self._waiting_since >= self.config.gap_timeout
                 or len(self._ahead) > self.config.max_reorder_buffer

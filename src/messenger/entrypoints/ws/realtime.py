@@ -13,7 +13,8 @@ Client rules (the protocol's delivery guarantees):
   until ``has_more`` is false, holding back pushes meanwhile; then apply the held pushes
   whose cursor is above the synced one. Applying by cursor is idempotent: ignore any feed
   event whose cursor is not above the one you hold. A fresh client takes ``ready.cursor``
-  together with a REST snapshot. A 410 ``resync_required`` means: reload the snapshot.
+  together with a REST snapshot. A 410 ``resync_required`` (the cursor is older than the
+  feed keeps, ``MESSENGER_FEED_RETENTION_DAYS``) means: reload the snapshot.
 - Close 1013 (too slow, the server lost track, or too many sockets of the client's address
   are still unauthenticated) and 1012 (restart): reconnect with backoff and sync as above.
   Close 1008: authenticate again (refresh the token) first.
@@ -290,8 +291,8 @@ class Realtime:
             await hub.stop()
 
     def live_counts(self) -> tuple[int, int]:
-        """(users online, open sockets) on this process; (0, 0) while no hub runs. Presence
-        is not shared between processes, so each counts its own."""
+        """(users online, open sockets) on this process; (0, 0) while no hub runs. Each
+        process counts its own sockets here (presence frames count across processes)."""
         hub = self.hub
         return (0, 0) if hub is None else (hub.online_count, hub.connection_count)
 

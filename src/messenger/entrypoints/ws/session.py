@@ -174,7 +174,7 @@ class Session:
             await self.transport.send(self.hub.frames.ready(user, cursor))
             # Presence frames report changes only; without this a client would show a
             # chat-mate who was online before it connected as offline.
-            online = self.hub.online_among(await self.messenger.list_chat_mates(user.id))
+            online = await self.hub.online_anywhere(await self.messenger.list_chat_mates(user.id))
             for uid in sorted(online):
                 connection.push(
                     self.hub.frames.event(

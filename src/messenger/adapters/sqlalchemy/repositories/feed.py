@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from messenger.adapters.codec import decode_event, encode_event
 from messenger.adapters.sqlalchemy.session import SqlSession
-from messenger.adapters.sqlalchemy.tables import REF, feed, hidden_messages, memberships, messages
+from messenger.adapters.sqlalchemy.tables import (
+    REF,
+    feed,
+    feed_head,
+    hidden_messages,
+    memberships,
+    messages,
+)
 from messenger.domain import events as ev
 from messenger.domain.events import FeedEntry, MessageEdited, MessagePosted
 from messenger.domain.model import Message, ReplyPreview
@@ -60,6 +68,18 @@ def _feed_since(*, others_reads: bool) -> sa.Select[Any]:
     )
 
 
+_OLDEST = sa.select(
+    sa.func.coalesce(
+        sa.select(sa.func.min(feed.c.position)).scalar_subquery() - 1,
+        sa.select(feed_head.c.position).where(feed_head.c.id == 1).scalar_subquery(),
+    )
+)
+_FIRST_ROWS = (
+    sa.select(feed.c.position, feed.c.created_at)
+    .order_by(feed.c.position)
+    .limit(sa.bindparam("b_limit", type_=sa.Integer))
+)
+
 _FEED_SINCE = _feed_since(others_reads=True)
 _FEED_SINCE_OWN_READS = _feed_since(others_reads=False)
 
@@ -84,8 +104,31 @@ class SqlAlchemyFeedRepository:
         return await self._db.read_head()
 
     async def oldest(self) -> int:
-        # Nothing is pruned yet: every cursor from 0 can be continued.
-        return 0
+        # Both from one statement, so that a feed pruned empty meanwhile cannot pair an old
+        # minimum with a newer head. MIN of the primary key reads one index entry.
+        return int((await self._db.read(_OLDEST)).scalar_one())
+
+    async def prune(self, older_than: datetime, limit: int) -> int:
+        # The start of the primary key, not a scan of created_at: positions are handed out
+        # under the write lock with the time of their commit, so the old rows are the
+        # first ones, and this reads ``limit`` rows whatever the feed's size (no index on
+        # the time needed). Stopping at the first newer row keeps the feed a gap-free tail
+        # even if clocks of two processes disagree a little.
+        rows = list(await self._db.read(_FIRST_ROWS, {"b_limit": limit}))
+        old = []
+        for position, created_at in rows:
+            if created_at >= older_than:
+                break
+            old.append(int(position))
+        if not old:
+            return 0
+        # Apart from the unit's transaction and without the write lock: the rows are past
+        # every reader's cursor-to-be and no writer touches them. By the listed keys: row
+        # locks on those rows only, never a gap lock at the feed's end where writers insert
+        # (a range delete could take one when it reaches the head).
+        result = await self._db.write_apart(feed.delete().where(feed.c.position.in_(old)))
+        # Another process pruning the same rows at once deleted them first: fewer went here.
+        return int(result.rowcount)
 
     async def newest_posted(self, user_id: int, after: int, up_to: int) -> dict[int, int]:
         if up_to <= after:
