@@ -1,0 +1,176 @@
+// The chat list with many chats (issue 17: "with 2,000 chats: search-as-you-type under 16 ms
+// per keystroke; updates touch only the changed rows").
+//
+// Sizes: full 2,000 chats, quick 500 (each a group with one message; the reader is a member,
+// one other user owns them all and posts into them). Measured in the page:
+// - first draw: from the navigation's start (a reload of the signed-in page) to the frame
+//   after the list holds every chat (the store has them all and the list shows its rows);
+// - search-as-you-type: a query typed a key at a time (100 ms apart, as a quick typist) and
+//   then erased with Backspace; per keystroke, from the input event (a capture listener on
+//   window, so before the app's own) to the end of the next frame (a task posted from the
+//   next requestAnimationFrame runs after its style, layout and paint): p50/p95/max;
+// - one incoming message in a chat that is not open (it moves to the top): the row nodes
+//   drawn anew (row nodes tagged before, counted untagged after), the row nodes inserted or
+//   moved (a MutationObserver on the list), and the time from the socket frame's arrival to
+//   the end of the next frame, over a series of such messages.
+
+export const name = 'chat-list';
+
+const WORDS = ['Проект', 'Команда', 'Семья', 'Работа', 'Друзья', 'Дача', 'Футбол', 'Книги', 'Поход', 'Кино', 'Design', 'Backend', 'Release', 'Support', 'Travel', 'Music'];
+const title = (i) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 7 + 3) % WORDS.length].toLowerCase()} ${i + 1}`;
+
+function quantile(sorted, q) {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** Installed before the page's scripts: timestamps of input events and socket frames. */
+function probes() {
+  const w = window;
+  w.__bench = { inputs: [], frames: [] };
+  const afterNextFrame = (cb) => requestAnimationFrame(() => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => cb(performance.now());
+    ch.port2.postMessage(0);
+  });
+  w.__bench.afterNextFrame = afterNextFrame;
+  window.addEventListener(
+    'input',
+    (e) => {
+      if (e.target?.id !== 'search') return;
+      const start = performance.now();
+      const entry = { start, end: null, value: e.target.value };
+      w.__bench.inputs.push(entry);
+      afterNextFrame((t) => {
+        entry.end = t;
+      });
+    },
+    true,
+  );
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        if (!w.__bench.watchFrames) return;
+        let type = null;
+        try {
+          type = JSON.parse(e.data).type;
+        } catch {
+          /* not JSON */
+        }
+        const entry = { type, start: performance.now(), end: null };
+        w.__bench.frames.push(entry);
+        afterNextFrame((t) => {
+          entry.end = t;
+        });
+      });
+    }
+  };
+}
+
+export async function run(ctx) {
+  const { seed, report, log } = ctx;
+  const N = ctx.quick ? 500 : 2000;
+
+  const [reader] = await ctx.seed.users(1, { prefix: 'reader' });
+  const [owner] = await ctx.seed.users(1, { prefix: 'owner' });
+  let t = performance.now();
+  const { chats } = await seed.chats(reader, N, { owner, title });
+  log(`seeded ${N} chats in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+  const page = await ctx.openPage(reader, { width: 1280, height: 800 });
+  await page.addInitScript(probes);
+  // First draw: a reload of the signed-in page, timed from the navigation's start.
+  await page.reload();
+  const firstDraw = await page.evaluate(
+    (n) =>
+      new Promise((resolve) => {
+        const check = () => {
+          const store = window.messengerApp?.store;
+          const rows = document.querySelectorAll('#chat-list .chat-item').length;
+          if (store && store.chats.size >= n && rows > 0) window.__bench.afterNextFrame((t) => resolve({ t, rows }));
+          else requestAnimationFrame(check);
+        };
+        check();
+      }),
+    N,
+  );
+  report({ metric: `first draw of ${N} chats`, value: firstDraw.t, unit: 'ms', target: 'info' });
+  report({ metric: 'rows in the DOM', value: firstDraw.rows, unit: 'rows', target: 'info' });
+
+  // Search as you type, then erase it: narrowing and widening again.
+  const query = 'проект сем';
+  await page.click('#search');
+  await page.evaluate(() => {
+    window.__bench.inputs.length = 0;
+  });
+  await page.keyboard.type(query, { delay: 100 });
+  for (let i = 0; i < query.length; i += 1) await page.keyboard.press('Backspace', { delay: 30 }).then(() => page.waitForTimeout(100));
+  const inputs = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const done = () => (window.__bench.inputs.every((e) => e.end !== null) ? resolve(window.__bench.inputs) : requestAnimationFrame(done));
+        done();
+      }),
+  );
+  const keys = inputs.map((e) => e.end - e.start).sort((a, b) => a - b);
+  log(`${keys.length} keystrokes`);
+  report({ metric: 'search keystroke p50', value: quantile(keys, 0.5), unit: 'ms', target: '< 16', ok: quantile(keys, 0.5) < 16 });
+  report({ metric: 'search keystroke p95', value: quantile(keys, 0.95), unit: 'ms', target: '< 16', ok: quantile(keys, 0.95) < 16 });
+  report({ metric: 'search keystroke max', value: keys.at(-1), unit: 'ms', target: 'info' });
+
+  // Incoming messages in chats that are not open: open the newest chat, then the owner posts
+  // into chats further down, one at a time.
+  await page.fill('#search', '');
+  await page.locator('#chat-list .chat-item').first().click();
+  await page.waitForSelector('#chat-view:not([hidden])');
+  const SAMPLES = ctx.quick ? 10 : 20;
+  const redrawn = [];
+  const moved = [];
+  const latency = [];
+  for (let k = 0; k < SAMPLES; k += 1) {
+    const target = chats[Math.floor(((k + 1) * (N - 1)) / (SAMPLES + 2))];
+    await page.evaluate(() => {
+      const list = document.querySelector('#chat-list');
+      for (const el of list.children) el.__benchKept = true;
+      window.__bench.added = 0;
+      window.__bench.observer = new MutationObserver((records) => {
+        for (const r of records) if (r.target === list) window.__bench.added += r.addedNodes.length;
+      });
+      window.__bench.observer.observe(list, { childList: true });
+      window.__bench.frames.length = 0;
+      window.__bench.watchFrames = true;
+    });
+    await seed.call(owner.token, 'POST', `/chats/${target.id}/messages`, { client_id: `bench-cl-${seed.stamp}-${k}`, text: `Новое сообщение ${k}` });
+    const r = await page.evaluate(
+      (chatId) =>
+        new Promise((resolve) => {
+          const check = () => {
+            const first = document.querySelector('#chat-list .chat-item');
+            const frame = window.__bench.frames.find((f) => f.type === 'new_message');
+            if (first && first.dataset.chatId === String(chatId) && frame && frame.end !== null) {
+              window.__bench.watchFrames = false;
+              window.__bench.observer.disconnect();
+              const list = document.querySelector('#chat-list');
+              const fresh = [...list.children].filter((el) => !el.__benchKept).length;
+              resolve({ fresh, added: window.__bench.added, ms: frame.end - frame.start });
+            } else requestAnimationFrame(check);
+          };
+          check();
+        }),
+      target.id,
+    );
+    redrawn.push(r.fresh);
+    moved.push(r.added);
+    latency.push(r.ms);
+  }
+  latency.sort((a, b) => a - b);
+  const maxRedrawn = Math.max(...redrawn);
+  report({ metric: 'incoming message: rows drawn anew (max)', value: maxRedrawn, unit: 'rows', target: '<= 1', ok: maxRedrawn <= 1 });
+  report({ metric: 'incoming message: rows inserted/moved (max)', value: Math.max(...moved), unit: 'rows', target: '<= 1', ok: Math.max(...moved) <= 1 });
+  report({ metric: 'incoming message: frame to painted p50', value: quantile(latency, 0.5), unit: 'ms', target: 'info' });
+  report({ metric: 'incoming message: frame to painted max', value: latency.at(-1), unit: 'ms', target: '< 16', ok: latency.at(-1) < 16 });
+  if (page.errors.length) throw new Error(`page errors: ${page.errors.join('; ')}`);
+  await page.context().close();
+}
