@@ -27,11 +27,25 @@ export async function pool(n, limit, fn) {
  * each returned user is `{ id, username, display_name, token }` (token: a bearer access
  * token valid for the whole run).
  */
-export function createSeed(server, { concurrency = 32 } = {}) {
+export function createSeed(server, { concurrency = 16 } = {}) {
   const stamp = Date.now().toString(36).slice(-5);
   let userSeq = 0;
   let clientSeq = 0;
-  const call = (token, method, path, body) => rest(server, token, method, path, body);
+  /**
+   * A REST call that retries what an overloaded server answers (503: SQLite's write lock
+   * was not had in time; 429) a few times with a growing pause: seeding in parallel on a
+   * shared 2-core machine meets them, and they say nothing about the client being measured.
+   */
+  async function call(token, method, path, body) {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await rest(server, token, method, path, body);
+      } catch (err) {
+        if (attempt >= 5 || !/: (503|429) /.test(err.message)) throw err;
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      }
+    }
+  }
 
   /**
    * `n` registered users named `<prefix><k>_<stamp>` (registration hashes the password with
