@@ -17,7 +17,7 @@
 import { readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MessengerServer, launchBrowser, newUserPage, logIn } from '../e2e/harness.js';
+import { MessengerServer, launchBrowser, logIn } from '../e2e/harness.js';
 import { createSeed } from './seed.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -91,8 +91,19 @@ async function main() {
       };
       /** A page of the client signed in as `user` (from ctx.seed.users), on the main screen. */
       const openPage = async (user, size = {}) => {
-        const page = await newUserPage(browser, server.url, size);
-        await logIn(page, user.username);
+        // newUserPage's own page, so that a page that never shows a screen says why.
+        const context = await browser.newContext({ viewport: { width: size.width || 1280, height: size.height || 800 }, deviceScaleFactor: 1 });
+        const page = await context.newPage();
+        page.errors = [];
+        page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`));
+        page.on('console', (m) => m.type() === 'error' && page.errors.push(`console: ${m.text()}`));
+        try {
+          await page.goto(server.url);
+          await logIn(page, user.username);
+        } catch (err) {
+          err.message += `\npage errors: ${page.errors.join('; ') || 'none'}`;
+          throw err;
+        }
         return page;
       };
       const ctx = { server, browser, report, seed, quick: opts.quick, log, openPage };
