@@ -232,10 +232,13 @@ export function createChatList(app) {
 
   /** The first and last (exclusive) row index to have in the DOM for this scroll position. */
   function windowOf(count) {
-    const top = view.top - view.listTop;
+    const height = Math.max(view.height, rowHeight);
+    // Never past the end: the scroll position may be stale (the rows' height just changed,
+    // or the list just got shorter), and a window past the end would hold no row.
+    const top = Math.max(0, Math.min(view.top - view.listTop, count * rowHeight - height));
     const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
-    const last = Math.min(count, Math.ceil((top + Math.max(view.height, rowHeight)) / rowHeight) + OVERSCAN);
-    return [first, Math.max(first, last)];
+    const last = Math.min(count, Math.ceil((top + height) / rowHeight) + OVERSCAN);
+    return [Math.min(first, last), last];
   }
 
   function draw() {
@@ -277,7 +280,7 @@ export function createChatList(app) {
     renderSearchResults();
     // Every row is as high as a chat row (the archive's entry is styled to match): one row
     // is watched, and a font size or theme that changes its height draws again.
-    const sample = items.find((it) => typeof it.key === 'number');
+    const sample = items.find((it) => typeof it.key === 'number' && !rows.node(it.key)?.contains(document.activeElement));
     const node = sample ? rows.node(sample.key) : null;
     if (node && node !== measured) {
       if (measured) rowSize.unobserve(measured);
