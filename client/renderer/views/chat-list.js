@@ -267,6 +267,9 @@ export function createChatList(app) {
     list.style.paddingBottom = `${(all.length - last) * rowHeight}px`;
     shown = all;
     list.setAttribute('aria-label', t('chats.list_label'));
+    // A listbox must hold options: an empty list (no chats yet, no match) is a plain list.
+    if (all.length) setAttr(list, 'role', 'listbox');
+    else list.removeAttribute('role');
     rove(items, first, all.length);
     $('#chats-empty').hidden = chats.length > 0 || !!q;
     // The total sums every chat: counted again when a chat changed, or a mute may have run out.
