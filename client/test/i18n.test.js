@@ -99,6 +99,17 @@ test('plural forms follow the language', async () => {
   assert.equal(en.t('composer.replying_to', { name: 'Bob' }), 'Reply to Bob');
 });
 
+test('plural forms follow a change of language in the same I18n', async () => {
+  const x = await i18n('en');
+  assert.equal(x.t('chats.unread_count', { count: 5 }), '5 unread messages');
+  await x.use('ru');
+  assert.equal(x.t('chats.unread_count', { count: 5 }), '5 непрочитанных сообщений');
+  assert.equal(x.t('chats.unread_count', { count: 2 }), '2 непрочитанных сообщения');
+  assert.equal(x.t('chats.unread_count', { count: 1 }), '1 непрочитанное сообщение');
+  await x.use('en');
+  assert.equal(x.t('chats.unread_count', { count: 1 }), '1 unread message');
+});
+
 test('the default language is Russian', async () => {
   const x = new I18n({ load: async (l) => locales[l] });
   await x.use(undefined);
