@@ -37,7 +37,7 @@ export function createMessageList(app) {
   // Row key -> what its model was computed from, and the row items made of it.
   let rowCache = new Map();
   // The divider above the first message unread when the chat was opened:
-  // {chatId, mark (my read mark then), anchorId (that message), landing (scroll to it)}.
+  // {chatId, anchorId (that message), landing (to be scrolled to)}.
   let unread = null;
   // The reader is at the bottom (as of the last scroll or draw): new content keeps it there.
   let pinned = true;
@@ -281,35 +281,40 @@ export function createMessageList(app) {
    * Opens a chat's history (app.openChat): with unread messages, at the first of them
    * under the "Unread messages" divider — the newest page when they all are in it, else
    * the page around my read mark (a window the reader pages down from); else at the newest.
+   * A chat never read here (no read mark) opens at the newest: there is no place to return
+   * to. A message of mine says I read what came before it.
    */
   async function open(chatId) {
     const { store } = app;
+    const me = store.me.id;
     const chat = store.chats.get(chatId);
-    const mark = chat?.members.find((m) => m.user_id === store.me.id)?.read_message_id || 0;
-    const lastId = chat?.last_message?.id ?? chat?.last_message_id ?? 0;
+    const mark = chat?.members.find((m) => m.user_id === me)?.read_message_id || 0;
+    const last = chat?.last_message;
+    const lastId = last?.id ?? chat?.last_message_id ?? 0;
     unread = null;
-    if (!chat?.unread_count || lastId <= mark) {
+    if (!chat?.unread_count || !mark || lastId <= mark || last?.sender_id === me) {
       if (!store.historyLoaded(chatId)) await loadHistory(chatId);
       else ui.stickNext = false;
       return;
     }
     try {
       let page = await app.api.messages(chatId, { limit: PAGE });
+      let items = page.items || [];
       let hasOlder = !!page.has_more;
       let hasNewer = false;
-      const reachesMark = !hasOlder || (page.items?.[0]?.id ?? Infinity) <= mark;
-      if (!reachesMark) {
-        // With no read mark, the first unread is the chat's first message.
-        page = mark ? await app.api.messages(chatId, { around: mark, limit: PAGE }) : await app.api.messages(chatId, { after: 0, limit: PAGE });
-        hasOlder = mark ? !!page.has_more : false;
-        hasNewer = mark ? !!page.has_newer : !!page.has_more;
+      let readTo = Math.max(mark, items.findLast((m) => m.sender_id === me)?.id ?? 0);
+      if (hasOlder && (items[0]?.id ?? Infinity) > readTo) {
+        page = await app.api.messages(chatId, { around: mark, limit: PAGE });
+        items = page.items || [];
+        hasOlder = !!page.has_more;
+        hasNewer = !!page.has_newer;
+        readTo = mark;
       }
       if (app.store !== store || store.openChatId !== chatId) return;
-      const items = page.items || [];
-      const anchorId = items.find((m) => m.id > mark && m.sender_id !== store.me.id)?.id ?? null;
-      unread = anchorId === null ? null : { chatId, mark, anchorId, landing: true };
-      ui.stickNext = false;
-      pinned = false;
+      const anchorId = items.find((m) => m.id > readTo && m.sender_id !== me)?.id ?? null;
+      unread = anchorId === null ? null : { chatId, anchorId, landing: true };
+      ui.stickNext = anchorId === null;
+      pinned = anchorId === null;
       store.setHistoryWindow(chatId, items, { hasOlder, hasNewer });
       render();
     } catch (err) {
