@@ -42,15 +42,17 @@ export function pinnedOrderOf(items) {
 export function orderChats(chats, pinnedIds, { archived = false } = {}) {
   const at = (c) => Date.parse(c.last_message?.created_at || c.last_activity_at || c.created_at || 0) || 0;
   const rank = new Map(pinnedIds.map((id, i) => [id, i]));
-  const place = (c) => (c.pinned && rank.has(c.id) ? rank.get(c.id) : c.pinned ? pinnedIds.length : Infinity);
+  const place = (c) => (archived ? Infinity : c.pinned && rank.has(c.id) ? rank.get(c.id) : c.pinned ? pinnedIds.length : Infinity);
+  // Each chat's keys computed once, not in every comparison: the chat list sorts on each
+  // draw, and parsing two dates per comparison cost milliseconds with 2,000 chats (issue 17).
   return chats
     .filter((c) => !!c.archived === archived)
+    .map((c) => ({ c, place: place(c), at: at(c) }))
     .sort((a, b) => {
-      const pa = archived ? Infinity : place(a);
-      const pb = archived ? Infinity : place(b);
-      if (pa !== pb) return pa - pb;
-      return at(b) - at(a) || b.id - a.id;
-    });
+      if (a.place !== b.place) return a.place - b.place;
+      return b.at - a.at || b.c.id - a.c.id;
+    })
+    .map((k) => k.c);
 }
 
 /** The pinned order with one chat moved up (-1) or down (+1); unchanged at an end. */

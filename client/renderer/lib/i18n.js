@@ -37,7 +37,13 @@ export class I18n {
     if (value === undefined) return key;
     if (typeof value === 'object') {
       const n = Number(params.count ?? 0);
-      const form = new Intl.PluralRules(this.lang).select(n);
+      // One PluralRules per language: making one is far dearer than asking it, and the chat
+      // list asks for each row it draws (issue 17).
+      if (this._pluralLang !== this.lang) {
+        this._plural = new Intl.PluralRules(this.lang);
+        this._pluralLang = this.lang;
+      }
+      const form = this._plural.select(n);
       value = value[form] ?? value.other ?? '';
     }
     return String(value).replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));

@@ -1,5 +1,17 @@
-// The sidebar: who I am, my chats (a keyed list: a row is redrawn only when what it shows
-// changes) and the people search.
+// The sidebar: who I am, my chats and the people search.
+//
+// The chat list is a listbox drawn in a window (issue 17: fast with 2,000 chats). Only the
+// rows in and near the visible part of the scroller are in the DOM, each a keyed row that is
+// redrawn only when what it shows changes; padding above and below the rows stands for the
+// others, whose height is known because every row has the same height. So a keystroke in
+// the search, a message in some chat or a presence change costs the same with 20 chats or
+// 2,000: the filter over the titles, then at most a screenful of rows compared and the
+// changed ones redrawn. Draws are batched to one per animation frame (schedule()).
+//
+// Keyboard (issue 17, accessibility): the list is one Tab stop (a roving tabindex on its
+// rows: the open chat's, else the last focused, else the first); Up/Down, Home/End and
+// PageUp/PageDown move, Enter or Space opens, the context-menu key or Shift+F10 opens the
+// chat's menu; Down in the search field goes to the list.
 
 import { $, h, keyedList } from './dom.js';
 import { chatTitle, chatAvatarInfo, isOnline, typingText, userName, userAvatar, fillAvatarView, userAvatarModel } from './common.js';
@@ -9,11 +21,48 @@ import { mentionBadge } from './mentions.js';
 import { icon } from '../lib/icons.js';
 import { isMuted } from '../lib/chat-prefs.js';
 
+// Rows drawn beyond each edge of the visible part, so that scrolling by a wheel notch or a
+// page shows rows that are already there; and the row height assumed until one is measured.
+const OVERSCAN = 10;
+const DEFAULT_ROW_HEIGHT = 64;
+// Row nodes kept for reuse beyond those in the DOM (see cachedRow).
+const NODE_CACHE = 400;
+
+function sameValues(a, b) {
+  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+}
+
 export function createChatList(app) {
   const { ui } = app;
   const t = app.t;
-  const rows = keyedList($('#chat-list'));
+  const list = $('#chat-list');
+  const scroller = list.parentElement;
+  const rows = keyedList(list);
   let searchTimer = null;
+  // The draw waiting for the next frame, the row height measured, what the last draw showed
+  // (all rows' keys in order: the keyboard moves through them), the roving tab stop's key.
+  let frame = null;
+  let timer = null;
+  let rowHeight = DEFAULT_ROW_HEIGHT;
+  // The scroller's geometry, as last seen by its scroll and resize events: a draw reads no
+  // layout, so it does not force one before the frame's own (the input's text, for one,
+  // has just made it stale).
+  const view = { top: 0, height: 0, listTop: 0 };
+  // Sorted chats, kept while the store's chat objects are the same ones (it replaces a
+  // chat's object on every change): a keystroke does not sort 2,000 chats again.
+  let sorted = { store: null, refs: [], pinned: null, chats: null, archived: null };
+  const totalOf = { refs: null, at: 0 };
+  let shown = [];
+  let focusKey = null;
+  let measured = null; // the row whose height rowSize watches
+  const rowSize = new ResizeObserver(([entry]) => {
+    const height = entry.borderBoxSize?.[0]?.blockSize ?? entry.target.offsetHeight;
+    if (height && Math.abs(height - rowHeight) > 0.5) {
+      rowHeight = height;
+      schedule();
+    }
+  });
+  const nodeCache = new Map(); // key -> {node, deps}, least recently drawn first
 
   function renderMe() {
     const me = app.store.me;
@@ -57,6 +106,21 @@ export function createChatList(app) {
     };
   }
 
+  /** The row's name for assistive technology: the title, then the unread, then the preview. */
+  function rowLabel(r) {
+    return [
+      r.title,
+      r.unread ? t('chats.unread_count', { count: r.unread }) : null,
+      r.mentions ? t('mentions.unread', { count: r.mentions }) : null,
+      r.muted ? t('chat_menu.muted') : null,
+      r.pinned ? t('chat_menu.pinned') : null,
+      r.preview,
+      r.time,
+    ]
+      .filter(Boolean)
+      .join(', ');
+  }
+
   function rowView(r) {
     const av = avatarView(app, r.avatar);
     if (r.online) av.append(h('i', { class: 'online-dot' }));
@@ -64,14 +128,14 @@ export function createChatList(app) {
       'li',
       {
         class: `chat-item${r.active ? ' active' : ''}`,
+        id: `chat-row-${r.id}`,
         dataset: { chatId: String(r.id) },
+        role: 'option',
+        'aria-selected': r.active ? 'true' : 'false',
+        'aria-label': rowLabel(r),
+        tabindex: '-1',
         onclick: () => app.openChat(r.id),
-        onkeydown: (e) => {
-          if (e.key === 'Enter') app.openChat(r.id);
-        },
         oncontextmenu: (e) => app.views.chatMenu.open(r.id, e),
-        role: 'button',
-        tabindex: '0',
       },
       av,
       h(
@@ -91,35 +155,213 @@ export function createChatList(app) {
           mentionBadge(app, r.mentions),
           r.unread ? h('span', { class: `badge${r.muted ? ' muted' : ''}`, text: r.unread > 99 ? '99+' : String(r.unread) }) : null,
           r.pinned && !r.unread ? h('span', { class: 'chat-item-pin muted', title: t('chat_menu.pinned') }, icon('pin', 14)) : null,
-          h('button', {
-            type: 'button',
-            class: 'icon-btn small chat-item-more',
-            title: t('chat_menu.title'),
-            onclick: (e) => app.views.chatMenu.open(r.id, e),
-          }, icon('more', 16)),
+          // For the pointer only (an option holds no controls): the keyboard opens the same
+          // menu with the context-menu key or Shift+F10 on the row.
+          h(
+            'span',
+            {
+              class: 'icon-btn small chat-item-more',
+              title: t('chat_menu.title'),
+              onclick: (e) => app.views.chatMenu.open(r.id, e),
+            },
+            icon('more', 16),
+          ),
         ),
       ),
     );
   }
 
-  function render() {
+  /**
+   * A row's node as drawn before when it shows the same (a row that left the window or the
+   * search's matches and comes back, the common case while typing or scrolling), else a new
+   * one. Bounded: the rows drawn longest ago are forgotten first.
+   */
+  function cachedRow(key, deps, render) {
+    const hit = nodeCache.get(key);
+    nodeCache.delete(key);
+    const node = hit && sameValues(hit.deps, deps) ? hit.node : render();
+    nodeCache.set(key, { node, deps });
+    if (nodeCache.size > NODE_CACHE) nodeCache.delete(nodeCache.keys().next().value);
+    return node;
+  }
+
+  /** The archive's entry row (views/chat-menu.js) as an option of the listbox. */
+  function entryItem(entry) {
+    return {
+      ...entry,
+      render: () => {
+        const el = entry.render();
+        el.setAttribute('role', 'option');
+        el.setAttribute('aria-selected', 'false');
+        el.setAttribute('tabindex', '-1');
+        return el;
+      },
+    };
+  }
+
+  /** The rows in display order, as keys and what draws them: cheap, no row is built here. */
+  function listEntries() {
     const q = ui.search.trim().toLowerCase();
-    const archived = app.store.chatList({ archived: true });
+    const { store } = app;
+    const refs = [...store.chats.values()];
+    if (sorted.store !== store || sorted.pinned !== store.pinnedChatIds || !sameValues(sorted.refs, refs)) {
+      sorted = { store, refs, pinned: store.pinnedChatIds, chats: store.chatList(), archived: store.chatList({ archived: true }) };
+    }
+    const { archived } = sorted;
     if (!archived.length) ui.showArchived = false;
-    const chats = app.store.chatList({ archived: !!ui.showArchived }).filter((c) => !q || chatTitle(app, c).toLowerCase().includes(q));
+    const chats = ui.showArchived ? archived : sorted.chats;
+    const matching = q ? chats.filter((c) => chatTitle(app, c).toLowerCase().includes(q)) : chats;
     const entry = q ? null : app.views.chatMenu.entryRow(archived);
-    rows.update([
-      ...(entry ? [entry] : []),
-      ...chats.map((chat) => {
-        const r = rowModel(chat);
-        const { avatar: av, ...rest } = r;
-        return { key: chat.id, deps: [app.i18n.lang, ...avatarDeps(av), ...Object.values(rest)], render: () => rowView(r) };
-      }),
-    ]);
+    return { entry: entry && entryItem(entry), chats: matching, q };
+  }
+
+  /** Asks for a draw in the next frame; several asks in one frame draw once. */
+  function schedule() {
+    if (frame !== null) return;
+    frame = requestAnimationFrame(draw);
+    // A hidden page gets no frames; it is drawn anyway, soon, so that it is current when shown.
+    timer = setTimeout(draw, 250);
+  }
+
+  function cancel() {
+    if (frame !== null) cancelAnimationFrame(frame);
+    clearTimeout(timer);
+    frame = null;
+    timer = null;
+  }
+
+  /** The first and last (exclusive) row index to have in the DOM for this scroll position. */
+  function windowOf(count) {
+    const top = view.top - view.listTop;
+    const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
+    const last = Math.min(count, Math.ceil((top + Math.max(view.height, rowHeight)) / rowHeight) + OVERSCAN);
+    return [first, Math.max(first, last)];
+  }
+
+  function draw() {
+    cancel();
+    if (!app.store) return;
+    const { entry, chats, q } = listEntries();
+    const all = entry ? [entry.key, ...chats.map((c) => c.id)] : chats.map((c) => c.id);
+    const [first, last] = windowOf(all.length);
+    const items = [];
+    for (let i = first; i < last; i += 1) {
+      if (entry && i === 0) {
+        items.push(entry);
+        continue;
+      }
+      const chat = chats[entry ? i - 1 : i];
+      const r = rowModel(chat);
+      const { avatar: av, ...rest } = r;
+      const deps = [app.i18n.lang, ...avatarDeps(av), ...Object.values(rest)];
+      items.push({ key: chat.id, deps, render: () => cachedRow(chat.id, deps, () => rowView(r)) });
+    }
+    // A focused row that is redrawn (a message came in its chat) keeps the focus.
+    const focused = list.contains(document.activeElement) ? keyOf(document.activeElement.closest('[role="option"]')) : null;
+    rows.update(items);
+    if (focused !== null && !list.contains(document.activeElement)) rows.node(focused)?.focus({ preventScroll: true });
+    list.style.paddingTop = `${first * rowHeight}px`;
+    list.style.paddingBottom = `${(all.length - last) * rowHeight}px`;
+    shown = all;
+    list.setAttribute('aria-label', t('chats.list_label'));
+    rove(items, first, all.length);
     $('#chats-empty').hidden = chats.length > 0 || !!q;
-    const total = app.store.totalUnread();
+    // The total sums every chat: counted again when a chat changed, or a mute may have run out.
+    if (sorted.total === undefined || sorted.refs !== totalOf.refs || app.store.now() - totalOf.at > 10000) {
+      totalOf.refs = sorted.refs;
+      totalOf.at = app.store.now();
+      sorted.total = app.store.totalUnread();
+    }
+    const total = sorted.total;
     document.title = total ? `(${total}) ${t('app.name')}` : t('app.name');
     renderSearchResults();
+    // Every row is as high as a chat row (the archive's entry is styled to match): one row
+    // is watched, and a font size or theme that changes its height draws again.
+    const sample = items.find((it) => typeof it.key === 'number');
+    const node = sample ? rows.node(sample.key) : null;
+    if (node && node !== measured) {
+      if (measured) rowSize.unobserve(measured);
+      measured = node;
+      rowSize.observe(node);
+    }
+  }
+
+  /**
+   * Keeps exactly one row a Tab stop, and each row's place in the whole list for a screen
+   * reader (the DOM holds only a window of it). Attributes are written only where they
+   * change, so that an unchanged row is not touched.
+   */
+  function rove(items, first, count) {
+    const keys = new Set(items.map((it) => it.key));
+    const open = app.store.openChatId;
+    let stop = focusKey !== null && keys.has(focusKey) ? focusKey : open !== null && keys.has(open) ? open : (items[0]?.key ?? null);
+    if (list.contains(document.activeElement) && document.activeElement !== list) {
+      stop = keyOf(document.activeElement.closest('[role="option"]')) ?? stop;
+    }
+    items.forEach((it, k) => {
+      const node = rows.node(it.key);
+      setAttr(node, 'tabindex', it.key === stop ? '0' : '-1');
+      setAttr(node, 'aria-posinset', String(first + k + 1));
+      setAttr(node, 'aria-setsize', String(count));
+    });
+    // No row at all (an empty list): nothing to stop at, the list is skipped by Tab.
+  }
+
+  function setAttr(node, name, value) {
+    if (node && node.getAttribute(name) !== value) node.setAttribute(name, value);
+  }
+
+  function keyOf(row) {
+    if (!row) return null;
+    return row.dataset.chatId ? Number(row.dataset.chatId) : row.id || null;
+  }
+
+  /** The scroller's geometry, read where layout is current (scroll, resize, a key press). */
+  function measureView() {
+    view.top = scroller.scrollTop;
+    view.height = scroller.clientHeight;
+    view.listTop = list.getBoundingClientRect().top - scroller.getBoundingClientRect().top + view.top;
+  }
+
+  /** Scrolls row `index` into view, draws at once and focuses it. */
+  function focusRow(index) {
+    if (!shown.length) return;
+    const i = Math.max(0, Math.min(shown.length - 1, index));
+    focusKey = shown[i];
+    measureView();
+    const top = view.listTop + i * rowHeight;
+    if (top < view.top) scroller.scrollTop = top;
+    else if (top + rowHeight > view.top + view.height) scroller.scrollTop = top + rowHeight - view.height;
+    view.top = scroller.scrollTop;
+    draw();
+    rows.node(focusKey)?.focus({ preventScroll: true });
+  }
+
+  function onListKeyDown(e) {
+    const row = e.target.closest?.('[role="option"]');
+    if (!row || !list.contains(row)) return;
+    const index = shown.indexOf(keyOf(row));
+    const page = Math.max(1, Math.floor(view.height / rowHeight) - 1);
+    const moves = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: shown.length - 1, PageDown: index + page, PageUp: index - page };
+    if (e.key in moves && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      focusRow(moves[e.key]);
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      const chatId = row.dataset.chatId ? Number(row.dataset.chatId) : null;
+      e.preventDefault();
+      if (chatId !== null) app.openChat(chatId);
+      // The archive's entry handles its own Enter (views/chat-menu.js); Space clicks it.
+      else if (e.key === ' ') row.click();
+    } else if ((e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) && row.dataset.chatId) {
+      e.preventDefault();
+      app.views.chatMenu.open(Number(row.dataset.chatId), { currentTarget: row });
+      document.querySelector('.chat-menu button')?.focus();
+    }
+  }
+
+  /** What the app calls on a store change (app.js): a draw in the next frame. */
+  function render() {
+    schedule();
   }
 
   function renderSearchResults() {
@@ -174,7 +416,10 @@ export function createChatList(app) {
   function onSearchInput() {
     ui.search = $('#search').value;
     clearTimeout(searchTimer);
-    render();
+    // The top of the matches, not wherever the whole list was scrolled to.
+    scroller.scrollTop = 0;
+    view.top = 0;
+    schedule();
     const q = ui.search.trim();
     if (q.length < 2) {
       ui.searchResults = null;
@@ -196,11 +441,48 @@ export function createChatList(app) {
   }
 
   $('#search').addEventListener('input', onSearchInput);
+  $('#search').addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowDown' || !shown.length) return;
+    e.preventDefault();
+    focusRow(0);
+  });
+  list.addEventListener('keydown', onListKeyDown);
+  list.addEventListener('focusin', (e) => {
+    const key = keyOf(e.target.closest?.('[role="option"]'));
+    if (key === null) return;
+    focusKey = key;
+    for (const node of list.children) setAttr(node, 'tabindex', node === e.target.closest('[role="option"]') ? '0' : '-1');
+  });
+  scroller.addEventListener(
+    'scroll',
+    () => {
+      view.top = scroller.scrollTop;
+      schedule();
+    },
+    { passive: true },
+  );
+  // Shown again (the mobile layout hides the sidebar while a chat is open) or resized: the
+  // window of rows follows the scroller's new height.
+  new ResizeObserver(() => {
+    measureView();
+    schedule();
+  }).observe(scroller);
   $('#btn-new-group').addEventListener('click', () => app.views.newGroup.open());
   $('#btn-settings').addEventListener('click', () => app.views.settings.open());
   $('#btn-logout').addEventListener('click', () => app.logout());
   $('#btn-contacts').addEventListener('click', () => app.views.contacts.open());
   for (const el of [$('#me-avatar'), $('#me-text')]) el.addEventListener('click', () => app.views.myProfile.open());
 
-  return { render, renderMe, clearSearch, openDirect, clear: () => rows.clear() };
+  function clear() {
+    cancel();
+    rows.clear();
+    nodeCache.clear();
+    sorted = { store: null, refs: [], pinned: null, chats: null, archived: null };
+    shown = [];
+    focusKey = null;
+    list.style.paddingTop = '';
+    list.style.paddingBottom = '';
+  }
+
+  return { render, schedule, draw, renderMe, clearSearch, openDirect, clear };
 }
