@@ -151,6 +151,7 @@ describe('long histories in the message list', { timeout: 300000 }, () => {
     assert.equal(await page.locator(`.msg[data-id="${unreadIds.at(-1)}"]`).count(), 0, 'the newest are not loaded: a window');
     assert.ok(await page.locator('#to-latest').isVisible());
     assert.equal(await page.locator('#to-latest .to-latest-count').textContent(), '150');
+    assert.equal(await page.locator('#to-latest').getAttribute('aria-label'), 'К последним сообщениям: 150 новых', 'the count is in the button\'s name');
 
     // A message arriving meanwhile adds to the count.
     await rest(ctx.server, writer.access_token, 'POST', `/chats/${chat.id}/messages`, { client_id: `more-${stamp}`, text: 'И ещё' });

@@ -31,7 +31,8 @@ export function createMessageList(app) {
   const list = $('#message-list');
   const rows = keyedList(list);
   const toLatestButton = $('#to-latest');
-  const toLatestCount = h('span', { class: 'to-latest-count', hidden: true });
+  // The count is read out in the button's name (aria-label), not as a bare number.
+  const toLatestCount = h('span', { class: 'to-latest-count', 'aria-hidden': 'true', hidden: true });
   toLatestButton.append(toLatestCount);
   let shownChatId = null;
   // Row key -> what its model was computed from, and the row items made of it.
@@ -163,6 +164,11 @@ export function createMessageList(app) {
     const text = count ? String(count) : '';
     if (toLatestCount.textContent !== text) toLatestCount.textContent = text;
     toLatestCount.hidden = !count;
+    const label = count ? t('chat.new_messages', { count }) : null;
+    if (toLatestButton.getAttribute('aria-label') !== label) {
+      if (label) toLatestButton.setAttribute('aria-label', label);
+      else toLatestButton.removeAttribute('aria-label');
+    }
   }
 
   /** Keeps the open chat's loaded history bounded as messages arrive: the oldest go while
