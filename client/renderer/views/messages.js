@@ -42,6 +42,9 @@ export function createMessageList(app) {
   let unread = null;
   // The reader is at the bottom (as of the last scroll or draw): new content keeps it there.
   let pinned = true;
+  // The list drawn last was a window short of the newest: its bottom was no real bottom, so
+  // the page that ends the window goes below the reader, who is not moved to its end.
+  let drawnDetached = false;
   const { messageModel, messageView, pendingView } = createMessageRow(app);
 
   // --- rows ---------------------------------------------------------------------------
@@ -196,8 +199,10 @@ export function createMessageList(app) {
     }
     keepBounded(chatId);
     // A window short of the newest messages is never pinned to its bottom: paging down is.
-    const stick = (pinned && !store.isDetached(chatId)) || ui.stickNext;
+    const detached = store.isDetached(chatId);
+    const stick = (pinned && !detached && !drawnDetached) || ui.stickNext;
     ui.stickNext = false;
+    drawnDetached = detached;
     const anchor = stick ? null : topAnchor();
     const changed = rows.update(items(chat));
     $('#history-loader').hidden = !ui.loadingOlder;
@@ -218,6 +223,7 @@ export function createMessageList(app) {
     rowCache = new Map();
     shownChatId = null;
     pinned = true;
+    drawnDetached = false;
   }
 
   function scrollToMessage(id, { smooth = true } = {}) {
