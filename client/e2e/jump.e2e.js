@@ -68,7 +68,16 @@ describe('opening a chat at a message', { timeout: 180000 }, () => {
     const shown = await shownIds(page);
     const all = [...ids, reply.id, live.id];
     assert.deepEqual(shown, all.slice(all.indexOf(shown[0])), 'contiguous, ascending, no duplicates');
-    await eventually(() => page.locator('#to-latest').isHidden(), { message: 'the window ended' });
+    // At the bottom the "↓" button goes only once the window reaches the newest (issue 17:
+    // it also shows whenever the reader is scrolled up).
+    const atBottomButtonHidden = async () => {
+      await page.evaluate(() => {
+        const el = document.querySelector('#messages');
+        el.scrollTop = el.scrollHeight;
+      });
+      return page.locator('#to-latest').isHidden();
+    };
+    await eventually(atBottomButtonHidden, { message: 'the window ended' });
 
     // Jumping straight from the app (as search and pins do), then back with the button.
     await page.reload();

@@ -75,7 +75,6 @@ function createUiState() {
     loadingOlder: false,
     loadingNewer: false, // paging down a window opened at a message (views/messages.js)
     stickNext: false, // scroll to the newest message on the next draw
-    keepFromBottom: undefined, // distance from the bottom to restore after an older page
     lastTypingSent: 0,
     blobUrls: new Map(), // attachment id -> object URL
     infoOpen: false,
@@ -199,18 +198,28 @@ function createApp({ desktop, serverUrl, i18n }) {
     app.views.notifications.render(); // issue 17: the unread count in the title and badge
   };
 
-  // Changes of one task are drawn together in a microtask, each view once.
+  // Drawing (issue 17, the message list): the changes of every task until the next frame
+  // are drawn together, each view once, so a burst of frames costs one draw. A change that
+  // names a chat other than the open one does not draw the open chat's messages. Hidden
+  // pages get no animation frames: a timer draws there instead.
   let queued = new Set();
+  let drawTimer = null;
+  function draw() {
+    if (!queued.size) return;
+    clearTimeout(drawTimer);
+    const names = [];
+    for (const kind of Object.keys(VIEWS_BY_CHANGE)) if (queued.has(kind)) names.push(...VIEWS_BY_CHANGE[kind]);
+    const messages = queued.has('open-chat-messages');
+    queued = new Set();
+    run(messages ? names : names.filter((name) => name !== 'messages.render'));
+  }
   function onStoreChange(what) {
+    const first = !queued.size;
     queued.add(what.kind);
-    if (queued.size !== 1) return;
-    queueMicrotask(() => {
-      const kinds = queued;
-      queued = new Set();
-      const names = [];
-      for (const kind of Object.keys(VIEWS_BY_CHANGE)) if (kinds.has(kind)) names.push(...VIEWS_BY_CHANGE[kind]);
-      run(names);
-    });
+    if (what.chatId === undefined || what.chatId === null || what.chatId === app.store?.openChatId) queued.add('open-chat-messages');
+    if (!first) return;
+    requestAnimationFrame(draw);
+    drawTimer = setTimeout(draw, 100);
   }
 
   let typingTimer = null;
@@ -410,7 +419,7 @@ function createApp({ desktop, serverUrl, i18n }) {
     views.composer.autoGrow();
     let shown = true;
     if (at !== null) shown = await views.messages.openAt(chatId, at);
-    else if (!store.historyLoaded(chatId)) await views.messages.loadHistory(chatId);
+    else if (changed || !store.historyLoaded(chatId)) await views.messages.open(chatId);
     else ui.stickNext = false;
     if (window.innerWidth > 720) views.composer.focus();
     return shown;

@@ -7,6 +7,15 @@ import { applyReactionsFrame, keepReactions } from './reactions.js';
 import { mentionsMe, unreadMentionsAfter } from './mentions.js';
 import { applyChatPrefsFrame, countsInTotal, orderChats, pinnedOrderOf, unarchiveOnMessage } from './chat-prefs.js';
 
+// The most messages of one chat kept loaded (issue 17, the message list): the open chat's
+// list draws every loaded message, so this bounds its DOM and the memory of a long scroll.
+// 200 rows are 10–20 screens (a page is 40): paging stays rare and far off screen, while
+// a change to the list lays out a few thousand nodes, not tens of thousands.
+export const HISTORY_LIMIT = 200;
+// New messages may overfill a chat by this much before its oldest are dropped, so that
+// the list is not trimmed on every arrival.
+export const HISTORY_SLACK = 40;
+
 export class Store {
   constructor({ now = () => Date.now() } = {}) {
     this.now = now;
@@ -18,6 +27,12 @@ export class Store {
     // message (opened at a search result or a reply's original): messages arriving
     // meanwhile are not added to it, or it would have a gap; paging down reaches them.
     this.hasNewer = new Map();
+    // Chat id -> the loaded history sorted (cached until it changes) and a counter of its
+    // changes, so that the open chat's list can tell at once that nothing changed.
+    this._sorted = new Map();
+    this.historyVersion = new Map();
+    // Counts changes of what rows show about people (names, avatars, contacts, blocks).
+    this.peopleVersion = 0;
     this.users = new Map(); // id -> public profile
     this.online = new Map(); // user id -> boolean
     this.typing = new Map(); // chat id -> Map(user id -> expires at ms)
@@ -47,6 +62,7 @@ export class Store {
   }
 
   changed(what) {
+    if (what.kind === 'me' || what.kind === 'users' || what.kind === 'contacts' || what.kind === 'blocks') this.peopleVersion += 1;
     for (const fn of this.listeners) fn(what);
   }
 
@@ -105,6 +121,7 @@ export class Store {
     if (blocked === true) this.blocked.add(profile.id);
     else if (blocked === false) this.blocked.delete(profile.id);
     this.users.set(profile.id, { ...this.users.get(profile.id), ...shared });
+    this.peopleVersion += 1;
     if (this.me && profile.id === this.me.id) this.me = { ...this.me, ...shared };
   }
 
@@ -129,6 +146,7 @@ export class Store {
 
   resetHistory(chatId) {
     this.messages.delete(chatId);
+    this._touchHistory(chatId);
     this.hasMore.delete(chatId);
     this.hasNewer.delete(chatId);
   }
@@ -136,6 +154,7 @@ export class Store {
   /** Replaces a chat's loaded history with the page around a message (`?around=`). */
   setHistoryWindow(chatId, items, { hasOlder, hasNewer }) {
     this.messages.set(chatId, new Map());
+    this._touchHistory(chatId);
     for (const m of items) this._rememberMessage(m, true);
     this.hasMore.set(chatId, !!hasOlder);
     if (hasNewer) this.hasNewer.set(chatId, true);
@@ -164,6 +183,32 @@ export class Store {
     return this.hasMore.has(chatId);
   }
 
+  /**
+   * Keeps at most `max` messages of a chat loaded, dropping them from one end: `'newer'`
+   * (scrolled far up: the history becomes a window short of the newest, paged down again
+   * later) or `'older'` (paging down or new messages: older ones are paged up again).
+   * Returns how many were dropped.
+   */
+  trimHistory(chatId, max, { drop }) {
+    const history = this.history(chatId);
+    const excess = history.length - max;
+    if (excess <= 0) return 0;
+    const byId = this.messages.get(chatId);
+    const gone = drop === 'newer' ? history.slice(history.length - excess) : history.slice(0, excess);
+    for (const m of gone) byId.delete(m.id);
+    this._touchHistory(chatId);
+    if (drop === 'newer') this.hasNewer.set(chatId, true);
+    else this.hasMore.set(chatId, true);
+    this.changed({ kind: 'messages', chatId, trimmed: drop });
+    return excess;
+  }
+
+  /** The loaded history of a chat changed: its sorted copy is stale. */
+  _touchHistory(chatId) {
+    this._sorted.delete(chatId);
+    this.historyVersion.set(chatId, (this.historyVersion.get(chatId) || 0) + 1);
+  }
+
   _rememberMessage(message, intoHistory) {
     if (this.isHiddenForMe(message)) return;
     let byId = this.messages.get(message.chat_id);
@@ -172,14 +217,20 @@ export class Store {
       byId = new Map();
       this.messages.set(message.chat_id, byId);
     }
+    if (byId.get(message.id) === message) return;
     byId.set(message.id, message);
+    this._touchHistory(message.chat_id);
   }
 
-  /** Messages of a chat in ascending id order. */
+  /** Messages of a chat in ascending id order (shared until the history changes: do not mutate). */
   history(chatId) {
+    const cached = this._sorted.get(chatId);
+    if (cached) return cached;
     const byId = this.messages.get(chatId);
     if (!byId) return [];
-    return [...byId.values()].sort((a, b) => a.id - b.id);
+    const sorted = [...byId.values()].sort((a, b) => a.id - b.id);
+    this._sorted.set(chatId, sorted);
+    return sorted;
   }
 
   message(chatId, id) {
@@ -369,6 +420,7 @@ export class Store {
     this.clearedUpTo.set(chatId, mark);
     const byId = this.messages.get(chatId);
     if (byId) for (const id of [...byId.keys()]) if (id <= mark) byId.delete(id);
+    this._touchHistory(chatId);
     const chat = this.chats.get(chatId);
     if (chat) {
       const next = { ...chat };
@@ -389,7 +441,7 @@ export class Store {
     this.hiddenIds.add(messageId);
     const byId = this.messages.get(chatId);
     const known = byId?.get(messageId);
-    byId?.delete(messageId);
+    if (byId?.delete(messageId)) this._touchHistory(chatId);
     const chat = this.chats.get(chatId);
     if (chat) {
       const next = { ...chat };
@@ -423,6 +475,11 @@ export class Store {
     if (!this.isDetached(message.chat_id) || this.messages.get(message.chat_id)?.has(message.id)) {
       this._rememberMessage(message, this.hasMore.has(message.chat_id));
     }
+    // A chat in the background keeps its newest messages only; the open one is trimmed by
+    // its list, which knows where the reader is (views/messages.js).
+    if (message.chat_id !== this.openChatId && (this.messages.get(message.chat_id)?.size || 0) > HISTORY_LIMIT + HISTORY_SLACK) {
+      this.trimHistory(message.chat_id, HISTORY_LIMIT, { drop: 'older' });
+    }
     if (chat) {
       const last = chat.last_message;
       const next = known ? { ...chat } : unarchiveOnMessage({ ...chat }, message);
@@ -452,7 +509,10 @@ export class Store {
     // What the message was (its mentions): from the loaded history, or the chat list's last
     // message; a message of neither is not known here, and GET /chats sets the count again.
     const before = byId?.get(message.id) || (this.chats.get(message.chat_id)?.last_message?.id === message.id ? this.chats.get(message.chat_id).last_message : null);
-    if (byId?.has(message.id)) byId.set(message.id, message);
+    if (byId?.has(message.id)) {
+      byId.set(message.id, message);
+      this._touchHistory(message.chat_id);
+    }
     let chat = this.chats.get(message.chat_id);
     // An edit may add or remove a mention of me; a deletion removes it.
     if (chat && before) chat = { ...chat, unread_mentions: unreadMentionsAfter(this, chat, before, message) };
@@ -469,6 +529,7 @@ export class Store {
     const message = byId?.get(messageId);
     if (!message) return {};
     byId.set(messageId, change(message));
+    this._touchHistory(chatId);
     this.changed({ kind: 'messages', chatId, messageId });
     return { chatId };
   }

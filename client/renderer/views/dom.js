@@ -25,6 +25,7 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 function sameDeps(a, b) {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i += 1) if (!Object.is(a[i], b[i])) return false;
   return true;
@@ -36,15 +37,22 @@ function sameDeps(a, b) {
  * `deps` are the same values (Object.is, element by element) keeps its very node, so its
  * scroll position, text selection and focus survive; a changed row is rendered again and
  * swapped in place; new rows are inserted where they belong; gone rows are removed.
- * Keys must be unique, and `parent` must hold nothing but these rows.
+ * Keys must be unique, and `parent` must hold nothing but these rows. Returns whether the
+ * DOM changed. An item may carry the very `deps` array it had (a cached row): that is the
+ * same at once.
  */
 export function keyedList(parent) {
   let rows = new Map(); // key -> {node, deps}
   return {
     update(items) {
+      let changed = false;
       const next = new Map();
       for (const item of items) next.set(item.key, item);
-      for (const [key, row] of rows) if (!next.has(key)) row.node.remove();
+      for (const [key, row] of rows) {
+        if (next.has(key)) continue;
+        row.node.remove();
+        changed = true;
+      }
       const kept = new Map();
       for (const item of items) {
         const row = rows.get(item.key);
@@ -53,6 +61,7 @@ export function keyedList(parent) {
           continue;
         }
         const node = item.render();
+        changed = true;
         // In place, so that the rows after it are not moved.
         if (row) row.node.replaceWith(node);
         kept.set(item.key, { node, deps: item.deps });
@@ -63,9 +72,13 @@ export function keyedList(parent) {
       for (const item of items) {
         const { node } = kept.get(item.key);
         if (node === ref) ref = ref.nextSibling;
-        else parent.insertBefore(node, ref);
+        else {
+          parent.insertBefore(node, ref);
+          changed = true;
+        }
       }
       rows = kept;
+      return changed;
     },
 
     /** The node currently shown for `key`, if any. */

@@ -19,6 +19,9 @@ import { download as downloadBlob, isImage as isImageAttachment, loadBlob as loa
 // How long a finger rests on a message before its context menu opens (as on phones).
 const LONG_PRESS_MS = 500;
 
+// The tallest a picture in a message is drawn (as .attachment-image's max-height).
+const IMAGE_MAX_HEIGHT = 300;
+
 export function createMessageRow(app) {
   const { ui } = app;
   const t = app.t;
@@ -41,6 +44,12 @@ export function createMessageRow(app) {
     if (isImage) {
       // A row redrawn with a picture already fetched shows it at once, at its height.
       const img = h('img', { class: 'attachment-image', alt: a.name, src: ui.blobUrls.get(a.id) });
+      // The message list (issue 17): the box the picture will fill is reserved before it
+      // loads, from the size the server decoded, so the list does not jump when it does.
+      if (a.width > 0 && a.height > 0) {
+        img.style.aspectRatio = `${a.width} / ${a.height}`;
+        img.style.width = `${Math.min(a.width, (IMAGE_MAX_HEIGHT * a.width) / a.height)}px`;
+      }
       if (!img.src) {
         loadBlob(a).then((url) => {
           if (url) img.src = url;

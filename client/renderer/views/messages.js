@@ -1,46 +1,119 @@
-// The open chat's messages: history pages, pending (outbox) messages, day separators.
-// Every row is keyed (`m:<id>`, `p:<client_id>`, and `d:<id>` for the day separator above
-// message <id>) and redrawn only when what it shows changes, so a new or edited message
-// touches its own row and the rest of the list — scroll position, selected text, a hovered
-// or focused row — stays as it was.
+// The open chat's messages: history pages, pending (outbox) messages, day separators and
+// the "Unread messages" divider. Every row is keyed (`m:<id>`, `p:<client_id>`, `d:<id>`
+// for the day separator above message <id>, `u:unread`) and redrawn only when what it
+// shows changes, so a new or edited message touches its own row and the rest of the list —
+// scroll position, selected text, a hovered or focused row — stays as it was.
+//
+// Long histories (issue 17): the list draws the loaded history, which the store keeps to
+// HISTORY_LIMIT messages — paging up drops the newest pages (the history becomes a window
+// short of the newest, paged down again), paging down drops the oldest — so the DOM and the
+// memory stay bounded however far the reader scrolls. A draw costs what changed: the model
+// of a row is kept until its message, its neighbours, its receipt, its quoted original or
+// the chat's context (ctxOf) change, so the pass over the rows is identity checks only.
 
 import { $, h, keyedList } from './dom.js';
 import { sameDay } from './format.js';
 import { ApiError } from '../lib/api.js';
+import { HISTORY_LIMIT, HISTORY_SLACK } from '../lib/store.js';
+import { mayPin } from '../lib/pins.js';
 import { createMessageRow } from './message-row.js';
 
 const PAGE = 40;
+// Closer than this to the bottom counts as "at the bottom": new messages keep it there.
+const PINNED_PX = 60;
+// Scrolled up further than this, the "↓" button offers the way back.
+const TO_LATEST_PX = 300;
 
 export function createMessageList(app) {
   const { ui } = app;
   const t = app.t;
   const box = $('#messages');
-  const rows = keyedList($('#message-list'));
+  const list = $('#message-list');
+  const rows = keyedList(list);
+  const toLatestButton = $('#to-latest');
+  // The count is read out in the button's name (aria-label), not as a bare number.
+  const toLatestCount = h('span', { class: 'to-latest-count', 'aria-hidden': 'true', hidden: true });
+  toLatestButton.append(toLatestCount);
   let shownChatId = null;
+  // Row key -> what its model was computed from, and the row items made of it.
+  let rowCache = new Map();
+  // The divider above the first message unread when the chat was opened:
+  // {chatId, anchorId (that message), landing (to be scrolled to)}.
+  let unread = null;
+  // The reader is at the bottom (as of the last scroll or draw): new content keeps it there.
+  let pinned = true;
+  // The list drawn last was a window short of the newest: its bottom was no real bottom, so
+  // the page that ends the window goes below the reader, who is not moved to its end.
+  let drawnDetached = false;
   const { messageModel, messageView, pendingView } = createMessageRow(app);
+
+  // --- rows ---------------------------------------------------------------------------
+
+  /** What every row of a chat shares: a change here recomputes every model. */
+  function ctxOf(chat) {
+    const { store } = app;
+    return `${app.i18n.lang}|${chat.kind}|${store.myRole(chat)}|${mayPin(store, chat)}|${store.peopleVersion}`;
+  }
+
+  /** The highest read and delivered marks of the other members (what receipts compare to). */
+  function receiptMarks(chat) {
+    const me = app.store.me?.id;
+    let read = 0;
+    let delivered = 0;
+    for (const m of chat.members || []) {
+      if (m.user_id === me) continue;
+      read = Math.max(read, m.read_message_id || 0);
+      delivered = Math.max(delivered, m.delivered_message_id || 0);
+    }
+    return { read, delivered };
+  }
+
+  function dividerItem(lang) {
+    return { key: 'u:unread', deps: [lang], render: () => h('div', { class: 'unread-sep', role: 'separator' }, h('span', { text: t('chat.unread_divider') })) };
+  }
 
   /** The rows of a chat, in order, as keyed items for the list. */
   function items(chat) {
     const { store, outbox } = app;
     const lang = app.i18n.lang;
     const history = store.history(chat.id);
+    const ctx = ctxOf(chat);
+    const marks = receiptMarks(chat);
+    const me = store.me.id;
+    const anchorId = unread?.chatId === chat.id ? unread.anchorId : null;
+    const nextCache = new Map();
     const out = [];
     let prev = null;
-    for (const [i, m] of history.entries()) {
-      if (!prev || !sameDay(new Date(prev.created_at), new Date(m.created_at))) {
-        const label = app.format.day(m.created_at);
-        out.push({ key: `d:${m.id}`, deps: [label], render: () => h('div', { class: 'day-sep' }, h('span', { text: label })) });
+    for (let i = 0; i < history.length; i += 1) {
+      const m = history[i];
+      const next = history[i + 1] || null;
+      if (m.id === anchorId) out.push(dividerItem(lang));
+      const key = `m:${m.id}`;
+      const receipt = m.sender_id === me && !m.deleted ? (m.id <= marks.read ? 'read' : m.id <= marks.delivered ? 'delivered' : 'sent') : null;
+      const original = m.reply_to_id ? store.message(chat.id, m.reply_to_id) : null;
+      let row = rowCache.get(key);
+      if (!row || row.m !== m || row.prev !== prev || row.next !== next || row.ctx !== ctx || row.receipt !== receipt || row.original !== original) {
+        row = { m, prev, next, ctx, receipt, original, items: [] };
+        if (!prev || !sameDay(new Date(prev.created_at), new Date(m.created_at))) {
+          const label = app.format.day(m.created_at);
+          row.items.push({ key: `d:${m.id}`, deps: [label], render: () => h('div', { class: 'day-sep' }, h('span', { text: label })) });
+        }
+        const v = messageModel(chat, m, prev, next);
+        const { avatarModel, quoteModel: _quote, ...plain } = v;
+        row.items.push({ key, deps: [lang, m, ...Object.values(plain)], render: () => messageView(m, v) });
       }
-      const v = messageModel(chat, m, prev, history[i + 1] || null);
-      const { avatarModel, quoteModel: _quote, ...plain } = v;
-      out.push({ key: `m:${m.id}`, deps: [lang, m, ...Object.values(plain)], render: () => messageView(m, v) });
+      nextCache.set(key, row);
+      out.push(...row.items);
       prev = m;
     }
-    const seenClientIds = new Set(history.filter((m) => m.sender_id === store.me.id).map((m) => m.client_id));
+    rowCache = nextCache;
     const pending = outbox.list(chat.id);
-    for (const item of pending) {
-      if (seenClientIds.has(item.client_id)) continue;
-      out.push({ key: `p:${item.client_id}`, deps: [lang, item.text, item.failed, item.created_at, item.attachments], render: () => pendingView(item) });
+    if (pending.length) {
+      const seenClientIds = new Set(history.filter((m) => m.sender_id === me).map((m) => m.client_id));
+      for (const item of pending) {
+        if (seenClientIds.has(item.client_id)) continue;
+        out.push({ key: `p:${item.client_id}`, deps: [lang, item.text, item.failed, item.created_at, item.attachments], render: () => pendingView(item) });
+      }
     }
     if (!history.length && !pending.length && store.historyLoaded(chat.id)) {
       out.push({ key: 'empty', deps: [lang], render: () => h('div', { class: 'empty-hint', text: t('chat.no_messages') }) });
@@ -48,48 +121,116 @@ export function createMessageList(app) {
     return out;
   }
 
+  // --- scrolling ----------------------------------------------------------------------
+
+  const fromBottom = () => box.scrollHeight - box.scrollTop - box.clientHeight;
+
+  function setScrollTop(top) {
+    box.scrollTop = top;
+    pinned = fromBottom() < PINNED_PX;
+  }
+
+  /** The row at the top of the viewport and where it is: rows added or dropped at either
+   * end must leave it where it was (found by halving, a few layout reads). */
+  function topAnchor() {
+    const nodes = list.children;
+    if (!nodes.length) return null;
+    const top = box.getBoundingClientRect().top;
+    let lo = 0;
+    let hi = nodes.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (nodes[mid].getBoundingClientRect().bottom <= top) lo = mid + 1;
+      else hi = mid;
+    }
+    // A message, not a separator: a day's separator moves up when its day's older
+    // messages come in above.
+    let node = nodes[lo];
+    while (node && !node.dataset.id) node = node.nextElementSibling;
+    if (!node) return null;
+    return { node, key: `m:${node.dataset.id}`, y: node.getBoundingClientRect().top };
+  }
+
+  function restoreAnchor(anchor) {
+    if (!anchor) return;
+    const node = anchor.node.isConnected ? anchor.node : anchor.key && rows.node(anchor.key);
+    if (!node) return;
+    const delta = node.getBoundingClientRect().top - anchor.y;
+    if (delta) setScrollTop(box.scrollTop + delta);
+  }
+
+  function updateToLatest(chat) {
+    const { store } = app;
+    const show = !!chat && (store.isDetached(chat.id) || fromBottom() > TO_LATEST_PX);
+    if (toLatestButton.hidden === show) toLatestButton.hidden = !show;
+    const count = show ? chat.unread_count || 0 : 0;
+    const text = count ? String(count) : '';
+    if (toLatestCount.textContent !== text) toLatestCount.textContent = text;
+    toLatestCount.hidden = !count;
+    const label = count ? t('chat.new_messages', { count }) : null;
+    if (toLatestButton.getAttribute('aria-label') !== label) {
+      if (label) toLatestButton.setAttribute('aria-label', label);
+      else toLatestButton.removeAttribute('aria-label');
+    }
+  }
+
+  /** Keeps the open chat's loaded history bounded as messages arrive: the oldest go while
+   * the reader is at the bottom, else the newest (paged down again when scrolled to). */
+  function keepBounded(chatId) {
+    const { store } = app;
+    if (store.history(chatId).length <= HISTORY_LIMIT + HISTORY_SLACK) return;
+    store.trimHistory(chatId, HISTORY_LIMIT, { drop: pinned && !store.isDetached(chatId) ? 'older' : 'newer' });
+  }
+
   // --- the list -----------------------------------------------------------------------
 
   function render() {
-    const chatId = app.store.openChatId;
+    const { store } = app;
+    const chatId = store.openChatId;
     if (chatId === null) {
-      rows.clear();
-      shownChatId = null;
+      clear();
       return;
     }
-    const chat = app.store.chats.get(chatId);
+    const chat = store.chats.get(chatId);
     if (!chat) return;
     if (shownChatId !== chatId) {
-      rows.clear();
+      clear();
       shownChatId = chatId;
     }
-    const fromBottom = box.scrollHeight - box.scrollTop - box.clientHeight;
+    keepBounded(chatId);
     // A window short of the newest messages is never pinned to its bottom: paging down is.
-    const stick = (fromBottom < 60 && !app.store.isDetached(chatId)) || ui.stickNext;
+    const detached = store.isDetached(chatId);
+    const stick = (pinned && !detached && !drawnDetached) || ui.stickNext;
     ui.stickNext = false;
-    rows.update(items(chat));
+    drawnDetached = detached;
+    const anchor = stick ? null : topAnchor();
+    const changed = rows.update(items(chat));
     $('#history-loader').hidden = !ui.loadingOlder;
-    $('#to-latest').hidden = !app.store.isDetached(chatId);
-    if (ui.keepFromBottom !== undefined) {
-      box.scrollTop = box.scrollHeight - box.clientHeight - ui.keepFromBottom;
-      ui.keepFromBottom = undefined;
-    } else if (stick) {
-      box.scrollTop = box.scrollHeight;
+    if (stick) setScrollTop(box.scrollHeight);
+    else if (changed) restoreAnchor(anchor);
+    if (unread?.landing && unread.chatId === chatId) {
+      unread.landing = false;
+      const divider = rows.node('u:unread');
+      if (divider) setScrollTop(box.scrollTop + divider.getBoundingClientRect().top - box.getBoundingClientRect().top - 8);
     }
-    // Otherwise scrollTop is left alone: rows outside the changed ones are the same nodes,
-    // and the browser's scroll anchoring keeps what is on screen where it was.
+    updateToLatest(chat);
     maybeMarkRead();
   }
 
   function clear() {
     rows.clear();
+    toLatestButton.hidden = true;
+    rowCache = new Map();
     shownChatId = null;
+    pinned = true;
+    drawnDetached = false;
   }
 
   function scrollToMessage(id, { smooth = true } = {}) {
     const el = $(`.msg[data-id="${id}"]`);
     if (!el) return false;
     el.scrollIntoView({ block: 'center', behavior: smooth ? 'smooth' : 'auto' });
+    pinned = fromBottom() < PINNED_PX;
     el.classList.add('flash');
     setTimeout(() => el.classList.remove('flash'), 1600);
     return true;
@@ -107,6 +248,7 @@ export function createMessageList(app) {
       const page = await app.api.messages(chatId, { around: messageId, limit: PAGE });
       if (app.store !== store || store.openChatId !== chatId) return false;
       ui.stickNext = false;
+      pinned = false;
       store.setHistoryWindow(chatId, page.items || [], { hasOlder: !!page.has_more, hasNewer: !!page.has_newer });
       render();
       if (scrollToMessage(messageId, { smooth: false })) return true;
@@ -123,7 +265,7 @@ export function createMessageList(app) {
     if (chatId === null || chatId === undefined || document.visibilityState === 'hidden') return;
     const chat = store.chats.get(chatId);
     if (!chat) return;
-    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+    const atBottom = fromBottom() < 80;
     if (!atBottom) return;
     const last = store.history(chatId).at(-1);
     if (!last) return;
@@ -147,6 +289,51 @@ export function createMessageList(app) {
     }
   }
 
+  /**
+   * Opens a chat's history (app.openChat): with unread messages, at the first of them
+   * under the "Unread messages" divider — the newest page when they all are in it, else
+   * the page around my read mark (a window the reader pages down from); else at the newest.
+   * A chat never read here (no read mark) opens at the newest: there is no place to return
+   * to. A message of mine says I read what came before it.
+   */
+  async function open(chatId) {
+    const { store } = app;
+    const me = store.me.id;
+    const chat = store.chats.get(chatId);
+    const mark = chat?.members.find((m) => m.user_id === me)?.read_message_id || 0;
+    const last = chat?.last_message;
+    const lastId = last?.id ?? chat?.last_message_id ?? 0;
+    unread = null;
+    if (!chat?.unread_count || !mark || lastId <= mark || last?.sender_id === me) {
+      if (!store.historyLoaded(chatId)) await loadHistory(chatId);
+      else ui.stickNext = false;
+      return;
+    }
+    try {
+      let page = await app.api.messages(chatId, { limit: PAGE });
+      let items = page.items || [];
+      let hasOlder = !!page.has_more;
+      let hasNewer = false;
+      let readTo = Math.max(mark, items.findLast((m) => m.sender_id === me)?.id ?? 0);
+      if (hasOlder && (items[0]?.id ?? Infinity) > readTo) {
+        page = await app.api.messages(chatId, { around: mark, limit: PAGE });
+        items = page.items || [];
+        hasOlder = !!page.has_more;
+        hasNewer = !!page.has_newer;
+        readTo = mark;
+      }
+      if (app.store !== store || store.openChatId !== chatId) return;
+      const anchorId = items.find((m) => m.id > readTo && m.sender_id !== me)?.id ?? null;
+      unread = anchorId === null ? null : { chatId, anchorId, landing: true };
+      ui.stickNext = anchorId === null;
+      pinned = anchorId === null;
+      store.setHistoryWindow(chatId, items, { hasOlder, hasNewer });
+      render();
+    } catch (err) {
+      if (!(err instanceof ApiError) || !err.isNetwork) app.toast(app.format.error(err));
+    }
+  }
+
   async function loadOlder() {
     const { store } = app;
     const chatId = store?.openChatId;
@@ -157,9 +344,10 @@ export function createMessageList(app) {
     $('#history-loader').hidden = false;
     try {
       const page = await app.api.messages(chatId, { before, limit: PAGE });
-      if (app.store?.openChatId !== chatId) return;
-      ui.keepFromBottom = box.scrollHeight - box.scrollTop - box.clientHeight;
+      if (app.store?.openChatId !== chatId || store.oldestId(chatId) !== before) return;
       store.addHistory(chatId, page.items || [], !!page.has_more, { older: true });
+      // Far up: the newest pages go (paged down again when the reader comes back).
+      store.trimHistory(chatId, HISTORY_LIMIT, { drop: 'newer' });
     } catch (err) {
       app.toast(app.format.error(err));
     } finally {
@@ -178,8 +366,9 @@ export function createMessageList(app) {
     $('#newer-loader').hidden = false;
     try {
       const page = await app.api.messages(chatId, { after, limit: PAGE });
-      if (app.store?.openChatId !== chatId) return;
+      if (app.store?.openChatId !== chatId || store.newestId(chatId) !== after) return;
       store.addNewer(chatId, page.items || [], !!page.has_more);
+      store.trimHistory(chatId, HISTORY_LIMIT, { drop: 'older' });
     } catch (err) {
       app.toast(app.format.error(err));
     } finally {
@@ -193,20 +382,31 @@ export function createMessageList(app) {
     const chatId = app.store?.openChatId;
     if (chatId === null || chatId === undefined) return;
     if (!app.store.isDetached(chatId)) {
-      box.scrollTop = box.scrollHeight;
+      setScrollTop(box.scrollHeight);
+      updateToLatest(app.store.chats.get(chatId));
       return;
     }
+    pinned = true;
     await loadHistory(chatId, { reset: true });
   }
 
   box.addEventListener('scroll', () => {
+    pinned = fromBottom() < PINNED_PX;
     if (box.scrollTop < 120) loadOlder();
-    if (box.scrollHeight - box.scrollTop - box.clientHeight < 120) loadNewer();
+    if (fromBottom() < 120) loadNewer();
+    const { store } = app;
+    if (store && store.openChatId !== null) updateToLatest(store.chats.get(store.openChatId));
     maybeMarkRead();
   });
-  $('#to-latest').addEventListener('click', () => toLatest());
+  // Content that grows under a reader at the bottom (a picture decoded, a reaction added)
+  // keeps them at the bottom.
+  new ResizeObserver(() => {
+    const chatId = app.store?.openChatId;
+    if (pinned && chatId !== null && chatId !== undefined && !app.store.isDetached(chatId) && fromBottom() > 0) setScrollTop(box.scrollHeight);
+  }).observe(list);
+  toLatestButton.addEventListener('click', () => toLatest());
   document.addEventListener('visibilitychange', maybeMarkRead);
   window.addEventListener('focus', maybeMarkRead);
 
-  return { render, clear, loadHistory, maybeMarkRead, openAt, toLatest };
+  return { render, clear, loadHistory, open, maybeMarkRead, openAt, toLatest };
 }
