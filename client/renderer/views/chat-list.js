@@ -107,24 +107,34 @@ export function createChatList(app) {
     };
   }
 
-  /** The row's name for assistive technology: the title, then the unread, then the preview. */
-  function rowLabel(r) {
+  /**
+   * What a row says only to assistive technology: the unread and mention counts in words
+   * (the badges show bare numbers), muted and pinned (icons). The row's name comes from its
+   * content, this included, so it always holds the visible text (an aria-label would have to
+   * repeat it exactly, or speech input could not name the row by what it shows).
+   */
+  function rowStateText(r) {
     return [
-      r.title,
       r.unread ? t('chats.unread_count', { count: r.unread }) : null,
       r.mentions ? t('mentions.unread', { count: r.mentions }) : null,
       r.muted ? t('chat_menu.muted') : null,
       r.pinned ? t('chat_menu.pinned') : null,
-      r.preview,
-      r.time,
     ]
       .filter(Boolean)
       .join(', ');
   }
 
+  /** A badge whose number the row already says in words (rowStateText). */
+  function hiddenFromReaders(el) {
+    el?.setAttribute('aria-hidden', 'true');
+    return el;
+  }
+
   function rowView(r) {
     const av = avatarView(app, r.avatar);
     if (r.online) av.append(h('i', { class: 'online-dot' }));
+    // The initials would start the row's name; the title says who it is.
+    av.setAttribute('aria-hidden', 'true');
     return h(
       'li',
       {
@@ -133,7 +143,6 @@ export function createChatList(app) {
         dataset: { chatId: String(r.id) },
         role: 'option',
         'aria-selected': r.active ? 'true' : 'false',
-        'aria-label': rowLabel(r),
         tabindex: '-1',
         onclick: () => app.openChat(r.id),
         oncontextmenu: (e) => app.views.chatMenu.open(r.id, e),
@@ -146,6 +155,7 @@ export function createChatList(app) {
           'div',
           { class: 'chat-item-top' },
           h('span', { class: 'chat-item-title ellipsis', text: r.title }),
+          rowStateText(r) ? h('span', { class: 'visually-hidden', text: `, ${rowStateText(r)},` }) : null,
           r.muted ? h('span', { class: 'chat-item-muted muted', title: t('chat_menu.muted') }, icon('muted', 14)) : null,
           h('span', { class: 'chat-item-time muted small', text: r.time }),
         ),
@@ -153,8 +163,8 @@ export function createChatList(app) {
           'div',
           { class: 'chat-item-bottom' },
           h('span', { class: `chat-item-preview ellipsis small ${r.typing ? 'accent' : 'muted'}${r.draft ? ' draft' : ''}`, text: r.preview }),
-          mentionBadge(app, r.mentions),
-          r.unread ? h('span', { class: `badge${r.muted ? ' muted' : ''}`, text: r.unread > 99 ? '99+' : String(r.unread) }) : null,
+          hiddenFromReaders(mentionBadge(app, r.mentions)),
+          r.unread ? h('span', { class: `badge${r.muted ? ' muted' : ''}`, 'aria-hidden': 'true', text: r.unread > 99 ? '99+' : String(r.unread) }) : null,
           r.pinned && !r.unread ? h('span', { class: 'chat-item-pin muted', title: t('chat_menu.pinned') }, icon('pin', 14)) : null,
           // For the pointer only (an option holds no controls): the keyboard opens the same
           // menu with the context-menu key or Shift+F10 on the row.
