@@ -2,15 +2,20 @@
 
 const path = require('node:path');
 
-/** `http(s)://host[:port]` without a trailing slash, or null for anything else. */
-function normalizeServerUrl(raw) {
+/** A URL typed or configured by someone (trimmed), or null when it is empty or no URL. */
+function parseUrl(raw) {
   if (typeof raw !== 'string' || !raw.trim()) return null;
-  let url;
   try {
-    url = new URL(raw.trim());
+    return new URL(raw.trim());
   } catch {
     return null;
   }
+}
+
+/** `http(s)://host[:port]` without a trailing slash, or null for anything else. */
+function normalizeServerUrl(raw) {
+  const url = parseUrl(raw);
+  if (!url) return null;
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
   if (url.username || url.password || url.search || url.hash) return null;
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
@@ -88,4 +93,4 @@ function guardNavigation(webContents, shell) {
   });
 }
 
-module.exports = { normalizeServerUrl, buildCsp, resolveAppPath, externalUrl, guardNavigation };
+module.exports = { parseUrl, normalizeServerUrl, buildCsp, resolveAppPath, externalUrl, guardNavigation };

@@ -1,17 +1,14 @@
 // Auto-update through electron-updater's generic provider: on start and every few hours,
 // only in a packaged app. A failed check is logged, never thrown: the messenger works on.
 
+const { parseUrl } = require('./shared.cjs');
+
 const CHECK_EVERY_MS = 4 * 60 * 60 * 1000;
 
 /** An update feed URL: https anywhere, http only on this machine (a test server); else null. */
 function feedUrl(raw) {
-  if (typeof raw !== 'string' || !raw.trim()) return null;
-  let url;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    return null;
-  }
+  const url = parseUrl(raw);
+  if (!url) return null;
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) return null;
   if (url.username || url.password) return null;

@@ -29,6 +29,7 @@ from messenger.adapters.sqlalchemy.tables import DATA_TABLES
 from messenger.container import in_memory_container
 from messenger.domain.ports import Committer, UnitOfWorkFactory
 from messenger.domain.service import Messenger
+from messenger.settings import Settings
 
 DEFAULT_SERVER_URL = "mysql+aiomysql://root@127.0.0.1:3306"
 # "sqlite-uncached": the plain SQL repositories alone, without the chat cache wrapped around
@@ -159,3 +160,20 @@ def build_messenger(
 def messenger_app(uow_factory: UnitOfWorkFactory) -> Messenger:
     """The messenger over the parametrised storage."""
     return build_messenger(uow_factory)
+
+
+@pytest.fixture
+def shell_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The environment a ``messenger`` shell command reads (a migrated SQLite file, an upload
+    folder), set for this test, and the settings it gives."""
+    env = {
+        "MESSENGER_SECRET_KEY": "shell-test-secret-key-0123456789abcdef",
+        "MESSENGER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/m.db",
+        "MESSENGER_UPLOAD_DIR": str(tmp_path / "uploads"),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings.from_env()
+    settings.upload_dir.mkdir()
+    upgrade_database(settings.database_url)
+    return settings

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from messenger.adapters.memory import FastHasher, TickingClock
-from messenger.container import Container, running, upgrade_database
+from messenger.container import Container, running
 from messenger.entrypoints import cli
 from messenger.settings import Settings
 
@@ -22,18 +21,9 @@ async def _one_byte() -> AsyncIterator[bytes]:
 
 
 async def test_cleanup_uploads_deletes_old_unattached_uploads(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    shell_settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    env = {
-        "MESSENGER_SECRET_KEY": "cleanup-test-secret-key-0123456789abcdef",
-        "MESSENGER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/m.db",
-        "MESSENGER_UPLOAD_DIR": str(tmp_path / "uploads"),
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    settings = Settings.from_env()
-    settings.upload_dir.mkdir()
-    upgrade_database(settings.database_url)
+    settings = shell_settings
     # Uploaded two days ago, by a server whose clock said so.
     clock = TickingClock(start=datetime.now(UTC) - timedelta(days=2))
     container = Container(settings=settings, clock=clock, hasher=FastHasher())

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from messenger.adapters.memory import FastHasher, InMemoryUnitOfWorkFactory, TickingClock
 from messenger.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
-from messenger.container import Container, running, upgrade_database
+from messenger.container import Container, running
 from messenger.domain.errors import ResyncRequired
 from messenger.domain.ports import UnitOfWorkFactory
 from messenger.domain.service import Messenger
@@ -129,18 +128,9 @@ async def test_an_administrator_removes_a_message_whose_feed_rows_are_gone(
 
 
 async def test_feed_prune_from_the_shell(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    shell_settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    env = {
-        "MESSENGER_SECRET_KEY": "feed-prune-test-secret-key-0123456789abcdef",
-        "MESSENGER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/m.db",
-        "MESSENGER_UPLOAD_DIR": str(tmp_path / "uploads"),
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    settings = Settings.from_env()
-    settings.upload_dir.mkdir()
-    upgrade_database(settings.database_url)
+    settings = shell_settings
     # Written forty days ago, by a server whose clock said so.
     clock = TickingClock(start=datetime.now(UTC) - 40 * DAY)
     async with running(Container(settings=settings, clock=clock, hasher=FastHasher())) as (
