@@ -223,6 +223,8 @@ describe('messages look and feel', { timeout: 300000 }, () => {
 
   test('hidden message actions take no focus; a focused message shows them and opens its menu from the keyboard', async () => {
     await openChat(anna, GROUP);
+    // A row's actions are made when it is first pointed at; then the pointer leaves.
+    await anna.locator('#message-list .msg[data-id]').last().hover();
     await anna.mouse.move(2, 2);
     const actions = anna.locator('#message-list .msg[data-id] .msg-action');
     assert.ok((await actions.count()) > 0);

@@ -242,17 +242,19 @@ export function createMessageRow(app) {
   }
 
   function messageView(m, v) {
-    const toolbar = actionItems(m, v).filter((item) => item.id !== 'copy');
-    const actions = m.deleted
-      ? null
-      : h(
-          'div',
-          { class: 'msg-actions' },
-          app.views.reactions.actionButton(m),
-          ...toolbar.map((item) =>
-            h('button', { type: 'button', class: 'msg-action', 'data-action': item.id, title: item.label, 'aria-label': item.label, onclick: item.run }, icon(item.icon, 16)),
-          ),
-        );
+    // The toolbar's buttons are made when the row is first hovered or focused: they are
+    // half of a row's nodes, and most rows scrolled past are never pointed at.
+    const actions = m.deleted ? null : h('div', { class: 'msg-actions' });
+    const fillActions = () => {
+      if (!actions || actions.firstChild) return;
+      const toolbar = actionItems(m, v).filter((item) => item.id !== 'copy');
+      actions.append(
+        app.views.reactions.actionButton(m),
+        ...toolbar.map((item) =>
+          h('button', { type: 'button', class: 'msg-action', 'data-action': item.id, title: item.label, 'aria-label': item.label, onclick: item.run }, icon(item.icon, 16)),
+        ),
+      );
+    };
     const body = h(
       'div',
       { class: 'bubble' },
@@ -297,7 +299,11 @@ export function createMessageRow(app) {
       body,
       actions,
     );
-    if (!m.deleted) wireMenu(row, body, m, v);
+    if (!m.deleted) {
+      row.addEventListener('pointerenter', fillActions);
+      row.addEventListener('focusin', fillActions);
+      wireMenu(row, body, m, v);
+    }
     return row;
   }
 
