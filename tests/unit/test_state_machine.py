@@ -296,6 +296,8 @@ class MessengerMachine(RuleBasedStateMachine):
         # The feed's own time, which ``time_passes_for_the_feed`` moves on by days without
         # expiring every session and token (the rest of the domain keeps ``clock``).
         self.feed_clock = _ShiftedClock(clock)
+        # Where each message was posted in the feed, kept past the prunes that drop its entry.
+        self.posted_positions: dict[int, int] = {}
         self.uow = InMemoryUnitOfWorkFactory(InMemoryStore(), clock=self.feed_clock)
         # Our own store, so that the test can look at positions and memberships directly.
         self.app = Messenger(replace(in_memory(clock=clock).ports, uow=self.uow))
@@ -1336,11 +1338,12 @@ class MessengerMachine(RuleBasedStateMachine):
             self.run(coro)
 
     def _posted_at(self) -> dict[int, int]:
-        return {
-            s.entry.event.message.id: s.entry.position
+        self.posted_positions.update(
+            (s.entry.event.message.id, s.entry.position)
             for s in self.uow.store.feed
             if isinstance(s.entry.event, MessagePosted)
-        }
+        )
+        return self.posted_positions
 
     def _all_history(self, uid: int, chat_id: int, page: int) -> list[int]:
         ids: list[int] = []
@@ -1581,6 +1584,7 @@ class MessengerMachine(RuleBasedStateMachine):
         self.feed_clock.offset += timedelta(days=days)
         store = self.uow.store
         before, head = self._oldest(), self._oldest() + len(store.feed)
+        self._posted_at()  # remembered before the entries go
         self.run(self.prune_feed(batch=batch))
         assert before <= self._oldest() <= head
         # What is left is a gap-free tail ending at the head, and older than the window
