@@ -3,12 +3,12 @@
 // feed's rows were made old) gets 410 resync_required from /sync, reloads, and ends with
 // exactly what a fresh login of the same user shows: nothing missing, nothing doubled.
 
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { MessengerServer, PASSWORD, launchBrowser, newUserPage, chatItem, eventually, rest, logIn } from './harness.js';
+import { PASSWORD, serverAndBrowser, newUserPage, chatItem, eventually, rest, logIn } from './harness.js';
 
 const VENV_BIN = process.env.MESSENGER_VENV_BIN || join(process.cwd(), '..', '.venv', 'bin');
 const stamp = Date.now().toString(36).slice(-5);
@@ -54,21 +54,10 @@ async function pruneFeed(server) {
 }
 
 describe('a client whose cursor fell out of the feed window', { timeout: 180000 }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = new MessengerServer();
-    await server.start();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.dispose();
-  });
+  const ctx = serverAndBrowser();
 
   test('gets 410, reloads, and shows exactly what a fresh login shows', async () => {
+    const { server, browser } = ctx;
     const reg = (name, display_name) => rest(server, null, 'POST', '/auth/register', { username: `${name}_${stamp}`, password: PASSWORD, display_name });
     const ann = await reg('ann', 'Анна');
     const ben = await reg('ben', 'Бен');
