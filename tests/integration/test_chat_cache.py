@@ -253,3 +253,29 @@ async def test_a_reader_one_commit_behind_the_cache_is_answered_and_clears_nothi
         assert cache.newest(other, 51) is not None  # still there: nothing was cleared
     finally:
         await engine.dispose()
+
+
+async def test_a_page_read_on_a_snapshot_older_than_a_commit_applied_since_is_not_kept(
+    sqlite_url: str,
+) -> None:
+    # SQLite reads in a transaction: the snapshot starts at the reader's first query, so a
+    # commit applied to the cache after it is missing from the page the reader then reads.
+    engine = create_engine(sqlite_url)
+    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    app = build_messenger(factory)
+    try:
+        alice, bob = [await _user(app, n) for n in ("alice", "bob")]
+        dialog = (await app.open_dialog(alice, bob))[0].chat.id
+        await app.post_message(alice, dialog, "c1", "one")
+        cache = factory.cache
+        assert cache is not None
+        async with SqlAlchemyUnitOfWork(
+            engine, read_only=True, cache=cache, heads=factory.heads
+        ) as reader:
+            assert await reader.members.get(dialog, bob) is not None  # the snapshot starts
+            await app.post_message(alice, dialog, "c2", "two")  # lands and is applied
+            old = await reader.messages.page(dialog, before=None, after=None, limit=51)
+        assert [m.text for m in old] == ["one"]
+        assert await _texts(app, bob, dialog) == ["one", "two"]
+    finally:
+        await engine.dispose()

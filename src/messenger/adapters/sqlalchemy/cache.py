@@ -14,7 +14,9 @@ without answering stale:
 - A unit of work of this process drops what it changed *before* its commit is sent and again
   right after it lands. A chat or member set read from the database is only put in while
   the head is still the one read before that read; a page, only if no change to its chat was
-  applied meanwhile. So no value older than a landed commit survives.
+  applied since the unit began (its ``mark``, taken before its first query: SQLite reads on
+  a snapshot that starts there, not at the page's own query). So no value older than a
+  landed commit survives.
 - After a commit with nothing else in between, the head moves on with it and the chat rows
   it wrote are put back.
 """
@@ -59,6 +61,7 @@ class ChatCache:
         "_drafters",
         "_generation",
         "_member_ids",
+        "_sequence",
         "_windows",
         "_windows_capacity",
         "head",
@@ -81,8 +84,10 @@ class ChatCache:
         self._drafters: dict[int, frozenset[int]] = {}
         self._windows: OrderedDict[int, _Window] = OrderedDict()
         # Page fills are checked against these instead of the head, which moves with every
-        # post: a clear bumps the generation, a change to a chat's messages its count.
+        # post: a clear bumps the generation; a change to a chat's messages takes the next
+        # sequence number, remembered per chat.
         self._generation = 0
+        self._sequence = 0
         self._changes: dict[int, int] = {}
         # Lookups answered and not, by what was looked up (chat, members, page), for
         # /metrics: a plain increment each, kept whether or not anyone reads them.
@@ -147,21 +152,26 @@ class ChatCache:
         self._windows.move_to_end(chat_id)
         return [_copy(m) for m in window.messages[-limit:]]
 
-    def fill_token(self, chat_id: int) -> tuple[int, int]:
-        """Taken before reading a page from the database, for ``put_newest``."""
-        return self._generation, self._changes.get(chat_id, 0)
+    def mark(self) -> tuple[int, int]:
+        """Taken by a unit of work before its first query, for ``put_newest``."""
+        return self._generation, self._sequence
+
+    def _changed(self, chat_id: int) -> None:
+        self._sequence += 1
+        self._changes[chat_id] = self._sequence
 
     def put_newest(
-        self, chat_id: int, messages: list[Message], limit: int, token: tuple[int, int]
+        self, chat_id: int, messages: list[Message], limit: int, mark: tuple[int, int]
     ) -> None:
         """``messages``: the answer to "the newest ``limit``" (fewer: that is all there is),
-        read after ``token`` was taken.
+        read by a unit of work that took ``mark`` before its first query.
 
-        Kept only if no change to the chat's messages was applied meanwhile: the page may
+        Kept only if no change to the chat's messages was applied since: the page may
         predate it. A commit that landed but is not applied yet is fine either way, because
         applying it later replaces a message the page already has.
         """
-        if token != self.fill_token(chat_id):
+        generation, sequence = mark
+        if generation != self._generation or self._changes.get(chat_id, 0) > sequence:
             return
         window = self._windows.get(chat_id)
         if window is not None and len(window.messages) >= len(messages):
@@ -174,7 +184,7 @@ class ChatCache:
 
     def apply_message(self, message: Message) -> None:
         """A committed post, edit or delete, applied to its chat's newest page."""
-        self._changes[message.chat_id] = self._changes.get(message.chat_id, 0) + 1
+        self._changed(message.chat_id)
         window = self._windows.get(message.chat_id)
         if window is None:
             return
@@ -197,7 +207,7 @@ class ChatCache:
         self, chat_id: int, message_id: int, reactions: tuple[ReactionCount, ...]
     ) -> None:
         """A committed change of a message's reaction counts, applied to its newest page."""
-        self._changes[chat_id] = self._changes.get(chat_id, 0) + 1
+        self._changed(chat_id)
         window = self._windows.get(chat_id)
         if window is None:
             return
@@ -219,4 +229,4 @@ class ChatCache:
             self._drafters.pop(chat_id, None)
         for chat_id in message_chat_ids:
             self._windows.pop(chat_id, None)
-            self._changes[chat_id] = self._changes.get(chat_id, 0) + 1
+            self._changed(chat_id)

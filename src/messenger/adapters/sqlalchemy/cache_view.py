@@ -44,6 +44,9 @@ class CacheView:
         # and what this unit changed of what the cache holds (chat rows with their new
         # values; chats whose members changed; chats whose messages changed).
         self._start_head: int | None = None
+        # The cache's mark taken with that head, before the unit's first query: a page it
+        # reads may go in only if its chat's messages did not change since (cache.py).
+        self._mark: tuple[int, int] | None = None
         self._touched_chats: dict[int, Chat] = {}
         self._touched_members: set[int] = set()
         self._touched_messages: set[int] = set()
@@ -53,6 +56,7 @@ class CacheView:
         """The unit took the write lock and read ``head`` under it."""
         self._start_head = head
         self._cache.sync(head)
+        self._mark = self._cache.mark()
         if not self._counted_as_writer:
             self._cache.writers += 1
             self._counted_as_writer = True
@@ -71,6 +75,7 @@ class CacheView:
             # process's. (One behind the cache is a read that started before this
             # process's last commit was applied: never a reason to go back.)
             cache.sync(head)
+        self._mark = cache.mark()
 
     def _usable(self, *, put: bool = False) -> ChatCache | None:
         # While the cache is for the head this unit read: under the lock the database is
@@ -134,11 +139,11 @@ class CacheView:
         return cache.newest(chat_id, limit)
 
     def fill_token(self, chat_id: int) -> tuple[int, int] | None:
-        """Taken before a page is read from the database; None: do not keep the page."""
+        """Asked before a page is read from the database; None: do not keep the page."""
         cache = self._usable()
         if cache is None or chat_id in self._touched_messages:
             return None
-        return cache.fill_token(chat_id)
+        return self._mark
 
     def put_newest(
         self, chat_id: int, messages: list[Message], limit: int, token: tuple[int, int]
@@ -197,6 +202,7 @@ class CacheView:
             self._cache.writers -= 1
         self._counted_as_writer = False
         self._start_head = None
+        self._mark = None
         self._touched_chats.clear()
         self._touched_members.clear()
         self._touched_messages.clear()
