@@ -262,7 +262,7 @@ export function createChatList(app) {
     idle(
       () => {
         keysPending = false;
-        if (sorted.chats) for (const c of [...sorted.chats, ...sorted.archived]) searchKey(c);
+        if (sorted.chats && app.store) for (const c of [...sorted.chats, ...sorted.archived]) searchKey(c);
       },
       { timeout: 2000 },
     );
