@@ -396,6 +396,38 @@ describe('keyboard paths and announcements', { timeout: 300000 }, () => {
     await page.context().close();
   });
 
+  test('an open dialog makes a popover on <body> inert too (here the chat menu), and gives it back', async () => {
+    const page = await newUserPage(ctx.browser, ctx.server.url, { width: 1440, height: 900 });
+    await logIn(page, ANNA.username);
+    await chatItem(page, BORIS.display_name).focus();
+    await page.keyboard.press('Shift+F10');
+    await page.waitForSelector('.chat-menu');
+    // A dialog opened while the menu is up (as one opened by the session or a shortcut).
+    await page.evaluate(() => globalThis.messengerApp.app.views.settings.open());
+    await page.waitForSelector('#account-menu');
+    const state = () =>
+      page.evaluate(() => {
+        const menu = document.querySelector('.chat-menu');
+        if (!menu) return null;
+        const box = menu.querySelector('button').getBoundingClientRect();
+        const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+        return { inert: menu.inert, hitMenu: menu.contains(hit) };
+      });
+    assert.deepEqual(await state(), { inert: true, hitMenu: false }, 'the menu is inert and under the backdrop');
+    // Tab goes round the dialog and never into the menu.
+    for (let i = 0; i < 12; i += 1) {
+      await page.keyboard.press('Tab');
+      assert.ok(await focusInside(page, '#modal-root .modal'), `Tab ${i + 1} stays in the dialog`);
+    }
+    // Closed by its button (a click that does not bubble: a click on the page closes the menu).
+    await page.evaluate(() => document.querySelector('#modal-root .modal-close').dispatchEvent(new MouseEvent('click')));
+    await page.waitForSelector('#modal-root', { state: 'hidden' });
+    assert.deepEqual(await state(), { inert: false, hitMenu: true }, 'the menu is live again once the dialog closed');
+    assert.equal(await page.evaluate(() => document.querySelector('#main-screen').inert), false);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
   test('Escape closes the info panel and the focus goes back to the info button', async () => {
     const page = await newUserPage(ctx.browser, ctx.server.url, { width: 1440, height: 900 });
     await logIn(page, ANNA.username);

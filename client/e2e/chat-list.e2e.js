@@ -167,4 +167,33 @@ describe('a long chat list', { timeout: 240000 }, () => {
     }
     assert.deepEqual(page.errors, []);
   });
+
+  // A keystroke's frame draws the rows on screen only, the rest follow (views/chat-list.js);
+  // typing on filters the previous matches, erasing filters them all again.
+  test('search as you type narrows and widens the list, and the rows past the screen follow', async () => {
+    const expect = (q) => groups.map((g) => g.title).filter((title) => title.toLowerCase().includes(q.toLowerCase())).sort();
+    const shown = async () => (await allTitles(page)).sort();
+    await page.fill('#search', '');
+    await page.focus('#search');
+    await page.keyboard.type('группа 1', { delay: 30 });
+    await settled(page);
+    const rows = await page.evaluate(() => {
+      const list = document.querySelector('#chat-list');
+      return { rows: list.children.length, fit: Math.ceil(list.parentElement.clientHeight / list.children[0].offsetHeight) };
+    });
+    assert.ok(rows.rows > rows.fit, `the rows past the screen were drawn too (${JSON.stringify(rows)})`);
+    assert.deepEqual(await shown(), expect('группа 1'));
+    await page.focus('#search');
+    await page.keyboard.type('2', { delay: 30 });
+    assert.deepEqual(await shown(), expect('группа 12'), 'typing on narrows');
+    await page.focus('#search');
+    await page.keyboard.press('Backspace');
+    assert.deepEqual(await shown(), expect('группа 1'), 'erasing widens again');
+    await page.focus('#search');
+    await page.keyboard.type('3', { delay: 30 });
+    assert.deepEqual(await shown(), expect('группа 13'));
+    await page.fill('#search', '');
+    assert.equal((await shown()).length, TOTAL, 'an empty search shows every chat');
+    assert.deepEqual(page.errors, []);
+  });
 });

@@ -185,9 +185,22 @@ describe('desktop notifications in the browser', { timeout: 180000 }, () => {
     await post('Команда', 'а теперь в фоне');
     const note = await waitForNotes(page, 5, 'the window is in the background');
     assert.equal(note.body, 'Боб: а теперь в фоне');
-    // The open chat is marked read as the message arrives, but nobody saw it: it stays.
-    await eventually(async () => (await page.evaluate((id) => messengerApp.store.chats.get(id).unread_count, chats['Команда'].id)) === 0, { message: 'marked read' });
+    // Open but not in front: nobody saw it, so the chat is not marked read and the
+    // notification stays (a window visible behind another is not focused either).
+    const unread = () => page.evaluate((id) => messengerApp.store.chats.get(id).unread_count, chats['Команда'].id);
+    await page.waitForTimeout(500);
+    assert.equal(await unread(), 1, 'not marked read while the window is not focused');
     assert.equal((await notes(page)).at(-1).closed, false);
+    // Back in front: marked read, and its notification closes.
+    await page.evaluate(() => {
+      window.__focused = true;
+      window.dispatchEvent(new Event('focus'));
+    });
+    await eventually(async () => (await unread()) === 0, { message: 'marked read when the window is focused again' });
+    await eventually(async () => (await notes(page)).at(-1).closed, { message: 'its notification closed' });
+    await page.evaluate(() => {
+      window.__focused = false;
+    });
     // A chat that never chimed before (each chat chimes at most once a second).
     await post('Открытый', 'и тихо');
     assert.equal((await waitForNotes(page, 6, 'a notification without sound')).body, 'Боб: и тихо');

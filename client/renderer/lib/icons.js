@@ -45,8 +45,24 @@ const PATHS = {
 
 const NS = 'http://www.w3.org/2000/svg';
 
+// One drawn <svg> per icon and size, cloned for each use: a clone is cheaper than building
+// the element and its paths attribute by attribute (rows of long lists draw several).
+const drawn = new Map();
+
 /** An <svg> icon; `size` in CSS pixels. */
 export function icon(name, size = 20) {
+  const key = `${name}|${size}`;
+  let svg = drawn.get(key);
+  if (!svg || svg.ownerDocument !== document) {
+    svg = build(name, size);
+    // The unit tests' small DOM clones nothing: each icon is built there.
+    if (typeof svg.cloneNode !== 'function') return svg;
+    drawn.set(key, svg);
+  }
+  return svg.cloneNode(true);
+}
+
+function build(name, size) {
   const svg = document.createElementNS(NS, 'svg');
   svg.setAttribute('viewBox', '0 0 24 24');
   svg.setAttribute('width', String(size));

@@ -70,7 +70,11 @@ export function messageTextAllowed(text = '', attachmentCount = 0) {
 
 // --- the message length limit (issue 17, messages look and feel) ---------------------------
 
-/** The server's default limit of a message's text (domain/model.py DEFAULT_MESSAGE_MAX). */
+/**
+ * The server's limit of a message's text (domain/model.py DEFAULT_MESSAGE_MAX, the default of
+ * Limits.max_message_length). The server publishes it nowhere a client can read (no setting
+ * sets it either), so it is repeated here; lengthState takes another `max` once it does.
+ */
 export const MESSAGE_MAX = 5000;
 /** How close to the limit the composer starts counting. */
 export const COUNTER_FROM = MESSAGE_MAX - 500;

@@ -56,6 +56,9 @@ export function createChatList(app) {
   let shown = [];
   let focusKey = null;
   let measured = null; // the row whose height rowSize watches
+  // The next draw answers a keystroke in the search: it draws the visible rows only, and the
+  // rows beyond the edges follow in the frame after (see draw()).
+  let lean = false;
   const rowSize = new ResizeObserver(([entry]) => {
     const height = entry.borderBoxSize?.[0]?.blockSize ?? entry.target.offsetHeight;
     if (height && Math.abs(height - rowHeight) > 0.5) {
@@ -64,6 +67,14 @@ export function createChatList(app) {
     }
   });
   const nodeCache = new Map(); // key -> {node, deps}, least recently drawn first
+  // Each chat's title in lower case, kept with the title it was made from: a keystroke
+  // lower-cases no title again. And the last filter's matches: a query that extends the
+  // previous one (typing on) filters those, not every chat.
+  const searchKeys = new WeakMap(); // chat object -> {title, lang, key}
+  let lastFilter = { chats: null, lang: null, q: '', matching: null };
+  // What the people found were last drawn from: the box is rebuilt only when that changes,
+  // so typing on while the previous answer is shown does not touch it.
+  let peopleDrawn = null;
 
   function renderMe() {
     const me = app.store.me;
@@ -217,13 +228,54 @@ export function createChatList(app) {
     const refs = [...store.chats.values()];
     if (sorted.store !== store || sorted.pinned !== store.pinnedChatIds || !sameValues(sorted.refs, refs)) {
       sorted = { store, refs, pinned: store.pinnedChatIds, chats: store.chatList(), archived: store.chatList({ archived: true }) };
+      prepareSearchKeys();
     }
     const { archived } = sorted;
     if (!archived.length) ui.showArchived = false;
     const chats = ui.showArchived ? archived : sorted.chats;
-    const matching = q ? chats.filter((c) => chatTitle(app, c).toLowerCase().includes(q)) : chats;
+    const matching = q ? filterChats(chats, q) : chats;
     const entry = q ? null : app.views.chatMenu.entryRow(archived);
     return { entry: entry && entryItem(entry), chats: matching, q };
+  }
+
+  /** A chat's title, lower-cased once per title (and language: an unnamed chat's title is a word of it). */
+  function searchKey(chat) {
+    const lang = app.i18n.lang;
+    const title = chatTitle(app, chat);
+    let k = searchKeys.get(chat);
+    if (!k || k.title !== title || k.lang !== lang) {
+      k = { title, lang, key: title.toLowerCase() };
+      searchKeys.set(chat, k);
+    }
+    return k.key;
+  }
+
+  /**
+   * Makes the chats' search keys while the page is idle, so that the first keystroke does
+   * not lower-case 2,000 titles (a changed chat is a new object: its key is made again).
+   */
+  let keysPending = false;
+  function prepareSearchKeys() {
+    const idle = globalThis.requestIdleCallback;
+    if (keysPending || !idle) return;
+    keysPending = true;
+    idle(
+      () => {
+        keysPending = false;
+        if (sorted.chats && app.store) for (const c of [...sorted.chats, ...sorted.archived]) searchKey(c);
+      },
+      { timeout: 2000 },
+    );
+  }
+
+  /** The chats whose title holds `q`; typing on narrows the previous matches. */
+  function filterChats(chats, q) {
+    const lang = app.i18n.lang;
+    const prev = lastFilter;
+    const from = prev.chats === chats && prev.lang === lang && prev.q && q.startsWith(prev.q) ? prev.matching : chats;
+    const matching = from.filter((c) => searchKey(c).includes(q));
+    lastFilter = { chats, lang, q, matching };
+    return matching;
   }
 
   /** Asks for a draw in the next frame; several asks in one frame draw once. */
@@ -242,13 +294,13 @@ export function createChatList(app) {
   }
 
   /** The first and last (exclusive) row index to have in the DOM for this scroll position. */
-  function windowOf(count) {
+  function windowOf(count, overscan = OVERSCAN) {
     const height = Math.max(view.height, rowHeight);
     // Never past the end: the scroll position may be stale (the rows' height just changed,
     // or the list just got shorter), and a window past the end would hold no row.
     const top = Math.max(0, Math.min(view.top - view.listTop, count * rowHeight - height));
-    const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
-    const last = Math.min(count, Math.ceil((top + height) / rowHeight) + OVERSCAN);
+    const first = Math.max(0, Math.floor(top / rowHeight) - overscan);
+    const last = Math.min(count, Math.ceil((top + height) / rowHeight) + overscan);
     return [Math.min(first, last), last];
   }
 
@@ -257,7 +309,11 @@ export function createChatList(app) {
     if (!app.store) return;
     const { entry, chats, q } = listEntries();
     const all = entry ? [entry.key, ...chats.map((c) => c.id)] : chats.map((c) => c.id);
-    const [first, last] = windowOf(all.length);
+    // A keystroke's frame shows what is on screen and no more: new matches are mostly rows
+    // never drawn, and each costs its style, layout and paint. The rows beyond the edges
+    // (there for scrolling) come in the next frame, long before the next key.
+    const overscan = lean ? 0 : OVERSCAN;
+    const [first, last] = windowOf(all.length, overscan);
     const items = [];
     for (let i = first; i < last; i += 1) {
       if (entry && i === 0) {
@@ -274,15 +330,16 @@ export function createChatList(app) {
     const focused = list.contains(document.activeElement) ? keyOf(document.activeElement.closest('[role="option"]')) : null;
     rows.update(items);
     if (focused !== null && !list.contains(document.activeElement)) rows.node(focused)?.focus({ preventScroll: true });
-    list.style.paddingTop = `${first * rowHeight}px`;
-    list.style.paddingBottom = `${(all.length - last) * rowHeight}px`;
+    // Written only when they change: a write of the same value still costs a style check.
+    setStyle(list, 'paddingTop', `${first * rowHeight}px`);
+    setStyle(list, 'paddingBottom', `${(all.length - last) * rowHeight}px`);
     shown = all;
-    list.setAttribute('aria-label', t('chats.list_label'));
+    setAttr(list, 'aria-label', t('chats.list_label'));
     // A listbox must hold options: an empty list (no chats yet, no match) is a plain list.
     if (all.length) setAttr(list, 'role', 'listbox');
     else list.removeAttribute('role');
     rove(items, first, all.length);
-    $('#chats-empty').hidden = chats.length > 0 || !!q;
+    setHidden($('#chats-empty'), chats.length > 0 || !!q);
     // The total sums every chat: counted again when a chat changed, or a mute may have run out.
     if (sorted.total === undefined || sorted.refs !== totalOf.refs || app.store.now() - totalOf.at > 10000) {
       totalOf.refs = sorted.refs;
@@ -290,7 +347,8 @@ export function createChatList(app) {
       sorted.total = app.store.totalUnread();
     }
     const total = sorted.total;
-    document.title = total ? `(${total}) ${t('app.name')}` : t('app.name');
+    const title = total ? `(${total}) ${t('app.name')}` : t('app.name');
+    if (document.title !== title) document.title = title;
     renderSearchResults();
     // Every row is as high as a chat row (the archive's entry is styled to match): one row
     // is watched, and a font size or theme that changes its height draws again.
@@ -300,6 +358,10 @@ export function createChatList(app) {
       if (measured) rowSize.unobserve(measured);
       measured = node;
       rowSize.observe(node);
+    }
+    if (lean) {
+      lean = false;
+      schedule();
     }
   }
 
@@ -326,6 +388,14 @@ export function createChatList(app) {
 
   function setAttr(node, name, value) {
     if (node && node.getAttribute(name) !== value) node.setAttribute(name, value);
+  }
+
+  function setStyle(node, name, value) {
+    if (node.style[name] !== value) node.style[name] = value;
+  }
+
+  function setHidden(node, hidden) {
+    if (node.hidden !== hidden) node.hidden = hidden;
   }
 
   function keyOf(row) {
@@ -385,9 +455,15 @@ export function createChatList(app) {
     const box = $('#search-results');
     const res = ui.searchResults;
     if (!ui.search.trim() || !res) {
-      box.hidden = true;
+      setHidden(box, true);
+      peopleDrawn = null;
       return;
     }
+    // The same answer in the same language with the same people online: nothing to redraw
+    // (every keystroke and every store change draws the list; this box waits for an answer).
+    const drawn = [res, app.i18n.lang, ...res.map((u) => isOnline(app, u.id))];
+    if (peopleDrawn && sameValues(peopleDrawn, drawn) && !box.hidden) return;
+    peopleDrawn = drawn;
     box.textContent = '';
     box.append(h('div', { class: 'section-title small muted', text: t('chats.people') }));
     const people = res.filter((u) => u.id !== app.store.me.id && !u.deleted);
@@ -433,9 +509,14 @@ export function createChatList(app) {
   function onSearchInput() {
     ui.search = $('#search').value;
     clearTimeout(searchTimer);
-    // The top of the matches, not wherever the whole list was scrolled to.
-    scroller.scrollTop = 0;
-    view.top = 0;
+    // The top of the matches, not wherever the whole list was scrolled to. Only when not
+    // there already (view.top follows the scroll events): writing scrollTop lays the page
+    // out at once, which the typed text has just made stale.
+    if (view.top !== 0) {
+      scroller.scrollTop = 0;
+      view.top = 0;
+    }
+    lean = true;
     schedule();
     const q = ui.search.trim();
     if (q.length < 2) {
@@ -497,6 +578,8 @@ export function createChatList(app) {
     sorted = { store: null, refs: [], pinned: null, chats: null, archived: null };
     shown = [];
     focusKey = null;
+    lastFilter = { chats: null, lang: null, q: '', matching: null };
+    peopleDrawn = null;
     list.style.paddingTop = '';
     list.style.paddingBottom = '';
   }

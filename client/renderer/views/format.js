@@ -23,6 +23,23 @@ export function createFormat(i18n) {
     return f;
   };
 
+  // listTime's answers, for one day in one language (bounded: the oldest are dropped).
+  const listTimes = {
+    day: null,
+    map: new Map(),
+    clear(day) {
+      this.day = day;
+      this.map.clear();
+    },
+    get(iso) {
+      return this.map.get(iso);
+    },
+    set(iso, text) {
+      this.map.set(iso, text);
+      if (this.map.size > 5000) this.map.delete(this.map.keys().next().value);
+    },
+  };
+
   const time = (iso) => (iso ? dateFormat({ hour: '2-digit', minute: '2-digit' }).format(new Date(iso)) : '');
 
   return {
@@ -30,12 +47,19 @@ export function createFormat(i18n) {
 
     listTime(iso) {
       if (!iso) return '';
-      const d = new Date(iso);
       const now = new Date();
-      if (sameDay(d, now)) return time(iso);
-      const diffDays = (now - d) / 86400000;
-      if (diffDays < 6) return dateFormat({ weekday: 'short' }).format(d);
-      return dateFormat({ day: 'numeric', month: 'short' }).format(d);
+      // The chat list asks for every row it draws: the text is kept for the day and language.
+      const day = `${i18n.lang}|${now.toDateString()}`;
+      if (listTimes.day !== day) listTimes.clear(day);
+      const known = listTimes.get(iso);
+      if (known !== undefined) return known;
+      const d = new Date(iso);
+      let text;
+      if (sameDay(d, now)) text = time(iso);
+      else if ((now - d) / 86400000 < 6) text = dateFormat({ weekday: 'short' }).format(d);
+      else text = dateFormat({ day: 'numeric', month: 'short' }).format(d);
+      listTimes.set(iso, text);
+      return text;
     },
 
     day(iso) {

@@ -184,7 +184,9 @@ export function createMessageSearch(app) {
     const items = visible(state);
     // Redrawn only when what it shows changed (every new message anywhere asks), so a
     // focused result keeps its focus.
-    const drawn = [app.i18n.lang, q, state.loading, state.error, state.hasMore, state.done, items.map((hit) => hit.message.id).join(',')].join('|');
+    // The query itself is not shown: typing on (the results are dropped until the debounced
+    // request answers) leaves the box as it is.
+    const drawn = [app.i18n.lang, q.length >= MIN_QUERY, state.loading, state.error, state.hasMore, state.done, items.map((hit) => hit.message.id).join(',')].join('|');
     if (box.dataset.drawn === drawn) return;
     box.dataset.drawn = drawn;
     box.textContent = '';

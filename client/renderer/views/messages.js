@@ -262,7 +262,10 @@ export function createMessageList(app) {
   function maybeMarkRead() {
     const { store } = app;
     const chatId = store?.openChatId;
-    if (chatId === null || chatId === undefined || document.visibilityState === 'hidden') return;
+    if (chatId === null || chatId === undefined) return;
+    // Read means seen: a window that is visible but not in front (behind another window, on
+    // a second screen) marks nothing read, as in Telegram; its focus event does it on return.
+    if (document.visibilityState === 'hidden' || !document.hasFocus()) return;
     const chat = store.chats.get(chatId);
     if (!chat) return;
     const atBottom = fromBottom() < 80;

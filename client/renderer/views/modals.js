@@ -11,8 +11,14 @@ import { icon } from '../lib/icons.js';
 // shown at a time (a new one takes the root over), so one record is enough.
 let current = null;
 
-// The screens a dialog covers; the banner, the toast and the announcer stay live.
-const BEHIND = ['#auth-screen', '#main-screen', '#admin-screen'];
+// What stays live under a dialog: the banner, the toast and the announcer (and the root).
+// Everything else in <body> is inert while a dialog is open: the screens, and the popovers
+// that views append to <body> (context and chat menus, the emoji picker, reaction popovers,
+// the image viewer), which would otherwise take clicks and Tab next to the dialog.
+const LIVE = new Set(['modal-root', 'banner', 'toast', 'announcer']);
+const SCREENS = new Set(['auth-screen', 'main-screen', 'admin-screen']);
+// The elements this module made inert, to be given back when the dialog closes.
+let madeInert = [];
 
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
@@ -22,9 +28,20 @@ export function tabbables(root) {
 }
 
 function setBehindInert(on) {
-  for (const sel of BEHIND) {
-    const el = $(sel);
-    if (el) el.inert = on;
+  if (!on) {
+    for (const el of madeInert) {
+      el.inert = false;
+      el.classList.remove('behind-modal');
+    }
+    madeInert = [];
+    return;
+  }
+  for (const el of document.body.children) {
+    if (LIVE.has(el.id) || el.tagName === 'SCRIPT' || el.tagName === 'TEMPLATE' || el.inert) continue;
+    el.inert = true;
+    // A popover floats above the dialog's backdrop; inert, it goes under it, with the screens.
+    if (!SCREENS.has(el.id)) el.classList.add('behind-modal');
+    madeInert.push(el);
   }
 }
 

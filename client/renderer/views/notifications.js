@@ -129,18 +129,18 @@ export function createNotifications(app) {
     return { focused: focused(), openChatId: app.store?.openChatId ?? null, now: Date.now(), mutedUntil: prefs.mutedUntil };
   }
 
-  // Whether a chat was read by the user: the open chat of a window in the background is
-  // marked read as messages arrive, yet nobody has seen them.
-  function readByUser(chatId, v = viewState()) {
+  // Whether a chat was read by the user, here or on another device (the open chat of a
+  // window in the background is not marked read: views/messages.js maybeMarkRead).
+  function readByUser(chatId) {
     const chat = app.store?.chats.get(chatId);
     if (!chat) return true;
-    return !(chat.unread_count > 0) && (v.focused || v.openChatId !== chatId);
+    return !(chat.unread_count > 0);
   }
 
   // A held notification still matters if its chat is unread and not in front of the user.
   function stillWanted(note) {
     const v = viewState();
-    if (app.store?.chats.has(note.chatId) && readByUser(note.chatId, v)) return false;
+    if (app.store?.chats.has(note.chatId) && readByUser(note.chatId)) return false;
     return !(v.focused && v.openChatId === note.chatId) && !(v.mutedUntil > v.now);
   }
 
