@@ -772,7 +772,13 @@ async def delivered(app: Messenger, viewer: int, chat: int, user: int) -> int:
 
 
 async def test_acknowledging_the_feed_moves_the_delivered_watermark(
-    app: Messenger, dialog: int, group: int, alice: int, bob: int, published: Published
+    app: Messenger,
+    dialog: int,
+    group: int,
+    alice: int,
+    bob: int,
+    carol: int,
+    published: Published,
 ) -> None:
     ids = await post_many(app, alice, dialog, 2)
     [in_group] = await post_many(app, alice, group, 1)
@@ -786,7 +792,33 @@ async def test_acknowledging_the_feed_moves_the_delivered_watermark(
     events = [n.event for n in published.items]
     assert all(isinstance(e, MessagesDelivered) for e in events)
     assert {(e.chat_id, e.message_id) for e in events} == {(dialog, ids[-1]), (group, in_group)}
-    assert published.items[0].recipients >= {alice, bob}
+    # The chat's other members hear of it; the acker's own devices do not (ticks show on
+    # one's own messages only).
+    told = {n.event.chat_id: n.recipients for n in published.items}
+    assert told == {dialog: {alice}, group: {alice, carol}}
+    # ... nor does a sync replay it to them.
+    synced = (await app.get_changes_since(bob, cursor)).entries
+    assert not [e for e in synced if isinstance(e.event, MessagesDelivered)]
+    assert [
+        e.event.chat_id
+        for e in (await app.get_changes_since(carol, cursor)).entries
+        if isinstance(e.event, MessagesDelivered)
+    ] == [group]
+
+
+async def test_acknowledging_a_chat_where_nobody_else_is_left_tells_nobody(
+    app: Messenger, group: int, alice: int, bob: int, carol: int, published: Published
+) -> None:
+    [posted] = await post_many(app, alice, group, 1)
+    await app.remove_member(alice, group, carol)
+    await app.remove_member(alice, group, alice)
+    cursor = (await app.get_changes_since(bob, since=None)).cursor
+    published.clear()
+
+    await app.acknowledge_delivery(bob, cursor)
+
+    assert published.items == []
+    assert await delivered(app, bob, group, bob) == posted
 
 
 async def test_acknowledging_again_changes_nothing(

@@ -378,6 +378,10 @@ class MessengerMachine(RuleBasedStateMachine):
             expected = members - {event.user_id} - self._blockers_of(event.user_id)
         elif isinstance(event, MessagesRead):
             expected = {m for m in members if self._settings(m).read_receipts} | {event.user_id}
+        elif isinstance(event, MessagesDelivered):
+            # Delivery is no secret, but one's own mark is of use to nobody's own devices
+            # (ticks show on one's own messages): the other members, all of them.
+            expected = members - {event.user_id}
         elif isinstance(event, MessageEdited | MessageDeleted):
             # A change to a message reaches only those who still see it.
             expected = {uid for uid in members if self._sees(uid, event.message)}
@@ -1644,6 +1648,10 @@ class MessengerMachine(RuleBasedStateMachine):
                     _own_marks_only(state, uid)
                     _own_marks_only(fresh, uid)
                     _delivery_marks_reloaded(state, fresh, uid)
+                # One's own delivery mark is told to nobody's own devices: a client does
+                # not hold it (the REST reads show it, clients never use it).
+                _no_own_delivery_mark(state, uid)
+                _no_own_delivery_mark(fresh, uid)
                 assert state == fresh
 
     # --- message search: whoever searches anything finds exactly what they may see -------
@@ -1761,6 +1769,11 @@ class MessengerMachine(RuleBasedStateMachine):
 def _own_marks_only(state: ClientState, me: int) -> None:
     for view in state.values():
         view.read = {uid: mark for uid, mark in view.read.items() if uid == me}
+
+
+def _no_own_delivery_mark(state: ClientState, me: int) -> None:
+    for view in state.values():
+        view.delivered.pop(me, None)
 
 
 def _delivery_marks_reloaded(state: ClientState, fresh: ClientState, me: int) -> None:

@@ -363,7 +363,8 @@ class MessageEventData(msgspec.Struct, kw_only=True, gc=False):
 
 
 class WatermarkData(msgspec.Struct, kw_only=True, gc=False):
-    """``messages_read``, ``messages_delivered``: a member's watermark moved forward."""
+    """``messages_read``, ``messages_delivered``: a member's watermark moved forward (a
+    delivery mark goes to the chat's other members, never to its own user's devices)."""
 
     chat_id: int
     user_id: int

@@ -267,7 +267,8 @@ class FeedRepository(Protocol):
         """Entries in (position, up_to] the user may see, ascending: events of chats the
         user is in from the position they joined at, and events about the user themself.
         Events of a message (posted, edited, deleted) the user cleared or hid are left
-        out. ``others_reads`` False (the user has read receipts off): without the
+        out, and so are the user's own ``messages_delivered`` (told to the others only).
+        ``others_reads`` False (the user has read receipts off): without the
         ``messages_read`` of other users."""
 
     async def head(self) -> int:

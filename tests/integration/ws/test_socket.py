@@ -304,3 +304,54 @@ async def _drain(ws: ClientConnection) -> int:
                 await ws.recv()
                 received += 1
     return received
+
+
+async def test_one_ack_in_more_chats_than_a_socket_queues_keeps_the_socket_open(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
+    # Found by the client benchmark: a user just added to 2,000 chats acked once and got a
+    # messages_delivered frame per chat back, more than a socket's queue (1,000 frames):
+    # closed with 1013, reconnect, sync, ack again. Their own marks now reach only others.
+    owner, newcomer = await register(http, "owner"), await register(http, "newcomer")
+    semaphore = asyncio.Semaphore(8)
+
+    async def group_with_a_message(i: int) -> int:
+        async with semaphore:
+            created = await http.post(
+                "/api/v1/chats",
+                json={"kind": "group", "title": f"g{i}", "member_ids": [newcomer.id]},
+                headers=owner.headers,
+            )
+            assert created.status_code == 201, created.text
+            chat: int = created.json()["id"]
+            await post(http, owner, chat, f"c-{i}", "welcome")
+            return chat
+
+    chats = await asyncio.gather(*(group_with_a_message(i) for i in range(1100)))
+    async with socket_of(server, newcomer) as phone, socket_of(server, newcomer) as laptop:
+        cursor = (await sync_all(http, newcomer, 0))[1]
+        await phone.send("ack", {"cursor": cursor})
+
+        async def every_mark_moved() -> bool:
+            listed = await http.get("/api/v1/chats", params={"limit": 1}, headers=owner.headers)
+            [chat] = listed.json()["items"]
+            mine = next(m for m in chat["members"] if m["user_id"] == newcomer.id)
+            return bool(mine["delivered_message_id"] == chat["last_message"]["id"])
+
+        # One transaction moves every mark (a few statements per chat): slow on a busy
+        # machine.
+        for _ in range(600):
+            if await every_mark_moved():
+                break
+            await asyncio.sleep(0.2)
+        else:
+            raise AssertionError("the delivery marks did not move within 120 s")
+        for client in (phone, laptop):
+            await client.send("ping")
+            await client.wait_type("pong")
+            assert client.close_code is None
+            assert client.of_type("messages_delivered") == []
+    # The owner, who was not connected, reads every mark moved in what it syncs.
+    events, _ = await sync_all(http, owner, 0)
+    delivered = {e["data"]["chat_id"] for e in events if e["type"] == "messages_delivered"}
+    assert delivered == set(chats)

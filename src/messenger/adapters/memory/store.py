@@ -32,6 +32,7 @@ from messenger.domain.events import (
     MessageDeleted,
     MessageEdited,
     MessagePosted,
+    MessagesDelivered,
     MessagesRead,
     Notification,
 )
@@ -608,6 +609,8 @@ class InMemoryFeedRepository(_Repo):
             event = stored.entry.event
             if not others_reads and isinstance(event, MessagesRead) and event.user_id != user_id:
                 continue
+            if isinstance(event, MessagesDelivered) and event.user_id == user_id:
+                continue  # one's own delivery mark is told to the others only
             if self._visible(stored, user_id):
                 found.append(stored.entry)
                 if len(found) >= limit:

@@ -21,6 +21,7 @@ from messenger.domain.events import (
     MessageDeleted,
     MessageEdited,
     MessagePosted,
+    MessagesDelivered,
     MessagesRead,
     Notification,
 )
@@ -33,8 +34,9 @@ _OF_A_MESSAGE = (MessagePosted, MessageEdited, MessageDeleted)
 _FEED_INSERT = feed.insert()
 
 
-def _reader(event: Event) -> int | None:
-    return event.user_id if isinstance(event, MessagesRead) else None
+def _marker(event: Event) -> int | None:
+    """Whose read or delivery mark the event moves (None for other events)."""
+    return event.user_id if isinstance(event, MessagesRead | MessagesDelivered) else None
 
 
 _HEAD_UPDATE = feed_head.update().where(feed_head.c.id == 1)
@@ -91,9 +93,10 @@ class FeedWriter:
                         "subject_user_id": event.subject_user_id,
                         "type": event.type,
                         "message_id": message.id if message else about,
-                        # A read mark's reader, so that ``since`` can leave out the marks of
-                        # others for a reader with read receipts off (repositories/feed.py).
-                        "sender_id": message.sender_id if message else _reader(event),
+                        # A read or delivery mark's owner, so that ``since`` can leave out
+                        # the read marks of others for a reader with read receipts off, and
+                        # one's own delivery marks (repositories/feed.py).
+                        "sender_id": message.sender_id if message else _marker(event),
                         "payload": encode_event(event).decode(),
                         "created_at": now,
                     }

@@ -30,6 +30,13 @@ def _feed_since(*, others_reads: bool) -> sa.Select[Any]:
     in_range: tuple[sa.ColumnElement[bool], ...] = (
         feed.c.position > sa.bindparam("b_position"),
         feed.c.position <= sa.bindparam("b_up_to"),
+        # One's own delivery marks are told to the others only (their owner in
+        # ``sender_id``; rows written before that have none and still reach everyone,
+        # which clients ignore).
+        sa.or_(
+            feed.c.type != ev.MessagesDelivered.type,
+            feed.c.sender_id.is_distinct_from(user_id),
+        ),
     )
     if not others_reads:
         # Read marks carry their reader in ``sender_id`` (rows written before that have

@@ -47,14 +47,19 @@ _EDITS_OF = (
 
 
 def _history_page(*, before: bool, after: bool) -> sa.Select[Any]:
-    stmt = _MESSAGES.where(messages.c.chat_id == sa.bindparam("b_chat_id"))
+    # The page's ids from the (chat_id, id) index alone, then their rows: asked for whole
+    # rows, MariaDB (10.11) reads the index by chat_id only and fetches the row of every
+    # message from the chat's end down to ``before`` (0.4 s at 80,000 messages back,
+    # bench/many_chats.py) instead of the 50 of the page. A derived table, because MariaDB
+    # refuses LIMIT inside IN (subquery).
+    ids = sa.select(messages.c.id).where(messages.c.chat_id == sa.bindparam("b_chat_id"))
     if before:
-        stmt = stmt.where(messages.c.id < sa.bindparam("b_before"))
+        ids = ids.where(messages.c.id < sa.bindparam("b_before"))
     if after:
-        stmt = stmt.where(messages.c.id > sa.bindparam("b_after")).order_by(messages.c.id)
-    else:
-        stmt = stmt.order_by(messages.c.id.desc())
-    return stmt.limit(sa.bindparam("b_limit", type_=sa.Integer))
+        ids = ids.where(messages.c.id > sa.bindparam("b_after"))
+    order = messages.c.id if after else messages.c.id.desc()
+    page = ids.order_by(order).limit(sa.bindparam("b_limit", type_=sa.Integer)).subquery()
+    return _MESSAGES.join_from(messages, page, messages.c.id == page.c.id).order_by(order)
 
 
 def _mentions_page(*, before: bool, after: bool) -> sa.Select[Any]:
