@@ -413,3 +413,25 @@ def test_the_settings_and_draft_frames_are_what_the_document_describes() -> None
     ]
     for frame in frames:
         check_sync_event(json.loads(frame))
+
+
+@pytest.mark.parametrize("forget", ["hide", "clear"])
+async def test_a_device_syncing_past_a_hidden_unarchiving_message_learns_the_chat_is_back(
+    app: Messenger, alice: int, carol: int, chats: list[int], forget: str
+) -> None:
+    # Sync leaves out messages the user hid or cleared, and with them the news that one of
+    # them brought the chat back from the archive: the device must hear it all the same.
+    _, second, _ = chats
+    await app.change_chat_settings(alice, second, archived=True)
+    cursor = (await app.get_changes_since(alice, since=None)).cursor
+    message = await post(app, carol, second)
+    if forget == "hide":
+        await app.hide_message(alice, message)
+    else:
+        await app.clear_chat(alice, second)
+
+    events = [e.event for e in (await app.get_changes_since(alice, since=cursor)).entries]
+    settings = [e for e in events if isinstance(e, ChatSettingsUpdated) and e.chat == second]
+    assert settings
+    assert not settings[-1].settings.archived
+    assert not settings_of(await summary(app, alice, second)).archived

@@ -43,6 +43,23 @@ def _record_settings(
     return settings
 
 
+async def restate_archived(uow: UnitOfWork, user_id: int, chat: Chat, now: datetime) -> None:
+    """Tell the user's devices their settings of ``chat`` again, if it was ever archived.
+
+    Whether an archived chat is still archived follows from the messages posted since
+    (``ChatPrefs.archived``), and a device syncing from an older cursor works it out from
+    their ``message_posted`` events. Hiding or clearing messages leaves those events out of
+    its sync, and with them the news that the chat came back from the archive: this says
+    it instead. Only chats the user archived at some time cost the extra event.
+    """
+    prefs = await uow.chat_prefs.get(chat.id, user_id)
+    if prefs is None or prefs.archived_up_to is None:
+        return
+    _record_settings(
+        uow, prefs, chat, now, pinned_order(list((await _mine(uow, user_id)).values()))
+    )
+
+
 class ChangeChatSettings(UseCase):
     """Mute a chat (until a moment, or for ever) or unmute it, pin or unpin it, archive or
     unarchive it. Fields left ``UNSET`` stay as they are. Archiving unpins; pinning

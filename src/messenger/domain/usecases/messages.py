@@ -55,7 +55,7 @@ from messenger.domain.usecases.base import (
     seen_by,
     visible_page,
 )
-from messenger.domain.usecases.chat_prefs import drop_sent_drafts
+from messenger.domain.usecases.chat_prefs import drop_sent_drafts, restate_archived
 from messenger.domain.usecases.files import NewFile, UploadFile
 from messenger.domain.usecases.pins import unpin_deleted
 from messenger.domain.usecases.replies import fill_preview_for_all, with_previews_for
@@ -665,6 +665,9 @@ class HideMessage(UseCase):
                 MessageHidden(user_id=user_id, chat=message.chat_id, message_id=message.id),
                 {user_id},
             )
+            chat = await uow.chats.get(message.chat_id)
+            if chat is not None:
+                await restate_archived(uow, user_id, chat, self._clock.now())
             notifications = await uow.commit()
         await self._publish(notifications)
 
@@ -683,6 +686,7 @@ class ClearChat(UseCase):
                 ChatCleared(user_id=user_id, chat=chat_id, up_to_message_id=me.cleared_up_to),
                 {user_id},
             )
+            await restate_archived(uow, user_id, chat, self._clock.now())
             notifications = await uow.commit()
         await self._publish(notifications)
 
