@@ -233,12 +233,18 @@ async def test_one_frame_sent_to_many_sockets_is_framed_once_and_reaches_each(
 
 async def test_a_compressed_socket_gets_extension_frames_compressed_by_websockets() -> None:
     options = {"ws_per_message_deflate": True, "lifespan": "off"}
-    async with serving(echo_app, **options) as (_, port):
-        async with connect(f"ws://127.0.0.1:{port}/") as ws:
-            assert ws.response is not None
-            assert "permessage-deflate" in ws.response.headers["Sec-WebSocket-Extensions"]
-            await ws.send("utf8*500 ab")
-            assert await ws.recv() == "ab" * 500
+    async with (
+        serving(echo_app, **options) as (running, port),
+        connect(f"ws://127.0.0.1:{port}/") as ws,
+    ):
+        assert ws.response is not None
+        assert "permessage-deflate" in ws.response.headers["Sec-WebSocket-Extensions"]
+        await ws.send("utf8*500 ab")
+        assert await ws.recv() == "ab" * 500
+        [protocol] = running.server_state.connections
+        assert isinstance(protocol, CompactWebSocketProtocol)
+        # Each socket compresses with its own state: no shared wire bytes for it.
+        assert protocol.send_utf8_now(b"{}") is False
 
 
 def test_wire_frames_are_built_once_per_payload_and_forget_the_oldest() -> None:
