@@ -307,6 +307,17 @@ def last_member_figures(books: ChannelBooks, book: loadgen.PhaseBook) -> dict[st
     return {"incomplete_posts": incomplete, **summary_ms(h)}
 
 
+PING = loadgen._enc.encode({"type": "ping", "data": {}})
+
+
+async def keep_alive(sockets: list[loadgen.BenchSocket], every: float = 30.0) -> None:
+    while True:
+        await asyncio.sleep(every)
+        for sock in list(sockets):
+            if sock.closed_code is None:
+                sock.send(PING)
+
+
 async def _drain(book: loadgen.PhaseBook, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -344,13 +355,18 @@ async def run_target(kind: str, args: argparse.Namespace, workdir: Path, run_id:
         result["pinned"] = procstat.pin(pid, {run.SERVER_CPU})
         books = ChannelBooks()
         sockets: list[loadgen.BenchSocket] = []
+        # The server closes a socket silent for 2 minutes (1001), as a client pings: so do
+        # these, from the first one opened, since opening thousands takes minutes.
+        pinger = asyncio.create_task(keep_alive(sockets))
         missing = population.users
         for attempt in range(3):
             # A shared machine can delay a few of thousands of ``ready`` past the client's
             # timeout: those are opened again.
             first = attempt * 1_000_000  # socket numbers of a retry differ from those that failed
-            opened, _ = await loadgen.open_sockets(target, books, missing, first, 50)
-            sockets += opened
+            for start in range(0, len(missing), 250):
+                chunk = missing[start : start + 250]
+                opened, _ = await loadgen.open_sockets(target, books, chunk, first + start, 50)
+                sockets += opened
             have = {s.user_index for s in sockets}
             missing = [u for u in population.users if u.index not in have]
             if not missing:
@@ -377,6 +393,7 @@ async def run_target(kind: str, args: argparse.Namespace, workdir: Path, run_id:
                 args, (pid, db_pid),
             )  # fmt: skip
             result["phases"].append(figures)
+        pinger.cancel()
         result["socket_closes"] = {str(k): v for k, v in books.closes.items()}
         result["stray_frames"] = books.stray_frames
         if background is not None:
