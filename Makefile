@@ -8,7 +8,7 @@ PORT ?= 8000
 export MESSENGER_DATABASE_URL ?= sqlite+aiosqlite:///var/messenger.db
 
 .PHONY: install install-run lock wheel-check run test test-unit test-integration test-faults lint format \
-	bench bench-full bench-search bench-many-chats services migrate clean client-install test-client test-e2e bench-client
+	bench bench-full bench-search bench-many-chats bench-big-channel services migrate clean client-install test-client test-e2e bench-client
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -98,6 +98,11 @@ bench: install
 
 bench-full: install
 	$(PY) bench/run.py --full
+
+# One group of 5,000 members all online on one process, posts at 2/s and 5/s, next to the
+# relay (issue 18, scenario 1; `BIG_CHANNEL_ARGS=--quick`: 1,000 members, about a minute).
+bench-big-channel: install
+	$(PY) bench/big_channel.py $(BIG_CHANNEL_ARGS)
 
 # Message search over 1,000,000 messages on MariaDB (a few minutes; not part of CI).
 bench-search: install

@@ -142,8 +142,14 @@ def mariadb_database() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def server_process(kind: str, workdir: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, str]]:
-    """Start the relay or ``messenger serve`` on a fresh database: (process, port, detail)."""
+def server_process(
+    kind: str, workdir: Path, settings: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], int, str]]:
+    """Start the relay or ``messenger serve`` on a fresh database: (process, port, detail).
+
+    ``settings``: environment of the server over the bench's own (a database URL there is
+    used instead of a fresh one)."""
+    settings = settings or {}
     port = free_port()
     log = open(workdir / f"{kind}.log", "wb")  # noqa: SIM115 - closed below
     with contextlib.ExitStack() as stack:
@@ -153,7 +159,9 @@ def server_process(kind: str, workdir: Path) -> Iterator[tuple[subprocess.Popen[
             cmd = [sys.executable, str(HERE / "relay.py"), "--port", str(port)]
             detail = "bench/relay.py (websockets, uvloop, no database)"
         else:
-            if kind == "sqlite":
+            if "MESSENGER_DATABASE_URL" in settings:
+                url = settings["MESSENGER_DATABASE_URL"]
+            elif kind == "sqlite":
                 url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
             else:
                 url = stack.enter_context(mariadb_database())
@@ -173,7 +181,7 @@ def server_process(kind: str, workdir: Path) -> Iterator[tuple[subprocess.Popen[
                 "MESSENGER_ACCESS_TOKEN_TTL": "7200",
                 "MESSENGER_UPLOAD_DIR": str(workdir / "uploads"),
                 "MESSENGER_DOCS": "0",
-            }
+            } | settings
             messenger = str(Path(sys.executable).with_name("messenger"))
             subprocess.run(
                 [messenger, "migrate"], env=env, cwd=workdir, check=True, stdout=log, stderr=log

@@ -333,6 +333,7 @@ class Container(containers.DeclarativeContainer):
             chats_per_hour=settings.provided.limit_chats_per_hour,
             member_adds_per_hour=settings.provided.limit_member_adds_per_hour,
             uploads_per_minute=settings.provided.limit_uploads_per_minute,
+            max_group_members=settings.provided.limit_group_members,
             upload_quota_bytes=settings.provided.limit_upload_quota_bytes,
             unattached_upload_hours=settings.provided.limit_unattached_upload_hours,
             typing_joined_above=settings.provided.typing_joined_above,

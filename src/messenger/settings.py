@@ -89,6 +89,9 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
     EnvironmentVariable(
         "MESSENGER_LIMIT_MEMBER_ADDS_PER_HOUR", "300", "people added to groups per user and hour"
     ),
+    EnvironmentVariable(
+        "MESSENGER_LIMIT_GROUP_MEMBERS", "1000", "members a group may have (2 or more)"
+    ),
     EnvironmentVariable("MESSENGER_LIMIT_UPLOADS_PER_MINUTE", "20", "uploads per user and minute"),
     EnvironmentVariable(
         "MESSENGER_LIMIT_UPLOAD_QUOTA_BYTES", "1073741824", "total size of a user's files"
@@ -196,6 +199,9 @@ class Settings:
     limit_chats_per_hour: int = 50
     limit_member_adds_per_hour: int = 300
     limit_uploads_per_minute: int = 20
+    # Every post to a group is one frame per member's socket: the size of the biggest
+    # channel is the deployment's choice (the big-channel bench raises it to 5,000).
+    limit_group_members: int = 1000
     limit_upload_quota_bytes: int = 1024**3
     limit_unattached_upload_hours: int = 24
     # Sockets that have not authenticated yet, per client address: each costs memory and an
@@ -243,6 +249,8 @@ class Settings:
                 raise SettingsError(f"MESSENGER_{name.upper()} must not be negative.")
         if self.limit_post_rate and self.limit_post_burst < 1:
             raise SettingsError("MESSENGER_LIMIT_POST_BURST must be at least 1.")
+        if self.limit_group_members < 2:
+            raise SettingsError("MESSENGER_LIMIT_GROUP_MEMBERS must be at least 2.")
         if self.typing_joined_above < 0:
             raise SettingsError("MESSENGER_TYPING_JOINED_ABOVE must not be negative.")
         if self.audit_retention_days < 0:
@@ -314,6 +322,7 @@ class Settings:
             limit_chats_per_hour=_int(env, "MESSENGER_LIMIT_CHATS_PER_HOUR", 50),
             limit_member_adds_per_hour=_int(env, "MESSENGER_LIMIT_MEMBER_ADDS_PER_HOUR", 300),
             limit_uploads_per_minute=_int(env, "MESSENGER_LIMIT_UPLOADS_PER_MINUTE", 20),
+            limit_group_members=_int(env, "MESSENGER_LIMIT_GROUP_MEMBERS", 1000),
             limit_upload_quota_bytes=_int(env, "MESSENGER_LIMIT_UPLOAD_QUOTA_BYTES", 1024**3),
             limit_unattached_upload_hours=_int(env, "MESSENGER_LIMIT_UNATTACHED_UPLOAD_HOURS", 24),
             ws_unauth_per_address=_int(env, "MESSENGER_WS_UNAUTH_PER_ADDRESS", 100),

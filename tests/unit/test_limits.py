@@ -320,6 +320,7 @@ def test_every_limit_is_a_setting_read_from_the_environment() -> None:
         "MESSENGER_LIMIT_UPLOADS_PER_MINUTE": "3",
         "MESSENGER_LIMIT_UPLOAD_QUOTA_BYTES": "1000",
         "MESSENGER_LIMIT_UNATTACHED_UPLOAD_HOURS": "2",
+        "MESSENGER_LIMIT_GROUP_MEMBERS": "5000",
     }
     settings = Settings.from_env(env)
     limits = in_memory_container(settings=settings).limits()
@@ -328,8 +329,15 @@ def test_every_limit_is_a_setting_read_from_the_environment() -> None:
     assert (limits.chats_per_hour, limits.member_adds_per_hour) == (7, 70)
     assert (limits.uploads_per_minute, limits.upload_quota_bytes) == (3, 1000)
     assert limits.unattached_upload_hours == 2
+    assert limits.max_group_members == 5000
     defaults = in_memory_container().limits()
     assert (defaults.post_rate, defaults.post_burst) == (20, 60)
+    assert defaults.max_group_members == 1000
+
+
+def test_a_group_limit_below_two_members_is_refused() -> None:
+    with pytest.raises(SettingsError, match="MESSENGER_LIMIT_GROUP_MEMBERS"):
+        Settings.from_env({"MESSENGER_SECRET_KEY": "k" * 40, "MESSENGER_LIMIT_GROUP_MEMBERS": "1"})
 
 
 def test_a_negative_limit_is_refused() -> None:
@@ -344,5 +352,5 @@ def test_every_limit_setting_is_documented_in_the_readme() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     names = set(re.findall(r"MESSENGER_LIMIT_[A-Z_]+", source))
 
-    assert len(names) == 7
+    assert len(names) == 8
     assert {name for name in names if f"| `{name}` |" not in readme} == set()

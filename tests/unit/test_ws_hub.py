@@ -406,6 +406,58 @@ def test_a_socket_keeps_only_the_chats_it_opened_last() -> None:
     assert connection.joined is None
 
 
+class ImmediateSocket(FakeSocket):
+    """A socket whose server can write a frame synchronously (``send_now``) while
+    ``takes``; the frames it took that way are also kept in ``now``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.takes = True
+        self.now: list[int] = []
+
+    async def send(self, data: bytes) -> None:
+        self.sent.append(json.loads(data))  # frames of no contract shape: not checked
+
+    def send_now(self, data: bytes) -> bool:
+        if not self.takes:
+            return False
+        frame = json.loads(data)
+        self.sent.append(frame)
+        self.now.append(frame["cursor"])
+        return True
+
+
+def feed_frame(position: int) -> bytes:
+    return json.dumps({"type": "x", "data": {}, "cursor": position}).encode()
+
+
+async def test_frames_go_out_at_once_where_the_socket_takes_them_and_in_order_when_not() -> None:
+    sock = ImmediateSocket()
+    connection = Connection(1, sock, queue_size=10)
+    connection.push(feed_frame(1), 1)  # not ready yet: queued, not written
+    assert sock.now == []
+    connection.mark_ready(1)
+    connection.start_writer()
+    await connection.flushed()
+    assert [f["cursor"] for f in sock.sent] == []  # at or below the ready cursor: stale
+
+    connection.push(feed_frame(2), 2)
+    assert sock.now == [2]  # written synchronously, no writer task
+    assert connection.backlog == 0
+
+    sock.takes = False
+    connection.push(feed_frame(3), 3)  # the socket does not take it now: queued
+    sock.takes = True
+    connection.push(feed_frame(4), 4)  # behind a queued frame: queued too, never ahead
+    connection.push(feed_frame(4), 4)  # a duplicate position: dropped
+    assert sock.now == [2]
+    await connection.flushed()
+    assert [f["cursor"] for f in sock.sent] == [2, 3, 4]
+
+    connection.push(feed_frame(5), 5)  # the queue is empty again: at once
+    assert sock.now == [2, 5]
+
+
 async def test_presence_follows_the_first_and_the_last_socket_and_only_contacts_see_it(
     harness: Harness,
 ) -> None:

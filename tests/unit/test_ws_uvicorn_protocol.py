@@ -16,9 +16,11 @@ import uvicorn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from messenger.entrypoints.ws.protocol import SEND_UTF8
 from messenger.entrypoints.ws.uvicorn_protocol import (
     CompactWebSocketProtocol,
     ReceiveBuffer,
+    WireFrames,
     WritableFlag,
 )
 from tests.unit.uvicorn_support import serving
@@ -77,7 +79,9 @@ async def test_senders_wait_while_writing_is_paused_and_all_resume_together() ->
 
 
 async def echo_app(scope: Any, receive: Any, send: Any) -> None:
-    """Echoes text; ``close`` closes with 1013; ``flood N`` sends N frames of 64 KiB."""
+    """Echoes text; ``close`` closes with 1013; ``flood N`` sends N frames of 64 KiB;
+    ``utf8 <text>`` echoes ``<text>`` through the ``SEND_UTF8`` extension (times N with
+    ``utf8*N <text>``); every socket's ``shared`` sends the same bytes object."""
     assert scope["type"] == "websocket"
     assert (await receive())["type"] == "websocket.connect"
     await send({"type": "websocket.accept"})
@@ -89,11 +93,22 @@ async def echo_app(scope: Any, receive: Any, send: Any) -> None:
         if data == "close":
             await send({"type": "websocket.close", "code": 1013, "reason": "bye"})
             return
+        if data.startswith("utf8"):
+            head, _, rest = data.partition(" ")
+            payload = rest.encode() * int(head[5:] or 1)
+            if data == "utf8 shared":
+                payload = SHARED
+            assert SEND_UTF8 in scope["extensions"]
+            await send({"type": "websocket.send", SEND_UTF8: payload})
+            continue
         if data.startswith("flood "):
             for i in range(int(data.split()[1])):
                 await send({"type": "websocket.send", "text": f"{i:08d}" + "x" * 65_528})
             continue
         await send({"type": "websocket.send", "text": data})
+
+
+SHARED = "ein gemeinsamer Rahmen für alle: ✓".encode()
 
 
 @pytest.fixture
@@ -186,3 +201,60 @@ async def test_a_handshake_over_8_kib_is_refused_at_once_not_left_hanging(
         assert refused.value.response.status_code == status
     await asyncio.sleep(0.05)
     assert not uvicorn_server.server_state.connections
+
+
+@pytest.mark.parametrize("size", [1, 50, 200, 70_000])
+async def test_bytes_sent_through_the_extension_arrive_as_a_text_frame_of_any_length(
+    server: tuple[uvicorn.Server, str], size: int
+) -> None:
+    _, url = server
+    async with connect(url, max_size=None) as ws:
+        await ws.send(f"utf8*{size} é")
+        received = await ws.recv()
+        # A ``str``: the client got a TEXT frame (a browser's ``event.data`` is a string).
+        assert received == "é" * size
+        await ws.send("still framed right?")
+        assert await ws.recv() == "still framed right?"
+
+
+async def test_one_frame_sent_to_many_sockets_is_framed_once_and_reaches_each(
+    server: tuple[uvicorn.Server, str],
+) -> None:
+    _, url = server
+    sockets = [await connect(url) for _ in range(3)]
+    try:
+        for ws in sockets:
+            await ws.send("utf8 shared")
+        assert [await ws.recv() for ws in sockets] == [SHARED.decode()] * 3
+    finally:
+        for ws in sockets:
+            await ws.close()
+
+
+async def test_a_compressed_socket_gets_extension_frames_compressed_by_websockets() -> None:
+    options = {"ws_per_message_deflate": True, "lifespan": "off"}
+    async with (
+        serving(echo_app, **options) as (running, port),
+        connect(f"ws://127.0.0.1:{port}/") as ws,
+    ):
+        assert ws.response is not None
+        assert "permessage-deflate" in ws.response.headers["Sec-WebSocket-Extensions"]
+        await ws.send("utf8*500 ab")
+        assert await ws.recv() == "ab" * 500
+        [protocol] = running.server_state.connections
+        assert isinstance(protocol, CompactWebSocketProtocol)
+        # Each socket compresses with its own state: no shared wire bytes for it.
+        assert protocol.send_utf8_now(b"{}") is False
+
+
+def test_wire_frames_are_built_once_per_payload_and_forget_the_oldest() -> None:
+    frames = WireFrames(size=2)
+    first, second, third = b"one", b"two", b"three"
+
+    wire = frames.text(first)
+    assert wire == b"\x81\x03one"
+    assert frames.text(first) is wire
+    frames.text(second)
+    frames.text(third)
+    assert frames.text(first) is not wire  # forgotten, built again
+    assert frames.text(b"x" * 300)[:4] == b"\x81\x7e\x01\x2c"

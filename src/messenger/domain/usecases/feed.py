@@ -9,7 +9,7 @@ from datetime import timedelta
 from messenger.domain.errors import NotFound, ResyncRequired, ValidationError
 from messenger.domain.events import FeedEntry, Notification, PresenceChanged, PresenceRevealed
 from messenger.domain.ports import UnitOfWork
-from messenger.domain.privacy import Relation, online_visible, relation, visible
+from messenger.domain.privacy import Audience, Relation, online_visible, relation, visible
 from messenger.domain.usecases.base import UseCase, relations_to
 
 
@@ -143,7 +143,14 @@ class ReportPresence(UseCase):
             if user.deleted:
                 # Its sockets closing is no news: a deleted account shows no presence.
                 return
-            told, with_time = await _audience(uow, user_id, await uow.members.contacts_of(user_id))
+            if (await uow.privacy.get(user_id)).online is Audience.NOBODY:
+                # Shown to nobody: no need to read the chat-mates, thousands for a member
+                # of a big channel, on every first and last socket.
+                told: set[int] = set()
+                with_time: set[int] = set()
+            else:
+                mates = await uow.members.contacts_of(user_id)
+                told, with_time = await _audience(uow, user_id, mates)
             if not online:
                 user.last_seen_at = now
                 await uow.users.update(user)

@@ -65,6 +65,9 @@ class Transport(Protocol):
 
     async def send(self, data: bytes) -> None: ...
 
+    # Optional (looked up once per connection): ``send_now(data) -> bool`` writes a frame
+    # synchronously when the socket can take it at once, False (nothing written) otherwise.
+
     async def close(self, code: int, reason: str = "") -> None: ...
 
 
@@ -113,6 +116,7 @@ class Connection:
         "_queue_bytes",
         "_queue_size",
         "_queued_bytes",
+        "_send_now",
         "_writer",
         "_writing",
         "close_code",
@@ -141,6 +145,8 @@ class Connection:
         # authenticates again on the open socket): revoking it closes the socket.
         self.session_id = session_id
         self.transport = transport
+        send_now = getattr(transport, "send_now", None)
+        self._send_now: Callable[[bytes], bool] | None = send_now
         self._queue: deque[_Item] | None = None
         self._queue_size = queue_size
         self._queue_bytes = queue_bytes
@@ -196,6 +202,21 @@ class Connection:
                 return
             self.cursor = max(self.cursor, position)
         queue = self._queue
+        if not queue and self._writing and self._writer is None and self._send_now is not None:
+            # Nothing waits before this frame: written at once where the socket takes it,
+            # without a writer task (a frame to thousands of idle sockets is thousands of
+            # tasks otherwise). The writer's own checks, in the same order.
+            if position is not None and position <= self._floor:
+                return
+            try:
+                sent = self._send_now(data)
+            except Exception:
+                self.close(CLOSE_TRY_AGAIN, "send failed")
+                return
+            if sent:
+                if stamp and self._latency is not None:
+                    self._latency.observe(time.monotonic() - stamp)
+                return
         if queue is None:
             queue = self._queue = deque()
         if len(queue) >= self._queue_size > 0 or self._queued_bytes > self._queue_bytes > 0:

@@ -20,6 +20,11 @@ from messenger.domain.events import Event
 from messenger.domain.model import Message, User
 
 # Close codes (RFC 6455 section 7.4.1).
+# An ASGI extension of ``messenger serve``'s socket protocol (``uvicorn_protocol``), offered
+# in the scope's ``extensions``: a ``websocket.send`` whose bytes are under this key goes out
+# as a TEXT frame, without a decode to ``str`` and an encode back for each socket.
+SEND_UTF8 = "messenger.websocket.send_utf8"
+
 CLOSE_NORMAL = 1000
 CLOSE_GOING_AWAY = 1001
 CLOSE_POLICY = 1008  # not authenticated in time, bad token, forbidden origin

@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from urllib.parse import urlsplit
 
 import msgspec
@@ -52,6 +52,7 @@ from messenger.entrypoints.ws.protocol import (
     CLOSE_POLICY,
     CLOSE_RESTART,
     CLOSE_TRY_AGAIN,
+    SEND_UTF8,
     FrameEncoder,
 )
 from messenger.entrypoints.ws.session import Session, SessionConfig
@@ -127,6 +128,32 @@ class FrameCounts:
         self.sent = 0
 
 
+class SharedTexts:
+    """The text of the last few frames sent, by the identity of their bytes: an event's frame
+    is decoded once, not once per socket (the hub hands every socket the same ``bytes``; an
+    entry keeps them alive, so an ``id`` is not reused while it is in here)."""
+
+    __slots__ = ("_entries", "_size")
+
+    def __init__(self, size: int = 8) -> None:
+        self._entries: dict[int, tuple[bytes, str]] = {}
+        self._size = size
+
+    def text(self, data: bytes) -> str:
+        entry = self._entries.get(id(data))
+        if entry is not None and entry[0] is data:
+            return entry[1]
+        text = data.decode()
+        entries = self._entries
+        if len(entries) >= self._size:
+            del entries[next(iter(entries))]
+        entries[id(data)] = (data, text)
+        return text
+
+
+TEXTS = SharedTexts()
+
+
 class LitestarTransport:
     """A Litestar ``WebSocket`` as the hub's ``Transport``.
 
@@ -136,9 +163,15 @@ class LitestarTransport:
     it closes the socket, after at most an ``error`` frame. Done here, an idle authenticated
     socket costs nothing more than this one empty slot (no task, no callback), and a frame
     sent one ``is not None`` test.
+
+    A frame goes to the ASGI server as the UTF-8 bytes the hub holds (encoded once per event)
+    when the server offers ``SEND_UTF8`` (``messenger serve``'s protocol: it writes the same
+    wire bytes to every socket); elsewhere as text, decoded once per event (``TEXTS``).
+    ``send_now`` writes a frame synchronously when that server can (the hub tries it for a
+    socket with nothing queued, sparing a writer task per socket and frame).
     """
 
-    __slots__ = ("_socket", "counts", "place")
+    __slots__ = ("_send_now", "_send_utf8", "_socket", "counts", "place")
 
     def __init__(
         self,
@@ -149,6 +182,12 @@ class LitestarTransport:
         self._socket = socket
         self.place = place
         self.counts = counts or FrameCounts()
+        offered = (socket.scope.get("extensions") or {}).get(SEND_UTF8)
+        self._send_utf8 = socket.send if offered is not None else None
+        send_now = offered.get("send_now") if isinstance(offered, dict) else None
+        self._send_now: Callable[[bytes], bool] | None = (
+            cast("Callable[[bytes], bool]", send_now) if callable(send_now) else None
+        )
 
     def release(self) -> None:
         """Give back the socket's place among the unauthenticated ones (idempotent)."""
@@ -180,8 +219,21 @@ class LitestarTransport:
     async def send(self, data: bytes) -> None:
         if self.place is not None:
             self.release()
-        await self._socket.send_text(data.decode())
+        send = self._send_utf8
+        if send is not None:
+            # The app's own JSON: UTF-8 as the extension requires.
+            await send({"type": "websocket.send", SEND_UTF8: data})  # type: ignore[arg-type]
+        else:
+            await self._socket.send_text(TEXTS.text(data))
         self.counts.sent += 1
+
+    def send_now(self, data: bytes) -> bool:
+        """Write the frame without waiting, if the server can at once (see ``send``)."""
+        send_now = self._send_now
+        if send_now is None or self.place is not None or not send_now(data):
+            return False
+        self.counts.sent += 1
+        return True
 
     async def close(self, code: int, reason: str = "") -> None:
         await self._socket.close(code, reason)

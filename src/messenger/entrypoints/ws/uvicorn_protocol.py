@@ -11,6 +11,15 @@ is a request (uvicorn left those hanging), and refuses a text frame that is not 
 uvicorn does but without a traceback in the log. Everything else, the frames on the wire
 included, is uvicorn's own (pinned in ``pyproject.toml``): ``messenger serve`` passes the class as
 ``ws=``.
+
+Sending one frame to thousands of sockets. ASGI's ``websocket.send`` carries a text frame as
+``str``: the hub's frame, encoded once per event, would be decoded to text for each socket
+and encoded again by uvicorn, then framed by websockets, per socket. The protocol offers the
+ASGI extension ``SEND_UTF8`` instead: a ``websocket.send`` with the frame's UTF-8 bytes under
+that key goes out as a TEXT frame whose wire form (header and payload; a server does not mask)
+is built once per frame and the same bytes written to every socket it goes to. A socket that
+negotiated an extension (permessage-deflate: each socket compresses with its own state) is
+framed by websockets as before.
 """
 
 from __future__ import annotations
@@ -23,12 +32,48 @@ from typing import Any
 
 from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
 from uvicorn.config import Config
+from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Request
+from websockets.protocol import State
+
+from messenger.entrypoints.ws.protocol import SEND_UTF8
 
 # What the kernel may buffer for one socket's unread frames (it doubles it for its own
 # bookkeeping): plenty for a chat's frames at any sane speed.
 SEND_BUFFER_BYTES = 256 * 1024
+
+
+class WireFrames:
+    """The wire form of the last few frames sent, by the identity of their payload.
+
+    The hub hands the same ``bytes`` object to every socket an event goes to, and the writers
+    of those sockets run interleaved with those of the next few events: a handful of entries
+    hold each event's frame for as long as it is being written. An entry keeps its payload
+    alive, so an ``id`` is never reused while it is in here."""
+
+    __slots__ = ("_entries", "_size")
+
+    def __init__(self, size: int = 8) -> None:
+        self._entries: dict[int, tuple[bytes, bytes]] = {}
+        self._size = size
+
+    def text(self, payload: bytes) -> bytes:
+        """A final, unmasked TEXT frame carrying ``payload``."""
+        entry = self._entries.get(id(payload))
+        if entry is not None and entry[0] is payload:
+            return entry[1]
+        wire = Frame(Opcode.TEXT, payload).serialize(mask=False)
+        entries = self._entries
+        if len(entries) >= self._size:
+            del entries[next(iter(entries))]
+        entries[id(payload)] = (payload, wire)
+        return wire
+
+
+WIRE_FRAMES = WireFrames()
 
 
 class ReceiveBuffer:
@@ -140,6 +185,14 @@ class CompactWebSocketProtocol(WebSocketsSansIOProtocol):
             self.transport.write(b"".join(self.conn.data_to_send()))
             self.transport.close()
 
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        # The app's task is created but has not run yet: it sees the extension. (No scope:
+        # the handshake was refused.)
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope.setdefault("extensions", {})[SEND_UTF8] = {"send_now": self.send_utf8_now}
+
     def send_receive_event_to_app(self) -> None:
         if self.curr_msg_data_type == "text" and not self.close_sent:
             data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
@@ -156,7 +209,35 @@ class CompactWebSocketProtocol(WebSocketsSansIOProtocol):
                 return
         super().send_receive_event_to_app()
 
+    def send_utf8_now(self, payload: bytes) -> bool:
+        """Write ``payload`` as a TEXT frame now if nothing stands in the way (the socket is
+        open, takes more data, and frames are not per socket): else False, and nothing was
+        written. Offered to the app in the ``SEND_UTF8`` extension as ``send_now``: a frame
+        for an idle socket goes out without a task and an ASGI ``send`` for it."""
+        if (
+            self.disconnected
+            or not self.writable.is_set()
+            or not self.handshake_complete
+            or self.close_sent
+            or self.initial_response is not None
+            or self.conn.state is not State.OPEN
+            or self.conn.extensions
+        ):
+            return False
+        self.transport.write(WIRE_FRAMES.text(payload))
+        return True
+
     async def send(self, message: ASGISendEvent) -> None:
+        payload: bytes | None = message.get(SEND_UTF8)  # type: ignore[assignment]
+        if payload is not None and message["type"] == "websocket.send":
+            if not self.writable.is_set():
+                await self.writable.wait()
+            if self.disconnected:
+                raise ClientDisconnected()
+            if self.send_utf8_now(payload):
+                return
+            # Closing, or framed per socket (compression): uvicorn's own path decides.
+            message = {"type": "websocket.send", "bytes": None, "text": payload.decode()}
         await super().send(message)
         if message["type"] == "websocket.accept" and self.handshake_complete:
             # Answered: the parsed request and response are not read again. The request
