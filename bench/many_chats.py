@@ -42,7 +42,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pymysql
 from sqlalchemy.engine import make_url
 
 HERE = Path(__file__).resolve().parent
@@ -50,6 +49,7 @@ sys.path.insert(0, str(HERE))
 
 from histogram import new_histogram, summary_ms  # noqa: E402
 from httpclient import HttpConnection  # noqa: E402
+from search import connect  # noqa: E402
 
 from messenger.adapters.memory import FastHasher  # noqa: E402
 from messenger.adapters.sqlalchemy import scratch_database, upgrade_database  # noqa: E402
@@ -65,20 +65,6 @@ PER_SMALL_CHAT = 20
 PAGE = 50
 TARGET_CHATS_P99_MS = 20.0
 TARGET_HISTORY_P99_MS = 10.0
-
-
-def connect(url: str) -> pymysql.connections.Connection[Any]:
-    parsed = make_url(url)
-    return pymysql.connect(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 3306,
-        user=parsed.username or "root",
-        password=parsed.password or "",
-        database=parsed.database,
-        charset="utf8mb4",
-        autocommit=False,
-        local_infile=True,
-    )
 
 
 async def register_users(url: str) -> list[int]:
