@@ -31,7 +31,6 @@ import os
 import platform
 import random
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -47,6 +46,7 @@ from sqlalchemy.engine import make_url
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import run  # noqa: E402
 from histogram import new_histogram, summary_ms  # noqa: E402
 from httpclient import HttpConnection  # noqa: E402
 from search import connect  # noqa: E402
@@ -244,12 +244,7 @@ def serve(url: str, workdir: Path) -> Iterator[int]:
         try:
             yield port
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            run.stop(proc)
 
 
 async def wait_port(port: int, seconds: float = 30) -> None:

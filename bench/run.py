@@ -141,6 +141,16 @@ def mariadb_database() -> Iterator[str]:
         yield url
 
 
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as a deployment stops it; killed if it has not ended within 15 s."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextlib.contextmanager
 def server_process(
     kind: str, workdir: Path, settings: dict[str, str] | None = None
@@ -200,12 +210,7 @@ def server_process(
         try:
             yield proc, port, detail
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
 
 
 # --- phases --------------------------------------------------------------------------------
