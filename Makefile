@@ -8,7 +8,7 @@ PORT ?= 8000
 export MESSENGER_DATABASE_URL ?= sqlite+aiosqlite:///var/messenger.db
 
 .PHONY: install install-run lock wheel-check run test test-unit test-integration test-faults lint format \
-	bench bench-full bench-search bench-many-chats bench-big-channel services migrate clean client-install test-client test-e2e bench-client
+	bench bench-full bench-search bench-many-chats bench-big-channel bench-processes services migrate clean client-install test-client test-e2e bench-client
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -111,6 +111,11 @@ bench-search: install
 # Issue 18, scenario 4: one user in 2,000 chats, a chat of 1,000,000 messages (--quick: 100,000).
 bench-many-chats: install
 	$(PY) bench/many_chats.py $(BENCH_MANY_CHATS_ARGS)
+
+# Issue 18, scenario 5: 1, 2 and 4 server processes behind Redis on one MariaDB
+# (`PROCESSES_ARGS=--quick`: 1 and 2 processes, about 3 minutes).
+bench-processes: install
+	$(PY) bench/processes.py $(PROCESSES_ARGS)
 
 # --- desktop/web client (client/): Node >= 20; the browser tests need /usr/bin/chromium
 # (`bash scripts/services.sh chromium`). Electron's binary is never downloaded here.

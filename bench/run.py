@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -217,15 +217,19 @@ def server_process(
 
 
 class Meter:
-    """CPU of the server (and of MariaDB) and of this process over an interval."""
+    """CPU of the server (every process of it, for several) and of MariaDB and of this
+    process over an interval."""
 
-    def __init__(self, pid: int, db_pid: int | None) -> None:
-        self.pid = pid
+    def __init__(self, pid: int | Sequence[int], db_pid: int | None) -> None:
+        self.pids = [pid] if isinstance(pid, int) else list(pid)
         self.db_pid = db_pid
+
+    def _server_cpu(self) -> float:
+        return sum(procstat.cpu_seconds(pid) for pid in self.pids)
 
     def __enter__(self) -> Meter:
         self.t0 = time.monotonic()
-        self.cpu0 = procstat.cpu_seconds(self.pid)
+        self.cpu0 = self._server_cpu()
         self.db0 = procstat.cpu_seconds(self.db_pid) if self.db_pid else 0.0
         self.self0 = _self_cpu()
         self.machine0 = procstat.machine_busy_seconds()
@@ -233,7 +237,7 @@ class Meter:
 
     def __exit__(self, *exc: object) -> None:
         self.elapsed = time.monotonic() - self.t0
-        self.cpu = procstat.cpu_seconds(self.pid) - self.cpu0
+        self.cpu = self._server_cpu() - self.cpu0
         self.db = (procstat.cpu_seconds(self.db_pid) - self.db0) if self.db_pid else 0.0
         self.loadgen = _self_cpu() - self.self0
         # CPU that neither the server, MariaDB nor the load generator used: other work on the
@@ -285,7 +289,7 @@ async def send_phase(
     deliveries_per_s: float,
     seconds: float,
     rest_share: float,
-    pid: int,
+    pid: int | Sequence[int],
     db_pid: int | None,
 ) -> dict[str, Any]:
     load = loadgen.Load(deliveries_per_s / loadgen.fanout(), seconds, rest_share)
