@@ -412,7 +412,9 @@ async def populate(settings: dict[str, str], users: int, run_id: str, presence: 
 
     real = Argon2Hasher()
     hasher = OneHash(await real.hash(loadgen.PASSWORD), real)
-    container = Container(settings=Settings.from_env(settings), hasher=hasher)
+    # The setup is no measurement: a busy shared MariaDB may take longer than a request may.
+    setup = settings | {"MESSENGER_DB_TIMEOUT": "0"}
+    container = Container(settings=Settings.from_env(setup), hasher=hasher)
     async with running(container) as (messenger, _):
         sem = asyncio.Semaphore(16)
 
