@@ -39,6 +39,7 @@ import random
 import resource
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -570,6 +571,23 @@ def quantiles(values: list[float]) -> dict[str, float | None]:
     }
 
 
+def listening_port() -> int:
+    """A free port below the ephemeral range, as a deployment's is. While no server listens
+    on an ephemeral port, a client reconnecting from that very port connects to itself
+    (TCP simultaneous open) and keeps it: the new server could not bind."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    rng = random.Random()
+    for _ in range(100):
+        port = rng.randrange(max(1024, low - 12000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
+
+
 def pin(pid: int, alone: bool) -> bool:
     """The server on CPU 0 alone (``--pin``), else on every core (``run.server_process``
     starts it on CPU 0)."""
@@ -605,7 +623,7 @@ async def storm_run(  # noqa: PLR0915 - one run, read top to bottom
         f"  {args.users} users, {len(population.chats)} chats in {result['setup_seconds']} s",
         flush=True,
     )
-    port = run.free_port()
+    port = listening_port()
     storm = Storm("127.0.0.1", port)
     addresses = [f"127.0.0.{1 + i}" for i in range(args.addresses)]
     clients = [
