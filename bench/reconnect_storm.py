@@ -728,6 +728,7 @@ def figures(
             "accepted": len(poster.accepted),
             "accepted_while_down": poster.accepted_during_restart,
             "statuses": dict(storm.post_status),
+            "5xx": sum(v for k, v in storm.post_status.items() if k.startswith("5")),
         },
         "lost": count_lost(poster, population, clients),
         "duplicates": sum(c.duplicates for c in clients),
@@ -770,7 +771,8 @@ def report(r: dict[str, Any]) -> str:
             f"peak {lat['max_ms']} ms; 200s p99 {s['ok_latency']['p99_ms']} ms; "
             f"statuses {s['statuses']}; peak in flight {s['peak_in_flight']}",
             f"5xx other than admission's 503: {s['other_5xx']} (target 0); busy 503s: "
-            f"{s['busy_503']}; posts {r['posts']['statuses']}",
+            f"{s['busy_503']}; POST /messages 5xx: {r['posts']['5xx']} (statuses "
+            f"{r['posts']['statuses']}; 0: no server listening)",
             f"lost {r['lost']}, duplicated {r['duplicates']} (target 0) over "
             f"{r['posts']['accepted']} messages ({r['posts']['accepted_while_down']} accepted "
             "while the server restarted)",
