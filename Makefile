@@ -8,7 +8,7 @@ PORT ?= 8000
 export MESSENGER_DATABASE_URL ?= sqlite+aiosqlite:///var/messenger.db
 
 .PHONY: install install-run lock wheel-check run test test-unit test-integration test-faults lint format \
-	bench bench-full bench-search bench-many-chats bench-big-channel bench-processes services migrate clean client-install test-client test-e2e bench-client
+	bench bench-full bench-search bench-many-chats bench-big-channel bench-reconnect-storm bench-processes services migrate clean client-install test-client test-e2e bench-client
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -103,6 +103,12 @@ bench-full: install
 # relay (issue 18, scenario 1; `BIG_CHANNEL_ARGS=--quick`: 1,000 members, about a minute).
 bench-big-channel: install
 	$(PY) bench/big_channel.py $(BIG_CHANNEL_ARGS)
+
+# Issue 18, scenario 3: 10,000 connected users, the server restarted (SIGTERM), every client
+# reconnecting and catching up as the desktop client does (`RECONNECT_STORM_ARGS=--quick`:
+# 1,000 users).
+bench-reconnect-storm: install
+	$(PY) bench/reconnect_storm.py $(RECONNECT_STORM_ARGS)
 
 # Message search over 1,000,000 messages on MariaDB (a few minutes; not part of CI).
 bench-search: install

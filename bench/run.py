@@ -153,15 +153,21 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 @contextlib.contextmanager
 def server_process(
-    kind: str, workdir: Path, settings: dict[str, str] | None = None
+    kind: str,
+    workdir: Path,
+    settings: dict[str, str] | None = None,
+    port: int | None = None,
+    migrate: bool = True,
 ) -> Iterator[tuple[subprocess.Popen[bytes], int, str]]:
     """Start the relay or ``messenger serve`` on a fresh database: (process, port, detail).
 
     ``settings``: environment of the server over the bench's own (a database URL there is
-    used instead of a fresh one)."""
+    used instead of a fresh one); ``port``: where it listens (a restarted server takes its
+    predecessor's), else a free one; ``migrate``: upgrade the schema first. The log is
+    appended to (a restart's goes on)."""
     settings = settings or {}
-    port = free_port()
-    log = open(workdir / f"{kind}.log", "wb")  # noqa: SIM115 - closed below
+    port = port or free_port()
+    log = open(workdir / f"{kind}.log", "ab")  # noqa: SIM115 - closed below
     with contextlib.ExitStack() as stack:
         stack.callback(log.close)
         env = dict(os.environ)
@@ -193,9 +199,10 @@ def server_process(
                 "MESSENGER_DOCS": "0",
             } | settings
             messenger = str(Path(sys.executable).with_name("messenger"))
-            subprocess.run(
-                [messenger, "migrate"], env=env, cwd=workdir, check=True, stdout=log, stderr=log
-            )
+            if migrate:
+                subprocess.run(
+                    [messenger, "migrate"], env=env, cwd=workdir, check=True, stdout=log, stderr=log
+                )
             serve = SERVE_CMD or [messenger, "serve"]
             cmd = [*serve, "--host", "127.0.0.1", "--port", str(port)]
             detail = f"messenger serve ({url.split('://', 1)[0]})"

@@ -80,6 +80,12 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
     EnvironmentVariable(
         "MESSENGER_WS_UNAUTH_PER_ADDRESS", "100", "unauthenticated sockets per client address"
     ),
+    EnvironmentVariable(
+        "MESSENGER_SYNC_CONCURRENCY", "8", "GET /sync requests served at once (0: no limit)"
+    ),
+    EnvironmentVariable(
+        "MESSENGER_SYNC_QUEUE", "200", "GET /sync requests waiting; more get 503 + Retry-After"
+    ),
     EnvironmentVariable("MESSENGER_ROOT_PATH", "empty", "path prefix clients reach the app under"),
     EnvironmentVariable("MESSENGER_LIMIT_POST_RATE", "20", "messages per user and second"),
     EnvironmentVariable("MESSENGER_LIMIT_POST_BURST", "60", "messages a user may post at once"),
@@ -207,6 +213,11 @@ class Settings:
     # Sockets that have not authenticated yet, per client address: each costs memory and an
     # ASGI task while it waits for its ``auth`` frame.
     ws_unauth_per_address: int = 100
+    # Catch-ups (``GET /sync``) served at once, and how many more may wait for a place;
+    # beyond that a client is told to come back (503 + Retry-After). After a restart every
+    # client calls it within seconds (0: no limit).
+    sync_concurrency: int = 8
+    sync_queue: int = 200
     # A refresh session (a logged-in device) ends after this many days without a refresh,
     # and this many days after login whatever happens.
     session_idle_days: int = 30
@@ -260,6 +271,10 @@ class Settings:
         if self.feed_retention_days < 0:
             raise SettingsError(
                 "MESSENGER_FEED_RETENTION_DAYS must not be negative (0 keeps the feed forever)."
+            )
+        if self.sync_concurrency < 0 or self.sync_queue < 0:
+            raise SettingsError(
+                "MESSENGER_SYNC_CONCURRENCY and MESSENGER_SYNC_QUEUE must not be negative."
             )
         if self.ws_unauth_per_address < 1:
             raise SettingsError("MESSENGER_WS_UNAUTH_PER_ADDRESS must be positive.")
@@ -326,6 +341,8 @@ class Settings:
             limit_upload_quota_bytes=_int(env, "MESSENGER_LIMIT_UPLOAD_QUOTA_BYTES", 1024**3),
             limit_unattached_upload_hours=_int(env, "MESSENGER_LIMIT_UNATTACHED_UPLOAD_HOURS", 24),
             ws_unauth_per_address=_int(env, "MESSENGER_WS_UNAUTH_PER_ADDRESS", 100),
+            sync_concurrency=_int(env, "MESSENGER_SYNC_CONCURRENCY", 8),
+            sync_queue=_int(env, "MESSENGER_SYNC_QUEUE", 200),
             session_idle_days=_int(env, "MESSENGER_SESSION_IDLE_DAYS", 30),
             session_max_days=_int(env, "MESSENGER_SESSION_MAX_DAYS", 90),
             typing_joined_above=_int(env, "MESSENGER_TYPING_JOINED_ABOVE", 100),

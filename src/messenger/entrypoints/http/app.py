@@ -18,6 +18,7 @@ from litestar.types import ControllerRouterHandler, Middleware
 from messenger.container import Container, running
 from messenger.contract import API_PREFIX, ErrorCode, Wire
 from messenger.domain.errors import ServiceUnavailable
+from messenger.entrypoints.admission import Admission
 from messenger.entrypoints.housekeeping import sweeping_uploads
 from messenger.entrypoints.http.admin_stats import admin_stats_router
 from messenger.entrypoints.http.administration import administration_router
@@ -95,6 +96,7 @@ def create_app(
         frames=wire,
         unauthenticated_per_address=settings.ws_unauth_per_address,
         metrics=metrics,
+        sync_admission=Admission(settings.sync_concurrency, settings.sync_queue),
     )
     observed: list[ControllerRouterHandler] = []
     middleware: list[Middleware] = []

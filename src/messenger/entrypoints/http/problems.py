@@ -42,7 +42,8 @@ _WHY: dict[int, str] = {
     422: "The input does not match the schema (`validation_error`, with `errors`) or breaks "
     "a rule (`validation_error` or the rule's own code, with `field`)",
     429: "Too many requests (`throttled`); see `Retry-After`",
-    503: "Storage is unreachable (`service_unavailable`); see `Retry-After`",
+    503: "Storage is unreachable or too many requests are waiting (`service_unavailable`); "
+    "see `Retry-After`",
 }
 
 # Parameters that are the app's dependencies or the connection, not client input.

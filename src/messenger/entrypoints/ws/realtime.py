@@ -18,6 +18,9 @@ Client rules (the protocol's delivery guarantees):
 - Close 1013 (too slow, the server lost track, or too many sockets of the client's address
   are still unauthenticated) and 1012 (restart): reconnect with backoff and sync as above.
   Close 1008: authenticate again (refresh the token) first.
+- ``/sync`` answers 503 ``service_unavailable`` when too many clients catch up at once
+  (``MESSENGER_SYNC_CONCURRENCY``, ``MESSENGER_SYNC_QUEUE``): retry after its
+  ``Retry-After`` (seconds; add some jitter), as after any 503.
 - A socket lives as long as its session and its access token. Before the token's expiry,
   send a fresh ``auth`` frame on the open socket (answered with ``auth_ok``); otherwise it
   closes with 4002 ``token_expired`` (refresh, reconnect, sync). 4001 ``session_revoked``:
@@ -47,6 +50,7 @@ from messenger.contract.shapes import FeedFrame
 from messenger.domain.model import AccessClaims
 from messenger.domain.ports import EventStream
 from messenger.domain.service import Messenger
+from messenger.entrypoints.admission import Admission
 from messenger.entrypoints.ws.hub import ConnectionHub, HubConfig
 from messenger.entrypoints.ws.protocol import (
     CLOSE_POLICY,
@@ -303,6 +307,7 @@ class Realtime:
         session_config: SessionConfig | None = None,
         unauthenticated_per_address: int = 100,
         metrics: Metrics | None = None,
+        sync_admission: Admission | None = None,
     ) -> None:
         self.allowed_origins = tuple(allowed_origins)
         self.unauthenticated = UnauthenticatedSockets(unauthenticated_per_address)
@@ -312,6 +317,8 @@ class Realtime:
         self.hub: ConnectionHub | None = None
         self.metrics = metrics
         self.frame_counts = FrameCounts()
+        self.sync_admission = sync_admission
+        self._sync = sync_handler(sync_admission) if sync_admission is not None else sync
         if metrics is not None:
             counts = self.frame_counts
             metrics.counter(
@@ -365,7 +372,7 @@ class Realtime:
 
     @property
     def route_handlers(self) -> list[BaseRouteHandler]:
-        return [self._socket_handler(), sync]
+        return [self._socket_handler(), self._sync]
 
     def docs_route_handler(self, root_path: str = "") -> BaseRouteHandler:
         """``GET /api/v1/docs/asyncapi.json``: the socket protocol (AsyncAPI 3), for a
@@ -424,21 +431,36 @@ class Realtime:
         return socket_endpoint
 
 
-@get(SYNC_PATH, name="sync", tags=["realtime"], security=BEARER, opt={"problems": (410,)})
-async def sync(
-    messenger: NamedDependency[Messenger],
-    claims: NamedDependency[AccessClaims],
-    wire: NamedDependency[Wire],
-    # No bounds on ``since``: a negative or future cursor is the domain's 410, not a 400.
-    since: Annotated[int | None, QueryParameter()] = None,
-    limit: Annotated[int | None, QueryParameter(ge=1, le=1000)] = None,
-) -> SyncPage:
-    """Feed events after ``since`` (a socket cursor), in order, as the socket pushes them;
-    without ``since`` only the current cursor. A cursor that cannot be continued from
-    answers 410 ``resync_required``: reload and start over."""
-    changes = await messenger.get_changes_since(claims.user_id, since, limit)
-    return SyncPage(
-        events=[wire.feed_frame(e.event, e.position) for e in changes.entries],
-        cursor=changes.cursor,
-        has_more=changes.has_more,
-    )
+def sync_handler(admission: Admission | None = None) -> BaseRouteHandler:
+    """``GET /api/v1/sync``, serving at most as many catch-ups at once as ``admission``
+    admits (none: no limit); the rest get 503 ``service_unavailable`` with ``Retry-After``."""
+    gate = admission if admission is not None else Admission(0, 0)
+
+    @get(SYNC_PATH, name="sync", tags=["realtime"], security=BEARER, opt={"problems": (410,)})
+    async def sync(
+        messenger: NamedDependency[Messenger],
+        claims: NamedDependency[AccessClaims],
+        wire: NamedDependency[Wire],
+        # No bounds on ``since``: a negative or future cursor is the domain's 410, not a 400.
+        since: Annotated[int | None, QueryParameter()] = None,
+        limit: Annotated[int | None, QueryParameter(ge=1, le=1000)] = None,
+    ) -> SyncPage:
+        """Feed events after ``since`` (a socket cursor), in order, as the socket pushes them;
+        without ``since`` only the current cursor. A cursor that cannot be continued from
+        answers 410 ``resync_required``: reload and start over. When too many clients catch
+        up at once (after a restart), 503 ``service_unavailable``: retry after ``Retry-After``
+        seconds."""
+        async with gate.admit():
+            changes = await messenger.get_changes_since(claims.user_id, since, limit)
+            # Built inside the place: a page of 500 events is much of the cost.
+            return SyncPage(
+                events=[wire.feed_frame(e.event, e.position) for e in changes.entries],
+                cursor=changes.cursor,
+                has_more=changes.has_more,
+            )
+
+    return sync
+
+
+# Without admission control, for embedders that mount it themselves.
+sync = sync_handler()
