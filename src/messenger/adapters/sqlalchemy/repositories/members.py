@@ -16,7 +16,7 @@ from messenger.adapters.sqlalchemy.tables import (
     chats,
     memberships,
 )
-from messenger.domain.chat_list import PINNED, UNPINNED, ListedChat
+from messenger.domain.chat_list import PINNED, UNPINNED, ListedChat, chat_list_order
 from messenger.domain.chat_prefs import ChatPrefs
 from messenger.domain.errors import Conflict
 from messenger.domain.model import Chat, Membership
@@ -57,10 +57,10 @@ _KEY = ("chat_id", "user_id")
 
 # --- the chat list (domain.chat_list): a page picked and sorted by the database ----------
 # The user's memberships join their chat and the user's prefs by primary key; the database
-# sorts those few thousand short rows (ids and sort keys only, in a derived table) and only
-# the page's rows are read whole. Sorting every chat here cost 150-200 ms for 2,000 chats,
-# most of it decoding rows; sorting whole rows in MariaDB (a TEXT draft among them) cost
-# three times the ids alone.
+# sorts those few thousand short rows (ids and sort keys only, in a derived table: whole
+# rows, a TEXT draft among them, sorted three times slower in MariaDB) and reads only the
+# page's rows whole, which the list's own key orders here. Sorting every chat here cost
+# 150-200 ms for 2,000 chats, most of it decoding rows.
 _LISTED_ENTITIES = ((memberships, Membership), (chats, Chat), (chat_prefs, ChatPrefs))
 _LISTED_PARTS = [select_entity(t, e).selected_columns for t, e in _LISTED_ENTITIES]
 _LISTED_COLUMNS = [column for part in _LISTED_PARTS for column in part]
@@ -132,6 +132,22 @@ def _pinned_after(minus_position: int, chat_id: int) -> sa.ColumnElement[bool]:
     )
 
 
+def _page_ids(
+    *conditions: sa.ColumnElement[bool] | None,
+    order: tuple[sa.UnaryExpression[object], ...],
+    limit: int,
+) -> sa.Select[tuple[int]]:
+    """The ids of the first ``limit`` of the user's chats that meet ``conditions``, in
+    ``order`` (a derived table: SQLite takes no LIMIT in a bare member of a UNION)."""
+    first = (
+        _PAGE_IDS.where(*(c for c in conditions if c is not None))
+        .order_by(*order)
+        .limit(limit)
+        .subquery()
+    )
+    return sa.select(first.c.chat_id)
+
+
 def _key(chat_id: int, user_id: int) -> sa.ColumnElement[bool]:
     return sa.and_(memberships.c.chat_id == chat_id, memberships.c.user_id == user_id)
 
@@ -183,53 +199,39 @@ class SqlAlchemyMembershipRepository:
     async def chat_list(
         self, user_id: int, *, archived: bool, after: Key | None, limit: int
     ) -> list[ListedChat]:
+        mine = memberships.c.user_id == user_id
+        parts: list[sa.Select[tuple[int]]] = []
         if archived:
             # Archived chats go by activity alone: the key is (activity, id).
             where = None if after is None else _active_before(int(after[0]), int(after[1]))
-            if after is not None and where is None:
-                return []
-            return await self._listed(user_id, _ARCHIVED, where, order=_BY_ACTIVITY, limit=limit)
-        # The key is (PINNED, -position, id) or (UNPINNED, activity, id): the pinned chats
-        # (a handful) come first, then the others as far as the page goes.
-        kind, first, chat_id = (PINNED + 1, 0, 0) if after is None else (int(p) for p in after)
-        found: list[ListedChat] = []
-        if kind >= PINNED:
-            where = _pinned_after(first, chat_id) if kind == PINNED else None
-            found = await self._listed(
-                user_id, _NOT_ARCHIVED, _PINNED, where, order=_BY_PIN, limit=limit
-            )
-        if len(found) < limit and kind >= UNPINNED:
+            if after is None or where is not None:
+                parts.append(_page_ids(mine, _ARCHIVED, where, order=_BY_ACTIVITY, limit=limit))
+        else:
+            # The key is (PINNED, -position, id) or (UNPINNED, activity, id): up to a page of
+            # the pinned chats that follow the key and one of the others, in one query.
+            kind, first, chat_id = (PINNED + 1, 0, 0) if after is None else (int(p) for p in after)
+            if kind >= PINNED:
+                where = _pinned_after(first, chat_id) if kind == PINNED else None
+                parts.append(
+                    _page_ids(mine, _NOT_ARCHIVED, _PINNED, where, order=_BY_PIN, limit=limit)
+                )
             where = _active_before(first, chat_id) if kind == UNPINNED else None
-            if kind == UNPINNED and where is None:
-                return found
-            rest = limit - len(found)
-            found += await self._listed(
-                user_id, _NOT_ARCHIVED, _UNPINNED, where, order=_BY_ACTIVITY, limit=rest
-            )
-        return found
-
-    async def _listed(
-        self,
-        user_id: int,
-        *conditions: sa.ColumnElement[bool] | None,
-        order: tuple[sa.UnaryExpression[object], ...],
-        limit: int,
-    ) -> list[ListedChat]:
-        """The user's chats that meet ``conditions``, whole, the first ``limit`` in ``order``."""
-        mine = memberships.c.user_id == user_id
-        page = (
-            _PAGE_IDS.where(mine, *(c for c in conditions if c is not None))
-            .order_by(*order)
-            .limit(limit)
-            .subquery("page")
-        )
+            if kind > UNPINNED or (kind == UNPINNED and where is not None):
+                parts.append(
+                    _page_ids(
+                        mine, _NOT_ARCHIVED, _UNPINNED, where, order=_BY_ACTIVITY, limit=limit
+                    )
+                )
+        if not parts:
+            return []
+        ids = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+        page = ids.subquery("page")
         stmt = (
             sa.select(*_LISTED_COLUMNS)
             .select_from(sa.join(page, _JOINED, memberships.c.chat_id == page.c.chat_id))
             .where(mine)
-            .order_by(*order)
         )
-        return [
+        listed = [
             ListedChat(
                 Membership(*row[:_CHAT_AT]),
                 Chat(*row[_CHAT_AT:_PREFS_AT]),
@@ -237,6 +239,9 @@ class SqlAlchemyMembershipRepository:
             )
             for row in await self._db.read(stmt)
         ]
+        # At most two pages' worth: the list's own key puts them in order.
+        listed.sort(key=chat_list_order(archived).key, reverse=True)
+        return listed[:limit]
 
     async def of_chats(self, chat_ids: Iterable[int]) -> list[Membership]:
         wanted = sorted(set(chat_ids))
