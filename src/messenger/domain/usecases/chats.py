@@ -469,7 +469,11 @@ async def _last_seen(
     """Per chat of the user's ``memberships``: the newest message they see (none where
     they cleared it all)."""
     last = await uow.messages.last_of_chats([m.chat_id for m in memberships])
-    hidden = await uow.messages.hidden_among(user_id, [m.id for m in last.values()])
+    # Only a chat where the user hid something can hide its newest message (most users
+    # never hide one: no read then).
+    hiding = {m.chat_id for m in memberships if m.has_hidden}
+    maybe_hidden = [m.id for m in last.values() if m.chat_id in hiding]
+    hidden = await uow.messages.hidden_among(user_id, maybe_hidden) if maybe_hidden else set()
     result: dict[int, Message] = {}
     for me in memberships:
         newest = last.get(me.chat_id)
