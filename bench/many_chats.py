@@ -9,8 +9,9 @@ end. The users are registered through the messenger (real password hashing: the 
 in over HTTP); the chats, memberships and messages are bulk-loaded (``LOAD DATA``): one
 reader in ``--chats`` chats (dialogs with every other user, the rest groups of 3 to 6), 20
 messages in each small chat and ``--messages`` in one big group, a few of them deleted, the
-reader's read mark somewhere in each chat. Then ``messenger serve`` starts on that database
-and, closed-loop over one keep-alive connection:
+reader's read mark somewhere in each chat, 5 of its chats pinned and 300 archived (100 of
+them since brought back by a message, 100 muted when it came). Then ``messenger serve``
+starts on that database and, closed-loop over one keep-alive connection:
 
 - ``GET /chats`` (the first page): p99 next to its target (20 ms); every answer's unread
   counts are compared with a SQL count of the same rule (messages above the reader's read
@@ -63,6 +64,8 @@ PASSWORD = "benchmark pw"
 USERS = 50
 PER_SMALL_CHAT = 20
 PAGE = 50
+PINNED = 5
+ARCHIVED = 300
 TARGET_CHATS_P99_MS = 20.0
 TARGET_HISTORY_P99_MS = 10.0
 
@@ -76,6 +79,23 @@ async def register_users(url: str) -> list[int]:
     async with running(Container(settings=settings, hasher=FastHasher())) as (app, _):
         users += [(await app.register(f"user{i}", PASSWORD)).user.id for i in range(1, USERS)]
     return users
+
+
+def reader_prefs(
+    reader: int, chat_ids: list[int], last: dict[int, tuple[int, datetime]], rng: random.Random
+) -> list[tuple[Any, ...]]:
+    """The reader's own choices, as a heavy user has them: a few chats pinned, some archived
+    (a third of those brought back by a later message, a third muted when it came), so that
+    the page is picked under the pins and the archive rule, not around them."""
+    chosen = rng.sample(chat_ids, PINNED + ARCHIVED)
+    prefs: list[tuple[Any, ...]] = [
+        (chat_id, reader, None, n, None) for n, chat_id in enumerate(chosen[:PINNED])
+    ]
+    for n, chat_id in enumerate(chosen[PINNED:]):
+        last_id, last_at = last[chat_id]
+        muted = last_at + timedelta(days=1) if n % 3 == 1 else None
+        prefs.append((chat_id, reader, muted, None, last_id - (n % 3 != 0)))
+    return prefs
 
 
 def load(url: str, users: list[int], chats: int, big: int, rng: random.Random) -> dict[str, Any]:
@@ -151,13 +171,19 @@ def load(url: str, users: list[int], chats: int, big: int, rng: random.Random) -
                 for user_id in ms
             ],
         )
+        prefs = reader_prefs(reader, [c for c in chat_ids if c != big_chat], last, rng)
+        cur.executemany(
+            "INSERT INTO chat_prefs (chat_id, user_id, muted_until, pin_position, archived_up_to,"
+            " draft_text) VALUES (%s, %s, %s, %s, %s, '')",
+            prefs,
+        )
         cur.execute(
             f"LOAD DATA LOCAL INFILE '{messages}' INTO TABLE messages CHARACTER SET utf8mb4"
             " FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n'"
             " (id, chat_id, sender_id, client_id, text, created_at, deleted_at)"
         )
         conn.commit()
-        cur.execute("ANALYZE TABLE chats, memberships, messages")
+        cur.execute("ANALYZE TABLE chats, memberships, messages, chat_prefs")
         cur.fetchall()
         conn.commit()
     return {"reader": reader, "big_chat": big_chat, "big_ids": ids_of[big_chat]}

@@ -21,6 +21,7 @@ from typing import Protocol, Self, TypeVar
 
 from messenger.domain.administration import Invite, PasswordReset, UserFilter
 from messenger.domain.audit import AuditAction, AuditEntry
+from messenger.domain.chat_list import ListedChat
 from messenger.domain.chat_prefs import ChatPrefs
 from messenger.domain.errors import DomainError
 from messenger.domain.events import Delivery, Event, FeedEntry, Notification
@@ -44,6 +45,7 @@ from messenger.domain.model import (
     User,
 )
 from messenger.domain.moderation import Report, ReportStatus
+from messenger.domain.paging import Key
 from messenger.domain.privacy import PrivacySettings
 from messenger.domain.themes import Theme, UserSettings
 
@@ -130,6 +132,13 @@ class MembershipRepository(Protocol):
         as a post needs both (its sender's draft goes when the message is sent)."""
 
     async def of_user(self, user_id: int) -> list[Membership]: ...
+
+    async def chat_list(
+        self, user_id: int, *, archived: bool, after: Key | None, limit: int
+    ) -> list[ListedChat]:
+        """Up to ``limit`` of the user's chats as ``chat_list.chat_list_page`` picks them
+        from all of them (the archived ones or the others, in the list's order, after the
+        key ``after``), reading no more than the page needs."""
 
     async def of_chats(self, chat_ids: Iterable[int]) -> list[Membership]: ...
 

@@ -22,6 +22,7 @@ from typing import Any, Self, TypeVar
 from messenger.adapters import text_search
 from messenger.domain.administration import Invite, PasswordReset, UserFilter
 from messenger.domain.audit import AuditAction, AuditEntry
+from messenger.domain.chat_list import ListedChat, chat_list_page
 from messenger.domain.chat_prefs import ChatPrefs
 from messenger.domain.errors import Conflict, EmailTaken, UsernameTaken
 from messenger.domain.events import (
@@ -54,6 +55,7 @@ from messenger.domain.model import (
     User,
 )
 from messenger.domain.moderation import Report, ReportStatus
+from messenger.domain.paging import Key
 from messenger.domain.ports import Clock
 from messenger.domain.privacy import DEFAULT, PrivacySettings
 from messenger.domain.themes import Theme, UserSettings
@@ -336,6 +338,16 @@ class InMemoryMembershipRepository(_Repo):
     async def of_user(self, user_id: int) -> list[Membership]:
         found = [_c(m) for (_, uid), m in self._s.members.items() if uid == user_id]
         return sorted(found, key=lambda m: m.chat_id)
+
+    async def chat_list(
+        self, user_id: int, *, archived: bool, after: Key | None, limit: int
+    ) -> list[ListedChat]:
+        mine = [
+            ListedChat(_c(m), _c(self._s.chats[cid]), _c(self._s.chat_prefs.get((cid, uid))))
+            for (cid, uid), m in self._s.members.items()
+            if uid == user_id and cid in self._s.chats
+        ]
+        return chat_list_page(mine, archived=archived, after=after, limit=limit)
 
     async def of_chats(self, chat_ids: Iterable[int]) -> list[Membership]:
         wanted = set(chat_ids)

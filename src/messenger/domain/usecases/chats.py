@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from messenger.domain.chat_prefs import ChatPrefs
+from messenger.domain.chat_list import chat_list_order
 from messenger.domain.errors import (
     AlreadyAMember,
     Blocked,
@@ -37,7 +36,7 @@ from messenger.domain.model import (
     Role,
     clean_title,
 )
-from messenger.domain.paging import Listing, Order, micros, page_size, paginate
+from messenger.domain.paging import Listing, decode_cursor, finish_page, page_size
 from messenger.domain.ports import UnitOfWork
 from messenger.domain.privacy import may_add_to_groups
 from messenger.domain.usecases.base import (
@@ -408,39 +407,6 @@ async def hand_over_groups(uow: UnitOfWork, user_id: int) -> None:
             )
 
 
-@dataclass(frozen=True)
-class _Listed:
-    """A chat of the list with what the user chose for it."""
-
-    chat: Chat
-    prefs: ChatPrefs | None
-
-    @property
-    def pin_position(self) -> int | None:
-        return None if self.prefs is None else self.prefs.pin_position
-
-
-def _list_key(item: _Listed) -> tuple[int, int, int]:
-    # Descending: pinned chats (1) first, ascending by their position, then the others by
-    # activity; the id orders chats active at the same instant.
-    position = item.pin_position
-    if position is not None:
-        return (1, -position, item.chat.id)
-    return (0, micros(item.chat.last_activity_at), item.chat.id)
-
-
-# The chat list: its cursor names a pinned chat by its position, so a page that ends among
-# the pinned ones continues with the next pinned one, then the others by activity.
-CHAT_LIST: Order[_Listed] = Order("chat_list", _list_key, (int, int, int), descending=True)
-# The archived chats (never pinned): by activity.
-ARCHIVED_CHATS: Order[_Listed] = Order(
-    "archived_chats",
-    lambda i: (micros(i.chat.last_activity_at), i.chat.id),
-    (int, int),
-    descending=True,
-)
-
-
 class ListChats(UseCase):
     """A page of the caller's chats: the pinned ones first in the caller's order, then the
     others by last activity, each with its last message, unread count, the caller's
@@ -456,22 +422,19 @@ class ListChats(UseCase):
         archived: bool = False,
     ) -> Listing[ChatSummary]:
         size = page_size(limit, self._limits)
+        order = chat_list_order(archived)
+        after = decode_cursor(order, cursor)
         now = self._clock.now()
         async with self._uow(read_only=True) as uow:
-            mine = {m.chat_id: m for m in await uow.members.of_user(user_id)}
-            chats = await uow.chats.get_many(mine)
-            prefs = {p.chat_id: p for p in await uow.chat_prefs.of_user(user_id)}
-            order = ARCHIVED_CHATS if archived else CHAT_LIST
-            listed = [
-                _Listed(c, prefs.get(c.id))
-                for c in chats
-                if (c.id in prefs and prefs[c.id].archived(c)) is archived
-            ]
-            listed.sort(key=order.key, reverse=True)
-            # Only the page's chats cost the heavier reads (last message, unread, members).
-            page = paginate(listed, order, size, cursor)
+            # The storage picks the page: the user's other chats are never read.
+            fetched = await uow.members.chat_list(
+                user_id, archived=archived, after=after, limit=size + 1
+            )
+            page = finish_page(fetched, order, size)
             if not page.items:
                 return page.with_items([])
+            # Only the page's chats cost the heavier reads (last message, unread, members).
+            mine = {i.chat.id: i.membership for i in page.items}
             chat_ids = [i.chat.id for i in page.items]
             last = await _last_seen(uow, user_id, [mine[i] for i in chat_ids])
             # Quotes only when some last message is a reply (one read for the page).
@@ -506,7 +469,11 @@ async def _last_seen(
     """Per chat of the user's ``memberships``: the newest message they see (none where
     they cleared it all)."""
     last = await uow.messages.last_of_chats([m.chat_id for m in memberships])
-    hidden = await uow.messages.hidden_among(user_id, [m.id for m in last.values()])
+    # Only a chat where the user hid something can hide its newest message (most users
+    # never hide one: no read then).
+    hiding = {m.chat_id for m in memberships if m.has_hidden}
+    maybe_hidden = [m.id for m in last.values() if m.chat_id in hiding]
+    hidden = await uow.messages.hidden_among(user_id, maybe_hidden) if maybe_hidden else set()
     result: dict[int, Message] = {}
     for me in memberships:
         newest = last.get(me.chat_id)

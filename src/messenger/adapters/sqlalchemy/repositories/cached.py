@@ -13,8 +13,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from messenger.adapters.sqlalchemy.cache_view import CacheView
+from messenger.domain.chat_list import ListedChat
 from messenger.domain.chat_prefs import ChatPrefs
 from messenger.domain.model import Chat, Membership, Message, MessageEdit
+from messenger.domain.paging import Key
 from messenger.domain.ports import (
     ChatPrefsRepository,
     ChatRepository,
@@ -108,6 +110,11 @@ class CachedMembershipRepository:
 
     async def of_user(self, user_id: int) -> list[Membership]:
         return await self._inner.of_user(user_id)
+
+    async def chat_list(
+        self, user_id: int, *, archived: bool, after: Key | None, limit: int
+    ) -> list[ListedChat]:
+        return await self._inner.chat_list(user_id, archived=archived, after=after, limit=limit)
 
     async def of_chats(self, chat_ids: Iterable[int]) -> list[Membership]:
         return await self._inner.of_chats(chat_ids)
