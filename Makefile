@@ -8,7 +8,7 @@ PORT ?= 8000
 export MESSENGER_DATABASE_URL ?= sqlite+aiosqlite:///var/messenger.db
 
 .PHONY: install install-run lock wheel-check run test test-unit test-integration test-faults lint format \
-	bench bench-full bench-search bench-many-chats bench-big-channel services migrate clean client-install test-client test-e2e bench-client
+	bench bench-full bench-search bench-many-chats bench-big-channel bench-idle-sockets services migrate clean client-install test-client test-e2e bench-client
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -105,6 +105,11 @@ bench-big-channel: install
 	$(PY) bench/big_channel.py $(BIG_CHANNEL_ARGS)
 
 # Message search over 1,000,000 messages on MariaDB (a few minutes; not part of CI).
+# Issue 18, scenario 2: idle authenticated sockets on one process (IDLE_SOCKETS_ARGS=--quick:
+# 5,000 sockets).
+bench-idle-sockets: install
+	$(PY) bench/idle_sockets.py $(IDLE_SOCKETS_ARGS)
+
 bench-search: install
 	$(PY) bench/search.py
 
