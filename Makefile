@@ -104,12 +104,12 @@ bench-full: install
 bench-big-channel: install
 	$(PY) bench/big_channel.py $(BIG_CHANNEL_ARGS)
 
-# Message search over 1,000,000 messages on MariaDB (a few minutes; not part of CI).
 # Issue 18, scenario 2: idle authenticated sockets on one process (IDLE_SOCKETS_ARGS=--quick:
 # 5,000 sockets).
 bench-idle-sockets: install
 	$(PY) bench/idle_sockets.py $(IDLE_SOCKETS_ARGS)
 
+# Message search over 1,000,000 messages on MariaDB (a few minutes; not part of CI).
 bench-search: install
 	$(PY) bench/search.py
 
