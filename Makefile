@@ -8,7 +8,7 @@ PORT ?= 8000
 export MESSENGER_DATABASE_URL ?= sqlite+aiosqlite:///var/messenger.db
 
 .PHONY: install install-run lock wheel-check run test test-unit test-integration test-faults lint format \
-	bench bench-full bench-search bench-many-chats bench-big-channel bench-reconnect-storm bench-processes services migrate clean client-install test-client test-e2e bench-client
+	bench bench-full bench-search bench-many-chats bench-big-channel bench-idle-sockets bench-reconnect-storm bench-processes services migrate clean client-install test-client test-e2e bench-client
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -109,6 +109,10 @@ bench-big-channel: install
 # 1,000 users).
 bench-reconnect-storm: install
 	$(PY) bench/reconnect_storm.py $(RECONNECT_STORM_ARGS)
+# Issue 18, scenario 2: idle authenticated sockets on one process (IDLE_SOCKETS_ARGS=--quick:
+# 5,000 sockets).
+bench-idle-sockets: install
+	$(PY) bench/idle_sockets.py $(IDLE_SOCKETS_ARGS)
 
 # Message search over 1,000,000 messages on MariaDB (a few minutes; not part of CI).
 bench-search: install

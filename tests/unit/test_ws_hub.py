@@ -148,6 +148,55 @@ async def test_ready_carries_the_user_and_the_current_cursor(harness: Harness) -
     assert ready["cursor"] == await harness.hub.head()
 
 
+class GatedHeadHub(ConnectionHub):
+    """Counts the feed head reads; while ``gate`` is closed a read, done, waits to return."""
+
+    reads = 0
+    gate: asyncio.Event | None = None
+
+    async def head(self) -> int:
+        self.reads += 1
+        head = await super().head()
+        if self.gate is not None:
+            await self.gate.wait()
+        return head
+
+
+async def test_sockets_getting_ready_at_once_share_a_head_read_begun_after_they_registered() -> (
+    None
+):
+    app = messenger.in_memory()
+    assert app.events is not None
+    hub = GatedHeadHub(app, app.events, Wire(), HubConfig(head_poll_interval=60))
+    await hub.start()
+    try:
+        alice = (await app.register("alice", "password-123")).user.id
+        bob = (await app.register("bob", "password-123")).user.id
+        dialog, _ = await app.open_dialog(alice, bob)
+        hub.reads, hub.gate = 0, asyncio.Event()
+        early = [hub.connect(bob, FakeSocket()) for _ in range(10)]
+        readies = [asyncio.create_task(hub.make_ready(c)) for c in early]
+        await settle()
+        assert hub.reads == 1  # one read for the ten, under way
+        # Committed and pushed while that read waits: a socket registered now must not get
+        # the older head as its cursor (the message would be in neither its push nor sync).
+        await app.post_message(alice, dialog.chat.id, "c-1", "while reading")
+        await settle()
+        late = hub.connect(bob, FakeSocket())
+        late_ready = asyncio.create_task(hub.make_ready(late))
+        await settle()
+        hub.gate.set()
+        cursors = await asyncio.gather(*readies)
+        late_cursor = await late_ready
+        assert hub.reads == 2
+        assert set(cursors) == {late_cursor - 1}
+        assert late_cursor == await hub.head()
+        for connection in early:  # the message went to the early ones as a push
+            assert connection.cursor == late_cursor
+    finally:
+        await hub.stop(grace=1.0)
+
+
 async def test_a_message_reaches_every_socket_of_every_member_and_no_one_else(
     harness: Harness,
 ) -> None:

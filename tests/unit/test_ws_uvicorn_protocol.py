@@ -140,6 +140,58 @@ async def test_frames_echo_and_the_handshake_is_not_kept_after_accept(
     assert ws.close_reason == "bye"
 
 
+class Records(logging.Handler):
+    """Every record of the logger it is added to (uvicorn's do not reach the root's)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.mark.parametrize("access_log", [False, True])
+async def test_a_handshake_is_logged_only_with_the_access_log(access_log: bool) -> None:
+    # uvicorn logs every socket's handshake at INFO whatever ``access_log`` says: a record
+    # per connect, a few percent of a connect's CPU in a reconnect storm.
+    options = {"ws_per_message_deflate": False, "lifespan": "off", "access_log": access_log}
+    logger, handler = logging.getLogger("uvicorn.error"), Records()
+    async with serving(echo_app, **options) as (_, port):
+        # Set here: starting uvicorn sets its loggers' levels (to warning, in ``serving``).
+        level = logger.level
+        logger.setLevel(logging.INFO)  # setLevel: the logger caches its decisions
+        logger.addHandler(handler)
+        try:
+            async with connect(f"ws://127.0.0.1:{port}/") as ws:
+                await ws.send("hi")
+                assert await ws.recv() == "hi"
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+    accepted = [r for r in handler.records if "[accepted]" in r.getMessage()]
+    assert bool(accepted) is access_log
+
+
+async def test_warnings_still_reach_the_log_without_the_access_log() -> None:
+    options = {"ws_per_message_deflate": False, "lifespan": "off", "access_log": False}
+    logger, handler = logging.getLogger("uvicorn.error"), Records()
+    async with contextlib.AsyncExitStack() as stack:
+        _, port = await stack.enter_async_context(serving(echo_app, **options))
+        level = logger.level
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+        stack.callback(logger.setLevel, level)
+        stack.callback(logger.removeHandler, handler)
+        async with connect(f"ws://127.0.0.1:{port}/") as bad:
+            await bad.send(b'{"type": "ping", "data": "\xff"}', text=True)
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(bad.recv(), 10)
+    messages = [(r.levelno, r.getMessage()) for r in handler.records]
+    assert not [m for _, m in messages if "[accepted]" in m]
+    assert [m for n, m in messages if n == logging.WARNING and "UTF-8" in m]
+
+
 async def test_a_client_that_reads_slowly_gets_every_frame_in_order(
     server: tuple[uvicorn.Server, str],
 ) -> None:

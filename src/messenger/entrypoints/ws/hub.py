@@ -358,6 +358,10 @@ class ConnectionHub:
         self._no_refill = asyncio.Event()
         self._no_refill.set()
         self._idle_readies = asyncio.Condition()
+        # The next shared read of the feed head for ``ready`` (not started yet), and the
+        # task that does those reads while sockets wait for them.
+        self._next_head_read: asyncio.Future[int] | None = None
+        self._head_reader: asyncio.Task[None] | None = None
         self.refills = 0
         self.dispatcher_failures = 0
         # Client frames being handled now, and what ``drain`` waits on until they are done.
@@ -514,13 +518,46 @@ class ConnectionHub:
         await self._no_refill.wait()
         self._readying += 1
         try:
-            cursor = await self.head()
+            cursor = await self._head_for_ready()
             connection.mark_ready(cursor)
         finally:
             self._readying -= 1
             async with self._idle_readies:
                 self._idle_readies.notify_all()
         return cursor
+
+    async def _head_for_ready(self) -> int:
+        """The feed head, read after this call began: sockets getting ready at once share
+        one read (a storm of connects is otherwise a storm of head reads).
+
+        After this call began is what makes the cursor safe: the connection is registered
+        by then, so every event released after the read started reaches it, and every one
+        released before is at or below the head read. A read already under way may have
+        started before the registration: callers wait for the next one instead."""
+        waiting = self._next_head_read
+        if waiting is None:
+            waiting = self._next_head_read = asyncio.get_running_loop().create_future()
+            if self._head_reader is None:
+                self._head_reader = asyncio.create_task(self._read_heads())
+        # Shielded: a cancelled caller must not cancel the read the others wait for.
+        return await asyncio.shield(waiting)
+
+    async def _read_heads(self) -> None:
+        try:
+            while (waiting := self._next_head_read) is not None:
+                self._next_head_read = None  # who comes from now on waits for the next read
+                try:
+                    head = await self.head()
+                except Exception as exc:
+                    if not waiting.done():
+                        waiting.set_exception(exc)
+                    # Retrieved here, so a future nobody awaits any more is not logged.
+                    waiting.exception()
+                else:
+                    if not waiting.done():
+                        waiting.set_result(head)
+        finally:
+            self._head_reader = None
 
     def disconnect(self, connection: Connection) -> None:
         conns = self._users.get(connection.user_id)

@@ -8,7 +8,8 @@ request and response (each with its headers, ~2 KiB) for as long as the socket i
 This subclass puts small single-purpose objects in place of the first two and drops the
 handshake once it is answered. It also answers a handshake websockets refuses before it
 is a request (uvicorn left those hanging), and refuses a text frame that is not UTF-8 as
-uvicorn does but without a traceback in the log. Everything else, the frames on the wire
+uvicorn does but without a traceback in the log, and logs a socket's handshake only when the
+access log is on (``QuietHandshakes``). Everything else, the frames on the wire
 included, is uvicorn's own (pinned in ``pyproject.toml``): ``messenger serve`` passes the class as
 ``ws=``.
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 from asyncio import BaseTransport
 from typing import Any
@@ -74,6 +76,15 @@ class WireFrames:
 
 
 WIRE_FRAMES = WireFrames()
+_QUIET: dict[int, QuietHandshakes] = {}
+
+
+def _quiet(logger: logging.Logger) -> QuietHandshakes:
+    """One wrapper per logger (it is the same ``uvicorn.error`` for every socket)."""
+    quiet = _QUIET.get(id(logger))
+    if quiet is None or quiet._logger is not logger:
+        quiet = _QUIET[id(logger)] = QuietHandshakes(logger)
+    return quiet
 
 
 class ReceiveBuffer:
@@ -149,6 +160,32 @@ class WritableFlag:
         return True
 
 
+class QuietHandshakes:
+    """uvicorn's error logger without its one INFO line per socket handshake.
+
+    uvicorn logs ``"WebSocket /api/v1/ws" [accepted]`` (or the status of a refusal) at INFO
+    on ``uvicorn.error`` for every socket, whatever ``access_log`` says: a log record
+    formatted and written per connect, a few percent of a connect's CPU in a storm of
+    reconnects. Those lines are the sockets' access log, so they follow ``--access-log``;
+    every other record (warnings, errors, the trace level) goes to the logger as before.
+    """
+
+    __slots__ = ("_logger",)
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self._logger = logger
+
+    @property
+    def level(self) -> int:
+        return self._logger.level
+
+    def info(self, *args: object, **kwargs: object) -> None:
+        """Dropped: uvicorn's socket protocol logs only the handshake at INFO."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._logger, name)
+
+
 class CompactWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's ``websockets-sansio`` protocol with less kept per open socket."""
 
@@ -163,6 +200,8 @@ class CompactWebSocketProtocol(WebSocketsSansIOProtocol):
         # Only the methods these attributes are used through exist on the replacements.
         self.queue = ReceiveBuffer()  # type: ignore[assignment]
         self.writable = WritableFlag()  # type: ignore[assignment]
+        if not config.access_log:
+            self.logger = _quiet(self.logger)  # type: ignore[assignment]
 
     def connection_made(self, transport: BaseTransport) -> None:
         super().connection_made(transport)
