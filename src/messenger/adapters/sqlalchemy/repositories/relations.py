@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from messenger.adapters.sqlalchemy.repositories.rows import select_entity, values_of
 from messenger.adapters.sqlalchemy.session import SqlSession
-from messenger.adapters.sqlalchemy.tables import blocks, contacts, privacy_settings
+from messenger.adapters.sqlalchemy.tables import blocks, contacts, privacy_settings, users
 from messenger.domain.model import Block, Contact
-from messenger.domain.privacy import DEFAULT, PrivacySettings
+from messenger.domain.privacy import DEFAULT, PrivacySettings, Relations
 
 _CONTACTS = select_entity(contacts, Contact)
 _BLOCKS = select_entity(blocks, Block)
@@ -33,6 +33,46 @@ _BLOCKING_ANY = (
     .where(
         blocks.c.blocker_id.in_(sa.bindparam("b_blockers", expanding=True)),
         blocks.c.blocked_id.in_(sa.bindparam("b_users", expanding=True)),
+    )
+)
+
+
+# What each owner (``r_owners``) thinks of one viewer (``r_viewer``), one row per owner who
+# changed a setting, has the viewer as a contact or blocked them: everyone else has the
+# defaults and nothing to say, which is most of a big channel's members, so they cost no
+# row. Built once, with an expanding list (a socket's ``ready`` asks it).
+_RELATIONS_TO = (
+    sa.select(
+        users.c.id,
+        contacts.c.owner_id.is_not(None),
+        blocks.c.blocker_id.is_not(None),
+        privacy_settings.c.user_id.is_not(None),
+        *_PRIVACY.selected_columns,
+    )
+    .select_from(
+        users.outerjoin(privacy_settings, privacy_settings.c.user_id == users.c.id)
+        .outerjoin(
+            contacts,
+            sa.and_(
+                contacts.c.owner_id == users.c.id,
+                contacts.c.user_id == sa.bindparam("r_viewer"),
+            ),
+        )
+        .outerjoin(
+            blocks,
+            sa.and_(
+                blocks.c.blocker_id == users.c.id,
+                blocks.c.blocked_id == sa.bindparam("r_viewer"),
+            ),
+        )
+    )
+    .where(
+        users.c.id.in_(sa.bindparam("r_owners", expanding=True)),
+        sa.or_(
+            privacy_settings.c.user_id.is_not(None),
+            contacts.c.owner_id.is_not(None),
+            blocks.c.blocker_id.is_not(None),
+        ),
     )
 )
 
@@ -148,6 +188,26 @@ class SqlAlchemyPrivacyRepository:
         for user_id, *values in await self._db.read(stmt):
             found[int(user_id)] = PrivacySettings(*values)
         return found
+
+    async def relations_to(self, viewer_id: int, owner_ids: Iterable[int]) -> Relations:
+        owners = sorted(set(owner_ids) | {viewer_id})
+        contact_of: set[int] = set()
+        blocked_by: set[int] = set()
+        settings: dict[int, PrivacySettings] = {}
+        params = {"r_viewer": viewer_id, "r_owners": owners}
+        for user_id, contact, blocked, changed, *values in await self._db.read(
+            _RELATIONS_TO, params
+        ):
+            owner = int(user_id)
+            # The viewer is asked for only for its settings (as an owner, only a bug could
+            # make it its own contact or blocker).
+            if contact and owner != viewer_id:
+                contact_of.add(owner)
+            if blocked and owner != viewer_id:
+                blocked_by.add(owner)
+            if changed:
+                settings[owner] = PrivacySettings(*values)
+        return Relations(viewer_id, frozenset(contact_of), frozenset(blocked_by), settings)
 
     async def put(self, user_id: int, settings: PrivacySettings) -> None:
         values = {name: getattr(settings, name) for name in _SETTINGS}
