@@ -44,7 +44,7 @@ from messenger.domain.model import (
     User,
 )
 from messenger.domain.moderation import Report, ReportStatus
-from messenger.domain.privacy import PrivacySettings, Relations
+from messenger.domain.privacy import PrivacySettings
 from messenger.domain.themes import Theme, UserSettings
 
 
@@ -350,10 +350,10 @@ class PrivacyRepository(Protocol):
     async def get_many(self, user_ids: Iterable[int]) -> dict[int, PrivacySettings]:
         """The settings of each of the users (the defaults for those never changed)."""
 
-    async def relations_to(self, viewer_id: int, owner_ids: Iterable[int]) -> Relations:
-        """What each owner thinks of the viewer (contact, blocked) and the settings of the
-        owners and the viewer, in one read; ``settings`` may leave out those with the
-        defaults. As ``usecases.base.relations_to``, which reads three times."""
+    async def online_visible_to(self, viewer_id: int, owner_ids: Iterable[int]) -> set[int]:
+        """Those of the owners whose being online the viewer may see (``online_visible``
+        of what each owner thinks of the viewer and their ``online`` setting), in one read
+        whose size goes by how many it finds: a socket's ``ready`` asks it."""
 
     async def put(self, user_id: int, settings: PrivacySettings) -> None: ...
 

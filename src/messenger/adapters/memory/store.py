@@ -55,7 +55,7 @@ from messenger.domain.model import (
 )
 from messenger.domain.moderation import Report, ReportStatus
 from messenger.domain.ports import Clock
-from messenger.domain.privacy import DEFAULT, PrivacySettings, Relations
+from messenger.domain.privacy import DEFAULT, PrivacySettings, online_visible, relation
 from messenger.domain.themes import Theme, UserSettings
 
 
@@ -744,16 +744,23 @@ class InMemoryPrivacyRepository(_Repo):
     async def get_many(self, user_ids: Iterable[int]) -> dict[int, PrivacySettings]:
         return {uid: self._s.privacy.get(uid, DEFAULT) for uid in user_ids}
 
-    async def relations_to(self, viewer_id: int, owner_ids: Iterable[int]) -> Relations:
-        owners = set(owner_ids) - {viewer_id}
+    async def online_visible_to(self, viewer_id: int, owner_ids: Iterable[int]) -> set[int]:
         stored, contacts, blocks = self._s.privacy, self._s.contacts, self._s.blocks
-        # As the SQL adapter: those with the defaults are left out of ``settings``.
-        return Relations(
-            viewer_id,
-            frozenset(o for o in owners if (o, viewer_id) in contacts),
-            frozenset(o for o in owners if (o, viewer_id) in blocks),
-            {uid: stored[uid] for uid in owners | {viewer_id} if uid in stored},
-        )
+        # As the SQL adapter: ids of no user find nothing.
+        return {
+            owner
+            for owner in owner_ids
+            if owner in self._s.users
+            and online_visible(
+                relation(
+                    viewer_id,
+                    owner,
+                    contact=(owner, viewer_id) in contacts,
+                    blocked=(owner, viewer_id) in blocks,
+                ),
+                stored.get(owner, DEFAULT),
+            )
+        }
 
     async def put(self, user_id: int, settings: PrivacySettings) -> None:
         # Settings are frozen: storing the instance itself is as safe as a copy.

@@ -191,11 +191,11 @@ class ListChatMates(UseCase):
     """Ids of the users who share at least one chat with the user and whose being online
     the user may see (who a new socket is told is online).
 
-    With ``online``, only those of them online now: their privacy is read for them alone,
-    in one query, so a socket's ``ready`` costs by its online chat-mates, not by every
-    member of every chat (a member of a channel of thousands who mostly hide their status
-    or are offline). One who comes online after being asked is told by their own presence
-    report, which goes to every chat-mate who may see it.
+    With ``online``, only those of them online now: the privacy rule is applied to them
+    alone, in one read, so a socket's ``ready`` costs by its online chat-mates (and what it
+    is told) rather than by every member of every chat it is in. One who comes online
+    after being asked is told by their own presence report, which goes to every chat-mate
+    who may see it.
     """
 
     async def __call__(self, user_id: int, online: OnlineAmong | None = None) -> set[int]:
@@ -203,7 +203,4 @@ class ListChatMates(UseCase):
             mates = await uow.members.contacts_of(user_id)
             if online is not None and mates:
                 mates = await online(mates)
-            if not mates:
-                return set()
-            seen = await uow.privacy.relations_to(user_id, mates)
-        return {m for m in mates if online_visible(seen.of(m), seen.settings_of(m))}
+            return await uow.privacy.online_visible_to(user_id, mates)

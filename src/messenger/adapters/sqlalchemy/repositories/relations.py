@@ -10,7 +10,7 @@ from messenger.adapters.sqlalchemy.repositories.rows import select_entity, value
 from messenger.adapters.sqlalchemy.session import SqlSession
 from messenger.adapters.sqlalchemy.tables import blocks, contacts, privacy_settings, users
 from messenger.domain.model import Block, Contact
-from messenger.domain.privacy import DEFAULT, PrivacySettings, Relations
+from messenger.domain.privacy import DEFAULT, Audience, PrivacySettings
 
 _CONTACTS = select_entity(contacts, Contact)
 _BLOCKS = select_entity(blocks, Block)
@@ -37,41 +37,46 @@ _BLOCKING_ANY = (
 )
 
 
-# What each owner (``r_owners``) thinks of one viewer (``r_viewer``), one row per owner who
-# changed a setting, has the viewer as a contact or blocked them: everyone else has the
-# defaults and nothing to say, which is most of a big channel's members, so they cost no
-# row. Built once, with an expanding list (a socket's ``ready`` asks it).
-_RELATIONS_TO = (
-    sa.select(
-        users.c.id,
-        contacts.c.owner_id.is_not(None),
-        blocks.c.blocker_id.is_not(None),
-        privacy_settings.c.user_id.is_not(None),
-        *_PRIVACY.selected_columns,
-    )
+# Those of some owners (``v_owners``) whose being online one viewer (``v_viewer``) may see:
+# ``privacy.online_visible`` (``visible(settings.online, relation)``) evaluated by the
+# database, so that a socket's ``ready`` gets one row per chat-mate it will be told of, not
+# one per online chat-mate (in a channel whose members hide their status, thousands).
+# Built once, with an expanding list. The storage contract checks it against the domain's
+# rule for every setting and relation.
+_ONLINE_VISIBLE = (
+    sa.select(users.c.id)
     .select_from(
         users.outerjoin(privacy_settings, privacy_settings.c.user_id == users.c.id)
         .outerjoin(
             contacts,
             sa.and_(
                 contacts.c.owner_id == users.c.id,
-                contacts.c.user_id == sa.bindparam("r_viewer"),
+                contacts.c.user_id == sa.bindparam("v_viewer"),
             ),
         )
         .outerjoin(
             blocks,
             sa.and_(
                 blocks.c.blocker_id == users.c.id,
-                blocks.c.blocked_id == sa.bindparam("r_viewer"),
+                blocks.c.blocked_id == sa.bindparam("v_viewer"),
             ),
         )
     )
     .where(
-        users.c.id.in_(sa.bindparam("r_owners", expanding=True)),
+        users.c.id.in_(sa.bindparam("v_owners", expanding=True)),
         sa.or_(
-            privacy_settings.c.user_id.is_not(None),
-            contacts.c.owner_id.is_not(None),
-            blocks.c.blocker_id.is_not(None),
+            users.c.id == sa.bindparam("v_viewer"),  # oneself
+            sa.and_(
+                blocks.c.blocker_id.is_(None),  # a block outweighs every setting
+                sa.or_(
+                    privacy_settings.c.user_id.is_(None),  # the defaults: everybody
+                    privacy_settings.c.online == Audience.EVERYBODY,
+                    sa.and_(
+                        privacy_settings.c.online == Audience.CONTACTS,
+                        contacts.c.owner_id.is_not(None),
+                    ),
+                ),
+            ),
         ),
     )
 )
@@ -189,25 +194,12 @@ class SqlAlchemyPrivacyRepository:
             found[int(user_id)] = PrivacySettings(*values)
         return found
 
-    async def relations_to(self, viewer_id: int, owner_ids: Iterable[int]) -> Relations:
-        owners = sorted(set(owner_ids) | {viewer_id})
-        contact_of: set[int] = set()
-        blocked_by: set[int] = set()
-        settings: dict[int, PrivacySettings] = {}
-        params = {"r_viewer": viewer_id, "r_owners": owners}
-        for user_id, contact, blocked, changed, *values in await self._db.read(
-            _RELATIONS_TO, params
-        ):
-            owner = int(user_id)
-            # The viewer is asked for only for its settings (as an owner, only a bug could
-            # make it its own contact or blocker).
-            if contact and owner != viewer_id:
-                contact_of.add(owner)
-            if blocked and owner != viewer_id:
-                blocked_by.add(owner)
-            if changed:
-                settings[owner] = PrivacySettings(*values)
-        return Relations(viewer_id, frozenset(contact_of), frozenset(blocked_by), settings)
+    async def online_visible_to(self, viewer_id: int, owner_ids: Iterable[int]) -> set[int]:
+        wanted = sorted(set(owner_ids))
+        if not wanted:
+            return set()
+        params = {"v_viewer": viewer_id, "v_owners": wanted}
+        return {int(r[0]) for r in await self._db.read(_ONLINE_VISIBLE, params)}
 
     async def put(self, user_id: int, settings: PrivacySettings) -> None:
         values = {name: getattr(settings, name) for name in _SETTINGS}
