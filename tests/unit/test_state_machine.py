@@ -735,19 +735,20 @@ class MessengerMachine(RuleBasedStateMachine):
     async def _online_among(self, user_ids: set[int]) -> set[int]:
         return self.online & user_ids
 
-    @rule(user=st.integers(0, USERS - 1))
-    def open_a_socket(self, user: int) -> None:
+    @rule()
+    def open_sockets(self) -> None:
         """A new socket is told who is online: exactly the online chat-mates whose being
-        online the user may see, whether asked with who is online or about every mate."""
-        uid = self._user(user)
+        online the user may see, whether asked with who is online or about every mate
+        (every user at once: a block or a setting and who is online must meet here)."""
         members = self.uow.store.members
-        mine = {cid for (cid, u) in members if u == uid}
-        mates = {u for (cid, u) in members if cid in mine} - {uid}
-        expected = {m for m in mates & self.online if self._may_see(uid, m, "online")}
-        told = self.run(self.app.list_chat_mates(uid, self._online_among))
-        every = self.run(self.app.list_chat_mates(uid))
-        if told != expected or every & self.online != expected:
-            self.violations.append(f"ready of {uid} told {sorted(told)}, not {sorted(expected)}")
+        for uid in self.users:
+            mine = {cid for (cid, u) in members if u == uid}
+            mates = {u for (cid, u) in members if cid in mine} - {uid}
+            expected = {m for m in mates & self.online if self._may_see(uid, m, "online")}
+            told = self.run(self.app.list_chat_mates(uid, self._online_among))
+            every = self.run(self.app.list_chat_mates(uid))
+            if told != expected or every & self.online != expected:
+                self.violations.append(f"ready of {uid}: {sorted(told)}, not {sorted(expected)}")
 
     # --- chat settings and drafts: the user's alone ----------------------------------------
 
