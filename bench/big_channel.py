@@ -143,6 +143,10 @@ def messenger_process(
                 "MESSENGER_LIMIT_GROUP_MEMBERS": str(max(members, 2)),
                 "MESSENGER_LIMIT_MEMBER_ADDS_PER_HOUR": "0",
                 "MESSENGER_LIMIT_CHATS_PER_HOUR": "0",
+                # Creating the channel writes 5,000 member rows in one transaction: on a
+                # shared machine's MariaDB that can pass the default 5 s (a 503 would end
+                # the run before it measured anything).
+                "MESSENGER_DB_TIMEOUT": "60",
             }
         )
         with run.server_process("mariadb", workdir, dict(SERVER_SETTINGS)) as started:
