@@ -25,8 +25,10 @@ from messenger.domain.errors import (
 from messenger.domain.events import FeedEntry, MessagePosted
 from messenger.domain.model import (
     Attachment,
+    Block,
     Chat,
     ChatKind,
+    Contact,
     FileKind,
     Membership,
     Message,
@@ -36,6 +38,7 @@ from messenger.domain.model import (
     User,
 )
 from messenger.domain.ports import UnitOfWorkFactory
+from messenger.domain.privacy import Audience, PrivacySettings, online_visible, relation
 from messenger.domain.service import Messenger
 from tests.integration.conftest import build_messenger
 
@@ -299,6 +302,52 @@ async def test_memberships_and_contacts(uow_factory: UnitOfWorkFactory) -> None:
         ]
         bea = await uow.members.get(one.id, b.id)
         assert bea == Membership(one.id, b.id, Role.ADMIN, T0, 0, 7, 7)
+
+
+async def test_whose_being_online_a_viewer_may_see_follows_the_privacy_rule(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """``privacy.online_visible_to`` applies ``online_visible`` in the store: every
+    ``online`` setting (or none stored) against every relation the owner has to the
+    viewer, and what the viewer thinks of the owner changes nothing."""
+    kinds = [(a, c, b) for a in (None, *Audience) for c in (False, True) for b in (False, True)]
+    [viewer, *owners] = await add_users(
+        uow_factory, "viewer", *(f"owner{i}" for i in range(len(kinds)))
+    )
+    v = viewer.id
+    async with uow_factory() as uow:
+        for owner, (audience, contact, blocked) in zip(owners, kinds, strict=True):
+            if audience is not None:
+                # Another setting hiding everything must not count for ``online``.
+                await uow.privacy.put(
+                    owner.id, PrivacySettings(online=audience, last_seen=Audience.NOBODY)
+                )
+            if contact:
+                await uow.contacts.put(Contact(owner.id, v, None, T0))
+            if blocked:
+                await uow.blocks.add(Block(owner.id, v, T0))
+            # The viewer's own view of the owner is no relation of the owner to the viewer.
+            await uow.contacts.put(Contact(v, owner.id, None, T0))
+        await uow.privacy.put(v, PrivacySettings(online=Audience.NOBODY))
+        await uow.commit()
+    expected = {
+        owner.id
+        for owner, (audience, contact, blocked) in zip(owners, kinds, strict=True)
+        if online_visible(
+            relation(v, owner.id, contact=contact, blocked=blocked),
+            PrivacySettings(online=audience or Audience.EVERYBODY),
+        )
+    }
+    ids = [o.id for o in owners]
+    async with uow_factory(read_only=True) as uow:
+        assert await uow.privacy.online_visible_to(v, ids) == expected
+        assert await uow.privacy.online_visible_to(v, [*ids, 10**9]) == expected
+        assert await uow.privacy.online_visible_to(v, ids[:3]) == expected & set(ids[:3])
+        assert await uow.privacy.online_visible_to(v, []) == set()
+        # Oneself: always (as ``relation`` says), whatever one's own setting.
+        assert await uow.privacy.online_visible_to(v, [v]) == {v}
+    # Nobody hides from everyone: a few do, most show (the matrix is not all one way).
+    assert 0 < len(expected) < len(owners)
 
 
 # --- messages ------------------------------------------------------------------------------

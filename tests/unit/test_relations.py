@@ -33,6 +33,7 @@ from messenger.domain.events import (
 from messenger.domain.model import PublicProfile
 from messenger.domain.privacy import Audience, Relation, visible
 from messenger.domain.service import Messenger
+from messenger.domain.usecases.feed import OnlineAmong
 from tests.unit.conftest import Published, chunks, new_user
 
 # --- contacts ------------------------------------------------------------------------------
@@ -256,6 +257,45 @@ async def test_a_blocked_user_is_not_told_the_blockers_presence(
     assert await app.list_chat_mates(carol) == {alice, bob}
 
 
+def _online(users: set[int], asked: list[set[int]] | None = None) -> OnlineAmong:
+    """Who is online, as delivery knows it; records what it is asked about."""
+
+    async def online_among(user_ids: set[int]) -> set[int]:
+        if asked is not None:
+            asked.append(set(user_ids))
+        return users & user_ids
+
+    return online_among
+
+
+async def test_a_new_socket_is_told_of_the_online_chat_mates_it_may_see_and_asks_of_mates_only(
+    app: Messenger, group: int, alice: int, bob: int, carol: int, dave: int
+) -> None:
+    erin, fred = await new_user(app, "erin"), await new_user(app, "fred")
+    await app.create_group(alice, "Other", [erin, fred])
+    await app.change_privacy(carol, online="nobody")
+    await app.change_privacy(erin, online="contacts")
+    await app.add_contact(fred, alice)
+    await app.change_privacy(fred, online="contacts")
+    asked: list[set[int]] = []
+
+    seen = await app.list_chat_mates(alice, _online({bob, carol, dave, erin, fred}, asked))
+
+    # bob shows everybody; carol nobody; erin contacts, not alice's; fred has alice as one.
+    assert seen == {bob, fred}
+    # Whether someone is online is asked of chat-mates only (dave shares no chat).
+    assert asked == [{bob, carol, erin, fred}]
+    assert await app.list_chat_mates(alice, _online({dave}, asked)) == set()
+
+
+async def test_a_new_socket_of_someone_without_chat_mates_asks_nobody_about_presence(
+    app: Messenger, alice: int, bob: int
+) -> None:
+    asked: list[set[int]] = []
+    assert await app.list_chat_mates(alice, _online({bob}, asked)) == set()
+    assert asked == []
+
+
 # --- privacy settings ----------------------------------------------------------------------
 
 
@@ -417,6 +457,9 @@ async def test_online_and_last_seen_are_pushed_only_to_whom_they_may_show(
 
     assert bool(told) is visible(audience, rel)
     assert (alice in await app.list_chat_mates(bob)) is visible(audience, rel)
+    # A new socket asks about those online only: the same rule, and nothing of the offline.
+    assert (alice in await app.list_chat_mates(bob, _online({alice}))) is visible(audience, rel)
+    assert await app.list_chat_mates(bob, _online(set())) == set()
     # Presence is never stored: sync has none of it for anyone.
     assert all(e.event.type != "presence" for e in (await app.get_changes_since(bob, 0)).entries)
 

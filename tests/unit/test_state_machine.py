@@ -307,6 +307,7 @@ class MessengerMachine(RuleBasedStateMachine):
         self.watermarks: dict[tuple[int, int], tuple[int, int]] = {}
         self.snapshots: dict[int, list[tuple[int, ClientState]]] = {}
         self.violations: list[str] = []
+        self.online: set[int] = set()  # users with a socket (``come_and_go``)
         self.app.ports.notifier.subscribe(self._check_audience)  # type: ignore[attr-defined]
         self.passwords: dict[int, str] = {}
         self.all_devices: list[Device] = []
@@ -726,9 +727,28 @@ class MessengerMachine(RuleBasedStateMachine):
 
     @rule(user=st.integers(0, USERS - 1), online=st.booleans())
     def come_and_go(self, user: int, online: bool) -> None:
+        (self.online.add if online else self.online.discard)(self._user(user))
         self.run(self.app.report_presence(self._user(user), online))
         others = set(self.users) - {self._user(user)}
         self.run(self.app.announce_presence(self._user(user), others))
+
+    async def _online_among(self, user_ids: set[int]) -> set[int]:
+        return self.online & user_ids
+
+    @rule()
+    def open_sockets(self) -> None:
+        """A new socket is told who is online: exactly the online chat-mates whose being
+        online the user may see, whether asked with who is online or about every mate
+        (every user at once: a block or a setting and who is online must meet here)."""
+        members = self.uow.store.members
+        for uid in self.users:
+            mine = {cid for (cid, u) in members if u == uid}
+            mates = {u for (cid, u) in members if cid in mine} - {uid}
+            expected = {m for m in mates & self.online if self._may_see(uid, m, "online")}
+            told = self.run(self.app.list_chat_mates(uid, self._online_among))
+            every = self.run(self.app.list_chat_mates(uid))
+            if told != expected or every & self.online != expected:
+                self.violations.append(f"ready of {uid}: {sorted(told)}, not {sorted(expected)}")
 
     # --- chat settings and drafts: the user's alone ----------------------------------------
 

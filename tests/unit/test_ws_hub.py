@@ -843,6 +843,22 @@ def online_of(sock: FakeSocket) -> set[int]:
     return {f["data"]["user_id"] for f in sock.of_type("presence") if f["data"]["online"]}
 
 
+async def test_a_new_socket_is_told_of_the_online_chat_mates_it_may_see_and_no_others(
+    harness: Harness,
+) -> None:
+    alice, bob, carol, dave, eve = await harness.users("alice", "bob", "carol", "dave", "eve")
+    await harness.app.create_group(alice, "team", [bob, carol, dave])
+    await harness.app.change_privacy(carol, online="nobody")
+    await harness.connect(bob), await harness.connect(carol), await harness.connect(eve)
+    await settle()  # dave stays offline; eve is online but shares no chat
+
+    a = await harness.connect(alice)
+
+    await a.wait_for(lambda s: bob in online_of(s))
+    await settle()
+    assert online_of(a) == {bob}
+
+
 async def test_two_online_users_opening_a_dialog_see_each_other_online_at_once(
     harness: Harness,
 ) -> None:

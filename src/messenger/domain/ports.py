@@ -359,6 +359,11 @@ class PrivacyRepository(Protocol):
     async def get_many(self, user_ids: Iterable[int]) -> dict[int, PrivacySettings]:
         """The settings of each of the users (the defaults for those never changed)."""
 
+    async def online_visible_to(self, viewer_id: int, owner_ids: Iterable[int]) -> set[int]:
+        """Those of the owners whose being online the viewer may see (``online_visible``
+        of what each owner thinks of the viewer and their ``online`` setting), in one read
+        whose size goes by how many it finds: a socket's ``ready`` asks it."""
+
     async def put(self, user_id: int, settings: PrivacySettings) -> None: ...
 
 

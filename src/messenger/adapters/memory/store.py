@@ -57,7 +57,7 @@ from messenger.domain.model import (
 from messenger.domain.moderation import Report, ReportStatus
 from messenger.domain.paging import Key
 from messenger.domain.ports import Clock
-from messenger.domain.privacy import DEFAULT, PrivacySettings
+from messenger.domain.privacy import DEFAULT, PrivacySettings, online_visible, relation
 from messenger.domain.themes import Theme, UserSettings
 
 
@@ -755,6 +755,24 @@ class InMemoryPrivacyRepository(_Repo):
 
     async def get_many(self, user_ids: Iterable[int]) -> dict[int, PrivacySettings]:
         return {uid: self._s.privacy.get(uid, DEFAULT) for uid in user_ids}
+
+    async def online_visible_to(self, viewer_id: int, owner_ids: Iterable[int]) -> set[int]:
+        stored, contacts, blocks = self._s.privacy, self._s.contacts, self._s.blocks
+        # As the SQL adapter: ids of no user find nothing.
+        return {
+            owner
+            for owner in owner_ids
+            if owner in self._s.users
+            and online_visible(
+                relation(
+                    viewer_id,
+                    owner,
+                    contact=(owner, viewer_id) in contacts,
+                    blocked=(owner, viewer_id) in blocks,
+                ),
+                stored.get(owner, DEFAULT),
+            )
+        }
 
     async def put(self, user_id: int, settings: PrivacySettings) -> None:
         # Settings are frozen: storing the instance itself is as safe as a copy.

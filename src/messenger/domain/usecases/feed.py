@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,7 +10,7 @@ from messenger.domain.errors import NotFound, ResyncRequired, ValidationError
 from messenger.domain.events import FeedEntry, Notification, PresenceChanged, PresenceRevealed
 from messenger.domain.ports import UnitOfWork
 from messenger.domain.privacy import Audience, Relation, online_visible, relation, visible
-from messenger.domain.usecases.base import UseCase, relations_to
+from messenger.domain.usecases.base import UseCase
 
 
 @dataclass(frozen=True)
@@ -182,12 +182,25 @@ class AnnouncePresence(UseCase):
             await self._publish([Notification(event, frozenset(audience))])
 
 
+# Which of some users are online now: known to whoever holds the sockets (delivery), not to
+# the domain.
+OnlineAmong = Callable[[set[int]], Awaitable[set[int]]]
+
+
 class ListChatMates(UseCase):
     """Ids of the users who share at least one chat with the user and whose being online
-    the user may see (who a new socket is told is online)."""
+    the user may see (who a new socket is told is online).
 
-    async def __call__(self, user_id: int) -> set[int]:
+    With ``online``, only those of them online now: the privacy rule is applied to them
+    alone, in one read, so a socket's ``ready`` costs by its online chat-mates (and what it
+    is told) rather than by every member of every chat it is in. One who comes online
+    after being asked is told by their own presence report, which goes to every chat-mate
+    who may see it.
+    """
+
+    async def __call__(self, user_id: int, online: OnlineAmong | None = None) -> set[int]:
         async with self._uow(read_only=True) as uow:
             mates = await uow.members.contacts_of(user_id)
-            seen = await relations_to(uow, user_id, mates)
-        return {m for m in mates if online_visible(seen.of(m), seen.settings_of(m))}
+            if online is not None and mates:
+                mates = await online(mates)
+            return await uow.privacy.online_visible_to(user_id, mates)

@@ -173,8 +173,9 @@ class Session:
             # Sent before the writer starts: pushes that arrived meanwhile wait behind it.
             await self.transport.send(self.hub.frames.ready(user, cursor))
             # Presence frames report changes only; without this a client would show a
-            # chat-mate who was online before it connected as offline.
-            online = await self.hub.online_anywhere(await self.messenger.list_chat_mates(user.id))
+            # chat-mate who was online before it connected as offline. Asked with who is
+            # online, so that only their privacy is read.
+            online = await self.messenger.list_chat_mates(user.id, self.hub.online_anywhere)
             for uid in sorted(online):
                 connection.push(
                     self.hub.frames.event(

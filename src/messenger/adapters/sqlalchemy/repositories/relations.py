@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from messenger.adapters.sqlalchemy.repositories.rows import select_entity, values_of
 from messenger.adapters.sqlalchemy.session import SqlSession
-from messenger.adapters.sqlalchemy.tables import blocks, contacts, privacy_settings
+from messenger.adapters.sqlalchemy.tables import blocks, contacts, privacy_settings, users
 from messenger.domain.model import Block, Contact
-from messenger.domain.privacy import DEFAULT, PrivacySettings
+from messenger.domain.privacy import DEFAULT, Audience, PrivacySettings
 
 _CONTACTS = select_entity(contacts, Contact)
 _BLOCKS = select_entity(blocks, Block)
@@ -33,6 +33,51 @@ _BLOCKING_ANY = (
     .where(
         blocks.c.blocker_id.in_(sa.bindparam("b_blockers", expanding=True)),
         blocks.c.blocked_id.in_(sa.bindparam("b_users", expanding=True)),
+    )
+)
+
+
+# Those of some owners (``v_owners``) whose being online one viewer (``v_viewer``) may see:
+# ``privacy.online_visible`` (``visible(settings.online, relation)``) evaluated by the
+# database, so that a socket's ``ready`` gets one row per chat-mate it will be told of, not
+# one per online chat-mate (in a channel whose members hide their status, thousands).
+# Built once, with an expanding list. The storage contract checks it against the domain's
+# rule for every setting and relation.
+_ONLINE_VISIBLE = (
+    sa.select(users.c.id)
+    .select_from(
+        users.outerjoin(privacy_settings, privacy_settings.c.user_id == users.c.id)
+        .outerjoin(
+            contacts,
+            sa.and_(
+                contacts.c.owner_id == users.c.id,
+                contacts.c.user_id == sa.bindparam("v_viewer"),
+            ),
+        )
+        .outerjoin(
+            blocks,
+            sa.and_(
+                blocks.c.blocker_id == users.c.id,
+                blocks.c.blocked_id == sa.bindparam("v_viewer"),
+            ),
+        )
+    )
+    .where(
+        users.c.id.in_(sa.bindparam("v_owners", expanding=True)),
+        sa.or_(
+            users.c.id == sa.bindparam("v_viewer"),  # oneself
+            sa.and_(
+                blocks.c.blocker_id.is_(None),  # a block outweighs every setting
+                sa.or_(
+                    privacy_settings.c.user_id.is_(None),  # the defaults: everybody
+                    privacy_settings.c.online == Audience.EVERYBODY,
+                    sa.and_(
+                        privacy_settings.c.online == Audience.CONTACTS,
+                        contacts.c.owner_id.is_not(None),
+                    ),
+                ),
+            ),
+        ),
     )
 )
 
@@ -148,6 +193,13 @@ class SqlAlchemyPrivacyRepository:
         for user_id, *values in await self._db.read(stmt):
             found[int(user_id)] = PrivacySettings(*values)
         return found
+
+    async def online_visible_to(self, viewer_id: int, owner_ids: Iterable[int]) -> set[int]:
+        wanted = sorted(set(owner_ids))
+        if not wanted:
+            return set()
+        params = {"v_viewer": viewer_id, "v_owners": wanted}
+        return {int(r[0]) for r in await self._db.read(_ONLINE_VISIBLE, params)}
 
     async def put(self, user_id: int, settings: PrivacySettings) -> None:
         values = {name: getattr(settings, name) for name in _SETTINGS}
