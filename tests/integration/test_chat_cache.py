@@ -73,26 +73,6 @@ async def test_a_post_sees_members_changed_by_another_process(
     assert posted.created
 
 
-async def test_chat_mates_from_the_cache_follow_members_changed_by_another_process(
-    two_processes: tuple[Messenger, Messenger, list[Notification]],
-) -> None:
-    """A socket's ``ready`` lists chat-mates from the cached member ids of the user's chats
-    (a big channel's thousands): they are as current as a post's recipients."""
-    a, b, _ = two_processes
-    alice, bob, carol, dave = [await _user(a, n) for n in ("alice", "bob", "carol", "dave")]
-    group = (await a.create_group(alice, "team", [bob])).chat.id
-    await a.post_message(alice, group, "c1", "warm the cache")
-    assert await a.list_chat_mates(bob) == {alice}
-
-    await b.add_member(alice, group, carol)
-    await b.open_dialog(bob, dave)
-    assert await a.list_chat_mates(bob) == {alice, carol, dave}
-
-    await b.remove_member(alice, group, bob)
-    assert await a.list_chat_mates(bob) == {dave}
-    assert await a.list_chat_mates(carol) == {alice}
-
-
 async def test_a_post_does_not_undo_a_rename_made_by_another_process(
     two_processes: tuple[Messenger, Messenger, list[Notification]],
 ) -> None:

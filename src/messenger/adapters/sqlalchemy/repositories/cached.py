@@ -60,11 +60,6 @@ class CachedChatRepository:
         await self._inner.update_many(chats)
 
 
-# Chats whose member ids ``contacts_of`` reads into the cache one by one; with more not
-# cached it asks the database for the chat-mates at once.
-_FILL_AT_MOST = 8
-
-
 class CachedMembershipRepository:
     """A chat's member ids from the cache; chats whose members change noted for the commit."""
 
@@ -125,20 +120,7 @@ class CachedMembershipRepository:
         return await self._inner.of_chats(chat_ids)
 
     async def contacts_of(self, user_id: int) -> set[int]:
-        # A member of a big channel (every socket's ``ready`` asks): the channel's thousands
-        # of member ids come from the cache, which posting keeps them in, rather than as
-        # thousands of rows. A user in many chats not cached costs one query as before,
-        # not one per chat.
-        chat_ids = [m.chat_id for m in await self._inner.of_user(user_id)]
-        await self._view.read_head()
-        missing = [c for c in chat_ids if self._view.member_ids(c) is None]
-        if len(missing) > _FILL_AT_MOST:
-            return await self._inner.contacts_of(user_id)
-        mates: set[int] = set()
-        for chat_id in chat_ids:
-            mates |= await self.member_ids(chat_id)
-        mates.discard(user_id)
-        return mates
+        return await self._inner.contacts_of(user_id)
 
 
 class CachedChatPrefsRepository:
