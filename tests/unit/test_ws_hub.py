@@ -6,13 +6,18 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 import pytest
 
 import messenger
-from messenger.adapters.memory import InMemoryTokens, InProcessNotifier, SystemClock
+from messenger.adapters.memory import (
+    InMemoryTokens,
+    InProcessNotifier,
+    InProcessPresence,
+    SystemClock,
+)
 from messenger.container import in_memory_container
 from messenger.contract import Wire
 from messenger.domain.errors import InvalidToken, ServiceUnavailable
@@ -195,6 +200,37 @@ async def test_sockets_getting_ready_at_once_share_a_head_read_begun_after_they_
             assert connection.cursor == late_cursor
     finally:
         await hub.stop(grace=1.0)
+
+
+class StalledRegistry(InProcessPresence):
+    """A presence registry (Redis) that stopped answering: every question hangs."""
+
+    async def online_among(self, user_ids: Iterable[int]) -> set[int]:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_a_stalled_presence_registry_holds_up_no_ready_and_no_push() -> None:
+    app = messenger.in_memory()
+    assert app.events is not None
+    config = HubConfig(gap_timeout=0.2, head_poll_interval=0.2, registry_timeout=0.1)
+    hub = ConnectionHub(app, app.events, Wire(), config, presence=StalledRegistry())
+    await hub.start()
+    h = Harness(app, hub, SessionConfig(auth_timeout=1.0, rate=1000, burst=1000))
+    try:
+        alice, bob = await h.users("alice", "bob")
+        dialog, _ = await app.open_dialog(alice, bob)
+        # Alice is online elsewhere as far as this process knows, so bob's ready asks the
+        # registry about her; it never answers.
+        bob_sock = await h.connect(bob)
+        await app.post_message(alice, dialog.chat.id, "c-1", "hi")
+        frame = await bob_sock.frame("new_message")
+        assert frame["data"]["message"]["text"] == "hi"
+    finally:
+        await hub.stop(grace=1.0)
+        for task in h.tasks:
+            task.cancel()
+        await asyncio.gather(*h.tasks, return_exceptions=True)
 
 
 async def test_a_message_reaches_every_socket_of_every_member_and_no_one_else(

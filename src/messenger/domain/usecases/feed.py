@@ -199,8 +199,19 @@ class ListChatMates(UseCase):
     """
 
     async def __call__(self, user_id: int, online: OnlineAmong | None = None) -> set[int]:
+        if online is None:
+            async with self._uow(read_only=True) as uow:
+                mates = await uow.members.contacts_of(user_id)
+                return await uow.privacy.online_visible_to(user_id, mates)
+        # Two short units rather than one held open while ``online`` asks the process or
+        # the presence registry (over the network): a slow registry must not hold a
+        # database connection per socket getting ready.
         async with self._uow(read_only=True) as uow:
             mates = await uow.members.contacts_of(user_id)
-            if online is not None and mates:
-                mates = await online(mates)
+        if not mates:
+            return set()
+        mates = await online(mates)
+        if not mates:
+            return set()
+        async with self._uow(read_only=True) as uow:
             return await uow.privacy.online_visible_to(user_id, mates)

@@ -91,6 +91,9 @@ class HubConfig:
     # A new chat's members are introduced to each other (who is online) up to this size:
     # beyond it the frames grow with the square of the members.
     introduce_max_members: int = 100
+    # How long a socket's ``ready`` waits for the presence registry (Redis) to say which
+    # chat-mates are online elsewhere; a stalled registry must not hold up its pushes.
+    registry_timeout: float = 0.5
 
 
 # (feed position, frame, when its delivery reached the hub: 0.0 when nobody measures it)
@@ -580,7 +583,8 @@ class ConnectionHub:
         if registry is None or not elsewhere:
             return here
         try:
-            return here | await registry.online_among(elsewhere)
+            async with asyncio.timeout(self.config.registry_timeout):
+                return here | await registry.online_among(elsewhere)
         except Exception as exc:
             self._warn("presence-registry", "Presence registry unreachable: %r", exc)
             return here
